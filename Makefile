@@ -1,0 +1,76 @@
+# kaigi — top-level build.
+#   make            build server/kaigid and client/kaigi
+#   make asan       build both with AddressSanitizer + UBSan under build/asan/
+#   make run        install deps, build, start the embedded PostgreSQL, load the demo, serve
+#   make test       install deps, build, run every test against a throwaway cluster
+#   make install PREFIX=/usr/local ; make clean
+
+PREFIX  ?= /usr/local
+CC      ?= cc
+PKGS     = libevent libevent_pthreads libevent_openssl jansson libical libpq inih libcrypto libssl
+WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes
+OPT     ?= -O2 -g
+CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS))
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+BUILD   ?= build/release
+
+SERVER_SRC := $(wildcard server/*.c)
+CLIENT_SRC := $(wildcard client/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o)
+# Everything of the server but main(), for unit tests and fuzz targets.
+SERVER_LIB := $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ))
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all asan run test test-asan unit install clean deps
+all: server/kaigid client/kaigi
+
+server/kaigid: $(BUILD)/kaigid
+	cp $< $@
+client/kaigi: $(BUILD)/kaigi
+	cp $< $@
+
+$(BUILD)/kaigid: $(SERVER_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/kaigi: $(CLIENT_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/tests/%: tests/unit/%.c $(SERVER_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iserver $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+unit: $(UNIT_BIN)
+
+asan:
+	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+		LDFLAGS="-fsanitize=address,undefined" build/asan/kaigid build/asan/kaigi unit
+
+deps:
+	scripts/deps
+
+run: deps all
+	scripts/run
+
+test: deps all unit
+	tests/run
+
+test-asan: deps asan
+	KAIGI_BUILD=build/asan tests/run
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/kaigi/sql $(DESTDIR)$(PREFIX)/share/kaigi/web
+	install -m 755 client/kaigi $(DESTDIR)$(PREFIX)/bin/kaigi
+	install -m 755 server/kaigid $(DESTDIR)$(PREFIX)/sbin/kaigid
+	cp -R sql/. $(DESTDIR)$(PREFIX)/share/kaigi/sql/
+	if [ -d server/web ]; then cp -R server/web/. $(DESTDIR)$(PREFIX)/share/kaigi/web/; fi
+	if [ -d man ]; then install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8; \
+		install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/ 2>/dev/null || true; \
+		install -m 644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/ 2>/dev/null || true; fi
+
+clean:
+	rm -rf build server/kaigid client/kaigi
+
+-include $(SERVER_OBJ:.o=.d) $(CLIENT_OBJ:.o=.d)

@@ -1,0 +1,41 @@
+/*
+ * config.h — kaigid settings: defaults, then config file (INI, libinih),
+ * then KAIGI_* environment variables, then command-line flags.
+ */
+#ifndef KAIGI_CONFIG_H
+#define KAIGI_CONFIG_H
+
+#include <stddef.h>
+
+struct config {
+	char	*listen;		/* address to bind, default 127.0.0.1 */
+	int	 port;			/* default 8080 */
+	int	 workers;		/* processes sharing the port (SO_REUSEPORT) */
+	char	*database_url;		/* libpq conninfo */
+	int	 pool_size;		/* connections per worker */
+	int	 db_wait_ms;		/* queue wait before 503 */
+	int	 statement_timeout_ms;
+	int	 retry_after;		/* seconds, in 503 answers */
+	size_t	 max_body;		/* bytes, 413 beyond */
+	size_t	 max_headers;		/* bytes */
+	int	 timeout;		/* seconds of client inactivity before drop */
+	int	 max_connections;	/* concurrent client connections */
+	char	*log_level;
+	char	*public_url;		/* base for feed links, e.g. http://127.0.0.1:8080 */
+	char	*web_root;		/* static files for the timetable */
+	char	*feed_ttl;		/* REFRESH-INTERVAL, default PT15M */
+};
+
+extern struct config *cfg;	/* the settings in force */
+
+/* Fill defaults. */
+void	config_defaults(struct config *);
+/* Read an INI file over c; -1 and *cause on error (c unchanged on error). */
+int	config_load_file(struct config *, const char *path, char **cause);
+/* Apply KAIGI_* environment variables (and DATABASE_URL). */
+int	config_load_env(struct config *, char **cause);
+/* Set one key by its INI name; -1 if unknown or bad value. */
+int	config_set(struct config *, const char *key, const char *value, char **cause);
+void	config_free(struct config *);
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * http.h — the request context every handler receives, and the ways to answer.
+ *
+ * The router (route.c) builds a struct req for each incoming request: path
+ * captures, parsed query, the caller's identity, and the JSON body when there
+ * is one. A handler answers exactly once with one of the http_reply_*
+ * functions, possibly from a database callback much later; the reply frees
+ * the struct req. If the client went away meanwhile, the reply is dropped
+ * quietly (r->ev is NULL) and the struct is still freed.
+ */
+#ifndef KAIGI_HTTP_H
+#define KAIGI_HTTP_H
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <sys/time.h>
+
+#include "db.h"
+
+enum role {
+	ROLE_NONE = 0,		/* anonymous */
+	ROLE_LIAISON,		/* one delegation */
+	ROLE_SECRETARIAT,	/* one conference */
+	ROLE_ADMIN,		/* everything */
+};
+
+/* Who is calling, from the API token (role ROLE_NONE without one). */
+struct principal {
+	enum role	 role;
+	long long	 token_id;
+	long long	 conference_id;	/* secretariat, liaison */
+	long long	 delegation_id;	/* liaison */
+};
+
+#define REQ_MAX_PARAMS 4
+
+struct route;
+struct req {
+	struct evhttp_request	*ev;		/* NULL once the client is gone */
+	const struct route	*route;
+	int			 method;	/* enum evhttp_cmd_type */
+	char			*path;		/* decoded path, no query */
+	int			 nparams;
+	char			*param_name[REQ_MAX_PARAMS];
+	char			*param[REQ_MAX_PARAMS];
+	struct evkeyvalq	 query;		/* parsed ?a=b&c=d */
+	struct principal	 who;
+	json_t			*body;		/* parsed body (POST/PUT/PATCH), else NULL */
+	struct timeval		 started;
+	void			*state;		/* handler's own, freed by state_free */
+	void			(*state_free)(void *);
+};
+
+/* Path capture by name ("id", "slug"), or NULL. */
+const char	*req_param(const struct req *, const char *name);
+/* Query argument, or NULL. */
+const char	*req_query(const struct req *, const char *name);
+/* Request header, or NULL. */
+const char	*req_header(const struct req *, const char *name);
+/* Principal as a JSON actor object for SQL functions: {token_id, role, conference_id, delegation_id}. */
+json_t		*req_actor(const struct req *);
+/* "admin", "secretariat", "liaison" or "none" */
+const char	*role_name(enum role);
+
+/* Add a response header before replying. */
+void	http_add_header(struct req *, const char *name, const char *value);
+
+/* Answer with JSON (steals body; NULL means no body, e.g. 204). */
+void	http_reply_json(struct req *, int status, json_t *body);
+/* Answer with JSON text already serialised (e.g. built by PostgreSQL). */
+void	http_reply_json_text(struct req *, int status, const char *text, size_t len);
+/* Answer with arbitrary bytes and content type (NULL body for HEAD-style empty). */
+void	http_reply_bytes(struct req *, int status, const char *content_type,
+	    const void *data, size_t len);
+/*
+ * RFC 9457 problem+json: {"type","title","status","detail"} plus the fields
+ * of extra (stolen, may be NULL), e.g. "errors" or "conflicts".
+ */
+void	http_reply_problem(struct req *, int status, const char *detail, json_t *extra);
+/* 503 with Retry-After: the database is unavailable. */
+void	http_reply_unavailable(struct req *);
+/*
+ * Map a failed statement to an answer: SQLSTATE 23P01 -> 409, 23505 -> 409,
+ * 23503/23514/22xxx -> 422, P0001 raised with a "kaigi:" prefix -> its own
+ * status (see sql/), 40001/40P01 -> 503, anything else -> 500 (logged).
+ * DB_UNAVAILABLE -> 503.
+ */
+void	http_reply_db_error(struct req *, enum db_status, const PGresult *);
+
+/* Reason phrase / problem title for a status. */
+const char *http_status_title(int status);
+
+#endif

@@ -1,0 +1,162 @@
+/*
+ * util.c — allocation that never fails, id parsing, hashing and random tokens.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <openssl/evp.h>
+
+#include "util.h"
+#include "log.h"
+
+/* Allocate or die. */
+void *
+xmalloc(size_t size)
+{
+	void	*p = malloc(size ? size : 1);
+
+	if (p == NULL)
+		fatal("out of memory");
+	return p;
+}
+
+/* Allocate zeroed memory or die. */
+void *
+xcalloc(size_t n, size_t size)
+{
+	void	*p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		fatal("out of memory");
+	return p;
+}
+
+/* Resize or die. */
+void *
+xrealloc(void *old, size_t size)
+{
+	void	*p = realloc(old, size ? size : 1);
+
+	if (p == NULL)
+		fatal("out of memory");
+	return p;
+}
+
+/* Duplicate a string or die. */
+char *
+xstrdup(const char *s)
+{
+	char	*p = strdup(s);
+
+	if (p == NULL)
+		fatal("out of memory");
+	return p;
+}
+
+/* Duplicate at most n bytes of a string or die. */
+char *
+xstrndup(const char *s, size_t n)
+{
+	char	*p = strndup(s, n);
+
+	if (p == NULL)
+		fatal("out of memory");
+	return p;
+}
+
+/* Format into a new string or die. */
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		fatal("out of memory");
+	va_end(ap);
+	return s;
+}
+
+/* Log and exit: for conditions the process cannot go on from. */
+void
+fatal(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	log_error("fatal: %s", msg ? msg : fmt);
+	exit(1);
+}
+
+/* Strict decimal id: digits only, no sign, no overflow, greater than zero. */
+int
+parse_id(const char *s, long long *out)
+{
+	char		*end;
+	long long	 v;
+
+	if (s == NULL || *s < '0' || *s > '9' || strlen(s) > 18)
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v <= 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* SHA-256 of s as lowercase hex: the only form in which secrets are stored. */
+void
+sha256_hex(const char *s, char out[65])
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 len = 0, i;
+
+	if (EVP_Digest(s, strlen(s), md, &len, EVP_sha256(), NULL) != 1)
+		fatal("sha256 failed");
+	for (i = 0; i < len && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	out[64] = '\0';
+}
+
+/* Unguessable token: nbytes from getrandom(2), base64url without padding. */
+char *
+random_token(size_t nbytes)
+{
+	static const char	 b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char		*raw = xmalloc(nbytes);
+	char			*out = xmalloc(nbytes * 4 / 3 + 4);
+	size_t			 i, o = 0, got = 0;
+	unsigned int		 acc = 0;
+	int			 bits = 0;
+
+	while (got < nbytes) {
+		ssize_t n = getrandom(raw + got, nbytes - got, 0);
+		if (n < 0 && errno != EINTR)
+			fatal("getrandom: %s", strerror(errno));
+		if (n > 0)
+			got += (size_t)n;
+	}
+	for (i = 0; i < nbytes; i++) {
+		acc = (acc << 8) | raw[i];
+		bits += 8;
+		while (bits >= 6) {
+			bits -= 6;
+			out[o++] = b64[(acc >> bits) & 63];
+		}
+	}
+	if (bits > 0)
+		out[o++] = b64[(acc << (6 - bits)) & 63];
+	out[o] = '\0';
+	free(raw);
+	return out;
+}

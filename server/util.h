@@ -1,0 +1,27 @@
+/*
+ * util.h — allocation that never returns NULL, and small string helpers.
+ *
+ * As in tmux, running out of memory is fatal: callers never check for NULL.
+ */
+#ifndef KAIGI_UTIL_H
+#define KAIGI_UTIL_H
+
+#include <stddef.h>
+#include <stdarg.h>
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Parse a decimal 64-bit id (> 0); return 0 on success, -1 if not one. */
+int	 parse_id(const char *, long long *);
+/* Hex SHA-256 of a string into out (65 bytes incl. NUL). */
+void	 sha256_hex(const char *, char out[65]);
+/* n random bytes from the kernel as URL-safe base64 (no padding); caller frees. */
+char	*random_token(size_t nbytes);
+
+#endif
