@@ -23,7 +23,7 @@ api_page(struct req *r, char limit[16], char cursor[24])
 			http_reply_problem(r, 400, "limit must be a whole number from 1 to 1000", NULL);
 			return -1;
 		}
-		snprintf(limit, 16, "%lld", v);
+		snprintf(limit, 16, "%d", (int)v);
 	}
 	if (c != NULL && *c != '\0') {
 		if (parse_id(c, &v) != 0) {
