@@ -1,0 +1,179 @@
+/*
+ * route.c — the route table and path matching.
+ *
+ * Every route of kaigid is listed here, in one array, as tmux lists its
+ * commands in cmd.c. Each route is defined next to its handler in the
+ * api-*.c file of its resource; this file only gathers them. The router is
+ * the only code that looks at paths: handlers get their captures through
+ * req_param().
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+
+#include "route.h"
+#include "util.h"
+
+extern const struct route route_healthz;
+extern const struct route route_readyz;
+extern const struct route route_metrics;
+
+static const struct route *route_table[] = {
+	&route_healthz,
+	&route_readyz,
+	&route_metrics,
+	NULL
+};
+
+/* Length of the next path segment. */
+static size_t
+route_seglen(const char *s)
+{
+	return strcspn(s, "/");
+}
+
+/*
+ * Match one pattern segment against one path segment. A pattern segment
+ * "{name}" captures the whole segment; "{name}.ics" captures what precedes
+ * the literal suffix. Captures must not be empty. Returns 1 on a match.
+ */
+static int
+route_segment(const char *pat, size_t plen, const char *seg, size_t slen,
+    char **name, char **value)
+{
+	const char	*close;
+	size_t		 suffix;
+
+	if (plen == 0 || pat[0] != '{')
+		return plen == slen && memcmp(pat, seg, plen) == 0;
+	close = memchr(pat, '}', plen);
+	if (close == NULL)
+		return 0;
+	suffix = plen - (size_t)(close + 1 - pat);
+	if (slen <= suffix || memcmp(seg + slen - suffix, close + 1, suffix) != 0)
+		return 0;
+	if (name != NULL) {
+		*name = xstrndup(pat + 1, (size_t)(close - pat - 1));
+		*value = xstrndup(seg, slen - suffix);
+	}
+	return 1;
+}
+
+/* Free captures made so far. */
+static void
+route_free_captures(int n, char **names, char **values)
+{
+	while (n-- > 0) {
+		free(names[n]);
+		free(values[n]);
+	}
+}
+
+/*
+ * Match a whole path against a pattern, capturing {names} (undecoded).
+ * Pure: used by the router, the tests and the fuzz target.
+ */
+int
+route_path_match(const char *pattern, const char *path, int *nparams,
+    char **names, char **values, int max)
+{
+	const char	*p = pattern, *s = path;
+	size_t		 plen, slen;
+	int		 n = 0, capture;
+
+	while (*p == '/' && *s == '/') {
+		p++;
+		s++;
+		plen = route_seglen(p);
+		slen = route_seglen(s);
+		capture = plen > 0 && p[0] == '{';
+		if (capture && n >= max)
+			break;
+		if (!route_segment(p, plen, s, slen, capture ? &names[n] : NULL,
+		    capture ? &values[n] : NULL))
+			break;
+		n += capture;
+		p += plen;
+		s += slen;
+	}
+	if (*p == '\0' && *s == '\0') {
+		*nparams = n;
+		return 1;
+	}
+	route_free_captures(n, names, values);
+	return 0;
+}
+
+/* Append a method name to the Allow list. */
+static void
+route_allow(char *allowed, size_t len, int method)
+{
+	const char	*name;
+
+	switch (method) {
+	case EVHTTP_REQ_GET: name = "GET, HEAD"; break;
+	case EVHTTP_REQ_POST: name = "POST"; break;
+	case EVHTTP_REQ_PUT: name = "PUT"; break;
+	case EVHTTP_REQ_DELETE: name = "DELETE"; break;
+	case EVHTTP_REQ_PATCH: name = "PATCH"; break;
+	default: return;
+	}
+	if (strstr(allowed, name) != NULL)
+		return;
+	if (*allowed != '\0')
+		strncat(allowed, ", ", len - strlen(allowed) - 1);
+	strncat(allowed, name, len - strlen(allowed) - 1);
+}
+
+/* Decode the captures into the request; -1 if one holds a NUL or bad escape. */
+static int
+route_decode(struct req *r, int n, char **names, char **values)
+{
+	int	i, bad = 0;
+	size_t	len;
+
+	for (i = 0; i < n; i++) {
+		r->param_name[i] = names[i];
+		r->param[i] = evhttp_uridecode(values[i], 0, &len);
+		free(values[i]);
+		if (r->param[i] == NULL) {
+			r->param[i] = xstrdup("");
+			bad = 1;
+		} else if (strlen(r->param[i]) != len)
+			bad = 1;
+	}
+	r->nparams = n;
+	return bad ? -1 : 0;
+}
+
+/*
+ * Find the route for a request. HEAD is served by GET routes. When the path
+ * matches some route but not the method, *path_matched is set and allowed
+ * lists the methods that would have matched.
+ */
+const struct route *
+route_match(int method, const char *path, struct req *r, char *allowed,
+    size_t allowedlen, int *path_matched)
+{
+	const struct route	**rp;
+	char			 *names[REQ_MAX_PARAMS], *values[REQ_MAX_PARAMS];
+	int			  n, want = method == EVHTTP_REQ_HEAD ? EVHTTP_REQ_GET : method;
+
+	*path_matched = 0;
+	for (rp = route_table; *rp != NULL; rp++) {
+		if (!route_path_match((*rp)->path, path, &n, names, values,
+		    REQ_MAX_PARAMS))
+			continue;
+		if ((*rp)->method != want) {
+			*path_matched = 1;
+			route_allow(allowed, allowedlen, (*rp)->method);
+			route_free_captures(n, names, values);
+			continue;
+		}
+		if (route_decode(r, n, names, values) != 0)
+			return NULL;
+		return *rp;
+	}
+	return NULL;
+}
