@@ -514,8 +514,8 @@ class Server:
         return conn
 
     def kaigid(self, *args, check=True):
-        """Run `$KAIGID args... --database-url <this db>`; return its stdout (str)."""
-        cmd = [self.kaigid_path] + [str(a) for a in args] + ["--database-url", self.db_url]
+        """Run `$KAIGID --database-url <this db> args...`; return its stdout (str)."""
+        cmd = [self.kaigid_path, "--database-url", self.db_url] + [str(a) for a in args]
         p = subprocess.run(cmd, cwd=TOP, stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
         if check and p.returncode != 0:
