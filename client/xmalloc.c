@@ -4,7 +4,6 @@
  * As in tmux, running out of memory is fatal: callers never check for NULL.
  * Messages go to stderr prefixed with the program name.
  */
-#define _GNU_SOURCE	/* vasprintf */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>

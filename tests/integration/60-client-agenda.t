@@ -14,8 +14,8 @@ import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("KAIGI_BUILD")
-KAIGI = os.environ.get("KAIGI") or (os.path.join(ROOT, BUILD, "kaigi") if BUILD
-                                     else os.path.join(ROOT, "client", "kaigi"))
+KAIGI = os.path.abspath(os.environ.get("KAIGI") or (os.path.join(ROOT, BUILD, "kaigi") if BUILD
+                                     else os.path.join(ROOT, "client", "kaigi")))
 
 VTZ = ("BEGIN:VTIMEZONE\r\nTZID:Asia/Tokyo\r\nBEGIN:STANDARD\r\n"
        "DTSTART:19700101T000000\r\nTZOFFSETFROM:+0900\r\nTZOFFSETTO:+0900\r\n"

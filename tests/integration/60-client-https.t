@@ -14,8 +14,8 @@ import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("KAIGI_BUILD")
-KAIGI = os.environ.get("KAIGI") or (os.path.join(ROOT, BUILD, "kaigi") if BUILD
-                                     else os.path.join(ROOT, "client", "kaigi"))
+KAIGI = os.path.abspath(os.environ.get("KAIGI") or (os.path.join(ROOT, BUILD, "kaigi") if BUILD
+                                     else os.path.join(ROOT, "client", "kaigi")))
 FEED = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//kaigi//test//EN\r\n"
         "BEGIN:VEVENT\r\nUID:tls-1@t\r\nDTSTAMP:20230401T000000Z\r\n"
         "DTSTART:20230429T010000Z\r\nDTEND:20230429T020000Z\r\n"
