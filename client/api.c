@@ -97,6 +97,32 @@ api_escape(const char *s)
 	return e;
 }
 
+/* A participant's name by id (quietly NULL if it cannot be had). */
+static char *
+api_participant_name(struct client *c, long long id)
+{
+	struct client	 quiet = *c;
+	json_t		*list, *v;
+	size_t		 i;
+	char		*path, *name = NULL;
+
+	if (c->conference == NULL || id == 0)
+		return NULL;
+	quiet.json = 0;
+	quiet.quiet = 1;
+	if (api_conference_path(&quiet, "/participants?limit=1000", &path) !=
+	    EXIT_OK)
+		return NULL;
+	if (api_get_all(&quiet, path, &list) == EXIT_OK) {
+		json_array_foreach(api_items(list), i, v)
+			if (api_int(v, "id") == id && name == NULL)
+				name = xstrdup(api_str(v, "name"));
+		json_decref(list);
+	}
+	free(path);
+	return name;
+}
+
 /* Print one conflict of a 409 in words. */
 static void
 api_print_conflict(struct client *c, json_t *k)
@@ -113,8 +139,11 @@ api_print_conflict(struct client *c, json_t *k)
 		    xasprintf("room %s", api_str(k, "room_id"));
 	} else if (strcmp(res, "participant") == 0 ||
 	    strcmp(res, "unavailability") == 0) {
-		name = xstrdup(*api_str(k, "participant") ?
-		    api_str(k, "participant") : api_str(k, "participant_name"));
+		name = *api_str(k, "participant") ?
+		    xstrdup(api_str(k, "participant")) :
+		    api_participant_name(c, api_int(k, "participant_id"));
+		if (name == NULL)
+			name = xstrdup("");
 		what = xasprintf("%s%s %s%s%s",
 		    *res == 'u' ? "unavailability of " : "", "participant",
 		    *name ? "'" : "", *name ? name : api_str(k, "participant_id"),
@@ -213,10 +242,11 @@ api_call(struct client *c, const char *method, const char *path, json_t *body,
 	if (body != NULL)
 		text = json_dumps(body, JSON_COMPACT);
 	if (http_request(method, url, hdrs, text, c->timeout, &r) != 0) {
-		warnx_kaigi("%s", r.error);
+		if (!c->quiet)
+			warnx_kaigi("%s", r.error);
 		rc = EXIT_SERVER;
 	} else if (r.status < 200 || r.status > 299)
-		rc = api_problem(c, &r);
+		rc = c->quiet ? api_status_exit(r.status) : api_problem(c, &r);
 	else if (r.len == 0)
 		rc = EXIT_OK;
 	else if ((*out = json_loads(r.body, 0, NULL)) == NULL) {

@@ -80,21 +80,24 @@ cmd_schedule_run(struct client *c, struct args *a)
 	return EXIT_OK;
 }
 
-/* One conflict item in words. */
+/* One conflict item in words: "room: sessions 3 and 5: detail". */
 static void
 conflicts_print_one(json_t *v)
 {
 	const char	*what = *api_str(v, "rule") ? api_str(v, "rule") :
-	    *api_str(v, "kind") ? api_str(v, "kind") : api_str(v, "resource");
-	char		*text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	    *api_str(v, "resource") ? api_str(v, "resource") : "conflict";
+	const char	*detail = *api_str(v, "detail") ? api_str(v, "detail") :
+	    api_str(v, "message");
 
-	if (*api_str(v, "detail") != '\0' || *api_str(v, "message") != '\0')
-		printf("%s: %s\n", *what ? what : "conflict",
-		    *api_str(v, "detail") ? api_str(v, "detail") :
-		    api_str(v, "message"));
+	if (json_object_get(v, "other_session_id") != NULL)
+		printf("%s: sessions %s and %s: %s\n", what,
+		    api_str(v, "session_id"), api_str(v, "other_session_id"),
+		    detail);
+	else if (json_object_get(v, "session_id") != NULL)
+		printf("%s: session %s: %s\n", what, api_str(v, "session_id"),
+		    detail);
 	else
-		printf("%s: %s\n", *what ? what : "conflict", text);
-	free(text);
+		printf("%s: %s\n", what, detail);
 }
 
 /* kaigi conflicts: exit 0 when there are none, 4 when there are. */

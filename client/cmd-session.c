@@ -21,32 +21,37 @@ static const char *const cmd_session_move_valued[] = {
 	"start", "end", "duration", "room", NULL
 };
 
-/* "a, b, c" from an array of strings, numbers or objects with a name. */
+/* One list item as text: "Name (JP)", a code, or a number. */
+static char *
+session_item(json_t *v)
+{
+	if (json_is_object(v) && *api_str(v, "name") != '\0' &&
+	    *api_str(v, "delegation") != '\0')
+		return xasprintf("%s (%s)", api_str(v, "name"),
+		    api_str(v, "delegation"));
+	if (json_is_object(v))
+		return xstrdup(*api_str(v, "code") ? api_str(v, "code") :
+		    *api_str(v, "name") ? api_str(v, "name") :
+		    api_str(v, "id"));
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	if (json_is_integer(v))
+		return xasprintf("%lld", (long long)json_integer_value(v));
+	return xstrdup("?");
+}
+
+/* "a, b, c" from an array of strings, numbers or objects. */
 static char *
 session_join(json_t *arr)
 {
-	json_t		*v;
-	size_t		 i;
-	char		*s = xstrdup(""), *n;
-	const char	*item;
+	json_t	*v;
+	size_t	 i;
+	char	*s = xstrdup(""), *n, *item;
 
 	json_array_foreach(arr, i, v) {
-		if (json_is_object(v))
-			item = *api_str(v, "code") ? api_str(v, "code") :
-			    *api_str(v, "name") ? api_str(v, "name") :
-			    api_str(v, "id");
-		else if (json_is_string(v))
-			item = json_string_value(v);
-		else {
-			json_t *w = json_pack("{s:O}", "v", v);
-			n = xasprintf("%s%s%s", s, i ? ", " : "",
-			    api_str(w, "v"));
-			json_decref(w);
-			free(s);
-			s = n;
-			continue;
-		}
+		item = session_item(v);
 		n = xasprintf("%s%s%s", s, i ? ", " : "", item);
+		free(item);
 		free(s);
 		s = n;
 	}

@@ -63,6 +63,7 @@ struct client {
 	int		 json;		/* print the API's JSON */
 	int		 timeout;	/* seconds */
 	int		 insecure_webcal;	/* webcal:// means http:// */
+	int		 quiet;		/* api_call prints no errors */
 	json_t		*conference_obj;	/* cached GET /conferences/{slug} */
 	json_t		*rooms_obj;	/* cached GET .../rooms */
 };
