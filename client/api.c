@@ -181,9 +181,10 @@ api_print_field_errors(json_t *errors)
 			if (json_is_string(v))
 				fprintf(stderr, "  %s\n", json_string_value(v));
 			else
-				fprintf(stderr, "  %s: %s\n",
-				    api_str(v, "field"), *api_str(v, "message") ?
-				    api_str(v, "message") : api_str(v, "detail"));
+				fprintf(stderr, "  %s%s%s\n", api_str(v, "field"),
+				    *api_str(v, "field") ? ": " : "",
+				    *api_str(v, "message") ? api_str(v, "message") :
+				    api_str(v, "detail"));
 		}
 	}
 }

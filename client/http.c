@@ -324,6 +324,7 @@ http_build(struct http_call *call, const char *hostport,
 {
 	struct evhttp_request	*req;
 	struct evkeyvalq	*out;
+	char			 len[32];
 
 	req = evhttp_request_new(http_done_cb, call);
 	evhttp_request_set_error_cb(req, http_error_cb);
@@ -338,6 +339,9 @@ http_build(struct http_call *call, const char *hostport,
 			evhttp_add_header(out, hdrs->name, hdrs->value);
 	}
 	if (body != NULL) {
+		/* evhttp adds Content-Length only for POST and PUT. */
+		snprintf(len, sizeof len, "%zu", strlen(body));
+		evhttp_add_header(out, "Content-Length", len);
 		evbuffer_add(evhttp_request_get_output_buffer(req), body,
 		    strlen(body));
 		if (evhttp_find_header(out, "Content-Type") == NULL)
