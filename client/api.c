@@ -189,6 +189,19 @@ api_print_field_errors(json_t *errors)
 	}
 }
 
+/* Does the detail already say the only field error ("end: must be ...")? */
+static int
+api_detail_repeats_errors(const char *detail, json_t *errors)
+{
+	json_t	*e;
+
+	if (!json_is_array(errors) || json_array_size(errors) != 1)
+		return 0;
+	e = json_array_get(errors, 0);
+	return json_is_object(e) && *api_str(e, "message") != '\0' &&
+	    strstr(detail, api_str(e, "message")) != NULL;
+}
+
 /* Print a non-2xx answer; returns its exit code. */
 int
 api_problem(struct client *c, struct http_response *r)
@@ -210,7 +223,9 @@ api_problem(struct client *c, struct http_response *r)
 		fprintf(stderr, "kaigi: check the token (--token, KAIGI_TOKEN "
 		    "or token= in the configuration file)\n");
 	if (p != NULL) {
-		api_print_field_errors(json_object_get(p, "errors"));
+		if (!api_detail_repeats_errors(detail, json_object_get(p,
+		    "errors")))
+			api_print_field_errors(json_object_get(p, "errors"));
 		json_array_foreach(json_object_get(p, "conflicts"), i, v)
 			api_print_conflict(c, v);
 		json_decref(p);
