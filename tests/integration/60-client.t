@@ -182,6 +182,94 @@ def test_conflicts(k, s):
     ok(rc == 2 and "403" in err, "conflicts as a liaison: exit 2, 403")
 
 
+
+def feed_url(k, s):
+    """A JP delegation feed URL: from kaigi feed-token create, else kaigid's CLI."""
+    rc, doc, err = k.json("feed-token", "create", "--delegation", "JP")
+    if rc == 0 and doc and doc.get("url"):
+        return doc["url"], doc
+    tok = s.feed_token(SLUG, delegation="JP")
+    for path in ("/feeds/%s.ics", "/api/v1/feeds/%s.ics"):
+        r = s.request("GET", path % tok)
+        if r.status == 200 and "BEGIN:VCALENDAR" in r.text:
+            return s.url + path % tok, None
+    return None, None
+
+
+def sync(k, url, d, *more):
+    return k("sync", "--feed", url, "--dir", d, "--tz", "Asia/Tokyo", *more)
+
+
+def test_sync(k, s, url):
+    d = tempfile.mkdtemp(prefix="kaigi-60-sync-")
+    rc, out, err = sync(k, url, d)
+    added = out.splitlines()
+    nfiles = len([f for f in os.listdir(d) if f.endswith(".ics")])
+    ok(rc == 0 and added and all(l.startswith("added") for l in added)
+       and nfiles == len(added), "first sync: every event added, one file each", out + err)
+    rc, doc, err = k.json("sessions")
+    plenary = find(doc["items"], title="Facilitation of Cross-Border Data Flows and Data Free Flow with Trust")
+    italy = find(doc["items"], title="Bilateral meeting: Japan – Italy")
+    rc1, out1, err1 = k("session", "move", plenary["id"], "--start", "2023-04-29T09:30")
+    rc2, out2, err2 = k("session", "cancel", italy["id"])
+    ok(rc1 == 0 and rc2 == 0, "a session moved and another cancelled", err1 + err2)
+    rc, out, err = sync(k, url, d)
+    lines = out.splitlines()
+    is_(len(lines), 2, "second sync reports exactly two changes")
+    ok(any(l.startswith("moved") and plenary["title"] in l and
+           "Sat 2023-04-29 10:00–11:30 → Sat 2023-04-29 09:30–11:00" in l for l in lines),
+       "the move, old → new time", out + err)
+    ok(any(l.startswith("cancelled") and italy["title"] in l for l in lines),
+       "the cancellation", out)
+    rc, out, err = sync(k, url, d)
+    ok(rc == 0 and out.strip() == "not modified", "third sync reports nothing: not modified", out + err)
+    rc, doc, err = k.json("sync", "--feed", url, "--dir", d)
+    ok(rc == 0 and doc["status"] == 304 and doc["changes"] == [], "and it was answered 304", doc)
+
+
+def test_agenda_berlin(k, url):
+    rc, doc, err = k.json("session", "create", "--kind", "working_meal", "--title",
+                          "Working breakfast", "--room", "Banquet Room", "--start",
+                          "2023-04-29T06:30", "--duration", "60", "--visibility", "public")
+    ok(rc == 0, "an early-morning (06:30 Tokyo) public session is created", err)
+    rc, out, err = k("agenda", "--feed", url, "--tz", "Europe/Berlin")
+    lines = out.splitlines()
+
+    def block(heading):
+        if heading not in lines:
+            return []
+        i = lines.index(heading) + 1
+        j = i
+        while j < len(lines) and lines[j].strip():
+            j += 1
+        return lines[i:j]
+    fri, sat = block("Friday 28 April 2023"), block("Saturday 29 April 2023")
+    ok(rc == 0 and any("23:30–00:30" in l and "Working breakfast" in l for l in fri),
+       "agenda --tz Europe/Berlin: 06:30 in Tokyo is 23:30 the previous day", out + err)
+    ok(any("02:30–04:00" in l and "Facilitation" in l for l in sat),
+       "the first plenary (moved to 09:30 Tokyo) is 02:30 Saturday in Berlin", out)
+    ok(not any("Working breakfast" in l for l in sat), "the breakfast is not on Saturday in Berlin")
+    rc, out, err = k("agenda", "--feed", url, "--tz", "Asia/Tokyo")
+    ok(rc == 0 and "06:30–07:30  Working breakfast" in out, "in Tokyo it is Saturday 06:30", out)
+
+
+def test_feed_tokens(k, s, url, created):
+    if created is None:
+        skip("feed-token create/revoke", "no feed-token route in this kaigid")
+        return
+    ok(created.get("token") and created["url"].endswith(".ics")
+       and created.get("webcal_url", "").startswith("webcal"), "feed-token create --json")
+    rc, out, err = k("feed-token", "revoke", created["id"])
+    ok(rc == 0 and "revoked" in out, "feed-token revoke", err)
+    d = tempfile.mkdtemp(prefix="kaigi-60-revoked-")
+    rc, out, err = sync(k, url, d)
+    ok(rc == 2 and "404" in err, "the revoked feed: sync exits 2 with 404", (rc, err))
+    rc, out, err = k("feed-token", "revoke", 999999)
+    is_(rc, 2, "revoking an unknown token: exit 2")
+    rc, out, err = k("feed-token", "create")
+    is_(rc, 1, "feed-token create without a holder: usage error")
+
+
 with Server() as s:
     sec = s.token("secretariat", conference=SLUG)
     k = Kaigi(s, sec)
@@ -193,4 +281,11 @@ with Server() as s:
         test_conflicts(k, s)
     else:
         skip("session commands", "no session routes in this kaigid")
+    url, created = feed_url(k, s)
+    if url:
+        test_sync(k, s, url)
+        test_agenda_berlin(k, url)
+        test_feed_tokens(k, s, url, created)
+    else:
+        skip("sync and agenda on the demo feed", "no feed routes in this kaigid")
 done_testing()
