@@ -65,13 +65,13 @@ cmd_agenda_title(struct feed_event *ev)
 	return xstrdup(ev->summary);
 }
 
-/* Print the events grouped by day. */
+/* Print the events grouped by day, one table so columns align. */
 static void
 cmd_agenda_print(struct feed *f, icaltimezone *zone, const char *zname,
     time_t lo, time_t hi)
 {
-	struct table	*t = NULL;
-	char		*day, *last = NULL, *range, *title, *h1, *h2;
+	struct table	*t = table_new(4, NULL, NULL, NULL, NULL);
+	char		*day, *last = NULL, *range, *title, *h1, *h2, *head;
 	size_t		 i, shown = 0;
 
 	printf("Times in %s\n", zname);
@@ -81,12 +81,8 @@ cmd_agenda_print(struct feed *f, icaltimezone *zone, const char *zname,
 			continue;
 		day = time_day_long(f->events[i].start, zone);
 		if (last == NULL || strcmp(day, last) != 0) {
-			if (t != NULL) {
-				table_print(t, stdout);
-				table_free(t);
-			}
-			printf("\n%s\n", day);
-			t = table_new(4, NULL, NULL, NULL, NULL);
+			table_add_heading(t, head = xasprintf("\n%s", day));
+			free(head);
 		}
 		free(last);
 		last = day;
@@ -98,10 +94,8 @@ cmd_agenda_print(struct feed *f, icaltimezone *zone, const char *zname,
 		free(h1), free(h2), free(range), free(title);
 		shown++;
 	}
-	if (t != NULL) {
-		table_print(t, stdout);
-		table_free(t);
-	}
+	table_print(t, stdout);
+	table_free(t);
 	free(last);
 	if (shown == 0)
 		printf("\nNothing scheduled.\n");

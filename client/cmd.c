@@ -115,9 +115,9 @@ cmd_print_help(FILE *f)
 	    "change)\n");
 }
 
-/* Help for one command (or a family such as "session"); exit code. */
+/* Help for one command (or a family such as "session") on f; exit code. */
 int
-cmd_help_command(const char *word1, const char *word2)
+cmd_help_command(FILE *f, const char *word1, const char *word2)
 {
 	const struct cmd_entry *const	*e;
 	size_t				 len = strlen(word1);
@@ -129,8 +129,8 @@ cmd_help_command(const char *word1, const char *word2)
 		if (strcmp((*e)->name, name) == 0 || (word2 == NULL &&
 		    strncmp((*e)->name, word1, len) == 0 &&
 		    (*e)->name[len] == ' ')) {
-			cmd_print_usage(*e, stdout);
-			printf("  %s\n", (*e)->summary);
+			cmd_print_usage(*e, f);
+			fprintf(f, "  %s\n", (*e)->summary);
 			found = 1;
 		}
 	}
@@ -152,7 +152,7 @@ cmd_help_run(struct client *c, struct args *a)
 		cmd_print_help(stdout);
 		return EXIT_OK;
 	}
-	return cmd_help_command(args_pos(a, 0), args_pos(a, 1));
+	return cmd_help_command(stdout, args_pos(a, 0), args_pos(a, 1));
 }
 
 const struct cmd_entry cmd_help_entry = {

@@ -87,7 +87,7 @@ const struct cmd_entry	*cmd_find(int, char **, int *);
 void			 cmd_print_usage(const struct cmd_entry *, FILE *);
 int			 cmd_usage_error(const struct cmd_entry *, const char *);
 void			 cmd_print_help(FILE *);
-int			 cmd_help_command(const char *, const char *);
+int			 cmd_help_command(FILE *, const char *, const char *);
 
 /* http.c: a blocking HTTP/1.1 client on a private libevent loop. */
 struct http_response {
@@ -151,6 +151,7 @@ char		*time_day_of_rfc3339(const char *);
 struct table;
 struct table	*table_new(int, ...);
 void		 table_add(struct table *, ...);
+void		 table_add_heading(struct table *, const char *);
 void		 table_print(struct table *, FILE *);
 void		 table_free(struct table *);
 size_t		 utf8_width(const char *);

@@ -83,7 +83,7 @@ main_run(const struct cmd_entry *e, int nargs, char **args)
 	}
 	if (args_has(a, "help") && e != &cmd_help_entry) {
 		args_free(a);
-		return cmd_help_command(e->name, NULL);
+		return cmd_help_command(stdout, e->name, NULL);
 	}
 	if (args_npos(a) < e->min_args || args_npos(a) > e->max_args) {
 		args_free(a);
@@ -113,8 +113,8 @@ main(int argc, char **argv)
 	if (ci >= argc)
 		return main_no_command(argc, argv, ci);
 	if ((e = cmd_find(argc - ci, argv + ci, &words)) == NULL) {
-		if (cmd_help_command(argv[ci], NULL) == EXIT_OK)
-			return EXIT_USAGE;	/* a family name alone */
+		/* A family name alone ("kaigi session") lists its commands. */
+		cmd_help_command(stderr, argv[ci], NULL);
 		return EXIT_USAGE;
 	}
 	/* Leading global options, then the command's own words. */

@@ -16,6 +16,7 @@ struct table {
 	int	  noheader;	/* headings were NULL: print rows only */
 	size_t	  nrows;	/* including the header row */
 	char	**cells;	/* nrows * ncols */
+	int	 *spans;	/* per row: a heading line across the table */
 };
 
 /* Terminal width of one code point (wide East Asian = 2, combining = 0). */
@@ -75,6 +76,8 @@ table_add_va(struct table *t, va_list ap)
 
 	t->cells = xreallocarray(t->cells, (t->nrows + 1) * (size_t)t->ncols,
 	    sizeof *t->cells);
+	t->spans = xreallocarray(t->spans, t->nrows + 1, sizeof *t->spans);
+	t->spans[t->nrows] = 0;
 	for (i = 0; i < t->ncols; i++) {
 		s = va_arg(ap, const char *);
 		t->cells[t->nrows * (size_t)t->ncols + (size_t)i] =
@@ -109,6 +112,22 @@ table_add(struct table *t, ...)
 	va_end(ap);
 }
 
+/* Add a line of text across the table (a day's heading): not aligned. */
+void
+table_add_heading(struct table *t, const char *text)
+{
+	int	c;
+
+	t->cells = xreallocarray(t->cells, (t->nrows + 1) * (size_t)t->ncols,
+	    sizeof *t->cells);
+	t->spans = xreallocarray(t->spans, t->nrows + 1, sizeof *t->spans);
+	t->spans[t->nrows] = 1;
+	for (c = 0; c < t->ncols; c++)
+		t->cells[t->nrows * (size_t)t->ncols + (size_t)c] =
+		    xstrdup(c == 0 ? text : "");
+	t->nrows++;
+}
+
 /* Print the table, headings first. */
 void
 table_print(struct table *t, FILE *f)
@@ -118,12 +137,16 @@ table_print(struct table *t, FILE *f)
 	char	*cell;
 
 	for (r = t->noheader ? 1 : 0; r < t->nrows; r++)
-		for (c = 0; c < t->ncols; c++) {
+		for (c = 0; c < t->ncols && !t->spans[r]; c++) {
 			w = utf8_width(t->cells[r * (size_t)t->ncols + (size_t)c]);
 			if (w > width[c])
 				width[c] = w;
 		}
 	for (r = t->noheader ? 1 : 0; r < t->nrows; r++) {
+		if (t->spans[r]) {
+			fprintf(f, "%s\n", t->cells[r * (size_t)t->ncols]);
+			continue;
+		}
 		for (c = 0; c < t->ncols; c++) {
 			cell = t->cells[r * (size_t)t->ncols + (size_t)c];
 			fputs(cell, f);
@@ -146,5 +169,6 @@ table_free(struct table *t)
 	for (i = 0; i < t->nrows * (size_t)t->ncols; i++)
 		free(t->cells[i]);
 	free(t->cells);
+	free(t->spans);
 	free(t);
 }
