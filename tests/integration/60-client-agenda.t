@@ -7,6 +7,7 @@
 import http.server
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -166,6 +167,14 @@ def main():
     rc, out, err = kaigi("agenda", "--feed", url)
     ok(rc == 3 and "Connection refused" in err and url in err,
        "connection refused exits 3 and names the URL", (rc, err))
+
+    mute = socket.socket()
+    mute.bind(("127.0.0.1", 0))
+    mute.listen(4)      # accepts connections (backlog), never answers
+    rc, out, err = kaigi("agenda", "--timeout", "1", "--feed",
+                         "http://127.0.0.1:%d/feed.ics" % mute.getsockname()[1])
+    ok(rc == 3 and "timed out" in err, "a server that never answers: exit 3, timed out", (rc, err))
+    mute.close()
 
     rc, out, err = kaigi("agenda", "--feed", path, "--tz", "Mars/Olympus")
     ok(rc == 1 and "unknown time zone" in err, "unknown zone exits 1", (rc, err))

@@ -44,10 +44,16 @@ class Kaigi:
         self.s = server
         self.token = token
 
-    def __call__(self, *args, token=None, tz="UTC", url=None):
-        env = dict(os.environ, KAIGI_CONFIG="/dev/null", TZ=tz,
-                   KAIGI_URL=url or self.s.url, KAIGI_TOKEN=token or self.token)
-        env.pop("KAIGI_CONFERENCE", None)
+    def __call__(self, *args, token=None, tz="UTC", url=None, env=None):
+        e = dict(os.environ, KAIGI_CONFIG="/dev/null", TZ=tz,
+                 KAIGI_URL=url or self.s.url, KAIGI_TOKEN=token or self.token)
+        e.pop("KAIGI_CONFERENCE", None)
+        for key, value in (env or {}).items():
+            if value is None:
+                e.pop(key, None)
+            else:
+                e[key] = value
+        env = e
         p = subprocess.run([KAIGI] + [str(a) for a in args], capture_output=True,
                            text=True, env=env, timeout=60)
         return p.returncode, p.stdout, p.stderr
@@ -90,6 +96,31 @@ def test_basics(k):
     rc, out, err = k("conferences", url="http://127.0.0.1:1")
     ok(rc == 3 and "http://127.0.0.1:1" in err and "refused" in err,
        "connection refused: exit 3, message names the URL")
+
+
+def test_config(k, s):
+    d = tempfile.mkdtemp(prefix="kaigi-60-config-")
+    good = os.path.join(d, "good")
+    with open(good, "w") as f:
+        f.write("; kaigi client\n[kaigi]\nurl = %s\ntoken = %s\nconference = %s\n"
+                % (s.url, k.token, SLUG))
+    rc, out, err = k("conflicts", env={"KAIGI_CONFIG": good, "KAIGI_URL": None,
+                                       "KAIGI_TOKEN": None})
+    ok(rc == 0, "url, token and conference from the configuration file", err)
+    rc, out, err = k("conflicts", env={"KAIGI_CONFIG": good, "KAIGI_URL": None,
+                                       "KAIGI_TOKEN": "wrong"})
+    ok(rc == 2 and "401" in err, "the environment wins over the file", (rc, err))
+    rc, out, err = k("conflicts", "--token", k.token, env={"KAIGI_TOKEN": "wrong"})
+    ok(rc == 0, "--token wins over the environment", err)
+    bad = os.path.join(d, "bad")
+    with open(bad, "w") as f:
+        f.write("this is not ini\n")
+    rc, out, err = k("conferences", env={"KAIGI_CONFIG": bad})
+    ok(rc == 1 and "syntax error" in err, "a broken configuration file: exit 1", (rc, err))
+    rc, out, err = k("sessions", env={"KAIGI_URL": None})
+    ok(rc == 1 and "no server URL" in err, "no URL anywhere: exit 1 with a hint", (rc, err))
+    rc, out, err = k("sessions", "--conference", "no-such-conference")
+    ok(rc == 2 and "404" in err, "an unknown --conference: exit 2 (404)", (rc, err))
 
 
 def test_sessions(k, s):
@@ -354,6 +385,7 @@ with Server() as s:
     sec = s.token("secretariat", conference=SLUG)
     k = Kaigi(s, sec)
     test_basics(k)
+    test_config(k, s)
     if route_exists(s, "GET", "/api/v1/conferences/%s/sessions" % SLUG, sec):
         test_sessions(k, s)
         test_session_show(k)
