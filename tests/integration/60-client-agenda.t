@@ -160,6 +160,16 @@ def main():
                          "--tz", "Asia/Tokyo")
     ok(rc == 0 and "06:30–07:30" in out, "webcal:// on loopback maps to http://", err)
 
+    rc, out, err = kaigi("agenda", "--feed", "webcal://kaigi.invalid/feeds/x.ics")
+    ok(rc == 3 and "https://kaigi.invalid/feeds/x.ics" in err,
+       "webcal:// on another host means https://", (rc, err))
+    rc, out, err = kaigi("agenda", "--insecure-webcal-http", "--feed",
+                         "webcal://kaigi.invalid/feeds/x.ics")
+    ok(rc == 3 and "http://kaigi.invalid/feeds/x.ics" in err,
+       "--insecure-webcal-http makes it http://", (rc, err))
+    rc, out, err = kaigi("agenda", "--feed", "gopher://kaigi.invalid/x.ics")
+    ok(rc == 1 and "unsupported scheme" in err, "an unsupported scheme: exit 1", (rc, err))
+
     rc, out, err = kaigi("agenda", "--feed", "http://127.0.0.1:%d/nope.ics" % port)
     ok(rc == 2 and "404" in err, "a 404 feed exits 2 and says 404", (rc, err))
     srv.shutdown()
