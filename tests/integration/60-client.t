@@ -232,6 +232,15 @@ def sync(k, url, d, *more):
     return k("sync", "--feed", url, "--dir", d, "--tz", "Asia/Tokyo", *more)
 
 
+def wait_feed_changed(s, url, d):
+    """Wait (up to 5 s) until the feed's ETag differs from the one kaigi
+    stored: feed caches are dropped on NOTIFY, just after the commit."""
+    with open(os.path.join(d, ".kaigi-sync.json")) as f:
+        etag = json.load(f).get("etag")
+    path = urllib.parse.urlsplit(url).path
+    wait_until(lambda: s.request("GET", path).headers.get("ETag") != etag, timeout=5)
+
+
 def test_sync(k, s, url):
     d = tempfile.mkdtemp(prefix="kaigi-60-sync-")
     rc, out, err = sync(k, url, d)
@@ -245,6 +254,7 @@ def test_sync(k, s, url):
     rc1, out1, err1 = k("session", "move", plenary["id"], "--start", "2023-04-29T09:30")
     rc2, out2, err2 = k("session", "cancel", italy["id"])
     ok(rc1 == 0 and rc2 == 0, "a session moved and another cancelled", err1 + err2)
+    wait_feed_changed(s, url, d)
     rc, out, err = sync(k, url, d)
     lines = out.splitlines()
     is_(len(lines), 2, "second sync reports exactly two changes")
@@ -264,7 +274,10 @@ def test_agenda_berlin(k, url):
                           "Working breakfast", "--room", "Banquet Room", "--start",
                           "2023-04-29T06:30", "--duration", "60", "--visibility", "public")
     ok(rc == 0, "an early-morning (06:30 Tokyo) public session is created", err)
-    rc, out, err = k("agenda", "--feed", url, "--tz", "Europe/Berlin")
+    # The feed cache is dropped on NOTIFY, within milliseconds of the commit.
+    rc, out, err = wait_until(lambda: (lambda r: r if "Working breakfast" in r[1] else None)(
+        k("agenda", "--feed", url, "--tz", "Europe/Berlin")), timeout=5) or \
+        k("agenda", "--feed", url, "--tz", "Europe/Berlin")
     lines = out.splitlines()
 
     def block(heading):
