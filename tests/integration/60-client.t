@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import urllib.parse
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import kaigitest  # noqa: E402
@@ -248,6 +249,15 @@ def test_sync(k, s, url):
     nfiles = len([f for f in os.listdir(d) if f.endswith(".ics")])
     ok(rc == 0 and added and all(l.startswith("added") for l in added)
        and nfiles == len(added), "first sync: every event added, one file each", out + err)
+    import icalendar
+    bad = []
+    for name in os.listdir(d):
+        if name.endswith(".ics"):
+            with open(os.path.join(d, name), "rb") as f:
+                c = icalendar.Calendar.from_ical(f.read())
+            if len(c.walk("VEVENT")) != 1 or not c.walk("VTIMEZONE"):
+                bad.append(name)
+    ok(not bad, "each stored file holds one VEVENT and its VTIMEZONE", bad)
     rc, doc, err = k.json("sessions")
     plenary = find(doc["items"], title="Facilitation of Cross-Border Data Flows and Data Free Flow with Trust")
     italy = find(doc["items"], title="Bilateral meeting: Japan – Italy")
@@ -296,6 +306,17 @@ def test_agenda_berlin(k, url):
     ok(not any("Working breakfast" in l for l in sat), "the breakfast is not on Saturday in Berlin")
     rc, out, err = k("agenda", "--feed", url, "--tz", "Asia/Tokyo")
     ok(rc == 0 and "06:30–07:30  Working breakfast" in out, "in Tokyo it is Saturday 06:30", out)
+    # Every event against an independent conversion (python-icalendar + zoneinfo).
+    import icalendar
+    from zoneinfo import ZoneInfo
+    r = urllib.request.urlopen(url, timeout=30)
+    cal = icalendar.Calendar.from_ical(r.read())
+    want = {str(e["UID"]): e.decoded("DTSTART").astimezone(ZoneInfo("Europe/Berlin")).isoformat()
+            for e in cal.walk("VEVENT")}
+    rc, doc, err = k.json("agenda", "--feed", url, "--tz", "Europe/Berlin")
+    got = {e["uid"]: e["start"] for e in doc["events"]} if doc else {}
+    ok(rc == 0 and got == want and len(got) > 10,
+       "agenda --json agrees with python-icalendar + zoneinfo on every event", (got, want))
 
 
 def test_feed_tokens(k, s, url, created):
