@@ -440,6 +440,16 @@ db_conn_retry_cb(evutil_socket_t fd, short what, void *arg)
 	db_conn_open(arg);
 }
 
+/* libpq notices (and a server's FATAL on an idle connection) go to our log. */
+static void
+db_conn_notice(void *arg, const char *msg)
+{
+	struct db_conn	*c = arg;
+
+	log_info("db: connection %d: %.*s", c->id, (int)strcspn(msg, "\n"),
+	    msg);
+}
+
 /* Start a non-blocking connect. */
 static void
 db_conn_open(struct db_conn *c)
@@ -455,6 +465,7 @@ db_conn_open(struct db_conn *c)
 		db_conn_lost(c, "connect");
 		return;
 	}
+	PQsetNoticeProcessor(c->pg, db_conn_notice, c);
 	c->state = DB_CONN_CONNECTING;
 	c->connect_deadline = db_now_ms() + DB_CONNECT_TIMEOUT_MS;
 	db_conn_arm(c, EV_WRITE, DB_CONNECT_TIMEOUT_MS);
