@@ -29,6 +29,10 @@ static const char *const SQL_INSERT =
 static const char *const SQL_COUNT =
     "SELECT count(*) FROM test_db_txn WHERE token = $1";
 static const char *const SQL_CLEAN = "DELETE FROM test_db_txn WHERE token = $1";
+/* Leave the database as found: drop the table unless another run uses it. */
+static const char *const SQL_DROP =
+    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM test_db_txn) THEN"
+    " DROP TABLE test_db_txn; END IF; END $$";
 static const char *const SQL_KILL =
     "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))"
     " FROM pg_stat_activity"
@@ -398,6 +402,8 @@ test_txn_pipelined(const char *token)
 	a = query("SELECT 2", 0, NULL);
 	ok(a.status == DB_OK, "connections are clean afterwards");
 	query(SQL_CLEAN, 1, p2);
+	a = query(SQL_DROP, 0, NULL);
+	ok(a.status == DB_OK, "test table cleaned up");
 }
 
 /* A callback that queues the next query, five times. */
