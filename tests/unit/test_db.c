@@ -7,7 +7,6 @@
  * used only by the test itself, to kill the pool's backends from outside.
  */
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "tap.h"
 #include "util.h"
 
 static const char *const SQL_CREATE =
@@ -40,7 +40,6 @@ static const char *const SQL_KILL =
 
 static struct event_base *base;
 static const char	*url;
-static int		 ntests, nfailed;
 
 /* Result of one statement, as seen by its callback. */
 struct capture {
@@ -63,23 +62,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
-
-/* One TAP line. */
-static void __attribute__((format(printf, 2, 3)))
-ok(int cond, const char *fmt, ...)
-{
-	va_list	ap;
-
-	ntests++;
-	if (!cond)
-		nfailed++;
-	printf("%sok %d - ", cond ? "" : "not ", ntests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
 }
 
 /* Timer callback that does nothing (it only wakes the loop). */
@@ -664,6 +646,5 @@ main(void)
 	free(token);
 	free(app);
 	event_base_free(base);
-	printf("1..%d\n", ntests);
-	return (nfailed != 0);
+	return (tap_done());
 }

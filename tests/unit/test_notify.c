@@ -6,7 +6,6 @@
  * connection owned by the test.
  */
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include <libpq-fe.h>
 
 #include "log.h"
+#include "tap.h"
 #include "notify.h"
 #include "util.h"
 
@@ -28,7 +28,6 @@ static const char *const SQL_KILL =
 
 static struct event_base *base;
 static const char	*url;
-static int		 ntests, nfailed;
 
 /* What the callbacks saw. */
 static struct {
@@ -47,23 +46,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
-
-/* One TAP line. */
-static void __attribute__((format(printf, 2, 3)))
-ok(int cond, const char *fmt, ...)
-{
-	va_list	ap;
-
-	ntests++;
-	if (!cond)
-		nfailed++;
-	printf("%sok %d - ", cond ? "" : "not ", ntests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
 }
 
 /* Timer callback that only wakes the loop. */
@@ -242,6 +224,5 @@ main(void)
 	free(conninfo);
 	free(app);
 	event_base_free(base);
-	printf("1..%d\n", ntests);
-	return (nfailed != 0);
+	return (tap_done());
 }
