@@ -43,7 +43,7 @@
  *   SQLSTATE "".
  * - Every db_txn_begin that got a handle must end with db_txn_end, also
  *   after DB_UNAVAILABLE or DB_ERROR inside it; until then the connection is
- *   out of the pool. The handle is freed when db_txn_end's callback has run.
+ *   out of the pool. The handle must not be used after db_txn_end.
  * - Statements inside a transaction do not wait in the queue, so wait_ms does
  *   not bound them; statement_timeout does.
  * - db_shutdown() calls every pending callback with DB_UNAVAILABLE before it
