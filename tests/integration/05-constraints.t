@@ -582,6 +582,49 @@ def test_notify(conn, conf, rooms, people, s3b):
     listener.close()
 
 
+def test_deferred(conn, conf, rooms, people):
+    """Swapping two sessions needs the deferrable exclusion constraints."""
+    cur = conn.cursor()
+    a = people[0]
+    x = session(cur, conf, "swap-x", rooms[3], "2024-06-03 19:00+02", "2024-06-03 19:30+02", (a,))
+    y = session(cur, conf, "swap-y", rooms[3], "2024-06-03 19:40+02", "2024-06-03 20:10+02", (a,))
+    swap = """UPDATE sessions SET starts_at = %s, ends_at = %s WHERE id = %s;
+        UPDATE sessions SET starts_at = %s, ends_at = %s WHERE id = %s"""
+    args = ("2024-06-03 19:40+02", "2024-06-03 20:10+02", x, "2024-06-03 19:00+02", "2024-06-03 19:30+02", y)
+    refused(conn, swap, args, "23P01", None, "swap without deferral: the first move clashes")
+    is_(fails(conn, "SET CONSTRAINTS busy_no_overlap, sessions_room_no_overlap DEFERRED; " + swap, args),
+        (None, None), "swap with SET CONSTRAINTS ... DEFERRED succeeds")
+    is_(col(cur, "SELECT title FROM sessions WHERE id IN (%s, %s) ORDER BY starts_at", (x, y)),
+        ["swap-y", "swap-x"], "the two sessions are swapped")
+    refused(conn, "SET CONSTRAINTS ALL DEFERRED; UPDATE sessions SET ends_at = '2024-06-03 19:45+02' WHERE id = %s",
+            (y,), "23P01", None, "a deferred clash is still refused at COMMIT")
+
+
+def test_misc(conn, conf, rooms, people):
+    """Default visibility, deletes, cascades."""
+    cur = conn.cursor()
+    cur.execute("""INSERT INTO sessions (conference_id, kind, title, starts_at, ends_at)
+        VALUES (%s, 'bilateral', 'vb', '2024-06-03 06:00+02', '2024-06-03 06:30+02'),
+               (%s, 'plenary', 'vp', '2024-06-03 06:00+02', '2024-06-03 06:30+02')
+        RETURNING visibility""", (conf, conf))
+    is_([r[0] for r in cur.fetchall()], ["restricted", "public"],
+        "visibility defaults: restricted for a bilateral, public otherwise")
+    d = session(cur, conf, "doomed", None, "2024-06-03 07:00+02", "2024-06-03 07:30+02", (people[1],))
+    cur.execute("DELETE FROM sessions WHERE id = %s", (d,))
+    is_(col(cur, "SELECT change FROM session_changes WHERE session_id = %s ORDER BY id", (d,)),
+        ["created", "deleted"], "deleting a session logs 'deleted'")
+    is_(one(cur, "SELECT count(*) FROM busy WHERE session_id = %s", (d,)), 0,
+        "deleting a session frees its people")
+    p = one(cur, """INSERT INTO participants (conference_id, delegation_id, name, role)
+        SELECT %s, delegation_id, 'Temp', 'staff' FROM participants WHERE id = %s RETURNING id""",
+            (conf, people[0]))
+    cur.execute("""INSERT INTO unavailability (participant_id, during)
+        VALUES (%s, tstzrange('2024-06-03 06:00+02', '2024-06-03 07:00+02'))""", (p,))
+    cur.execute("DELETE FROM participants WHERE id = %s", (p,))
+    is_(one(cur, "SELECT count(*) FROM busy WHERE participant_id = %s", (p,)), 0,
+        "deleting a participant removes their busy rows")
+
+
 def test_changeover_update(conn, conf, rooms, people):
     """A changed conference changeover re-pads busy rows, or is refused."""
     cur = conn.cursor()
@@ -656,6 +699,8 @@ def main():
         test_versions(conn, conf, rooms, people, s2)
         test_notify(conn, conf, rooms, people, s3b)
         test_helpers(conn, conf, rooms, people)
+        test_deferred(conn, conf, rooms, people)
+        test_misc(conn, conf, rooms, people)
         test_changeover_update(conn, conf, rooms, people)
         conn.close()
     finally:
