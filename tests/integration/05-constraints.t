@@ -16,7 +16,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from kaigitest import ok, is_, diag, done_testing, bail, TOP  # noqa: E402
+from kaigitest import ok, is_, done_testing, bail, TOP  # noqa: E402
 
 import psycopg2  # noqa: E402
 import psycopg2.errors  # noqa: E402
@@ -108,6 +108,15 @@ def refused(conn, q, args, code, constraint, name):
 
 def test_demo(cur):
     """The demo data set: what the seed says, in the expected numbers."""
+    ids = test_demo_parties(cur)
+    if ids is None:
+        return
+    for fn in (test_demo_plenaries, test_demo_bilaterals, test_demo_side_event, test_demo_clean):
+        fn(cur, *ids)
+
+
+def test_demo_parties(cur):
+    """The conference, its delegations and heads: (conference id, Kono's id)."""
     cur.execute("SELECT id, timezone, start_date::text, end_date::text, title "
                 "FROM conferences WHERE slug = 'g7-digital-2023'")
     row = cur.fetchone()
@@ -146,8 +155,11 @@ def test_demo(cur):
        "demo: Japan has a deputy")
     kono = one(cur, """SELECT p.id FROM participants p JOIN delegations d ON d.id = p.delegation_id
         WHERE d.conference_id = %s AND d.code = 'JP' AND p.role = 'head'""", (conf,))
+    return conf, kono
 
-    # Plenaries.
+
+def test_demo_plenaries(cur, conf, kono):
+    """Six plenaries on the agenda items, every head attending."""
     cur.execute("""SELECT count(*), count(DISTINCT title), bool_and(status = 'confirmed'),
         bool_and(visibility = 'public'), bool_and((starts_at AT TIME ZONE 'Asia/Tokyo')::date
         BETWEEN '2023-04-29' AND '2023-04-30'), count(DISTINCT room_id),
@@ -169,7 +181,9 @@ def test_demo(cur):
              WHERE d.conference_id = s.conference_id AND p.role = 'head' AND d.kind <> 'guest')""",
             (conf,)), 6, "demo: every head (but the guest's) attends every plenary")
 
-    # Minister Kono's bilaterals.
+
+def test_demo_bilaterals(cur, conf, kono):
+    """Minister Kono's seven bilaterals and the open requests."""
     cur.execute("""SELECT d.code FROM sessions s
         JOIN session_attendees a ON a.session_id = s.id AND a.participant_id = %s
         JOIN session_attendees o ON o.session_id = s.id AND o.participant_id <> %s
@@ -208,7 +222,9 @@ def test_demo(cur):
     is_(opened.get("JP>UA"), (30, "requested", None), "demo: JP→UA 30 min requested")
     is_(opened.get("FR>DE"), (30, "accepted", None), "demo: FR→DE 30 min accepted, unscheduled")
 
-    # The WEF DX Summit and Kono's unavailability.
+
+def test_demo_side_event(cur, conf, kono):
+    """The WEF DX Summit and Kono's unavailability."""
     cur.execute("""SELECT count(*), bool_and(visibility = 'public'),
         bool_and((starts_at AT TIME ZONE 'Asia/Tokyo')::date = '2023-04-28')
         FROM sessions WHERE conference_id = %s AND kind = 'side_event'""", (conf,))
@@ -225,7 +241,9 @@ def test_demo(cur):
         is_(rows[0][1:], (False, True),
             "demo: Kono does not attend it and is unavailable (parliamentary obligations) over it")
 
-    # No clash anywhere, everything inside the day hours and the dates.
+
+def test_demo_clean(cur, conf, kono):
+    """No clash anywhere, everything inside the day hours and the dates."""
     is_(one(cur, """SELECT count(*) FROM sessions a JOIN sessions b ON a.id < b.id
         AND a.room_id = b.room_id AND a.during && b.during
         WHERE a.conference_id = %s AND a.status <> 'cancelled' AND b.status <> 'cancelled'""",
@@ -261,7 +279,6 @@ def test_demo(cur):
         "demo: busy has one row per attendance and per unavailability")
     is_(one(cur, "SELECT count(*) FROM sessions WHERE conference_id = %s AND version <> 1", (conf,)),
         0, "demo: sessions are at version 1 (attendees added in the creating transaction)")
-    return conf, kono
 
 
 FINGERPRINT = """SELECT md5(string_agg(t, '|' ORDER BY t)) FROM (
@@ -322,8 +339,13 @@ def session(cur, conf, title, room, start, end, people=()):
     return sid
 
 
-def test_bookings(conn, conf, rooms, people):
-    """Room and participant exclusion, changeover, unavailability, cancel."""
+def by_title(cur, conf, title):
+    """The id of the session of conference conf with this title."""
+    return one(cur, "SELECT id FROM sessions WHERE conference_id = %s AND title = %s", (conf, title))
+
+
+def test_booking_basics(conn, conf, rooms, people):
+    """Room and participant exclusion."""
     cur = conn.cursor()
     a, b, c = people
     s1 = session(cur, conf, "S1", rooms[0], "2024-06-01 10:00+02", "2024-06-01 11:00+02", (a, b))
@@ -342,7 +364,12 @@ def test_bookings(conn, conf, rooms, people):
     ok(fails(conn, "INSERT INTO session_attendees VALUES (%s, %s)", (s2, c)) == (None, None),
        "person: another participant may attend it")
 
-    # Changeover: 10 minutes after a session of the same person.
+
+def test_booking_changeover(conn, conf, rooms, people):
+    """Changeover: 10 minutes after a session of the same person."""
+    cur = conn.cursor()
+    a = people[0]
+    s_adj = by_title(cur, conf, "adjacent")
     s3 = session(cur, conf, "S3", rooms[2], "2024-06-01 11:05+02", "2024-06-01 11:30+02")
     s3b = session(cur, conf, "S3b", rooms[0], "2024-06-01 12:00+02", "2024-06-01 12:30+02")
     refused(conn, "UPDATE sessions SET starts_at = '2024-06-01 10:30+02' WHERE id = %s", (s_adj,),
@@ -360,7 +387,11 @@ def test_bookings(conn, conf, rooms, people):
     refused(conn, "UPDATE sessions SET ends_at = '2024-06-01 11:55+02' WHERE id = %s", (s3,),
             "23P01", "busy_no_overlap", "changeover: extending a session into the next one's changeover refused")
 
-    # Unavailability.
+
+def test_booking_unavailability(conn, conf, rooms, people):
+    """Unavailability blocks sessions (and the other way round)."""
+    cur = conn.cursor()
+    a, b, c = people
     refused(conn, "INSERT INTO unavailability (participant_id, during, reason) VALUES (%s, tstzrange(%s, %s), 'x')",
             (b, "2024-06-01 10:30+02", "2024-06-01 12:00+02"),
             "23P01", "busy_no_overlap", "unavailability over an attended session refused")
@@ -382,7 +413,12 @@ def test_bookings(conn, conf, rooms, people):
        one(cur, "SELECT count(*) FROM busy WHERE unavailability_id = %s", (u,)) == 0,
        "unavailability deleted with its busy row")
 
-    # Cancelling frees room and people; un-cancelling into a clash is refused.
+
+def test_booking_cancel(conn, conf, rooms, people):
+    """Cancelling frees room and people; un-cancelling into a clash is refused."""
+    cur = conn.cursor()
+    a, b, c = people
+    s1, s3 = by_title(cur, conf, "S1"), by_title(cur, conf, "S3")
     cur.execute("UPDATE sessions SET status = 'cancelled' WHERE id = %s", (s1,))
     is_(one(cur, "SELECT count(*) FROM busy WHERE session_id = %s", (s1,)), 0,
         "cancel: the session's busy rows are gone")
@@ -403,7 +439,6 @@ def test_bookings(conn, conf, rooms, people):
              (s3, a)) == (None, None) and
        one(cur, "SELECT count(*) FROM busy WHERE session_id = %s AND participant_id = %s", (s3, a)) == 0,
        "removing an attendee removes their busy row")
-    return s2, s3b
 
 
 def test_concurrency(conf, rooms, people):
@@ -693,7 +728,11 @@ def main():
         test_demo(cur)
         test_demo_reload(conn)
         conf, rooms, dels, people = setup(cur)
-        s2, s3b = test_bookings(conn, conf, rooms, people)
+        test_booking_basics(conn, conf, rooms, people)
+        test_booking_changeover(conn, conf, rooms, people)
+        test_booking_unavailability(conn, conf, rooms, people)
+        test_booking_cancel(conn, conf, rooms, people)
+        s2, s3b = by_title(cur, conf, "S2"), by_title(cur, conf, "S3b")
         test_concurrency(conf, rooms, people)
         test_checks(conn, conf, dels, people)
         test_versions(conn, conf, rooms, people, s2)
