@@ -658,6 +658,14 @@ def test_misc(conn, conf, rooms, people):
     cur.execute("DELETE FROM participants WHERE id = %s", (p,))
     is_(one(cur, "SELECT count(*) FROM busy WHERE participant_id = %s", (p,)), 0,
         "deleting a participant removes their busy rows")
+    t0 = time.monotonic()
+    cur.execute("""DO $$ BEGIN FOR i IN 1..200 LOOP
+        INSERT INTO participants (conference_id, delegation_id, name, role, timezone)
+        SELECT conference_id, delegation_id, 'Many ' || i, 'staff', 'America/Sao_Paulo'
+        FROM participants WHERE id = %s; END LOOP; END $$""", (people[0],))
+    took = time.monotonic() - t0
+    ok(took < 3.0, "200 participants with a time zone are stored in under 3 s (took %.2f s)" % took)
+    cur.execute("DELETE FROM participants WHERE conference_id = %s AND name LIKE 'Many %%'", (conf,))
 
 
 def test_changeover_update(conn, conf, rooms, people):
