@@ -166,8 +166,8 @@ worker_run(const char *config_path, evutil_socket_t fd)
 	event_add(w.sighup, NULL);
 	event_base_dispatch(w.base);
 	hooks_stop();
+	db_shutdown();	/* answers what still waits on the database, before evhttp goes */
 	evhttp_free(w.http);
-	db_shutdown();
 	event_free(w.sigterm);
 	event_free(w.sigint);
 	event_free(w.sighup);
