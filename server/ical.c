@@ -111,14 +111,21 @@ ical_xprop(const char *name, const char *value)
 	return p;
 }
 
-/* The zone's VTIMEZONE, cloned, with TZID set to the plain IANA name. */
+/*
+ * The zone's VTIMEZONE, cloned, cut by libical to the observances from
+ * 1970 (or the first event, if earlier) on, with TZID set to the plain IANA
+ * name. The cut drops local mean time offsets in seconds (+091859) that
+ * some clients mishandle, and depends on no clock.
+ */
 static icalcomponent *
-ical_vtimezone(icaltimezone *z, const char *tzid)
+ical_vtimezone(icaltimezone *z, const char *tzid, time_t first)
 {
 	icalcomponent	*vtz;
 	icalproperty	*p;
 
 	vtz = icalcomponent_new_clone(icaltimezone_get_component(z));
+	icaltimezone_truncate_vtimezone(vtz, ical_utc(first < 0 ? first : 0),
+	    icaltime_null_time(), 0);
 	p = icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY);
 	if (p != NULL)
 		icalproperty_set_tzid(p, tzid);
@@ -300,12 +307,13 @@ ical_render(const struct ical_cal *cal, const struct ical_event *ev,
 		*cause = xasprintf("unknown time zone: %s", cal->zone);
 		return -1;
 	}
-	vcal = ical_calendar(cal, refresh);
-	icalcomponent_add_component(vcal, ical_vtimezone(z, cal->zone));
 	order = xcalloc(n, sizeof *order);
 	for (i = 0; i < n; i++)
 		order[i] = &ev[i];
 	qsort(order, n, sizeof *order, ical_event_cmp);
+	vcal = ical_calendar(cal, refresh);
+	icalcomponent_add_component(vcal,
+	    ical_vtimezone(z, cal->zone, n > 0 ? order[0]->start : 0));
 	for (i = 0; i < n; i++) {
 		icalcomponent_add_component(vcal, ical_event(cal, order[i], z));
 		if (order[i]->updated > out->last_modified)

@@ -53,7 +53,12 @@ utc(int y, int mo, int d, int h, int mi)
 #define SAMPLE_N 6
 #define SECRET_TITLE "Japan-Canada bilateral (secret)"
 #define SECRET_DESC "Agenda: nuclear submarines"
-#define TRICKY_TITLE "日本・カナダ会談; trade, security\\n\"quoted\""
+/*
+ * No backslash in the title: python3-icalendar 4.0.3 unescapes "\\\\n" as a
+ * backslash and a newline, and the parser drivers compare SUMMARY. The
+ * backslash is tested in DESCRIPTION, which only libical reads back here.
+ */
+#define TRICKY_TITLE "日本・カナダ会談; trade, security \"quoted\" 🇯🇵"
 #define TRICKY_DESC "Line one,\r\nline two; 会議室は3階です。\nLast\\line"
 /* What TRICKY_DESC reads back as: CRLF normalised to LF. */
 #define TRICKY_DESC_BACK "Line one,\nline two; 会議室は3階です。\nLast\\line"
@@ -386,7 +391,7 @@ test_parsed(const struct ical_feed *f, const struct ical_event *ev)
 	ve = find_event(vcal, 2);
 	s = ve != NULL ? icalcomponent_get_summary(ve) : NULL;
 	ok(s != NULL && strcmp(s, TRICKY_TITLE) == 0,
-	    "SUMMARY with ; , \\ \" and Japanese reads back unchanged");
+	    "SUMMARY with ; , \" Japanese and emoji reads back unchanged");
 	s = ve != NULL ? icalcomponent_get_description(ve) : NULL;
 	ok(s != NULL && strcmp(s, TRICKY_DESC_BACK) == 0,
 	    "DESCRIPTION with newlines reads back (CRLF as LF)");
