@@ -26,6 +26,8 @@ EVENT_REQUIRED = ("UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "STATUS",
 
 def fail(msg):
     """Print why the feed is refused and exit 1."""
+    if len(msg) > 400:
+        msg = msg[:400] + "..."
     print("parse_python: " + msg, file=sys.stderr)
     sys.exit(1)
 
