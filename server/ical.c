@@ -180,14 +180,18 @@ ical_location(const struct ical_event *e)
 	return out;
 }
 
-/* Add the TEXT property made by fn from a cleaned copy of s. */
+/*
+ * Add the TEXT property made by fn from a cleaned copy of s, unless that is
+ * empty: libical's parser refuses a property with nothing after the colon.
+ */
 static void
 ical_add_text(icalcomponent *c, icalproperty *(*fn)(const char *),
     const char *s)
 {
 	char	*t = ical_text(s);
 
-	icalcomponent_add_property(c, fn(t));
+	if (*t != '\0')
+		icalcomponent_add_property(c, fn(t));
 	free(t);
 }
 
@@ -195,18 +199,21 @@ ical_add_text(icalcomponent *c, icalproperty *(*fn)(const char *),
 static void
 ical_event_detail(icalcomponent *ve, const struct ical_event *e)
 {
-	char	*loc;
+	char	*loc, *title = ical_text(e->title), *kind = ical_text(e->kind);
 
-	ical_add_text(ve, icalproperty_new_summary, e->title);
+	/* An empty SUMMARY is refused by parsers: fall back to the kind. */
+	icalcomponent_add_property(ve, icalproperty_new_summary(
+	    *title != '\0' ? title : *kind != '\0' ? kind : "Session"));
+	free(title);
 	if ((loc = ical_location(e)) != NULL) {
-		icalcomponent_add_property(ve, icalproperty_new_location(loc));
+		if (*loc != '\0')
+			icalcomponent_add_property(ve, icalproperty_new_location(loc));
 		free(loc);
 	}
-	/* libical's parser refuses "DESCRIPTION:" with nothing after it. */
-	if (e->description != NULL && *e->description != '\0')
-		ical_add_text(ve, icalproperty_new_description, e->description);
-	if (e->kind != NULL && *e->kind != '\0')
-		ical_add_text(ve, icalproperty_new_categories, e->kind);
+	ical_add_text(ve, icalproperty_new_description, e->description);
+	if (*kind != '\0')
+		icalcomponent_add_property(ve, icalproperty_new_categories(kind));
+	free(kind);
 }
 
 /* STATUS value for an event status. */
@@ -277,7 +284,8 @@ ical_check(const struct ical_cal *cal, const char *refresh)
 {
 	struct icaldurationtype	 d;
 
-	if (cal->name == NULL || cal->host == NULL || cal->zone == NULL)
+	if (cal->name == NULL || cal->host == NULL || cal->zone == NULL ||
+	    *cal->name == '\0' || *cal->host == '\0')
 		return "calendar name, host and zone are required";
 	d = icaldurationtype_from_string(refresh);
 	if (icaldurationtype_is_bad_duration(d) ||

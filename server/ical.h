@@ -18,8 +18,15 @@
  * order. A reserved event is busy time only: SUMMARY:Reserved, and no
  * DESCRIPTION, LOCATION or CATEGORIES.
  *
+ * Text: CRLF and CR become newlines (escaped \n by libical); other control
+ * characters but TAB are dropped. Input must be UTF-8 (PostgreSQL's is).
+ *
  * Threads: libical's built-in time zone cache is global and not protected
- * here; render only on the event loop thread (one per worker process).
+ * here; render only on the event loop thread (one per worker process). The
+ * first use of a zone reads it from /usr/share/zoneinfo (Debian's libical
+ * uses the system tz database) and caches it for the life of the process;
+ * call ical_zone_valid() at start-up or validation time to warm it.
+ * Output does not depend on TZ, the locale or the clock.
  */
 #ifndef KAIGI_ICAL_H
 #define KAIGI_ICAL_H
@@ -47,14 +54,17 @@ struct ical_cal {
 	const char	*prodid;	/* NULL: ICAL_DEFAULT_PRODID */
 };
 
-/* One session. NULL strings are treated as absent (empty). */
+/*
+ * One session. Strings are cleaned first (see Text above); NULL, or empty
+ * once cleaned, means absent.
+ */
 struct ical_event {
 	long long	 id;
-	const char	*kind;		/* CATEGORIES; omitted if NULL or "" */
-	const char	*title;		/* SUMMARY */
-	const char	*description;	/* DESCRIPTION; omitted if NULL or "" */
-	const char	*room;		/* LOCATION "room, venue"; omitted if */
-	const char	*venue;		/*   both are NULL or "" */
+	const char	*kind;		/* CATEGORIES; omitted if absent */
+	const char	*title;		/* SUMMARY; if empty, the kind or "Session" */
+	const char	*description;	/* DESCRIPTION; omitted if absent */
+	const char	*room;		/* LOCATION "room, venue", or either */
+	const char	*venue;		/*   alone; omitted if both absent */
 	time_t		 start;		/* UTC epoch seconds */
 	time_t		 end;
 	enum ical_status status;

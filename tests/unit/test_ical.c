@@ -453,6 +453,14 @@ test_determinism(const struct ical_feed *f, struct ical_event *ev)
 	ok(strcmp(g.etag, h.etag) != 0, "moving it back changes it again");
 	ical_feed_free(&g);
 	ical_feed_free(&h);
+	setenv("TZ", "Pacific/Chatham", 1);
+	tzset();
+	render(&tokyo, ev, SAMPLE_N, &g);
+	ok(g.len == f->len && memcmp(g.data, f->data, f->len) == 0,
+	    "the process's TZ does not change the bytes");
+	ical_feed_free(&g);
+	unsetenv("TZ");
+	tzset();
 	ical_etag("abc", 3, g.etag);
 	/* SHA-256("abc") = ba7816bf8f01cfea414140de5dae2223b00361a3... */
 	ok(strcmp(g.etag, "\"ba7816bf8f01cfea414140de5dae2223\"") == 0,
@@ -489,8 +497,43 @@ test_zones(void)
 	    count(f.data, "BEGIN:VEVENT") == 0 && f.last_modified == 0,
 	    "UTC: VTIMEZONE TZID:UTC; empty calendar renders");
 	ical_feed_free(&f);
+	cal.name = "";
+	ok(ical_render(&cal, NULL, 0, &f, &cause) == -1, "empty calendar name refused");
+	free(cause);
+	cal.name = tokyo.name;
 	ok(ical_zone_valid("Europe/Rome") && ical_zone_valid("America/New_York") &&
 	    !ical_zone_valid("") && !ical_zone_valid(NULL), "ical_zone_valid");
+}
+
+/* Empty or control-only titles and text still give a feed libical accepts. */
+static void
+test_edges(void)
+{
+	struct ical_event	 ev[2];
+	struct ical_feed	 f;
+	icalcomponent		*vcal;
+
+	memset(ev, 0, sizeof ev);
+	ev[0] = (struct ical_event){ 21, "press", "\x01\x02", "\x7f", "", "",
+	    1000, 2000, ICAL_EVENT_CONFIRMED, 0, 0, 0, 0 };
+	ev[1] = (struct ical_event){ 22, NULL, NULL, NULL, NULL, "Venue only",
+	    3000, 4000, ICAL_EVENT_TENTATIVE, 0, 0, 0, 0 };
+	render(&tokyo, ev, 2, &f);
+	vcal = icalparser_parse_string(f.data);
+	ok(vcal != NULL && icalcomponent_count_errors(vcal) == 0,
+	    "empty and control-only strings: libical parses it without error");
+	ok(strstr(f.data, "SUMMARY:press\r\n") != NULL &&
+	    strstr(f.data, "SUMMARY:Session\r\n") != NULL,
+	    "an empty title falls back to the kind, else \"Session\"");
+	ok(count(f.data, "\r\nLOCATION:") == 1 &&
+	    strstr(f.data, "LOCATION:Venue only\r\n") != NULL &&
+	    count(f.data, "DESCRIPTION:") == 0 && count(f.data, "CATEGORIES:") == 1,
+	    "absent room/venue/description/kind are left out");
+	ok(strchr(f.data, '\x01') == NULL && strchr(f.data, '\x7f') == NULL,
+	    "control characters are dropped");
+	if (vcal != NULL)
+		icalcomponent_free(vcal);
+	ical_feed_free(&f);
 }
 
 /* A zone with daylight saving time: the VTIMEZONE must carry the rules. */
@@ -592,6 +635,7 @@ main(int argc, char **argv)
 	test_parsed(&f, ev);
 	test_determinism(&f, ev);
 	test_zones();
+	test_edges();
 	test_new_york(&ny);
 	test_speed();
 	if (dir != NULL && *dir != '\0') {
