@@ -102,8 +102,10 @@ def to_utc(prop, tzs, what):
         fail("%s without TZID" % what)
     if tzid not in tzs:
         fail("%s: TZID %s has no VTIMEZONE" % (what, tzid))
-    raw = prop.to_ical().decode()
-    local = datetime.datetime.strptime(raw, "%Y%m%dT%H%M%S")
+    if not isinstance(prop.dt, datetime.datetime):
+        fail("%s is not a DATE-TIME" % what)
+    # The wall-clock time as written (to_ical() would say "Z" for TZID=UTC).
+    local = prop.dt.replace(tzinfo=None)
     aware = tzs[tzid].localize(local, is_dst=None)
     return aware.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -162,4 +164,9 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except SystemExit:
+        raise
+    except Exception as e:  # a crash is a refusal too, with a short message
+        fail("%s: %s" % (type(e).__name__, e))

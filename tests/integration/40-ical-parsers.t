@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """40-ical-parsers.t — the renderer's feeds, read by three independent parsers.
 
-build/<release|asan>/tests/test_ical writes two sample feeds rendered by
-server/ical.c (Asia/Tokyo, and America/New_York either side of both DST
-changes). They are served over loopback HTTP and read by
+build/<release|asan>/tests/test_ical writes sample feeds rendered by
+server/ical.c (Asia/Tokyo; America/New_York either side of both DST
+changes; one small feed per zone with awkward rules). They are served over loopback HTTP and read by
 python3-icalendar (tests/ical/parse_python.py), Mozilla's ical.js
 (tests/ical/parse_icaljs.js) and vdirsyncer (tests/ical/check_vdirsyncer.sh,
 http -> filesystem sync). The parsers must accept them, agree with each other
@@ -184,6 +184,19 @@ def broken_copies(src, tmp):
     return {k: v[1] for k, v in cases.items()}
 
 
+def check_zone_feeds(base, tmp):
+    """Zones with odd rules: both parsers read 01:00Z in July and January."""
+    names = sorted(os.path.basename(p)
+                   for p in glob.glob(os.path.join(tmp, "zone-*.ics")))
+    ok(len(names) >= 8, "test_ical wrote the per-zone feeds", names)
+    want = ["2026-07-01T01:00:00Z", "2027-01-05T01:00:00Z"]
+    for name in names:
+        for parser, (rc, events, err) in parsers(base + name).items():
+            got = sorted(e["start_utc"] for e in events) if events else None
+            ok(rc == 0 and got == want, "%s: %s reads 01:00Z in both seasons"
+               % (name, parser), "%s %s" % (got, err))
+
+
 def check_zone_source(base, tmp):
     """The parsers read local times through the feed's VTIMEZONE, not by name."""
     with open(os.path.join(tmp, "tokyo.ics"), "rb") as f:
@@ -227,6 +240,7 @@ def main():
         base = "http://127.0.0.1:%d/" % srv.server_address[1]
         for name in EXPECTED:
             check_feed(base, name, tmp)
+        check_zone_feeds(base, tmp)
         check_zone_source(base, tmp)
         check_refusals(base, tmp)
     finally:

@@ -6,8 +6,9 @@
  * that must be folded, one reserved) and checks the bytes as text and after
  * parsing them back with libical's own parser.
  *
- *   test_ical [DIR]      also write DIR/tokyo.ics and DIR/new_york.ics
- *                        (or set KAIGI_ICAL_OUT_DIR) for tests/ical/ drivers
+ *   test_ical [DIR]      also write DIR/tokyo.ics, DIR/new_york.ics and
+ *                        DIR/zone-*.ics (or set KAIGI_ICAL_OUT_DIR) for
+ *                        the tests/ical/ parser drivers
  *
  * The expected UTC times of these samples are repeated in
  * tests/integration/40-ical-parsers.t; change both together.
@@ -621,6 +622,43 @@ write_feed(const char *dir, const char *name, const struct ical_feed *f)
 	free(path);
 }
 
+/*
+ * For the parser drivers: one feed per zone with awkward rules, each with
+ * two sessions at 01:00Z (northern and southern summer). File names are
+ * zone-<Area>_<City>.ics.
+ */
+static void
+write_zone_feeds(const char *dir)
+{
+	static const char	*zones[] = { "Europe/Rome", "Europe/Dublin",
+	    "Australia/Lord_Howe", "America/Sao_Paulo", "America/St_Johns",
+	    "Asia/Kolkata", "Africa/Casablanca", "Pacific/Chatham", "UTC" };
+	struct ical_event	 ev[2];
+	struct ical_cal		 cal = tokyo;
+	struct ical_feed	 f;
+	char			*name, *p;
+	size_t			 i;
+
+	memset(ev, 0, sizeof ev);
+	ev[0] = (struct ical_event){ 31, "plenary", "July", NULL, "Hall", NULL,
+	    utc(2026, 7, 1, 1, 0), utc(2026, 7, 1, 2, 0), ICAL_EVENT_CONFIRMED,
+	    0, 0, 0, 0 };
+	ev[1] = (struct ical_event){ 32, "plenary", "January", NULL, "Hall", NULL,
+	    utc(2027, 1, 5, 1, 0), utc(2027, 1, 5, 2, 0), ICAL_EVENT_CONFIRMED,
+	    0, 0, 0, 0 };
+	for (i = 0; i < sizeof zones / sizeof zones[0]; i++) {
+		cal.zone = zones[i];
+		render(&cal, ev, 2, &f);
+		name = xasprintf("zone-%s.ics", zones[i]);
+		for (p = name; *p != '\0'; p++)
+			if (*p == '/')
+				*p = '_';
+		write_feed(dir, name, &f);
+		free(name);
+		ical_feed_free(&f);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -641,6 +679,7 @@ main(int argc, char **argv)
 	if (dir != NULL && *dir != '\0') {
 		write_feed(dir, "tokyo.ics", &f);
 		write_feed(dir, "new_york.ics", &ny);
+		write_zone_feeds(dir);
 	}
 	ical_feed_free(&f);
 	ical_feed_free(&ny);
