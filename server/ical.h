@@ -81,6 +81,12 @@ struct ical_feed {
 	char		 etag[ICAL_ETAG_LEN];	/* strong ETag, quotes included */
 	time_t		 last_modified;	/* max(updated) of the events, 0 if none */
 };
+/*
+ * last_modified only sees the events rendered: a session that left the feed
+ * (deleted, made restricted) does not raise it. The feed handler should send
+ * Last-Modified as the later of this and the time the cached copy was
+ * rendered, and let If-None-Match (the ETag) win over If-Modified-Since.
+ */
 
 /* 1 if libical knows the IANA zone (built-in/system tz data), else 0. */
 int	ical_zone_valid(const char *zone);
