@@ -8,13 +8,16 @@
  *
  * Calendar: PRODID, VERSION:2.0, CALSCALE:GREGORIAN, METHOD:PUBLISH, NAME,
  * X-WR-CALNAME, X-WR-TIMEZONE, REFRESH-INTERVAL;VALUE=DURATION,
- * X-PUBLISHED-TTL and one VTIMEZONE whose TZID is the plain IANA name.
- * Event: UID session-<id>@<host>, DTSTART/DTEND;TZID=<zone> (local time of
- * the conference zone), SUMMARY, LOCATION ("room, venue"), DESCRIPTION,
+ * X-PUBLISHED-TTL and one VTIMEZONE whose TZID is the plain IANA name (never
+ * libical's "/freeassociation.sourceforge.net/" one, never an abbreviation),
+ * holding the zone's observances from 1970 on. X-WR-CALNAME is written as
+ * libical writes X- properties: newlines escaped, commas and semicolons not.
+ *
+ * Event: UID session-<id>@<host>, DTSTART/DTEND;TZID=<zone> (wall-clock time
+ * in the conference zone), SUMMARY, LOCATION ("room, venue"), DESCRIPTION,
  * CATEGORIES (the kind exactly as the API spells it, e.g. "bilateral"),
  * STATUS, SEQUENCE, CREATED, LAST-MODIFIED, DTSTAMP (= updated, never "now"),
- * TRANSP:OPAQUE. X-WR-CALNAME is written as libical writes X- properties:
- * newlines escaped, commas and semicolons not. Events are written sorted by (start, id) whatever the input
+ * TRANSP:OPAQUE. Events are written sorted by (start, id) whatever the input
  * order. A reserved event is busy time only: SUMMARY:Reserved, and no
  * DESCRIPTION, LOCATION or CATEGORIES.
  *
