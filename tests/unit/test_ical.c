@@ -510,7 +510,11 @@ test_zones(void)
 	free(cause);
 	cal.name = tokyo.name;
 	ok(ical_zone_valid("Europe/Rome") && ical_zone_valid("America/New_York") &&
-	    !ical_zone_valid("") && !ical_zone_valid(NULL), "ical_zone_valid");
+	    !ical_zone_valid("") && !ical_zone_valid(NULL) &&
+	    !ical_zone_valid("../../../etc/passwd") &&
+	    !ical_zone_valid("/usr/share/zoneinfo/Asia/Tokyo") &&
+	    !ical_zone_valid("Asia/Tokyo\n") && ical_zone_valid("Etc/GMT+9") &&
+	    ical_zone_valid("America/Port-au-Prince"), "ical_zone_valid");
 }
 
 /* Empty or control-only titles and text still give a feed libical accepts. */
