@@ -29,6 +29,22 @@ bilateral_party(json_t *b, const char *key)
 	return api_str(b, key);
 }
 
+/* "Sat 2023-04-29 11:40–12:10" of a scheduled request, else "". */
+static char *
+bilateral_when(json_t *b)
+{
+	char	*day, *h1, *h2, *s;
+
+	if (*api_str(b, "start") == '\0')
+		return xstrdup("");
+	day = time_day_of_rfc3339(api_str(b, "start"));
+	h1 = time_hm_of_rfc3339(api_str(b, "start"));
+	h2 = time_hm_of_rfc3339(api_str(b, "end"));
+	s = xasprintf("%s %s–%s", day, h1, h2);
+	free(day), free(h1), free(h2);
+	return s;
+}
+
 /* Print bilateral requests as a table. */
 static void
 bilateral_print_table(json_t *list)
@@ -36,15 +52,19 @@ bilateral_print_table(json_t *list)
 	struct table	*t;
 	json_t		*v;
 	size_t		 i;
+	char		*when;
 
-	t = table_new(8, "ID", "REQUESTER", "COUNTERPART", "MINUTES", "PRIO",
-	    "LEVEL", "STATUS", "SESSION");
-	json_array_foreach(api_items(list), i, v)
+	t = table_new(9, "ID", "REQUESTER", "COUNTERPART", "MINUTES", "PRIO",
+	    "LEVEL", "STATUS", "SESSION", "WHEN");
+	json_array_foreach(api_items(list), i, v) {
+		when = bilateral_when(v);
 		table_add(t, api_str(v, "id"), bilateral_party(v, "requester"),
 		    bilateral_party(v, "counterpart"),
 		    api_str(v, "duration_minutes"), api_str(v, "priority"),
 		    api_str(v, "level"), api_str(v, "status"),
-		    api_str(v, "session_id"));
+		    api_str(v, "session_id"), when);
+		free(when);
+	}
 	table_print(t, stdout);
 	table_free(t);
 }
