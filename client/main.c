@@ -6,6 +6,7 @@
  * the command. The exit status says how it went (see kaigi --help).
  */
 #include <locale.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,6 +110,8 @@ main(int argc, char **argv)
 	int			  ci, words, nargs, i, rc;
 
 	setlocale(LC_CTYPE, "");
+	/* A server closing early must give an error, not kill the process. */
+	signal(SIGPIPE, SIG_IGN);
 	ci = main_command_index(argc, argv);
 	if (ci >= argc)
 		return main_no_command(argc, argv, ci);
