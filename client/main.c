@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/ssl.h>
 
 #include "kaigi.h"
 
