@@ -139,6 +139,10 @@ def test_sessions(k, s):
     rc, out, err = k("sessions", "--day", "2023-04-29")
     ok(rc == 0 and "10:00–11:30" in out and "Sat 2023-04-29" in out and "ID" in out.split("\n")[0],
        "sessions table: times in the conference's zone")
+    rc, doc, err = k.json("sessions", "--from", "2023-04-30T12:00", "--to", "2023-04-30T15:00")
+    starts = sorted(i["start"] for i in doc["items"]) if doc else []
+    ok(rc == 0 and starts and starts[0] >= "2023-04-30T11" and starts[-1] < "2023-04-30T15:00",
+       "sessions --from/--to (conference time)", starts)
     rc, out, err = k("sessions", "--room", "Nowhere")
     ok(rc == 1 and "no room named 'Nowhere'" in err, "unknown room: exit 1, rooms listed")
     rc, out, err = k("sessions", "--day", "29/04/2023")
@@ -330,6 +334,14 @@ def test_feed_tokens(k, s, url, created):
     d = tempfile.mkdtemp(prefix="kaigi-60-revoked-")
     rc, out, err = sync(k, url, d)
     ok(rc == 2 and "404" in err, "the revoked feed: sync exits 2 with 404", (rc, err))
+    rc, doc, err = k.json("sessions", "--kind", "plenary")
+    head = doc["items"][0]["attendees"][0]["id"]
+    rc, p, err = k.json("feed-token", "create", "--participant", head)
+    ok(rc == 0 and p and p["url"].endswith(".ics"), "feed-token create --participant", err)
+    if p:
+        rc, out, err = k("agenda", "--feed", p["url"], "--tz", "Asia/Tokyo")
+        ok(rc == 0 and "Facilitation of Cross-Border" in out,
+           "the participant's feed reads as an agenda", err)
     rc, out, err = k("feed-token", "revoke", 999999)
     is_(rc, 2, "revoking an unknown token: exit 2")
     rc, out, err = k("feed-token", "create")
@@ -374,8 +386,12 @@ def test_bilaterals(k, s):
     rc, doc, err = k.json("bilateral", "list", "--status", "scheduled")
     ok(rc == 0 and find(doc["items"], id=req["id"]) is not None, "the request is now scheduled")
     rc, w, err = k.json("bilateral", "request", "--requester", "CA", "--counterpart", "DE",
-                        "--duration", "30", token=ca)
+                        "--duration", "30", "--earliest", "2023-04-30T09:00",
+                        "--latest", "2023-04-30 12:00", "--level", "deputy", token=ca)
     ok(rc == 0 and w and w["status"] == "requested", "a liaison requests for its delegation", err)
+    ok(w and w["earliest"] == "2023-04-30T09:00:00+09:00" and w["latest"] ==
+       "2023-04-30T12:00:00+09:00" and w["level"] == "deputy",
+       "--earliest/--latest read in the conference's zone", w)
     if w:
         rc, doc, err = k.json("bilateral", "withdraw", w["id"], token=ca)
         ok(rc == 0 and doc and doc["status"] == "withdrawn", "and withdraws it", err)
