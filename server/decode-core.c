@@ -147,7 +147,9 @@ decode_conference(const json_t *b, int create, json_t *errors)
 			valid_error(errors, "slug",
 			    "must be 1-63 lowercase letters, digits or dashes, not starting with a dash");
 	}
-	valid_string(b, "title", create, DECODE_NAME_MAX, &title, errors);
+	if (valid_string(b, "title", create, DECODE_NAME_MAX, &title, errors) == 1 &&
+	    *title == '\0')
+		valid_error(errors, "title", "must be a non-empty text");
 	valid_timezone(b, "timezone", create, &tz, errors);
 	valid_string(b, "location", VALID_OPTIONAL, DECODE_NAME_MAX, &loc, errors);
 	rc = valid_int(b, "changeover_minutes", VALID_OPTIONAL, 0, 240, &change,
