@@ -2,7 +2,7 @@
 # 10-conferences.t - POST/GET/PATCH /api/v1/conferences: happy paths, every
 # validation error, every role, If-Match, paging, and that failed requests
 # write nothing (rows and audit log counted before and after).
-import os, sys
+import os, sys, threading
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *
 
@@ -187,6 +187,19 @@ with Server() as s:
         10, "changeover unchanged")
     r = s.request("PATCH", G7, {"changeover_minutes": 5}, token=sec)
     is_((r.status, r.json.get("changeover_minutes")), (200, 5), "a smaller changeover is fine")
+    statuses = []
+    body = dict(NEW, slug="race")
+    threads = [threading.Thread(target=lambda: statuses.append(
+        s.request("POST", "/api/v1/conferences", body, token=admin).status)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    is_(sorted(statuses), [201] + [409] * 11, "12 concurrent creates of one slug: one 201, eleven 409")
+    is_(count(db, "SELECT count(*) FROM conferences WHERE slug = 'race'"), 1, "one stored")
+    is_(count(db, "SELECT count(*) FROM audit_log WHERE after->>'slug' = 'race'"), 1, "one audited")
+    r = s.request("HEAD", G7)
+    is_((r.status, r.body), (200, b""), "HEAD /conferences/{slug}: 200, no body")
     r = s.request("DELETE", G7, token=admin)
     is_(r.status, 405, "DELETE /conferences/{slug}: 405")
     is_(s.stop(), 0, "kaigid exits 0 on SIGTERM")

@@ -4,7 +4,7 @@
 # its own delegation's) and unavailability (secretariat or the participant's
 # own liaison; 409 with conflicts when the person is busy). Every role,
 # every validation error, and failed requests write nothing.
-import os, sys
+import os, sys, threading
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *
 
@@ -210,6 +210,29 @@ def unavailability(s, db, sec, sec_other, admin, ca, it, jp):
     is_((len(r.json["items"]), r.json["next"] is not None), (2, True), "secretariat, paged")
 
 
+def concurrent(s, db, sec):
+    """16 overlapping unavailability blocks for one person at once: one wins."""
+    head = count(db, "SELECT p.id FROM participants p JOIN delegations d ON d.id = p.delegation_id "
+                 "WHERE d.code = 'IT' AND p.role = 'head'")
+    path = "/api/v1/participants/%d/unavailability" % head
+    statuses = []
+
+    def one(i):
+        """One request, its status recorded."""
+        r = s.request("POST", path, {"start": "2023-04-28T%02d:00:00+09:00" % (9 + i % 2),
+                                     "end": "2023-04-28T11:%02d:00+09:00" % i}, token=sec)
+        statuses.append(r.status)
+    before = count(db, "SELECT count(*) FROM unavailability WHERE participant_id = %s", (head,))
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    is_(sorted(statuses), [201] + [409] * 15, "16 concurrent overlapping blocks: one 201, fifteen 409")
+    is_(count(db, "SELECT count(*) FROM unavailability WHERE participant_id = %s", (head,)) - before, 1,
+        "exactly one stored")
+
+
 with Server() as s:
     db = s.db()
     admin = s.token("admin")
@@ -230,5 +253,6 @@ with Server() as s:
     delegations(s, db, who, denied, sec, admin)
     participants(s, db, who, sec, sec_other, admin, jp, it)
     unavailability(s, db, sec, sec_other, admin, ca, it, jp)
+    concurrent(s, db, sec)
     is_(s.stop(), 0, "kaigid exits 0 on SIGTERM")
 done_testing()
