@@ -34,6 +34,9 @@ extern const struct route route_participant_create;
 extern const struct route route_participant_list;
 extern const struct route route_unavailability_create;
 extern const struct route route_unavailability_list;
+extern const struct route route_unavailability_delete;
+extern const struct route route_participant_get;
+extern const struct route route_participant_patch;
 extern const struct route route_audit_list;
 
 static const struct route *route_table[] = {
@@ -56,6 +59,9 @@ static const struct route *route_table[] = {
 	&route_participant_list,
 	&route_unavailability_create,
 	&route_unavailability_list,
+	&route_unavailability_delete,
+	&route_participant_get,
+	&route_participant_patch,
 	&route_audit_list,
 	NULL
 };

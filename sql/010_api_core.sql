@@ -658,3 +658,75 @@ BEGIN
 	    AND (p_entity_id IS NULL OR a.entity_id = p_entity_id)
 	    ORDER BY a.id LIMIT p_limit + 1) s);
 END $$;
+
+-- ---------------------------------------------------------------------------
+-- Beyond the table of API.md, in the same style: one participant (GET,
+-- PATCH) and removing an unavailability block (DELETE).
+-- ---------------------------------------------------------------------------
+
+-- GET /participants/{id} (secretariat, own liaison; 404 for anyone else).
+CREATE FUNCTION kaigi_participant_get(p_actor jsonb, p_id text)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+	p	participants;
+BEGIN
+	p := kaigi_core_managed_participant(p_actor, p_id::bigint, false);
+	RETURN kaigi_participant_json(p,
+	    (SELECT slug FROM conferences WHERE id = p.conference_id));
+END $$;
+
+-- PATCH /participants/{id} (secretariat), honouring If-Match. Members
+-- present in p_in replace the stored ones; "email"/"timezone" may be null
+-- (json null) to clear them.
+CREATE FUNCTION kaigi_participant_patch(p_actor jsonb, p_id text, p_in jsonb,
+    p_if_match text)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+	p	participants;
+	n	participants;
+	slug	text;
+	j	json;
+BEGIN
+	p := kaigi_core_managed_participant(p_actor, p_id::bigint, true);
+	PERFORM kaigi_core_need_secretariat(p_actor, p.conference_id);
+	PERFORM kaigi_core_check_version(p_if_match, p.version);
+	SELECT c.slug INTO slug FROM conferences c WHERE c.id = p.conference_id;
+	n := p;
+	n.name := coalesce(p_in->>'name', p.name);
+	n.title := coalesce(p_in->>'title', p.title);
+	n.role := coalesce(p_in->>'role', p.role);
+	IF p_in ? 'email' THEN n.email := p_in->>'email'; END IF;
+	IF p_in ? 'timezone' THEN n.timezone := p_in->>'timezone'; END IF;
+	IF n IS NOT DISTINCT FROM p THEN
+		RETURN kaigi_participant_json(p, slug);
+	END IF;
+	UPDATE participants SET name = n.name, title = n.title, role = n.role,
+	    email = n.email, timezone = n.timezone
+	WHERE id = p.id RETURNING * INTO n;
+	j := kaigi_participant_json(n, slug);
+	PERFORM kaigi_core_audit(p_actor, p.conference_id, 'update', 'participant',
+	    p.id, kaigi_participant_json(p, slug)::jsonb, j::jsonb);
+	RETURN j;
+END $$;
+
+-- DELETE /participants/{id}/unavailability/{uid} (secretariat, own
+-- liaison): true when removed; KG404 when either is unknown or hidden.
+CREATE FUNCTION kaigi_unavailability_delete(p_actor jsonb, p_pid text, p_uid text)
+RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+	p	participants;
+	u	unavailability;
+	tz	text;
+BEGIN
+	p := kaigi_core_managed_participant(p_actor, p_pid::bigint, true);
+	DELETE FROM unavailability WHERE id = p_uid::bigint AND participant_id = p.id
+	RETURNING * INTO u;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION USING ERRCODE = 'KG404',
+		    MESSAGE = 'no such unavailability';
+	END IF;
+	SELECT timezone INTO tz FROM conferences WHERE id = p.conference_id;
+	PERFORM kaigi_core_audit(p_actor, p.conference_id, 'delete',
+	    'unavailability', u.id, kaigi_unavailability_json(u, tz)::jsonb, NULL);
+	RETURN true;
+END $$;
