@@ -79,6 +79,23 @@ BEGIN
 		'field', p_field, 'message', p_message)))::text;
 END $$;
 
+-- A CHECK the C decoders let through (the server's zoneinfo and
+-- PostgreSQL's may disagree on a zone name, say) as KG422 naming the field.
+CREATE FUNCTION kaigi_core_check_failed(p_constraint text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM kaigi_core_invalid(CASE
+	    WHEN p_constraint LIKE '%timezone%' THEN 'timezone'
+	    WHEN p_constraint = 'conferences_slug_check' THEN 'slug'
+	    WHEN p_constraint = 'conferences_dates_check' THEN 'end_date'
+	    WHEN p_constraint = 'conferences_day_check' THEN 'day_end'
+	    WHEN p_constraint = 'delegations_code_check' THEN 'code'
+	    ELSE coalesce(p_constraint, '') END,
+	    CASE WHEN p_constraint LIKE '%timezone%'
+	    THEN 'is not a time zone the database knows'
+	    ELSE 'breaks a rule of the data' END);
+END $$;
+
 -- Write one audit_log row for the actor.
 CREATE FUNCTION kaigi_core_audit(p_actor jsonb, p_cid bigint, p_action text,
     p_entity text, p_entity_id bigint, p_before jsonb, p_after jsonb)
@@ -139,6 +156,7 @@ RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
 	c	conferences;
 	j	json;
+	cn	text;
 BEGIN
 	IF p_actor->>'role' IS DISTINCT FROM 'admin' THEN
 		RAISE EXCEPTION USING ERRCODE = 'KG403',
@@ -158,6 +176,9 @@ BEGIN
 		RAISE EXCEPTION USING ERRCODE = 'KG409',
 		    MESSAGE = 'a conference with that slug already exists',
 		    DETAIL = '{"errors":[{"field":"slug","message":"is already taken"}]}';
+	WHEN check_violation THEN
+		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
+		PERFORM kaigi_core_check_failed(cn);
 	END;
 	j := kaigi_conference_json(c);
 	PERFORM kaigi_core_audit(p_actor, c.id, 'create', 'conference', c.id,
@@ -204,6 +225,7 @@ DECLARE
 	c	conferences;
 	n	conferences;
 	j	json;
+	cn	text;
 BEGIN
 	c := kaigi_core_conference(p_slug, true);
 	PERFORM kaigi_core_need_secretariat(p_actor, c.id);
@@ -232,6 +254,9 @@ BEGIN
 		RAISE EXCEPTION USING ERRCODE = 'KG409',
 		    MESSAGE = 'with that changeover some participant''s sessions would be too close',
 		    DETAIL = '{"errors":[{"field":"changeover_minutes","message":"would double-book a participant"}]}';
+	WHEN check_violation THEN
+		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
+		PERFORM kaigi_core_check_failed(cn);
 	END;
 	j := kaigi_conference_json(n);
 	PERFORM kaigi_core_audit(p_actor, c.id, 'update', 'conference', c.id,
@@ -409,6 +434,7 @@ DECLARE
 	c	conferences;
 	d	delegations;
 	j	json;
+	cn	text;
 BEGIN
 	c := kaigi_core_conference(p_slug);
 	PERFORM kaigi_core_need_secretariat(p_actor, c.id);
@@ -422,6 +448,9 @@ BEGIN
 		    MESSAGE = format('delegation %s already exists in this conference',
 			p_in->>'code'),
 		    DETAIL = '{"errors":[{"field":"code","message":"is already taken"}]}';
+	WHEN check_violation THEN
+		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
+		PERFORM kaigi_core_check_failed(cn);
 	END;
 	j := kaigi_delegation_json(d, c.slug);
 	PERFORM kaigi_core_audit(p_actor, c.id, 'create', 'delegation', d.id,
@@ -474,6 +503,7 @@ DECLARE
 	d	delegations;
 	p	participants;
 	j	json;
+	cn	text;
 BEGIN
 	c := kaigi_core_conference(p_slug);
 	PERFORM kaigi_core_need_secretariat(p_actor, c.id);
@@ -482,11 +512,16 @@ BEGIN
 		PERFORM kaigi_core_invalid('delegation',
 		    'no such delegation in this conference');
 	END IF;
-	INSERT INTO participants (conference_id, delegation_id, name, title, role,
-	    email, timezone)
-	VALUES (c.id, d.id, p_in->>'name', coalesce(p_in->>'title', ''),
-	    p_in->>'role', p_in->>'email', p_in->>'timezone')
-	RETURNING * INTO p;
+	BEGIN
+		INSERT INTO participants (conference_id, delegation_id, name, title,
+		    role, email, timezone)
+		VALUES (c.id, d.id, p_in->>'name', coalesce(p_in->>'title', ''),
+		    p_in->>'role', p_in->>'email', p_in->>'timezone')
+		RETURNING * INTO p;
+	EXCEPTION WHEN check_violation THEN
+		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
+		PERFORM kaigi_core_check_failed(cn);
+	END;
 	j := kaigi_participant_json(p, c.slug);
 	PERFORM kaigi_core_audit(p_actor, c.id, 'create', 'participant', p.id,
 	    NULL, j::jsonb);
@@ -686,6 +721,7 @@ DECLARE
 	n	participants;
 	slug	text;
 	j	json;
+	cn	text;
 BEGIN
 	p := kaigi_core_managed_participant(p_actor, p_id::bigint, true);
 	PERFORM kaigi_core_need_secretariat(p_actor, p.conference_id);
@@ -700,9 +736,14 @@ BEGIN
 	IF n IS NOT DISTINCT FROM p THEN
 		RETURN kaigi_participant_json(p, slug);
 	END IF;
-	UPDATE participants SET name = n.name, title = n.title, role = n.role,
-	    email = n.email, timezone = n.timezone
-	WHERE id = p.id RETURNING * INTO n;
+	BEGIN
+		UPDATE participants SET name = n.name, title = n.title,
+		    role = n.role, email = n.email, timezone = n.timezone
+		WHERE id = p.id RETURNING * INTO n;
+	EXCEPTION WHEN check_violation THEN
+		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
+		PERFORM kaigi_core_check_failed(cn);
+	END;
 	j := kaigi_participant_json(n, slug);
 	PERFORM kaigi_core_audit(p_actor, p.conference_id, 'update', 'participant',
 	    p.id, kaigi_participant_json(p, slug)::jsonb, j::jsonb);

@@ -68,6 +68,7 @@ with Server() as s:
         ({"timezone": "Mars/Olympus"}, "timezone"),
         ({"timezone": "JST"}, "timezone"),
         ({"timezone": "../etc/passwd"}, "timezone"),
+        ({"timezone": "Asia"}, "timezone"),
         ({"start_date": "2025-02-30"}, "start_date"),
         ({"end_date": "2025-05-09"}, "end_date"),
         ({"changeover_minutes": -1}, "changeover_minutes"),
@@ -154,6 +155,7 @@ with Server() as s:
     r = s.request("PATCH", "/api/v1/conferences/nope", {"title": "X"}, token=admin)
     is_(r.status, 404, "PATCH of an unknown conference: 404")
     for change, field in [({"slug": "other"}, "slug"), ({"timezone": "Asia/Nowhere"}, "timezone"),
+                          ({"timezone": "Europe"}, "timezone"),
                           ({"end_date": "2023-04-27"}, "end_date"),
                           ({"start_date": "2023-05-01"}, "start_date"),
                           ({"day_end": "07:00"}, "day_end"), ({"title": ""}, "title"),

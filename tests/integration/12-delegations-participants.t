@@ -90,6 +90,7 @@ def participants(s, db, who, sec, sec_other, admin, jp, it):
                           ({"name": ""}, "name"), ({"role": "minister"}, "role"),
                           ({"role": None}, "role"), ({"email": "not-an-address"}, "email"),
                           ({"email": "a@b"}, "email"), ({"timezone": "Tokyo"}, "timezone"),
+                          ({"timezone": "Asia"}, "timezone"),
                           ({"title": 5}, "title"), ({"phone": "1"}, "phone")]:
         body = {k: v for k, v in dict(good, **change).items() if v is not None}
         r = s.request("POST", C + "/participants", body, token=sec)
@@ -233,7 +234,8 @@ def participant_one(s, db, sec, sec_other, admin, ca, it):
         r = s.request("PATCH", path, {"title": "X"}, token=tok)
         is_(r.status, status, "PATCH participant as %s: %d" % (name, status))
     for body, field in [({"name": ""}, "name"), ({"role": "boss"}, "role"), ({"email": "x"}, "email"),
-                        ({"timezone": "Nowhere"}, "timezone"), ({"delegation": "JP"}, "delegation"),
+                        ({"timezone": "Nowhere"}, "timezone"), ({"timezone": "America"}, "timezone"),
+                        ({"delegation": "JP"}, "delegation"),
                         ({"age": 50}, "age")]:
         r = s.request("PATCH", path, body, token=sec)
         ok(r.status == 422 and field in field_errors(r), "PATCH participant 422 naming %s" % field)
