@@ -217,6 +217,34 @@ BEGIN
 	RETURN c;
 END $$;
 
+-- KG409 when new dates or zone would leave a non-cancelled session of the
+-- conference outside its days (the rule the session API applies).
+CREATE FUNCTION kaigi_conference_check_dates(n conferences)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	bad	json;
+BEGIN
+	SELECT json_agg(json_build_object('session_id', s.id, 'title', s.title,
+	    'start', kaigi_ts(s.starts_at, n.timezone),
+	    'end', kaigi_ts(s.ends_at, n.timezone)) ORDER BY s.starts_at)
+	INTO bad
+	FROM sessions s
+	WHERE s.conference_id = n.id AND s.status <> 'cancelled'
+	    AND ((s.starts_at AT TIME ZONE n.timezone)::date
+		NOT BETWEEN n.start_date AND n.end_date
+		OR s.ends_at > ((n.end_date + 1)::timestamp AT TIME ZONE n.timezone));
+	IF bad IS NOT NULL THEN
+		RAISE EXCEPTION USING ERRCODE = 'KG409',
+		    MESSAGE = format('%s session(s) would fall outside the conference''s days',
+			json_array_length(bad)),
+		    DETAIL = json_build_object('sessions', bad, 'errors',
+			json_build_array(json_build_object('field', 'start_date',
+			    'message', 'sessions would fall outside the days'),
+			json_build_object('field', 'end_date',
+			    'message', 'sessions would fall outside the days')))::text;
+	END IF;
+END $$;
+
 -- PATCH /conferences/{slug} (secretariat), honouring If-Match.
 CREATE FUNCTION kaigi_conference_patch(p_actor jsonb, p_slug text, p_in jsonb,
     p_if_match text)
@@ -244,6 +272,10 @@ BEGIN
 	IF n IS NOT DISTINCT FROM c THEN
 		RETURN kaigi_conference_json(c);
 	END IF;
+	IF n.timezone <> c.timezone AND NOT kaigi_valid_timezone(n.timezone) THEN
+		PERFORM kaigi_core_invalid('timezone', 'is not a time zone the database knows');
+	END IF;
+	PERFORM kaigi_conference_check_dates(n);
 	BEGIN
 		UPDATE conferences SET title = n.title, timezone = n.timezone,
 		    start_date = n.start_date, end_date = n.end_date,
