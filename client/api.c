@@ -51,14 +51,14 @@ api_items(json_t *j)
 const char *
 api_str(json_t *o, const char *key)
 {
-	static char	 buf[4][64];
+	static char	 buf[8][64];
 	static int	 next;
 	json_t		*v = json_object_get(o, key);
 
 	if (json_is_string(v))
 		return json_string_value(v);
 	if (json_is_integer(v) || json_is_real(v) || json_is_boolean(v)) {
-		next = (next + 1) % 4;
+		next = (next + 1) % 8;
 		if (json_is_integer(v))
 			snprintf(buf[next], sizeof buf[next], "%lld",
 			    (long long)json_integer_value(v));
