@@ -115,6 +115,8 @@ void	 http_response_free(struct http_response *);
 /* api.c: JSON requests to kaigid and their errors. */
 int	 api_call(struct client *, const char *, const char *, json_t *,
 	    json_t **);
+int	 api_call_if_match(struct client *, const char *, const char *,
+	    json_t *, const char *, json_t **);
 int	 api_get(struct client *, const char *, json_t **);
 int	 api_get_all(struct client *, const char *, json_t **);
 int	 api_conference_path(struct client *, const char *, char **);

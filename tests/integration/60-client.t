@@ -201,6 +201,12 @@ def test_move_cancel(k, created):
     rc, out, err = k("session", "move", sid, "--start", "2023-04-29T11:45",
                      "--room", "Bilateral Room A")
     ok(rc == 4 and "conflict: room 'Bilateral Room A'" in err, "move into a clash: exit 4, conflict shown")
+    rc, out, err = k("session", "move", sid, "--start", "2023-04-29T19:20",
+                     "--if-match", created["version"])
+    ok(rc == 2 and "412" in err, "move with a stale --if-match: exit 2 (412)", (rc, err))
+    rc, doc2, err = k.json("session", "move", sid, "--start", "2023-04-29T19:20",
+                           "--if-match", doc["version"])
+    ok(rc == 0 and doc2["start"] == "2023-04-29T19:20:00+09:00", "move with the current version", err)
     rc, out, err = k("session", "move", 999999, "--start", "2023-04-29T19:00")
     is_(rc, 2, "move of an unknown session: exit 2")
     rc, out, err = k("session", "cancel", sid)
