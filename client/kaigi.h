@@ -166,6 +166,8 @@ struct feed_event {
 	char			*status;	/* CONFIRMED, TENTATIVE, CANCELLED */
 	char			*categories;
 	int			 sequence;
+	int			 no_time;	/* no DTSTART: not on the agenda */
+	int			 all_day;	/* DTSTART is a DATE */
 	time_t			 start;
 	time_t			 end;
 	icalcomponent		*comp;		/* the VEVENT, owned by the feed */
@@ -177,6 +179,7 @@ struct feed {
 };
 int	 feed_parse(const char *, struct feed *, char **);
 void	 feed_free(struct feed *);
+void	 feed_localize_dates(struct feed *, icaltimezone *);
 char	*feed_event_calendar(struct feed *, struct feed_event *);
 int	 feed_fetch(struct client *, const char *, const char *,
 	    struct http_response *);
