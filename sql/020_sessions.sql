@@ -73,15 +73,29 @@ $$;
 -- JSON shape
 -- ---------------------------------------------------------------------------
 
+-- RFC 3339 text of ts in zone tz (as kaigi_ts; PL/pgSQL so that the
+-- session API's hot path does not re-plan a SQL function on every call).
+CREATE FUNCTION kaigi_session_ts(ts timestamptz, tz text) RETURNS text
+LANGUAGE plpgsql STABLE STRICT AS $$
+DECLARE
+	s	int := extract(epoch FROM (ts AT TIME ZONE tz) - (ts AT TIME ZONE 'UTC'))::int;
+BEGIN
+	RETURN to_char(ts AT TIME ZONE tz, 'YYYY-MM-DD"T"HH24:MI:SS')
+	    || CASE WHEN s < 0 THEN '-' ELSE '+' END
+	    || lpad((abs(s) / 3600)::text, 2, '0') || ':'
+	    || lpad((abs(s) % 3600 / 60)::text, 2, '0');
+END $$;
+
 -- The API's session object (instants in the conference's zone).
 CREATE FUNCTION kaigi_session_json(p_session_id bigint) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-	SELECT jsonb_build_object(
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN (SELECT jsonb_build_object(
 	    'id', s.id, 'conference', c.slug, 'kind', s.kind, 'title', s.title,
 	    'description', s.description, 'room_id', s.room_id, 'room', r.name,
 	    'venue_id', r.venue_id, 'venue', v.name,
-	    'start', kaigi_ts(s.starts_at, c.timezone),
-	    'end', kaigi_ts(s.ends_at, c.timezone),
+	    'start', kaigi_session_ts(s.starts_at, c.timezone),
+	    'end', kaigi_session_ts(s.ends_at, c.timezone),
 	    'duration_minutes', (extract(epoch FROM s.ends_at - s.starts_at) / 60)::int,
 	    'status', s.status, 'visibility', s.visibility,
 	    'sequence', s.sequence, 'version', s.version,
@@ -93,13 +107,13 @@ LANGUAGE sql STABLE AS $$
 	    'delegations', coalesce((SELECT jsonb_agg(d.code ORDER BY d.code)
 		FROM session_delegations sd JOIN delegations d ON d.id = sd.delegation_id
 		WHERE sd.session_id = s.id), '[]'::jsonb),
-	    'created_at', kaigi_ts(s.created_at, c.timezone),
-	    'updated_at', kaigi_ts(s.updated_at, c.timezone))
+	    'created_at', kaigi_session_ts(s.created_at, c.timezone),
+	    'updated_at', kaigi_session_ts(s.updated_at, c.timezone))
 	FROM sessions s JOIN conferences c ON c.id = s.conference_id
 	LEFT JOIN rooms r ON r.id = s.room_id
 	LEFT JOIN venues v ON v.id = r.venue_id
-	WHERE s.id = p_session_id
-$$;
+	WHERE s.id = p_session_id);
+END $$;
 
 -- ---------------------------------------------------------------------------
 -- Errors
@@ -126,8 +140,9 @@ $$;
 CREATE FUNCTION kaigi_session_conflicts_json(p_actor jsonb, p_conference_id bigint,
     p_room_id bigint, p_starts timestamptz, p_ends timestamptz,
     p_participant_ids bigint[], p_exclude bigint) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-	SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN (SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
 	    'session_id', k.session_id,
 	    'title', CASE
 		WHEN k.session_id IS NOT NULL THEN CASE
@@ -136,8 +151,8 @@ LANGUAGE sql STABLE AS $$
 		WHEN kaigi_session_may_write(p_conference_id, p_actor)
 		    OR p.delegation_id = (p_actor->>'delegation_id')::bigint THEN k.title
 		ELSE 'Unavailable' END,
-	    'start', kaigi_ts(k.starts_at, c.timezone),
-	    'end', kaigi_ts(k.ends_at, c.timezone),
+	    'start', kaigi_session_ts(k.starts_at, c.timezone),
+	    'end', kaigi_session_ts(k.ends_at, c.timezone),
 	    'resource', k.resource, 'reason', k.reason,
 	    'room_id', CASE WHEN k.resource = 'room' THEN k.room_id END,
 	    'participant_id', k.participant_id,
@@ -145,8 +160,8 @@ LANGUAGE sql STABLE AS $$
 	FROM kaigi_session_conflicts(p_conference_id, p_room_id, p_starts, p_ends,
 	    p_participant_ids, p_exclude) k
 	JOIN conferences c ON c.id = p_conference_id
-	LEFT JOIN participants p ON p.id = k.participant_id
-$$;
+	LEFT JOIN participants p ON p.id = k.participant_id);
+END $$;
 
 -- ---------------------------------------------------------------------------
 -- Checks shared by create and update
