@@ -271,4 +271,5 @@ with Server() as s:
     rules = {i["rule"] for i in (r.json or {}).get("items", [])}
     ok("capacity" in rules and "travel" in rules, "conflicts finds capacity and travel breaches")
     note(rules)
+    is_(s.stop(), 0, "kaigid exits 0 on SIGTERM (clean under ASan too)")
 done_testing()

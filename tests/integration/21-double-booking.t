@@ -166,4 +166,5 @@ with Server() as s:
             is_(getattr(e, "pgcode", None), "23P01", "raw overlapping insert refused by the constraint")
     r = s.request("GET", "/api/v1/conferences/%s/conflicts" % SLUG, token=sec)
     is_((r.json or {}).get("items"), [], "no rule broken afterwards")
+    is_(s.stop(), 0, "kaigid exits 0 on SIGTERM (clean under ASan too)")
 done_testing()
