@@ -33,6 +33,26 @@
  * deferred event), except after db_shutdown() has finished, when db_query()
  * and db_txn_begin() fail at once. A callback may queue more work; no
  * iterator is held across a callback.
+ *
+ * Rules for callers:
+ * - sql and params are copied: they may be freed as soon as the call returns.
+ * - res is valid only during the callback (PQclear follows); copy what you
+ *   keep. DB_UNAVAILABLE always comes with res == NULL; DB_ERROR normally
+ *   with the server's result (db_sqlstate), but a COMMIT that the server
+ *   turned into ROLLBACK (transaction already aborted) is DB_ERROR with
+ *   SQLSTATE "".
+ * - Every db_txn_begin that got a handle must end with db_txn_end, also
+ *   after DB_UNAVAILABLE or DB_ERROR inside it; until then the connection is
+ *   out of the pool. The handle must not be used after db_txn_end.
+ * - Statements inside a transaction do not wait in the queue, so wait_ms does
+ *   not bound them; statement_timeout does.
+ * - db_shutdown() calls every pending callback with DB_UNAVAILABLE before it
+ *   returns (callbacks may still call db_txn_end); it must not be called from
+ *   a db callback. Transaction handles not ended by then are freed. Call it
+ *   while whatever the callbacks' args point to (e.g. HTTP requests) still
+ *   exists.
+ * - Host names in conninfo are resolved by libpq's getaddrinfo inside
+ *   PQconnectStartParams, which can block; use an address or a socket path.
  */
 
 #include <sys/queue.h>
@@ -440,6 +460,16 @@ db_conn_retry_cb(evutil_socket_t fd, short what, void *arg)
 	db_conn_open(arg);
 }
 
+/* libpq notices (and a server's FATAL on an idle connection) go to our log. */
+static void
+db_conn_notice(void *arg, const char *msg)
+{
+	struct db_conn	*c = arg;
+
+	log_info("db: connection %d: %.*s", c->id, (int)strcspn(msg, "\n"),
+	    msg);
+}
+
 /* Start a non-blocking connect. */
 static void
 db_conn_open(struct db_conn *c)
@@ -455,6 +485,7 @@ db_conn_open(struct db_conn *c)
 		db_conn_lost(c, "connect");
 		return;
 	}
+	PQsetNoticeProcessor(c->pg, db_conn_notice, c);
 	c->state = DB_CONN_CONNECTING;
 	c->connect_deadline = db_now_ms() + DB_CONNECT_TIMEOUT_MS;
 	db_conn_arm(c, EV_WRITE, DB_CONNECT_TIMEOUT_MS);

@@ -1,0 +1,361 @@
+/*
+ * notify.c — LISTEN on one channel over a dedicated non-blocking connection.
+ *
+ * Same pattern as db.c, reduced to one connection and one statement:
+ *
+ *	DOWN --retry timer--> CONNECTING --PQconnectPoll OK--> LISTENING
+ *	  ^                        |                              | LISTEN ok
+ *	  |                        | failed / timeout             v
+ *	  +---- backoff <----------+--------- lost <--------- READY
+ *
+ * In READY the socket is watched for reading; each readable event runs
+ * PQconsumeInput and hands every PQnotifies entry to on_notify. Any error
+ * closes the connection and retries after 100 ms doubling to 5 s (with
+ * jitter), reset when LISTEN succeeds again. Reaching READY again after a
+ * loss calls on_reconnect, because notifications sent in between are gone.
+ *
+ * LISTEN takes no parameters, so the channel is quoted with
+ * PQescapeIdentifier; it is the only statement built from a string here.
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <libpq-fe.h>
+
+#include "log.h"
+#include "notify.h"
+#include "util.h"
+
+#define NOTIFY_BACKOFF_MIN_MS		100
+#define NOTIFY_BACKOFF_MAX_MS		5000
+#define NOTIFY_CONNECT_TIMEOUT_MS	10000
+
+enum notify_state {
+	NOTIFY_DOWN,		/* closed, retry timer pending */
+	NOTIFY_CONNECTING,	/* PQconnectPoll in progress */
+	NOTIFY_LISTENING,	/* LISTEN sent, waiting for its result */
+	NOTIFY_READY,		/* receiving notifications */
+};
+
+static struct {
+	struct event_base	*base;
+	char			*conninfo;
+	char			*channel;
+	notify_cb		*on_notify;
+	notify_reconnect_cb	*on_reconnect;
+	void			*arg;
+	enum notify_state	 state;
+	PGconn			*pg;
+	struct event		*io;		/* re-armed on PQsocket() */
+	struct event		*retry;
+	int			 backoff_ms;
+	int			 quiet;		/* failure already logged */
+	int			 listened;	/* LISTEN succeeded before */
+	int			 flushing;
+	uint64_t		 connect_deadline;
+	PGresult		*result;
+} nt;
+
+static void	notify_io_cb(evutil_socket_t, short, void *);
+static void	notify_lost(const char *);
+
+/* Milliseconds on the monotonic clock. */
+static uint64_t
+notify_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+/* Wait on the socket for what, at most timeout_ms if >= 0. */
+static void
+notify_arm(short what, int64_t timeout_ms)
+{
+	struct timeval	 tv;
+	evutil_socket_t	 fd = PQsocket(nt.pg);
+
+	event_del(nt.io);
+	if (fd < 0) {
+		notify_lost("no socket");
+		return;
+	}
+	event_assign(nt.io, nt.base, fd, what, notify_io_cb, NULL);
+	if (timeout_ms < 0) {
+		event_add(nt.io, NULL);
+		return;
+	}
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	event_add(nt.io, &tv);
+}
+
+/* Close the connection (no callbacks). */
+static void
+notify_close(void)
+{
+	event_del(nt.io);
+	PQclear(nt.result);
+	nt.result = NULL;
+	if (nt.pg != NULL)
+		PQfinish(nt.pg);
+	nt.pg = NULL;
+	nt.flushing = 0;
+	nt.state = NOTIFY_DOWN;
+}
+
+/* The connection failed or broke: close it and retry after a backoff. */
+static void
+notify_lost(const char *why)
+{
+	const char	*msg = nt.pg != NULL ? PQerrorMessage(nt.pg) : "";
+	struct timeval	 tv;
+	int		 delay;
+
+	if (!nt.quiet)
+		log_warn("notify: %s: %.*s", why, (int)strcspn(msg, "\n"), msg);
+	nt.quiet = 1;
+	notify_close();
+	delay = nt.backoff_ms / 2 + (int)(random() % (nt.backoff_ms / 2 + 1));
+	nt.backoff_ms *= 2;
+	if (nt.backoff_ms > NOTIFY_BACKOFF_MAX_MS)
+		nt.backoff_ms = NOTIFY_BACKOFF_MAX_MS;
+	tv.tv_sec = delay / 1000;
+	tv.tv_usec = (delay % 1000) * 1000;
+	evtimer_add(nt.retry, &tv);
+}
+
+/* libpq notices go to our log. */
+static void
+notify_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	log_info("notify: %.*s", (int)strcspn(msg, "\n"), msg);
+}
+
+/* Start a non-blocking connect. */
+static void
+notify_open(void)
+{
+	static const char *const keys[] =
+	    { "dbname", "fallback_application_name", NULL };
+	const char	*values[] = { nt.conninfo, "kaigid-notify", NULL };
+
+	nt.pg = PQconnectStartParams(keys, values, 1);
+	if (nt.pg == NULL)
+		fatal("out of memory");
+	if (PQstatus(nt.pg) == CONNECTION_BAD) {
+		notify_lost("connect");
+		return;
+	}
+	PQsetNoticeProcessor(nt.pg, notify_notice, NULL);
+	nt.state = NOTIFY_CONNECTING;
+	nt.connect_deadline = notify_now_ms() + NOTIFY_CONNECT_TIMEOUT_MS;
+	notify_arm(EV_WRITE, NOTIFY_CONNECT_TIMEOUT_MS);
+}
+
+/* Backoff timer: connect again. */
+static void
+notify_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what; (void)arg;
+	notify_open();
+}
+
+/* Push out buffered output; wait for write too while some is left. */
+static void
+notify_flush(void)
+{
+	int	r = PQflush(nt.pg);
+
+	if (r < 0) {
+		notify_lost("send");
+		return;
+	}
+	nt.flushing = r;
+	notify_arm(r ? EV_READ|EV_WRITE : EV_READ, -1);
+}
+
+/* Connected: go non-blocking and send LISTEN. */
+static void
+notify_send_listen(void)
+{
+	char	*quoted, *sql;
+	int	 sent;
+
+	if (PQsetnonblocking(nt.pg, 1) != 0) {
+		notify_lost("setnonblocking");
+		return;
+	}
+	quoted = PQescapeIdentifier(nt.pg, nt.channel, strlen(nt.channel));
+	if (quoted == NULL) {
+		notify_lost("bad channel name");
+		return;
+	}
+	sql = xasprintf("LISTEN %s", quoted);
+	PQfreemem(quoted);
+	sent = PQsendQuery(nt.pg, sql);
+	free(sql);
+	if (!sent) {
+		notify_lost("send");
+		return;
+	}
+	nt.state = NOTIFY_LISTENING;
+	notify_flush();
+}
+
+/* Drive PQconnectPoll one step. */
+static void
+notify_poll(short what)
+{
+	uint64_t	now = notify_now_ms();
+	int64_t		left = (int64_t)(nt.connect_deadline - now);
+
+	if ((what & EV_TIMEOUT) || left <= 0) {
+		notify_lost("connect timeout");
+		return;
+	}
+	switch (PQconnectPoll(nt.pg)) {
+	case PGRES_POLLING_READING:
+		notify_arm(EV_READ, left);
+		break;
+	case PGRES_POLLING_WRITING:
+		notify_arm(EV_WRITE, left);
+		break;
+	case PGRES_POLLING_OK:
+		notify_send_listen();
+		break;
+	default:
+		notify_lost("connect");
+		break;
+	}
+}
+
+/* Hand every received notification to on_notify. */
+static void
+notify_deliver(void)
+{
+	PGnotify	*n;
+
+	while (nt.pg != NULL && (n = PQnotifies(nt.pg)) != NULL) {
+		log_debug("notify: %s: %s", n->relname, n->extra);
+		if (nt.on_notify != NULL)
+			nt.on_notify(n->relname, n->extra, nt.arg);
+		PQfreemem(n);
+	}
+}
+
+/* LISTEN's result is in: READY, or lost if it failed. */
+static void
+notify_listen_done(void)
+{
+	ExecStatusType	st = PQresultStatus(nt.result);
+
+	if (PQstatus(nt.pg) == CONNECTION_BAD || st != PGRES_COMMAND_OK) {
+		notify_lost("LISTEN failed");
+		return;
+	}
+	PQclear(nt.result);
+	nt.result = NULL;
+	nt.state = NOTIFY_READY;
+	nt.backoff_ms = NOTIFY_BACKOFF_MIN_MS;
+	if (nt.quiet)
+		log_info("notify: listening on %s again", nt.channel);
+	nt.quiet = 0;
+	notify_arm(EV_READ, -1);
+	if (nt.listened && nt.on_reconnect != NULL)
+		nt.on_reconnect(nt.arg);
+	nt.listened = 1;
+	notify_deliver();
+}
+
+/* While LISTEN runs: flush, read results until PQgetResult gives NULL. */
+static void
+notify_listening(void)
+{
+	PGresult	*res;
+
+	if (nt.flushing && (nt.flushing = PQflush(nt.pg)) < 0) {
+		notify_lost("send");
+		return;
+	}
+	while (!PQisBusy(nt.pg)) {
+		if ((res = PQgetResult(nt.pg)) == NULL) {
+			notify_listen_done();
+			return;
+		}
+		PQclear(nt.result);
+		nt.result = res;
+	}
+	notify_arm(nt.flushing ? EV_READ|EV_WRITE : EV_READ, -1);
+}
+
+/* Socket event in any state. */
+static void
+notify_io_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)arg;
+	if (nt.state == NOTIFY_CONNECTING) {
+		notify_poll(what);
+		return;
+	}
+	if ((what & EV_READ) && !PQconsumeInput(nt.pg)) {
+		notify_lost("receive");
+		return;
+	}
+	if (nt.state == NOTIFY_LISTENING) {
+		notify_listening();
+		return;
+	}
+	if (PQstatus(nt.pg) == CONNECTION_BAD) {
+		notify_lost("lost");
+		return;
+	}
+	notify_arm(EV_READ, -1);
+	notify_deliver();
+}
+
+/* Start listening on channel; connects in the background. */
+void
+notify_start(struct event_base *base, const char *conninfo,
+    const char *channel, notify_cb *on_notify,
+    notify_reconnect_cb *on_reconnect, void *arg)
+{
+	notify_stop();
+	nt.base = base;
+	nt.conninfo = xstrdup(conninfo != NULL ? conninfo : "");
+	nt.channel = xstrdup(channel);
+	nt.on_notify = on_notify;
+	nt.on_reconnect = on_reconnect;
+	nt.arg = arg;
+	nt.backoff_ms = NOTIFY_BACKOFF_MIN_MS;
+	nt.io = event_new(base, -1, 0, notify_io_cb, NULL);
+	nt.retry = evtimer_new(base, notify_retry_cb, NULL);
+	notify_open();
+}
+
+/* Close the connection and free everything. */
+void
+notify_stop(void)
+{
+	if (nt.base == NULL)
+		return;
+	notify_close();
+	event_free(nt.io);
+	event_free(nt.retry);
+	free(nt.conninfo);
+	free(nt.channel);
+	memset(&nt, 0, sizeof nt);
+}
+
+/* 1 when LISTEN is in force. */
+int
+notify_ready(void)
+{
+	return (nt.state == NOTIFY_READY);
+}
