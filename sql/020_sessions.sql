@@ -601,3 +601,14 @@ BEGIN
 	    ORDER BY k.session_id, k.rule, k.other_session_id, k.participant_id)
 	    FROM kaigi_conference_conflicts_of(c.id) k), '[]'::jsonb));
 END $$;
+
+-- ---------------------------------------------------------------------------
+-- One visibility rule: 010_api_core's helper asks kaigi_session_visible().
+-- ---------------------------------------------------------------------------
+
+-- May the actor see session p_sid? (kept for 010's callers; the rule itself
+-- lives only in kaigi_session_visible above.)
+CREATE OR REPLACE FUNCTION kaigi_core_may_see_session(p_actor jsonb, p_sid bigint)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+	SELECT kaigi_session_visible(p_sid, p_actor)
+$$;

@@ -249,6 +249,11 @@ with Server() as s:
     before = counts(s)
     problem(s.request("POST", c, token=sec), 409, "cancel twice")
     is_(counts(s), before, "nothing written by the second cancel")
+    r = s.request("PATCH", p, {"status": "confirmed"}, token=sec)
+    is_(((r.json or {}).get("status"), r.json.get("sequence")), ("confirmed", 6),
+        "un-cancel with PATCH status: sequence raised")
+    is_(one(s, "SELECT count(*) FROM busy WHERE session_id = %s", sid), 2, "people busy again")
+    is_(s.request("POST", c, token=sec).status, 200, "and cancel again")
     r = s.request("GET", BASE + "?delegation=CA", token=sec)
     ok(sid in [i["id"] for i in r.json["items"]], "cancelled sessions stay listed")
 
