@@ -257,6 +257,18 @@ with Server() as s:
     r = s.request("GET", BASE + "?delegation=CA", token=sec)
     ok(sid in [i["id"] for i in r.json["items"]], "cancelled sessions stay listed")
 
+    # --- admin may change and cancel any conference's sessions
+    secret = one(s, "SELECT id FROM sessions WHERE title = 'Secret'")
+    r = s.request("PATCH", "/api/v1/sessions/%d" % secret, {"title": "Secret (moved)",
+                  "start": "2023-04-28T08:05:00+09:00", "end": "2023-04-28T08:35:00+09:00"}, token=admin)
+    is_((r.status, (r.json or {}).get("sequence")), (200, 1), "admin moves a session")
+    is_(s.request("POST", "/api/v1/sessions/%d/cancel" % secret, token=admin).status, 200,
+        "admin cancels a session")
+    is_(one(s, "SELECT role FROM audit_log WHERE entity_id = %s AND action = 'cancel'", secret), "admin",
+        "audit names the admin")
+    problem(s.request("POST", "/api/v1/sessions/%d/cancel" % secret, {"reason": "x"}, token=admin), 422,
+            "cancel with fields")
+
     # --- conflicts
     r = s.request("GET", "/api/v1/conferences/%s/conflicts" % SLUG, token=sec)
     is_(r.status, 200, "conflicts 200 for the secretariat")
