@@ -81,6 +81,7 @@ with Server() as s:
     is_(sj.get("delegations"), ["DE"], "delegations by code")
     is_(r.headers.get("ETag"), '"1"', "ETag is the version")
     sid = sj.get("id")
+    is_(r.headers.get("Location"), "/api/v1/sessions/%s" % sid, "Location of the new session")
     is_(one(s, "SELECT count(*) FROM audit_log WHERE entity = 'session' AND entity_id = %s"
             " AND action = 'create' AND role = 'secretariat' AND token_id IS NOT NULL"
             " AND before IS NULL AND after->>'title' = 'Side meeting'", sid), 1,
