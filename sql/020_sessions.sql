@@ -19,6 +19,11 @@
 -- The exclusion constraints stay the last word: 23P01 is caught and turned
 -- into the same 409.
 
+-- Clash lookups ask busy for "participant_id = ANY (attendees)", which the
+-- GiST exclusion index cannot answer (no array search in GiST): without this
+-- every booking read the whole busy table.
+CREATE INDEX busy_participant_id_idx ON busy (participant_id);
+
 -- ---------------------------------------------------------------------------
 -- Visibility: THE rule, reused by lists, feeds, bilaterals.
 -- ---------------------------------------------------------------------------
@@ -224,6 +229,41 @@ BEGIN
 	RETURN e;
 END $$;
 
+-- Could a planned session clash with anything? A cheap superset of every
+-- rule, by index: a session in the room over the time, or a busy row of an
+-- attendee within [start - longest travel, end + changeover + longest
+-- travel). Only when this says yes is the exact list computed.
+CREATE FUNCTION kaigi_session_may_clash(p_conference_id bigint,
+    p_room_id bigint, p_starts timestamptz, p_ends timestamptz,
+    p_attendees bigint[], p_exclude bigint) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	pad	interval;
+	trip	interval;
+	win	tstzrange;
+	p	bigint;
+BEGIN
+	IF p_room_id IS NOT NULL AND EXISTS (SELECT 1 FROM sessions
+	    WHERE room_id = p_room_id AND status <> 'cancelled'
+		AND during && tstzrange(p_starts, p_ends, '[)')
+		AND id IS DISTINCT FROM p_exclude) THEN
+		RETURN true;
+	END IF;
+	SELECT make_interval(mins => changeover_minutes) INTO pad
+	FROM conferences WHERE id = p_conference_id;
+	SELECT make_interval(mins => coalesce(max(minutes), 0)) INTO trip
+	FROM travel_times WHERE conference_id = p_conference_id;
+	win := tstzrange(p_starts - trip, p_ends + pad + trip, '[)');
+	FOREACH p IN ARRAY p_attendees LOOP
+		IF EXISTS (SELECT 1 FROM busy WHERE participant_id = p
+		    AND during && win
+		    AND (session_id IS NULL OR session_id IS DISTINCT FROM p_exclude)) THEN
+			RETURN true;
+		END IF;
+	END LOOP;
+	RETURN false;
+END $$;
+
 -- Lock what a planned session depends on (room, then people by id) and
 -- raise 409 listing every clash, if any. Cancelled sessions clash with
 -- nothing.
@@ -237,7 +277,8 @@ BEGIN
 	PERFORM 1 FROM rooms WHERE id = p_room_id FOR NO KEY UPDATE;
 	PERFORM 1 FROM participants WHERE id = ANY (p_attendees)
 	ORDER BY id FOR UPDATE;
-	IF p_status = 'cancelled' THEN
+	IF p_status = 'cancelled' OR NOT kaigi_session_may_clash(p_conference_id,
+	    p_room_id, p_starts, p_ends, p_attendees, p_exclude) THEN
 		RETURN;
 	END IF;
 	k := kaigi_session_conflicts_json(p_actor, p_conference_id, p_room_id,
