@@ -10,7 +10,7 @@ CC      ?= cc
 PKGS     = libevent libevent_pthreads libevent_openssl jansson libical libpq inih libcrypto libssl
 WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes
 OPT     ?= -O2 -g
-CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS))
+CFLAGS  += -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS))
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 BUILD   ?= build/release
 
@@ -37,7 +37,7 @@ $(BUILD)/kaigi: $(CLIENT_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/tests/%: tests/unit/%.c $(SERVER_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iserver $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -Iserver -Itests/unit $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<

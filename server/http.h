@@ -92,4 +92,10 @@ void	http_reply_db_error(struct req *, enum db_status, const PGresult *);
 /* Reason phrase / problem title for a status. */
 const char *http_status_title(int status);
 
+/* Server side (main.c): start on a listening socket, apply reloaded settings. */
+struct evhttp	*http_start(struct event_base *, evutil_socket_t fd);
+void		 http_reconfigure(struct evhttp *);
+unsigned long	 http_inflight_count(void);
+void		 http_stop_accepting(struct evhttp *);
+
 #endif

@@ -28,5 +28,7 @@ const struct route *route_match(int method, const char *path, struct req *r,
 /* Match a pattern against a path, capturing {names}; pure, for tests and fuzzing. */
 int	route_path_match(const char *pattern, const char *path,
 	    int *nparams, char **names, char **values, int max);
+/* Free the first n captures made by route_path_match. */
+void	route_free_captures(int n, char **names, char **values);
 
 #endif

@@ -1,0 +1,69 @@
+/*
+ * api-health.c — liveness, readiness and metrics.
+ *
+ * /healthz answers while the process lives, without touching the database;
+ * /readyz answers 200 only when a query gets through the pool in time.
+ */
+#include <event2/buffer.h>
+
+#include "http.h"
+#include "metrics.h"
+#include "route.h"
+#include "util.h"
+
+static void health_live(struct req *);
+static void health_ready(struct req *);
+static void health_metrics(struct req *);
+
+const struct route route_healthz = {
+	.method = EVHTTP_REQ_GET, .path = "/healthz", .handle = health_live,
+};
+const struct route route_readyz = {
+	.method = EVHTTP_REQ_GET, .path = "/readyz", .handle = health_ready,
+};
+const struct route route_metrics = {
+	.method = EVHTTP_REQ_GET, .path = "/metrics", .handle = health_metrics,
+};
+
+/* GET /healthz */
+static void
+health_live(struct req *r)
+{
+	http_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+/* SELECT 1 came back (or not). */
+static void
+health_ready_done(enum db_status st, PGresult *res, void *arg)
+{
+	struct req	*r = arg;
+
+	(void)res;
+	if (st != DB_OK) {
+		http_reply_unavailable(r);
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:s, s:s}", "status", "ok",
+	    "database", "ok"));
+}
+
+/* GET /readyz */
+static void
+health_ready(struct req *r)
+{
+	db_query("SELECT 1", 0, NULL, health_ready_done, r);
+}
+
+/* GET /metrics */
+static void
+health_metrics(struct req *r)
+{
+	struct evbuffer	*b = evbuffer_new();
+
+	if (b == NULL)
+		fatal("evbuffer_new");
+	metrics_render(b);
+	http_reply_bytes(r, 200, "text/plain; version=0.0.4",
+	    evbuffer_pullup(b, -1), evbuffer_get_length(b));
+	evbuffer_free(b);
+}

@@ -1,0 +1,101 @@
+/*
+ * api.c — helpers shared by the api-*.c handlers: paging, the common
+ * "one JSON row or 404" answer, and 422 for field errors.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "util.h"
+
+/* Parse ?limit and ?cursor. */
+int
+api_page(struct req *r, char limit[16], char cursor[24])
+{
+	const char	*l = req_query(r, "limit"), *c = req_query(r, "cursor");
+	long long	 v;
+
+	snprintf(limit, 16, "100");
+	snprintf(cursor, 24, "0");
+	if (l != NULL) {
+		if (parse_id(l, &v) != 0 || v > 1000) {
+			http_reply_problem(r, 400, "limit must be a whole number from 1 to 1000", NULL);
+			return -1;
+		}
+		snprintf(limit, 16, "%d", (int)v);
+	}
+	if (c != NULL && *c != '\0') {
+		if (parse_id(c, &v) != 0) {
+			http_reply_problem(r, 400, "cursor is not one this server handed out", NULL);
+			return -1;
+		}
+		snprintf(cursor, 24, "%lld", v);
+	}
+	return 0;
+}
+
+/* 422 naming each bad field. */
+void
+api_reply_invalid(struct req *r, json_t *errors)
+{
+	const char	*detail = "the request has invalid fields";
+	json_t		*first = json_array_get(errors, 0);
+	char		 buf[320];
+
+	if (json_array_size(errors) == 1 && first != NULL) {
+		snprintf(buf, sizeof buf, "%s: %s",
+		    json_string_value(json_object_get(first, "field")),
+		    json_string_value(json_object_get(first, "message")));
+		detail = buf;
+	}
+	http_reply_problem(r, 422, detail, json_pack("{s:o}", "errors", errors));
+}
+
+/* One JSON row, or the right problem. */
+void
+api_reply_row(struct req *r, enum db_status st, PGresult *res, int status)
+{
+	if (st != DB_OK) {
+		http_reply_db_error(r, st, res);
+		return;
+	}
+	if (PQntuples(res) < 1 || PQnfields(res) < 1 || PQgetisnull(res, 0, 0)) {
+		http_reply_problem(r, 404, "no such resource", NULL);
+		return;
+	}
+	http_reply_json_text(r, status, PQgetvalue(res, 0, 0),
+	    (size_t)PQgetlength(res, 0, 0));
+}
+
+/* db_cb: one JSON row with 200. */
+void
+api_reply_row_200(enum db_status st, PGresult *res, void *arg)
+{
+	api_reply_row(arg, st, res, 200);
+}
+
+/* db_cb: one JSON row with 201. */
+void
+api_reply_row_201(enum db_status st, PGresult *res, void *arg)
+{
+	api_reply_row(arg, st, res, 201);
+}
+
+/* Compact JSON text. */
+char *
+api_json_text(const json_t *v)
+{
+	char	*s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	if (s == NULL)
+		fatal("json_dumps");
+	return s;
+}
+
+/* Id as decimal text. */
+void
+api_id_text(long long id, char buf[24])
+{
+	snprintf(buf, 24, "%lld", id);
+}

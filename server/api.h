@@ -1,0 +1,37 @@
+/*
+ * api.h — small helpers shared by the api-*.c handlers.
+ */
+#ifndef KAIGI_API_H
+#define KAIGI_API_H
+
+#include "http.h"
+
+/*
+ * ?limit= (1..1000, default 100) and ?cursor= (opaque: the last id seen).
+ * Writes both as decimal text into the buffers for use as $n parameters.
+ * Answers 400 itself and returns -1 when either is malformed.
+ */
+int	api_page(struct req *, char limit[16], char cursor[24]);
+
+/* 422 with the errors array (stolen). */
+void	api_reply_invalid(struct req *, json_t *errors);
+
+/*
+ * The common callback tail: a failed statement becomes its problem answer;
+ * a result without rows, or whose first column is NULL, is 404; otherwise
+ * the first column of the first row is JSON text sent with status.
+ */
+void	api_reply_row(struct req *, enum db_status, PGresult *, int status);
+
+/* db_cb that does api_reply_row(r, ..., 200). arg is the struct req. */
+void	api_reply_row_200(enum db_status, PGresult *, void *);
+/* db_cb that does api_reply_row(r, ..., 201). */
+void	api_reply_row_201(enum db_status, PGresult *, void *);
+
+/* Serialise JSON compactly; caller frees. */
+char	*api_json_text(const json_t *);
+
+/* Decimal text of an id, for $n parameters. */
+void	api_id_text(long long, char buf[24]);
+
+#endif

@@ -1,0 +1,935 @@
+/*
+ * db.c — a fixed pool of non-blocking libpq connections on the event loop.
+ *
+ * The pattern is PgBouncer's (libusual pgsocket.c): every connection owns one
+ * struct event, re-armed on PQsocket() for read and/or write whenever libpq
+ * says what it waits for. Nothing here ever blocks: connections are opened
+ * with PQconnectStartParams + PQconnectPoll, queries are sent with
+ * PQsendQueryParams + PQflush, and results are read with PQconsumeInput +
+ * PQisBusy + PQgetResult only when readable.
+ *
+ * One connection (struct db_conn) moves through these states:
+ *
+ *	DOWN --retry timer--> CONNECTING --PQconnectPoll OK--> SETUP --> IDLE
+ *	  ^                        |                 (statement_timeout) |  ^
+ *	  |                        | failed / timeout                    v  |
+ *	  +---- backoff <----------+---- lost <---- any error ---- BUSY / TXN
+ *
+ * IDLE takes the head of the FIFO queue: a plain statement makes it BUSY
+ * until the result is delivered; a BEGIN makes it TXN, checked out by one
+ * struct db_txn until db_txn_end's COMMIT/ROLLBACK has run. A lost connection
+ * (socket error, server gone, pg_terminate_backend) is closed, its in-flight
+ * work and its transaction's pending statements get DB_UNAVAILABLE, and it is
+ * re-opened after a backoff of 100 ms doubling to 5 s (with jitter), reset
+ * once a connection is up again.
+ *
+ * Work waits in the queue at most wait_ms (one timer armed on the head's
+ * deadline; all deadlines are queue-ordered since wait_ms is the same for
+ * all). Expired work gets DB_UNAVAILABLE, so a dead database makes callers
+ * answer 503 after wait_ms instead of hanging.
+ *
+ * Callbacks are only ever called from the event loop, never from inside
+ * db_query() and friends (failures found while queueing are delivered from a
+ * deferred event), except after db_shutdown() has finished, when db_query()
+ * and db_txn_begin() fail at once. A callback may queue more work; no
+ * iterator is held across a callback.
+ */
+
+#include <sys/queue.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <libpq-fe.h>
+
+#include "db.h"
+#include "log.h"
+#include "util.h"
+
+#define DB_DEFAULT_POOL_SIZE	8
+#define DB_DEFAULT_WAIT_MS	5000
+#define DB_BACKOFF_MIN_MS	100
+#define DB_BACKOFF_MAX_MS	5000
+#define DB_CONNECT_TIMEOUT_MS	10000
+
+/* Sent first on a fresh connection when statement_timeout_ms > 0. */
+static const char *const DB_SQL_SET_TIMEOUT =
+    "SELECT set_config('statement_timeout', $1, false)";
+static const char *const DB_SQL_BEGIN = "BEGIN";
+static const char *const DB_SQL_COMMIT = "COMMIT";
+static const char *const DB_SQL_ROLLBACK = "ROLLBACK";
+
+enum db_work_kind {
+	DB_WORK_QUERY,		/* db_query */
+	DB_WORK_BEGIN,		/* db_txn_begin */
+	DB_WORK_TXN_QUERY,	/* db_txn_query */
+	DB_WORK_END,		/* db_txn_end */
+	DB_WORK_SETUP,		/* internal: set statement_timeout */
+};
+
+struct db_txn;
+
+/* One statement waiting or running, with the callback to tell. */
+struct db_work {
+	TAILQ_ENTRY(db_work)	 entry;
+	enum db_work_kind	 kind;
+	char			*sql;
+	int			 nparams;
+	char			**params;
+	db_cb			*cb;
+	db_txn_cb		*txn_cb;
+	void			*arg;
+	struct db_txn		*txn;		/* BEGIN and END */
+	int			 commit;	/* END */
+	uint64_t		 deadline;	/* ms, monotonic; queued work */
+};
+TAILQ_HEAD(db_work_list, db_work);
+
+enum db_conn_state {
+	DB_CONN_DOWN,		/* closed, retry timer pending */
+	DB_CONN_CONNECTING,	/* PQconnectPoll in progress */
+	DB_CONN_SETUP,		/* running DB_SQL_SET_TIMEOUT */
+	DB_CONN_IDLE,		/* in the pool, free */
+	DB_CONN_BUSY,		/* running one pool statement */
+	DB_CONN_TXN,		/* checked out by a transaction */
+};
+
+/* One pooled connection. */
+struct db_conn {
+	int			 id;
+	enum db_conn_state	 state;
+	PGconn			*pg;
+	struct event		*io;		/* re-armed on PQsocket() */
+	struct event		*retry;		/* backoff timer */
+	int			 backoff_ms;
+	int			 quiet;		/* failure already logged */
+	uint64_t		 connect_deadline;
+	int			 flushing;	/* PQflush returned 1 */
+	struct db_work		*work;		/* in flight, or NULL */
+	PGresult		*result;	/* last result so far */
+	struct db_txn		*txn;		/* owner in state TXN */
+};
+
+/* A transaction: the connection it holds and its statements in order. */
+struct db_txn {
+	TAILQ_ENTRY(db_txn)	 entry;
+	struct db_conn		*conn;		/* NULL once lost */
+	struct db_work_list	 queue;
+};
+
+static struct {
+	struct event_base	*base;
+	char			*conninfo;
+	int			 pool_size;
+	int			 wait_ms;
+	int			 statement_timeout_ms;
+	int			 stopping;
+	struct db_conn		*conns;
+	struct db_work_list	 queue;		/* waiting for a connection */
+	int			 queue_length;
+	struct event		*queue_timer;	/* head's deadline */
+	struct db_work_list	 failed;	/* to get DB_UNAVAILABLE */
+	struct event		*fail_event;
+	TAILQ_HEAD(, db_txn)	 txns;		/* live transactions */
+	unsigned long		 queries;
+	unsigned long		 errors;
+	unsigned long		 unavailable;
+} db;
+
+static void	db_conn_open(struct db_conn *);
+static void	db_conn_lost(struct db_conn *, const char *);
+static void	db_conn_next(struct db_conn *);
+static void	db_conn_start(struct db_conn *, struct db_work *);
+static void	db_conn_io_cb(evutil_socket_t, short, void *);
+static void	db_dispatch(void);
+
+/* Milliseconds on the monotonic clock. */
+static uint64_t
+db_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+/* Fill a timeval with ms milliseconds. */
+static struct timeval *
+db_tv(struct timeval *tv, uint64_t ms)
+{
+	tv->tv_sec = ms / 1000;
+	tv->tv_usec = (ms % 1000) * 1000;
+	return (tv);
+}
+
+/* A new work item, copying sql and parameters (the caller's may go away). */
+static struct db_work *
+db_work_new(enum db_work_kind kind, const char *sql, int nparams,
+    const char *const *params)
+{
+	struct db_work	*w;
+	int		 i;
+
+	w = xcalloc(1, sizeof *w);
+	w->kind = kind;
+	w->sql = xstrdup(sql);
+	if (nparams > 0 && params != NULL) {
+		w->nparams = nparams;
+		w->params = xcalloc(nparams, sizeof *w->params);
+		for (i = 0; i < nparams; i++) {
+			if (params[i] != NULL)
+				w->params[i] = xstrdup(params[i]);
+		}
+	}
+	return (w);
+}
+
+/* Free a work item. */
+static void
+db_work_free(struct db_work *w)
+{
+	int	i;
+
+	for (i = 0; i < w->nparams; i++)
+		free(w->params[i]);
+	free(w->params);
+	free(w->sql);
+	free(w);
+}
+
+/* Free a transaction; statements still queued on it fail. */
+static void
+db_txn_free(struct db_txn *txn)
+{
+	struct db_work	*w;
+
+	while ((w = TAILQ_FIRST(&txn->queue)) != NULL) {
+		TAILQ_REMOVE(&txn->queue, w, entry);
+		TAILQ_INSERT_TAIL(&db.failed, w, entry);
+	}
+	if (!db.stopping && !TAILQ_EMPTY(&db.failed))
+		event_active(db.fail_event, 0, 0);
+	TAILQ_REMOVE(&db.txns, txn, entry);
+	free(txn);
+}
+
+/* Tell the owner of w how it ended and free w (and a finished txn). */
+static void
+db_work_deliver(struct db_work *w, enum db_status status, PGresult *res)
+{
+	db_cb		*cb = w->cb;
+	db_txn_cb	*txn_cb = w->txn_cb;
+	void		*arg = w->arg;
+	struct db_txn	*txn = w->txn;
+	enum db_work_kind kind = w->kind;
+
+	db_work_free(w);
+	if (kind == DB_WORK_SETUP)
+		return;
+	if (status == DB_UNAVAILABLE)
+		db.unavailable++;
+	else {
+		db.queries++;
+		if (status == DB_ERROR)
+			db.errors++;
+	}
+	if (kind == DB_WORK_BEGIN) {
+		if (status != DB_OK) {
+			db_txn_free(txn);
+			txn = NULL;
+		}
+		txn_cb(txn, arg);
+		return;
+	}
+	if (kind == DB_WORK_END)
+		db_txn_free(txn);
+	if (cb != NULL)
+		cb(status, res, arg);
+}
+
+/* Queue w to get DB_UNAVAILABLE from the loop (never from the caller's stack). */
+static void
+db_fail_later(struct db_work *w)
+{
+	TAILQ_INSERT_TAIL(&db.failed, w, entry);
+	if (!db.stopping)
+		event_active(db.fail_event, 0, 0);
+}
+
+/* Deliver DB_UNAVAILABLE to everything on the failed list. */
+static void
+db_fail_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct db_work	*w;
+
+	(void)fd; (void)what; (void)arg;
+	while ((w = TAILQ_FIRST(&db.failed)) != NULL) {
+		TAILQ_REMOVE(&db.failed, w, entry);
+		db_work_deliver(w, DB_UNAVAILABLE, NULL);
+	}
+}
+
+/* Arm the queue timer on the head's deadline (or stop it). */
+static void
+db_queue_arm(void)
+{
+	struct db_work	*w = TAILQ_FIRST(&db.queue);
+	struct timeval	 tv;
+	uint64_t	 now;
+
+	if (w == NULL) {
+		event_del(db.queue_timer);
+		return;
+	}
+	now = db_now_ms();
+	evtimer_add(db.queue_timer,
+	    db_tv(&tv, w->deadline > now ? w->deadline - now : 0));
+}
+
+/* Queue timer: fail every item whose deadline has passed. */
+static void
+db_queue_expire_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct db_work	*w;
+
+	(void)fd; (void)what; (void)arg;
+	while ((w = TAILQ_FIRST(&db.queue)) != NULL &&
+	    w->deadline <= db_now_ms()) {
+		TAILQ_REMOVE(&db.queue, w, entry);
+		db.queue_length--;
+		log_debug("db: no connection within %d ms", db.wait_ms);
+		db_work_deliver(w, DB_UNAVAILABLE, NULL);
+	}
+	db_queue_arm();
+}
+
+/* Put w at the end of the FIFO, with its deadline, and try to start it. */
+static void
+db_enqueue(struct db_work *w)
+{
+	if (db.stopping) {
+		db_fail_later(w);
+		return;
+	}
+	w->deadline = db_now_ms() + (uint64_t)db.wait_ms;
+	TAILQ_INSERT_TAIL(&db.queue, w, entry);
+	db.queue_length++;
+	db_dispatch();
+	db_queue_arm();
+}
+
+/* A connection in state IDLE, or NULL. */
+static struct db_conn *
+db_conn_free_one(void)
+{
+	int	i;
+
+	for (i = 0; i < db.pool_size; i++) {
+		if (db.conns[i].state == DB_CONN_IDLE &&
+		    db.conns[i].work == NULL)
+			return (&db.conns[i]);
+	}
+	return (NULL);
+}
+
+/* Hand queued work to free connections, oldest first. */
+static void
+db_dispatch(void)
+{
+	struct db_conn	*c;
+	struct db_work	*w;
+
+	if (db.stopping)
+		return;
+	while ((w = TAILQ_FIRST(&db.queue)) != NULL &&
+	    (c = db_conn_free_one()) != NULL) {
+		TAILQ_REMOVE(&db.queue, w, entry);
+		db.queue_length--;
+		db_conn_start(c, w);
+	}
+}
+
+/* Wait on the connection's socket for what (and at most timeout_ms, if >= 0). */
+static void
+db_conn_arm(struct db_conn *c, short what, int64_t timeout_ms)
+{
+	struct timeval	 tv;
+	evutil_socket_t	 fd = PQsocket(c->pg);
+
+	event_del(c->io);
+	if (fd < 0) {
+		db_conn_lost(c, "no socket");
+		return;
+	}
+	event_assign(c->io, db.base, fd, what, db_conn_io_cb, c);
+	if (timeout_ms < 0)
+		event_add(c->io, NULL);
+	else
+		event_add(c->io, db_tv(&tv, (uint64_t)timeout_ms));
+}
+
+/* Close the libpq side of a connection (no callbacks). */
+static void
+db_conn_close(struct db_conn *c)
+{
+	event_del(c->io);
+	PQclear(c->result);
+	c->result = NULL;
+	if (c->pg != NULL)
+		PQfinish(c->pg);
+	c->pg = NULL;
+	c->flushing = 0;
+	c->state = DB_CONN_DOWN;
+}
+
+/* Move the work of a closed connection (and of its txn) to the failed list. */
+static void
+db_conn_orphan(struct db_conn *c)
+{
+	struct db_txn	*txn = c->txn;
+	struct db_work	*w;
+
+	if ((w = c->work) != NULL) {
+		c->work = NULL;
+		if (w->kind == DB_WORK_SETUP)
+			db_work_free(w);
+		else
+			db_fail_later(w);
+	}
+	if (txn == NULL)
+		return;
+	c->txn = NULL;
+	txn->conn = NULL;
+	while ((w = TAILQ_FIRST(&txn->queue)) != NULL) {
+		TAILQ_REMOVE(&txn->queue, w, entry);
+		db_fail_later(w);
+	}
+}
+
+/* The connection broke: fail its work, close it, retry after a backoff. */
+static void
+db_conn_lost(struct db_conn *c, const char *why)
+{
+	struct timeval	 tv;
+	const char	*msg = c->pg != NULL ? PQerrorMessage(c->pg) : "";
+	int		 delay;
+
+	if (!c->quiet)
+		log_warn("db: connection %d: %s: %.*s", c->id, why,
+		    (int)strcspn(msg, "\n"), msg);
+	c->quiet = 1;
+	db_conn_close(c);
+	db_conn_orphan(c);
+	if (db.stopping)
+		return;
+	delay = c->backoff_ms / 2 + (int)(random() % (c->backoff_ms / 2 + 1));
+	c->backoff_ms *= 2;
+	if (c->backoff_ms > DB_BACKOFF_MAX_MS)
+		c->backoff_ms = DB_BACKOFF_MAX_MS;
+	evtimer_add(c->retry, db_tv(&tv, (uint64_t)delay));
+}
+
+/* Backoff timer: try to connect again. */
+static void
+db_conn_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what;
+	db_conn_open(arg);
+}
+
+/* Start a non-blocking connect. */
+static void
+db_conn_open(struct db_conn *c)
+{
+	static const char *const keys[] =
+	    { "dbname", "fallback_application_name", NULL };
+	const char	*values[] = { db.conninfo, "kaigid", NULL };
+
+	c->pg = PQconnectStartParams(keys, values, 1);
+	if (c->pg == NULL)
+		fatal("out of memory");
+	if (PQstatus(c->pg) == CONNECTION_BAD) {
+		db_conn_lost(c, "connect");
+		return;
+	}
+	c->state = DB_CONN_CONNECTING;
+	c->connect_deadline = db_now_ms() + DB_CONNECT_TIMEOUT_MS;
+	db_conn_arm(c, EV_WRITE, DB_CONNECT_TIMEOUT_MS);
+}
+
+/* The connection is usable: put it in the pool. */
+static void
+db_conn_up(struct db_conn *c)
+{
+	if (c->quiet)
+		log_info("db: connection %d up", c->id);
+	c->quiet = 0;
+	c->backoff_ms = DB_BACKOFF_MIN_MS;
+	c->state = DB_CONN_IDLE;
+	db_conn_next(c);
+}
+
+/* PQconnectPoll said OK: go non-blocking, then set statement_timeout. */
+static void
+db_conn_connected(struct db_conn *c)
+{
+	struct db_work	*w;
+	char		*ms;
+
+	if (PQsetnonblocking(c->pg, 1) != 0) {
+		db_conn_lost(c, "setnonblocking");
+		return;
+	}
+	if (db.statement_timeout_ms <= 0) {
+		db_conn_up(c);
+		return;
+	}
+	ms = xasprintf("%d", db.statement_timeout_ms);
+	w = db_work_new(DB_WORK_SETUP, DB_SQL_SET_TIMEOUT, 1,
+	    (const char *const *)&ms);
+	free(ms);
+	c->state = DB_CONN_SETUP;
+	db_conn_start(c, w);
+}
+
+/* Drive PQconnectPoll one step. */
+static void
+db_conn_poll(struct db_conn *c, short what)
+{
+	uint64_t	now = db_now_ms();
+	int64_t		left;
+
+	if ((what & EV_TIMEOUT) || now >= c->connect_deadline) {
+		db_conn_lost(c, "connect timeout");
+		return;
+	}
+	left = (int64_t)(c->connect_deadline - now);
+	switch (PQconnectPoll(c->pg)) {
+	case PGRES_POLLING_READING:
+		db_conn_arm(c, EV_READ, left);
+		break;
+	case PGRES_POLLING_WRITING:
+		db_conn_arm(c, EV_WRITE, left);
+		break;
+	case PGRES_POLLING_OK:
+		db_conn_connected(c);
+		break;
+	default:
+		db_conn_lost(c, "connect");
+		break;
+	}
+}
+
+/* Push out what libpq has buffered; wait for write too if not all went. */
+static void
+db_conn_flush(struct db_conn *c)
+{
+	switch (PQflush(c->pg)) {
+	case 0:
+		c->flushing = 0;
+		db_conn_arm(c, EV_READ, -1);
+		break;
+	case 1:
+		c->flushing = 1;
+		db_conn_arm(c, EV_READ|EV_WRITE, -1);
+		break;
+	default:
+		db_conn_lost(c, "send");
+		break;
+	}
+}
+
+/* Send w on an idle (or checked-out) connection. */
+static void
+db_conn_start(struct db_conn *c, struct db_work *w)
+{
+	c->work = w;
+	if (w->kind == DB_WORK_QUERY)
+		c->state = DB_CONN_BUSY;
+	else if (w->kind == DB_WORK_BEGIN) {
+		c->state = DB_CONN_TXN;
+		c->txn = w->txn;
+		w->txn->conn = c;
+	}
+	if (!PQsendQueryParams(c->pg, w->sql, w->nparams, NULL,
+	    (const char *const *)w->params, NULL, NULL, 0)) {
+		db_conn_lost(c, "send");
+		return;
+	}
+	db_conn_flush(c);
+}
+
+/* Take the next step on a connection whose statement just finished. */
+static void
+db_conn_next(struct db_conn *c)
+{
+	struct db_work	*w;
+
+	if (c->pg == NULL || c->work != NULL ||
+	    (c->state != DB_CONN_IDLE && c->state != DB_CONN_TXN))
+		return;
+	if (c->state == DB_CONN_TXN &&
+	    (w = TAILQ_FIRST(&c->txn->queue)) != NULL) {
+		TAILQ_REMOVE(&c->txn->queue, w, entry);
+		db_conn_start(c, w);
+		return;
+	}
+	/* Stay readable so a server-side close is seen at once. */
+	db_conn_arm(c, EV_READ, -1);
+	if (c->state == DB_CONN_IDLE)
+		db_dispatch();
+}
+
+/* A connection left inside a transaction by accident is not reusable. */
+static int
+db_conn_clean(struct db_conn *c)
+{
+	if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+		return (1);
+	log_warn("db: connection %d left inside a transaction, reopening",
+	    c->id);
+	c->quiet = 1;
+	db_conn_close(c);
+	db_conn_open(c);
+	return (0);
+}
+
+/* Map a result to DB_OK or DB_ERROR (a COMMIT that rolled back is an error). */
+static enum db_status
+db_result_status(const struct db_work *w, const PGresult *res)
+{
+	ExecStatusType	st = PQresultStatus(res);
+
+	if (res == NULL || (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK))
+		return (DB_ERROR);
+	if (w->kind == DB_WORK_END && w->commit &&
+	    strcmp(PQcmdStatus((PGresult *)res), "COMMIT") != 0)
+		return (DB_ERROR);
+	return (DB_OK);
+}
+
+/* Update the connection's state for the finished w, before telling anyone. */
+static void
+db_conn_settle(struct db_conn *c, struct db_work *w, enum db_status status)
+{
+	switch (w->kind) {
+	case DB_WORK_SETUP:
+		if (status != DB_OK)
+			log_warn("db: setting statement_timeout failed: %s",
+			    PQerrorMessage(c->pg));
+		db_conn_up(c);
+		break;
+	case DB_WORK_QUERY:
+		c->state = DB_CONN_IDLE;
+		db_conn_clean(c);
+		break;
+	case DB_WORK_BEGIN:
+		if (status == DB_OK)
+			break;
+		/* FALLTHROUGH */
+	case DB_WORK_END:
+		c->txn->conn = NULL;
+		c->txn = NULL;
+		c->state = DB_CONN_IDLE;
+		db_conn_clean(c);
+		break;
+	case DB_WORK_TXN_QUERY:
+		break;
+	}
+}
+
+/* All results of c's statement are in: settle the connection, tell the owner. */
+static void
+db_conn_done(struct db_conn *c)
+{
+	struct db_work	*w = c->work;
+	PGresult	*res = c->result;
+	enum db_status	 status;
+
+	if (PQstatus(c->pg) == CONNECTION_BAD) {
+		db_conn_lost(c, "lost");
+		return;
+	}
+	c->work = NULL;
+	c->result = NULL;
+	status = db_result_status(w, res);
+	if (status == DB_ERROR)
+		log_debug("db: %s: %s", db_sqlstate(res),
+		    res != NULL ? PQresultErrorMessage(res) : "no result");
+	db_conn_settle(c, w, status);
+	db_work_deliver(w, status, res);
+	PQclear(res);
+	db_conn_next(c);
+}
+
+/* Read complete results; 1 when all came (PQgetResult gave NULL), -1 on COPY. */
+static int
+db_conn_collect(struct db_conn *c)
+{
+	PGresult	*res;
+	ExecStatusType	 st;
+
+	while (!PQisBusy(c->pg)) {
+		if ((res = PQgetResult(c->pg)) == NULL)
+			return (1);
+		st = PQresultStatus(res);
+		PQclear(c->result);
+		c->result = res;
+		if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT ||
+		    st == PGRES_COPY_BOTH)
+			return (-1);
+	}
+	return (0);
+}
+
+/* Readable with nothing in flight: notices, or the server going away. */
+static void
+db_conn_idle_read(struct db_conn *c)
+{
+	PGnotify	*n;
+
+	if (!PQconsumeInput(c->pg) || PQstatus(c->pg) == CONNECTION_BAD) {
+		db_conn_lost(c, "closed while idle");
+		return;
+	}
+	while ((n = PQnotifies(c->pg)) != NULL)
+		PQfreemem(n);
+	db_conn_arm(c, EV_READ, -1);
+}
+
+/* Socket event on a connection in any state. */
+static void
+db_conn_io_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct db_conn	*c = arg;
+	int		 r;
+
+	(void)fd;
+	if (c->state == DB_CONN_CONNECTING) {
+		db_conn_poll(c, what);
+		return;
+	}
+	if (c->work == NULL) {
+		db_conn_idle_read(c);
+		return;
+	}
+	if ((what & EV_READ) && !PQconsumeInput(c->pg)) {
+		db_conn_lost(c, "receive");
+		return;
+	}
+	if (c->flushing) {
+		if ((r = PQflush(c->pg)) < 0) {
+			db_conn_lost(c, "send");
+			return;
+		}
+		c->flushing = r;
+	}
+	switch (db_conn_collect(c)) {
+	case 1:
+		db_conn_done(c);
+		break;
+	case -1:
+		db_conn_lost(c, "COPY is not supported");
+		break;
+	default:
+		db_conn_arm(c, c->flushing ? EV_READ|EV_WRITE : EV_READ, -1);
+		break;
+	}
+}
+
+/* Create the pool and start connecting every connection. */
+void
+db_init(struct event_base *base, const struct db_options *o)
+{
+	struct db_conn	*c;
+	int		 i;
+
+	memset(&db, 0, sizeof db);
+	TAILQ_INIT(&db.queue);
+	TAILQ_INIT(&db.failed);
+	TAILQ_INIT(&db.txns);
+	db.base = base;
+	db.conninfo = xstrdup(o->conninfo != NULL ? o->conninfo : "");
+	db.pool_size = o->pool_size > 0 ? o->pool_size : DB_DEFAULT_POOL_SIZE;
+	db.wait_ms = o->wait_ms > 0 ? o->wait_ms : DB_DEFAULT_WAIT_MS;
+	db.statement_timeout_ms = o->statement_timeout_ms;
+	db.queue_timer = evtimer_new(base, db_queue_expire_cb, NULL);
+	db.fail_event = event_new(base, -1, 0, db_fail_cb, NULL);
+	db.conns = xcalloc(db.pool_size, sizeof *db.conns);
+	for (i = 0; i < db.pool_size; i++) {
+		c = &db.conns[i];
+		c->id = i;
+		c->backoff_ms = DB_BACKOFF_MIN_MS;
+		c->io = event_new(base, -1, 0, db_conn_io_cb, c);
+		c->retry = evtimer_new(base, db_conn_retry_cb, c);
+		db_conn_open(c);
+	}
+}
+
+/* Close everything; queued and in-flight work gets DB_UNAVAILABLE. */
+void
+db_shutdown(void)
+{
+	struct db_work	*w;
+	int		 i;
+
+	if (db.base == NULL)
+		return;
+	db.stopping = 1;
+	for (i = 0; i < db.pool_size; i++) {
+		event_del(db.conns[i].retry);
+		db_conn_close(&db.conns[i]);
+		db_conn_orphan(&db.conns[i]);
+	}
+	while ((w = TAILQ_FIRST(&db.queue)) != NULL) {
+		TAILQ_REMOVE(&db.queue, w, entry);
+		TAILQ_INSERT_TAIL(&db.failed, w, entry);
+	}
+	db.queue_length = 0;
+	db_fail_cb(-1, 0, NULL);	/* callbacks may add more: drained too */
+	while (!TAILQ_EMPTY(&db.txns))
+		db_txn_free(TAILQ_FIRST(&db.txns));
+	for (i = 0; i < db.pool_size; i++) {
+		event_free(db.conns[i].io);
+		event_free(db.conns[i].retry);
+	}
+	event_free(db.queue_timer);
+	event_free(db.fail_event);
+	free(db.conns);
+	free(db.conninfo);
+	memset(&db, 0, sizeof db);
+}
+
+/* Run one statement on the next free connection. */
+void
+db_query(const char *sql, int nparams, const char *const *params,
+    db_cb *cb, void *arg)
+{
+	struct db_work	*w;
+
+	if (db.base == NULL) {
+		cb(DB_UNAVAILABLE, NULL, arg);
+		return;
+	}
+	w = db_work_new(DB_WORK_QUERY, sql, nparams, params);
+	w->cb = cb;
+	w->arg = arg;
+	db_enqueue(w);
+}
+
+/* Queue a BEGIN; cb gets the checked-out transaction or NULL. */
+void
+db_txn_begin(db_txn_cb *cb, void *arg)
+{
+	struct db_txn	*txn;
+	struct db_work	*w;
+
+	if (db.base == NULL) {
+		cb(NULL, arg);
+		return;
+	}
+	txn = xcalloc(1, sizeof *txn);
+	TAILQ_INIT(&txn->queue);
+	TAILQ_INSERT_TAIL(&db.txns, txn, entry);
+	w = db_work_new(DB_WORK_BEGIN, DB_SQL_BEGIN, 0, NULL);
+	w->txn_cb = cb;
+	w->arg = arg;
+	w->txn = txn;
+	db_enqueue(w);
+}
+
+/* Add w to the transaction's statements (or fail it if the txn is lost). */
+static void
+db_txn_push(struct db_txn *txn, struct db_work *w)
+{
+	if (txn->conn == NULL) {
+		db_fail_later(w);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&txn->queue, w, entry);
+	db_conn_next(txn->conn);
+}
+
+/* Run a statement inside the transaction, after those before it. */
+void
+db_txn_query(struct db_txn *txn, const char *sql, int nparams,
+    const char *const *params, db_cb *cb, void *arg)
+{
+	struct db_work	*w;
+
+	w = db_work_new(DB_WORK_TXN_QUERY, sql, nparams, params);
+	w->cb = cb;
+	w->arg = arg;
+	db_txn_push(txn, w);
+}
+
+/* COMMIT or ROLLBACK, then give the connection back; frees txn. */
+void
+db_txn_end(struct db_txn *txn, int commit, db_cb *cb, void *arg)
+{
+	struct db_work	*w;
+
+	w = db_work_new(DB_WORK_END, commit ? DB_SQL_COMMIT : DB_SQL_ROLLBACK,
+	    0, NULL);
+	w->cb = cb;
+	w->arg = arg;
+	w->txn = txn;
+	w->commit = commit;
+	db_txn_push(txn, w);
+}
+
+/* Is the connection usable for statements? */
+static int
+db_conn_is_up(const struct db_conn *c)
+{
+	return (c->state == DB_CONN_IDLE || c->state == DB_CONN_BUSY ||
+	    c->state == DB_CONN_TXN);
+}
+
+/* 1 when at least one connection is up. */
+int
+db_ready(void)
+{
+	int	i;
+
+	for (i = 0; i < db.pool_size; i++) {
+		if (db_conn_is_up(&db.conns[i]))
+			return (1);
+	}
+	return (0);
+}
+
+/* Counters and gauges for /readyz and the logs. */
+void
+db_get_stats(struct db_stats *s)
+{
+	int	i;
+
+	memset(s, 0, sizeof *s);
+	for (i = 0; i < db.pool_size; i++) {
+		if (db_conn_is_up(&db.conns[i]))
+			s->connections_up++;
+		if (db.conns[i].state == DB_CONN_BUSY ||
+		    db.conns[i].state == DB_CONN_TXN)
+			s->connections_busy++;
+	}
+	s->queue_length = db.queue_length;
+	s->queries = db.queries;
+	s->errors = db.errors;
+	s->unavailable = db.unavailable;
+}
+
+/* SQLSTATE of a failed result, or "". */
+const char *
+db_sqlstate(const PGresult *res)
+{
+	const char	*s;
+
+	if (res == NULL)
+		return ("");
+	s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	return (s != NULL ? s : "");
+}

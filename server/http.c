@@ -1,0 +1,497 @@
+/*
+ * http.c — the HTTP front door: evhttp set-up, the per-request context,
+ * body and token checks, and every way of answering (JSON, bytes, RFC 9457
+ * problem documents, 503 with Retry-After).
+ *
+ * Lifetime: http_dispatch() creates a struct req for each request and either
+ * answers at once (404, 405, 413, 415, 400, 401) or hands it to the route's
+ * handler, which answers exactly once, maybe from a database callback later.
+ * If the client disconnects first, evhttp frees its request; our close
+ * callback notices and sets r->ev = NULL so the late answer is dropped.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sys/queue.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "auth.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "route.h"
+#include "util.h"
+
+static unsigned long	http_inflight;
+static struct evhttp_bound_socket *http_bound;
+
+/* Requests accepted but not yet answered (for draining on SIGTERM). */
+unsigned long
+http_inflight_count(void)
+{
+	return http_inflight;
+}
+
+/* Title of a problem document, and reason phrase, for a status. */
+const char *
+http_status_title(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 412: return "Precondition Failed";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return status < 400 ? "OK" : "Error";
+	}
+}
+
+/* Name of a role as the API spells it. */
+const char *
+role_name(enum role role)
+{
+	switch (role) {
+	case ROLE_ADMIN: return "admin";
+	case ROLE_SECRETARIAT: return "secretariat";
+	case ROLE_LIAISON: return "liaison";
+	default: return "none";
+	}
+}
+
+/* evhttp tells us the connection closed: forget the evhttp request. */
+static void
+http_conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct req	*r = arg;
+
+	(void)evcon;
+	r->ev = NULL;
+}
+
+/* Release a request context after its answer. */
+static void
+req_free(struct req *r)
+{
+	int	i;
+
+	if (r->state_free != NULL && r->state != NULL)
+		r->state_free(r->state);
+	for (i = 0; i < r->nparams; i++) {
+		free(r->param_name[i]);
+		free(r->param[i]);
+	}
+	evhttp_clear_headers(&r->query);
+	json_decref(r->body);
+	free(r->path);
+	free(r);
+	http_inflight--;
+}
+
+/* Path for the access log, without secrets: feed tokens are cut out. */
+static void
+http_log_path(const struct req *r, char *buf, size_t len)
+{
+	const char	*p = r->path != NULL ? r->path : "-";
+
+	if (strncmp(p, "/feeds/", 7) == 0)
+		p = "/feeds/…";
+	snprintf(buf, len, "%s", p);
+}
+
+/* Method name for the access log. */
+static const char *
+http_method_name(int method)
+{
+	switch (method) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_HEAD: return "HEAD";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+	case EVHTTP_REQ_TRACE: return "TRACE";
+	case EVHTTP_REQ_CONNECT: return "CONNECT";
+	case EVHTTP_REQ_PATCH: return "PATCH";
+	default: return "?";
+	}
+}
+
+/* Send the answer (if the client is still there), log it, free r. */
+static void
+http_send(struct req *r, int status, struct evbuffer *buf)
+{
+	struct timeval	now;
+	char		path[256];
+	size_t		bytes = buf != NULL ? evbuffer_get_length(buf) : 0;
+	long long	us;
+
+	if (r->ev != NULL) {
+		evhttp_connection_set_closecb(
+		    evhttp_request_get_connection(r->ev), NULL, NULL);
+		evhttp_send_reply(r->ev, status, http_status_title(status), buf);
+	}
+	gettimeofday(&now, NULL);
+	us = (now.tv_sec - r->started.tv_sec) * 1000000LL +
+	    (now.tv_usec - r->started.tv_usec);
+	http_log_path(r, path, sizeof path);
+	log_info("access %s %s %d %zu %lldus%s", http_method_name(r->method),
+	    path, status, bytes, us, r->ev == NULL ? " (client gone)" : "");
+	metrics_request(status, us);
+	if (buf != NULL)
+		evbuffer_free(buf);
+	req_free(r);
+}
+
+/* Add a response header (no-op once the client is gone). */
+void
+http_add_header(struct req *r, const char *name, const char *value)
+{
+	if (r->ev != NULL)
+		evhttp_add_header(evhttp_request_get_output_headers(r->ev),
+		    name, value);
+}
+
+/* Answer with bytes of a given type. */
+void
+http_reply_bytes(struct req *r, int status, const char *content_type,
+    const void *data, size_t len)
+{
+	struct evbuffer	*buf = evbuffer_new();
+
+	if (buf == NULL)
+		fatal("evbuffer_new");
+	if (content_type != NULL)
+		http_add_header(r, "Content-Type", content_type);
+	if (data != NULL && len > 0)
+		evbuffer_add(buf, data, len);
+	http_send(r, status, buf);
+}
+
+/* Answer with JSON text already serialised. */
+void
+http_reply_json_text(struct req *r, int status, const char *text, size_t len)
+{
+	http_reply_bytes(r, status, "application/json; charset=utf-8", text, len);
+}
+
+/* Answer with a JSON value (stolen). */
+void
+http_reply_json(struct req *r, int status, json_t *body)
+{
+	char	*text;
+
+	if (body == NULL) {
+		http_send(r, status, NULL);
+		return;
+	}
+	text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(body);
+	if (text == NULL)
+		fatal("json_dumps");
+	http_reply_json_text(r, status, text, strlen(text));
+	free(text);
+}
+
+/* RFC 9457 problem document, with extra fields merged in. */
+void
+http_reply_problem(struct req *r, int status, const char *detail,
+    json_t *extra)
+{
+	json_t	*p;
+	char	*text;
+
+	p = json_pack("{s:s, s:s, s:i, s:s}",
+	    "type", "about:blank", "title", http_status_title(status),
+	    "status", status, "detail", detail != NULL ? detail : "");
+	if (p == NULL)
+		fatal("json_pack");
+	if (extra != NULL) {
+		json_object_update_missing(p, extra);
+		json_decref(extra);
+	}
+	text = json_dumps(p, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(p);
+	if (text == NULL)
+		fatal("json_dumps");
+	http_reply_bytes(r, status, "application/problem+json", text,
+	    strlen(text));
+	free(text);
+}
+
+/* 503 with Retry-After: the database is not there right now. */
+void
+http_reply_unavailable(struct req *r)
+{
+	char	secs[16];
+
+	snprintf(secs, sizeof secs, "%d", cfg->retry_after);
+	http_add_header(r, "Retry-After", secs);
+	http_reply_problem(r, 503,
+	    "the database is unavailable; retry shortly", NULL);
+}
+
+/* Status for a SQLSTATE raised by our own SQL functions ("KG409" -> 409). */
+static int
+http_kaigi_status(const char *state)
+{
+	if (strncmp(state, "KG", 2) == 0 && strlen(state) == 5) {
+		int s = atoi(state + 2);
+		if (s >= 400 && s < 500)
+			return s;
+	}
+	return 0;
+}
+
+/* Turn a failed statement into the right answer. */
+void
+http_reply_db_error(struct req *r, enum db_status st, const PGresult *res)
+{
+	const char	*state, *msg, *det;
+	json_t		*extra = NULL;
+	int		 status;
+
+	if (st == DB_UNAVAILABLE || res == NULL) {
+		http_reply_unavailable(r);
+		return;
+	}
+	state = db_sqlstate(res);
+	msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	det = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	if ((status = http_kaigi_status(state)) != 0) {
+		if (det != NULL)
+			extra = json_loads(det, 0, NULL);
+		if (extra != NULL && !json_is_object(extra)) {
+			json_decref(extra);
+			extra = NULL;
+		}
+		http_reply_problem(r, status, msg, extra);
+	} else if (strcmp(state, "23P01") == 0)
+		http_reply_problem(r, 409, "the change would double-book a room or a person", NULL);
+	else if (strcmp(state, "23505") == 0)
+		http_reply_problem(r, 409, "that already exists", NULL);
+	else if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0)
+		http_reply_problem(r, 422, "the values break a rule of the data", NULL);
+	else if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    strcmp(state, "57014") == 0 || strncmp(state, "08", 2) == 0 ||
+	    strcmp(state, "57P01") == 0) {
+		http_reply_unavailable(r);
+	} else {
+		log_error("database error %s: %s", state, msg ? msg : "?");
+		http_reply_problem(r, 500, "internal error", NULL);
+	}
+}
+
+/* Path capture by name. */
+const char *
+req_param(const struct req *r, const char *name)
+{
+	int	i;
+
+	for (i = 0; i < r->nparams; i++) {
+		if (strcmp(r->param_name[i], name) == 0)
+			return r->param[i];
+	}
+	return NULL;
+}
+
+/* Query argument by name. */
+const char *
+req_query(const struct req *r, const char *name)
+{
+	return evhttp_find_header(&r->query, name);
+}
+
+/* Request header by name. */
+const char *
+req_header(const struct req *r, const char *name)
+{
+	if (r->ev == NULL)
+		return NULL;
+	return evhttp_find_header(evhttp_request_get_input_headers(r->ev), name);
+}
+
+/* The caller as a JSON object, for SQL functions that audit. */
+json_t *
+req_actor(const struct req *r)
+{
+	json_t	*a = json_pack("{s:s}", "role", role_name(r->who.role));
+
+	json_object_set_new(a, "token_id", r->who.token_id > 0 ?
+	    json_integer(r->who.token_id) : json_null());
+	json_object_set_new(a, "conference_id", r->who.conference_id > 0 ?
+	    json_integer(r->who.conference_id) : json_null());
+	json_object_set_new(a, "delegation_id", r->who.delegation_id > 0 ?
+	    json_integer(r->who.delegation_id) : json_null());
+	return a;
+}
+
+/* Is the content type JSON (any parameters allowed)? */
+static int
+http_is_json_type(const char *ct)
+{
+	size_t	n = strlen("application/json");
+
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ')
+		ct++;
+	return strncasecmp(ct, "application/json", n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* Parse the JSON body; answers 413/415/400 itself and returns -1 then. */
+static int
+http_read_body(struct req *r)
+{
+	struct evbuffer	*in = evhttp_request_get_input_buffer(r->ev);
+	size_t		 len = evbuffer_get_length(in);
+	json_error_t	 err;
+	char		 detail[256];
+
+	if (len == 0)
+		return 0;
+	if (len > cfg->max_body) {
+		snprintf(detail, sizeof detail,
+		    "the body is %zu bytes; the limit is %zu", len, cfg->max_body);
+		http_reply_problem(r, 413, detail, NULL);
+		return -1;
+	}
+	if (!http_is_json_type(req_header(r, "Content-Type"))) {
+		http_reply_problem(r, 415, "send the body as application/json", NULL);
+		return -1;
+	}
+	r->body = json_loadb((const char *)evbuffer_pullup(in, -1), len,
+	    JSON_REJECT_DUPLICATES, &err);
+	if (r->body == NULL) {
+		snprintf(detail, sizeof detail, "malformed JSON at line %d, column %d: %s",
+		    err.line, err.column, err.text);
+		http_reply_problem(r, 400, detail, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* Build the request context: method, decoded path, query. -1 on a bad URI. */
+static int
+http_req_init(struct req *r, struct evhttp_request *ev)
+{
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(ev);
+	const char		*path = uri ? evhttp_uri_get_path(uri) : NULL;
+	const char		*q = uri ? evhttp_uri_get_query(uri) : NULL;
+
+	r->ev = ev;
+	r->method = evhttp_request_get_command(ev);
+	gettimeofday(&r->started, NULL);
+	TAILQ_INIT(&r->query);
+	r->path = xstrdup(path != NULL && *path != '\0' ? path : "/");
+	evhttp_connection_set_closecb(evhttp_request_get_connection(ev),
+	    http_conn_closed, r);
+	if (q != NULL && evhttp_parse_query_str(q, &r->query) != 0)
+		return -1;
+	return 0;
+}
+
+/* Answer 404 or 405 (with Allow) for a path no route serves. */
+static void
+http_no_route(struct req *r, int path_matched, const char *allowed)
+{
+	if (path_matched) {
+		http_add_header(r, "Allow", allowed);
+		http_reply_problem(r, 405, "that method is not allowed here", NULL);
+	} else
+		http_reply_problem(r, 404, "no such resource", NULL);
+}
+
+/* evhttp's entry point for every request. */
+static void
+http_dispatch(struct evhttp_request *ev, void *arg)
+{
+	struct req		*r = xcalloc(1, sizeof *r);
+	const struct route	*route;
+	char			 allowed[128] = "";
+	int			 path_matched = 0;
+
+	(void)arg;
+	http_inflight++;
+	if (http_req_init(r, ev) != 0) {
+		http_reply_problem(r, 400, "malformed query string", NULL);
+		return;
+	}
+	route = route_match(r->method, r->path, r, allowed, sizeof allowed,
+	    &path_matched);
+	if (route == NULL) {
+		http_no_route(r, path_matched, allowed);
+		return;
+	}
+	r->route = route;
+	if (!route->raw_body && (r->method == EVHTTP_REQ_POST ||
+	    r->method == EVHTTP_REQ_PUT || r->method == EVHTTP_REQ_PATCH)) {
+		if (http_read_body(r) != 0)
+			return;
+	}
+	auth_then_handle(r);
+}
+
+/* Create the evhttp server on an already-listening socket. */
+struct evhttp *
+http_start(struct event_base *base, evutil_socket_t fd)
+{
+	struct evhttp	*http = evhttp_new(base);
+	ev_ssize_t	 hard_body;
+
+	if (http == NULL)
+		fatal("evhttp_new");
+	/*
+	 * libevent 2.1 answers an over-long body with its own HTML page and
+	 * offers no hook to change that, so its limit is a generous backstop
+	 * and http_read_body() gives the problem+json 413 below it.
+	 */
+	hard_body = (ev_ssize_t)cfg->max_body * 4 + 65536;
+	evhttp_set_max_body_size(http, hard_body);
+	evhttp_set_max_headers_size(http, (ev_ssize_t)cfg->max_headers);
+	evhttp_set_timeout(http, cfg->timeout);
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_gencb(http, http_dispatch, NULL);
+	if ((http_bound = evhttp_accept_socket_with_handle(http, fd)) == NULL)
+		fatal("evhttp_accept_socket: %s", strerror(errno));
+	return http;
+}
+
+/* Apply the settings that SIGHUP may change. */
+void
+http_reconfigure(struct evhttp *http)
+{
+	evhttp_set_max_body_size(http, (ev_ssize_t)cfg->max_body * 4 + 65536);
+	evhttp_set_max_headers_size(http, (ev_ssize_t)cfg->max_headers);
+	evhttp_set_timeout(http, cfg->timeout);
+}
+
+/* Stop accepting new connections (draining on SIGTERM). */
+void
+http_stop_accepting(struct evhttp *http)
+{
+	if (http_bound != NULL) {
+		evhttp_del_accept_socket(http, http_bound);
+		http_bound = NULL;
+	}
+}

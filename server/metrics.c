@@ -1,0 +1,84 @@
+/*
+ * metrics.c — in-process counters rendered as Prometheus text.
+ *
+ * Each worker process keeps its own; a scrape sees the worker that answered
+ * (label "pid"), which is how multi-process servers usually expose them.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "http.h"
+#include "metrics.h"
+
+#define METRICS_MAX_NAMED 32
+
+static unsigned long	metrics_by_class[6];	/* 1xx..5xx */
+static unsigned long long metrics_us_total;
+static unsigned long	metrics_requests;
+
+static struct {
+	const char	*name;
+	unsigned long	 value;
+} metrics_named[METRICS_MAX_NAMED];
+
+/* Count one answered request by status class. */
+void
+metrics_request(int status, long long us)
+{
+	int	c = status / 100;
+
+	if (c >= 1 && c <= 5)
+		metrics_by_class[c]++;
+	metrics_requests++;
+	if (us > 0)
+		metrics_us_total += (unsigned long long)us;
+}
+
+/* Increment a named counter; names must be string literals. */
+void
+metrics_count(const char *name, unsigned long by)
+{
+	int	i;
+
+	for (i = 0; i < METRICS_MAX_NAMED; i++) {
+		if (metrics_named[i].name == NULL)
+			metrics_named[i].name = name;
+		if (strcmp(metrics_named[i].name, name) == 0) {
+			metrics_named[i].value += by;
+			return;
+		}
+	}
+}
+
+/* Write every counter. */
+void
+metrics_render(struct evbuffer *b)
+{
+	struct db_stats	s;
+	int		i, pid = (int)getpid();
+
+	evbuffer_add_printf(b, "# TYPE kaigi_http_requests_total counter\n");
+	for (i = 1; i <= 5; i++)
+		evbuffer_add_printf(b,
+		    "kaigi_http_requests_total{pid=\"%d\",class=\"%dxx\"} %lu\n",
+		    pid, i, metrics_by_class[i]);
+	evbuffer_add_printf(b, "# TYPE kaigi_http_request_seconds_sum counter\n"
+	    "kaigi_http_request_seconds_sum{pid=\"%d\"} %.6f\n", pid,
+	    (double)metrics_us_total / 1e6);
+	evbuffer_add_printf(b, "kaigi_http_request_seconds_count{pid=\"%d\"} %lu\n",
+	    pid, metrics_requests);
+	db_get_stats(&s);
+	evbuffer_add_printf(b, "# TYPE kaigi_db_connections_up gauge\n"
+	    "kaigi_db_connections_up{pid=\"%d\"} %d\n"
+	    "kaigi_db_connections_busy{pid=\"%d\"} %d\n"
+	    "kaigi_db_queue_length{pid=\"%d\"} %d\n"
+	    "kaigi_db_queries_total{pid=\"%d\"} %lu\n"
+	    "kaigi_db_errors_total{pid=\"%d\"} %lu\n"
+	    "kaigi_db_unavailable_total{pid=\"%d\"} %lu\n",
+	    pid, s.connections_up, pid, s.connections_busy, pid, s.queue_length,
+	    pid, s.queries, pid, s.errors, pid, s.unavailable);
+	for (i = 0; i < METRICS_MAX_NAMED && metrics_named[i].name; i++)
+		evbuffer_add_printf(b, "kaigi_%s{pid=\"%d\"} %lu\n",
+		    metrics_named[i].name, pid, metrics_named[i].value);
+}

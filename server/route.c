@@ -1,0 +1,100 @@
+/*
+ * route.c — the route table and path matching.
+ *
+ * Every route of kaigid is listed here, in one array, as tmux lists its
+ * commands in cmd.c. Each route is defined next to its handler in the
+ * api-*.c file of its resource; this file only gathers them. The router is
+ * the only code that looks at paths: handlers get their captures through
+ * req_param().
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+
+#include "route.h"
+#include "util.h"
+
+extern const struct route route_healthz;
+extern const struct route route_readyz;
+extern const struct route route_metrics;
+
+static const struct route *route_table[] = {
+	&route_healthz,
+	&route_readyz,
+	&route_metrics,
+	NULL
+};
+
+/* Append a method name to the Allow list. */
+static void
+route_allow(char *allowed, size_t len, int method)
+{
+	const char	*name;
+
+	switch (method) {
+	case EVHTTP_REQ_GET: name = "GET, HEAD"; break;
+	case EVHTTP_REQ_POST: name = "POST"; break;
+	case EVHTTP_REQ_PUT: name = "PUT"; break;
+	case EVHTTP_REQ_DELETE: name = "DELETE"; break;
+	case EVHTTP_REQ_PATCH: name = "PATCH"; break;
+	default: return;
+	}
+	if (strstr(allowed, name) != NULL)
+		return;
+	if (*allowed != '\0')
+		strncat(allowed, ", ", len - strlen(allowed) - 1);
+	strncat(allowed, name, len - strlen(allowed) - 1);
+}
+
+/* Decode the captures into the request; -1 if one holds a NUL or bad escape. */
+static int
+route_decode(struct req *r, int n, char **names, char **values)
+{
+	int	i, bad = 0;
+	size_t	len;
+
+	for (i = 0; i < n; i++) {
+		r->param_name[i] = names[i];
+		r->param[i] = evhttp_uridecode(values[i], 0, &len);
+		free(values[i]);
+		if (r->param[i] == NULL) {
+			r->param[i] = xstrdup("");
+			bad = 1;
+		} else if (strlen(r->param[i]) != len)
+			bad = 1;
+	}
+	r->nparams = n;
+	return bad ? -1 : 0;
+}
+
+/*
+ * Find the route for a request. HEAD is served by GET routes. When the path
+ * matches some route but not the method, *path_matched is set and allowed
+ * lists the methods that would have matched.
+ */
+const struct route *
+route_match(int method, const char *path, struct req *r, char *allowed,
+    size_t allowedlen, int *path_matched)
+{
+	const struct route	**rp;
+	char			 *names[REQ_MAX_PARAMS], *values[REQ_MAX_PARAMS];
+	int			  n, want = method == EVHTTP_REQ_HEAD ? EVHTTP_REQ_GET : method;
+
+	*path_matched = 0;
+	for (rp = route_table; *rp != NULL; rp++) {
+		if (!route_path_match((*rp)->path, path, &n, names, values,
+		    REQ_MAX_PARAMS))
+			continue;
+		if ((*rp)->method != want) {
+			*path_matched = 1;
+			route_allow(allowed, allowedlen, (*rp)->method);
+			route_free_captures(n, names, values);
+			continue;
+		}
+		if (route_decode(r, n, names, values) != 0)
+			return NULL;
+		return *rp;
+	}
+	return NULL;
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/python3
+# 90-fuzz.t — runs every libFuzzer target briefly (scripts/fuzz 5); a crash,
+# a sanitizer report or a build failure fails the test. Longer runs:
+# scripts/fuzz 600.
+import os, re, subprocess, sys
+
+top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+secs = os.environ.get("KAIGI_FUZZ_SECONDS", "5")
+p = subprocess.run([os.path.join(top, "scripts", "fuzz"), secs], cwd=top,
+                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+n = 0
+failed = False
+for line in p.stdout.splitlines():
+    m = re.match(r"fuzz_(\w+): (\d+) executions", line)
+    if m:
+        n += 1
+        good = int(m.group(2)) > 1000
+        print(f"{'ok' if good else 'not ok'} {n} - fuzz_{m.group(1)} ran {m.group(2)} inputs without a crash")
+        failed |= not good
+if p.returncode != 0 or n < 2:
+    n += 1
+    print(f"not ok {n} - scripts/fuzz exited {p.returncode}")
+    for line in p.stdout.splitlines()[-40:]:
+        print("# " + line)
+    failed = True
+print(f"1..{n}")
+sys.exit(1 if failed else 0)
