@@ -4,8 +4,9 @@
 # bilaterals, cancelled, are re-placed automatically (with the two open
 # accepted requests) and none overlaps his unavailability, the plenaries
 # or anything else; unplaced requests say why; a plan is all or nothing
-# (a stale request in it writes nothing); two clients placing at once
-# cannot both succeed; body validation.
+# (a stale request in it writes nothing); data changed while a plan is
+# written: re-planned once, else 409; two clients placing at once cannot
+# both succeed; body validation.
 import os
 import sys
 import threading
@@ -194,6 +195,43 @@ def test_concurrency(s, sec):
         "no room overlap stored")
 
 
+def test_replan(s, sec):
+    """Data changing under a plan: kaigid re-plans once from fresh data; if it changes again, 409, nothing written."""
+    a, b = new_accepted(s, sec, "OECD", "UNESCO"), new_accepted(s, sec, "ITU", "WEF")
+    # As if another secretary edited request b while the plan is written: the
+    # first bilateral session inserted bumps b's version, so the plan's check
+    # of b fails and everything rolls back (the bump too); the sequence is not
+    # transactional, so the second attempt goes through untouched.
+    with s.db().cursor() as cur:
+        cur.execute("CREATE SEQUENCE test_bump")
+        cur.execute("CREATE FUNCTION test_bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                    " IF nextval('test_bump') = 1 OR EXISTS (SELECT 1 FROM pg_class WHERE relname = 'test_bump_always') THEN"
+                    " UPDATE bilateral_requests SET topics = topics || '.'"
+                    " WHERE id = (SELECT max(id) FROM bilateral_requests WHERE status = 'accepted'); END IF;"
+                    " RETURN NULL; END $$")
+        cur.execute("CREATE TRIGGER test_bump AFTER INSERT ON sessions FOR EACH ROW"
+                    " WHEN (NEW.kind = 'bilateral') EXECUTE FUNCTION test_bump()")
+    r = s.request("POST", SCHED, {}, token=sec)
+    is_((r.status, r.json and r.json.get("replanned")), (200, True), "data changed once: re-planned, 200")
+    placed = sorted(p["bilateral_id"] for p in (r.json or {}).get("placed", []))
+    ok(a in placed and b in placed, "both requests placed by the second plan")
+    is_(one(s, "SELECT count(*) FROM bilateral_requests WHERE id IN (%s, %s) AND status = 'scheduled'", a, b), 2,
+        "both stored as scheduled")
+    c, d = new_accepted(s, sec, "OECD", "UNESCO"), new_accepted(s, sec, "ITU", "WEF")
+    with s.db().cursor() as cur:
+        cur.execute("CREATE TABLE test_bump_always ()")
+    before = snapshot(s)
+    r = s.request("POST", SCHED, {}, token=sec)
+    is_(r.status, 409, "data changes on every attempt: 409 after one re-plan")
+    is_(snapshot(s), before, "never half-written")
+    with s.db().cursor() as cur:
+        cur.execute("DROP TRIGGER test_bump ON sessions")
+    r = s.request("POST", SCHED, {}, token=sec)
+    placed = sorted(p["bilateral_id"] for p in (r.json or {}).get("placed", []))
+    ok(r.status == 200 and c in placed and d in placed and r.json["replanned"] is False,
+       "once the data holds still: placed without re-planning")
+
+
 def test_validation(s, sec):
     before = snapshot(s)
     for body, name in (({"time_limit_ms": 0}, "time_limit_ms 0"), ({"time_limit_ms": 600000}, "time_limit_ms too big"),
@@ -217,6 +255,7 @@ with Server() as s:
     test_validation(s, sec)
     test_all_or_nothing(s, sec_actor)
     test_concurrency(s, sec)
+    test_replan(s, sec)
     r = s.request("GET", "/api/v1/conferences/%s/conflicts" % SLUG, token=sec)
     is_(r.json and r.json["items"], [], "at the end: no conflicts")
 done_testing()
