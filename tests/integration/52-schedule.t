@@ -6,10 +6,11 @@
 # or anything else; unplaced requests say why; a plan is all or nothing
 # (a stale request in it writes nothing); data changed while a plan is
 # written: re-planned once, else 409; two clients placing at once cannot
-# both succeed; body validation.
+# both succeed; body validation; a long solve runs off the event loop.
 import os
 import sys
 import threading
+import time
 
 import psycopg2
 
@@ -232,6 +233,45 @@ def test_replan(s, sec):
        "once the data holds still: placed without re-planning")
 
 
+def test_off_loop(s, sec):
+    """A long solve (317 requests, 1.5 s limit) runs off the loop: health checks and reads answer meanwhile."""
+    with s.db().cursor() as cur:
+        cur.execute("INSERT INTO bilateral_requests (conference_id, requester_delegation_id,"
+                    " counterpart_delegation_id, duration_minutes, status, priority)"
+                    " SELECT 1, a.id, b.id, 30 + 15 * (g % 3), 'accepted', 1 + g % 5"
+                    " FROM delegations a, delegations b, generate_series(1, 3) g WHERE a.id < b.id")
+    before = snapshot(s)
+    out = {}
+
+    def solve():
+        t0 = time.monotonic()
+        out["r"] = s.request("POST", SCHED, {"dry_run": True, "time_limit_ms": 1500}, token=sec, timeout=60)
+        out["t"] = (t0, time.monotonic())
+    t = threading.Thread(target=solve)
+    t.start()
+    probes = []
+    while t.is_alive():
+        t0 = time.monotonic()
+        r = s.request("GET", "/healthz")
+        r2 = s.request("GET", "/api/v1/conferences/%s/sessions?limit=5" % SLUG)
+        probes.append((t0, time.monotonic(), r.status, r2.status))
+        time.sleep(0.05)
+    t.join()
+    r, (a, b) = out["r"], out["t"]
+    is_(r.status, 200, "long dry run: 200")
+    stats = r.json["stats"] if r.status == 200 else {}
+    ok(stats.get("time_limit_hit") and stats.get("elapsed_ms", 1e9) < 1500 + 250,
+       "the solver stops at its time limit (%.0f ms)" % stats.get("elapsed_ms", -1))
+    during = [p for p in probes if p[0] > a + 0.3 and p[1] < b - 0.3]
+    ok(len(during) >= 5, "%d probes answered while the plan was being made" % len(during))
+    ok(all(p[2] == 200 and p[3] == 200 for p in probes), "every probe answered 200")
+    worst = max((p[1] - p[0] for p in during), default=99)
+    # A solve on the loop would stall a probe for the whole 1.5 s; allow for a
+    # loaded 2-core machine (sanitizers, parallel tests) but far less than that.
+    ok(worst < 0.6, "the loop kept serving: slowest probe pair %.0f ms" % (worst * 1000))
+    is_(snapshot(s), before, "dry run: nothing written")
+
+
 def test_validation(s, sec):
     before = snapshot(s)
     for body, name in (({"time_limit_ms": 0}, "time_limit_ms 0"), ({"time_limit_ms": 600000}, "time_limit_ms too big"),
@@ -256,6 +296,7 @@ with Server() as s:
     test_all_or_nothing(s, sec_actor)
     test_concurrency(s, sec)
     test_replan(s, sec)
+    test_off_loop(s, sec)
     r = s.request("GET", "/api/v1/conferences/%s/conflicts" % SLUG, token=sec)
     is_(r.json and r.json["items"], [], "at the end: no conflicts")
 done_testing()
