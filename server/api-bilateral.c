@@ -11,7 +11,8 @@
  * of the whole problem (kaigi_bilateral_problem), the solver on a worker
  * thread (scheduler.c), and one statement that re-checks and writes (or
  * just formats, for slots and dry runs). A plan whose write finds the data
- * changed (409) is made again once from fresh data.
+ * changed (409), or a best slot taken meanwhile by someone else, is looked
+ * for again once from fresh data.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 
 #include "api.h"
 #include "http.h"
+#include "log.h"
 #include "route.h"
 #include "scheduler.h"
 #include "util.h"
@@ -61,6 +63,7 @@ struct bil_state {
 	int			 time_limit_ms;
 	int			 dry_run;
 	int			 retried;
+	int			 best;		/* schedule {}: the best slot */
 	scheduler_cb		*solved;
 	struct scheduler_job	*job;
 };
@@ -446,6 +449,24 @@ bil_slots(struct req *r)
 	bil_load(r);
 }
 
+/* db_cb: placed; the best slot taken meanwhile is looked for again once. */
+static void
+bil_place_done(enum db_status status, PGresult *res, void *arg)
+{
+	struct req		*r = arg;
+	struct bil_state	*st = r->state;
+
+	if (status == DB_ERROR && strcmp(db_sqlstate(res), "KG409") == 0 &&
+	    st->best && !st->retried) {
+		log_info("bilateral %s: best slot taken meanwhile, looking again",
+		    st->id);
+		st->retried = 1;
+		bil_load(r);
+		return;
+	}
+	api_reply_row(r, status, res, 201);
+}
+
 /* Place request st->id at unix time start in room. */
 static void
 bil_place(struct req *r, long long start, long long room)
@@ -460,7 +481,7 @@ bil_place(struct req *r, long long start, long long room)
 	params[1] = st->id;
 	params[2] = s;
 	params[3] = k;
-	db_query(BIL_SCHEDULE_SQL, 4, params, api_reply_row_201, r);
+	db_query(BIL_SCHEDULE_SQL, 4, params, bil_place_done, r);
 }
 
 /* Solved: place at the best slot, if there is one. */
@@ -526,6 +547,7 @@ bil_schedule(struct req *r)
 	st = bil_state_new(r, SCHEDULER_SLOTS, bil_best_solved);
 	snprintf(st->id, sizeof st->id, "%s", id);
 	st->slot_max = 1;
+	st->best = !given;
 	if (given)
 		bil_place(r, (long long)start, room);
 	else
@@ -541,6 +563,8 @@ bil_plan_done(enum db_status status, PGresult *res, void *arg)
 
 	if (status == DB_ERROR && strcmp(db_sqlstate(res), "KG409") == 0 &&
 	    !st->dry_run && !st->retried) {
+		log_info("schedule %s: the data changed under the plan, planning again",
+		    st->slug);
 		st->retried = 1;
 		bil_load(r);
 		return;

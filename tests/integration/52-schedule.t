@@ -184,6 +184,12 @@ def test_concurrency(s, sec):
         is_(got, [201, 409], "round %d: the same request, best slot, twice at once: one 201, one 409" % i)
         is_(one(s, "SELECT count(*) FROM sessions x JOIN bilateral_requests b ON b.session_id = x.id"
                    " WHERE b.id = %s AND x.status <> 'cancelled'", bid), 1, "round %d: one session stored" % i)
+    for i in range(2):
+        a, b = new_accepted(s, sec, "OECD", "UNESCO"), new_accepted(s, sec, "ITU", "WEF")
+        got = race(s, sec, [("/api/v1/bilaterals/%d/schedule" % a, {}),
+                            ("/api/v1/bilaterals/%d/schedule" % b, {})])
+        is_(got, [201, 201], "round %d: two requests, best slot each, at once: both placed"
+            " (a best slot taken meanwhile is looked for again)" % i)
     room = one(s, "SELECT id FROM rooms WHERE name = 'Bilateral Room B'")
     for i, start in enumerate(("2023-04-28T09:00:00+09:00", "2023-04-28T10:00:00+09:00")):
         a, b = new_accepted(s, sec, "IN", "GB"), new_accepted(s, sec, "ID", "UA")
