@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # 51-bilateral-roles.t — who may do what with bilateral requests: no token
 # and a bad token 401; a liaison of an unrelated delegation 404 (the request
-# does not exist for it) and an empty list; the requester's liaison may
+# does not exist for it), absent from its list; the requester's liaison may
 # withdraw but not accept (403); the counterpart's may accept/decline but
 # not withdraw (403); a liaison requests only for its own delegation (403);
 # only the secretariat places (403 for liaisons); the secretariat of another
