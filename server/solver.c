@@ -45,6 +45,7 @@ struct sv_req {
 	int		 nrooms;
 	int		*starts;	/* start cells feasible on busy alone */
 	int		 nstarts;
+	int		 onevenue;	/* all its rooms in one venue */
 	enum solver_reason reason;	/* static reason if nstarts == 0 */
 };
 
@@ -70,6 +71,8 @@ struct sv {
 	const struct sv_item **nbp, **nbn;	/* scratch: neighbours */
 	int		*near;		/* scratch */
 	int		*tmp;		/* scratch, nq */
+	int		*pbrk;		/* breaks per person */
+	int		 nbrk;		/* people with breaks > 0 */
 };
 
 /* splitmix64 step. */
@@ -321,6 +324,19 @@ sv_room_set(struct sv *sv, int k, int s, int e, int owner)
 		o[c] = owner;
 }
 
+/* Change person p's break count by d. */
+static void
+sv_person_brk(struct sv *sv, int p, int d)
+{
+	if (d == 0)
+		return;
+	if (sv->pbrk[p] == 0)
+		sv->nbrk++;
+	sv->pbrk[p] += d;
+	if (sv->pbrk[p] == 0)
+		sv->nbrk--;
+}
+
 /* Place request q at start cell s in room k (must be feasible). */
 static void
 sv_place(struct sv *sv, int q, int s, int k)
@@ -328,7 +344,7 @@ sv_place(struct sv *sv, int q, int s, int k)
 	const struct sv_req	*r = &sv->rq[q];
 	const struct sv_item	*prev, *next;
 	struct sv_item		 m;
-	int			 i, p, db = 0, drc = 0;
+	int			 i, p, pdb, db = 0, drc = 0;
 
 	m.s = s;
 	m.e = s + r->d;
@@ -339,7 +355,10 @@ sv_place(struct sv *sv, int q, int s, int k)
 	for (i = 0; i < r->src->npeople; i++) {
 		p = r->src->people[i];
 		sv_neighbours(sv, p, s, &prev, &next);
-		sv_delta(sv, prev, next, &m, &db, &drc);
+		pdb = 0;
+		sv_delta(sv, prev, next, &m, &pdb, &drc);
+		sv_person_brk(sv, p, pdb);
+		db += pdb;
 		sv_list_insert_sorted(&sv->mtg[p], &m);
 		sv_list_add(&sv->all[p], &m);
 		sv_pocc_add(sv, p, m.s, m.e, 1);
@@ -362,7 +381,7 @@ sv_unplace(struct sv *sv, int q)
 	const struct sv_item	*prev, *next;
 	struct sv_list		*l;
 	struct sv_item		 m;
-	int			 i, j, p, db = 0, drc = 0;
+	int			 i, j, p, pdb, db = 0, drc = 0;
 
 	m.s = sv->ps[q];
 	m.e = m.s + r->d;
@@ -381,7 +400,10 @@ sv_unplace(struct sv *sv, int q)
 			}
 		}
 		sv_neighbours(sv, p, m.s, &prev, &next);
-		sv_delta(sv, prev, next, &m, &db, &drc);
+		pdb = 0;
+		sv_delta(sv, prev, next, &m, &pdb, &drc);
+		sv_person_brk(sv, p, -pdb);
+		db += pdb;
 		sv_pocc_add(sv, p, m.s, m.e, -1);
 	}
 	sv_room_set(sv, m.room, m.s, m.e, SV_FREE);
@@ -394,10 +416,47 @@ sv_unplace(struct sv *sv, int q)
 	sv->E -= m.s - r->lo;
 }
 
+/* Breaks and room changes if q sits at s in room k; 0 if k is unusable. */
+static int
+sv_try_room(struct sv *sv, int q, struct sv_item *m, int k, int *xdb,
+    int *xdrc)
+{
+	const struct solver_request *src = sv->rq[q].src;
+	int	 i;
+
+	if (!sv_room_free(sv, k, m->s, m->e))
+		return 0;
+	m->venue = sv->pb->rooms[k].venue;
+	m->room = k;
+	*xdb = *xdrc = 0;
+	for (i = 0; i < src->npeople; i++) {
+		if (sv->near[i] && !sv_person_precise(sv, src->people[i], m->s,
+		    m->e, m->venue))
+			return 0;
+		sv_delta(sv, sv->nbp[i], sv->nbn[i], m, xdb, xdrc);
+	}
+	return 1;
+}
+
+/* Is room k one of the neighbours' rooms? */
+static int
+sv_is_nb_room(const struct sv *sv, int np, int k)
+{
+	int	 i;
+
+	for (i = 0; i < np; i++)
+		if ((sv->nbp[i] != NULL && sv->nbp[i]->room == k) ||
+		    (sv->nbn[i] != NULL && sv->nbn[i]->room == k))
+			return 1;
+	return 0;
+}
+
 /*
  * Best room for unplaced request q at start s given everything placed:
  * the room with the fewest added breaks, then room changes, then lowest
- * index. Returns the room or -1; adds the deltas to *db and *drc.
+ * index. Returns the room or -1; adds the deltas to *db and *drc. When all
+ * its rooms share a venue, rooms other than the neighbours' all cost the
+ * same, so only those and the first other free room are tried.
  */
 static int
 sv_best_at(struct sv *sv, int q, int s, int *db, int *drc)
@@ -405,8 +464,8 @@ sv_best_at(struct sv *sv, int q, int s, int *db, int *drc)
 	const struct sv_req	*r = &sv->rq[q];
 	const struct solver_request *src = r->src;
 	struct sv_item		 m;
-	int			 i, j, k, st, ok, best = -1, bdb = 0, bdrc = 0;
-	int			 xdb, xdrc;
+	int			 i, j, k, st, best = -1, bdb = 0, bdrc = 0;
+	int			 xdb, xdrc, other = 0;
 
 	m.s = s;
 	m.e = s + r->d;
@@ -421,21 +480,16 @@ sv_best_at(struct sv *sv, int q, int s, int *db, int *drc)
 	}
 	for (j = 0; j < r->nrooms; j++) {
 		k = r->rooms[j];
-		if (!sv_room_free(sv, k, m.s, m.e))
+		if (r->onevenue && !sv_is_nb_room(sv, src->npeople, k)) {
+			if (other)
+				continue;
+			if (!sv_try_room(sv, q, &m, k, &xdb, &xdrc))
+				continue;
+			other = 1;
+		} else if (!sv_try_room(sv, q, &m, k, &xdb, &xdrc))
 			continue;
-		m.venue = sv->pb->rooms[k].venue;
-		m.room = k;
-		ok = 1;
-		xdb = xdrc = 0;
-		for (i = 0; i < src->npeople && ok; i++) {
-			if (sv->near[i] && !sv_person_precise(sv,
-			    src->people[i], m.s, m.e, m.venue))
-				ok = 0;
-			sv_delta(sv, sv->nbp[i], sv->nbn[i], &m, &xdb, &xdrc);
-		}
-		if (!ok)
-			continue;
-		if (best < 0 || xdb < bdb || (xdb == bdb && xdrc < bdrc)) {
+		if (best < 0 || xdb < bdb || (xdb == bdb && xdrc < bdrc) ||
+		    (xdb == bdb && xdrc == bdrc && k < best)) {
 			best = k;
 			bdb = xdb;
 			bdrc = xdrc;
@@ -524,6 +578,11 @@ sv_req_rooms(struct sv *sv, struct sv_req *r)
 	for (k = 0; k < sv->nr; k++)
 		if (sv->pb->rooms[k].capacity >= need)
 			r->rooms[r->nrooms++] = k;
+	r->onevenue = 1;
+	for (k = 1; k < r->nrooms; k++)
+		if (sv->pb->rooms[r->rooms[k]].venue !=
+		    sv->pb->rooms[r->rooms[0]].venue)
+			r->onevenue = 0;
 }
 
 /* Can q start at s given busy intervals only? 0 no time, 1 no room, 2 ok. */
@@ -717,6 +776,7 @@ sv_free(struct sv *sv)
 	free(sv->nbn);
 	free(sv->near);
 	free(sv->tmp);
+	free(sv->pbrk);
 }
 
 /* Build the state for a problem; -1 if the problem is malformed. */
@@ -744,7 +804,8 @@ sv_new(struct sv *sv, const struct solver_problem *pb)
 	sv->rq = xcalloc((size_t)sv->nq + 1, sizeof *sv->rq);
 	sv->ps = xcalloc((size_t)sv->nq + 1, sizeof *sv->ps);
 	sv->pr = xcalloc((size_t)sv->nq + 1, sizeof *sv->pr);
-	sv->tmp = xcalloc((size_t)sv->nq + 1, sizeof *sv->tmp);
+	sv->tmp = xcalloc((size_t)sv->nq + sv->np + 1, sizeof *sv->tmp);
+	sv->pbrk = xcalloc((size_t)sv->np + 1, sizeof *sv->pbrk);
 	sv->maxnp = 1;
 	for (q = 0; q < sv->nq; q++)
 		if (pb->requests[q].npeople > sv->maxnp)
@@ -769,6 +830,7 @@ sv_new(struct sv *sv, const struct solver_problem *pb)
 		sv_person_cost(sv, p, &b, &rc);
 		sv->B += b;
 		sv->RC += rc;
+		sv_person_brk(sv, p, b);
 	}
 	return 0;
 }
@@ -943,6 +1005,153 @@ sv_move_swap(struct sv *sv, int a, double T)
 	sv_place(sv, b, sb, kb);
 }
 
+#define SV_MAXCHAIN	24
+
+/* A Kempe chain: requests exchanging between two starts. */
+struct sv_chain {
+	int	 n;
+	int	 q[SV_MAXCHAIN], from[SV_MAXCHAIN], to[SV_MAXCHAIN];
+	int	 room[SV_MAXCHAIN];
+};
+
+/* Is request y in the chain? */
+static int
+sv_chain_has(const struct sv_chain *ch, int y)
+{
+	int	 i;
+
+	for (i = 0; i < ch->n; i++)
+		if (ch->q[i] == y)
+			return 1;
+	return 0;
+}
+
+/* Grow the chain from its first member; 0 if it cannot be moved. */
+static int
+sv_chain_grow(struct sv *sv, struct sv_chain *ch)
+{
+	const struct sv_list	*l;
+	const struct sv_req	*r;
+	int			 i, j, k, y, x;
+
+	for (i = 0; i < ch->n; i++) {
+		x = ch->q[i];
+		r = &sv->rq[x];
+		if (!sv_has_start(r, ch->to[i]))
+			return 0;
+		for (j = 0; j < r->src->npeople; j++) {
+			l = &sv->mtg[r->src->people[j]];
+			for (k = 0; k < l->n; k++) {
+				if (l->v[k].s != ch->to[i] || (y = l->v[k].req) < 0)
+					continue;
+				if (sv->rq[y].fixed_s >= 0 || sv->rq[y].d != r->d)
+					return 0;
+				if (sv_chain_has(ch, y))
+					continue;
+				if (ch->n == SV_MAXCHAIN)
+					return 0;
+				ch->q[ch->n] = y;
+				ch->from[ch->n] = ch->to[i];
+				ch->to[ch->n++] = ch->from[i];
+			}
+		}
+	}
+	return 1;
+}
+
+/* Move a to start `to`, exchanging the chain it drags, if annealing accepts. */
+static void
+sv_kempe_to(struct sv *sv, int a, int to, double T)
+{
+	struct sv_chain	 ch;
+	int		 i, k, n, db = 0, drc = 0;
+	double		 before;
+
+	ch.n = 1;
+	ch.q[0] = a;
+	ch.from[0] = sv->ps[a];
+	ch.to[0] = to;
+	if (to == ch.from[0] || !sv_chain_grow(sv, &ch))
+		return;
+	before = sv_cost(sv);
+	for (i = 0; i < ch.n; i++) {
+		ch.room[i] = sv->pr[ch.q[i]];
+		sv_unplace(sv, ch.q[i]);
+	}
+	for (n = 0; n < ch.n; n++) {
+		if ((k = sv_best_at(sv, ch.q[n], ch.to[n], &db, &drc)) < 0)
+			break;
+		sv_place(sv, ch.q[n], ch.to[n], k);
+	}
+	if (n == ch.n && sv_accept(sv, sv_cost(sv) - before, T))
+		return;
+	for (i = 0; i < n; i++)
+		sv_unplace(sv, ch.q[i]);
+	for (i = 0; i < ch.n; i++)
+		sv_place(sv, ch.q[i], ch.from[i], ch.room[i]);
+}
+
+/* Kempe move of a to a partner's start or a random start. */
+static void
+sv_move_kempe(struct sv *sv, int a, double T)
+{
+	int	 b;
+
+	if (sv->rq[a].fixed_s >= 0)
+		return;
+	if ((b = sv_pick_partner(sv, a)) >= 0 && sv_randn(sv, 2) == 0)
+		sv_kempe_to(sv, a, sv->ps[b], T);
+	else
+		sv_kempe_to(sv, a, sv->rq[a].starts[sv_randn(sv,
+		    sv->rq[a].nstarts)], T);
+}
+
+/* Try to close a break: move a meeting of its person into the hole. */
+static void
+sv_move_gap(struct sv *sv, double T)
+{
+	const struct sv_list	*l;
+	const struct sv_item	*a, *b;
+	int			 p, i, n = 0, x, t;
+
+	for (p = 0; p < sv->np; p++)
+		if (sv->pbrk[p] > 0)
+			sv->tmp[n++] = p;
+	if (n == 0)
+		return;
+	l = &sv->mtg[sv->tmp[sv_randn(sv, n)]];
+	for (n = 0, i = 1; i < l->n; i++)
+		if (l->v[i].day >= 0 && l->v[i].day == l->v[i - 1].day &&
+		    sv_is_break(sv, &l->v[i - 1], &l->v[i]))
+			sv->tmp[n++] = i;
+	if (n == 0)
+		return;
+	i = sv->tmp[sv_randn(sv, n)];
+	a = &l->v[i - 1];
+	b = &l->v[i];
+	switch (sv_randn(sv, 4)) {
+	case 0:		/* first meeting of that day */
+		for (n = i - 1; n > 0 && l->v[n - 1].day == a->day; n--)
+			/* nothing */;
+		break;
+	case 1:		/* last meeting of that day */
+		for (n = i; n + 1 < l->n && l->v[n + 1].day == a->day; n++)
+			/* nothing */;
+		break;
+	default:
+		n = sv_randn(sv, l->n);
+		break;
+	}
+	x = l->v[n].req;
+	if (x < 0 || sv->rq[x].fixed_s >= 0)
+		return;
+	if (sv_randn(sv, 2) == 0)
+		t = a->e + sv->chg;
+	else
+		t = b->s - sv->rq[x].d - sv->chg;
+	sv_kempe_to(sv, x, t, T);
+}
+
 /* Add request b to a small blocker set; 0 if the set is full. */
 static int
 sv_blocker_add(int *set, int *n, int max, int b)
@@ -1018,7 +1227,7 @@ sv_blockers(struct sv *sv, int q, int s, int k, int *set)
 			return -1;
 		prio += sv->rq[set[i]].src->priority;
 	}
-	return prio > r->src->priority ? -1 : n;
+	return prio > SV_MAXBLK * r->src->priority ? -1 : n;
 }
 
 /* Try to place unplaced q, ejecting up to SV_MAXBLK others and re-placing them. */
@@ -1134,36 +1343,70 @@ struct sv_run {
 	double		 deadline;	/* ms on the monotonic clock */
 	long		 done;
 	int		 hit;
+	int		 shrunk;	/* budget cut to fit the clock */
 	long		 best[4];
 	int		*bs, *bk;
 };
+
+/*
+ * If the budget of iterations would overrun the clock at the speed seen so
+ * far, shrink it so that cooling still completes (only ever shrinks; with
+ * time to spare the run stays deterministic).
+ */
+static void
+sv_rebudget(struct sv_run *run, long it, double start, double now)
+{
+	double	 rate = (now - start) / (double)it;	/* ms per iteration */
+	double	 left = run->deadline - now;
+	long	 fit;
+
+	if (rate <= 0 || (double)(run->iters - it) * rate <= left * 0.95)
+		return;
+	fit = it + (long)(left * 0.9 / rate);
+	if (fit < run->iters) {
+		run->iters = fit;
+		run->shrunk = 1;
+	}
+}
 
 /* Simulated annealing from the current state; keeps the best in run. */
 static void
 sv_anneal(struct sv *sv, struct sv_run *run)
 {
-	const double	 T0 = 1.0, T1 = 0.05, cool = 0.85;
-	double		 T = T0, frac;
+	const double	 T0 = 0.5, T1 = 0.03, cool = 0.85;
+	double		 T = T0, frac, now, start = sv_now_ms();
 	long		 it;
 	int		 q;
 
 	for (it = 0; it < run->iters; it++) {
 		if ((it & 255) == 0) {
-			if (sv_now_ms() > run->deadline) {
+			now = sv_now_ms();
+			if (now > run->deadline) {
 				run->hit = 1;
 				break;
 			}
+			if ((it & 8191) == 0 && it > 0)
+				sv_rebudget(run, it, start, now);
 			frac = (double)it / (double)run->iters;
 			T = frac < cool ? T0 * pow(T1 / T0, frac / cool) : 0;
 		}
 		if (sv->nplaced < sv->nplaceable && sv_randn(sv, 8) == 0) {
 			if ((q = sv_pick_unplaced(sv)) >= 0)
 				sv_move_insert(sv, q, T);
-		} else if ((q = sv_pick_placed(sv)) >= 0) {
-			if (sv_randn(sv, 2) == 0)
+		} else if (sv->nbrk > 0 && sv_randn(sv, 4) == 0)
+			sv_move_gap(sv, T);
+		else if ((q = sv_pick_placed(sv)) >= 0) {
+			switch (sv_randn(sv, 3)) {
+			case 0:
 				sv_move_relocate(sv, q, T);
-			else
+				break;
+			case 1:
 				sv_move_swap(sv, q, T);
+				break;
+			default:
+				sv_move_kempe(sv, q, T);
+				break;
+			}
 		}
 		if (sv_better(sv, run->best))
 			sv_save(sv, run->best, run->bs, run->bk);
@@ -1254,7 +1497,7 @@ solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
 		sv_restore(&sv, run.bs, run.bk);
 	sv_answer(&sv, ans);
 	ans->stats.iterations = run.done;
-	ans->stats.time_limit_hit = run.hit;
+	ans->stats.time_limit_hit = run.hit || run.shrunk;
 	ans->stats.elapsed_ms = sv_now_ms() - t0;
 	free(run.bs);
 	free(run.bk);

@@ -473,9 +473,9 @@ b2b_run(const char *path, const struct solver_options *opt, struct b2b_sum *sum)
 		snprintf(pub, sizeof pub, "%d", ref);
 	else
 		snprintf(pub, sizeof pub, "%s", ref == -2 ? "-" : "");
-	printf("%-34s %4d/%-4d %6d %6d %9s %5s %7.3f %s%s\n", name, c.placed,
-	    in.nm, c.breaks, c.spread, pub, in.nprec != NULL &&
-	    strstr(base, "prec") != NULL ? "" : "", sec,
+	printf("%-34s %4d/%-4d %6d %6d %9s %9ld %7.3f %s%s\n", name, c.placed,
+	    in.nm, c.breaks, c.spread, pub, ans.stats.iterations,
+	    sec,
 	    c.errors ? "FAIL: " : "ok", c.errors ? c.first : "");
 	if (strstr(base, "prec") != NULL)
 		printf("%-34s   precedences violated (not modelled): %d\n", "",
@@ -571,8 +571,8 @@ main(int argc, char **argv)
 		b2b_collect("../shared/bench/b2b", &files, &n);
 	qsort(files, (size_t)n, sizeof *files, b2b_strcmp);
 	memset(&sum, 0, sizeof sum);
-	printf("%-34s %9s %6s %6s %9s %5s %7s %s\n", "instance", "placed",
-	    "breaks", "spread", "published", "", "seconds", "check");
+	printf("%-34s %9s %6s %6s %9s %9s %7s %s\n", "instance", "placed",
+	    "breaks", "spread", "published", "iters", "seconds", "check");
 	for (i = 0; i < n; i++) {
 		b2b_run(files[i], &opt, &sum);
 		fflush(stdout);
