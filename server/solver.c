@@ -634,8 +634,11 @@ sv_req_starts(struct sv *sv, int q)
 	sv_req_rooms(sv, r);
 	if (src->fixed_start >= 0) {
 		r->fixed_s = sv_cell_floor(sv, src->fixed_start);
+		if (r->fixed_s < r->lo || r->fixed_s > hi)
+			hi = r->fixed_s - 1;	/* outside its window */
 		r->lo = r->fixed_s;
-		hi = r->fixed_s;
+		if (hi > r->fixed_s)
+			hi = r->fixed_s;
 	}
 	r->starts = xcalloc((size_t)(hi >= r->lo ? hi - r->lo + 1 : 1),
 	    sizeof *r->starts);

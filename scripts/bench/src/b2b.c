@@ -327,6 +327,7 @@ b2b_problem_free(struct b2b_pb *x)
 struct b2b_check {
 	int	 placed, errors, breaks, spread, precviol;
 	char	 first[160];
+	char	 unplaced[160];
 };
 
 /* Record a violation. */
@@ -335,6 +336,19 @@ b2b_err(struct b2b_check *c, const char *what, int m)
 {
 	if (c->errors++ == 0)
 		snprintf(c->first, sizeof c->first, "%s (meeting %d)", what, m + 1);
+}
+
+/* Record an unplaced meeting (not a violation: some variants are infeasible). */
+static void
+b2b_unplaced(struct b2b_check *c, int m, enum solver_reason why)
+{
+	size_t	 n = strlen(c->unplaced);
+
+	if (n + 40 < sizeof c->unplaced)
+		snprintf(c->unplaced + n, sizeof c->unplaced - n, "%s%d (%s)",
+		    n ? ", " : "", m + 1, why == SOLVER_CONFLICT ? "conflict" :
+		    why == SOLVER_FIXED_CLASH ? "fixed slot impossible" :
+		    "no time");
 }
 
 /* Check one meeting's slot against its session, fixing and forbidden sets. */
@@ -406,7 +420,7 @@ b2b_check(const struct b2b *in, const struct solver_answer *ans,
 	}
 	for (m = 0; m < in->nm; m++) {
 		if (slot[m] < 0) {
-			b2b_err(c, "meeting not placed", m);
+			b2b_unplaced(c, m, ans->placements[m].reason);
 			continue;
 		}
 		c->placed++;
@@ -431,6 +445,7 @@ b2b_check(const struct b2b *in, const struct solver_answer *ans,
 /* Totals over the 20 originals. */
 struct b2b_sum {
 	int	 n, allplaced, within, fair, failed, files;
+	int	 incomplete, feasible_incomplete;
 	double	 maxsec, sumsec;
 	int	 breaks, published;
 };
@@ -475,14 +490,19 @@ b2b_run(const char *path, const struct solver_options *opt, struct b2b_sum *sum)
 		snprintf(pub, sizeof pub, "%s", ref == -2 ? "-" : "");
 	printf("%-34s %4d/%-4d %6d %6d %9s %9ld %7.3f %s%s\n", name, c.placed,
 	    in.nm, c.breaks, c.spread, pub, ans.stats.iterations,
-	    sec,
-	    c.errors ? "FAIL: " : "ok", c.errors ? c.first : "");
+	    sec, c.errors ? "FAIL: " : c.placed < in.nm ? "ok, unplaced: " :
+	    "ok", c.errors ? c.first : c.placed < in.nm ? c.unplaced : "");
 	if (strstr(base, "prec") != NULL)
 		printf("%-34s   precedences violated (not modelled): %d\n", "",
 		    c.precviol);
 	sum->files++;
 	if (c.errors)
 		sum->failed++;
+	if (c.placed < in.nm) {
+		sum->incomplete++;
+		if (ref >= 0)
+			sum->feasible_incomplete++;
+	}
 	if (orig) {
 		sum->n++;
 		sum->allplaced += c.placed == in.nm && c.errors == 0;
@@ -540,8 +560,10 @@ b2b_summary(const struct b2b_sum *s)
 	printf("originals: sum of breaks %d (published optima sum %d); "
 	    "seconds: max %.3f, total %.3f\n", s->breaks, s->published,
 	    s->maxsec, s->sumsec);
-	printf("all files: %d solved, %d failed the independent check\n",
-	    s->files, s->failed);
+	printf("all files: %d solved, %d with a violation found by the "
+	    "independent check; %d left meetings unplaced (%d of them with a "
+	    "published solution under d = 2)\n", s->files, s->failed,
+	    s->incomplete, s->feasible_incomplete);
 }
 
 int
@@ -580,5 +602,5 @@ main(int argc, char **argv)
 	}
 	free(files);
 	b2b_summary(&sum);
-	return sum.failed ? 1 : 0;
+	return sum.failed || sum.allplaced < sum.n ? 1 : 0;
 }
