@@ -860,12 +860,30 @@ sv_greedy_cmp(const void *a, const void *b)
 	return x->q - y->q;
 }
 
-/* Greedy construction: each request in order at its best start. */
+/* First feasible start and room for unplaced q, or -1 (the hurried way). */
+static int
+sv_first_start(struct sv *sv, int q, int *room)
+{
+	const struct sv_req	*r = &sv->rq[q];
+	int			 i, db, drc;
+
+	for (i = 0; i < r->nstarts; i++) {
+		db = drc = 0;
+		if ((*room = sv_best_at(sv, q, r->starts[i], &db, &drc)) >= 0)
+			return r->starts[i];
+	}
+	return -1;
+}
+
+/*
+ * Greedy construction: each request in order at its best start, or at its
+ * first feasible one once the deadline has passed.
+ */
 static void
-sv_greedy(struct sv *sv)
+sv_greedy(struct sv *sv, double deadline)
 {
 	struct sv_key	*keys = xcalloc((size_t)sv->nq + 1, sizeof *keys);
-	int		 i, q, s, k, n = 0;
+	int		 i, q, s, k, n = 0, late = 0;
 
 	for (q = 0; q < sv->nq; q++) {
 		if (sv->rq[q].nstarts == 0 || sv->ps[q] >= 0)
@@ -880,7 +898,9 @@ sv_greedy(struct sv *sv)
 	for (i = 0; i < n; i++) {
 		q = keys[i].q;
 		k = -1;
-		s = sv_best_start(sv, q, &k);
+		if ((i & 15) == 0 && !late && sv_now_ms() > deadline)
+			late = 1;
+		s = late ? sv_first_start(sv, q, &k) : sv_best_start(sv, q, &k);
 		if (s >= 0)
 			sv_place(sv, q, s, k);
 	}
@@ -1492,7 +1512,7 @@ solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
 		run.iters = 5000L * (sv.nq + 20);
 	run.bs = xcalloc((size_t)sv.nq + 1, sizeof *run.bs);
 	run.bk = xcalloc((size_t)sv.nq + 1, sizeof *run.bk);
-	sv_greedy(&sv);
+	sv_greedy(&sv, run.deadline);
 	sv_save(&sv, run.best, run.bs, run.bk);
 	sv_anneal(&sv, &run);
 	if (memcmp(run.bs, sv.ps, (size_t)sv.nq * sizeof *sv.ps) != 0 ||

@@ -232,6 +232,26 @@ gen_plant_one(struct gen *g)
 	return 1;
 }
 
+/* Free what gen_make allocated. */
+static void
+gen_free(struct gen *g)
+{
+	int	 i;
+
+	for (i = 0; i < NPEOPLE; i++) {
+		free(g->pbusy[i].v);
+		free(g->plant_p[i].v);
+	}
+	for (i = 0; i < NROOMS; i++) {
+		free(g->rbusy[i].v);
+		free(g->plant_r[i].v);
+	}
+	free(g->reqs);
+	free(g->att);
+	free(g->pstart);
+	free(g->proom);
+}
+
 /* Generate the whole conference with nreq planted requests. */
 static void
 gen_make(struct gen *g, uint64_t seed, int nreq, struct solver_problem *pb)
@@ -461,8 +481,11 @@ main(int argc, char **argv)
 		if (reasons[q])
 			printf("unplaced: %d %s\n", reasons[q],
 			    solver_reason_string((enum solver_reason)q));
-	printf("%s\n", c.violations == 0 && c.placed * 1000 >= g.nreq * 995 ?
-	    "PASS (>= 99.5% placed, no clash)" : "FAIL");
+	ch = c.violations == 0 && c.placed * 1000 >= g.nreq * 995;
+	printf("%s\n", ch ? "PASS (>= 99.5% placed, no clash)" : "FAIL");
 	solver_answer_free(&ans);
-	return c.violations == 0 ? 0 : 1;
+	free(st);
+	free(rm);
+	gen_free(&g);
+	return ch ? 0 : 1;
 }
