@@ -1028,7 +1028,7 @@ sv_move_swap(struct sv *sv, int a, double T)
 	sv_place(sv, b, sb, kb);
 }
 
-#define SV_MAXCHAIN	24
+#define SV_MAXCHAIN	64
 
 /* A Kempe chain: requests exchanging between two starts. */
 struct sv_chain {
@@ -1082,21 +1082,108 @@ sv_chain_grow(struct sv *sv, struct sv_chain *ch)
 	return 1;
 }
 
-/* Move a to start `to`, exchanging the chain it drags, if annealing accepts. */
+/* Rooms of request q free over [s, s + d). */
+static int
+sv_free_rooms(const struct sv *sv, int q, int s)
+{
+	const struct sv_req	*r = &sv->rq[q];
+	int			 j, n = 0;
+
+	for (j = 0; j < r->nrooms; j++)
+		n += sv_room_free(sv, r->rooms[j], s, s + r->d);
+	return n;
+}
+
+/*
+ * When more of the chain moves to the first member's target than leaves
+ * it and the rooms there are too few, bring other requests from the target
+ * back (with their own chains) so that rooms balance. 0 if impossible.
+ */
+static int
+sv_chain_balance(struct sv *sv, struct sv_chain *ch)
+{
+	const struct sv_req	*r = &sv->rq[ch->q[0]];
+	const int		*o;
+	int			 i, tries, net, z, t = ch->to[0], f = ch->from[0];
+
+	for (tries = 0; tries < 4; tries++) {
+		for (net = 0, i = 0; i < ch->n; i++)
+			net += (ch->to[i] == t) - (ch->from[i] == t);
+		if (net <= sv_free_rooms(sv, ch->q[0], t))
+			return 1;
+		if (r->nrooms == 0 || ch->n == SV_MAXCHAIN)
+			return 0;
+		o = sv->rown + (size_t)r->rooms[sv_randn(sv, r->nrooms)] * sv->H;
+		z = o[t];
+		if (z < 0 || sv->ps[z] != t || sv->rq[z].fixed_s >= 0 ||
+		    sv->rq[z].d != r->d || sv_chain_has(ch, z))
+			continue;
+		ch->q[ch->n] = z;
+		ch->from[ch->n] = t;
+		ch->to[ch->n++] = f;
+		if (!sv_chain_grow(sv, ch))
+			return 0;
+	}
+	return 0;
+}
+
+#define SV_MAXJ	256
+
+/* Where requests were before a compound move, to undo it. */
+struct sv_journal {
+	int	 n;
+	int	 q[SV_MAXJ], s[SV_MAXJ], k[SV_MAXJ];
+};
+
+/* Note q's position unless already noted; 0 if the journal is full. */
+static int
+sv_journal_note(struct sv *sv, struct sv_journal *j, int q)
+{
+	int	 i;
+
+	for (i = 0; i < j->n; i++)
+		if (j->q[i] == q)
+			return 1;
+	if (j->n == SV_MAXJ)
+		return 0;
+	j->q[j->n] = q;
+	j->s[j->n] = sv->ps[q];
+	j->k[j->n++] = sv->pr[q];
+	return 1;
+}
+
+/* Put every journaled request back where it was. */
 static void
-sv_kempe_to(struct sv *sv, int a, int to, double T)
+sv_journal_undo(struct sv *sv, struct sv_journal *j)
+{
+	int	 i;
+
+	for (i = 0; i < j->n; i++)
+		if (sv->ps[j->q[i]] >= 0)
+			sv_unplace(sv, j->q[i]);
+	for (i = 0; i < j->n; i++)
+		if (j->s[i] >= 0)
+			sv_place(sv, j->q[i], j->s[i], j->k[i]);
+	j->n = 0;
+}
+
+/* Apply the chain moving a to `to`; 1 if done, 0 if nothing changed. */
+static int
+sv_kempe_apply(struct sv *sv, int a, int to, struct sv_journal *j)
 {
 	struct sv_chain	 ch;
 	int		 i, k, n, db = 0, drc = 0;
-	double		 before;
 
 	ch.n = 1;
 	ch.q[0] = a;
 	ch.from[0] = sv->ps[a];
 	ch.to[0] = to;
-	if (to == ch.from[0] || !sv_chain_grow(sv, &ch))
-		return;
-	before = sv_cost(sv);
+	if (to == ch.from[0] || !sv_chain_grow(sv, &ch) ||
+	    !sv_chain_balance(sv, &ch))
+		return 0;
+	for (i = 0; i < ch.n; i++)
+		if (!sv_journal_note(sv, j, ch.q[i]))
+			return 0;
 	for (i = 0; i < ch.n; i++) {
 		ch.room[i] = sv->pr[ch.q[i]];
 		sv_unplace(sv, ch.q[i]);
@@ -1106,12 +1193,50 @@ sv_kempe_to(struct sv *sv, int a, int to, double T)
 			break;
 		sv_place(sv, ch.q[n], ch.to[n], k);
 	}
-	if (n == ch.n && sv_accept(sv, sv_cost(sv) - before, T))
-		return;
+	if (n == ch.n)
+		return 1;
 	for (i = 0; i < n; i++)
 		sv_unplace(sv, ch.q[i]);
 	for (i = 0; i < ch.n; i++)
 		sv_place(sv, ch.q[i], ch.from[i], ch.room[i]);
+	return 0;
+}
+
+/* Move a to start `to`, exchanging the chain it drags, if annealing accepts. */
+static void
+sv_kempe_to(struct sv *sv, int a, int to, double T)
+{
+	struct sv_journal	 j;
+	double			 before = sv_cost(sv);
+
+	j.n = 0;
+	if (sv_kempe_apply(sv, a, to, &j) &&
+	    !sv_accept(sv, sv_cost(sv) - before, T))
+		sv_journal_undo(sv, &j);
+}
+
+/* A random person with breaks and one of their breaks (index), or -1. */
+static int
+sv_pick_break(struct sv *sv, int *gap)
+{
+	const struct sv_list	*l;
+	int			 p, i, n = 0;
+
+	for (p = 0; p < sv->np; p++)
+		if (sv->pbrk[p] > 0)
+			sv->tmp[n++] = p;
+	if (n == 0)
+		return -1;
+	p = sv->tmp[sv_randn(sv, n)];
+	l = &sv->mtg[p];
+	for (n = 0, i = 1; i < l->n; i++)
+		if (l->v[i].day >= 0 && l->v[i].day == l->v[i - 1].day &&
+		    sv_is_break(sv, &l->v[i - 1], &l->v[i]))
+			sv->tmp[n++] = i;
+	if (n == 0)
+		return -1;
+	*gap = sv->tmp[sv_randn(sv, n)];
+	return p;
 }
 
 /* Kempe move of a to a partner's start or a random start. */
@@ -1135,21 +1260,11 @@ sv_move_gap(struct sv *sv, double T)
 {
 	const struct sv_list	*l;
 	const struct sv_item	*a, *b;
-	int			 p, i, n = 0, x, t;
+	int			 p, i, n, x, t;
 
-	for (p = 0; p < sv->np; p++)
-		if (sv->pbrk[p] > 0)
-			sv->tmp[n++] = p;
-	if (n == 0)
+	if ((p = sv_pick_break(sv, &i)) < 0)
 		return;
-	l = &sv->mtg[sv->tmp[sv_randn(sv, n)]];
-	for (n = 0, i = 1; i < l->n; i++)
-		if (l->v[i].day >= 0 && l->v[i].day == l->v[i - 1].day &&
-		    sv_is_break(sv, &l->v[i - 1], &l->v[i]))
-			sv->tmp[n++] = i;
-	if (n == 0)
-		return;
-	i = sv->tmp[sv_randn(sv, n)];
+	l = &sv->mtg[p];
 	a = &l->v[i - 1];
 	b = &l->v[i];
 	switch (sv_randn(sv, 4)) {
@@ -1396,7 +1511,7 @@ sv_rebudget(struct sv_run *run, long it, double start, double now)
 static void
 sv_anneal(struct sv *sv, struct sv_run *run)
 {
-	const double	 T0 = 0.5, T1 = 0.03, cool = 0.85;
+	const double	 T0 = 0.3, T1 = 0.1, cool = 0.85;
 	double		 T = T0, frac, now, start = sv_now_ms();
 	long		 it;
 	int		 q;
