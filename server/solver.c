@@ -1290,6 +1290,146 @@ sv_move_gap(struct sv *sv, double T)
 	sv_kempe_to(sv, x, t, T);
 }
 
+#define SV_MAXK		24
+#define SV_INF		1000000000000L
+
+/* Min-cost perfect assignment of an n x n matrix (Hungarian): row -> col. */
+static void
+sv_hungarian(const long *a, int n, int *col)
+{
+	long	 u[SV_MAXK + 1], v[SV_MAXK + 1], minv[SV_MAXK + 1], delta, cur;
+	int	 p[SV_MAXK + 1], way[SV_MAXK + 1], used[SV_MAXK + 1];
+	int	 i, j, i0, j0, j1;
+
+	memset(u, 0, sizeof u);
+	memset(v, 0, sizeof v);
+	memset(p, 0, sizeof p);
+	memset(way, 0, sizeof way);
+	for (i = 1; i <= n; i++) {
+		p[0] = i;
+		j0 = 0;
+		for (j = 0; j <= n; j++) {
+			minv[j] = SV_INF * 4;
+			used[j] = 0;
+		}
+		do {
+			used[j0] = 1;
+			i0 = p[j0];
+			delta = SV_INF * 4;
+			j1 = 0;
+			for (j = 1; j <= n; j++) {
+				if (used[j])
+					continue;
+				cur = a[(i0 - 1) * n + j - 1] - u[i0] - v[j];
+				if (cur < minv[j]) {
+					minv[j] = cur;
+					way[j] = j0;
+				}
+				if (minv[j] < delta) {
+					delta = minv[j];
+					j1 = j;
+				}
+			}
+			for (j = 0; j <= n; j++) {
+				if (used[j]) {
+					u[p[j]] += delta;
+					v[j] -= delta;
+				} else
+					minv[j] -= delta;
+			}
+			j0 = j1;
+		} while (p[j0] != 0);
+		do {
+			j1 = way[j0];
+			p[j0] = p[j1];
+			j0 = j1;
+		} while (j0 != 0);
+	}
+	for (j = 1; j <= n; j++)
+		col[p[j] - 1] = j - 1;
+}
+
+/* The movable meetings of person p on a day, all of one duration; count. */
+static int
+sv_day_meetings(struct sv *sv, int p, int day, int *m)
+{
+	const struct sv_list	*l = &sv->mtg[p];
+	int			 i, k = 0, q;
+
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].day != day || (q = l->v[i].req) < 0)
+			continue;
+		if (sv->rq[q].fixed_s >= 0 || k == SV_MAXK ||
+		    (k > 0 && sv->rq[q].d != sv->rq[m[0]].d))
+			return 0;
+		m[k++] = q;
+	}
+	return k;
+}
+
+/* Costs of the (unplaced) meetings m at positions b, b + d, ... */
+static void
+sv_block_costs(struct sv *sv, const int *m, int k, int npos, int b, long *a)
+{
+	int	 i, t, s, db, drc, d = sv->rq[m[0]].d;
+
+	for (i = 0; i < npos; i++)
+		for (t = 0; t < npos; t++) {
+			s = b + t * d;
+			a[i * npos + t] = 0;
+			if (i >= k)
+				continue;	/* a hole */
+			db = drc = 0;
+			if (!sv_has_start(&sv->rq[m[i]], s) ||
+			    sv_best_at(sv, m[i], s, &db, &drc) < 0)
+				a[i * npos + t] = SV_INF;
+			else
+				a[i * npos + t] = (long)db * 4096 + drc;
+		}
+}
+
+/*
+ * Re-seat all meetings of a person with a break on that day as one block
+ * (possibly with one hole) at a random offset near where they are, the
+ * meetings matched to positions by least cost for their partners.
+ */
+static void
+sv_move_person(struct sv *sv, double T)
+{
+	const struct sv_list	*l;
+	struct sv_journal	 j;
+	long			 a[SV_MAXK * SV_MAXK];
+	int			 m[SV_MAXK], col[SV_MAXK], p, g, k, i, d, b, npos, kk;
+	int			 db = 0, drc = 0;
+	double			 before = sv_cost(sv);
+
+	if ((p = sv_pick_break(sv, &g)) < 0)
+		return;
+	l = &sv->mtg[p];
+	k = sv_day_meetings(sv, p, l->v[g].day, m);
+	npos = k + sv_randn(sv, 2);
+	if (k < 2 || npos > SV_MAXK)
+		return;
+	d = sv->rq[m[0]].d;
+	b = sv->ps[m[0]] - (npos - 1) * d + sv_randn(sv,
+	    sv->ps[m[k - 1]] - sv->ps[m[0]] + (npos - 1) * d + 1);
+	j.n = 0;
+	for (i = 0; i < k; i++) {
+		sv_journal_note(sv, &j, m[i]);
+		sv_unplace(sv, m[i]);
+	}
+	sv_block_costs(sv, m, k, npos, b, a);
+	sv_hungarian(a, npos, col);
+	for (i = 0; i < k; i++) {
+		if (a[i * npos + col[i]] >= SV_INF ||
+		    (kk = sv_best_at(sv, m[i], b + col[i] * d, &db, &drc)) < 0)
+			break;
+		sv_place(sv, m[i], b + col[i] * d, kk);
+	}
+	if (i < k || !sv_accept(sv, sv_cost(sv) - before, T))
+		sv_journal_undo(sv, &j);
+}
+
 /* Add request b to a small blocker set; 0 if the set is full. */
 static int
 sv_blocker_add(int *set, int *n, int max, int b)
@@ -1523,7 +1663,7 @@ sv_anneal(struct sv *sv, struct sv_run *run)
 				run->hit = 1;
 				break;
 			}
-			if ((it & 8191) == 0 && it > 0)
+			if ((it & 2047) == 0 && it > 0)
 				sv_rebudget(run, it, start, now);
 			frac = (double)it / (double)run->iters;
 			T = frac < cool ? T0 * pow(T1 / T0, frac / cool) : 0;
@@ -1531,8 +1671,12 @@ sv_anneal(struct sv *sv, struct sv_run *run)
 		if (sv->nplaced < sv->nplaceable && sv_randn(sv, 8) == 0) {
 			if ((q = sv_pick_unplaced(sv)) >= 0)
 				sv_move_insert(sv, q, T);
-		} else if (sv->nbrk > 0 && sv_randn(sv, 4) == 0)
-			sv_move_gap(sv, T);
+		} else if (sv->nbrk > 0 && sv_randn(sv, 4) == 0) {
+			if (sv_randn(sv, 8) == 0)
+				sv_move_person(sv, T);
+			else
+				sv_move_gap(sv, T);
+		}
 		else if ((q = sv_pick_placed(sv)) >= 0) {
 			switch (sv_randn(sv, 3)) {
 			case 0:
