@@ -53,6 +53,12 @@ extern const struct route route_unavailability_delete;
 extern const struct route route_participant_get;
 extern const struct route route_participant_patch;
 extern const struct route route_audit_list;
+extern const struct route route_session_create;
+extern const struct route route_session_list;
+extern const struct route route_session_get;
+extern const struct route route_session_patch;
+extern const struct route route_session_cancel;
+extern const struct route route_session_conflicts;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -93,6 +99,12 @@ static const struct route *route_table[] = {
 	&route_participant_get,
 	&route_participant_patch,
 	&route_audit_list,
+	&route_session_create,
+	&route_session_list,
+	&route_session_get,
+	&route_session_patch,
+	&route_session_cancel,
+	&route_session_conflicts,
 	NULL
 };
 
