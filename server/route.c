@@ -18,6 +18,21 @@
 extern const struct route route_healthz;
 extern const struct route route_readyz;
 extern const struct route route_metrics;
+extern const struct route route_session_create;
+extern const struct route route_session_list;
+extern const struct route route_session_get;
+extern const struct route route_session_patch;
+extern const struct route route_session_cancel;
+extern const struct route route_session_conflicts;
+extern const struct route route_bilateral_create;
+extern const struct route route_bilateral_list;
+extern const struct route route_bilateral_get;
+extern const struct route route_bilateral_accept;
+extern const struct route route_bilateral_decline;
+extern const struct route route_bilateral_withdraw;
+extern const struct route route_bilateral_slots;
+extern const struct route route_bilateral_schedule;
+extern const struct route route_conference_schedule;
 extern const struct route route_conference_create;
 extern const struct route route_conference_list;
 extern const struct route route_conference_get;
@@ -49,6 +64,21 @@ static const struct route *route_table[] = {
 	&route_healthz,
 	&route_readyz,
 	&route_metrics,
+	&route_session_create,
+	&route_session_list,
+	&route_session_get,
+	&route_session_patch,
+	&route_session_cancel,
+	&route_session_conflicts,
+	&route_bilateral_create,
+	&route_bilateral_list,
+	&route_bilateral_get,
+	&route_bilateral_accept,
+	&route_bilateral_decline,
+	&route_bilateral_withdraw,
+	&route_bilateral_slots,
+	&route_bilateral_schedule,
+	&route_conference_schedule,
 	&route_conference_create,
 	&route_conference_list,
 	&route_conference_get,
