@@ -1,0 +1,367 @@
+/*
+ * ical.c — render a calendar feed with libical: plain structs in, bytes out.
+ *
+ * No I/O, no database and no clock: every timestamp written comes from the
+ * input, so the same input always gives the same bytes. libical builds every
+ * property, escapes all text and folds the lines; this file only chooses
+ * what goes in. See ical.h for the properties and their meaning.
+ *
+ * Debian's libical reads zones from the system tz database and names them
+ * "/freeassociation.sourceforge.net/<IANA>"; the VTIMEZONE is cloned and its
+ * TZID replaced by the plain IANA name, which DTSTART/DTEND then refer to.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libical/ical.h>
+#include <openssl/evp.h>
+
+#include "ical.h"
+#include "util.h"
+
+/* 1 if the zone name is one libical only knows under an "Etc/" alias. */
+static int
+ical_zone_is_utc_alias(const char *zone)
+{
+	return strcmp(zone, "UTC") == 0 || strcmp(zone, "GMT") == 0;
+}
+
+/* libical's zone for an IANA name, with a VTIMEZONE component; or NULL. */
+static icaltimezone *
+ical_zone_find(const char *zone)
+{
+	icaltimezone	*z;
+	char		*alias;
+
+	if (zone == NULL || *zone == '\0' || strchr(zone, '\\') != NULL)
+		return NULL;
+	if (ical_zone_is_utc_alias(zone)) {
+		/* libical answers its component-less UTC zone for these. */
+		alias = xasprintf("Etc/%s", zone);
+		z = icaltimezone_get_builtin_timezone(alias);
+		free(alias);
+	} else
+		z = icaltimezone_get_builtin_timezone(zone);
+	if (z == NULL || icaltimezone_get_component(z) == NULL)
+		return NULL;
+	return z;
+}
+
+/* 1 if libical knows the IANA zone (built-in/system tz data), else 0. */
+int
+ical_zone_valid(const char *zone)
+{
+	return ical_zone_find(zone) != NULL;
+}
+
+/*
+ * Copy of s fit for a TEXT value: CRLF and lone CR become LF (which libical
+ * escapes as \n), other control characters except TAB are dropped; RFC 5545
+ * allows no raw controls in TEXT. NULL becomes "". Caller frees.
+ */
+static char *
+ical_text(const char *s)
+{
+	char	*out, *o;
+
+	if (s == NULL)
+		return xstrdup("");
+	out = o = xmalloc(strlen(s) + 1);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\r') {
+			*o++ = '\n';
+			if (s[1] == '\n')
+				s++;
+		} else if (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f))
+			*o++ = (char)c;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* A UTC DATE-TIME (written with a trailing Z). */
+static struct icaltimetype
+ical_utc(time_t t)
+{
+	return icaltime_from_timet_with_zone(t, 0, icaltimezone_get_utc_timezone());
+}
+
+/* Set a DATE-TIME property to the wall-clock time of t in z, ;TZID=tzid. */
+static void
+ical_set_zoned(icalproperty *p, time_t t, icaltimezone *z, const char *tzid)
+{
+	struct icaltimetype	 tt;
+
+	tt = icaltime_from_timet_with_zone(t, 0, z);
+	tt.zone = NULL;		/* written as local time; the TZID names the zone */
+	icalproperty_set_value(p, icalvalue_new_datetime(tt));
+	icalproperty_add_parameter(p, icalparameter_new_tzid(tzid));
+}
+
+/* An X- property with a TEXT value. */
+static icalproperty *
+ical_xprop(const char *name, const char *value)
+{
+	icalproperty	*p = icalproperty_new_x(value);
+
+	icalproperty_set_x_name(p, name);
+	return p;
+}
+
+/*
+ * The zone's VTIMEZONE, cloned, cut by libical to the observances from
+ * 1970 (or the first event, if earlier) on, with TZID set to the plain IANA
+ * name. The cut drops local mean time offsets in seconds (+091859) that
+ * some clients mishandle, and depends on no clock.
+ */
+static icalcomponent *
+ical_vtimezone(icaltimezone *z, const char *tzid, time_t first)
+{
+	icalcomponent	*vtz;
+	icalproperty	*p;
+
+	vtz = icalcomponent_new_clone(icaltimezone_get_component(z));
+	icaltimezone_truncate_vtimezone(vtz, ical_utc(first < 0 ? first : 0),
+	    icaltime_null_time(), 0);
+	p = icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY);
+	if (p != NULL)
+		icalproperty_set_tzid(p, tzid);
+	else
+		icalcomponent_add_property(vtz, icalproperty_new_tzid(tzid));
+	return vtz;
+}
+
+/* The VCALENDAR with its own properties and no events yet. */
+static icalcomponent *
+ical_calendar(const struct ical_cal *cal, const char *refresh)
+{
+	icalcomponent		*vcal;
+	icalproperty		*p;
+	struct icaldurationtype	 d = icaldurationtype_from_string(refresh);
+	char			*name = ical_text(cal->name);
+
+	vcal = icalcomponent_new_vcalendar();
+	icalcomponent_add_property(vcal, icalproperty_new_prodid(
+	    cal->prodid != NULL ? cal->prodid : ICAL_DEFAULT_PRODID));
+	icalcomponent_add_property(vcal, icalproperty_new_version("2.0"));
+	icalcomponent_add_property(vcal, icalproperty_new_calscale("GREGORIAN"));
+	icalcomponent_add_property(vcal,
+	    icalproperty_new_method(ICAL_METHOD_PUBLISH));
+	icalcomponent_add_property(vcal, icalproperty_new_name(name));
+	icalcomponent_add_property(vcal, ical_xprop("X-WR-CALNAME", name));
+	icalcomponent_add_property(vcal, ical_xprop("X-WR-TIMEZONE", cal->zone));
+	p = icalproperty_new_refreshinterval(d);
+	icalproperty_add_parameter(p, icalparameter_new_value(ICAL_VALUE_DURATION));
+	icalcomponent_add_property(vcal, p);
+	icalcomponent_add_property(vcal, ical_xprop("X-PUBLISHED-TTL", refresh));
+	free(name);
+	return vcal;
+}
+
+/* LOCATION text: "room, venue", either alone, or NULL if neither. */
+static char *
+ical_location(const struct ical_event *e)
+{
+	int	room = e->room != NULL && *e->room != '\0';
+	int	venue = e->venue != NULL && *e->venue != '\0';
+	char	*raw, *out;
+
+	if (room && venue)
+		raw = xasprintf("%s, %s", e->room, e->venue);
+	else if (room || venue)
+		raw = xstrdup(room ? e->room : e->venue);
+	else
+		return NULL;
+	out = ical_text(raw);
+	free(raw);
+	return out;
+}
+
+/*
+ * Add the TEXT property made by fn from a cleaned copy of s, unless that is
+ * empty: libical's parser refuses a property with nothing after the colon.
+ */
+static void
+ical_add_text(icalcomponent *c, icalproperty *(*fn)(const char *),
+    const char *s)
+{
+	char	*t = ical_text(s);
+
+	if (*t != '\0')
+		icalcomponent_add_property(c, fn(t));
+	free(t);
+}
+
+/* SUMMARY, LOCATION, DESCRIPTION and CATEGORIES of a visible event. */
+static void
+ical_event_detail(icalcomponent *ve, const struct ical_event *e)
+{
+	char	*loc, *title = ical_text(e->title), *kind = ical_text(e->kind);
+
+	/* An empty SUMMARY is refused by parsers: fall back to the kind. */
+	icalcomponent_add_property(ve, icalproperty_new_summary(
+	    *title != '\0' ? title : *kind != '\0' ? kind : "Session"));
+	free(title);
+	if ((loc = ical_location(e)) != NULL) {
+		if (*loc != '\0')
+			icalcomponent_add_property(ve, icalproperty_new_location(loc));
+		free(loc);
+	}
+	ical_add_text(ve, icalproperty_new_description, e->description);
+	if (*kind != '\0')
+		icalcomponent_add_property(ve, icalproperty_new_categories(kind));
+	free(kind);
+}
+
+/* STATUS value for an event status. */
+static enum icalproperty_status
+ical_status_of(enum ical_status s)
+{
+	switch (s) {
+	case ICAL_EVENT_CONFIRMED:
+		return ICAL_STATUS_CONFIRMED;
+	case ICAL_EVENT_CANCELLED:
+		return ICAL_STATUS_CANCELLED;
+	case ICAL_EVENT_TENTATIVE:
+	default:
+		return ICAL_STATUS_TENTATIVE;
+	}
+}
+
+/* One VEVENT. */
+static icalcomponent *
+ical_event(const struct ical_cal *cal, const struct ical_event *e,
+    icaltimezone *z)
+{
+	icalcomponent	*ve = icalcomponent_new_vevent();
+	icalproperty	*p;
+	char		*uid;
+
+	uid = xasprintf("session-%lld@%s", e->id, cal->host);
+	icalcomponent_add_property(ve, icalproperty_new_uid(uid));
+	free(uid);
+	icalcomponent_add_property(ve, icalproperty_new_dtstamp(ical_utc(e->updated)));
+	p = icalproperty_new(ICAL_DTSTART_PROPERTY);
+	ical_set_zoned(p, e->start, z, cal->zone);
+	icalcomponent_add_property(ve, p);
+	p = icalproperty_new(ICAL_DTEND_PROPERTY);
+	ical_set_zoned(p, e->end, z, cal->zone);
+	icalcomponent_add_property(ve, p);
+	if (e->reserved)
+		icalcomponent_add_property(ve, icalproperty_new_summary("Reserved"));
+	else
+		ical_event_detail(ve, e);
+	icalcomponent_add_property(ve,
+	    icalproperty_new_status(ical_status_of(e->status)));
+	icalcomponent_add_property(ve, icalproperty_new_sequence(e->sequence));
+	icalcomponent_add_property(ve, icalproperty_new_created(ical_utc(e->created)));
+	icalcomponent_add_property(ve,
+	    icalproperty_new_lastmodified(ical_utc(e->updated)));
+	icalcomponent_add_property(ve, icalproperty_new_transp(ICAL_TRANSP_OPAQUE));
+	return ve;
+}
+
+/* qsort order of events: start time, then id. */
+static int
+ical_event_cmp(const void *a, const void *b)
+{
+	const struct ical_event	*x = *(const struct ical_event * const *)a;
+	const struct ical_event	*y = *(const struct ical_event * const *)b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return 0;
+}
+
+/* Check the arguments of ical_render; NULL if fine, else the reason. */
+static const char *
+ical_check(const struct ical_cal *cal, const char *refresh)
+{
+	struct icaldurationtype	 d;
+
+	if (cal->name == NULL || cal->host == NULL || cal->zone == NULL ||
+	    *cal->name == '\0' || *cal->host == '\0')
+		return "calendar name, host and zone are required";
+	d = icaldurationtype_from_string(refresh);
+	if (icaldurationtype_is_bad_duration(d) ||
+	    icaldurationtype_is_null_duration(d))
+		return "refresh interval is not an ISO 8601 duration";
+	return NULL;
+}
+
+/* Render cal and its n events into out; 0, or -1 with *cause. */
+int
+ical_render(const struct ical_cal *cal, const struct ical_event *ev,
+    size_t n, struct ical_feed *out, char **cause)
+{
+	const char		 *refresh, *bad;
+	const struct ical_event	**order;
+	icaltimezone		 *z;
+	icalcomponent		 *vcal;
+	size_t			  i;
+
+	memset(out, 0, sizeof *out);
+	refresh = cal->refresh != NULL ? cal->refresh : ICAL_DEFAULT_REFRESH;
+	if ((bad = ical_check(cal, refresh)) != NULL) {
+		*cause = xstrdup(bad);
+		return -1;
+	}
+	if ((z = ical_zone_find(cal->zone)) == NULL) {
+		*cause = xasprintf("unknown time zone: %s", cal->zone);
+		return -1;
+	}
+	order = xcalloc(n, sizeof *order);
+	for (i = 0; i < n; i++)
+		order[i] = &ev[i];
+	qsort(order, n, sizeof *order, ical_event_cmp);
+	vcal = ical_calendar(cal, refresh);
+	icalcomponent_add_component(vcal,
+	    ical_vtimezone(z, cal->zone, n > 0 ? order[0]->start : 0));
+	for (i = 0; i < n; i++) {
+		icalcomponent_add_component(vcal, ical_event(cal, order[i], z));
+		if (order[i]->updated > out->last_modified)
+			out->last_modified = order[i]->updated;
+	}
+	free(order);
+	out->data = icalcomponent_as_ical_string_r(vcal);
+	icalcomponent_free(vcal);
+	out->len = strlen(out->data);
+	ical_etag(out->data, out->len, out->etag);
+	return 0;
+}
+
+/* Free the text of a rendered feed. */
+void
+ical_feed_free(struct ical_feed *f)
+{
+	free(f->data);	/* libical 3.0 allocates with malloc */
+	memset(f, 0, sizeof *f);
+}
+
+/* Strong ETag: the first 128 bits of the SHA-256 of the bytes, quoted. */
+void
+ical_etag(const char *data, size_t len, char out[ICAL_ETAG_LEN])
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0, i;
+
+	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		fatal("sha256 failed");
+	out[0] = '"';
+	for (i = 0; i < 16; i++)
+		snprintf(out + 1 + 2 * i, 3, "%02x", md[i]);
+	out[33] = '"';
+	out[34] = '\0';
+}
+
+/* Free libical's global time zone cache. */
+void
+ical_shutdown(void)
+{
+	icaltimezone_free_builtin_timezones();
+}
