@@ -7,8 +7,10 @@
  * may) and answers 201 {id, token, url, webcal_url, ...}: the one time the
  * token is shown. DELETE /api/v1/feed-tokens/{id} revokes (204); the UPDATE
  * makes the database NOTIFY every kaigid, which drop the conference's cached
- * feeds, so the feed answers 404 everywhere from then on. This worker drops
- * its own before answering.
+ * feeds, so the feed answers 404 everywhere from then on. Before answering,
+ * this worker drops its own copies and tells the other workers of this
+ * kaigid through shared memory (feed_cache_revoked), so that none of them
+ * can answer from a stale copy even before the NOTIFY reaches it.
  *
  * Neither the token nor its hash is ever logged.
  */
@@ -190,6 +192,7 @@ feed_token_revoked(enum db_status st, PGresult *res, void *arg)
 	}
 	if (parse_id(PQgetvalue(res, 0, 0), &conf) == 0)
 		feed_cache_invalidate(conf);
+	feed_cache_revoked();
 	http_reply_json(r, 204, NULL);
 }
 

@@ -3,6 +3,8 @@
  * plus a doubly linked LRU list, bounded in entries and bytes, with
  * reference counts so that replies never see freed bytes. See feed-cache.h.
  */
+#include <sys/mman.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,48 @@ static struct feed_entry	*feed_buckets[FEED_CACHE_BUCKETS];
 static struct feed_entry	*feed_lru_head, *feed_lru_tail;
 static size_t			 feed_entries, feed_bytes;
 static unsigned long		 feed_generation;
+
+/*
+ * Revocations shared by the worker processes of one kaigid: a counter in a
+ * MAP_SHARED page made before main() (so before worker.c forks). A worker
+ * that sees it move drops its whole cache, so a revoked token is 404 from
+ * every worker at once, without waiting for the NOTIFY (which still covers
+ * other kaigid processes and every other change).
+ */
+static uint64_t			 feed_local_shared;
+static uint64_t			*feed_shared = &feed_local_shared;
+static uint64_t			 feed_shared_seen;
+
+/* Map the shared counter at start-up (falls back to a private one). */
+static void __attribute__((constructor))
+feed_cache_map_shared(void)
+{
+	void	*p = mmap(NULL, sizeof *feed_shared, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p != MAP_FAILED)
+		feed_shared = p;
+}
+
+/* Drop everything if another worker revoked something since we looked. */
+static void
+feed_cache_sync_shared(void)
+{
+	uint64_t	now = __atomic_load_n(feed_shared, __ATOMIC_ACQUIRE);
+
+	if (now != feed_shared_seen) {
+		feed_shared_seen = now;
+		feed_cache_clear();
+	}
+}
+
+/* A feed token was revoked: every worker drops its cache before its next answer. */
+void
+feed_cache_revoked(void)
+{
+	__atomic_add_fetch(feed_shared, 1, __ATOMIC_RELEASE);
+	feed_cache_sync_shared();
+}
 
 /* FNV-1a hash of a key, reduced to a bucket. */
 static size_t
@@ -102,6 +146,7 @@ feed_cache_get(const char *key)
 {
 	struct feed_entry	*e;
 
+	feed_cache_sync_shared();
 	for (e = feed_buckets[feed_cache_bucket(key)]; e != NULL; e = e->hnext) {
 		if (strcmp(e->key, key) == 0) {
 			feed_lru_unlink(e);
@@ -139,6 +184,7 @@ feed_cache_store(const char *key, long long conference_id, const char *data,
 	e->last_modified = last_modified;
 	e->conference_id = conference_id;
 	e->refs = 1;
+	feed_cache_sync_shared();
 	if (generation != feed_generation || len > FEED_CACHE_MAX_BYTES)
 		return e;
 	if ((old = feed_cache_get(key)) != NULL) {
@@ -161,6 +207,7 @@ feed_cache_store(const char *key, long long conference_id, const char *data,
 unsigned long
 feed_cache_generation(void)
 {
+	feed_cache_sync_shared();
 	return feed_generation;
 }
 

@@ -63,6 +63,11 @@ unsigned long feed_cache_generation(void);
 void	feed_cache_invalidate(long long conference_id);
 /* Drop everything. */
 void	feed_cache_clear(void);
+/*
+ * A feed token was revoked: every worker process of this kaigid drops its
+ * cache before its next answer (a counter in memory shared across fork).
+ */
+void	feed_cache_revoked(void);
 /* Entries and bytes held now. */
 void	feed_cache_stats(size_t *entries, size_t *bytes);
 

@@ -54,13 +54,18 @@ CREATE FUNCTION kaigi_feed_rows(p_conference_id bigint, p_name text,
     p_actor jsonb, p_room_id bigint)
 RETURNS SETOF kaigi_feed_row
 LANGUAGE sql STABLE AS $$
-	SELECT c.id, p_name, c.timezone, kaigi_feed_changed(c.id),
+	SELECT c.id, p_name, c.timezone, ch.changed,
 	    s.id, s.kind, s.title, s.description, r.name, v.name,
 	    kaigi_epoch(s.starts_at), kaigi_epoch(s.ends_at), s.status, s.sequence,
 	    kaigi_epoch(s.created_at), kaigi_epoch(s.updated_at), s.reserved
 	FROM conferences c
+	CROSS JOIN LATERAL (SELECT kaigi_feed_changed(c.id) AS changed
+	    OFFSET 0) ch	-- OFFSET 0: evaluated once, not per row
 	LEFT JOIN LATERAL (
-		SELECT s.*, NOT kaigi_session_visible(s.id, p_actor) AS reserved
+		-- public first: visible to all by the rule, and it spares the
+		-- per-row call for most sessions of most feeds
+		SELECT s.*, NOT (s.visibility = 'public'
+		    OR kaigi_session_visible(s.id, p_actor)) AS reserved
 		FROM sessions s
 		WHERE s.conference_id = c.id
 		    AND (p_room_id IS NULL OR s.room_id = p_room_id)
