@@ -29,6 +29,7 @@ extern const struct route route_feed_token;
 extern const struct route route_feed_room;
 extern const struct route route_feed_token_create;
 extern const struct route route_feed_token_revoke;
+extern const struct route route_changes;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -45,6 +46,7 @@ static const struct route *route_table[] = {
 	&route_feed_room,
 	&route_feed_token_create,
 	&route_feed_token_revoke,
+	&route_changes,
 	NULL
 };
 
