@@ -80,6 +80,14 @@ void	http_reply_json_text(struct req *, int status, const char *text, size_t len
 void	http_reply_bytes(struct req *, int status, const char *content_type,
 	    const void *data, size_t len);
 /*
+ * Answer with len bytes at data without copying them: they must stay valid
+ * until done(data, len, arg) is called (by libevent, once sent or dropped;
+ * also at once if the client is already gone). For cached feeds.
+ */
+void	http_reply_ref(struct req *, int status, const char *content_type,
+	    const void *data, size_t len,
+	    void (*done)(const void *, size_t, void *), void *arg);
+/*
  * RFC 9457 problem+json: {"type","title","status","detail"} plus the fields
  * of extra (stolen, may be NULL), e.g. "errors" or "conflicts".
  */

@@ -97,6 +97,9 @@ def reconnect():
         misses = metric(s, "feed_cache_misses_total")
         s.request("GET", path)
         is_(metric(s, "feed_cache_misses_total"), misses, "cached")
+        listening = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()" \
+            " AND query LIKE 'LISTEN%%'"
+        ok(wait_until(lambda: one(s, listening) == 1, timeout=10), "kaigid's LISTEN connection is up")
         with s.db().cursor() as cur:
             cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                         " WHERE datname = current_database() AND query LIKE 'LISTEN%%'")
