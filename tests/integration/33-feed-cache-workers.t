@@ -143,6 +143,8 @@ def big_feed():
             # it. Here, with the rest of the suite running on two cores, only
             # catch something grossly wrong.
             ok(float(m.group(3)) < 1000.0, "render under a second (%s ms)" % m.group(3))
+        ok(tok not in open(s.log_path, "rb").read().decode("utf-8", "replace"),
+           "no feed token in the log at debug level either")
         t0 = time.monotonic()
         for _ in range(20):
             s.request("GET", "/feeds/%s.ics" % tok)
