@@ -208,6 +208,38 @@ config_load_env(struct config *c, char **cause)
 	return 0;
 }
 
+#define CONFIG_MAX_FLAGS 64
+static char	*config_flags[CONFIG_MAX_FLAGS][2];
+static int	 config_nflags;
+
+/* Set a key from a command-line flag and remember it for reloads. */
+int
+config_set_flag(struct config *c, const char *key, const char *value,
+    char **cause)
+{
+	if (config_set(c, key, value, cause) != 0)
+		return -1;
+	if (config_nflags < CONFIG_MAX_FLAGS) {
+		config_flags[config_nflags][0] = xstrdup(key);
+		config_flags[config_nflags][1] = xstrdup(value);
+		config_nflags++;
+	}
+	return 0;
+}
+
+/* Re-apply the remembered flags, so they keep winning after a reload. */
+void
+config_apply_flags(struct config *c)
+{
+	char	*cause = NULL;
+	int	 i;
+
+	for (i = 0; i < config_nflags; i++) {
+		if (config_set(c, config_flags[i][0], config_flags[i][1], &cause) != 0)
+			free(cause);
+	}
+}
+
 /* Free the strings of a config (not the struct). */
 void
 config_free(struct config *c)

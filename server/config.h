@@ -36,6 +36,10 @@ int	config_load_file(struct config *, const char *path, char **cause);
 int	config_load_env(struct config *, char **cause);
 /* Set one key by its INI name; -1 if unknown or bad value. */
 int	config_set(struct config *, const char *key, const char *value, char **cause);
+/* Set a key from a flag, remembered so that reloads re-apply it. */
+int	config_set_flag(struct config *, const char *key, const char *value, char **cause);
+/* Re-apply remembered flags (after a reload of file and environment). */
+void	config_apply_flags(struct config *);
 void	config_free(struct config *);
 
 #endif

@@ -34,7 +34,11 @@ ical_zone_find(const char *zone)
 	icaltimezone	*z;
 	char		*alias;
 
-	if (zone == NULL || *zone == '\0' || strchr(zone, '\\') != NULL)
+	/* libical opens /usr/share/zoneinfo/<zone>: keep names to IANA's shape. */
+	if (zone == NULL || *zone == '\0' || *zone == '/' ||
+	    strstr(zone, "..") != NULL || strlen(zone) > 64 ||
+	    zone[strspn(zone, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789/_+-")] != '\0')
 		return NULL;
 	if (ical_zone_is_utc_alias(zone)) {
 		/* libical answers its component-less UTC zone for these. */

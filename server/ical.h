@@ -101,7 +101,7 @@ int	ical_render(const struct ical_cal *cal, const struct ical_event *ev,
 	    size_t n, struct ical_feed *out, char **cause);
 /* Free what ical_render put in f (f itself is the caller's). */
 void	ical_feed_free(struct ical_feed *f);
-/* Strong ETag of len bytes: '"' + first 32 hex of SHA-256 + '"' (OpenSSL EVP). */
+/* Strong ETag of len bytes: quoted first 32 hex of SHA-256 (OpenSSL EVP). */
 void	ical_etag(const char *data, size_t len, char out[ICAL_ETAG_LEN]);
 /* Drop libical's global time zone cache (at exit, so ASan sees no leak). */
 void	ical_shutdown(void);

@@ -60,7 +60,7 @@ kaigid_flag(struct config *c, const char *key, const char *value)
 {
 	char	*cause = NULL;
 
-	if (config_set(c, key, value, &cause) != 0) {
+	if (config_set_flag(c, key, value, &cause) != 0) {
 		fprintf(stderr, "kaigid: %s\n", cause);
 		exit(2);
 	}

@@ -18,6 +18,26 @@
 extern const struct route route_healthz;
 extern const struct route route_readyz;
 extern const struct route route_metrics;
+extern const struct route route_conference_create;
+extern const struct route route_conference_list;
+extern const struct route route_conference_get;
+extern const struct route route_conference_patch;
+extern const struct route route_venue_create;
+extern const struct route route_venue_list;
+extern const struct route route_room_create;
+extern const struct route route_room_list;
+extern const struct route route_travel_put;
+extern const struct route route_travel_get;
+extern const struct route route_delegation_create;
+extern const struct route route_delegation_list;
+extern const struct route route_participant_create;
+extern const struct route route_participant_list;
+extern const struct route route_unavailability_create;
+extern const struct route route_unavailability_list;
+extern const struct route route_unavailability_delete;
+extern const struct route route_participant_get;
+extern const struct route route_participant_patch;
+extern const struct route route_audit_list;
 extern const struct route route_session_create;
 extern const struct route route_session_list;
 extern const struct route route_session_get;
@@ -35,6 +55,26 @@ static const struct route *route_table[] = {
 	&route_healthz,
 	&route_readyz,
 	&route_metrics,
+	&route_conference_create,
+	&route_conference_list,
+	&route_conference_get,
+	&route_conference_patch,
+	&route_venue_create,
+	&route_venue_list,
+	&route_room_create,
+	&route_room_list,
+	&route_travel_put,
+	&route_travel_get,
+	&route_delegation_create,
+	&route_delegation_list,
+	&route_participant_create,
+	&route_participant_list,
+	&route_unavailability_create,
+	&route_unavailability_list,
+	&route_unavailability_delete,
+	&route_participant_get,
+	&route_participant_patch,
+	&route_audit_list,
 	&route_session_create,
 	&route_session_list,
 	&route_session_get,

@@ -134,7 +134,11 @@ worker_sighup(evutil_socket_t sig, short what, void *arg)
 		free(cause);
 		return;
 	}
-	config_load_env(cfg, &cause);
+	if (config_load_env(cfg, &cause) != 0) {
+		log_error("SIGHUP: environment: %s", cause);
+		free(cause);
+	}
+	config_apply_flags(cfg);
 	log_set_level_name(cfg->log_level);
 	http_reconfigure(w->http);
 	log_info("SIGHUP: settings re-read from %s", w->config_path);
