@@ -77,16 +77,6 @@ const struct route route_feed_room = {
 	.role = ROLE_NONE, .handle = feed_room,
 };
 
-/* HTTP date (IMF-fixdate) of t. */
-static void
-feed_http_date(time_t t, char buf[40])
-{
-	struct tm	tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-}
-
 /* Parse an HTTP date; -1 if it is not one. */
 static time_t
 feed_parse_date(const char *s)
@@ -157,11 +147,8 @@ feed_sent(const void *data, size_t len, void *arg)
 static void
 feed_reply(struct req *r, struct feed_entry *e, int private)
 {
-	char	date[40];
-
-	feed_http_date(e->last_modified, date);
 	http_add_header(r, "ETag", e->etag);
-	http_add_header(r, "Last-Modified", date);
+	http_add_header(r, "Last-Modified", e->last_modified_http);
 	http_add_header(r, "Cache-Control",
 	    private ? "private, no-cache" : "no-cache");
 	if (feed_not_modified(r, e)) {
@@ -372,17 +359,16 @@ feed_token(struct req *r)
 {
 	const char	*token = req_param(r, "token");
 	const char	*params[1];
-	char		 hash[65], *key;
+	char		 key[6 + 65];
 
 	if (token == NULL || !auth_token_wellformed(token)) {
 		http_reply_problem(r, 404, "no such feed", NULL);
 		return;
 	}
-	sha256_hex(token, hash);
-	params[0] = hash;
-	key = xasprintf("token:%s", hash);
+	memcpy(key, "token:", 6);
+	sha256_hex(token, key + 6);
+	params[0] = key + 6;
 	feed_serve(r, key, 1, FEED_TOKEN_SQL, 1, params);
-	free(key);
 }
 
 /* Who looks at a room feed, as part of its cache key. */
