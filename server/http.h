@@ -110,8 +110,9 @@ void	http_reply_db_error(struct req *, enum db_status, const PGresult *);
  * r, whether or not the client is still there. on_close, if set, is called
  * once when the client goes away first (r->ev is NULL by then); libevent has
  * already detached the request from the dead connection, so on_close may
- * call http_stream_end at once. A stream has no inactivity timeout (libevent
- * 2.1's default of 50 s applies): its owner sends keep-alives.
+ * call http_stream_end at once. A stream has libevent's default connection
+ * timeouts (50 s) instead of kaigid's: its owner writes keep-alives more
+ * often than that.
  */
 void	http_stream_start(struct req *, const char *content_type,
 	    void (*on_close)(struct req *, void *), void *arg);
