@@ -115,31 +115,6 @@ const struct route route_conference_schedule = {
 	.role = ROLE_SECRETARIAT, .handle = bil_plan,
 };
 
-/* The caller as JSON text for $1; caller frees. */
-static char *
-bil_actor(const struct req *r)
-{
-	json_t	*a = req_actor(r);
-	char	*s = api_json_text(a);
-
-	json_decref(a);
-	return s;
-}
-
-/* The request id capture; answers 404 and returns -1 when it is not one. */
-static int
-bil_id(struct req *r, char buf[24])
-{
-	long long	id;
-
-	if (parse_id(req_param(r, "id"), &id) != 0) {
-		http_reply_problem(r, 404, "no such bilateral request", NULL);
-		return -1;
-	}
-	api_id_text(id, buf);
-	return 0;
-}
-
 /* A party: a delegation code (string) or id (positive integer). */
 static int
 bil_party(const json_t *o, const char *field, json_t *errors)
@@ -222,7 +197,7 @@ bil_create(struct req *r)
 	json_decref(errors);
 	input = api_json_text(in);
 	json_decref(in);
-	actor = bil_actor(r);
+	actor = api_actor_text(r);
 	params[0] = actor;
 	params[1] = req_param(r, "slug");
 	params[2] = input;
@@ -251,7 +226,7 @@ bil_list(struct req *r)
 			return;
 		}
 	}
-	actor = bil_actor(r);
+	actor = api_actor_text(r);
 	params[0] = actor;
 	params[1] = req_param(r, "slug");
 	params[2] = status;
@@ -268,9 +243,9 @@ bil_get(struct req *r)
 	const char	*params[2];
 	char		 id[24], *actor;
 
-	if (bil_id(r, id) != 0)
+	if (api_id_param(r, "bilateral request", id) != 0)
 		return;
-	actor = bil_actor(r);
+	actor = api_actor_text(r);
 	params[0] = actor;
 	params[1] = id;
 	db_query(BIL_GET_SQL, 2, params, api_reply_row_200, r);
@@ -285,7 +260,7 @@ bil_transition(struct req *r, const char *action)
 	char		 id[24], *actor;
 	json_t		*errors;
 
-	if (bil_id(r, id) != 0)
+	if (api_id_param(r, "bilateral request", id) != 0)
 		return;
 	if (r->body != NULL && (!json_is_object(r->body) ||
 	    json_object_size(r->body) != 0)) {
@@ -294,7 +269,7 @@ bil_transition(struct req *r, const char *action)
 		api_reply_invalid(r, errors);
 		return;
 	}
-	actor = bil_actor(r);
+	actor = api_actor_text(r);
 	params[0] = actor;
 	params[1] = id;
 	params[2] = action;
@@ -340,7 +315,7 @@ bil_state_new(struct req *r, enum scheduler_kind kind, scheduler_cb *solved)
 {
 	struct bil_state	*st = xcalloc(1, sizeof *st);
 
-	st->actor = bil_actor(r);
+	st->actor = api_actor_text(r);
 	st->kind = kind;
 	st->solved = solved;
 	st->slot_max = BIL_SLOTS_DEFAULT;
@@ -436,7 +411,7 @@ bil_slots(struct req *r)
 	char			 id[24];
 	long long		 n = BIL_SLOTS_DEFAULT;
 
-	if (bil_id(r, id) != 0)
+	if (api_id_param(r, "bilateral request", id) != 0)
 		return;
 	if (l != NULL && (parse_id(l, &n) != 0 || n > BIL_SLOTS_MAX)) {
 		http_reply_problem(r, 400, "limit must be a whole number from 1 to 100",
@@ -536,7 +511,7 @@ bil_schedule(struct req *r)
 	long long		 room = 0;
 	int			 given;
 
-	if (bil_id(r, id) != 0)
+	if (api_id_param(r, "bilateral request", id) != 0)
 		return;
 	errors = json_array();
 	if ((given = bil_decode_schedule(r->body, &start, &room, errors)) < 0) {

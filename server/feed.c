@@ -27,6 +27,7 @@
 
 #include <event2/http.h>
 
+#include "api.h"
 #include "auth.h"
 #include "config.h"
 #include "feed-cache.h"
@@ -392,21 +393,15 @@ static void
 feed_room(struct req *r)
 {
 	const char	*params[3];
-	long long	 id;
-	char		*viewer, *key, *actor;
-	json_t		*a;
+	char		 id[24], *viewer, *key, *actor;
 
-	if (parse_id(req_param(r, "id"), &id) != 0) {
-		http_reply_problem(r, 404, "no such feed", NULL);
+	if (api_id_param(r, "feed", id) != 0)
 		return;
-	}
-	a = req_actor(r);
-	actor = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
+	actor = api_actor_text(r);
 	viewer = feed_viewer(&r->who);
-	key = xasprintf("room:%s:%lld:%s", req_param(r, "slug"), id, viewer);
+	key = xasprintf("room:%s:%s:%s", req_param(r, "slug"), id, viewer);
 	params[0] = req_param(r, "slug");
-	params[1] = req_param(r, "id");
+	params[1] = id;
 	params[2] = actor;
 	feed_serve(r, key, r->who.role != ROLE_NONE, FEED_ROOM_SQL, 3, params);
 	free(key);
