@@ -36,6 +36,9 @@ Fixtures:  Server(demo=True, args=(), env=None): a database of its own, created
            migrated template, and kaigid serving it on a free loopback port.
            .url .port .db_url .db_name .log_path .proc; request(), db(),
            token(), feed_token(), kaigid(), start(), stop(), log_tail().
+           Server(db_url=URL) serves a database the test owns instead.
+           Cluster(): a PostgreSQL cluster of the test's own, for tests that
+           stop/start PostgreSQL; .start() .stop() .create(db, demo) .url(db).
            free_port(), wait_until(fn, timeout).
 Variables: KAIGID, KAIGI, KAIGI_TEST_PG_ADMIN_URL, KAIGI_TEST_TEMPLATE,
            KAIGI_TEST_EMPTY_TEMPLATE, KAIGI_TEST_DATABASE_URL, KAIGI_TEST_TMPDIR,
@@ -57,7 +60,7 @@ import time
 
 __all__ = [
     "plan", "done_testing", "ok", "is_", "isnt", "like", "diag", "note",
-    "bail", "Server", "Response", "free_port", "wait_until", "TOP",
+    "bail", "Server", "Cluster", "Response", "free_port", "wait_until", "TOP",
     "failures",
 ]
 
@@ -275,21 +278,30 @@ class Server:
     Use as a context manager, or call start() and stop() yourself.
     """
 
-    def __init__(self, demo=True, args=(), env=None, timeout=10.0):
+    def __init__(self, demo=True, args=(), env=None, timeout=10.0, db_url=None):
         self.kaigid_path = _env("KAIGID")
-        self.admin_url = _env("KAIGI_TEST_PG_ADMIN_URL")
-        if demo:
-            self.template = _env("KAIGI_TEST_TEMPLATE")
-        else:
-            self.template = os.environ.get("KAIGI_TEST_EMPTY_TEMPLATE") or "kaigi_empty"
         self.args = list(args)
         self.env = dict(env or {})
         self.timeout = timeout
-        self.db_name = "t_%d_%06x" % (os.getpid(), random.getrandbits(24))
-        base = self.admin_url.rsplit("/", 1)[0]
-        self.db_url = "%s/%s" % (base, self.db_name)
+        self.external_db = db_url is not None
+        if self.external_db:
+            # A database the caller owns (e.g. on a Cluster): never created or dropped here.
+            self.admin_url = None
+            self.template = None
+            self.db_url = db_url
+            self.db_name = db_url.rsplit("/", 1)[-1].split("?")[0]
+        else:
+            self.admin_url = _env("KAIGI_TEST_PG_ADMIN_URL")
+            if demo:
+                self.template = _env("KAIGI_TEST_TEMPLATE")
+            else:
+                self.template = os.environ.get("KAIGI_TEST_EMPTY_TEMPLATE") or "kaigi_empty"
+            self.db_name = "t_%d_%06x" % (os.getpid(), random.getrandbits(24))
+            base = self.admin_url.rsplit("/", 1)[0]
+            self.db_url = "%s/%s" % (base, self.db_name)
         tmp = os.environ.get("KAIGI_TEST_TMPDIR") or tempfile.gettempdir()
-        self.log_path = os.path.join(tmp, "kaigid-%s.log" % self.db_name)
+        self.log_path = os.path.join(tmp, "kaigid-%d-%06x.log" % (
+            os.getpid(), random.getrandbits(24)))
         self.port = None
         self.url = None
         self.proc = None
@@ -356,7 +368,7 @@ class Server:
 
     def start(self):
         """Create the database (first time) and start kaigid; wait for /healthz 200."""
-        if not self._db_created:
+        if not self._db_created and not self.external_db:
             self.create_db()
         for attempt in range(3):
             self.port = free_port()
@@ -548,3 +560,95 @@ class Server:
         if participant is not None:
             args += ["--participant", str(participant)]
         return self._last_line(self.kaigid(*args))
+
+
+# ---------------------------------------------------------------- Cluster
+
+class Cluster:
+    """A PostgreSQL cluster of the test's own, for tests that stop and start
+    PostgreSQL (the shared test cluster must keep running for the others).
+
+        with Cluster() as pg:
+            url = pg.create("kaigi", demo=True)     # migrated (+ demo) database
+            with Server(db_url=url) as s:
+                pg.stop()                           # kaigid now answers 503
+                pg.start()                          # ... and recovers
+    """
+
+    def __init__(self):
+        base = os.environ.get("KAIGI_TEST_TMPDIR") or tempfile.gettempdir()
+        self.dir = tempfile.mkdtemp(prefix="cluster.", dir=base)
+        os.chmod(self.dir, 0o755)       # the cluster's owner must reach it (as root: postgres)
+        self.pg_dir = os.path.join(self.dir, "pg")
+        self.port = free_port()
+        self.log_path = self.pg_dir + ".log"
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.destroy()
+        return False
+
+    def _pg(self, *args, check=True):
+        """Run scripts/pg on this cluster; return its stdout."""
+        env = dict(os.environ, KAIGI_PG_DIR=self.pg_dir, KAIGI_PG_PORT=str(self.port),
+                   KAIGI_PG_FAST="1")
+        for k in ("KAIGI_DATABASE_URL", "DATABASE_URL"):
+            env.pop(k, None)
+        p = subprocess.run([os.path.join(TOP, "scripts", "pg")] + list(args), env=env,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=120)
+        if check and p.returncode != 0:
+            raise RuntimeError("scripts/pg %s failed: %s" % (
+                " ".join(args), p.stderr.decode("utf-8", "replace")))
+        return p.stdout.decode("utf-8", "replace").strip()
+
+    def start(self):
+        """Start (creating it the first time); returns when it accepts connections."""
+        self._pg("start")
+        return self
+
+    def stop(self):
+        """Stop PostgreSQL (fast shutdown: connections are cut)."""
+        self._pg("stop")
+
+    def running(self):
+        """True while the server runs."""
+        return self._pg("status", check=False).startswith("running")
+
+    def url(self, db="kaigi"):
+        """The libpq URL of database db on this cluster."""
+        return "postgresql://kaigi@127.0.0.1:%d/%s" % (self.port, db)
+
+    def create(self, db="kaigi", demo=False):
+        """Create database db (if missing), migrate it with kaigid, load the demo if asked;
+        return its URL."""
+        self._pg("createdb", db)
+        url = self.url(db)
+        p = subprocess.run([_env("KAIGID"), "--database-url", url, "--migrate"], cwd=TOP,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=120)
+        if p.returncode != 0:
+            raise RuntimeError("kaigid --migrate failed: %s" % p.stdout.decode("utf-8", "replace"))
+        if demo:
+            p = subprocess.run([os.path.join(TOP, "scripts", "demo"), url], cwd=TOP,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=120)
+            if p.returncode != 0:
+                raise RuntimeError("scripts/demo failed: %s" % p.stdout.decode("utf-8", "replace"))
+        return url
+
+    def log_tail(self, n=30):
+        """The last n lines of the PostgreSQL log."""
+        try:
+            with open(self.log_path, "rb") as f:
+                return "\n".join(f.read().decode("utf-8", "replace").splitlines()[-n:])
+        except OSError as e:
+            return "(no log: %s)" % e
+
+    def destroy(self):
+        """Stop the server and remove everything."""
+        self._pg("destroy", check=False)
+        subprocess.run(["rm", "-rf", self.dir])
