@@ -41,6 +41,8 @@ extern const struct route route_participant_list;
 extern const struct route route_unavailability_create;
 extern const struct route route_unavailability_list;
 extern const struct route route_audit_list;
+extern const struct route route_web_index;
+extern const struct route route_web_file;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -69,6 +71,8 @@ static const struct route *route_table[] = {
 	&route_unavailability_create,
 	&route_unavailability_list,
 	&route_audit_list,
+	&route_web_index,
+	&route_web_file,
 	NULL
 };
 
