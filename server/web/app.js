@@ -25,7 +25,7 @@ const COLUMNS = [
 	{ key: "scheduled", label: "scheduled", has: ["scheduled"] },
 	{ key: "declined", label: "declined / withdrawn", has: ["declined", "withdrawn", "cancelled"] },
 ];
-const LANE_H = 46;
+const LANE_H = 52;
 
 const S = {
 	slug: null, conf: null, tz: "UTC", conferences: [],
@@ -543,9 +543,17 @@ function sessionBlock(s, lane, win) {
 		title: label, "aria-label": label,
 		dataset: { sessionId: s.id, kind, status: s.status || "", title: s.title },
 		onclick: (ev) => openSession(s.id, ev.currentTarget),
-	}, h("span", { class: "t" }, shortTitle(s)), h("span", { class: "w" }, hhmm(a.min) + "–" + hhmm(b.min)));
+	});
+	const width = Math.max(18, ((endMin - a.min) / 60) * S.hourW - 3);
+	if (width < 80) {
+		/* Too narrow for a title: the parties (or the title's start), one per line, and the start time. */
+		el.classList.add("narrow");
+		const parts = s.kind === "bilateral" && Array.isArray(s.delegations) && s.delegations.length === 2 ? s.delegations : [s.title];
+		el.append(h("span", { class: "t" }, parts.map((p) => h("span", { class: "l" }, p))), h("span", { class: "w" }, hhmm(a.min)));
+	} else
+		el.append(h("span", { class: "t" }, shortTitle(s)), h("span", { class: "w" }, hhmm(a.min) + "–" + hhmm(b.min)));
 	el.style.left = ((a.min - win.from) / 60) * S.hourW + 1 + "px";
-	el.style.width = Math.max(18, ((endMin - a.min) / 60) * S.hourW - 3) + "px";
+	el.style.width = width + "px";
 	el.style.top = lane * LANE_H + "px";
 	if (S.fresh.has(s.id))
 		el.classList.add("fresh");
