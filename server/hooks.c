@@ -3,12 +3,13 @@
  * place, so worker.c does not need to know them.
  */
 #include "hooks.h"
+#include "scheduler.h"
 
 /* Start the services of a worker. */
 void
 hooks_start(struct event_base *base)
 {
-	(void)base;
+	scheduler_init(base);
 }
 
 /* The worker is draining: end long-lived streams so the drain can finish. */
@@ -21,4 +22,5 @@ hooks_draining(void)
 void
 hooks_stop(void)
 {
+	scheduler_shutdown();
 }

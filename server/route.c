@@ -43,6 +43,15 @@ extern const struct route route_unavailability_list;
 extern const struct route route_audit_list;
 extern const struct route route_web_index;
 extern const struct route route_web_file;
+extern const struct route route_bilateral_create;
+extern const struct route route_bilateral_list;
+extern const struct route route_bilateral_get;
+extern const struct route route_bilateral_accept;
+extern const struct route route_bilateral_decline;
+extern const struct route route_bilateral_withdraw;
+extern const struct route route_bilateral_slots;
+extern const struct route route_bilateral_schedule;
+extern const struct route route_conference_schedule;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -73,6 +82,15 @@ static const struct route *route_table[] = {
 	&route_audit_list,
 	&route_web_index,
 	&route_web_file,
+	&route_bilateral_create,
+	&route_bilateral_list,
+	&route_bilateral_get,
+	&route_bilateral_accept,
+	&route_bilateral_decline,
+	&route_bilateral_withdraw,
+	&route_bilateral_slots,
+	&route_bilateral_schedule,
+	&route_conference_schedule,
 	NULL
 };
 
