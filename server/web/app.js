@@ -173,6 +173,14 @@ function span(start, end) {
 	return s;
 }
 
+/* "Fri 28 Apr 08:00 – Sun 30 Apr 20:00" (a request's window). */
+function windowText(from, to) {
+	const a = zparts(from), b = zparts(to);
+	if (a.date === b.date)
+		return span(from, to);
+	return dayLabel(a.date) + " " + hhmm(a.min) + " – " + dayLabel(b.date) + " " + hhmm(b.min);
+}
+
 /* RFC 3339 with offset for a wall time (date "YYYY-MM-DD", time "HH:MM") in the conference's zone. */
 function zonedIso(date, time) {
 	const [y, m, d] = date.split("-").map(Number);
@@ -776,8 +784,8 @@ function requestCard(b) {
 			" ", h("span", { class: "tag" }, b.status)),
 		h("div", { class: "facts" }, pairText(b)),
 		h("div", { class: "facts" }, facts.join(" · ")),
-		b.earliest && b.latest ? h("div", { class: "facts" }, "Window: " + span(b.earliest, b.latest)) : null,
-		b.topics ? h("div", { class: "topics" }, b.topics) : null,
+		b.earliest && b.latest ? h("div", { class: "facts" }, "Window: " + windowText(b.earliest, b.latest)) : null,
+		b.topics ? h("div", { class: "topics", title: b.topics }, b.topics) : null,
 		actions.length ? h("div", { class: "actions" }, actions) : null);
 }
 
@@ -865,13 +873,14 @@ async function autoSchedule(ev) {
 	const placed = plan.placed || [], unplaced = plan.unplaced || [];
 	const commit = h("button", { type: "button", class: "primary", id: "commit-plan", disabled: !placed.length,
 		onclick: () => commitPlan(placed) }, "Commit this plan");
-	$("panel-body").replaceChildren(
+	$("panel-body").replaceChildren(...[
 		h("p", {}, "Dry run: nothing has been written yet."),
 		h("h3", {}, "Placed (" + placed.length + ")"),
 		placed.length ? h("ul", { class: "plan placed" }, placed.map((p) => h("li", {}, planText(p)))) : h("p", {}, "Nothing to place."),
 		unplaced.length ? [h("h3", {}, "Not placed (" + unplaced.length + ")"),
 			h("ul", { class: "plan unplaced" }, unplaced.map((p) => h("li", {}, planText(p))))] : null,
-		h("div", { class: "buttons" }, commit, h("button", { type: "button", onclick: closePanel }, "Discard")));
+		h("div", { class: "buttons" }, commit, h("button", { type: "button", onclick: closePanel }, "Discard")),
+	].flat().filter(Boolean));
 	commit.focus();
 }
 

@@ -197,7 +197,8 @@ def check_secretariat(s, report):
         bil = [b for b in v["sessions"] if b["kind"] == "bilateral"]
         got = {re.sub(r"^Bilateral meeting: Japan – ", "", b["title"]): b["day"] for b in bil}
         is_(got, KONO_DAYS, "secretariat: Minister Kono's seven bilaterals, each on its day")
-        is_(len(v["sessions"]), one(s, "SELECT count(*) FROM sessions"), "secretariat: every session")
+        is_(sorted(b["id"] for b in v["sessions"]), DEMO_IDS,
+            "secretariat: every session of the demo, each once")
     v = step(report, "secretariat: move by form")
     if v:
         is_(one(s, "SELECT r.name FROM sessions se JOIN rooms r ON r.id = se.room_id"
@@ -231,7 +232,8 @@ def check_board(s, report, bilaterals, changes):
         return
     v = step(report, "board: columns")
     if v:
-        ok("JP → UA" in v["columns"].get("requested", []), "board: JP → UA is requested")
+        ok(any(c.startswith("JP → UA") for c in v["columns"].get("requested", [])),
+           "board: JP → UA is requested")
         is_(len(v["columns"].get("scheduled", [])), 7, "board: seven scheduled")
     step(report, "board: accept")
     v = step(report, "board: auto-schedule")
@@ -250,6 +252,7 @@ with Server() as s:
     changes = has_route(s, "/api/v1/conferences/%s/changes" % SLUG)
     if not os.access(CHROMIUM, os.X_OK):
         bail("%s not found: scripts/deps installs Debian's chromium" % CHROMIUM)
+    DEMO_IDS = sorted(r[0] for r in _rows(s, "SELECT id FROM sessions"))
     report = run_browser(s, token, bilaterals, changes)
     if report is None:
         ok(False, "the browser script ran and reported")
