@@ -84,6 +84,8 @@ http_conn_closed(struct evhttp_connection *evcon, void *arg)
 
 	(void)evcon;
 	r->ev = NULL;
+	if (r->on_close != NULL)
+		r->on_close(r, r->on_close_arg);
 }
 
 /* Release a request context after its answer. */
@@ -157,6 +159,62 @@ http_send(struct req *r, int status, struct evbuffer *buf)
 	metrics_request(status, us);
 	if (buf != NULL)
 		evbuffer_free(buf);
+	req_free(r);
+}
+
+/* Start a streaming answer: 200, content type, no length, no timeout. */
+void
+http_stream_start(struct req *r, const char *content_type,
+    void (*on_close)(struct req *, void *), void *arg)
+{
+	r->on_close = on_close;
+	r->on_close_arg = arg;
+	r->stream_ev = r->ev;
+	if (r->ev == NULL)
+		return;
+	http_add_header(r, "Content-Type", content_type);
+	evhttp_connection_set_timeout(evhttp_request_get_connection(r->ev), -1);
+	evhttp_send_reply_start(r->ev, 200, http_status_title(200));
+}
+
+/* Send one piece of a streaming answer; -1 if the client is gone. */
+int
+http_stream_write(struct req *r, const void *data, size_t len)
+{
+	struct evbuffer	*buf;
+
+	if (r->ev == NULL)
+		return -1;
+	if ((buf = evbuffer_new()) == NULL)
+		fatal("evbuffer_new");
+	evbuffer_add(buf, data, len);
+	evhttp_send_reply_chunk(r->ev, buf);
+	evbuffer_free(buf);
+	r->streamed += len;
+	return 0;
+}
+
+/* End a streaming answer, log it, free r. */
+void
+http_stream_end(struct req *r)
+{
+	struct timeval	now;
+	char		path[256];
+	long long	us;
+
+	if (r->ev != NULL)
+		evhttp_connection_set_closecb(
+		    evhttp_request_get_connection(r->ev), NULL, NULL);
+	if (r->stream_ev != NULL)
+		evhttp_send_reply_end(r->stream_ev);	/* frees it, also when gone */
+	gettimeofday(&now, NULL);
+	us = (now.tv_sec - r->started.tv_sec) * 1000000LL +
+	    (now.tv_usec - r->started.tv_usec);
+	http_log_path(r, path, sizeof path);
+	log_info("access %s %s 200 %zu %lldus (stream%s)",
+	    http_method_name(r->method), path, r->streamed, us,
+	    r->ev == NULL ? ", client gone" : "");
+	metrics_request(200, us);
 	req_free(r);
 }
 

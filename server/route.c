@@ -52,6 +52,12 @@ extern const struct route route_bilateral_withdraw;
 extern const struct route route_bilateral_slots;
 extern const struct route route_bilateral_schedule;
 extern const struct route route_conference_schedule;
+extern const struct route route_feed_public;
+extern const struct route route_feed_token;
+extern const struct route route_feed_room;
+extern const struct route route_feed_token_create;
+extern const struct route route_feed_token_revoke;
+extern const struct route route_changes;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -91,6 +97,12 @@ static const struct route *route_table[] = {
 	&route_bilateral_slots,
 	&route_bilateral_schedule,
 	&route_conference_schedule,
+	&route_feed_public,
+	&route_feed_token,
+	&route_feed_room,
+	&route_feed_token_create,
+	&route_feed_token_revoke,
+	&route_changes,
 	NULL
 };
 
