@@ -428,8 +428,16 @@ function selectDay(day, focus) {
 	history.replaceState(null, "", location.pathname + location.search + "#day=" + day);
 	renderDays();
 	renderGrid();
+	scrollToFirst();
 	if (focus)
 		$("tab-" + day).focus();
+}
+
+/* Scroll the grid sideways to the day's first session (useful on narrow screens). */
+function scrollToFirst() {
+	const box = $("grid-scroll");
+	const lefts = [...box.querySelectorAll(".session")].map((e) => e.offsetLeft);
+	box.scrollLeft = lefts.length ? Math.max(0, Math.min(...lefts) - 24) : 0;
 }
 
 /* Arrow keys, Home and End move between day tabs. */
@@ -922,10 +930,29 @@ function liveState(state, text) {
 	el.textContent = text;
 }
 
-/* Something changed: reload soon (changes often come in bursts). */
-function changed() {
+/*
+ * A change event arrived. Its data ({id, change, session_id, session}) is
+ * applied to the grid at once; then everything is reloaded soon after
+ * (changes come in bursts, and a placed bilateral also changes the board).
+ */
+function changed(ev) {
+	let d = null;
+	try { d = ev && ev.data ? JSON.parse(ev.data) : null; } catch (e) { d = null; }
+	if (d && d.session_id) {
+		const i = S.sessions.findIndex((x) => x.id === d.session_id);
+		if (d.session && i >= 0)
+			S.sessions[i] = d.session;
+		else if (d.session)
+			S.sessions.push(d.session);
+		else if (i >= 0)
+			S.sessions.splice(i, 1);
+		if (S.conf) {
+			renderDays();
+			renderGrid();
+		}
+	}
 	clearTimeout(S.reloadTimer);
-	S.reloadTimer = setTimeout(reloadAll, 250);
+	S.reloadTimer = setTimeout(reloadAll, 400);
 }
 
 /* Stop following the change stream. */
@@ -1011,15 +1038,15 @@ async function readSse(body, ctl) {
 		while ((i = buf.indexOf("\n\n")) >= 0) {
 			const block = buf.slice(0, i);
 			buf = buf.slice(i + 2);
-			let data = false;
+			let data = null;
 			for (const line of block.split("\n")) {
 				if (line.startsWith("id:"))
 					ctl.lastId = line.slice(3).trim();
 				else if (line.startsWith("data:"))
-					data = true;
+					data = (data === null ? "" : data + "\n") + line.slice(5).replace(/^ /, "");
 			}
-			if (data)
-				changed();
+			if (data !== null)
+				changed({ data });
 		}
 	}
 }
@@ -1127,6 +1154,7 @@ async function main() {
 	} catch (e) {
 		showProblem(e, $("notice"));
 	}
+	scrollToFirst();
 	document.body.dataset.ready = "1";
 }
 

@@ -212,6 +212,12 @@ def check_secretariat(s, report):
         ok(any("Kono Taro" in i for i in v["items"]), "Minister Kono's clash is listed by name")
         is_(one(s, "SELECT to_char(starts_at AT TIME ZONE 'Asia/Tokyo', 'HH24:MI') FROM sessions"
                    " WHERE title = 'Bilateral meeting: Japan – Canada'"), "11:40", "… and nothing moved")
+    v = step(report, "secretariat: move by drag")
+    if v:
+        is_(one(s, "SELECT r.name || ' ' || to_char(se.starts_at AT TIME ZONE 'Asia/Tokyo', 'HH24:MI')"
+                   " FROM sessions se JOIN rooms r ON r.id = se.room_id"
+                   " WHERE se.title = 'Bilateral meeting: Japan – Italy'"), "Bilateral Room B 15:20",
+            "dragged to another room: stored, same start (snapped to 5 minutes)")
     v = step(report, "secretariat: cancel")
     if v:
         is_(one(s, "SELECT status FROM sessions WHERE title = 'Press conference of the chair'"),
@@ -225,6 +231,7 @@ def check_board(s, report, bilaterals, changes):
         v = step(report, "live: change without reload")
         if v:
             is_(v["patch"], 200, "live: the change went in through the API")
+            ok(v["sameDocument"], "live: both pages (token and anonymous) show it without reload")
     else:
         skip("no GET /conferences/{slug}/changes on this server yet: live update not tested")
     if not bilaterals:

@@ -210,6 +210,17 @@ async function moves(page) {
 		await page.keyboard.press("Escape");
 		return r;
 	});
+	await step("secretariat: move by drag", async () => {
+		await day(page, "2023-04-29");
+		const src = page.locator('#grid .session[data-title="Bilateral meeting: Japan – Italy"]');
+		const box = await src.boundingBox();
+		const track = page.locator('.row[data-room="Bilateral Room B"] .track');
+		const tbox = await track.boundingBox();
+		/* Drop where the block's left edge is now: same start, Room B. */
+		await src.dragTo(track, { sourcePosition: { x: 2, y: 5 }, targetPosition: { x: box.x - tbox.x + 2, y: 10 } });
+		await page.waitForSelector('.row[data-room="Bilateral Room B"] .session[data-title="Bilateral meeting: Japan – Italy"]');
+		return { status: await page.textContent("#status") };
+	});
 	await step("secretariat: cancel", async () => {
 		await day(page, "2023-04-30");
 		await page.click('#grid .session[data-title="Press conference of the chair"]');
@@ -255,11 +266,19 @@ async function board(page) {
 	});
 }
 
-/* A change made elsewhere (here: straight through the API) shows up without reload. */
-async function live(page) {
+/*
+ * A change made elsewhere (here: straight through the API) shows up without
+ * reload, both in the secretariat's page (fetch stream with the token) and
+ * in an anonymous one (EventSource).
+ */
+async function live(ctx, page) {
 	await step("live: change without reload", async () => {
+		const anon = await open(ctx, "anonymous-live", { width: 1280, height: 800 });
+		await day(anon, "2023-04-29");
+		await anon.waitForSelector('#live[data-state="on"]', { timeout: 10000 });
 		await day(page, "2023-04-29");
 		await page.waitForSelector('#live[data-state="on"]', { timeout: 10000 });
+		await page.evaluate(() => { window.kaigiNoReload = performance.timeOrigin; });
 		const id = await page.$eval('#grid .session[data-title="Internet Governance"]', (e) => Number(e.dataset.sessionId));
 		const auth = { Authorization: "Bearer " + TOKEN, "Content-Type": "application/json" };
 		const cur = await (await fetch(URL + "/api/v1/sessions/" + id, { headers: auth })).json();
@@ -268,7 +287,10 @@ async function live(page) {
 			body: JSON.stringify({ title: "Internet Governance (moved online)" }),
 		});
 		await page.waitForSelector('#grid .session[data-title="Internet Governance (moved online)"]', { timeout: 10000 });
-		return { patch: res.status };
+		await anon.waitForSelector('#grid .session[data-title="Internet Governance (moved online)"]', { timeout: 10000 });
+		const sameDocument = await page.evaluate(() => window.kaigiNoReload === performance.timeOrigin);
+		await anon.close();
+		return { patch: res.status, sameDocument };
 	});
 }
 
@@ -290,7 +312,7 @@ async function main() {
 		await signIn(page);
 		await moves(page);
 		if (CHANGES)
-			await live(page);
+			await live(browser, page);
 		if (BILATERALS)
 			await board(page);
 		await page.close();
