@@ -247,12 +247,23 @@ async function board(page) {
 		await page.waitForSelector('#board .column[data-status="accepted"] .card >> text=JP → UA');
 		return { status: await page.textContent("#status") };
 	});
+	await step("board: suggest slots and place", async () => {
+		const card = page.locator('#board .column[data-status="accepted"] .card', { hasText: "FR → DE" });
+		await card.getByRole("button", { name: "Suggest slots" }).click();
+		await page.waitForSelector("#panel ul.slots li button");
+		const slots = await page.$$eval("#panel ul.slots li", (els) => els.map((e) => e.firstChild.textContent));
+		const shotFile = await shot(page, "07-slots");
+		await page.click("#panel ul.slots li button >> nth=0");
+		await page.waitForSelector('#board .column[data-status="scheduled"] .card >> text=FR → DE');
+		const placed = (await blocks(page)).filter((b) => b.title.includes("France"));
+		return { slots, shot: shotFile, placed, status: await page.textContent("#status") };
+	});
 	await step("board: auto-schedule", async () => {
 		const before = (await allBlocks(page)).map((b) => b.id);
 		await page.click("#auto-schedule");
 		await page.waitForSelector("#commit-plan");
 		const plan = await page.$$eval("#panel ul.plan.placed li", (els) => els.map((e) => e.textContent));
-		const planShot = await shot(page, "07-plan");
+		const planShot = await shot(page, "07-plan-dry-run");
 		await page.click("#commit-plan");
 		await page.waitForSelector("#panel", { state: "hidden" });
 		await page.waitForFunction(() => /Auto-schedule placed/.test(document.getElementById("status").textContent));
