@@ -218,6 +218,16 @@ def check_secretariat(s, report):
                    " FROM sessions se JOIN rooms r ON r.id = se.room_id"
                    " WHERE se.title = 'Bilateral meeting: Japan – Italy'"), "Bilateral Room B 15:20",
             "dragged to another room: stored, same start (snapped to 5 minutes)")
+    v = step(report, "secretariat: stale edit meets 412")
+    if v:
+        is_(v["patch"], 200, "412: someone else changed the session meanwhile")
+        like(v["problem"], "Precondition Failed", "412: the problem's title is shown")
+        like(v["problem"], "latest version is shown", "… with what happened")
+        is_((v["title"], v["end"]), ("Bilateral meeting: Japan – Germany (DFFT)", "11:50"),
+            "… and the panel now shows the latest version")
+        is_(one(s, "SELECT to_char(ends_at AT TIME ZONE 'Asia/Tokyo', 'HH24:MI') FROM sessions"
+                   " WHERE title LIKE %s", "Bilateral meeting: Japan – Germany%"), "11:50",
+            "the stale edit was not stored")
     v = step(report, "secretariat: cancel")
     if v:
         is_(one(s, "SELECT status FROM sessions WHERE title = 'Press conference of the chair'"),
@@ -281,7 +291,7 @@ with Server() as s:
         check_secretariat(s, report)
         check_board(s, report, bilaterals, changes)
         check_phone(report, "phone: secretariat")
-        allow = [(r"/api/v1/sessions/\d+$", 409)]
+        allow = [(r"/api/v1/sessions/\d+$", 409), (r"/api/v1/sessions/\d+$", 412)]
         if not changes:
             allow.append((r"/changes$", 404))
         if not bilaterals:

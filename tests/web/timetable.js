@@ -221,6 +221,29 @@ async function moves(page) {
 		await page.waitForSelector('.row[data-room="Bilateral Room B"] .session[data-title="Bilateral meeting: Japan – Italy"]');
 		return { status: await page.textContent("#status") };
 	});
+	await step("secretariat: stale edit meets 412", async () => {
+		await day(page, "2023-04-30");
+		const sel = '#grid .session[data-title="Bilateral meeting: Japan – Germany"]';
+		const id = await page.$eval(sel, (e) => Number(e.dataset.sessionId));
+		await page.click(sel);
+		await page.waitForSelector("#panel form.move");
+		await page.fill("#panel form.move input[name=end]", "12:00");
+		/* Meanwhile someone else retitles it (straight through the API). */
+		const auth = { Authorization: "Bearer " + TOKEN, "Content-Type": "application/json" };
+		const cur = await (await fetch(URL + "/api/v1/sessions/" + id, { headers: auth })).json();
+		const res = await fetch(URL + "/api/v1/sessions/" + id, {
+			method: "PATCH", headers: { ...auth, "If-Match": '"' + cur.version + '"' },
+			body: JSON.stringify({ title: "Bilateral meeting: Japan – Germany (DFFT)" }),
+		});
+		await page.click("#panel form.move button[type=submit]");
+		await page.waitForSelector("#panel-problem:not([hidden])");
+		const problem = await page.textContent("#panel-problem");
+		await page.waitForFunction(() => /\(DFFT\)/.test(document.getElementById("panel-title").textContent));
+		const r = { patch: res.status, problem, title: await page.textContent("#panel-title"),
+			end: await page.inputValue("#panel form.move input[name=end]") };
+		await page.keyboard.press("Escape");
+		return r;
+	});
 	await step("secretariat: cancel", async () => {
 		await day(page, "2023-04-30");
 		await page.click('#grid .session[data-title="Press conference of the chair"]');
