@@ -278,12 +278,15 @@ with Server() as s:
     token = s.token("secretariat", conference=SLUG)
     bilaterals = has_route(s, "/api/v1/conferences/%s/bilaterals" % SLUG)
     changes = has_route(s, "/api/v1/conferences/%s/changes" % SLUG)
-    if not os.access(CHROMIUM, os.X_OK):
-        bail("%s not found: scripts/deps installs Debian's chromium" % CHROMIUM)
     DEMO_IDS = sorted(r[0] for r in _rows(s, "SELECT id FROM sessions"))
-    report = run_browser(s, token, bilaterals, changes)
-    if report is None:
-        ok(False, "the browser script ran and reported")
+    if not ok(os.access(CHROMIUM, os.X_OK), "%s is there" % CHROMIUM):
+        diag("scripts/deps installs Debian's chromium (apt-get install chromium)")
+    elif not ok(os.path.isdir(os.path.join(TOP, "tests", "node_modules", "playwright-core")),
+                "tests/node_modules/playwright-core is there"):
+        diag("scripts/deps installs it (npm ci --prefix tests)")
+    elif not ok((report := run_browser(s, token, bilaterals, changes)) is not None,
+                "the browser script ran and reported"):
+        pass
     else:
         ok("fatal" not in report, "the browser script ran to its end") or diag(report.get("fatal"))
         check_anonymous(s, report)
