@@ -479,11 +479,11 @@ function dayWindow(list) {
 	return { from: Math.floor(from / 60) * 60, to: Math.min(24 * 60, Math.ceil(to / 60) * 60) };
 }
 
-/* Pixel width of an hour: fit the day into the box, but not below 64px. */
+/* Pixel width of an hour: fit the day into the box, but wide enough for a 30-minute block's label (the box scrolls). */
 function hourWidth(hours) {
 	const box = $("grid-scroll").clientWidth || 1000;
 	const label = parseFloat(getComputedStyle(document.documentElement).getPropertyValue("--label-w")) || 150;
-	return Math.max(64, Math.floor((box - label - 2) / hours));
+	return Math.max(box < 600 ? 100 : 72, Math.floor((box - label - 2) / hours));
 }
 
 /* Lanes inside a room's row so that overlapping (e.g. cancelled) sessions do not hide each other. */
