@@ -11,7 +11,8 @@
  * of the whole problem (kaigi_bilateral_problem), the solver on a worker
  * thread (scheduler.c), and one statement that re-checks and writes (or
  * just formats, for slots and dry runs). A plan whose write finds the data
- * changed (409) is made again once from fresh data.
+ * changed (409), or a best slot taken meanwhile by someone else, is looked
+ * for again once from fresh data.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 
 #include "api.h"
 #include "http.h"
+#include "log.h"
 #include "route.h"
 #include "scheduler.h"
 #include "util.h"
@@ -61,6 +63,7 @@ struct bil_state {
 	int			 time_limit_ms;
 	int			 dry_run;
 	int			 retried;
+	int			 best;		/* schedule {}: the best slot */
 	scheduler_cb		*solved;
 	struct scheduler_job	*job;
 };
@@ -446,6 +449,24 @@ bil_slots(struct req *r)
 	bil_load(r);
 }
 
+/* db_cb: placed; the best slot taken meanwhile is looked for again once. */
+static void
+bil_place_done(enum db_status status, PGresult *res, void *arg)
+{
+	struct req		*r = arg;
+	struct bil_state	*st = r->state;
+
+	if (status == DB_ERROR && strcmp(db_sqlstate(res), "KG409") == 0 &&
+	    st->best && !st->retried) {
+		log_info("bilateral %s: best slot taken meanwhile, looking again",
+		    st->id);
+		st->retried = 1;
+		bil_load(r);
+		return;
+	}
+	api_reply_row(r, status, res, 201);
+}
+
 /* Place request st->id at unix time start in room. */
 static void
 bil_place(struct req *r, long long start, long long room)
@@ -460,7 +481,7 @@ bil_place(struct req *r, long long start, long long room)
 	params[1] = st->id;
 	params[2] = s;
 	params[3] = k;
-	db_query(BIL_SCHEDULE_SQL, 4, params, api_reply_row_201, r);
+	db_query(BIL_SCHEDULE_SQL, 4, params, bil_place_done, r);
 }
 
 /* Solved: place at the best slot, if there is one. */
@@ -480,47 +501,57 @@ bil_best_solved(struct scheduler_job *job, void *arg)
 	    job->problem.rooms[job->slots[0].room].id);
 }
 
-/* POST /api/v1/bilaterals/{id}/schedule: {start, room_id} or {} (best). */
-static void
-bil_schedule(struct req *r)
+/* Decode a schedule body: 1 with start and room, 0 for {}, -1 (errors). */
+static int
+bil_decode_schedule(const json_t *body, time_t *start, long long *room,
+    json_t *errors)
 {
 	static const char *const known[] = { "start", "room_id", NULL };
-	struct bil_state	*st;
-	const json_t		*body = r->body != NULL ? r->body : json_object();
-	json_t			*errors = json_array();
-	char			 id[24];
-	time_t			 start = 0;
-	long long		 room = 0;
-	int			 ns, nr;
+	int	 ns, nr;
 
-	if (bil_id(r, id) != 0 || valid_object(body, errors) != 0)
-		goto invalid;
+	if (body == NULL)
+		return 0;
+	if (valid_object(body, errors) != 0)
+		return -1;
 	valid_known(body, known, errors);
-	ns = valid_time(body, "start", VALID_OPTIONAL, &start, errors);
-	nr = valid_int(body, "room_id", VALID_OPTIONAL, 1, INT64_MAX, &room, errors);
+	ns = valid_time(body, "start", VALID_OPTIONAL, start, errors);
+	nr = valid_int(body, "room_id", VALID_OPTIONAL, 1, INT64_MAX, room, errors);
 	if (ns == 0 && nr == 1)
 		valid_error(errors, "start", "is required with room_id");
 	if (ns == 1 && nr == 0)
 		valid_error(errors, "room_id", "is required with start");
 	if (json_array_size(errors) > 0)
-		goto invalid;
+		return -1;
+	return ns == 1;
+}
+
+/* POST /api/v1/bilaterals/{id}/schedule: {start, room_id} or {} (best). */
+static void
+bil_schedule(struct req *r)
+{
+	struct bil_state	*st;
+	json_t			*errors;
+	char			 id[24];
+	time_t			 start = 0;
+	long long		 room = 0;
+	int			 given;
+
+	if (bil_id(r, id) != 0)
+		return;
+	errors = json_array();
+	if ((given = bil_decode_schedule(r->body, &start, &room, errors)) < 0) {
+		api_reply_invalid(r, errors);
+		return;
+	}
 	json_decref(errors);
 	st = bil_state_new(r, SCHEDULER_SLOTS, bil_best_solved);
 	snprintf(st->id, sizeof st->id, "%s", id);
 	st->slot_max = 1;
-	if (ns == 1)
+	st->best = !given;
+	if (given)
 		bil_place(r, (long long)start, room);
 	else
 		bil_load(r);
-	goto out;
-invalid:
-	if (json_array_size(errors) > 0)
-		api_reply_invalid(r, errors);
-	else
-		json_decref(errors);
-out:
-	if (r->body == NULL)
-		json_decref((json_t *)body);
 }
 
 /* db_cb: the plan written (or formatted); a 409 re-plans once. */
@@ -532,6 +563,8 @@ bil_plan_done(enum db_status status, PGresult *res, void *arg)
 
 	if (status == DB_ERROR && strcmp(db_sqlstate(res), "KG409") == 0 &&
 	    !st->dry_run && !st->retried) {
+		log_info("schedule %s: the data changed under the plan, planning again",
+		    st->slug);
 		st->retried = 1;
 		bil_load(r);
 		return;

@@ -85,12 +85,16 @@ static const struct option cli_options[] = {
 	{ "delegation", required_argument, NULL, 'D' },
 	{ "participant", required_argument, NULL, 'P' },
 	{ "label", required_argument, NULL, 'l' },
+	{ "database-url", required_argument, NULL, 'd' },
 	{ NULL, 0, NULL, 0 }
 };
 
-/* Parse create's options into role, conference, delegation, participant, label. */
+/*
+ * Parse create's options into role, conference, delegation, participant,
+ * label; --database-url here overrides the one given before the command.
+ */
 static int
-cli_parse(int argc, char **argv, const char *v[5])
+cli_parse(int argc, char **argv, const char *v[5], const char **conninfo)
 {
 	int	ch;
 
@@ -106,6 +110,7 @@ cli_parse(int argc, char **argv, const char *v[5])
 		case 'D': v[2] = optarg; break;
 		case 'P': v[3] = optarg; break;
 		case 'l': v[4] = optarg; break;
+		case 'd': *conninfo = optarg; break;
 		default: return -1;
 		}
 	}
@@ -120,7 +125,7 @@ cli_token_main(int argc, char **argv, const char *conninfo)
 	char		*token, hash[65];
 	int		 rc;
 
-	if (cli_parse(argc, argv, v) != 0 || v[0] == NULL || v[3] != NULL) {
+	if (cli_parse(argc, argv, v, &conninfo) != 0 || v[0] == NULL || v[3] != NULL) {
 		fprintf(stderr, "kaigid: usage: kaigid token create --role "
 		    "admin|secretariat|liaison [--conference SLUG] [--delegation CODE]\n");
 		return 2;
@@ -142,7 +147,7 @@ cli_feed_token_main(int argc, char **argv, const char *conninfo)
 	char		*token, hash[65];
 	int		 rc;
 
-	if (cli_parse(argc, argv, v) != 0 || v[1] == NULL || v[0] != NULL ||
+	if (cli_parse(argc, argv, v, &conninfo) != 0 || v[1] == NULL || v[0] != NULL ||
 	    (v[2] == NULL) == (v[3] == NULL)) {
 		fprintf(stderr, "kaigid: usage: kaigid feed-token create --conference "
 		    "SLUG (--delegation CODE | --participant ID)\n");

@@ -2,7 +2,7 @@
 # 10-conferences.t - POST/GET/PATCH /api/v1/conferences: happy paths, every
 # validation error, every role, If-Match, paging, and that failed requests
 # write nothing (rows and audit log counted before and after).
-import os, sys
+import os, sys, threading
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *
 
@@ -68,6 +68,7 @@ with Server() as s:
         ({"timezone": "Mars/Olympus"}, "timezone"),
         ({"timezone": "JST"}, "timezone"),
         ({"timezone": "../etc/passwd"}, "timezone"),
+        ({"timezone": "Asia"}, "timezone"),
         ({"start_date": "2025-02-30"}, "start_date"),
         ({"end_date": "2025-05-09"}, "end_date"),
         ({"changeover_minutes": -1}, "changeover_minutes"),
@@ -154,6 +155,7 @@ with Server() as s:
     r = s.request("PATCH", "/api/v1/conferences/nope", {"title": "X"}, token=admin)
     is_(r.status, 404, "PATCH of an unknown conference: 404")
     for change, field in [({"slug": "other"}, "slug"), ({"timezone": "Asia/Nowhere"}, "timezone"),
+                          ({"timezone": "Europe"}, "timezone"),
                           ({"end_date": "2023-04-27"}, "end_date"),
                           ({"start_date": "2023-05-01"}, "start_date"),
                           ({"day_end": "07:00"}, "day_end"), ({"title": ""}, "title"),
@@ -185,8 +187,32 @@ with Server() as s:
     is_(r.status, 409, "a changeover that would double-book a participant: 409")
     is_(count(db, "SELECT changeover_minutes FROM conferences WHERE slug = 'g7-digital-2023'"),
         10, "changeover unchanged")
+    before = state(db)
+    r = s.request("PATCH", G7, {"end_date": "2023-04-29"}, token=sec)
+    is_(r.status, 409, "new dates leaving sessions outside: 409")
+    ok(len((r.json or {}).get("sessions", [])) > 0 and
+       all(x["start"].startswith("2023-04-30") for x in r.json["sessions"]),
+       "names the sessions of the 30th")
+    r = s.request("PATCH", G7, {"timezone": "America/Los_Angeles"}, token=sec)
+    is_(r.status, 409, "a zone that moves sessions off the days: 409")
+    is_(state(db), before, "refused date changes wrote nothing")
+    r = s.request("PATCH", G7, {"end_date": "2023-05-02"}, token=sec)
+    is_((r.status, r.json.get("end_date")), (200, "2023-05-02"), "longer dates are fine")
     r = s.request("PATCH", G7, {"changeover_minutes": 5}, token=sec)
     is_((r.status, r.json.get("changeover_minutes")), (200, 5), "a smaller changeover is fine")
+    statuses = []
+    body = dict(NEW, slug="race")
+    threads = [threading.Thread(target=lambda: statuses.append(
+        s.request("POST", "/api/v1/conferences", body, token=admin).status)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    is_(sorted(statuses), [201] + [409] * 11, "12 concurrent creates of one slug: one 201, eleven 409")
+    is_(count(db, "SELECT count(*) FROM conferences WHERE slug = 'race'"), 1, "one stored")
+    is_(count(db, "SELECT count(*) FROM audit_log WHERE after->>'slug' = 'race'"), 1, "one audited")
+    r = s.request("HEAD", G7)
+    is_((r.status, r.body), (200, b""), "HEAD /conferences/{slug}: 200, no body")
     r = s.request("DELETE", G7, token=admin)
     is_(r.status, 405, "DELETE /conferences/{slug}: 405")
     is_(s.stop(), 0, "kaigid exits 0 on SIGTERM")

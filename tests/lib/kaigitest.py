@@ -14,7 +14,7 @@ databases and exports the KAIGI_TEST_* variables this module reads.
     with Server() as s:                      # fresh database (demo loaded) + kaigid
         r = s.request("GET", "/api/v1/conferences/g7-digital-2023")
         is_(r.status, 200, "demo conference is there")
-        is_(r.json["time_zone"], "Asia/Tokyo", "in Tokyo time")
+        is_(r.json["timezone"], "Asia/Tokyo", "in Tokyo time")
         tok = s.token("secretariat", conference="g7-digital-2023")
         r = s.request("POST", "/api/v1/conferences/g7-digital-2023/venues",
                       {"name": "Annex"}, token=tok)
