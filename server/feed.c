@@ -77,16 +77,6 @@ const struct route route_feed_room = {
 	.role = ROLE_NONE, .handle = feed_room,
 };
 
-/* HTTP date (IMF-fixdate) of t. */
-static void
-feed_http_date(time_t t, char buf[40])
-{
-	struct tm	tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-}
-
 /* Parse an HTTP date; -1 if it is not one. */
 static time_t
 feed_parse_date(const char *s)
@@ -144,15 +134,21 @@ feed_not_modified(struct req *r, const struct feed_entry *e)
 	return e->last_modified <= t;
 }
 
-/* Answer from an entry: 200 with the bytes, or 304. */
+/* libevent is done with an entry's bytes. */
 static void
-feed_reply(struct req *r, const struct feed_entry *e, int private)
+feed_sent(const void *data, size_t len, void *arg)
 {
-	char	date[40];
+	(void)data;
+	(void)len;
+	feed_cache_release(arg);
+}
 
-	feed_http_date(e->last_modified, date);
+/* Answer from an entry: 200 with its bytes (not copied), or 304. */
+static void
+feed_reply(struct req *r, struct feed_entry *e, int private)
+{
 	http_add_header(r, "ETag", e->etag);
-	http_add_header(r, "Last-Modified", date);
+	http_add_header(r, "Last-Modified", e->last_modified_http);
 	http_add_header(r, "Cache-Control",
 	    private ? "private, no-cache" : "no-cache");
 	if (feed_not_modified(r, e)) {
@@ -160,7 +156,8 @@ feed_reply(struct req *r, const struct feed_entry *e, int private)
 		http_reply_bytes(r, 304, NULL, NULL, 0);
 		return;
 	}
-	http_reply_bytes(r, 200, FEED_TYPE, e->data, e->len);
+	e->refs++;		/* until libevent has sent the bytes */
+	http_reply_ref(r, 200, FEED_TYPE, e->data, e->len, feed_sent, e);
 }
 
 /* The host for UIDs: public_url's host, else "kaigi"; caller frees. */
@@ -362,17 +359,16 @@ feed_token(struct req *r)
 {
 	const char	*token = req_param(r, "token");
 	const char	*params[1];
-	char		 hash[65], *key;
+	char		 key[6 + 65];
 
 	if (token == NULL || !auth_token_wellformed(token)) {
 		http_reply_problem(r, 404, "no such feed", NULL);
 		return;
 	}
-	sha256_hex(token, hash);
-	params[0] = hash;
-	key = xasprintf("token:%s", hash);
+	memcpy(key, "token:", 6);
+	sha256_hex(token, key + 6);
+	params[0] = key + 6;
 	feed_serve(r, key, 1, FEED_TOKEN_SQL, 1, params);
-	free(key);
 }
 
 /* Who looks at a room feed, as part of its cache key. */

@@ -17,6 +17,7 @@
 #include <sys/queue.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -28,6 +29,8 @@
 #include "metrics.h"
 #include "route.h"
 #include "util.h"
+
+#define HTTP_MAX_SINGLE_WRITE	(1024 * 1024)
 
 static unsigned long	http_inflight;
 static struct evhttp_bound_socket *http_bound;
@@ -240,6 +243,23 @@ http_reply_bytes(struct req *r, int status, const char *content_type,
 		http_add_header(r, "Content-Type", content_type);
 	if (data != NULL && len > 0)
 		evbuffer_add(buf, data, len);
+	http_send(r, status, buf);
+}
+
+/* Answer with bytes that stay valid until done(arg) is called (no copy). */
+void
+http_reply_ref(struct req *r, int status, const char *content_type,
+    const void *data, size_t len, void (*done)(const void *, size_t, void *),
+    void *arg)
+{
+	struct evbuffer	*buf = evbuffer_new();
+
+	if (buf == NULL)
+		fatal("evbuffer_new");
+	if (content_type != NULL)
+		http_add_header(r, "Content-Type", content_type);
+	if (evbuffer_add_reference(buf, data, len, done, arg) != 0)
+		fatal("evbuffer_add_reference");
 	http_send(r, status, buf);
 }
 
@@ -462,6 +482,12 @@ http_req_init(struct req *r, struct evhttp_request *ev)
 	r->path = xstrdup(path != NULL && *path != '\0' ? path : "/");
 	evhttp_connection_set_closecb(evhttp_request_get_connection(ev),
 	    http_conn_closed, r);
+	/*
+	 * libevent writes at most 16 KiB per loop turn by default; a 150 KB
+	 * feed would take ten turns. Let a reply go out in one.
+	 */
+	bufferevent_set_max_single_write(evhttp_connection_get_bufferevent(
+	    evhttp_request_get_connection(ev)), HTTP_MAX_SINGLE_WRITE);
 	if (q != NULL && evhttp_parse_query_str(q, &r->query) != 0)
 		return -1;
 	return 0;

@@ -80,6 +80,14 @@ void	http_reply_json_text(struct req *, int status, const char *text, size_t len
 void	http_reply_bytes(struct req *, int status, const char *content_type,
 	    const void *data, size_t len);
 /*
+ * Answer with len bytes at data without copying them: they must stay valid
+ * until done(data, len, arg) is called (by libevent, once sent or dropped;
+ * also at once if the client is already gone). For cached feeds.
+ */
+void	http_reply_ref(struct req *, int status, const char *content_type,
+	    const void *data, size_t len,
+	    void (*done)(const void *, size_t, void *), void *arg);
+/*
  * RFC 9457 problem+json: {"type","title","status","detail"} plus the fields
  * of extra (stolen, may be NULL), e.g. "errors" or "conflicts".
  */
@@ -100,9 +108,11 @@ void	http_reply_db_error(struct req *, enum db_status, const PGresult *);
  * http_stream_write sends a piece (-1 once the client is gone);
  * http_stream_end finishes the answer, writes the access log line and frees
  * r, whether or not the client is still there. on_close, if set, is called
- * once when the client goes away first (r->ev is NULL by then); it may not
- * free r itself but should arrange for http_stream_end soon. A stream has
- * no inactivity timeout: its owner sends keep-alives.
+ * once when the client goes away first (r->ev is NULL by then); libevent has
+ * already detached the request from the dead connection, so on_close may
+ * call http_stream_end at once. A stream has libevent's default connection
+ * timeouts (50 s) instead of kaigid's: its owner writes keep-alives more
+ * often than that.
  */
 void	http_stream_start(struct req *, const char *content_type,
 	    void (*on_close)(struct req *, void *), void *arg);
