@@ -167,7 +167,8 @@ def check_anonymous(s, report):
         is_(k["afterHome"], "2023-04-28", "Home: first day")
         is_(k["afterLeft"], "2023-04-30", "ArrowLeft from the first day wraps to the last")
         like(k["panelTitle"], "Facilitation of Cross-Border Data Flows", "Enter on a session opens its details")
-        like(k["panelText"], r"10:00–11:30", "… with its time in Tokyo")
+        like(k["panelText"], r"10:00–11:30", "… with its time in Tokyo (the browser is in %s)" % k["browserZone"])
+        is_(k["browserZone"], "America/Los_Angeles", "… the browser runs in another zone")
         ok(not k["panelHasForm"], "… and no edit form without a token")
         ok(k["panelHidden"] and k["focusBack"], "Escape closes the panel; focus goes back to the session")
 

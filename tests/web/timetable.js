@@ -131,6 +131,7 @@ async function anonymous(ctx) {
 		k.panelTitle = await page.textContent("#panel-title");
 		k.panelText = await page.textContent("#panel-body");
 		k.panelHasForm = (await page.$("#panel form.move")) !== null;
+		k.browserZone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
 		await shot(page, "02-public-details");
 		await page.keyboard.press("Escape");
 		k.panelHidden = await page.isHidden("#panel");
@@ -336,6 +337,9 @@ async function main() {
 		args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 			"--disable-background-networking", "--disable-component-update", "--disable-sync"],
 		viewport: { width: 1280, height: 800 },
+		/* The browser is far from Tokyo: times must still show in the conference's zone. */
+		timezoneId: "America/Los_Angeles",
+		locale: "en-US",
 	});
 	try {
 		for (const p of browser.pages())
