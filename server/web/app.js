@@ -793,12 +793,19 @@ function renderBoard() {
 	}
 	$("auto-schedule").disabled = false;
 	board.replaceChildren(...COLUMNS.map((col) => {
+		const when = (b) => { const se = placedSession(b); return se ? new Date(se.start).getTime() : Infinity; };
 		const items = S.bilaterals.filter((b) => col.has.includes(b.status))
-		    .sort((x, y) => (y.priority || 0) - (x.priority || 0) || x.id - y.id);
+		    .sort(col.key === "scheduled" ? (x, y) => when(x) - when(y) || x.id - y.id
+			: (x, y) => (y.priority || 0) - (x.priority || 0) || x.id - y.id);
 		return h("section", { class: "column", dataset: { status: col.key }, "aria-label": col.label },
 			h("h3", {}, col.label, " ", h("span", { class: "count" }, "(" + items.length + ")")),
 			items.map(requestCard));
 	}));
+}
+
+/* The session a scheduled request was placed in, if the grid has it. */
+function placedSession(b) {
+	return b.session_id ? S.sessions.find((x) => x.id === b.session_id) : null;
 }
 
 /* "Japan → Ukraine" for a request. */
@@ -824,6 +831,7 @@ function requestCard(b) {
 			" ", h("span", { class: "tag" }, b.status)),
 		h("div", { class: "facts" }, pairText(b)),
 		h("div", { class: "facts" }, facts.join(" · ")),
+		placedSession(b) ? h("div", { class: "placed" }, span(placedSession(b).start, placedSession(b).end) + ", " + (placedSession(b).room || "no room")) : null,
 		b.earliest && b.latest ? h("div", { class: "facts" }, "Window: " + windowText(b.earliest, b.latest)) : null,
 		b.topics ? h("div", { class: "topics", title: b.topics }, b.topics) : null,
 		actions.length ? h("div", { class: "actions" }, actions) : null);
