@@ -53,6 +53,17 @@ extern const struct route route_unavailability_delete;
 extern const struct route route_participant_get;
 extern const struct route route_participant_patch;
 extern const struct route route_audit_list;
+extern const struct route route_web_index;
+extern const struct route route_web_file;
+extern const struct route route_bilateral_create;
+extern const struct route route_bilateral_list;
+extern const struct route route_bilateral_get;
+extern const struct route route_bilateral_accept;
+extern const struct route route_bilateral_decline;
+extern const struct route route_bilateral_withdraw;
+extern const struct route route_bilateral_slots;
+extern const struct route route_bilateral_schedule;
+extern const struct route route_conference_schedule;
 extern const struct route route_session_create;
 extern const struct route route_session_list;
 extern const struct route route_session_get;
@@ -105,6 +116,17 @@ static const struct route *route_table[] = {
 	&route_participant_get,
 	&route_participant_patch,
 	&route_audit_list,
+	&route_web_index,
+	&route_web_file,
+	&route_bilateral_create,
+	&route_bilateral_list,
+	&route_bilateral_get,
+	&route_bilateral_accept,
+	&route_bilateral_decline,
+	&route_bilateral_withdraw,
+	&route_bilateral_slots,
+	&route_bilateral_schedule,
+	&route_conference_schedule,
 	&route_session_create,
 	&route_session_list,
 	&route_session_get,
