@@ -1539,7 +1539,7 @@ sv_move_insert(struct sv *sv, int q, double T)
 				sv_place(sv, set[i], s2, k2);
 		}
 		if (sv->P > P0 || (sv->P == P0 &&
-		    sv_accept(sv, sv_cost(sv) - before, T)))
+		    sv_accept(sv, sv_cost(sv) - before, T > 1 ? T : 1)))
 			return;
 		for (i = 0; i < n; i++)
 			if (sv->ps[set[i]] >= 0)
