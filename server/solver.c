@@ -10,6 +10,7 @@
  * (breaks and room changes). Each room has a per-cell owner.
  * Pure computation: no I/O, no globals, reentrant.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1309,13 +1310,13 @@ sv_hungarian(const long *a, int n, int *col)
 		p[0] = i;
 		j0 = 0;
 		for (j = 0; j <= n; j++) {
-			minv[j] = SV_INF * 4;
+			minv[j] = LONG_MAX / 4;
 			used[j] = 0;
 		}
 		do {
 			used[j0] = 1;
 			i0 = p[j0];
-			delta = SV_INF * 4;
+			delta = LONG_MAX / 4;
 			j1 = 0;
 			for (j = 1; j <= n; j++) {
 				if (used[j])
