@@ -59,6 +59,7 @@ struct sv {
 	int		*dayof;		/* per cell */
 	int		 np, nr, nq;
 	unsigned short	*pocc;		/* np x H */
+	int		*pown;		/* np x H: request starting there, or -1 */
 	int		*rown;		/* nr x H */
 	struct sv_list	*all;		/* per person */
 	struct sv_list	*mtg;		/* per person, sorted by start */
@@ -223,8 +224,16 @@ sv_neighbours(const struct sv *sv, int p, int s, const struct sv_item **prev,
 	const struct sv_list	*l = &sv->mtg[p];
 	int			 i, day = sv->dayof[s];
 
-	for (i = 0; i < l->n && l->v[i].s < s; i++)
-		/* nothing */;
+	int			 lo = 0, hi = l->n, mid;
+
+	while (lo < hi) {	/* first item starting at or after s */
+		mid = (lo + hi) / 2;
+		if (l->v[mid].s < s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	i = lo;
 	*prev = (i > 0 && l->v[i - 1].day == day) ? &l->v[i - 1] : NULL;
 	*next = (i < l->n && l->v[i].day == day) ? &l->v[i] : NULL;
 }
@@ -363,6 +372,7 @@ sv_place(struct sv *sv, int q, int s, int k)
 		sv_list_insert_sorted(&sv->mtg[p], &m);
 		sv_list_add(&sv->all[p], &m);
 		sv_pocc_add(sv, p, m.s, m.e, 1);
+		sv->pown[(size_t)p * sv->H + s] = q;
 	}
 	sv_room_set(sv, k, m.s, m.e, q);
 	sv->ps[q] = s;
@@ -406,6 +416,7 @@ sv_unplace(struct sv *sv, int q)
 		sv_person_brk(sv, p, -pdb);
 		db += pdb;
 		sv_pocc_add(sv, p, m.s, m.e, -1);
+		sv->pown[(size_t)p * sv->H + m.s] = -1;
 	}
 	sv_room_set(sv, m.room, m.s, m.e, SV_FREE);
 	sv->ps[q] = -1;
@@ -773,6 +784,7 @@ sv_free(struct sv *sv)
 	free(sv->trav);
 	free(sv->dayof);
 	free(sv->pocc);
+	free(sv->pown);
 	free(sv->rown);
 	free(sv->ps);
 	free(sv->pr);
@@ -802,6 +814,8 @@ sv_new(struct sv *sv, const struct solver_problem *pb)
 		return -1;
 	}
 	sv->pocc = xcalloc((size_t)sv->np * sv->H + 1, sizeof *sv->pocc);
+	sv->pown = xmalloc(((size_t)sv->np * sv->H + 1) * sizeof *sv->pown);
+	memset(sv->pown, 0xff, ((size_t)sv->np * sv->H + 1) * sizeof *sv->pown);
 	sv->rown = xcalloc((size_t)sv->nr * sv->H + 1, sizeof *sv->rown);
 	sv->all = xcalloc((size_t)sv->np + 1, sizeof *sv->all);
 	sv->mtg = xcalloc((size_t)sv->np + 1, sizeof *sv->mtg);
@@ -1054,9 +1068,8 @@ sv_chain_has(const struct sv_chain *ch, int y)
 static int
 sv_chain_grow(struct sv *sv, struct sv_chain *ch)
 {
-	const struct sv_list	*l;
 	const struct sv_req	*r;
-	int			 i, j, k, y, x;
+	int			 i, j, y, x;
 
 	for (i = 0; i < ch->n; i++) {
 		x = ch->q[i];
@@ -1064,20 +1077,19 @@ sv_chain_grow(struct sv *sv, struct sv_chain *ch)
 		if (!sv_has_start(r, ch->to[i]))
 			return 0;
 		for (j = 0; j < r->src->npeople; j++) {
-			l = &sv->mtg[r->src->people[j]];
-			for (k = 0; k < l->n; k++) {
-				if (l->v[k].s != ch->to[i] || (y = l->v[k].req) < 0)
-					continue;
-				if (sv->rq[y].fixed_s >= 0 || sv->rq[y].d != r->d)
-					return 0;
-				if (sv_chain_has(ch, y))
-					continue;
-				if (ch->n == SV_MAXCHAIN)
-					return 0;
-				ch->q[ch->n] = y;
-				ch->from[ch->n] = ch->to[i];
-				ch->to[ch->n++] = ch->from[i];
-			}
+			y = sv->pown[(size_t)r->src->people[j] * sv->H +
+			    ch->to[i]];
+			if (y < 0 || y == x)
+				continue;
+			if (sv->rq[y].fixed_s >= 0 || sv->rq[y].d != r->d)
+				return 0;
+			if (sv_chain_has(ch, y))
+				continue;
+			if (ch->n == SV_MAXCHAIN)
+				return 0;
+			ch->q[ch->n] = y;
+			ch->from[ch->n] = ch->to[i];
+			ch->to[ch->n++] = ch->from[i];
 		}
 	}
 	return 1;
