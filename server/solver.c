@@ -795,9 +795,13 @@ sv_free(struct sv *sv)
 	free(sv->pbrk);
 }
 
-/* Build the state for a problem; -1 if the problem is malformed. */
+/*
+ * Build the state for a problem; -1 if the problem is malformed. With
+ * only >= 0, candidate starts are computed for that request and the fixed
+ * ones alone (what solver_slots needs).
+ */
 static int
-sv_new(struct sv *sv, const struct solver_problem *pb)
+sv_new(struct sv *sv, const struct solver_problem *pb, int only)
 {
 	int	 q, p, b, rc;
 
@@ -840,6 +844,8 @@ sv_new(struct sv *sv, const struct solver_problem *pb)
 			sv->rq[q].reason = SOLVER_INVALID;
 			continue;
 		}
+		if (only >= 0 && q != only && pb->requests[q].fixed_start < 0)
+			continue;
 		sv_req_starts(sv, q);
 		if (sv->rq[q].nstarts > 0)
 			sv->nplaceable++;
@@ -1769,7 +1775,7 @@ solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
 	int		 q, limit;
 
 	memset(ans, 0, sizeof *ans);
-	if (sv_new(&sv, pb) != 0)
+	if (sv_new(&sv, pb, -1) != 0)
 		return -1;
 	sv.rng = (opt != NULL ? opt->seed : 0) ^ 0x6b616967692d7376ULL;
 	for (q = 0; q < sv.nq; q++)
@@ -1831,7 +1837,7 @@ solver_slots(const struct solver_problem *pb, int req, struct solver_slot *out,
 	struct solver_slot	*all;
 	int			 q, i, k, s, n = 0, db, drc;
 
-	if (req < 0 || req >= pb->nrequests || sv_new(&sv, pb) != 0)
+	if (req < 0 || req >= pb->nrequests || sv_new(&sv, pb, req) != 0)
 		return -1;
 	for (q = 0; q < sv.nq; q++) {
 		if (q == req || sv.rq[q].fixed_s < 0 || sv.rq[q].nstarts == 0)
