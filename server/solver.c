@@ -1637,6 +1637,7 @@ sv_pick_unplaced(struct sv *sv)
 /* Annealing parameters and bookkeeping of one run. */
 struct sv_run {
 	long		 iters;
+	long		 asked;		/* iterations asked for */
 	double		 deadline;	/* ms on the monotonic clock */
 	long		 done;
 	int		 hit;
@@ -1647,8 +1648,9 @@ struct sv_run {
 
 /*
  * If the budget of iterations would overrun the clock at the speed seen so
- * far, shrink it so that cooling still completes (only ever shrinks; with
- * time to spare the run stays deterministic).
+ * far, shrink it so that cooling still completes; if the machine got faster
+ * again, let it grow back towards the budget asked for. With time to spare
+ * throughout, the budget is never touched and the run is deterministic.
  */
 static void
 sv_rebudget(struct sv_run *run, long it, double start, double now)
@@ -1657,10 +1659,14 @@ sv_rebudget(struct sv_run *run, long it, double start, double now)
 	double	 left = run->deadline - now;
 	long	 fit;
 
-	if (rate <= 0 || (double)(run->iters - it) * rate <= left * 0.95)
+	if (rate <= 0)
+		return;
+	if (!run->shrunk && (double)(run->iters - it) * rate <= left * 0.95)
 		return;
 	fit = it + (long)(left * 0.9 / rate);
-	if (fit < run->iters) {
+	if (fit > run->asked)
+		fit = run->asked;
+	if (fit != run->iters) {
 		run->iters = fit;
 		run->shrunk = 1;
 	}
@@ -1784,10 +1790,11 @@ solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
 	sv.we = sv.wr / ((double)sv.nq * sv.H + 1.0);
 	memset(&run, 0, sizeof run);
 	limit = opt != NULL && opt->time_limit_ms > 0 ? opt->time_limit_ms : 2000;
-	run.deadline = t0 + limit;
+	run.deadline = t0 + limit - (limit * 0.03 < 20 ? limit * 0.03 : 20);
 	run.iters = opt != NULL ? opt->max_iterations : 0;
 	if (run.iters <= 0)
 		run.iters = 5000L * (sv.nq + 20);
+	run.asked = run.iters;
 	run.bs = xcalloc((size_t)sv.nq + 1, sizeof *run.bs);
 	run.bk = xcalloc((size_t)sv.nq + 1, sizeof *run.bk);
 	sv_greedy(&sv, run.deadline);
