@@ -1682,7 +1682,7 @@ sv_anneal(struct sv *sv, struct sv_run *run)
 	int		 q;
 
 	for (it = 0; it < run->iters; it++) {
-		if ((it & 255) == 0) {
+		if ((it & 63) == 0) {
 			now = sv_now_ms();
 			if (now > run->deadline) {
 				run->hit = 1;
