@@ -10,6 +10,7 @@
  * (breaks and room changes). Each room has a per-cell owner.
  * Pure computation: no I/O, no globals, reentrant.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,7 @@ struct sv {
 	int		*dayof;		/* per cell */
 	int		 np, nr, nq;
 	unsigned short	*pocc;		/* np x H */
+	int		*pown;		/* np x H: request starting there, or -1 */
 	int		*rown;		/* nr x H */
 	struct sv_list	*all;		/* per person */
 	struct sv_list	*mtg;		/* per person, sorted by start */
@@ -222,8 +224,16 @@ sv_neighbours(const struct sv *sv, int p, int s, const struct sv_item **prev,
 	const struct sv_list	*l = &sv->mtg[p];
 	int			 i, day = sv->dayof[s];
 
-	for (i = 0; i < l->n && l->v[i].s < s; i++)
-		/* nothing */;
+	int			 lo = 0, hi = l->n, mid;
+
+	while (lo < hi) {	/* first item starting at or after s */
+		mid = (lo + hi) / 2;
+		if (l->v[mid].s < s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	i = lo;
 	*prev = (i > 0 && l->v[i - 1].day == day) ? &l->v[i - 1] : NULL;
 	*next = (i < l->n && l->v[i].day == day) ? &l->v[i] : NULL;
 }
@@ -362,6 +372,7 @@ sv_place(struct sv *sv, int q, int s, int k)
 		sv_list_insert_sorted(&sv->mtg[p], &m);
 		sv_list_add(&sv->all[p], &m);
 		sv_pocc_add(sv, p, m.s, m.e, 1);
+		sv->pown[(size_t)p * sv->H + s] = q;
 	}
 	sv_room_set(sv, k, m.s, m.e, q);
 	sv->ps[q] = s;
@@ -405,6 +416,7 @@ sv_unplace(struct sv *sv, int q)
 		sv_person_brk(sv, p, -pdb);
 		db += pdb;
 		sv_pocc_add(sv, p, m.s, m.e, -1);
+		sv->pown[(size_t)p * sv->H + m.s] = -1;
 	}
 	sv_room_set(sv, m.room, m.s, m.e, SV_FREE);
 	sv->ps[q] = -1;
@@ -772,6 +784,7 @@ sv_free(struct sv *sv)
 	free(sv->trav);
 	free(sv->dayof);
 	free(sv->pocc);
+	free(sv->pown);
 	free(sv->rown);
 	free(sv->ps);
 	free(sv->pr);
@@ -782,9 +795,13 @@ sv_free(struct sv *sv)
 	free(sv->pbrk);
 }
 
-/* Build the state for a problem; -1 if the problem is malformed. */
+/*
+ * Build the state for a problem; -1 if the problem is malformed. With
+ * only >= 0, candidate starts are computed for that request and the fixed
+ * ones alone (what solver_slots needs).
+ */
 static int
-sv_new(struct sv *sv, const struct solver_problem *pb)
+sv_new(struct sv *sv, const struct solver_problem *pb, int only)
 {
 	int	 q, p, b, rc;
 
@@ -801,6 +818,8 @@ sv_new(struct sv *sv, const struct solver_problem *pb)
 		return -1;
 	}
 	sv->pocc = xcalloc((size_t)sv->np * sv->H + 1, sizeof *sv->pocc);
+	sv->pown = xmalloc(((size_t)sv->np * sv->H + 1) * sizeof *sv->pown);
+	memset(sv->pown, 0xff, ((size_t)sv->np * sv->H + 1) * sizeof *sv->pown);
 	sv->rown = xcalloc((size_t)sv->nr * sv->H + 1, sizeof *sv->rown);
 	sv->all = xcalloc((size_t)sv->np + 1, sizeof *sv->all);
 	sv->mtg = xcalloc((size_t)sv->np + 1, sizeof *sv->mtg);
@@ -825,6 +844,8 @@ sv_new(struct sv *sv, const struct solver_problem *pb)
 			sv->rq[q].reason = SOLVER_INVALID;
 			continue;
 		}
+		if (only >= 0 && q != only && pb->requests[q].fixed_start < 0)
+			continue;
 		sv_req_starts(sv, q);
 		if (sv->rq[q].nstarts > 0)
 			sv->nplaceable++;
@@ -1053,9 +1074,8 @@ sv_chain_has(const struct sv_chain *ch, int y)
 static int
 sv_chain_grow(struct sv *sv, struct sv_chain *ch)
 {
-	const struct sv_list	*l;
 	const struct sv_req	*r;
-	int			 i, j, k, y, x;
+	int			 i, j, y, x;
 
 	for (i = 0; i < ch->n; i++) {
 		x = ch->q[i];
@@ -1063,20 +1083,19 @@ sv_chain_grow(struct sv *sv, struct sv_chain *ch)
 		if (!sv_has_start(r, ch->to[i]))
 			return 0;
 		for (j = 0; j < r->src->npeople; j++) {
-			l = &sv->mtg[r->src->people[j]];
-			for (k = 0; k < l->n; k++) {
-				if (l->v[k].s != ch->to[i] || (y = l->v[k].req) < 0)
-					continue;
-				if (sv->rq[y].fixed_s >= 0 || sv->rq[y].d != r->d)
-					return 0;
-				if (sv_chain_has(ch, y))
-					continue;
-				if (ch->n == SV_MAXCHAIN)
-					return 0;
-				ch->q[ch->n] = y;
-				ch->from[ch->n] = ch->to[i];
-				ch->to[ch->n++] = ch->from[i];
-			}
+			y = sv->pown[(size_t)r->src->people[j] * sv->H +
+			    ch->to[i]];
+			if (y < 0 || y == x)
+				continue;
+			if (sv->rq[y].fixed_s >= 0 || sv->rq[y].d != r->d)
+				return 0;
+			if (sv_chain_has(ch, y))
+				continue;
+			if (ch->n == SV_MAXCHAIN)
+				return 0;
+			ch->q[ch->n] = y;
+			ch->from[ch->n] = ch->to[i];
+			ch->to[ch->n++] = ch->from[i];
 		}
 	}
 	return 1;
@@ -1309,13 +1328,13 @@ sv_hungarian(const long *a, int n, int *col)
 		p[0] = i;
 		j0 = 0;
 		for (j = 0; j <= n; j++) {
-			minv[j] = SV_INF * 4;
+			minv[j] = LONG_MAX / 4;
 			used[j] = 0;
 		}
 		do {
 			used[j0] = 1;
 			i0 = p[j0];
-			delta = SV_INF * 4;
+			delta = LONG_MAX / 4;
 			j1 = 0;
 			for (j = 1; j <= n; j++) {
 				if (used[j])
@@ -1539,7 +1558,7 @@ sv_move_insert(struct sv *sv, int q, double T)
 				sv_place(sv, set[i], s2, k2);
 		}
 		if (sv->P > P0 || (sv->P == P0 &&
-		    sv_accept(sv, sv_cost(sv) - before, T)))
+		    sv_accept(sv, sv_cost(sv) - before, T > 1 ? T : 1)))
 			return;
 		for (i = 0; i < n; i++)
 			if (sv->ps[set[i]] >= 0)
@@ -1618,6 +1637,7 @@ sv_pick_unplaced(struct sv *sv)
 /* Annealing parameters and bookkeeping of one run. */
 struct sv_run {
 	long		 iters;
+	long		 asked;		/* iterations asked for */
 	double		 deadline;	/* ms on the monotonic clock */
 	long		 done;
 	int		 hit;
@@ -1628,8 +1648,9 @@ struct sv_run {
 
 /*
  * If the budget of iterations would overrun the clock at the speed seen so
- * far, shrink it so that cooling still completes (only ever shrinks; with
- * time to spare the run stays deterministic).
+ * far, shrink it so that cooling still completes; if the machine got faster
+ * again, let it grow back towards the budget asked for. With time to spare
+ * throughout, the budget is never touched and the run is deterministic.
  */
 static void
 sv_rebudget(struct sv_run *run, long it, double start, double now)
@@ -1638,10 +1659,14 @@ sv_rebudget(struct sv_run *run, long it, double start, double now)
 	double	 left = run->deadline - now;
 	long	 fit;
 
-	if (rate <= 0 || (double)(run->iters - it) * rate <= left * 0.95)
+	if (rate <= 0)
+		return;
+	if (!run->shrunk && (double)(run->iters - it) * rate <= left * 0.95)
 		return;
 	fit = it + (long)(left * 0.9 / rate);
-	if (fit < run->iters) {
+	if (fit > run->asked)
+		fit = run->asked;
+	if (fit != run->iters) {
 		run->iters = fit;
 		run->shrunk = 1;
 	}
@@ -1657,7 +1682,7 @@ sv_anneal(struct sv *sv, struct sv_run *run)
 	int		 q;
 
 	for (it = 0; it < run->iters; it++) {
-		if ((it & 255) == 0) {
+		if ((it & 63) == 0) {
 			now = sv_now_ms();
 			if (now > run->deadline) {
 				run->hit = 1;
@@ -1756,7 +1781,7 @@ solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
 	int		 q, limit;
 
 	memset(ans, 0, sizeof *ans);
-	if (sv_new(&sv, pb) != 0)
+	if (sv_new(&sv, pb, -1) != 0)
 		return -1;
 	sv.rng = (opt != NULL ? opt->seed : 0) ^ 0x6b616967692d7376ULL;
 	for (q = 0; q < sv.nq; q++)
@@ -1765,10 +1790,11 @@ solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
 	sv.we = sv.wr / ((double)sv.nq * sv.H + 1.0);
 	memset(&run, 0, sizeof run);
 	limit = opt != NULL && opt->time_limit_ms > 0 ? opt->time_limit_ms : 2000;
-	run.deadline = t0 + limit;
+	run.deadline = t0 + limit - (limit * 0.03 < 20 ? limit * 0.03 : 20);
 	run.iters = opt != NULL ? opt->max_iterations : 0;
 	if (run.iters <= 0)
 		run.iters = 5000L * (sv.nq + 20);
+	run.asked = run.iters;
 	run.bs = xcalloc((size_t)sv.nq + 1, sizeof *run.bs);
 	run.bk = xcalloc((size_t)sv.nq + 1, sizeof *run.bk);
 	sv_greedy(&sv, run.deadline);
@@ -1818,7 +1844,7 @@ solver_slots(const struct solver_problem *pb, int req, struct solver_slot *out,
 	struct solver_slot	*all;
 	int			 q, i, k, s, n = 0, db, drc;
 
-	if (req < 0 || req >= pb->nrequests || sv_new(&sv, pb) != 0)
+	if (req < 0 || req >= pb->nrequests || sv_new(&sv, pb, req) != 0)
 		return -1;
 	for (q = 0; q < sv.nq; q++) {
 		if (q == req || sv.rq[q].fixed_s < 0 || sv.rq[q].nstarts == 0)

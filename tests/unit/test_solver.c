@@ -369,6 +369,7 @@ test_fixed_invalid(void)
 {
 	struct tp		 t;
 	struct solver_answer	 ans;
+	struct solver_slot	 s[8];
 	int			 f, bad;
 
 	tp_init(&t, 3, 1);
@@ -383,9 +384,36 @@ test_fixed_invalid(void)
 	ok(ans.placements[2].reason == SOLVER_CONFLICT,
 	    "fixed: wins over a higher priority wanting its time");
 	solver_answer_free(&ans);
+	ok(solver_slots(&t.pb, 2, s, 8) == 0,
+	    "fixed: slots around a fixed request leave its time out");
 	t.pb.ndays = 0;
 	ok(solver_solve(&t.pb, NULL, &ans) == -1 && ans.placements == NULL,
 	    "invalid: a problem without days is refused");
+}
+
+/* Three attendees need three seats: capacity 0 means one per attendee. */
+static void
+test_three(void)
+{
+	struct tp		 t;
+	struct solver_answer	 ans;
+	int			 q;
+
+	tp_init(&t, 3, 2);
+	t.rooms[0].capacity = 2;
+	t.rooms[1].capacity = 3;
+	q = tp_req(&t, 0, 1, 30, H(8, 0), H(20, 0), 3);
+	t.att[q][2] = 2;
+	t.reqs[q].npeople = 3;
+	tp_solve(&t, &ans);
+	ok(ans.placements[q].room == 1, "three: the room with three seats");
+	solver_answer_free(&ans);
+	t.rooms[1].capacity = 2;
+	tp_solve(&t, &ans);
+	ok(ans.placements[q].reason == SOLVER_NO_ROOM,
+	    "three: no room with three seats (%s)",
+	    solver_reason_string(ans.placements[q].reason));
+	solver_answer_free(&ans);
 }
 
 /* Tiny deterministic generator for the random tests. */
@@ -499,6 +527,7 @@ main(void)
 	test_breaks();
 	test_slots();
 	test_fixed_invalid();
+	test_three();
 	test_random();
 	test_limits();
 	return tap_done();

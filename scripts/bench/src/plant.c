@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "solver.h"
@@ -418,6 +419,16 @@ chk_answer(const struct gen *g, const int *start, const int *room,
 		free(rm[k].v);
 }
 
+/* CPU seconds used by this process. */
+static double
+chk_cpu(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /* Print one result line. */
 static void
 chk_print(const char *what, const struct gen *g, const struct chk *c)
@@ -436,6 +447,7 @@ main(int argc, char **argv)
 	struct solver_answer	 ans;
 	struct gen		 g;
 	struct chk		 c;
+	double			 cpu;
 	int			 ch, q, n = 2000, *st, *rm, reasons[8] = { 0 };
 
 	while ((ch = getopt(argc, argv, "s:t:i:n:")) != -1) {
@@ -459,10 +471,12 @@ main(int argc, char **argv)
 	    NDAYS, (unsigned long long)opt.seed);
 	chk_answer(&g, g.pstart, g.proom, &c);
 	chk_print("planted", &g, &c);
+	cpu = chk_cpu();
 	if (solver_solve(&pb, &opt, &ans) != 0) {
 		printf("solver refused the input\n");
 		return 1;
 	}
+	cpu = chk_cpu() - cpu;
 	st = xcalloc((size_t)g.nreq, sizeof *st);
 	rm = xcalloc((size_t)g.nreq, sizeof *rm);
 	for (q = 0; q < g.nreq; q++) {
@@ -472,9 +486,9 @@ main(int argc, char **argv)
 	}
 	chk_answer(&g, st, rm, &c);
 	chk_print("solver", &g, &c);
-	printf("solver   %.3f s, %ld iterations%s; its own stats: placed %d, "
-	    "breaks %d, spread %d, room changes %d\n", ans.stats.elapsed_ms /
-	    1000.0, ans.stats.iterations, ans.stats.time_limit_hit ?
+	printf("solver   %.3f s wall, %.3f s cpu, %ld iterations%s; its own "
+	    "stats: placed %d, breaks %d, spread %d, room changes %d\n",
+	    ans.stats.elapsed_ms / 1000.0, cpu, ans.stats.iterations, ans.stats.time_limit_hit ?
 	    " (budget cut by the clock)" : "", ans.stats.placed,
 	    ans.stats.breaks, ans.stats.break_spread, ans.stats.room_changes);
 	for (q = 1; q < 6; q++)
