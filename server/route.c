@@ -18,11 +18,23 @@
 extern const struct route route_healthz;
 extern const struct route route_readyz;
 extern const struct route route_metrics;
+extern const struct route route_session_create;
+extern const struct route route_session_list;
+extern const struct route route_session_get;
+extern const struct route route_session_patch;
+extern const struct route route_session_cancel;
+extern const struct route route_session_conflicts;
 
 static const struct route *route_table[] = {
 	&route_healthz,
 	&route_readyz,
 	&route_metrics,
+	&route_session_create,
+	&route_session_list,
+	&route_session_get,
+	&route_session_patch,
+	&route_session_cancel,
+	&route_session_conflicts,
 	NULL
 };
 
