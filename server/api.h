@@ -34,4 +34,36 @@ char	*api_json_text(const json_t *);
 /* Decimal text of an id, for $n parameters. */
 void	api_id_text(long long, char buf[24]);
 
+/*
+ * Added for the core resources (api-conference.c and friends).
+ *
+ * The reply callbacks below expect the JSON text in column 0 and the
+ * resource's version in column 1, and answer with ETag: "<version>".
+ */
+void	api_reply_row_etag_200(enum db_status, PGresult *, void *);
+void	api_reply_row_etag_201(enum db_status, PGresult *, void *);
+
+/*
+ * If-Match as a version for SQL: NULL when absent or "*", the digits of
+ * "<n>" or W/"<n>", else "-1" (matches no version, so 412).
+ */
+const char *api_if_match(const struct req *, char buf[24]);
+
+/*
+ * Run sql with $1 = the caller (req_actor), then $2 = input (JSON text;
+ * stolen) when input is not NULL, then the n texts of rest (may be NULL).
+ */
+void	api_call(struct req *, const char *sql, db_cb *cb, json_t *input,
+	    int n, const char *const *rest);
+
+/* A pure body decoder: normalised input, or NULL with errors appended. */
+typedef json_t *api_decoder(const json_t *body, json_t *errors);
+
+/*
+ * Decode r->body; 422 with every field error, or api_call(r, sql, cb,
+ * input, n, rest) with the decoded input as $2.
+ */
+void	api_write(struct req *, api_decoder *, const char *sql, db_cb *cb,
+	    int n, const char *const *rest);
+
 #endif

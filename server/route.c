@@ -24,6 +24,23 @@ extern const struct route route_session_get;
 extern const struct route route_session_patch;
 extern const struct route route_session_cancel;
 extern const struct route route_session_conflicts;
+extern const struct route route_conference_create;
+extern const struct route route_conference_list;
+extern const struct route route_conference_get;
+extern const struct route route_conference_patch;
+extern const struct route route_venue_create;
+extern const struct route route_venue_list;
+extern const struct route route_room_create;
+extern const struct route route_room_list;
+extern const struct route route_travel_put;
+extern const struct route route_travel_get;
+extern const struct route route_delegation_create;
+extern const struct route route_delegation_list;
+extern const struct route route_participant_create;
+extern const struct route route_participant_list;
+extern const struct route route_unavailability_create;
+extern const struct route route_unavailability_list;
+extern const struct route route_audit_list;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -35,6 +52,23 @@ static const struct route *route_table[] = {
 	&route_session_patch,
 	&route_session_cancel,
 	&route_session_conflicts,
+	&route_conference_create,
+	&route_conference_list,
+	&route_conference_get,
+	&route_conference_patch,
+	&route_venue_create,
+	&route_venue_list,
+	&route_room_create,
+	&route_room_list,
+	&route_travel_put,
+	&route_travel_get,
+	&route_delegation_create,
+	&route_delegation_list,
+	&route_participant_create,
+	&route_participant_list,
+	&route_unavailability_create,
+	&route_unavailability_list,
+	&route_audit_list,
 	NULL
 };
 
