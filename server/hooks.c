@@ -1,24 +1,75 @@
 /*
  * hooks.c — starts and stops each worker's background services in one
  * place, so worker.c does not need to know them.
+ *
+ * The change listener: LISTEN kaigi_changes on a dedicated connection
+ * (notify.c). Every notification names a conference; its cached feeds are
+ * dropped and its change streams (changes.c) look for new rows. After a
+ * lost and re-opened LISTEN connection, notifications may have been missed:
+ * every cached feed is dropped and every stream looks again.
  */
+#include <stdlib.h>
+
+#include "changes.h"
+#include "config.h"
+#include "feed-cache.h"
 #include "hooks.h"
+#include "log.h"
+#include "notify.h"
+#include "util.h"
+
+#define HOOKS_CHANNEL "kaigi_changes"
+
+/* A conference changed: drop its feeds, wake its streams. */
+static void
+hooks_on_notify(const char *channel, const char *payload, void *arg)
+{
+	long long	conference_id;
+
+	(void)channel;
+	(void)arg;
+	if (parse_id(payload, &conference_id) != 0) {
+		log_warn("notify: payload is not a conference id; dropping all feeds");
+		feed_cache_clear();
+		changes_wake_all();
+		return;
+	}
+	feed_cache_invalidate(conference_id);
+	changes_wake(conference_id);
+}
+
+/* LISTEN is back after a loss: anything may have changed. */
+static void
+hooks_on_reconnect(void *arg)
+{
+	(void)arg;
+	log_info("notify: listening again; dropping all cached feeds");
+	feed_cache_clear();
+	changes_wake_all();
+}
 
 /* Start the services of a worker. */
 void
 hooks_start(struct event_base *base)
 {
-	(void)base;
+	changes_start(base);
+	notify_start(base, cfg->database_url, HOOKS_CHANNEL, hooks_on_notify,
+	    hooks_on_reconnect, NULL);
 }
 
 /* The worker is draining: end long-lived streams so the drain can finish. */
 void
 hooks_draining(void)
 {
+	changes_close_all();
 }
 
 /* Stop the services (before the pool closes). */
 void
 hooks_stop(void)
 {
+	notify_stop();
+	changes_close_all();
+	changes_stop();
+	feed_cache_clear();
 }

@@ -41,6 +41,11 @@ extern const struct route route_participant_list;
 extern const struct route route_unavailability_create;
 extern const struct route route_unavailability_list;
 extern const struct route route_audit_list;
+extern const struct route route_feed_public;
+extern const struct route route_feed_token;
+extern const struct route route_feed_room;
+extern const struct route route_feed_token_create;
+extern const struct route route_feed_token_revoke;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -69,6 +74,11 @@ static const struct route *route_table[] = {
 	&route_unavailability_create,
 	&route_unavailability_list,
 	&route_audit_list,
+	&route_feed_public,
+	&route_feed_token,
+	&route_feed_room,
+	&route_feed_token_create,
+	&route_feed_token_revoke,
 	NULL
 };
 

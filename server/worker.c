@@ -215,10 +215,15 @@ worker_parent(const char *config_path, int n)
 	pid_t	*pids = xcalloc((size_t)n, sizeof *pids);
 	int	 i, alive = n, status, stopping = 0;
 	pid_t	 pid;
+	struct sigaction sa;
 
-	signal(SIGTERM, worker_parent_onsignal);
-	signal(SIGINT, worker_parent_onsignal);
-	signal(SIGHUP, worker_parent_onsignal);
+	/* Not signal(): glibc's restarts waitpid(), which must see EINTR. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = worker_parent_onsignal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	for (i = 0; i < n; i++)
 		pids[i] = worker_fork(config_path);
 	log_info("serving on %s:%d with %d workers", cfg->listen, cfg->port, n);

@@ -1,0 +1,74 @@
+/*
+ * feed-cache.h — rendered iCalendar feeds kept in memory, per worker.
+ *
+ * A key (the feed's scope: "public:<slug>", "token:<sha256 hex>",
+ * "room:<slug>:<id>:<viewer>") maps to the rendered bytes, their strong
+ * ETag, the Last-Modified instant and the conference the feed belongs to.
+ * The database announces changes per conference (NOTIFY kaigi_changes), and
+ * feed_cache_invalidate() drops that conference's entries; after a lost
+ * LISTEN connection feed_cache_clear() drops everything.
+ *
+ * Bounded: at most FEED_CACHE_MAX_ENTRIES entries and FEED_CACHE_MAX_BYTES
+ * bytes; the least recently used entry goes first. Entries are reference
+ * counted, so a reply may keep using the bytes of an entry that has since
+ * been dropped (feed_cache_put/feed_cache_release).
+ *
+ * A miss is rendered from a query that started before the answer is stored;
+ * if an invalidation of any conference happened in between, the result may
+ * be stale and must not be stored: take feed_cache_generation() before the
+ * query and pass it to feed_cache_store(), which then refuses.
+ *
+ * Not thread-safe: one cache per worker process, used on its loop only.
+ */
+#ifndef KAIGI_FEED_CACHE_H
+#define KAIGI_FEED_CACHE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define FEED_CACHE_MAX_ENTRIES	4096
+#define FEED_CACHE_MAX_BYTES	(64 * 1024 * 1024)
+
+struct feed_entry {
+	char		*key;
+	char		*data;
+	size_t		 len;
+	char		 etag[36];
+	time_t		 last_modified;
+	long long	 conference_id;
+	int		 refs;		/* the cache's own + replies in flight */
+	int		 cached;	/* still in the cache */
+	struct feed_entry *hnext;	/* hash chain */
+	struct feed_entry *prev, *next;	/* LRU list, most recent first */
+};
+
+/*
+ * Look key up; on a hit the entry is moved to the front and returned with
+ * one more reference (release it with feed_cache_release). NULL on a miss.
+ */
+struct feed_entry *feed_cache_get(const char *key);
+/*
+ * Store a rendered feed (data is copied) under key unless an invalidation
+ * happened since generation; returns a new entry with one reference for the
+ * caller in any case (release it when done).
+ */
+struct feed_entry *feed_cache_store(const char *key, long long conference_id,
+	    const char *data, size_t len, const char *etag, time_t last_modified,
+	    unsigned long generation);
+/* Drop one reference; frees the entry when it is no longer cached or used. */
+void	feed_cache_release(struct feed_entry *);
+/* Current invalidation generation (see above). */
+unsigned long feed_cache_generation(void);
+/* Drop every entry of a conference. */
+void	feed_cache_invalidate(long long conference_id);
+/* Drop everything. */
+void	feed_cache_clear(void);
+/*
+ * A feed token was revoked: every worker process of this kaigid drops its
+ * cache before its next answer (a counter in memory shared across fork).
+ */
+void	feed_cache_revoked(void);
+/* Entries and bytes held now. */
+void	feed_cache_stats(size_t *entries, size_t *bytes);
+
+#endif

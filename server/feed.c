@@ -1,0 +1,419 @@
+/*
+ * feed.c — the iCalendar feeds: public, per token (delegation or
+ * participant) and per room.
+ *
+ * A request names a scope; the scope is the cache key. A hit answers from
+ * feed-cache.c (the bytes, or 304); a miss runs ONE query (a kaigi_feed_*
+ * function of sql/030_feeds.sql, which applies the visibility rule), renders
+ * the rows with ical_render() (libical; never hand-written iCalendar),
+ * stores the result and answers. No row means no such feed: 404, also for a
+ * malformed, unknown or revoked token (never an empty calendar).
+ *
+ * HTTP: Content-Type text/calendar; charset=utf-8, a strong ETag (hash of the
+ * bytes), Last-Modified (the latest change of anything the conference's
+ * feeds show), Cache-Control no-cache (private for token feeds), and 304
+ * for If-None-Match (a list of tags or *, compared as RFC 9110 says: weakly)
+ * or, without If-None-Match, If-Modified-Since. HEAD is served by these GET
+ * routes; evhttp sends no body then.
+ *
+ * The token is never logged (http.c writes /feeds/… in the access log) and
+ * is kept in memory only as its SHA-256 in the cache key.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/http.h>
+
+#include "auth.h"
+#include "config.h"
+#include "feed-cache.h"
+#include "http.h"
+#include "ical.h"
+#include "log.h"
+#include "metrics.h"
+#include "route.h"
+#include "util.h"
+
+#define FEED_PUBLIC_SQL	"SELECT * FROM kaigi_feed_public($1)"
+#define FEED_TOKEN_SQL	"SELECT * FROM kaigi_feed_token($1)"
+#define FEED_ROOM_SQL	"SELECT * FROM kaigi_feed_room($1, $2::bigint, $3::jsonb)"
+#define FEED_TYPE	"text/calendar; charset=utf-8"
+
+/* Columns of a kaigi_feed_row, in order. */
+enum feed_col {
+	FC_CONFERENCE, FC_NAME, FC_ZONE, FC_CHANGED, FC_ID, FC_KIND, FC_TITLE,
+	FC_DESCRIPTION, FC_ROOM, FC_VENUE, FC_START, FC_END, FC_STATUS,
+	FC_SEQUENCE, FC_CREATED, FC_UPDATED, FC_RESERVED, FC_COUNT
+};
+
+/* A miss in flight. */
+struct feed_miss {
+	struct req	*r;
+	char		*key;
+	int		 private;
+	unsigned long	 generation;
+	struct timeval	 started;
+};
+
+static void feed_public(struct req *);
+static void feed_token(struct req *);
+static void feed_room(struct req *);
+
+const struct route route_feed_public = {
+	.method = EVHTTP_REQ_GET,
+	.path = "/api/v1/conferences/{slug}/calendar.ics",
+	.role = ROLE_NONE, .handle = feed_public,
+};
+const struct route route_feed_token = {
+	.method = EVHTTP_REQ_GET, .path = "/feeds/{token}.ics",
+	.role = ROLE_NONE, .handle = feed_token,
+};
+const struct route route_feed_room = {
+	.method = EVHTTP_REQ_GET,
+	.path = "/api/v1/conferences/{slug}/rooms/{id}/calendar.ics",
+	.role = ROLE_NONE, .handle = feed_room,
+};
+
+/* HTTP date (IMF-fixdate) of t. */
+static void
+feed_http_date(time_t t, char buf[40])
+{
+	struct tm	tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+/* Parse an HTTP date; -1 if it is not one. */
+static time_t
+feed_parse_date(const char *s)
+{
+	struct tm	 tm;
+	const char	*end;
+
+	memset(&tm, 0, sizeof tm);
+	end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	return timegm(&tm);
+}
+
+/*
+ * Does an If-None-Match value match etag? "*" or a comma-separated list of
+ * entity tags, weak comparison (W/"x" matches "x").
+ */
+static int
+feed_etag_matches(const char *inm, const char *etag)
+{
+	size_t		 elen = strlen(etag), n;
+	const char	*p = inm;
+
+	while (*p != '\0') {
+		p += strspn(p, " \t,");
+		if (*p == '*')
+			return 1;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		n = strcspn(p, ",");
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n == elen && strncmp(p, etag, n) == 0)
+			return 1;
+		p += strcspn(p, ",");
+	}
+	return 0;
+}
+
+/* Has the client the current version (so 304)? */
+static int
+feed_not_modified(struct req *r, const struct feed_entry *e)
+{
+	const char	*inm = req_header(r, "If-None-Match");
+	const char	*ims;
+	time_t		 t;
+
+	if (inm != NULL)
+		return feed_etag_matches(inm, e->etag);
+	if ((ims = req_header(r, "If-Modified-Since")) == NULL)
+		return 0;
+	if ((t = feed_parse_date(ims)) < 0)
+		return 0;
+	return e->last_modified <= t;
+}
+
+/* Answer from an entry: 200 with the bytes, or 304. */
+static void
+feed_reply(struct req *r, const struct feed_entry *e, int private)
+{
+	char	date[40];
+
+	feed_http_date(e->last_modified, date);
+	http_add_header(r, "ETag", e->etag);
+	http_add_header(r, "Last-Modified", date);
+	http_add_header(r, "Cache-Control",
+	    private ? "private, no-cache" : "no-cache");
+	if (feed_not_modified(r, e)) {
+		metrics_count("feed_not_modified_total", 1);
+		http_reply_bytes(r, 304, NULL, NULL, 0);
+		return;
+	}
+	http_reply_bytes(r, 200, FEED_TYPE, e->data, e->len);
+}
+
+/* The host for UIDs: public_url's host, else "kaigi"; caller frees. */
+static char *
+feed_uid_host(void)
+{
+	struct evhttp_uri	*u;
+	const char		*h;
+	char			*out = NULL;
+
+	if (cfg->public_url != NULL && *cfg->public_url != '\0' &&
+	    (u = evhttp_uri_parse(cfg->public_url)) != NULL) {
+		if ((h = evhttp_uri_get_host(u)) != NULL && *h != '\0')
+			out = xstrdup(h);
+		evhttp_uri_free(u);
+	}
+	return out != NULL ? out : xstrdup("kaigi");
+}
+
+/* A text column, or NULL when it is SQL NULL. */
+static const char *
+feed_col(const PGresult *res, int row, enum feed_col c)
+{
+	return PQgetisnull(res, row, c) ? NULL : PQgetvalue(res, row, c);
+}
+
+/* Status column to the renderer's enum. */
+static enum ical_status
+feed_status(const char *s)
+{
+	if (s != NULL && strcmp(s, "cancelled") == 0)
+		return ICAL_EVENT_CANCELLED;
+	if (s != NULL && strcmp(s, "tentative") == 0)
+		return ICAL_EVENT_TENTATIVE;
+	return ICAL_EVENT_CONFIRMED;
+}
+
+/* Fill the events from the rows that carry a session; returns how many. */
+static size_t
+feed_events(const PGresult *res, struct ical_event *ev)
+{
+	int	i, rows = PQntuples(res);
+	size_t	n = 0;
+
+	for (i = 0; i < rows; i++) {
+		struct ical_event *e = &ev[n];
+
+		if (PQgetisnull(res, i, FC_ID))
+			continue;
+		memset(e, 0, sizeof *e);
+		e->id = strtoll(PQgetvalue(res, i, FC_ID), NULL, 10);
+		e->kind = feed_col(res, i, FC_KIND);
+		e->title = feed_col(res, i, FC_TITLE);
+		e->description = feed_col(res, i, FC_DESCRIPTION);
+		e->room = feed_col(res, i, FC_ROOM);
+		e->venue = feed_col(res, i, FC_VENUE);
+		e->start = (time_t)strtoll(PQgetvalue(res, i, FC_START), NULL, 10);
+		e->end = (time_t)strtoll(PQgetvalue(res, i, FC_END), NULL, 10);
+		e->status = feed_status(feed_col(res, i, FC_STATUS));
+		e->sequence = atoi(PQgetvalue(res, i, FC_SEQUENCE));
+		e->created = (time_t)strtoll(PQgetvalue(res, i, FC_CREATED), NULL, 10);
+		e->updated = (time_t)strtoll(PQgetvalue(res, i, FC_UPDATED), NULL, 10);
+		e->reserved = PQgetvalue(res, i, FC_RESERVED)[0] == 't';
+		n++;
+	}
+	return n;
+}
+
+/* Render the rows of a feed into f; -1 (logged) on failure. */
+static int
+feed_render(const PGresult *res, struct ical_feed *f, size_t *nevents)
+{
+	struct ical_cal		 cal;
+	struct ical_event	*ev;
+	char			*host = feed_uid_host(), *cause = NULL;
+	int			 rc;
+
+	memset(&cal, 0, sizeof cal);
+	cal.name = PQgetvalue(res, 0, FC_NAME);
+	cal.zone = PQgetvalue(res, 0, FC_ZONE);
+	cal.host = host;
+	cal.refresh = cfg->feed_ttl;
+	ev = xcalloc((size_t)PQntuples(res), sizeof *ev);
+	*nevents = feed_events(res, ev);
+	rc = ical_render(&cal, ev, *nevents, f, &cause);
+	if (rc != 0) {
+		log_error("feed: cannot render: %s", cause);
+		free(cause);
+	}
+	free(ev);
+	free(host);
+	return rc;
+}
+
+/* Free a miss. */
+static void
+feed_miss_free(struct feed_miss *m)
+{
+	free(m->key);
+	free(m);
+}
+
+/* Milliseconds since tv. */
+static double
+feed_ms_since(const struct timeval *tv)
+{
+	struct timeval	now;
+
+	gettimeofday(&now, NULL);
+	return (double)(now.tv_sec - tv->tv_sec) * 1e3 +
+	    (double)(now.tv_usec - tv->tv_usec) / 1e3;
+}
+
+/* Store a freshly rendered feed and answer from it. */
+static void
+feed_store_reply(struct feed_miss *m, const PGresult *res,
+    const struct ical_feed *f)
+{
+	struct feed_entry	*e;
+	long long		 conf = strtoll(PQgetvalue(res, 0, FC_CONFERENCE), NULL, 10);
+	time_t			 changed;
+
+	changed = (time_t)strtoll(PQgetvalue(res, 0, FC_CHANGED), NULL, 10);
+	if (f->last_modified > changed)
+		changed = f->last_modified;
+	e = feed_cache_store(m->key, conf, f->data, f->len, f->etag, changed,
+	    m->generation);
+	feed_reply(m->r, e, m->private);
+	feed_cache_release(e);
+}
+
+/* The feed's query answered: 404, or render, store and answer. */
+static void
+feed_loaded(enum db_status st, PGresult *res, void *arg)
+{
+	struct feed_miss	*m = arg;
+	struct ical_feed	 f;
+	struct timeval		 t0;
+	double			 query_ms = feed_ms_since(&m->started);
+	size_t			 n;
+
+	metrics_count("feed_cache_misses_total", 1);
+	if (st != DB_OK)
+		http_reply_db_error(m->r, st, res);
+	else if (PQntuples(res) == 0 || PQnfields(res) != FC_COUNT)
+		http_reply_problem(m->r, 404, "no such feed", NULL);
+	else {
+		gettimeofday(&t0, NULL);
+		if (feed_render(res, &f, &n) != 0)
+			http_reply_problem(m->r, 500, "the feed cannot be rendered", NULL);
+		else {
+			log_debug("feed: cold render of %zu sessions, %zu bytes: "
+			    "query %.2f ms, render %.2f ms", n, f.len, query_ms,
+			    feed_ms_since(&t0));
+			feed_store_reply(m, res, &f);
+			ical_feed_free(&f);
+		}
+	}
+	feed_miss_free(m);
+}
+
+/* Serve key from the cache, or run sql and render. */
+static void
+feed_serve(struct req *r, const char *key, int private, const char *sql,
+    int nparams, const char *const *params)
+{
+	struct feed_entry	*e;
+	struct feed_miss	*m;
+
+	if ((e = feed_cache_get(key)) != NULL) {
+		metrics_count("feed_cache_hits_total", 1);
+		feed_reply(r, e, private);
+		feed_cache_release(e);
+		return;
+	}
+	m = xcalloc(1, sizeof *m);
+	m->r = r;
+	m->key = xstrdup(key);
+	m->private = private;
+	m->generation = feed_cache_generation();
+	gettimeofday(&m->started, NULL);
+	db_query(sql, nparams, params, feed_loaded, m);
+}
+
+/* GET /api/v1/conferences/{slug}/calendar.ics */
+static void
+feed_public(struct req *r)
+{
+	const char	*slug = req_param(r, "slug");
+	char		*key = xasprintf("public:%s", slug);
+
+	feed_serve(r, key, 0, FEED_PUBLIC_SQL, 1, &slug);
+	free(key);
+}
+
+/* GET /feeds/{token}.ics */
+static void
+feed_token(struct req *r)
+{
+	const char	*token = req_param(r, "token");
+	const char	*params[1];
+	char		 hash[65], *key;
+
+	if (token == NULL || !auth_token_wellformed(token)) {
+		http_reply_problem(r, 404, "no such feed", NULL);
+		return;
+	}
+	sha256_hex(token, hash);
+	params[0] = hash;
+	key = xasprintf("token:%s", hash);
+	feed_serve(r, key, 1, FEED_TOKEN_SQL, 1, params);
+	free(key);
+}
+
+/* Who looks at a room feed, as part of its cache key. */
+static char *
+feed_viewer(const struct principal *p)
+{
+	switch (p->role) {
+	case ROLE_ADMIN:
+		return xstrdup("admin");
+	case ROLE_SECRETARIAT:
+		return xasprintf("s%lld", p->conference_id);
+	case ROLE_LIAISON:
+		return xasprintf("l%lld", p->delegation_id);
+	default:
+		return xstrdup("anon");
+	}
+}
+
+/* GET /api/v1/conferences/{slug}/rooms/{id}/calendar.ics */
+static void
+feed_room(struct req *r)
+{
+	const char	*params[3];
+	long long	 id;
+	char		*viewer, *key, *actor;
+	json_t		*a;
+
+	if (parse_id(req_param(r, "id"), &id) != 0) {
+		http_reply_problem(r, 404, "no such feed", NULL);
+		return;
+	}
+	a = req_actor(r);
+	actor = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	viewer = feed_viewer(&r->who);
+	key = xasprintf("room:%s:%lld:%s", req_param(r, "slug"), id, viewer);
+	params[0] = req_param(r, "slug");
+	params[1] = req_param(r, "id");
+	params[2] = actor;
+	feed_serve(r, key, r->who.role != ROLE_NONE, FEED_ROOM_SQL, 3, params);
+	free(key);
+	free(viewer);
+	free(actor);
+}
