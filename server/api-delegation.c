@@ -8,6 +8,11 @@
  * Bodies are decoded by decode-core.c; each request is one call of a
  * kaigi_delegation_* / kaigi_participant_* / kaigi_unavailability_* function
  * of sql/010_api_core.sql.
+ *
+ * Beyond API.md's table, in the same style: GET /participants/{id}
+ * (secretariat, own liaison), PATCH /participants/{id} (secretariat, with
+ * If-Match) and DELETE /participants/{id}/unavailability/{uid} (secretariat,
+ * own liaison) → 204.
  */
 #include <event2/http.h>
 
@@ -22,6 +27,9 @@ static void participant_create(struct req *);
 static void participant_list(struct req *);
 static void unavailability_create(struct req *);
 static void unavailability_list(struct req *);
+static void participant_get(struct req *);
+static void participant_patch(struct req *);
+static void unavailability_delete(struct req *);
 
 const struct route route_delegation_create = {
 	.method = EVHTTP_REQ_POST, .path = "/api/v1/conferences/{slug}/delegations",
@@ -48,6 +56,20 @@ const struct route route_unavailability_list = {
 	.role = ROLE_LIAISON, .handle = unavailability_list,
 };
 
+const struct route route_participant_get = {
+	.method = EVHTTP_REQ_GET, .path = "/api/v1/participants/{id}",
+	.role = ROLE_LIAISON, .handle = participant_get,
+};
+const struct route route_participant_patch = {
+	.method = EVHTTP_REQ_PATCH, .path = "/api/v1/participants/{id}",
+	.role = ROLE_SECRETARIAT, .handle = participant_patch,
+};
+const struct route route_unavailability_delete = {
+	.method = EVHTTP_REQ_DELETE,
+	.path = "/api/v1/participants/{id}/unavailability/{uid}",
+	.role = ROLE_LIAISON, .handle = unavailability_delete,
+};
+
 static const char DELEGATION_CREATE_SQL[] =
     "SELECT j::text, j->>'version'"
     "  FROM kaigi_delegation_create($1::jsonb, $3, $2::jsonb) AS j";
@@ -63,6 +85,14 @@ static const char UNAVAILABILITY_CREATE_SQL[] =
     "  FROM kaigi_unavailability_create($1::jsonb, $3, $2::jsonb) AS j";
 static const char UNAVAILABILITY_LIST_SQL[] =
     "SELECT kaigi_unavailability_list($1::jsonb, $2, $3::int, $4::bigint)::text";
+
+static const char PARTICIPANT_GET_SQL[] =
+    "SELECT j::text, j->>'version' FROM kaigi_participant_get($1::jsonb, $2) AS j";
+static const char PARTICIPANT_PATCH_SQL[] =
+    "SELECT j::text, j->>'version'"
+    "  FROM kaigi_participant_patch($1::jsonb, $3, $2::jsonb, $4) AS j";
+static const char UNAVAILABILITY_DELETE_SQL[] =
+    "SELECT kaigi_unavailability_delete($1::jsonb, $2, $3)";
 
 /* POST /api/v1/conferences/{slug}/delegations */
 static void
@@ -144,4 +174,60 @@ unavailability_list(struct req *r)
 	if (participant_id(r) != 0 || api_page(r, limit, cursor) != 0)
 		return;
 	api_call(r, UNAVAILABILITY_LIST_SQL, api_reply_row_200, NULL, 3, rest);
+}
+
+/* GET /api/v1/participants/{id} */
+static void
+participant_get(struct req *r)
+{
+	const char	*rest[1] = { req_param(r, "id") };
+
+	if (participant_id(r) != 0)
+		return;
+	api_call(r, PARTICIPANT_GET_SQL, api_reply_row_etag_200, NULL, 1, rest);
+}
+
+/* PATCH /api/v1/participants/{id} */
+static void
+participant_patch(struct req *r)
+{
+	char		 version[24];
+	const char	*rest[2];
+
+	if (participant_id(r) != 0)
+		return;
+	rest[0] = req_param(r, "id");
+	rest[1] = api_if_match(r, version);
+	api_write(r, decode_participant_patch, PARTICIPANT_PATCH_SQL,
+	    api_reply_row_etag_200, 2, rest);
+}
+
+/* The block was removed (204) or not (its problem). */
+static void
+unavailability_deleted(enum db_status st, PGresult *res, void *arg)
+{
+	struct req	*r = arg;
+
+	if (st != DB_OK) {
+		http_reply_db_error(r, st, res);
+		return;
+	}
+	http_reply_json(r, 204, NULL);
+}
+
+/* DELETE /api/v1/participants/{id}/unavailability/{uid} */
+static void
+unavailability_delete(struct req *r)
+{
+	const char	*rest[2] = { req_param(r, "id"), req_param(r, "uid") };
+	long long	 uid;
+
+	if (participant_id(r) != 0)
+		return;
+	if (parse_id(rest[1], &uid) != 0) {
+		http_reply_problem(r, 404, "no such unavailability", NULL);
+		return;
+	}
+	api_call(r, UNAVAILABILITY_DELETE_SQL, unavailability_deleted, NULL, 2,
+	    rest);
 }

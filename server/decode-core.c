@@ -369,6 +369,51 @@ decode_participant(const json_t *b, json_t *errors)
 	return decode_result(out, errors, n);
 }
 
+/* An optional text that JSON null clears: copied, or null when cleared. */
+static void
+decode_clearable(const json_t *b, const char *field, json_t *out)
+{
+	json_t	*v = json_object_get(b, field);
+
+	if (v != NULL && json_is_null(v))
+		json_object_set_new(out, field, json_null());
+}
+
+/* PATCH /participants/{id}: name, title, role, email, timezone. */
+json_t *
+decode_participant_patch(const json_t *b, json_t *errors)
+{
+	static const char *const known[] = { "delegation", "name", "title",
+	    "role", "email", "timezone", NULL };
+	const char	*name = NULL, *title = NULL, *role = NULL, *email = NULL;
+	const char	*tz = NULL;
+	size_t		 n = json_array_size(errors);
+	json_t		*out;
+
+	if (decode_begin(b, known, errors) != 0)
+		return NULL;
+	out = json_object();
+	if (json_object_get(b, "delegation") != NULL)
+		valid_error(errors, "delegation", "cannot be changed");
+	if (valid_string(b, "name", VALID_OPTIONAL, DECODE_NAME_MAX, &name,
+	    errors) == 1 && *name == '\0')
+		valid_error(errors, "name", "must be a non-empty text");
+	valid_string(b, "title", VALID_OPTIONAL, DECODE_NAME_MAX, &title, errors);
+	valid_enum(b, "role", VALID_OPTIONAL, decode_roles, &role, errors);
+	if (valid_string(b, "email", VALID_OPTIONAL, 254, &email, errors) == 1 &&
+	    !decode_email_ok(email))
+		valid_error(errors, "email", "is not an e-mail address");
+	valid_timezone(b, "timezone", VALID_OPTIONAL, &tz, errors);
+	decode_put_string(out, "name", name);
+	decode_put_string(out, "title", title);
+	decode_put_string(out, "role", role);
+	decode_put_string(out, "email", email);
+	decode_put_string(out, "timezone", tz);
+	decode_clearable(b, "email", out);
+	decode_clearable(b, "timezone", out);
+	return decode_result(out, errors, n);
+}
+
 /* UTC RFC 3339 text of an instant. */
 static void
 decode_put_time(json_t *out, const char *field, time_t t)

@@ -31,6 +31,8 @@ json_t	*decode_room(const json_t *body, json_t *errors);
 json_t	*decode_travel_times(const json_t *body, json_t *errors);
 json_t	*decode_delegation(const json_t *body, json_t *errors);
 json_t	*decode_participant(const json_t *body, json_t *errors);
+/* PATCH of a participant; email and timezone may be null (cleared). */
+json_t	*decode_participant_patch(const json_t *body, json_t *errors);
 json_t	*decode_unavailability(const json_t *body, json_t *errors);
 
 #endif

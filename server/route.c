@@ -40,6 +40,9 @@ extern const struct route route_participant_create;
 extern const struct route route_participant_list;
 extern const struct route route_unavailability_create;
 extern const struct route route_unavailability_list;
+extern const struct route route_unavailability_delete;
+extern const struct route route_participant_get;
+extern const struct route route_participant_patch;
 extern const struct route route_audit_list;
 extern const struct route route_feed_public;
 extern const struct route route_feed_token;
@@ -73,6 +76,9 @@ static const struct route *route_table[] = {
 	&route_participant_list,
 	&route_unavailability_create,
 	&route_unavailability_list,
+	&route_unavailability_delete,
+	&route_participant_get,
+	&route_participant_patch,
 	&route_audit_list,
 	&route_feed_public,
 	&route_feed_token,

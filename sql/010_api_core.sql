@@ -79,6 +79,23 @@ BEGIN
 		'field', p_field, 'message', p_message)))::text;
 END $$;
 
+-- A CHECK the C decoders let through (the server's zoneinfo and
+-- PostgreSQL's may disagree on a zone name, say) as KG422 naming the field.
+CREATE FUNCTION kaigi_core_check_failed(p_constraint text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM kaigi_core_invalid(CASE
+	    WHEN p_constraint LIKE '%timezone%' THEN 'timezone'
+	    WHEN p_constraint = 'conferences_slug_check' THEN 'slug'
+	    WHEN p_constraint = 'conferences_dates_check' THEN 'end_date'
+	    WHEN p_constraint = 'conferences_day_check' THEN 'day_end'
+	    WHEN p_constraint = 'delegations_code_check' THEN 'code'
+	    ELSE coalesce(p_constraint, '') END,
+	    CASE WHEN p_constraint LIKE '%timezone%'
+	    THEN 'is not a time zone the database knows'
+	    ELSE 'breaks a rule of the data' END);
+END $$;
+
 -- Write one audit_log row for the actor.
 CREATE FUNCTION kaigi_core_audit(p_actor jsonb, p_cid bigint, p_action text,
     p_entity text, p_entity_id bigint, p_before jsonb, p_after jsonb)
@@ -139,6 +156,7 @@ RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
 	c	conferences;
 	j	json;
+	cn	text;
 BEGIN
 	IF p_actor->>'role' IS DISTINCT FROM 'admin' THEN
 		RAISE EXCEPTION USING ERRCODE = 'KG403',
@@ -158,6 +176,9 @@ BEGIN
 		RAISE EXCEPTION USING ERRCODE = 'KG409',
 		    MESSAGE = 'a conference with that slug already exists',
 		    DETAIL = '{"errors":[{"field":"slug","message":"is already taken"}]}';
+	WHEN check_violation THEN
+		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
+		PERFORM kaigi_core_check_failed(cn);
 	END;
 	j := kaigi_conference_json(c);
 	PERFORM kaigi_core_audit(p_actor, c.id, 'create', 'conference', c.id,
@@ -196,6 +217,34 @@ BEGIN
 	RETURN c;
 END $$;
 
+-- KG409 when new dates or zone would leave a non-cancelled session of the
+-- conference outside its days (the rule the session API applies).
+CREATE FUNCTION kaigi_conference_check_dates(n conferences)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	bad	json;
+BEGIN
+	SELECT json_agg(json_build_object('session_id', s.id, 'title', s.title,
+	    'start', kaigi_ts(s.starts_at, n.timezone),
+	    'end', kaigi_ts(s.ends_at, n.timezone)) ORDER BY s.starts_at)
+	INTO bad
+	FROM sessions s
+	WHERE s.conference_id = n.id AND s.status <> 'cancelled'
+	    AND ((s.starts_at AT TIME ZONE n.timezone)::date
+		NOT BETWEEN n.start_date AND n.end_date
+		OR s.ends_at > ((n.end_date + 1)::timestamp AT TIME ZONE n.timezone));
+	IF bad IS NOT NULL THEN
+		RAISE EXCEPTION USING ERRCODE = 'KG409',
+		    MESSAGE = format('%s session(s) would fall outside the conference''s days',
+			json_array_length(bad)),
+		    DETAIL = json_build_object('sessions', bad, 'errors',
+			json_build_array(json_build_object('field', 'start_date',
+			    'message', 'sessions would fall outside the days'),
+			json_build_object('field', 'end_date',
+			    'message', 'sessions would fall outside the days')))::text;
+	END IF;
+END $$;
+
 -- PATCH /conferences/{slug} (secretariat), honouring If-Match.
 CREATE FUNCTION kaigi_conference_patch(p_actor jsonb, p_slug text, p_in jsonb,
     p_if_match text)
@@ -204,6 +253,7 @@ DECLARE
 	c	conferences;
 	n	conferences;
 	j	json;
+	cn	text;
 BEGIN
 	c := kaigi_core_conference(p_slug, true);
 	PERFORM kaigi_core_need_secretariat(p_actor, c.id);
@@ -222,6 +272,10 @@ BEGIN
 	IF n IS NOT DISTINCT FROM c THEN
 		RETURN kaigi_conference_json(c);
 	END IF;
+	IF n.timezone <> c.timezone AND NOT kaigi_valid_timezone(n.timezone) THEN
+		PERFORM kaigi_core_invalid('timezone', 'is not a time zone the database knows');
+	END IF;
+	PERFORM kaigi_conference_check_dates(n);
 	BEGIN
 		UPDATE conferences SET title = n.title, timezone = n.timezone,
 		    start_date = n.start_date, end_date = n.end_date,
@@ -232,6 +286,9 @@ BEGIN
 		RAISE EXCEPTION USING ERRCODE = 'KG409',
 		    MESSAGE = 'with that changeover some participant''s sessions would be too close',
 		    DETAIL = '{"errors":[{"field":"changeover_minutes","message":"would double-book a participant"}]}';
+	WHEN check_violation THEN
+		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
+		PERFORM kaigi_core_check_failed(cn);
 	END;
 	j := kaigi_conference_json(n);
 	PERFORM kaigi_core_audit(p_actor, c.id, 'update', 'conference', c.id,
@@ -409,6 +466,7 @@ DECLARE
 	c	conferences;
 	d	delegations;
 	j	json;
+	cn	text;
 BEGIN
 	c := kaigi_core_conference(p_slug);
 	PERFORM kaigi_core_need_secretariat(p_actor, c.id);
@@ -422,6 +480,9 @@ BEGIN
 		    MESSAGE = format('delegation %s already exists in this conference',
 			p_in->>'code'),
 		    DETAIL = '{"errors":[{"field":"code","message":"is already taken"}]}';
+	WHEN check_violation THEN
+		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
+		PERFORM kaigi_core_check_failed(cn);
 	END;
 	j := kaigi_delegation_json(d, c.slug);
 	PERFORM kaigi_core_audit(p_actor, c.id, 'create', 'delegation', d.id,
@@ -474,6 +535,7 @@ DECLARE
 	d	delegations;
 	p	participants;
 	j	json;
+	cn	text;
 BEGIN
 	c := kaigi_core_conference(p_slug);
 	PERFORM kaigi_core_need_secretariat(p_actor, c.id);
@@ -482,11 +544,16 @@ BEGIN
 		PERFORM kaigi_core_invalid('delegation',
 		    'no such delegation in this conference');
 	END IF;
-	INSERT INTO participants (conference_id, delegation_id, name, title, role,
-	    email, timezone)
-	VALUES (c.id, d.id, p_in->>'name', coalesce(p_in->>'title', ''),
-	    p_in->>'role', p_in->>'email', p_in->>'timezone')
-	RETURNING * INTO p;
+	BEGIN
+		INSERT INTO participants (conference_id, delegation_id, name, title,
+		    role, email, timezone)
+		VALUES (c.id, d.id, p_in->>'name', coalesce(p_in->>'title', ''),
+		    p_in->>'role', p_in->>'email', p_in->>'timezone')
+		RETURNING * INTO p;
+	EXCEPTION WHEN check_violation THEN
+		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
+		PERFORM kaigi_core_check_failed(cn);
+	END;
 	j := kaigi_participant_json(p, c.slug);
 	PERFORM kaigi_core_audit(p_actor, c.id, 'create', 'participant', p.id,
 	    NULL, j::jsonb);
@@ -657,4 +724,82 @@ BEGIN
 	    AND (p_entity IS NULL OR a.entity = p_entity)
 	    AND (p_entity_id IS NULL OR a.entity_id = p_entity_id)
 	    ORDER BY a.id LIMIT p_limit + 1) s);
+END $$;
+
+-- ---------------------------------------------------------------------------
+-- Beyond the table of API.md, in the same style: one participant (GET,
+-- PATCH) and removing an unavailability block (DELETE).
+-- ---------------------------------------------------------------------------
+
+-- GET /participants/{id} (secretariat, own liaison; 404 for anyone else).
+CREATE FUNCTION kaigi_participant_get(p_actor jsonb, p_id text)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+	p	participants;
+BEGIN
+	p := kaigi_core_managed_participant(p_actor, p_id::bigint, false);
+	RETURN kaigi_participant_json(p,
+	    (SELECT slug FROM conferences WHERE id = p.conference_id));
+END $$;
+
+-- PATCH /participants/{id} (secretariat), honouring If-Match. Members
+-- present in p_in replace the stored ones; "email"/"timezone" may be null
+-- (json null) to clear them.
+CREATE FUNCTION kaigi_participant_patch(p_actor jsonb, p_id text, p_in jsonb,
+    p_if_match text)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+	p	participants;
+	n	participants;
+	slug	text;
+	j	json;
+	cn	text;
+BEGIN
+	p := kaigi_core_managed_participant(p_actor, p_id::bigint, true);
+	PERFORM kaigi_core_need_secretariat(p_actor, p.conference_id);
+	PERFORM kaigi_core_check_version(p_if_match, p.version);
+	SELECT c.slug INTO slug FROM conferences c WHERE c.id = p.conference_id;
+	n := p;
+	n.name := coalesce(p_in->>'name', p.name);
+	n.title := coalesce(p_in->>'title', p.title);
+	n.role := coalesce(p_in->>'role', p.role);
+	IF p_in ? 'email' THEN n.email := p_in->>'email'; END IF;
+	IF p_in ? 'timezone' THEN n.timezone := p_in->>'timezone'; END IF;
+	IF n IS NOT DISTINCT FROM p THEN
+		RETURN kaigi_participant_json(p, slug);
+	END IF;
+	BEGIN
+		UPDATE participants SET name = n.name, title = n.title,
+		    role = n.role, email = n.email, timezone = n.timezone
+		WHERE id = p.id RETURNING * INTO n;
+	EXCEPTION WHEN check_violation THEN
+		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
+		PERFORM kaigi_core_check_failed(cn);
+	END;
+	j := kaigi_participant_json(n, slug);
+	PERFORM kaigi_core_audit(p_actor, p.conference_id, 'update', 'participant',
+	    p.id, kaigi_participant_json(p, slug)::jsonb, j::jsonb);
+	RETURN j;
+END $$;
+
+-- DELETE /participants/{id}/unavailability/{uid} (secretariat, own
+-- liaison): true when removed; KG404 when either is unknown or hidden.
+CREATE FUNCTION kaigi_unavailability_delete(p_actor jsonb, p_pid text, p_uid text)
+RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+	p	participants;
+	u	unavailability;
+	tz	text;
+BEGIN
+	p := kaigi_core_managed_participant(p_actor, p_pid::bigint, true);
+	DELETE FROM unavailability WHERE id = p_uid::bigint AND participant_id = p.id
+	RETURNING * INTO u;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION USING ERRCODE = 'KG404',
+		    MESSAGE = 'no such unavailability';
+	END IF;
+	SELECT timezone INTO tz FROM conferences WHERE id = p.conference_id;
+	PERFORM kaigi_core_audit(p_actor, p.conference_id, 'delete',
+	    'unavailability', u.id, kaigi_unavailability_json(u, tz)::jsonb, NULL);
+	RETURN true;
 END $$;

@@ -68,6 +68,7 @@ with Server() as s:
         ({"timezone": "Mars/Olympus"}, "timezone"),
         ({"timezone": "JST"}, "timezone"),
         ({"timezone": "../etc/passwd"}, "timezone"),
+        ({"timezone": "Asia"}, "timezone"),
         ({"start_date": "2025-02-30"}, "start_date"),
         ({"end_date": "2025-05-09"}, "end_date"),
         ({"changeover_minutes": -1}, "changeover_minutes"),
@@ -154,6 +155,7 @@ with Server() as s:
     r = s.request("PATCH", "/api/v1/conferences/nope", {"title": "X"}, token=admin)
     is_(r.status, 404, "PATCH of an unknown conference: 404")
     for change, field in [({"slug": "other"}, "slug"), ({"timezone": "Asia/Nowhere"}, "timezone"),
+                          ({"timezone": "Europe"}, "timezone"),
                           ({"end_date": "2023-04-27"}, "end_date"),
                           ({"start_date": "2023-05-01"}, "start_date"),
                           ({"day_end": "07:00"}, "day_end"), ({"title": ""}, "title"),
@@ -185,6 +187,17 @@ with Server() as s:
     is_(r.status, 409, "a changeover that would double-book a participant: 409")
     is_(count(db, "SELECT changeover_minutes FROM conferences WHERE slug = 'g7-digital-2023'"),
         10, "changeover unchanged")
+    before = state(db)
+    r = s.request("PATCH", G7, {"end_date": "2023-04-29"}, token=sec)
+    is_(r.status, 409, "new dates leaving sessions outside: 409")
+    ok(len((r.json or {}).get("sessions", [])) > 0 and
+       all(x["start"].startswith("2023-04-30") for x in r.json["sessions"]),
+       "names the sessions of the 30th")
+    r = s.request("PATCH", G7, {"timezone": "America/Los_Angeles"}, token=sec)
+    is_(r.status, 409, "a zone that moves sessions off the days: 409")
+    is_(state(db), before, "refused date changes wrote nothing")
+    r = s.request("PATCH", G7, {"end_date": "2023-05-02"}, token=sec)
+    is_((r.status, r.json.get("end_date")), (200, "2023-05-02"), "longer dates are fine")
     r = s.request("PATCH", G7, {"changeover_minutes": 5}, token=sec)
     is_((r.status, r.json.get("changeover_minutes")), (200, 5), "a smaller changeover is fine")
     statuses = []

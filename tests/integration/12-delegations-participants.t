@@ -90,6 +90,7 @@ def participants(s, db, who, sec, sec_other, admin, jp, it):
                           ({"name": ""}, "name"), ({"role": "minister"}, "role"),
                           ({"role": None}, "role"), ({"email": "not-an-address"}, "email"),
                           ({"email": "a@b"}, "email"), ({"timezone": "Tokyo"}, "timezone"),
+                          ({"timezone": "Asia"}, "timezone"),
                           ({"title": 5}, "title"), ({"phone": "1"}, "phone")]:
         body = {k: v for k, v in dict(good, **change).items() if v is not None}
         r = s.request("POST", C + "/participants", body, token=sec)
@@ -210,6 +211,80 @@ def unavailability(s, db, sec, sec_other, admin, ca, it, jp):
     is_((len(r.json["items"]), r.json["next"] is not None), (2, True), "secretariat, paged")
 
 
+def participant_one(s, db, sec, sec_other, admin, ca, it):
+    """GET and PATCH /participants/{id} (beyond API.md's table)."""
+    head = count(db, "SELECT p.id FROM participants p JOIN delegations d ON d.id = p.delegation_id "
+                 "WHERE d.code = 'CA' AND p.role = 'head'")
+    path = "/api/v1/participants/%d" % head
+    for name, tok, status in [("anonymous", None, 401), ("bad token", "B" * 40, 401),
+                              ("IT liaison", it, 404), ("other secretariat", sec_other, 404)]:
+        r = s.request("GET", path, token=tok)
+        is_(r.status, status, "GET participant as %s: %d" % (name, status))
+    for tok, who in [(ca, "own liaison"), (sec, "secretariat"), (admin, "admin")]:
+        r = s.request("GET", path, token=tok)
+        is_((r.status, r.json.get("delegation"), r.json.get("role")), (200, "CA", "head"),
+            "GET participant as %s" % who)
+    version = r.json["version"]
+    is_(r.headers.get("ETag"), '"%d"' % version, "ETag")
+    r = s.request("GET", "/api/v1/participants/999999", token=admin)
+    is_(r.status, 404, "unknown participant: 404")
+    before = state(db)
+    for name, tok, status in [("anonymous", None, 401), ("own liaison", ca, 403),
+                              ("other secretariat", sec_other, 404)]:
+        r = s.request("PATCH", path, {"title": "X"}, token=tok)
+        is_(r.status, status, "PATCH participant as %s: %d" % (name, status))
+    for body, field in [({"name": ""}, "name"), ({"role": "boss"}, "role"), ({"email": "x"}, "email"),
+                        ({"timezone": "Nowhere"}, "timezone"), ({"timezone": "America"}, "timezone"),
+                        ({"delegation": "JP"}, "delegation"),
+                        ({"age": 50}, "age")]:
+        r = s.request("PATCH", path, body, token=sec)
+        ok(r.status == 422 and field in field_errors(r), "PATCH participant 422 naming %s" % field)
+    r = s.request("PATCH", path, {"title": "X"}, token=sec, headers={"If-Match": '"%d"' % (version + 1)})
+    is_(r.status, 412, "stale If-Match: 412")
+    is_(state(db), before, "failed PATCHes wrote nothing")
+    r = s.request("PATCH", path, {"title": "Deputy Minister", "email": "head@canada.example"},
+                  token=sec, headers={"If-Match": '"%d"' % version})
+    is_((r.status, r.json.get("title"), r.json.get("email"), r.json.get("version")),
+        (200, "Deputy Minister", "head@canada.example", version + 1), "secretariat PATCHes")
+    r = s.request("PATCH", path, {"email": None, "timezone": None}, token=admin)
+    is_((r.status, r.json.get("email"), r.json.get("timezone"), r.json.get("name")),
+        (200, None, None, "Francis Bilodeau"), "null clears email and timezone; name kept")
+    is_(count(db, "SELECT count(*) FROM audit_log WHERE entity = 'participant' AND action = 'update' "
+              "AND entity_id = %s", (head,)), 2, "both PATCHes audited")
+
+
+def unavailability_delete(s, db, sec, sec_other, ca, it):
+    """DELETE /participants/{id}/unavailability/{uid} (beyond API.md's table)."""
+    head = count(db, "SELECT p.id FROM participants p JOIN delegations d ON d.id = p.delegation_id "
+                 "WHERE d.code = 'CA' AND p.role = 'head'")
+    path = "/api/v1/participants/%d/unavailability" % head
+    r = s.request("POST", path, {"start": "2023-04-27T09:00:00+09:00",
+                                 "end": "2023-04-27T10:00:00+09:00"}, token=ca)
+    is_(r.status, 201, "a block to remove")
+    uid = r.json["id"]
+    other = count(db, "SELECT u.id FROM unavailability u JOIN participants p ON p.id = u.participant_id "
+                  "WHERE p.id <> %s LIMIT 1", (head,))
+    before = state(db)
+    for name, tok, p, status in [("anonymous", None, path, 401), ("IT liaison", it, path, 404),
+                                 ("other secretariat", sec_other, path, 404),
+                                 ("secretariat, another person's block", sec,
+                                  path + "/%d" % other, 404),
+                                 ("secretariat, unknown block", sec, path + "/999999", 404)]:
+        if not p.rsplit("/", 1)[1].isdigit():
+            p = "%s/%d" % (p, uid)
+        r = s.request("DELETE", p, token=tok)
+        is_(r.status, status, "DELETE unavailability as %s: %d" % (name, status))
+    is_(state(db), before, "failed DELETEs removed nothing")
+    r = s.request("DELETE", "%s/%d" % (path, uid), token=ca)
+    is_((r.status, r.body), (204, b""), "own liaison removes it: 204")
+    is_(count(db, "SELECT count(*) FROM busy WHERE unavailability_id = %s", (uid,)), 0,
+        "the person is free again")
+    is_(count(db, "SELECT count(*) FROM audit_log WHERE entity = 'unavailability' AND action = 'delete' "
+              "AND entity_id = %s AND after IS NULL AND before IS NOT NULL", (uid,)), 1, "audited")
+    r = s.request("DELETE", "%s/%d" % (path, uid), token=sec)
+    is_(r.status, 404, "a second DELETE: 404")
+
+
 def concurrent(s, db, sec):
     """16 overlapping unavailability blocks for one person at once: one wins."""
     head = count(db, "SELECT p.id FROM participants p JOIN delegations d ON d.id = p.delegation_id "
@@ -253,6 +328,8 @@ with Server() as s:
     delegations(s, db, who, denied, sec, admin)
     participants(s, db, who, sec, sec_other, admin, jp, it)
     unavailability(s, db, sec, sec_other, admin, ca, it, jp)
+    participant_one(s, db, sec, sec_other, admin, ca, it)
+    unavailability_delete(s, db, sec, sec_other, ca, it)
     concurrent(s, db, sec)
     is_(s.stop(), 0, "kaigid exits 0 on SIGTERM")
 done_testing()

@@ -283,6 +283,16 @@ test_participant_unavailability(void)
 	    "participant errors");
 	is_str(decode_fields(decode_participant, "{\"name\":\"N\",\"role\":\"head\"}"), "delegation",
 	    "delegation required");
+	is_str(decode_fields(decode_participant_patch, "{}"), "<none>", "empty participant PATCH");
+	is_str(decode_fields(decode_participant_patch, "{\"delegation\":\"JP\",\"name\":\"\","
+	    "\"role\":\"x\",\"email\":\"y\",\"timezone\":\"z\"}"),
+	    "delegation,name,role,email,timezone", "participant PATCH errors");
+	b = j("{\"email\":null,\"timezone\":null}");
+	out = decode_participant_patch(b, errors);
+	ok(out != NULL && json_is_null(json_object_get(out, "email")) &&
+	    json_is_null(json_object_get(out, "timezone")), "null clears email and timezone");
+	json_decref(out);
+	json_decref(b);
 	b = j("{\"start\":\"2023-04-29T10:00:00+09:00\",\"end\":\"2023-04-29T11:30:00+09:00\"}");
 	out = decode_unavailability(b, errors);
 	is_str(json_string_value(json_object_get(out, "start")), "2023-04-29T01:00:00Z",
