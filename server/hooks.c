@@ -16,6 +16,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "notify.h"
+#include "scheduler.h"
 #include "util.h"
 
 #define HOOKS_CHANNEL "kaigi_changes"
@@ -55,6 +56,7 @@ hooks_start(struct event_base *base)
 	changes_start(base);
 	notify_start(base, cfg->database_url, HOOKS_CHANNEL, hooks_on_notify,
 	    hooks_on_reconnect, NULL);
+	scheduler_init(base);
 }
 
 /* The worker is draining: end long-lived streams so the drain can finish. */
@@ -68,6 +70,7 @@ hooks_draining(void)
 void
 hooks_stop(void)
 {
+	scheduler_shutdown();
 	notify_stop();
 	changes_close_all();
 	changes_stop();

@@ -49,6 +49,15 @@ extern const struct route route_feed_token;
 extern const struct route route_feed_room;
 extern const struct route route_feed_token_create;
 extern const struct route route_feed_token_revoke;
+extern const struct route route_bilateral_create;
+extern const struct route route_bilateral_list;
+extern const struct route route_bilateral_get;
+extern const struct route route_bilateral_accept;
+extern const struct route route_bilateral_decline;
+extern const struct route route_bilateral_withdraw;
+extern const struct route route_bilateral_slots;
+extern const struct route route_bilateral_schedule;
+extern const struct route route_conference_schedule;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -85,6 +94,15 @@ static const struct route *route_table[] = {
 	&route_feed_room,
 	&route_feed_token_create,
 	&route_feed_token_revoke,
+	&route_bilateral_create,
+	&route_bilateral_list,
+	&route_bilateral_get,
+	&route_bilateral_accept,
+	&route_bilateral_decline,
+	&route_bilateral_withdraw,
+	&route_bilateral_slots,
+	&route_bilateral_schedule,
+	&route_conference_schedule,
 	NULL
 };
 

@@ -1,0 +1,592 @@
+/*
+ * api-bilateral.c — the bilateral routes: requests and their workflow
+ * (create, list, read, accept, decline, withdraw), feasible slots for one
+ * request, placing one request, and auto-placing every accepted request of
+ * a conference.
+ *
+ * Bodies are decoded and checked here, in pure C, before any database work
+ * (422 with "errors"). Each read or write is then one statement, a function
+ * of sql/040_bilaterals.sql that checks who may do it, locks, checks the
+ * transition, writes and audits. Slots and plans take three steps: one read
+ * of the whole problem (kaigi_bilateral_problem), the solver on a worker
+ * thread (scheduler.c), and one statement that re-checks and writes (or
+ * just formats, for slots and dry runs). A plan whose write finds the data
+ * changed (409) is made again once from fresh data.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "http.h"
+#include "route.h"
+#include "scheduler.h"
+#include "util.h"
+#include "valid.h"
+
+#define BIL_CREATE_SQL \
+    "SELECT kaigi_bilateral_create($1::jsonb, $2, $3::jsonb)::text"
+#define BIL_LIST_SQL \
+    "SELECT kaigi_bilaterals_list($1::jsonb, $2, $3, $4::int, $5::bigint)::text"
+#define BIL_GET_SQL \
+    "SELECT kaigi_bilateral_get($1::jsonb, $2::bigint)::text"
+#define BIL_TRANSITION_SQL \
+    "SELECT kaigi_bilateral_transition($1::jsonb, $2::bigint, $3)::text"
+#define BIL_PROBLEM_SQL \
+    "SELECT kaigi_bilateral_problem($1::jsonb, $2, $3::bigint)::text"
+#define BIL_SLOTS_SQL \
+    "SELECT kaigi_bilateral_slots_out($1::bigint, $2::jsonb)::text"
+#define BIL_SCHEDULE_SQL \
+    "SELECT kaigi_bilateral_schedule($1::jsonb, $2::bigint," \
+    " to_timestamp($3::double precision), $4::bigint)::text"
+#define BIL_PLAN_SQL \
+    "SELECT kaigi_bilateral_plan($1::jsonb, $2, $3::jsonb, $4::boolean)::text"
+
+#define BIL_SLOTS_DEFAULT	10
+#define BIL_SLOTS_MAX		100
+#define BIL_TIME_LIMIT_MAX	60000
+
+static const char *const bil_statuses[] = { "requested", "accepted",
+    "declined", "withdrawn", "scheduled", "cancelled", NULL };
+static const char *const bil_levels[] = { "head", "deputy", NULL };
+
+/* What a multi-step request (slots, schedule, plan) carries along. */
+struct bil_state {
+	char			*actor;
+	char			 id[24];	/* request id, or "" */
+	const char		*slug;		/* conference, or NULL */
+	enum scheduler_kind	 kind;
+	int			 slot_max;
+	int			 time_limit_ms;
+	int			 dry_run;
+	int			 retried;
+	scheduler_cb		*solved;
+	struct scheduler_job	*job;
+};
+
+static void bil_create(struct req *);
+static void bil_list(struct req *);
+static void bil_get(struct req *);
+static void bil_accept(struct req *);
+static void bil_decline(struct req *);
+static void bil_withdraw(struct req *);
+static void bil_slots(struct req *);
+static void bil_schedule(struct req *);
+static void bil_plan(struct req *);
+
+const struct route route_bilateral_create = {
+	.method = EVHTTP_REQ_POST, .path = "/api/v1/conferences/{slug}/bilaterals",
+	.role = ROLE_LIAISON, .handle = bil_create,
+};
+const struct route route_bilateral_list = {
+	.method = EVHTTP_REQ_GET, .path = "/api/v1/conferences/{slug}/bilaterals",
+	.role = ROLE_LIAISON, .handle = bil_list,
+};
+const struct route route_bilateral_get = {
+	.method = EVHTTP_REQ_GET, .path = "/api/v1/bilaterals/{id}",
+	.role = ROLE_LIAISON, .handle = bil_get,
+};
+const struct route route_bilateral_accept = {
+	.method = EVHTTP_REQ_POST, .path = "/api/v1/bilaterals/{id}/accept",
+	.role = ROLE_LIAISON, .handle = bil_accept,
+};
+const struct route route_bilateral_decline = {
+	.method = EVHTTP_REQ_POST, .path = "/api/v1/bilaterals/{id}/decline",
+	.role = ROLE_LIAISON, .handle = bil_decline,
+};
+const struct route route_bilateral_withdraw = {
+	.method = EVHTTP_REQ_POST, .path = "/api/v1/bilaterals/{id}/withdraw",
+	.role = ROLE_LIAISON, .handle = bil_withdraw,
+};
+const struct route route_bilateral_slots = {
+	.method = EVHTTP_REQ_GET, .path = "/api/v1/bilaterals/{id}/slots",
+	.role = ROLE_LIAISON, .handle = bil_slots,
+};
+const struct route route_bilateral_schedule = {
+	.method = EVHTTP_REQ_POST, .path = "/api/v1/bilaterals/{id}/schedule",
+	.role = ROLE_SECRETARIAT, .handle = bil_schedule,
+};
+const struct route route_conference_schedule = {
+	.method = EVHTTP_REQ_POST, .path = "/api/v1/conferences/{slug}/schedule",
+	.role = ROLE_SECRETARIAT, .handle = bil_plan,
+};
+
+/* The caller as JSON text for $1; caller frees. */
+static char *
+bil_actor(const struct req *r)
+{
+	json_t	*a = req_actor(r);
+	char	*s = api_json_text(a);
+
+	json_decref(a);
+	return s;
+}
+
+/* The request id capture; answers 404 and returns -1 when it is not one. */
+static int
+bil_id(struct req *r, char buf[24])
+{
+	long long	id;
+
+	if (parse_id(req_param(r, "id"), &id) != 0) {
+		http_reply_problem(r, 404, "no such bilateral request", NULL);
+		return -1;
+	}
+	api_id_text(id, buf);
+	return 0;
+}
+
+/* A party: a delegation code (string) or id (positive integer). */
+static int
+bil_party(const json_t *o, const char *field, json_t *errors)
+{
+	const json_t	*v = json_object_get(o, field);
+	const char	*s;
+
+	if (v == NULL) {
+		valid_error(errors, field, "is required");
+		return -1;
+	}
+	if (json_is_integer(v) && json_integer_value(v) > 0)
+		return 1;
+	if (json_is_string(v)) {
+		s = json_string_value(v);
+		if (*s != '\0' && strlen(s) <= 32)
+			return 1;
+	}
+	valid_error(errors, field, "must be a delegation code or id");
+	return -1;
+}
+
+/* Checks across fields: different parties, a window that fits. */
+static void
+bil_check_create(const json_t *in, long long dur, int ne, time_t lo, int nl,
+    time_t hi, json_t *errors)
+{
+	const json_t	*a = json_object_get(in, "requester");
+	const json_t	*b = json_object_get(in, "counterpart");
+
+	if (a != NULL && b != NULL && json_equal((json_t *)a, (json_t *)b))
+		valid_error(errors, "counterpart", "must differ from the requester");
+	if (ne == 1 && nl == 1 && dur > 0 && hi - lo < dur * 60)
+		valid_error(errors, "latest",
+		    "the window from earliest to latest is shorter than the meeting");
+}
+
+/* Decode a create body into the JSON the SQL takes; NULL with errors. */
+static json_t *
+bil_decode_create(const json_t *body, json_t *errors)
+{
+	static const char *const known[] = { "requester", "counterpart",
+	    "duration_minutes", "earliest", "latest", "priority", "level",
+	    "topics", NULL };
+	const char	*s;
+	long long	 dur = 0, v;
+	time_t		 lo = 0, hi = 0;
+	int		 ne, nl;
+
+	if (valid_object(body, errors) != 0)
+		return NULL;
+	valid_known(body, known, errors);
+	bil_party(body, "requester", errors);
+	bil_party(body, "counterpart", errors);
+	valid_int(body, "duration_minutes", VALID_REQUIRED, 5, 480, &dur, errors);
+	ne = valid_time(body, "earliest", VALID_OPTIONAL, &lo, errors);
+	nl = valid_time(body, "latest", VALID_OPTIONAL, &hi, errors);
+	valid_int(body, "priority", VALID_OPTIONAL, 1, 5, &v, errors);
+	valid_enum(body, "level", VALID_OPTIONAL, bil_levels, &s, errors);
+	valid_string(body, "topics", VALID_OPTIONAL, 4000, &s, errors);
+	bil_check_create(body, dur, ne, lo, nl, hi, errors);
+	if (json_array_size(errors) > 0)
+		return NULL;
+	return json_deep_copy(body);
+}
+
+/* POST /api/v1/conferences/{slug}/bilaterals */
+static void
+bil_create(struct req *r)
+{
+	const char	*params[3];
+	json_t		*errors = json_array(), *in;
+	char		*actor, *input;
+
+	in = bil_decode_create(r->body != NULL ? r->body : json_null(), errors);
+	if (in == NULL) {
+		api_reply_invalid(r, errors);
+		return;
+	}
+	json_decref(errors);
+	input = api_json_text(in);
+	json_decref(in);
+	actor = bil_actor(r);
+	params[0] = actor;
+	params[1] = req_param(r, "slug");
+	params[2] = input;
+	db_query(BIL_CREATE_SQL, 3, params, api_reply_row_201, r);
+	free(actor);
+	free(input);
+}
+
+/* GET /api/v1/conferences/{slug}/bilaterals?status=&limit=&cursor= */
+static void
+bil_list(struct req *r)
+{
+	const char	*params[5], *status = req_query(r, "status");
+	char		 limit[16], cursor[24], *actor;
+	int		 i;
+
+	if (api_page(r, limit, cursor) != 0)
+		return;
+	if (status != NULL) {
+		for (i = 0; bil_statuses[i] != NULL; i++)
+			if (strcmp(status, bil_statuses[i]) == 0)
+				break;
+		if (bil_statuses[i] == NULL) {
+			http_reply_problem(r, 400, "status must be one of requested, "
+			    "accepted, declined, withdrawn, scheduled, cancelled", NULL);
+			return;
+		}
+	}
+	actor = bil_actor(r);
+	params[0] = actor;
+	params[1] = req_param(r, "slug");
+	params[2] = status;
+	params[3] = limit;
+	params[4] = cursor;
+	db_query(BIL_LIST_SQL, 5, params, api_reply_row_200, r);
+	free(actor);
+}
+
+/* GET /api/v1/bilaterals/{id} */
+static void
+bil_get(struct req *r)
+{
+	const char	*params[2];
+	char		 id[24], *actor;
+
+	if (bil_id(r, id) != 0)
+		return;
+	actor = bil_actor(r);
+	params[0] = actor;
+	params[1] = id;
+	db_query(BIL_GET_SQL, 2, params, api_reply_row_200, r);
+	free(actor);
+}
+
+/* POST /api/v1/bilaterals/{id}/<action> (body empty or {}). */
+static void
+bil_transition(struct req *r, const char *action)
+{
+	const char	*params[3];
+	char		 id[24], *actor;
+	json_t		*errors;
+
+	if (bil_id(r, id) != 0)
+		return;
+	if (r->body != NULL && (!json_is_object(r->body) ||
+	    json_object_size(r->body) != 0)) {
+		errors = json_array();
+		valid_error(errors, "", "%s takes no fields", action);
+		api_reply_invalid(r, errors);
+		return;
+	}
+	actor = bil_actor(r);
+	params[0] = actor;
+	params[1] = id;
+	params[2] = action;
+	db_query(BIL_TRANSITION_SQL, 3, params, api_reply_row_200, r);
+	free(actor);
+}
+
+/* POST /api/v1/bilaterals/{id}/accept */
+static void
+bil_accept(struct req *r)
+{
+	bil_transition(r, "accept");
+}
+
+/* POST /api/v1/bilaterals/{id}/decline */
+static void
+bil_decline(struct req *r)
+{
+	bil_transition(r, "decline");
+}
+
+/* POST /api/v1/bilaterals/{id}/withdraw */
+static void
+bil_withdraw(struct req *r)
+{
+	bil_transition(r, "withdraw");
+}
+
+/* Free a request's bilateral state. */
+static void
+bil_state_free(void *arg)
+{
+	struct bil_state	*st = arg;
+
+	scheduler_job_free(st->job);
+	free(st->actor);
+	free(st);
+}
+
+/* Attach a new state to the request. */
+static struct bil_state *
+bil_state_new(struct req *r, enum scheduler_kind kind, scheduler_cb *solved)
+{
+	struct bil_state	*st = xcalloc(1, sizeof *st);
+
+	st->actor = bil_actor(r);
+	st->kind = kind;
+	st->solved = solved;
+	st->slot_max = BIL_SLOTS_DEFAULT;
+	st->time_limit_ms = SCHEDULER_TIME_LIMIT_MS;
+	r->state = st;
+	r->state_free = bil_state_free;
+	return st;
+}
+
+/* db_cb: the problem is read; parse it and start the solver. */
+static void
+bil_problem_loaded(enum db_status status, PGresult *res, void *arg)
+{
+	struct req		*r = arg;
+	struct bil_state	*st = r->state;
+	json_t			*root;
+	const char		*why = "no problem";
+
+	if (status != DB_OK || PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+		api_reply_row(r, status, res, 200);
+		return;
+	}
+	root = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	scheduler_job_free(st->job);
+	st->job = scheduler_job_new(st->kind);
+	st->job->slot_max = st->slot_max;
+	st->job->options.time_limit_ms = st->time_limit_ms;
+	if (root == NULL || scheduler_problem_parse(root, &st->job->problem,
+	    &why) != 0) {
+		json_decref(root);
+		http_reply_problem(r, 500, why, NULL);
+		return;
+	}
+	json_decref(root);
+	scheduler_run(st->job, st->solved, r);
+}
+
+/* Read the problem (of one request, or of the conference). */
+static void
+bil_load(struct req *r)
+{
+	struct bil_state	*st = r->state;
+	const char		*params[3];
+
+	params[0] = st->actor;
+	params[1] = st->slug;
+	params[2] = st->id[0] != '\0' ? st->id : NULL;
+	db_query(BIL_PROBLEM_SQL, 3, params, bil_problem_loaded, r);
+}
+
+/* A job that could not run or failed: answer and return -1. */
+static int
+bil_job_failed(struct req *r, struct scheduler_job *job)
+{
+	if (job->failed) {
+		http_reply_problem(r, 503, "the server is shutting down", NULL);
+		return -1;
+	}
+	if (job->rc < 0) {
+		http_reply_problem(r, 500, "the solver refused the problem", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* Solved: the slots, formatted by the database. */
+static void
+bil_slots_solved(struct scheduler_job *job, void *arg)
+{
+	struct req		*r = arg;
+	struct bil_state	*st = r->state;
+	const char		*params[2];
+	json_t			*items;
+	char			*text;
+
+	if (bil_job_failed(r, job) != 0)
+		return;
+	items = scheduler_slots_json(job);
+	text = api_json_text(items);
+	json_decref(items);
+	params[0] = st->id;
+	params[1] = text;
+	db_query(BIL_SLOTS_SQL, 2, params, api_reply_row_200, r);
+	free(text);
+}
+
+/* GET /api/v1/bilaterals/{id}/slots?limit= (1..100, default 10) */
+static void
+bil_slots(struct req *r)
+{
+	struct bil_state	*st;
+	const char		*l = req_query(r, "limit");
+	char			 id[24];
+	long long		 n = BIL_SLOTS_DEFAULT;
+
+	if (bil_id(r, id) != 0)
+		return;
+	if (l != NULL && (parse_id(l, &n) != 0 || n > BIL_SLOTS_MAX)) {
+		http_reply_problem(r, 400, "limit must be a whole number from 1 to 100",
+		    NULL);
+		return;
+	}
+	st = bil_state_new(r, SCHEDULER_SLOTS, bil_slots_solved);
+	snprintf(st->id, sizeof st->id, "%s", id);
+	st->slot_max = (int)n;
+	bil_load(r);
+}
+
+/* Place request st->id at unix time start in room. */
+static void
+bil_place(struct req *r, long long start, long long room)
+{
+	struct bil_state	*st = r->state;
+	const char		*params[4];
+	char			 s[24], k[24];
+
+	api_id_text(start, s);
+	api_id_text(room, k);
+	params[0] = st->actor;
+	params[1] = st->id;
+	params[2] = s;
+	params[3] = k;
+	db_query(BIL_SCHEDULE_SQL, 4, params, api_reply_row_201, r);
+}
+
+/* Solved: place at the best slot, if there is one. */
+static void
+bil_best_solved(struct scheduler_job *job, void *arg)
+{
+	struct req	*r = arg;
+
+	if (bil_job_failed(r, job) != 0)
+		return;
+	if (job->nslots < 1) {
+		http_reply_problem(r, 409, "no feasible slot: the attendees have no "
+		    "common free time with a free room in the window", NULL);
+		return;
+	}
+	bil_place(r, job->problem.origin + (long long)job->slots[0].start * 60,
+	    job->problem.rooms[job->slots[0].room].id);
+}
+
+/* POST /api/v1/bilaterals/{id}/schedule: {start, room_id} or {} (best). */
+static void
+bil_schedule(struct req *r)
+{
+	static const char *const known[] = { "start", "room_id", NULL };
+	struct bil_state	*st;
+	const json_t		*body = r->body != NULL ? r->body : json_object();
+	json_t			*errors = json_array();
+	char			 id[24];
+	time_t			 start = 0;
+	long long		 room = 0;
+	int			 ns, nr;
+
+	if (bil_id(r, id) != 0 || valid_object(body, errors) != 0)
+		goto invalid;
+	valid_known(body, known, errors);
+	ns = valid_time(body, "start", VALID_OPTIONAL, &start, errors);
+	nr = valid_int(body, "room_id", VALID_OPTIONAL, 1, INT64_MAX, &room, errors);
+	if (ns == 0 && nr == 1)
+		valid_error(errors, "start", "is required with room_id");
+	if (ns == 1 && nr == 0)
+		valid_error(errors, "room_id", "is required with start");
+	if (json_array_size(errors) > 0)
+		goto invalid;
+	json_decref(errors);
+	st = bil_state_new(r, SCHEDULER_SLOTS, bil_best_solved);
+	snprintf(st->id, sizeof st->id, "%s", id);
+	st->slot_max = 1;
+	if (ns == 1)
+		bil_place(r, (long long)start, room);
+	else
+		bil_load(r);
+	goto out;
+invalid:
+	if (json_array_size(errors) > 0)
+		api_reply_invalid(r, errors);
+	else
+		json_decref(errors);
+out:
+	if (r->body == NULL)
+		json_decref((json_t *)body);
+}
+
+/* db_cb: the plan written (or formatted); a 409 re-plans once. */
+static void
+bil_plan_done(enum db_status status, PGresult *res, void *arg)
+{
+	struct req		*r = arg;
+	struct bil_state	*st = r->state;
+
+	if (status == DB_ERROR && strcmp(db_sqlstate(res), "KG409") == 0 &&
+	    !st->dry_run && !st->retried) {
+		st->retried = 1;
+		bil_load(r);
+		return;
+	}
+	api_reply_row(r, status, res, 200);
+}
+
+/* Solved: write the plan in one statement (or only format it). */
+static void
+bil_plan_solved(struct scheduler_job *job, void *arg)
+{
+	struct req		*r = arg;
+	struct bil_state	*st = r->state;
+	const char		*params[4];
+	json_t			*plan;
+	char			*text;
+
+	if (bil_job_failed(r, job) != 0)
+		return;
+	plan = scheduler_plan_json(job);
+	json_object_set_new(plan, "replanned", json_boolean(st->retried));
+	text = api_json_text(plan);
+	json_decref(plan);
+	params[0] = st->actor;
+	params[1] = st->slug;
+	params[2] = text;
+	params[3] = st->dry_run ? "true" : "false";
+	db_query(BIL_PLAN_SQL, 4, params, bil_plan_done, r);
+	free(text);
+}
+
+/* POST /api/v1/conferences/{slug}/schedule {dry_run?, time_limit_ms?} */
+static void
+bil_plan(struct req *r)
+{
+	static const char *const known[] = { "dry_run", "time_limit_ms", NULL };
+	struct bil_state	*st;
+	json_t			*errors = json_array();
+	long long		 limit = SCHEDULER_TIME_LIMIT_MS;
+	int			 dry = 0;
+
+	if (r->body != NULL && valid_object(r->body, errors) == 0) {
+		valid_known(r->body, known, errors);
+		valid_bool(r->body, "dry_run", VALID_OPTIONAL, &dry, errors);
+		valid_int(r->body, "time_limit_ms", VALID_OPTIONAL, 1,
+		    BIL_TIME_LIMIT_MAX, &limit, errors);
+	}
+	if (json_array_size(errors) > 0) {
+		api_reply_invalid(r, errors);
+		return;
+	}
+	json_decref(errors);
+	st = bil_state_new(r, SCHEDULER_SOLVE, bil_plan_solved);
+	st->slug = req_param(r, "slug");
+	st->dry_run = dry;
+	st->time_limit_ms = (int)limit;
+	bil_load(r);
+}

@@ -1,0 +1,437 @@
+/*
+ * scheduler.c — loads a placement problem for the solver from the JSON the
+ * database builds (kaigi_bilateral_problem(), sql/040_bilaterals.sql), runs
+ * the solver on a worker thread, and hands the finished job back to the
+ * event loop.
+ *
+ * Threading: one thread per job (jobs are rare: a secretary asking for
+ * slots or a plan). The thread touches only its job, never libevent, the
+ * pool or the request. When it is done it writes the job's pointer into a
+ * pipe whose read end the loop watches (a write of one pointer is atomic);
+ * the loop joins the thread and calls the job's callback. So no libevent
+ * locking (evthread_use_pthreads) is needed. scheduler_shutdown() joins
+ * whatever still runs (each job is bounded by its time limit) and calls
+ * the callbacks with job->failed set.
+ */
+#include <sys/queue.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "log.h"
+#include "scheduler.h"
+#include "solver.h"
+#include "util.h"
+
+TAILQ_HEAD(scheduler_jobs, scheduler_job);
+
+/* The hand-back channel of this process's loop. */
+static struct {
+	struct event_base	*base;
+	struct event		*ev;
+	int			 fd[2];
+	struct scheduler_jobs	 running;
+} sched = { NULL, NULL, { -1, -1 }, TAILQ_HEAD_INITIALIZER(sched.running) };
+
+/* Integer member of an object (0 when absent). */
+static long long
+sched_int(const json_t *o, const char *name)
+{
+	return json_integer_value(json_object_get(o, name));
+}
+
+/* Integer element of an array (0 when absent). */
+static long long
+sched_at(const json_t *a, size_t i)
+{
+	return json_integer_value(json_array_get(a, i));
+}
+
+/* Total busy intervals of an array of objects with "busy". */
+static size_t
+sched_count_busy(const json_t *list)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < json_array_size(list); i++)
+		n += json_array_size(json_object_get(json_array_get(list, i), "busy"));
+	return n;
+}
+
+/* Copy busy [s, e, venue?] pairs into *next; returns how many. */
+static int
+sched_busy(const json_t *busy, struct solver_interval **next, int nvenues)
+{
+	struct solver_interval	*b = *next;
+	const json_t		*x;
+	size_t			 i;
+
+	for (i = 0; i < json_array_size(busy); i++) {
+		x = json_array_get(busy, i);
+		b[i].start = (int)sched_at(x, 0);
+		b[i].end = (int)sched_at(x, 1);
+		b[i].venue = json_array_size(x) > 2 ? (int)sched_at(x, 2) :
+		    SOLVER_NO_VENUE;
+		if (b[i].venue < 0 || b[i].venue >= nvenues)
+			b[i].venue = SOLVER_NO_VENUE;
+	}
+	*next = b + i;
+	return (int)i;
+}
+
+/* Days, venues and travel. */
+static int
+sched_parse_time(const json_t *root, struct scheduler_problem *p)
+{
+	const json_t	*days = json_object_get(root, "days");
+	const json_t	*travel = json_object_get(root, "travel");
+	size_t		 i, nv = json_array_size(json_object_get(root, "venues"));
+
+	if (json_array_size(days) < 1 || json_array_size(travel) != nv * nv)
+		return -1;
+	p->days = xcalloc(json_array_size(days), sizeof *p->days);
+	for (i = 0; i < json_array_size(days); i++) {
+		p->days[i].start = (int)sched_at(json_array_get(days, i), 0);
+		p->days[i].end = (int)sched_at(json_array_get(days, i), 1);
+		p->days[i].venue = SOLVER_NO_VENUE;
+	}
+	p->travel = xcalloc(nv * nv + 1, sizeof *p->travel);
+	for (i = 0; i < nv * nv; i++)
+		p->travel[i] = (int)sched_at(travel, i);
+	p->pb.days = p->days;
+	p->pb.ndays = (int)json_array_size(days);
+	p->pb.travel = nv > 0 ? p->travel : NULL;
+	p->pb.nvenues = (int)nv;
+	return 0;
+}
+
+/* Rooms and people with their busy intervals. */
+static void
+sched_parse_busy(const json_t *root, struct scheduler_problem *p)
+{
+	const json_t		*rooms = json_object_get(root, "rooms");
+	const json_t		*people = json_object_get(root, "people");
+	const json_t		*x;
+	struct solver_interval	*next;
+	size_t			 i;
+
+	p->busy = xcalloc(sched_count_busy(rooms) + sched_count_busy(people) + 1,
+	    sizeof *p->busy);
+	next = p->busy;
+	p->rooms = xcalloc(json_array_size(rooms) + 1, sizeof *p->rooms);
+	for (i = 0; i < json_array_size(rooms); i++) {
+		x = json_array_get(rooms, i);
+		p->rooms[i].id = sched_int(x, "id");
+		p->rooms[i].venue = (int)sched_int(x, "venue");
+		p->rooms[i].capacity = (int)sched_int(x, "capacity");
+		p->rooms[i].busy = next;
+		p->rooms[i].nbusy = sched_busy(json_object_get(x, "busy"), &next,
+		    p->pb.nvenues);
+	}
+	p->people = xcalloc(json_array_size(people) + 1, sizeof *p->people);
+	for (i = 0; i < json_array_size(people); i++) {
+		x = json_array_get(people, i);
+		p->people[i].busy = next;
+		p->people[i].nbusy = sched_busy(json_object_get(x, "busy"), &next,
+		    p->pb.nvenues);
+	}
+	p->pb.rooms = p->rooms;
+	p->pb.nrooms = (int)json_array_size(rooms);
+	p->pb.people = p->people;
+	p->pb.npeople = (int)json_array_size(people);
+}
+
+/* Requests; -1 if one names a person out of range. */
+static int
+sched_parse_requests(const json_t *root, struct scheduler_problem *p)
+{
+	const json_t		*reqs = json_object_get(root, "requests");
+	const json_t		*x, *who;
+	struct solver_request	*q;
+	size_t			 i, j, n = 0;
+	int			*next;
+
+	for (i = 0; i < json_array_size(reqs); i++)
+		n += json_array_size(json_object_get(json_array_get(reqs, i), "people"));
+	p->who = next = xcalloc(n + 1, sizeof *p->who);
+	p->requests = xcalloc(json_array_size(reqs) + 1, sizeof *p->requests);
+	p->versions = xcalloc(json_array_size(reqs) + 1, sizeof *p->versions);
+	for (i = 0; i < json_array_size(reqs); i++) {
+		x = json_array_get(reqs, i);
+		q = &p->requests[i];
+		q->id = sched_int(x, "id");
+		p->versions[i] = (int)sched_int(x, "version");
+		who = json_object_get(x, "people");
+		q->people = next;
+		q->npeople = (int)json_array_size(who);
+		for (j = 0; j < json_array_size(who); j++) {
+			*next = (int)sched_at(who, j);
+			if (*next < 0 || *next >= p->pb.npeople)
+				return -1;
+			next++;
+		}
+		q->parties[0] = sched_at(json_object_get(x, "parties"), 0);
+		q->parties[1] = sched_at(json_object_get(x, "parties"), 1);
+		q->duration = (int)sched_int(x, "duration");
+		q->earliest = (int)sched_int(x, "earliest");
+		q->latest = (int)sched_int(x, "latest");
+		q->priority = (int)sched_int(x, "priority");
+		q->fixed_start = q->fixed_room = -1;
+	}
+	p->pb.requests = p->requests;
+	p->pb.nrequests = (int)json_array_size(reqs);
+	return 0;
+}
+
+/* Parse the problem JSON into solver structs. */
+int
+scheduler_problem_parse(const json_t *root, struct scheduler_problem *p,
+    const char **why)
+{
+	memset(p, 0, sizeof *p);
+	if (!json_is_object(root)) {
+		*why = "the problem is not a JSON object";
+		return -1;
+	}
+	p->conference_id = sched_int(root, "conference_id");
+	p->origin = sched_int(root, "origin");
+	p->pb.slot_minutes = (int)sched_int(root, "slot");
+	p->pb.changeover = (int)sched_int(root, "changeover");
+	if (sched_parse_time(root, p) != 0) {
+		*why = "the problem has no days or a bad travel matrix";
+		return -1;
+	}
+	sched_parse_busy(root, p);
+	if (sched_parse_requests(root, p) != 0) {
+		*why = "a request names an unknown person";
+		return -1;
+	}
+	return 0;
+}
+
+/* Free a parsed problem. */
+void
+scheduler_problem_free(struct scheduler_problem *p)
+{
+	free(p->versions);
+	free(p->days);
+	free(p->people);
+	free(p->rooms);
+	free(p->requests);
+	free(p->travel);
+	free(p->busy);
+	free(p->who);
+	memset(p, 0, sizeof *p);
+}
+
+/* A new job with the default options. */
+struct scheduler_job *
+scheduler_job_new(enum scheduler_kind kind)
+{
+	struct scheduler_job	*job = xcalloc(1, sizeof *job);
+
+	job->kind = kind;
+	job->options.seed = SCHEDULER_SEED;
+	job->options.time_limit_ms = SCHEDULER_TIME_LIMIT_MS;
+	job->slot_max = 10;
+	return job;
+}
+
+/* Free a job. */
+void
+scheduler_job_free(struct scheduler_job *job)
+{
+	if (job == NULL)
+		return;
+	solver_answer_free(&job->answer);
+	free(job->slots);
+	scheduler_problem_free(&job->problem);
+	free(job);
+}
+
+/* The work itself (on the worker thread, or inline). */
+static void
+sched_work(struct scheduler_job *job)
+{
+	const struct solver_problem	*pb = &job->problem.pb;
+
+	if (job->kind == SCHEDULER_SLOTS) {
+		job->slots = xcalloc((size_t)job->slot_max + 1, sizeof *job->slots);
+		job->nslots = 0;
+		job->rc = pb->nrequests < 1 ? -1 :
+		    solver_slots(pb, 0, job->slots, job->slot_max);
+		if (job->rc > 0)
+			job->nslots = job->rc;
+		return;
+	}
+	job->rc = pb->nrequests < 1 ? 0 :
+	    solver_solve(pb, &job->options, &job->answer);
+}
+
+/* Worker thread: solve, then tell the loop. */
+static void *
+sched_thread(void *arg)
+{
+	struct scheduler_job	*job = arg;
+	ssize_t			 n;
+
+	sched_work(job);
+	do
+		n = write(sched.fd[1], &job, sizeof job);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof job)
+		log_error("scheduler: cannot hand a job back: %s", strerror(errno));
+	return NULL;
+}
+
+/* Loop: jobs are done; join their threads and call back. */
+static void
+sched_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct scheduler_job	*jobs[64];
+	ssize_t			 n;
+	size_t			 i;
+
+	(void)what;
+	(void)arg;
+	while ((n = read(fd, jobs, sizeof jobs)) > 0) {
+		for (i = 0; i < (size_t)n / sizeof jobs[0]; i++) {
+			pthread_join(jobs[i]->thread, NULL);
+			TAILQ_REMOVE(&sched.running, jobs[i], entry);
+			jobs[i]->cb(jobs[i], jobs[i]->arg);
+		}
+	}
+}
+
+/* Run a job off the loop; cb on the loop when done. */
+void
+scheduler_run(struct scheduler_job *job, scheduler_cb *cb, void *arg)
+{
+	int	 rc;
+
+	job->cb = cb;
+	job->arg = arg;
+	if (sched.ev == NULL) {		/* no loop (tools, tests): inline */
+		sched_work(job);
+		cb(job, arg);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&sched.running, job, entry);
+	if ((rc = pthread_create(&job->thread, NULL, sched_thread, job)) != 0) {
+		log_error("scheduler: pthread_create: %s", strerror(rc));
+		TAILQ_REMOVE(&sched.running, job, entry);
+		job->failed = 1;
+		cb(job, arg);
+	}
+}
+
+/* Start the hand-back pipe on the loop. */
+void
+scheduler_init(struct event_base *base)
+{
+	if (pipe2(sched.fd, O_CLOEXEC) != 0)
+		fatal("scheduler: pipe: %s", strerror(errno));
+	if (fcntl(sched.fd[0], F_SETFL, O_NONBLOCK) != 0)
+		fatal("scheduler: fcntl: %s", strerror(errno));
+	sched.base = base;
+	sched.ev = event_new(base, sched.fd[0], EV_READ | EV_PERSIST,
+	    sched_done, NULL);
+	event_add(sched.ev, NULL);
+}
+
+/* Wait for running jobs, fail them, close the channel. */
+void
+scheduler_shutdown(void)
+{
+	struct scheduler_job	*job;
+
+	if (sched.ev == NULL)
+		return;
+	while ((job = TAILQ_FIRST(&sched.running)) != NULL) {
+		pthread_join(job->thread, NULL);
+		TAILQ_REMOVE(&sched.running, job, entry);
+		job->failed = 1;
+		job->cb(job, job->arg);
+	}
+	event_free(sched.ev);
+	sched.ev = NULL;
+	close(sched.fd[0]);
+	close(sched.fd[1]);
+	sched.fd[0] = sched.fd[1] = -1;
+}
+
+/* Unix seconds of a solver minute. */
+static json_t *
+sched_time(const struct scheduler_job *job, int minute)
+{
+	return json_integer(job->problem.origin + (long long)minute * 60);
+}
+
+/* Why a request was not placed, for people. */
+static const char *
+sched_reason(const struct solver_request *q, enum solver_reason r)
+{
+	if (q->npeople == 0)
+		return "nobody of the requested level in either delegation";
+	return solver_reason_string(r);
+}
+
+/* The solver's stats as JSON. */
+static json_t *
+sched_stats(const struct solver_stats *s)
+{
+	return json_pack("{s:i, s:i, s:I, s:I, s:i, s:i, s:i, s:I, s:f, s:b}",
+	    "requested", s->requested, "placed", s->placed,
+	    "priority_sum", (json_int_t)s->priority_sum,
+	    "priority_total", (json_int_t)s->priority_total,
+	    "breaks", s->breaks, "break_spread", s->break_spread,
+	    "room_changes", s->room_changes,
+	    "iterations", (json_int_t)s->iterations,
+	    "elapsed_ms", s->elapsed_ms, "time_limit_hit", s->time_limit_hit);
+}
+
+/* The plan of a solved job. */
+json_t *
+scheduler_plan_json(const struct scheduler_job *job)
+{
+	const struct scheduler_problem	*p = &job->problem;
+	const struct solver_placement	*pl;
+	json_t				*placed = json_array(), *unplaced = json_array();
+	int				 i;
+
+	for (i = 0; i < job->answer.nplacements && i < p->pb.nrequests; i++) {
+		pl = &job->answer.placements[i];
+		if (pl->reason == SOLVER_PLACED && pl->room >= 0)
+			json_array_append_new(placed, json_pack("{s:I, s:i, s:o, s:I}",
+			    "bilateral_id", (json_int_t)p->requests[i].id,
+			    "version", p->versions[i], "start", sched_time(job, pl->start),
+			    "room_id", (json_int_t)p->rooms[pl->room].id));
+		else
+			json_array_append_new(unplaced, json_pack("{s:I, s:s}",
+			    "bilateral_id", (json_int_t)p->requests[i].id,
+			    "reason", sched_reason(&p->requests[i], pl->reason)));
+	}
+	return json_pack("{s:o, s:o, s:o}", "placed", placed, "unplaced", unplaced,
+	    "stats", sched_stats(&job->answer.stats));
+}
+
+/* The slots of a SLOTS job. */
+json_t *
+scheduler_slots_json(const struct scheduler_job *job)
+{
+	json_t	*a = json_array();
+	int	 i;
+
+	for (i = 0; i < job->nslots; i++)
+		json_array_append_new(a, json_pack("{s:o, s:I}",
+		    "start", sched_time(job, job->slots[i].start),
+		    "room_id", (json_int_t)job->problem.rooms[job->slots[i].room].id));
+	return a;
+}

@@ -1,0 +1,90 @@
+/*
+ * scheduler.h — between the bilateral handlers and the solver: turns the
+ * problem read from the database (the JSON of kaigi_bilateral_problem() in
+ * sql/040_bilaterals.sql) into solver structs, runs the solver on a worker
+ * thread off the event loop, and hands the job back to the loop.
+ */
+#ifndef KAIGI_SCHEDULER_H
+#define KAIGI_SCHEDULER_H
+
+#include <sys/queue.h>
+
+#include <pthread.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "solver.h"
+
+#define SCHEDULER_SEED		20230429ULL	/* fixed: same data, same plan */
+#define SCHEDULER_TIME_LIMIT_MS	2000
+
+/* A problem and the storage behind the solver's pointers. */
+struct scheduler_problem {
+	struct solver_problem	 pb;
+	long long		 conference_id;
+	long long		 origin;	/* unix seconds of minute 0 */
+	int			*versions;	/* per request */
+	struct solver_interval	*days;
+	struct solver_person	*people;
+	struct solver_room	*rooms;
+	struct solver_request	*requests;
+	int			*travel;
+	struct solver_interval	*busy;		/* all busy intervals */
+	int			*who;		/* all requests' people */
+};
+
+enum scheduler_kind {
+	SCHEDULER_SOLVE,	/* solver_solve over every request */
+	SCHEDULER_SLOTS,	/* solver_slots for request 0 */
+};
+
+struct scheduler_job;
+typedef void scheduler_cb(struct scheduler_job *, void *arg);
+
+struct scheduler_job {
+	enum scheduler_kind		 kind;
+	struct scheduler_problem	 problem;
+	struct solver_options		 options;
+	int				 slot_max;	/* SLOTS: at most this many */
+	/* Results, valid in the callback. */
+	int				 failed;	/* not run: thread or shutdown */
+	int				 rc;		/* solver's return */
+	struct solver_answer		 answer;	/* SOLVE */
+	struct solver_slot		*slots;		/* SLOTS */
+	int				 nslots;
+	/* Internal. */
+	scheduler_cb			*cb;
+	void				*arg;
+	pthread_t			 thread;
+	TAILQ_ENTRY(scheduler_job)	 entry;
+};
+
+/* Parse the problem JSON; 0, or -1 with *why set. Pure. */
+int	scheduler_problem_parse(const json_t *, struct scheduler_problem *,
+	    const char **why);
+/* Free what scheduler_problem_parse allocated. */
+void	scheduler_problem_free(struct scheduler_problem *);
+
+/* A new job (options: fixed seed, default time limit). */
+struct scheduler_job *scheduler_job_new(enum scheduler_kind);
+/* Free a job and its results. */
+void	scheduler_job_free(struct scheduler_job *);
+/*
+ * Run the job on a worker thread; cb is called on the loop once it is done
+ * (or with job->failed set when it could not run). The caller keeps the job
+ * and frees it after (or in) the callback.
+ */
+void	scheduler_run(struct scheduler_job *, scheduler_cb *, void *arg);
+
+/* The plan of a solved job: {placed:[{bilateral_id, version, start (unix
+ * seconds), room_id}], unplaced:[{bilateral_id, reason}], stats}. */
+json_t	*scheduler_plan_json(const struct scheduler_job *);
+/* The slots of a SLOTS job: [{start (unix seconds), room_id}]. */
+json_t	*scheduler_slots_json(const struct scheduler_job *);
+
+/* Start (on the worker's loop) and stop the hand-back channel. */
+void	scheduler_init(struct event_base *);
+void	scheduler_shutdown(void);
+
+#endif

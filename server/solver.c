@@ -1,0 +1,1346 @@
+/*
+ * solver.c — bilateral placement: greedy construction (most constrained and
+ * highest priority first) followed by simulated annealing over relocations,
+ * swaps and insertions with ejection, bounded by iterations and a clock.
+ *
+ * Internally time is in grid cells of slot_minutes from an origin just
+ * before the first day window. Each person has a per-cell occupancy count
+ * (fast clash test) and two item lists: everything they do (exact gap
+ * checks with changeover and travel) and their meetings sorted by start
+ * (breaks and room changes). Each room has a per-cell owner.
+ * Pure computation: no I/O, no globals, reentrant.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "solver.h"
+#include "util.h"
+
+#define SV_BUSY		-2	/* room cell owner: busy interval */
+#define SV_FREE		-1	/* room cell owner: nobody */
+
+/* Something a person does, in cells. */
+struct sv_item {
+	int	 s, e;
+	int	 venue;
+	int	 room;		/* room index or -1 */
+	int	 req;		/* request index or -1 (busy interval) */
+	int	 day;		/* day window index or -1 */
+};
+
+struct sv_list {
+	struct sv_item	*v;
+	int		 n, cap;
+};
+
+/* A request, in cells. */
+struct sv_req {
+	const struct solver_request	*src;
+	int		 d;		/* duration in cells */
+	int		 lo;		/* earliest start cell */
+	int		 fixed_s;	/* cell or -1 */
+	int		*rooms;		/* rooms with enough capacity */
+	int		 nrooms;
+	int		*starts;	/* start cells feasible on busy alone */
+	int		 nstarts;
+	enum solver_reason reason;	/* static reason if nstarts == 0 */
+};
+
+struct sv {
+	const struct solver_problem *pb;
+	int		 slot, origin, H;
+	int		 G, chg;	/* widest gap, changeover: cells */
+	int		*trav;		/* nv x nv in cells */
+	int		 nv;
+	int		*dayof;		/* per cell */
+	int		 np, nr, nq;
+	unsigned short	*pocc;		/* np x H */
+	int		*rown;		/* nr x H */
+	struct sv_list	*all;		/* per person */
+	struct sv_list	*mtg;		/* per person, sorted by start */
+	struct sv_req	*rq;
+	int		*ps, *pr;	/* placement: start cell, room */
+	long		 P, B, RC, E;	/* priorities, breaks, room changes, earliness */
+	int		 nplaced, nplaceable;
+	double		 wr, we;	/* weights of RC and E (breaks = 1) */
+	uint64_t	 rng;
+	int		 maxnp;
+	const struct sv_item **nbp, **nbn;	/* scratch: neighbours */
+	int		*near;		/* scratch */
+	int		*tmp;		/* scratch, nq */
+};
+
+/* splitmix64 step. */
+static uint64_t
+sv_rand(struct sv *sv)
+{
+	uint64_t	 z = (sv->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Uniform integer in [0, n). */
+static int
+sv_randn(struct sv *sv, int n)
+{
+	return (int)(sv_rand(sv) % (uint64_t)n);
+}
+
+/* Uniform double in [0, 1). */
+static double
+sv_rand01(struct sv *sv)
+{
+	return (double)(sv_rand(sv) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Floor division for possibly negative numerators. */
+static int
+sv_floordiv(int a, int b)
+{
+	return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* Minute to cell, rounding down. */
+static int
+sv_cell_floor(const struct sv *sv, int minute)
+{
+	return sv_floordiv(minute - sv->origin, sv->slot);
+}
+
+/* Minute to cell, rounding up. */
+static int
+sv_cell_ceil(const struct sv *sv, int minute)
+{
+	return -sv_floordiv(sv->origin - minute, sv->slot);
+}
+
+/* Milliseconds on a monotonic clock. */
+static double
+sv_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+/* Required gap in cells from something at venue a to something at venue b. */
+static int
+sv_gap(const struct sv *sv, int a, int b)
+{
+	int	 t;
+
+	if (a < 0 || b < 0 || a >= sv->nv || b >= sv->nv || sv->trav == NULL)
+		return sv->chg;
+	t = sv->trav[a * sv->nv + b];
+	return t > sv->chg ? t : sv->chg;
+}
+
+/* Append an item to a list. */
+static void
+sv_list_add(struct sv_list *l, const struct sv_item *it)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 8;
+		l->v = xrealloc(l->v, (size_t)l->cap * sizeof *l->v);
+	}
+	l->v[l->n++] = *it;
+}
+
+/* Insert an item into a list kept sorted by start. */
+static void
+sv_list_insert_sorted(struct sv_list *l, const struct sv_item *it)
+{
+	int	 i;
+
+	sv_list_add(l, it);
+	for (i = l->n - 1; i > 0 && l->v[i - 1].s > it->s; i--)
+		l->v[i] = l->v[i - 1];
+	l->v[i] = *it;
+}
+
+/* Remove the item of request q from a list, keeping order. */
+static void
+sv_list_remove(struct sv_list *l, int q)
+{
+	int	 i;
+
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].req == q) {
+			memmove(&l->v[i], &l->v[i + 1],
+			    (size_t)(l->n - i - 1) * sizeof *l->v);
+			l->n--;
+			return;
+		}
+	}
+}
+
+/* Day of an interval: that of its first cell inside a window, else -1. */
+static int
+sv_day_of(const struct sv *sv, int s, int e)
+{
+	if (s >= 0 && s < sv->H && sv->dayof[s] >= 0)
+		return sv->dayof[s];
+	if (e - 1 >= 0 && e - 1 < sv->H)
+		return sv->dayof[e - 1];
+	return -1;
+}
+
+/* Is b (after a, same day) a break, i.e. not back to back? */
+static int
+sv_is_break(const struct sv *sv, const struct sv_item *a,
+    const struct sv_item *b)
+{
+	if (a == NULL || b == NULL)
+		return 0;
+	return b->s - a->e > sv_gap(sv, a->venue, b->venue);
+}
+
+/* Do a and b (consecutive) sit in different rooms (or venues)? */
+static int
+sv_is_change(const struct sv_item *a, const struct sv_item *b)
+{
+	if (a == NULL || b == NULL)
+		return 0;
+	if (a->room >= 0 && b->room >= 0)
+		return a->room != b->room;
+	return a->venue != b->venue;
+}
+
+/* Previous and next meeting of person p on the day of a meeting at s. */
+static void
+sv_neighbours(const struct sv *sv, int p, int s, const struct sv_item **prev,
+    const struct sv_item **next)
+{
+	const struct sv_list	*l = &sv->mtg[p];
+	int			 i, day = sv->dayof[s];
+
+	for (i = 0; i < l->n && l->v[i].s < s; i++)
+		/* nothing */;
+	*prev = (i > 0 && l->v[i - 1].day == day) ? &l->v[i - 1] : NULL;
+	*next = (i < l->n && l->v[i].day == day) ? &l->v[i] : NULL;
+}
+
+/* Change in breaks and room changes when m goes between prev and next. */
+static void
+sv_delta(const struct sv *sv, const struct sv_item *prev,
+    const struct sv_item *next, const struct sv_item *m, int *db, int *drc)
+{
+	*db += sv_is_break(sv, prev, m) + sv_is_break(sv, m, next) -
+	    sv_is_break(sv, prev, next);
+	*drc += sv_is_change(prev, m) + sv_is_change(m, next) -
+	    sv_is_change(prev, next);
+}
+
+/* Exact check of [s,e) at venue against everything person p does. */
+static int
+sv_person_precise(const struct sv *sv, int p, int s, int e, int venue)
+{
+	const struct sv_list	*l = &sv->all[p];
+	const struct sv_item	*it;
+	int			 i;
+
+	for (i = 0; i < l->n; i++) {
+		it = &l->v[i];
+		if (it->e + sv_gap(sv, it->venue, venue) <= s)
+			continue;
+		if (e + sv_gap(sv, venue, it->venue) <= it->s)
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+/* Cell scan for person p: 0 clash, 1 clear, 2 something within the gap. */
+static int
+sv_person_scan(const struct sv *sv, int p, int s, int e)
+{
+	const unsigned short	*o = sv->pocc + (size_t)p * sv->H;
+	int			 c, a = s - sv->G, b = e + sv->G;
+
+	for (c = s; c < e; c++)
+		if (o[c])
+			return 0;
+	if (a < 0)
+		a = 0;
+	if (b > sv->H)
+		b = sv->H;
+	for (c = a; c < s; c++)
+		if (o[c])
+			return 2;
+	for (c = e; c < b; c++)
+		if (o[c])
+			return 2;
+	return 1;
+}
+
+/* Is room k free over [s,e)? */
+static int
+sv_room_free(const struct sv *sv, int k, int s, int e)
+{
+	const int	*o = sv->rown + (size_t)k * sv->H;
+	int		 c;
+
+	for (c = s; c < e; c++)
+		if (o[c] != SV_FREE)
+			return 0;
+	return 1;
+}
+
+/* Add or remove occupancy of person p over [s,e). */
+static void
+sv_pocc_add(struct sv *sv, int p, int s, int e, int delta)
+{
+	unsigned short	*o = sv->pocc + (size_t)p * sv->H;
+	int		 c;
+
+	if (s < 0)
+		s = 0;
+	if (e > sv->H)
+		e = sv->H;
+	for (c = s; c < e; c++)
+		o[c] = (unsigned short)(o[c] + delta);
+}
+
+/* Set the owner of room k over [s,e). */
+static void
+sv_room_set(struct sv *sv, int k, int s, int e, int owner)
+{
+	int	*o = sv->rown + (size_t)k * sv->H;
+	int	 c;
+
+	if (s < 0)
+		s = 0;
+	if (e > sv->H)
+		e = sv->H;
+	for (c = s; c < e; c++)
+		o[c] = owner;
+}
+
+/* Place request q at start cell s in room k (must be feasible). */
+static void
+sv_place(struct sv *sv, int q, int s, int k)
+{
+	const struct sv_req	*r = &sv->rq[q];
+	const struct sv_item	*prev, *next;
+	struct sv_item		 m;
+	int			 i, p, db = 0, drc = 0;
+
+	m.s = s;
+	m.e = s + r->d;
+	m.venue = sv->pb->rooms[k].venue;
+	m.room = k;
+	m.req = q;
+	m.day = sv->dayof[s];
+	for (i = 0; i < r->src->npeople; i++) {
+		p = r->src->people[i];
+		sv_neighbours(sv, p, s, &prev, &next);
+		sv_delta(sv, prev, next, &m, &db, &drc);
+		sv_list_insert_sorted(&sv->mtg[p], &m);
+		sv_list_add(&sv->all[p], &m);
+		sv_pocc_add(sv, p, m.s, m.e, 1);
+	}
+	sv_room_set(sv, k, m.s, m.e, q);
+	sv->ps[q] = s;
+	sv->pr[q] = k;
+	sv->P += r->src->priority;
+	sv->nplaced++;
+	sv->B += db;
+	sv->RC += drc;
+	sv->E += s - r->lo;
+}
+
+/* Remove placed request q. */
+static void
+sv_unplace(struct sv *sv, int q)
+{
+	const struct sv_req	*r = &sv->rq[q];
+	const struct sv_item	*prev, *next;
+	struct sv_list		*l;
+	struct sv_item		 m;
+	int			 i, j, p, db = 0, drc = 0;
+
+	m.s = sv->ps[q];
+	m.e = m.s + r->d;
+	m.room = sv->pr[q];
+	m.venue = sv->pb->rooms[m.room].venue;
+	m.req = q;
+	m.day = sv->dayof[m.s];
+	for (i = 0; i < r->src->npeople; i++) {
+		p = r->src->people[i];
+		sv_list_remove(&sv->mtg[p], q);
+		l = &sv->all[p];
+		for (j = 0; j < l->n; j++) {
+			if (l->v[j].req == q) {
+				l->v[j] = l->v[--l->n];
+				break;
+			}
+		}
+		sv_neighbours(sv, p, m.s, &prev, &next);
+		sv_delta(sv, prev, next, &m, &db, &drc);
+		sv_pocc_add(sv, p, m.s, m.e, -1);
+	}
+	sv_room_set(sv, m.room, m.s, m.e, SV_FREE);
+	sv->ps[q] = -1;
+	sv->pr[q] = -1;
+	sv->P -= r->src->priority;
+	sv->nplaced--;
+	sv->B -= db;
+	sv->RC -= drc;
+	sv->E -= m.s - r->lo;
+}
+
+/*
+ * Best room for unplaced request q at start s given everything placed:
+ * the room with the fewest added breaks, then room changes, then lowest
+ * index. Returns the room or -1; adds the deltas to *db and *drc.
+ */
+static int
+sv_best_at(struct sv *sv, int q, int s, int *db, int *drc)
+{
+	const struct sv_req	*r = &sv->rq[q];
+	const struct solver_request *src = r->src;
+	struct sv_item		 m;
+	int			 i, j, k, st, ok, best = -1, bdb = 0, bdrc = 0;
+	int			 xdb, xdrc;
+
+	m.s = s;
+	m.e = s + r->d;
+	m.req = q;
+	m.day = sv->dayof[s];
+	for (i = 0; i < src->npeople; i++) {
+		st = sv_person_scan(sv, src->people[i], m.s, m.e);
+		if (st == 0)
+			return -1;
+		sv->near[i] = (st == 2);
+		sv_neighbours(sv, src->people[i], s, &sv->nbp[i], &sv->nbn[i]);
+	}
+	for (j = 0; j < r->nrooms; j++) {
+		k = r->rooms[j];
+		if (!sv_room_free(sv, k, m.s, m.e))
+			continue;
+		m.venue = sv->pb->rooms[k].venue;
+		m.room = k;
+		ok = 1;
+		xdb = xdrc = 0;
+		for (i = 0; i < src->npeople && ok; i++) {
+			if (sv->near[i] && !sv_person_precise(sv,
+			    src->people[i], m.s, m.e, m.venue))
+				ok = 0;
+			sv_delta(sv, sv->nbp[i], sv->nbn[i], &m, &xdb, &xdrc);
+		}
+		if (!ok)
+			continue;
+		if (best < 0 || xdb < bdb || (xdb == bdb && xdrc < bdrc)) {
+			best = k;
+			bdb = xdb;
+			bdrc = xdrc;
+		}
+	}
+	if (best >= 0) {
+		*db += bdb;
+		*drc += bdrc;
+	}
+	return best;
+}
+
+/* Best start and room for unplaced q over all its starts; -1 if none. */
+static int
+sv_best_start(struct sv *sv, int q, int *room)
+{
+	const struct sv_req	*r = &sv->rq[q];
+	int			 i, s, k, db, drc, best = -1, bdb = 0, bdrc = 0;
+
+	for (i = 0; i < r->nstarts; i++) {
+		s = r->starts[i];
+		db = drc = 0;
+		k = sv_best_at(sv, q, s, &db, &drc);
+		if (k < 0)
+			continue;
+		if (best < 0 || db < bdb || (db == bdb && drc < bdrc)) {
+			best = s;
+			*room = k;
+			bdb = db;
+			bdrc = drc;
+		}
+	}
+	return best;
+}
+
+/* Is s one of q's static starts? (binary search) */
+static int
+sv_has_start(const struct sv_req *r, int s)
+{
+	int	 lo = 0, hi = r->nstarts - 1, mid;
+
+	while (lo <= hi) {
+		mid = (lo + hi) / 2;
+		if (r->starts[mid] == s)
+			return 1;
+		if (r->starts[mid] < s)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return 0;
+}
+
+/* Check a request's fields; 0 if usable. */
+static int
+sv_req_valid(const struct sv *sv, const struct solver_request *src)
+{
+	int	 i, j;
+
+	if (src->npeople < 1 || src->people == NULL || src->duration <= 0)
+		return -1;
+	if (src->fixed_room >= sv->nr)
+		return -1;
+	for (i = 0; i < src->npeople; i++) {
+		if (src->people[i] < 0 || src->people[i] >= sv->np)
+			return -1;
+		for (j = 0; j < i; j++)
+			if (src->people[j] == src->people[i])
+				return -1;
+	}
+	return 0;
+}
+
+/* Rooms request q may use. */
+static void
+sv_req_rooms(struct sv *sv, struct sv_req *r)
+{
+	const struct solver_request *src = r->src;
+	int	 k, need = src->capacity > 0 ? src->capacity : src->npeople;
+
+	r->rooms = xcalloc((size_t)sv->nr, sizeof *r->rooms);
+	if (src->fixed_room >= 0) {
+		r->rooms[r->nrooms++] = src->fixed_room;
+		return;
+	}
+	for (k = 0; k < sv->nr; k++)
+		if (sv->pb->rooms[k].capacity >= need)
+			r->rooms[r->nrooms++] = k;
+}
+
+/* Can q start at s given busy intervals only? 0 no time, 1 no room, 2 ok. */
+static int
+sv_static_ok(struct sv *sv, const struct sv_req *r, int s)
+{
+	const struct solver_request *src = r->src;
+	int	 i, j, k, st, e = s + r->d;
+
+	if (s < 0 || e > sv->H || sv->dayof[s] < 0 ||
+	    sv->dayof[e - 1] != sv->dayof[s])
+		return 0;
+	for (i = 0; i < src->npeople; i++) {
+		st = sv_person_scan(sv, src->people[i], s, e);
+		if (st == 0 || (st == 2 && !sv_person_precise(sv,
+		    src->people[i], s, e, SOLVER_NO_VENUE)))
+			return 0;
+		sv->near[i] = (st == 2);
+	}
+	for (j = 0; j < r->nrooms; j++) {
+		k = r->rooms[j];
+		if (!sv_room_free(sv, k, s, e))
+			continue;
+		for (i = 0; i < src->npeople; i++)
+			if (sv->near[i] && !sv_person_precise(sv,
+			    src->people[i], s, e, sv->pb->rooms[k].venue))
+				break;
+		if (i == src->npeople)
+			return 2;
+	}
+	return 1;
+}
+
+/* Fill the static start list and reason of request q. */
+static void
+sv_req_starts(struct sv *sv, int q)
+{
+	struct sv_req	*r = &sv->rq[q];
+	const struct solver_request *src = r->src;
+	int		 s, hi, st, best = 0;
+
+	r->d = (src->duration + sv->slot - 1) / sv->slot;
+	r->lo = sv_cell_ceil(sv, src->earliest);
+	if (r->lo < 0)
+		r->lo = 0;
+	hi = sv_cell_floor(sv, src->latest) - r->d;
+	if (hi > sv->H - r->d)
+		hi = sv->H - r->d;
+	sv_req_rooms(sv, r);
+	if (src->fixed_start >= 0) {
+		r->fixed_s = sv_cell_floor(sv, src->fixed_start);
+		r->lo = r->fixed_s;
+		hi = r->fixed_s;
+	}
+	r->starts = xcalloc((size_t)(hi >= r->lo ? hi - r->lo + 1 : 1),
+	    sizeof *r->starts);
+	for (s = r->lo; s <= hi; s++) {
+		st = sv_static_ok(sv, r, s);
+		if (st == 2)
+			r->starts[r->nstarts++] = s;
+		if (st > best)
+			best = st;
+	}
+	if (r->nstarts > 0)
+		r->reason = SOLVER_PLACED;
+	else if (src->fixed_start >= 0)
+		r->reason = SOLVER_FIXED_CLASH;
+	else
+		r->reason = best == 0 ? SOLVER_NO_COMMON_TIME : SOLVER_NO_ROOM;
+}
+
+/* Grid, horizon, day map and travel in cells. */
+static int
+sv_init_time(struct sv *sv)
+{
+	const struct solver_problem *pb = sv->pb;
+	int	 i, c, lo, hi, t;
+
+	sv->slot = pb->slot_minutes > 0 ? pb->slot_minutes : 5;
+	sv->chg = (pb->changeover > 0 ? pb->changeover : 0);
+	sv->chg = (sv->chg + sv->slot - 1) / sv->slot;
+	sv->nv = pb->travel != NULL ? pb->nvenues : 0;
+	sv->G = sv->chg;
+	sv->trav = xcalloc((size_t)(sv->nv * sv->nv + 1), sizeof *sv->trav);
+	for (i = 0; i < sv->nv * sv->nv; i++) {
+		t = pb->travel[i] > 0 ? pb->travel[i] : 0;
+		sv->trav[i] = (t + sv->slot - 1) / sv->slot;
+		if (sv->trav[i] > sv->G)
+			sv->G = sv->trav[i];
+	}
+	lo = pb->days[0].start;
+	hi = pb->days[0].end;
+	for (i = 1; i < pb->ndays; i++) {
+		if (pb->days[i].start < lo)
+			lo = pb->days[i].start;
+		if (pb->days[i].end > hi)
+			hi = pb->days[i].end;
+	}
+	sv->origin = (sv_floordiv(lo, sv->slot) - sv->G - 1) * sv->slot;
+	sv->H = sv_cell_ceil(sv, hi) + sv->G + 1;
+	if (sv->H <= 0 || sv->H > 10 * 1000 * 1000)
+		return -1;
+	sv->dayof = xcalloc((size_t)sv->H, sizeof *sv->dayof);
+	for (c = 0; c < sv->H; c++)
+		sv->dayof[c] = -1;
+	for (i = 0; i < pb->ndays; i++) {
+		for (c = sv_cell_ceil(sv, pb->days[i].start);
+		    c < sv_cell_floor(sv, pb->days[i].end); c++)
+			sv->dayof[c] = i;
+	}
+	return 0;
+}
+
+/* Load people's and rooms' busy intervals. */
+static void
+sv_init_busy(struct sv *sv)
+{
+	const struct solver_problem *pb = sv->pb;
+	const struct solver_interval *b;
+	struct sv_item	 it;
+	int		 p, k, j;
+
+	for (p = 0; p < sv->np; p++) {
+		for (j = 0; j < pb->people[p].nbusy; j++) {
+			b = &pb->people[p].busy[j];
+			it.s = sv_cell_floor(sv, b->start);
+			it.e = sv_cell_ceil(sv, b->end);
+			if (it.e <= it.s || it.e <= 0 || it.s >= sv->H)
+				continue;
+			it.venue = b->venue;
+			it.room = -1;
+			it.req = -1;
+			it.day = sv_day_of(sv, it.s, it.e);
+			sv_list_add(&sv->all[p], &it);
+			if (it.venue >= 0)
+				sv_list_insert_sorted(&sv->mtg[p], &it);
+			sv_pocc_add(sv, p, it.s, it.e, 1);
+		}
+	}
+	for (k = 0; k < sv->nr * sv->H; k++)
+		sv->rown[k] = SV_FREE;
+	for (k = 0; k < sv->nr; k++) {
+		for (j = 0; j < pb->rooms[k].nbusy; j++) {
+			b = &pb->rooms[k].busy[j];
+			sv_room_set(sv, k, sv_cell_floor(sv, b->start),
+			    sv_cell_ceil(sv, b->end), SV_BUSY);
+		}
+	}
+}
+
+/* Breaks and room changes of person p from scratch. */
+static void
+sv_person_cost(const struct sv *sv, int p, int *b, int *rc)
+{
+	const struct sv_list	*l = &sv->mtg[p];
+	int			 i;
+
+	*b = *rc = 0;
+	for (i = 1; i < l->n; i++) {
+		if (l->v[i].day < 0 || l->v[i].day != l->v[i - 1].day)
+			continue;
+		*b += sv_is_break(sv, &l->v[i - 1], &l->v[i]);
+		*rc += sv_is_change(&l->v[i - 1], &l->v[i]);
+	}
+}
+
+/* Free a solver state. */
+static void
+sv_free(struct sv *sv)
+{
+	int	 i;
+
+	for (i = 0; i < sv->np; i++) {
+		free(sv->all[i].v);
+		free(sv->mtg[i].v);
+	}
+	for (i = 0; i < sv->nq; i++) {
+		free(sv->rq[i].rooms);
+		free(sv->rq[i].starts);
+	}
+	free(sv->all);
+	free(sv->mtg);
+	free(sv->rq);
+	free(sv->trav);
+	free(sv->dayof);
+	free(sv->pocc);
+	free(sv->rown);
+	free(sv->ps);
+	free(sv->pr);
+	free(sv->nbp);
+	free(sv->nbn);
+	free(sv->near);
+	free(sv->tmp);
+}
+
+/* Build the state for a problem; -1 if the problem is malformed. */
+static int
+sv_new(struct sv *sv, const struct solver_problem *pb)
+{
+	int	 q, p, b, rc;
+
+	memset(sv, 0, sizeof *sv);
+	if (pb->ndays < 1 || pb->days == NULL || pb->npeople < 0 ||
+	    pb->nrooms < 0 || pb->nrequests < 0 || pb->slot_minutes < 0)
+		return -1;
+	sv->pb = pb;
+	sv->np = pb->npeople;
+	sv->nr = pb->nrooms;
+	sv->nq = pb->nrequests;
+	if (sv_init_time(sv) != 0) {
+		sv_free(sv);
+		return -1;
+	}
+	sv->pocc = xcalloc((size_t)sv->np * sv->H + 1, sizeof *sv->pocc);
+	sv->rown = xcalloc((size_t)sv->nr * sv->H + 1, sizeof *sv->rown);
+	sv->all = xcalloc((size_t)sv->np + 1, sizeof *sv->all);
+	sv->mtg = xcalloc((size_t)sv->np + 1, sizeof *sv->mtg);
+	sv->rq = xcalloc((size_t)sv->nq + 1, sizeof *sv->rq);
+	sv->ps = xcalloc((size_t)sv->nq + 1, sizeof *sv->ps);
+	sv->pr = xcalloc((size_t)sv->nq + 1, sizeof *sv->pr);
+	sv->tmp = xcalloc((size_t)sv->nq + 1, sizeof *sv->tmp);
+	sv->maxnp = 1;
+	for (q = 0; q < sv->nq; q++)
+		if (pb->requests[q].npeople > sv->maxnp)
+			sv->maxnp = pb->requests[q].npeople;
+	sv->nbp = xcalloc((size_t)sv->maxnp, sizeof *sv->nbp);
+	sv->nbn = xcalloc((size_t)sv->maxnp, sizeof *sv->nbn);
+	sv->near = xcalloc((size_t)sv->maxnp, sizeof *sv->near);
+	sv_init_busy(sv);
+	for (q = 0; q < sv->nq; q++) {
+		sv->ps[q] = sv->pr[q] = -1;
+		sv->rq[q].src = &pb->requests[q];
+		sv->rq[q].fixed_s = -1;
+		if (sv_req_valid(sv, &pb->requests[q]) != 0) {
+			sv->rq[q].reason = SOLVER_INVALID;
+			continue;
+		}
+		sv_req_starts(sv, q);
+		if (sv->rq[q].nstarts > 0)
+			sv->nplaceable++;
+	}
+	for (p = 0; p < sv->np; p++) {
+		sv_person_cost(sv, p, &b, &rc);
+		sv->B += b;
+		sv->RC += rc;
+	}
+	return 0;
+}
+
+/* Sort key of the greedy order. */
+struct sv_key {
+	int	 fixed, prio, nstarts, d, q;
+};
+
+/* Order for the greedy: fixed, priority, fewest starts, longest, index. */
+static int
+sv_greedy_cmp(const void *a, const void *b)
+{
+	const struct sv_key	*x = a, *y = b;
+
+	if (x->fixed != y->fixed)
+		return y->fixed - x->fixed;
+	if (x->prio != y->prio)
+		return y->prio - x->prio;
+	if (x->nstarts != y->nstarts)
+		return x->nstarts - y->nstarts;
+	if (x->d != y->d)
+		return y->d - x->d;
+	return x->q - y->q;
+}
+
+/* Greedy construction: each request in order at its best start. */
+static void
+sv_greedy(struct sv *sv)
+{
+	struct sv_key	*keys = xcalloc((size_t)sv->nq + 1, sizeof *keys);
+	int		 i, q, s, k, n = 0;
+
+	for (q = 0; q < sv->nq; q++) {
+		if (sv->rq[q].nstarts == 0 || sv->ps[q] >= 0)
+			continue;
+		keys[n].fixed = sv->rq[q].fixed_s >= 0;
+		keys[n].prio = sv->rq[q].src->priority;
+		keys[n].nstarts = sv->rq[q].nstarts;
+		keys[n].d = sv->rq[q].d;
+		keys[n++].q = q;
+	}
+	qsort(keys, (size_t)n, sizeof *keys, sv_greedy_cmp);
+	for (i = 0; i < n; i++) {
+		q = keys[i].q;
+		k = -1;
+		s = sv_best_start(sv, q, &k);
+		if (s >= 0)
+			sv_place(sv, q, s, k);
+	}
+	free(keys);
+}
+
+/* Scalar cost below priorities: breaks, then room changes, then lateness. */
+static double
+sv_cost(const struct sv *sv)
+{
+	return (double)sv->B + sv->wr * (double)sv->RC + sv->we * (double)sv->E;
+}
+
+/* Metropolis acceptance of a cost change at temperature T. */
+static int
+sv_accept(struct sv *sv, double delta, double T)
+{
+	if (delta <= 1e-12)
+		return 1;
+	if (T <= 0)
+		return 0;
+	return sv_rand01(sv) < exp(-delta / T);
+}
+
+/* A start for placed q: random, or next to a meeting of an attendee. */
+static int
+sv_pick_start(struct sv *sv, int q)
+{
+	const struct sv_req	*r = &sv->rq[q];
+	const struct sv_list	*l;
+	const struct sv_item	*it;
+	int			 s;
+
+	if (sv_randn(sv, 2) == 0)
+		return r->starts[sv_randn(sv, r->nstarts)];
+	l = &sv->mtg[r->src->people[sv_randn(sv, r->src->npeople)]];
+	if (l->n < 2)
+		return -1;
+	it = &l->v[sv_randn(sv, l->n)];
+	if (it->req == q)
+		return -1;
+	if (sv_randn(sv, 2) == 0)
+		s = it->e + sv->chg;
+	else
+		s = it->s - r->d - sv->chg;
+	return sv_has_start(r, s) ? s : -1;
+}
+
+/* Move placed q to another start if annealing accepts it. */
+static void
+sv_move_relocate(struct sv *sv, int q, double T)
+{
+	const struct sv_req	*r = &sv->rq[q];
+	int			 s, k, os, ok, db = 0, drc = 0;
+	double			 before, after;
+
+	if (r->fixed_s >= 0 || r->nstarts < 2)
+		return;
+	s = sv_pick_start(sv, q);
+	if (s < 0 || s == sv->ps[q])
+		return;
+	os = sv->ps[q];
+	ok = sv->pr[q];
+	before = sv_cost(sv);
+	sv_unplace(sv, q);
+	k = sv_best_at(sv, q, s, &db, &drc);
+	if (k >= 0) {
+		after = (double)(sv->B + db) + sv->wr * (double)(sv->RC + drc) +
+		    sv->we * (double)(sv->E + s - r->lo);
+		if (sv_accept(sv, after - before, T)) {
+			sv_place(sv, q, s, k);
+			return;
+		}
+	}
+	sv_place(sv, q, os, ok);
+}
+
+/* A placed, movable request sharing an attendee with a (or -1). */
+static int
+sv_pick_partner(struct sv *sv, int a)
+{
+	const struct sv_req	*r = &sv->rq[a];
+	const struct sv_list	*l;
+	int			 b;
+
+	l = &sv->mtg[r->src->people[sv_randn(sv, r->src->npeople)]];
+	if (l->n < 2)
+		return -1;
+	b = l->v[sv_randn(sv, l->n)].req;
+	if (b < 0 || b == a || sv->rq[b].fixed_s >= 0)
+		return -1;
+	return b;
+}
+
+/* Swap the starts of a and b if both fit and annealing accepts. */
+static void
+sv_move_swap(struct sv *sv, int a, double T)
+{
+	int	 b, sa, sb, ka, kb, na, nb, db = 0, drc = 0;
+	double	 before;
+
+	if (sv->rq[a].fixed_s >= 0 || (b = sv_pick_partner(sv, a)) < 0)
+		return;
+	sa = sv->ps[a];
+	sb = sv->ps[b];
+	if (sa == sb || !sv_has_start(&sv->rq[a], sb) ||
+	    !sv_has_start(&sv->rq[b], sa))
+		return;
+	ka = sv->pr[a];
+	kb = sv->pr[b];
+	before = sv_cost(sv);
+	sv_unplace(sv, a);
+	sv_unplace(sv, b);
+	if ((na = sv_best_at(sv, a, sb, &db, &drc)) >= 0) {
+		sv_place(sv, a, sb, na);
+		if ((nb = sv_best_at(sv, b, sa, &db, &drc)) >= 0) {
+			sv_place(sv, b, sa, nb);
+			if (sv_accept(sv, sv_cost(sv) - before, T))
+				return;
+			sv_unplace(sv, b);
+		}
+		sv_unplace(sv, a);
+	}
+	sv_place(sv, a, sa, ka);
+	sv_place(sv, b, sb, kb);
+}
+
+/* Add request b to a small blocker set; 0 if the set is full. */
+static int
+sv_blocker_add(int *set, int *n, int max, int b)
+{
+	int	 i;
+
+	for (i = 0; i < *n; i++)
+		if (set[i] == b)
+			return 1;
+	if (*n == max)
+		return 0;
+	set[(*n)++] = b;
+	return 1;
+}
+
+/* Room for q at s with fewest placed requests in the way, or -1. */
+static int
+sv_eject_room(struct sv *sv, int q, int s)
+{
+	const struct sv_req	*r = &sv->rq[q];
+	const int		*o;
+	int			 j, k, c, n, best = -1, bn = 0;
+
+	for (j = 0; j < r->nrooms; j++) {
+		k = r->rooms[j];
+		o = sv->rown + (size_t)k * sv->H;
+		for (n = 0, c = s; c < s + r->d; c++) {
+			if (o[c] == SV_BUSY)
+				break;
+			if (o[c] >= 0 && (c == s || o[c] != o[c - 1]))
+				n++;
+		}
+		if (c < s + r->d)
+			continue;
+		if (best < 0 || n < bn) {
+			best = k;
+			bn = n;
+		}
+	}
+	return best;
+}
+
+#define SV_MAXBLK	3
+
+/* Placed requests in the way of q at s in room k; -1 if not removable. */
+static int
+sv_blockers(struct sv *sv, int q, int s, int k, int *set)
+{
+	const struct sv_req	*r = &sv->rq[q];
+	const struct sv_list	*l;
+	const struct sv_item	*it;
+	const int		*o = sv->rown + (size_t)k * sv->H;
+	int			 i, j, c, n = 0, e = s + r->d, prio = 0;
+	int			 v = sv->pb->rooms[k].venue;
+
+	for (c = s; c < e; c++)
+		if (o[c] >= 0 && !sv_blocker_add(set, &n, SV_MAXBLK, o[c]))
+			return -1;
+	for (i = 0; i < r->src->npeople; i++) {
+		l = &sv->all[r->src->people[i]];
+		for (j = 0; j < l->n; j++) {
+			it = &l->v[j];
+			if (it->e + sv_gap(sv, it->venue, v) <= s ||
+			    e + sv_gap(sv, v, it->venue) <= it->s)
+				continue;
+			if (it->req < 0 ||
+			    !sv_blocker_add(set, &n, SV_MAXBLK, it->req))
+				return -1;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (sv->rq[set[i]].fixed_s >= 0)
+			return -1;
+		prio += sv->rq[set[i]].src->priority;
+	}
+	return prio > r->src->priority ? -1 : n;
+}
+
+/* Try to place unplaced q, ejecting up to SV_MAXBLK others and re-placing them. */
+static void
+sv_move_insert(struct sv *sv, int q, double T)
+{
+	const struct sv_req	*r = &sv->rq[q];
+	int			 set[SV_MAXBLK], os[SV_MAXBLK], ok[SV_MAXBLK];
+	int			 i, n, s, k, s2, k2, db = 0, drc = 0;
+	long			 P0 = sv->P;
+	double			 before = sv_cost(sv);
+
+	s = r->starts[sv_randn(sv, r->nstarts)];
+	if ((k = sv_best_at(sv, q, s, &db, &drc)) >= 0) {
+		sv_place(sv, q, s, k);
+		return;
+	}
+	if ((k = sv_eject_room(sv, q, s)) < 0 ||
+	    (n = sv_blockers(sv, q, s, k, set)) <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		os[i] = sv->ps[set[i]];
+		ok[i] = sv->pr[set[i]];
+		sv_unplace(sv, set[i]);
+	}
+	if ((k = sv_best_at(sv, q, s, &db, &drc)) >= 0) {
+		sv_place(sv, q, s, k);
+		for (i = 0; i < n; i++) {
+			k2 = -1;
+			if ((s2 = sv_best_start(sv, set[i], &k2)) >= 0)
+				sv_place(sv, set[i], s2, k2);
+		}
+		if (sv->P > P0 || (sv->P == P0 &&
+		    sv_accept(sv, sv_cost(sv) - before, T)))
+			return;
+		for (i = 0; i < n; i++)
+			if (sv->ps[set[i]] >= 0)
+				sv_unplace(sv, set[i]);
+		sv_unplace(sv, q);
+	}
+	for (i = 0; i < n; i++)
+		sv_place(sv, set[i], os[i], ok[i]);
+}
+
+/* Is the current state better than the saved best (lexicographic)? */
+static int
+sv_better(const struct sv *sv, const long best[4])
+{
+	if (sv->P != best[0])
+		return sv->P > best[0];
+	if (sv->B != best[1])
+		return sv->B < best[1];
+	if (sv->RC != best[2])
+		return sv->RC < best[2];
+	return sv->E < best[3];
+}
+
+/* Remember the current state as the best. */
+static void
+sv_save(const struct sv *sv, long best[4], int *bs, int *bk)
+{
+	best[0] = sv->P;
+	best[1] = sv->B;
+	best[2] = sv->RC;
+	best[3] = sv->E;
+	memcpy(bs, sv->ps, (size_t)sv->nq * sizeof *bs);
+	memcpy(bk, sv->pr, (size_t)sv->nq * sizeof *bk);
+}
+
+/* Replace the current placement by a saved one. */
+static void
+sv_restore(struct sv *sv, const int *bs, const int *bk)
+{
+	int	 q;
+
+	for (q = 0; q < sv->nq; q++)
+		if (sv->ps[q] >= 0)
+			sv_unplace(sv, q);
+	for (q = 0; q < sv->nq; q++)
+		if (bs[q] >= 0)
+			sv_place(sv, q, bs[q], bk[q]);
+}
+
+/* A random placed request (a few tries), or -1. */
+static int
+sv_pick_placed(struct sv *sv)
+{
+	int	 i, q;
+
+	for (i = 0; i < 8; i++) {
+		q = sv_randn(sv, sv->nq);
+		if (sv->ps[q] >= 0)
+			return q;
+	}
+	return -1;
+}
+
+/* A random placeable request that is not placed, or -1. */
+static int
+sv_pick_unplaced(struct sv *sv)
+{
+	int	 q, n = 0;
+
+	for (q = 0; q < sv->nq; q++)
+		if (sv->rq[q].nstarts > 0 && sv->ps[q] < 0)
+			sv->tmp[n++] = q;
+	return n > 0 ? sv->tmp[sv_randn(sv, n)] : -1;
+}
+
+/* Annealing parameters and bookkeeping of one run. */
+struct sv_run {
+	long		 iters;
+	double		 deadline;	/* ms on the monotonic clock */
+	long		 done;
+	int		 hit;
+	long		 best[4];
+	int		*bs, *bk;
+};
+
+/* Simulated annealing from the current state; keeps the best in run. */
+static void
+sv_anneal(struct sv *sv, struct sv_run *run)
+{
+	const double	 T0 = 1.0, T1 = 0.05, cool = 0.85;
+	double		 T = T0, frac;
+	long		 it;
+	int		 q;
+
+	for (it = 0; it < run->iters; it++) {
+		if ((it & 255) == 0) {
+			if (sv_now_ms() > run->deadline) {
+				run->hit = 1;
+				break;
+			}
+			frac = (double)it / (double)run->iters;
+			T = frac < cool ? T0 * pow(T1 / T0, frac / cool) : 0;
+		}
+		if (sv->nplaced < sv->nplaceable && sv_randn(sv, 8) == 0) {
+			if ((q = sv_pick_unplaced(sv)) >= 0)
+				sv_move_insert(sv, q, T);
+		} else if ((q = sv_pick_placed(sv)) >= 0) {
+			if (sv_randn(sv, 2) == 0)
+				sv_move_relocate(sv, q, T);
+			else
+				sv_move_swap(sv, q, T);
+		}
+		if (sv_better(sv, run->best))
+			sv_save(sv, run->best, run->bs, run->bk);
+	}
+	run->done = it;
+}
+
+/* Fill the answer from the state. */
+static void
+sv_answer(struct sv *sv, struct solver_answer *ans)
+{
+	const struct solver_problem *pb = sv->pb;
+	struct solver_placement	*pl;
+	int			*inreq = xcalloc((size_t)sv->np + 1, sizeof *inreq);
+	int			 q, p, i, b, rc, mn = -1, mx = -1;
+
+	ans->placements = xcalloc((size_t)sv->nq + 1, sizeof *ans->placements);
+	ans->nplacements = sv->nq;
+	ans->stats.requested = sv->nq;
+	for (q = 0; q < sv->nq; q++) {
+		pl = &ans->placements[q];
+		ans->stats.priority_total += pb->requests[q].priority;
+		if (sv->rq[q].reason != SOLVER_INVALID)
+			for (i = 0; i < pb->requests[q].npeople; i++)
+				inreq[pb->requests[q].people[i]] = 1;
+		if (sv->ps[q] < 0) {
+			pl->start = pl->end = pl->room = -1;
+			pl->reason = sv->rq[q].nstarts > 0 ? SOLVER_CONFLICT :
+			    sv->rq[q].reason;
+			continue;
+		}
+		pl->start = sv->origin + sv->ps[q] * sv->slot;
+		if (pb->requests[q].fixed_start >= 0)
+			pl->start = pb->requests[q].fixed_start;
+		pl->end = pl->start + pb->requests[q].duration;
+		pl->room = sv->pr[q];
+		pl->reason = SOLVER_PLACED;
+		ans->stats.placed++;
+		ans->stats.priority_sum += pb->requests[q].priority;
+	}
+	for (p = 0; p < sv->np; p++) {
+		sv_person_cost(sv, p, &b, &rc);
+		ans->stats.breaks += b;
+		ans->stats.room_changes += rc;
+		if (!inreq[p])
+			continue;
+		if (mn < 0 || b < mn)
+			mn = b;
+		if (b > mx)
+			mx = b;
+	}
+	ans->stats.break_spread = mx >= 0 ? mx - mn : 0;
+	free(inreq);
+}
+
+/* Solve a problem: greedy, then annealing within the budget. */
+int
+solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
+    struct solver_answer *ans)
+{
+	struct sv	 sv;
+	struct sv_run	 run;
+	double		 t0 = sv_now_ms();
+	long		 nitems = 1;
+	int		 q, limit;
+
+	memset(ans, 0, sizeof *ans);
+	if (sv_new(&sv, pb) != 0)
+		return -1;
+	sv.rng = (opt != NULL ? opt->seed : 0) ^ 0x6b616967692d7376ULL;
+	for (q = 0; q < sv.nq; q++)
+		nitems += 2 * pb->requests[q].npeople;
+	sv.wr = 1.0 / (double)(nitems + sv.B + sv.RC + 1);
+	sv.we = sv.wr / ((double)sv.nq * sv.H + 1.0);
+	memset(&run, 0, sizeof run);
+	limit = opt != NULL && opt->time_limit_ms > 0 ? opt->time_limit_ms : 2000;
+	run.deadline = t0 + limit;
+	run.iters = opt != NULL ? opt->max_iterations : 0;
+	if (run.iters <= 0)
+		run.iters = 5000L * (sv.nq + 20);
+	run.bs = xcalloc((size_t)sv.nq + 1, sizeof *run.bs);
+	run.bk = xcalloc((size_t)sv.nq + 1, sizeof *run.bk);
+	sv_greedy(&sv);
+	sv_save(&sv, run.best, run.bs, run.bk);
+	sv_anneal(&sv, &run);
+	if (memcmp(run.bs, sv.ps, (size_t)sv.nq * sizeof *sv.ps) != 0 ||
+	    memcmp(run.bk, sv.pr, (size_t)sv.nq * sizeof *sv.pr) != 0)
+		sv_restore(&sv, run.bs, run.bk);
+	sv_answer(&sv, ans);
+	ans->stats.iterations = run.done;
+	ans->stats.time_limit_hit = run.hit;
+	ans->stats.elapsed_ms = sv_now_ms() - t0;
+	free(run.bs);
+	free(run.bk);
+	sv_free(&sv);
+	return 0;
+}
+
+/* Free an answer's placements. */
+void
+solver_answer_free(struct solver_answer *ans)
+{
+	free(ans->placements);
+	ans->placements = NULL;
+	ans->nplacements = 0;
+}
+
+/* Order of candidates: fewest new breaks, room changes, earliest. */
+static int
+sv_slot_cmp(const void *a, const void *b)
+{
+	const struct solver_slot *x = a, *y = b;
+
+	if (x->new_breaks != y->new_breaks)
+		return x->new_breaks - y->new_breaks;
+	if (x->room_changes != y->room_changes)
+		return x->room_changes - y->room_changes;
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+/* Candidates for one request around the fixed schedule, best first. */
+int
+solver_slots(const struct solver_problem *pb, int req, struct solver_slot *out,
+    int max)
+{
+	struct sv		 sv;
+	struct solver_slot	*all;
+	int			 q, i, k, s, n = 0, db, drc;
+
+	if (req < 0 || req >= pb->nrequests || sv_new(&sv, pb) != 0)
+		return -1;
+	for (q = 0; q < sv.nq; q++) {
+		if (q == req || sv.rq[q].fixed_s < 0 || sv.rq[q].nstarts == 0)
+			continue;
+		k = -1;
+		if ((s = sv_best_start(&sv, q, &k)) >= 0)
+			sv_place(&sv, q, s, k);
+	}
+	all = xcalloc((size_t)sv.rq[req].nstarts + 1, sizeof *all);
+	for (i = 0; i < sv.rq[req].nstarts; i++) {
+		db = drc = 0;
+		k = sv_best_at(&sv, req, sv.rq[req].starts[i], &db, &drc);
+		if (k < 0)
+			continue;
+		all[n].start = sv.origin + sv.rq[req].starts[i] * sv.slot;
+		all[n].end = all[n].start + pb->requests[req].duration;
+		all[n].room = k;
+		all[n].new_breaks = db;
+		all[n++].room_changes = drc;
+	}
+	qsort(all, (size_t)n, sizeof *all, sv_slot_cmp);
+	if (n > max)
+		n = max;
+	if (n > 0)
+		memcpy(out, all, (size_t)n * sizeof *out);
+	free(all);
+	sv_free(&sv);
+	return n;
+}
+
+/* Short English name of a reason code. */
+const char *
+solver_reason_string(enum solver_reason r)
+{
+	switch (r) {
+	case SOLVER_PLACED:
+		return "placed";
+	case SOLVER_NO_COMMON_TIME:
+		return "no common free time in the window";
+	case SOLVER_NO_ROOM:
+		return "no suitable room free";
+	case SOLVER_CONFLICT:
+		return "lost to other requests";
+	case SOLVER_FIXED_CLASH:
+		return "fixed time or room not available";
+	case SOLVER_INVALID:
+		return "invalid request";
+	}
+	return "unknown";
+}

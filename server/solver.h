@@ -1,0 +1,148 @@
+/*
+ * solver.h — placement of bilateral meetings: a pure C problem in, a plain C
+ * answer out. No I/O, no globals: safe to run on a worker thread.
+ *
+ * Time is integer minutes from an epoch the caller chooses (e.g. midnight of
+ * the first conference day in the conference's zone). Starts are placed on a
+ * grid of slot_minutes from that epoch (default 5). Busy intervals are
+ * rounded outwards to the grid.
+ *
+ * Hard: no person and no room in two things at once; between two sessions of
+ * one person at least max(changeover, travel between their venues) minutes;
+ * every meeting inside one day window and inside its request's window; room
+ * capacity at least the request's. Objective, in lexicographic order:
+ * maximise the sum of priorities placed; minimise breaks (two consecutive
+ * meetings of one person on one day that are not back to back); minimise room
+ * changes between consecutive meetings of one person; prefer earlier starts.
+ *
+ * Deterministic for a given input and seed as long as the time limit is not
+ * hit: the search is bounded by an iteration budget, the clock only cuts it.
+ */
+#ifndef KAIGI_SOLVER_H
+#define KAIGI_SOLVER_H
+
+#include <stdint.h>
+
+/* Venue of a busy interval that is not a session (unavailability). */
+#define SOLVER_NO_VENUE	-1
+
+/* A half-open interval [start, end) in minutes; venue id or SOLVER_NO_VENUE. */
+struct solver_interval {
+	int	 start;
+	int	 end;
+	int	 venue;
+};
+
+/* A person (head or deputy of a delegation) and what they already do. */
+struct solver_person {
+	const struct solver_interval	*busy;
+	int				 nbusy;
+};
+
+/* A room usable for bilaterals. */
+struct solver_room {
+	long long			 id;	/* caller's id, copied through */
+	int				 venue;	/* index into the travel matrix */
+	int				 capacity;
+	const struct solver_interval	*busy;	/* venue field ignored */
+	int				 nbusy;
+};
+
+/* One meeting to place. */
+struct solver_request {
+	long long	 id;		/* caller's id, copied through */
+	const int	*people;	/* indices into problem.people */
+	int		 npeople;
+	long long	 parties[2];	/* delegation ids, informational */
+	int		 duration;	/* minutes, > 0 */
+	int		 earliest;	/* start >= earliest */
+	int		 latest;	/* start + duration <= latest */
+	int		 priority;	/* 1 (low) .. 5 (high) */
+	int		 capacity;	/* seats needed; 0 = npeople */
+	int		 fixed_start;	/* -1, or minutes: must start there */
+	int		 fixed_room;	/* -1, or room index it must use */
+};
+
+struct solver_problem {
+	int				 slot_minutes;	/* grid; 0 = 5 */
+	const struct solver_interval	*days;		/* allowed day windows */
+	int				 ndays;
+	const struct solver_person	*people;
+	int				 npeople;
+	const struct solver_room	*rooms;
+	int				 nrooms;
+	const struct solver_request	*requests;
+	int				 nrequests;
+	int				 changeover;	/* minutes between two sessions */
+	const int			*travel;	/* nvenues x nvenues, or NULL */
+	int				 nvenues;
+};
+
+struct solver_options {
+	int		 time_limit_ms;	/* 0 = 2000 */
+	uint64_t	 seed;
+	long		 max_iterations;	/* 0 = automatic (scaled to size) */
+};
+
+enum solver_reason {
+	SOLVER_PLACED = 0,
+	SOLVER_NO_COMMON_TIME,	/* attendees never all free in the window */
+	SOLVER_NO_ROOM,		/* common time exists, no suitable room then */
+	SOLVER_CONFLICT,	/* feasible alone, lost to other requests */
+	SOLVER_FIXED_CLASH,	/* fixed start/room cannot be honoured */
+	SOLVER_INVALID		/* malformed request */
+};
+
+/* Where one request went. */
+struct solver_placement {
+	int			 start;	/* minutes, or -1 */
+	int			 end;	/* start + duration, or -1 */
+	int			 room;	/* index into problem.rooms, or -1 */
+	enum solver_reason	 reason;
+};
+
+struct solver_stats {
+	int	 requested;
+	int	 placed;
+	long	 priority_sum;		/* of placed requests */
+	long	 priority_total;	/* of all requests */
+	int	 breaks;		/* total over all people */
+	int	 break_spread;		/* max - min breaks over people in requests */
+	int	 room_changes;
+	long	 iterations;
+	double	 elapsed_ms;
+	int	 time_limit_hit;
+};
+
+struct solver_answer {
+	struct solver_placement	*placements;	/* one per request, same order */
+	int			 nplacements;
+	struct solver_stats	 stats;
+};
+
+/* One candidate for solver_slots(). */
+struct solver_slot {
+	int	 start;
+	int	 end;
+	int	 room;		/* index into problem.rooms */
+	int	 new_breaks;	/* breaks added for the attendees */
+	int	 room_changes;	/* neighbouring sessions in another room/venue */
+};
+
+/* Solve; fills answer (free with solver_answer_free). 0, or -1 if invalid. */
+int	 solver_solve(const struct solver_problem *,
+	     const struct solver_options *, struct solver_answer *);
+/* Free what solver_solve allocated in an answer. */
+void	 solver_answer_free(struct solver_answer *);
+/*
+ * Feasible candidates for request index req given the busy intervals and
+ * the requests with a fixed start, best first (fewest new breaks, fewest
+ * room changes, earliest), one per start (its best room). Returns how many
+ * were written to out (at most max), or -1 if the input is invalid.
+ */
+int	 solver_slots(const struct solver_problem *, int req,
+	     struct solver_slot *out, int max);
+/* Short English name of a reason code. */
+const char	*solver_reason_string(enum solver_reason);
+
+#endif
