@@ -18,12 +18,6 @@
 extern const struct route route_healthz;
 extern const struct route route_readyz;
 extern const struct route route_metrics;
-extern const struct route route_session_create;
-extern const struct route route_session_list;
-extern const struct route route_session_get;
-extern const struct route route_session_patch;
-extern const struct route route_session_cancel;
-extern const struct route route_session_conflicts;
 extern const struct route route_conference_create;
 extern const struct route route_conference_list;
 extern const struct route route_conference_get;
@@ -58,17 +52,17 @@ extern const struct route route_bilateral_withdraw;
 extern const struct route route_bilateral_slots;
 extern const struct route route_bilateral_schedule;
 extern const struct route route_conference_schedule;
+extern const struct route route_session_create;
+extern const struct route route_session_list;
+extern const struct route route_session_get;
+extern const struct route route_session_patch;
+extern const struct route route_session_cancel;
+extern const struct route route_session_conflicts;
 
 static const struct route *route_table[] = {
 	&route_healthz,
 	&route_readyz,
 	&route_metrics,
-	&route_session_create,
-	&route_session_list,
-	&route_session_get,
-	&route_session_patch,
-	&route_session_cancel,
-	&route_session_conflicts,
 	&route_conference_create,
 	&route_conference_list,
 	&route_conference_get,
@@ -103,6 +97,12 @@ static const struct route *route_table[] = {
 	&route_bilateral_slots,
 	&route_bilateral_schedule,
 	&route_conference_schedule,
+	&route_session_create,
+	&route_session_list,
+	&route_session_get,
+	&route_session_patch,
+	&route_session_cancel,
+	&route_session_conflicts,
 	NULL
 };
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -321,8 +322,9 @@ valid_clock(const json_t *o, const char *field, int required, const char **out,
 int
 valid_zone_exists(const char *z)
 {
-	char	path[256];
-	size_t	i, n = strlen(z);
+	struct stat	st;
+	char		path[256];
+	size_t		i, n = strlen(z);
 
 	if (n == 0 || n > 64 || z[0] == '/' || strstr(z, "..") != NULL)
 		return 0;
@@ -332,8 +334,11 @@ valid_zone_exists(const char *z)
 	}
 	if (strncmp(z, "posix/", 6) == 0 || strncmp(z, "right/", 6) == 0)
 		return 0;
+	if (strcmp(z, "localtime") == 0 || strcmp(z, "posixrules") == 0 ||
+	    strcmp(z, "Factory") == 0 || strchr(z, '.') != NULL)
+		return 0;
 	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", z);
-	return access(path, R_OK) == 0 && strchr(z, '.') == NULL;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 /* IANA time zone. */

@@ -127,6 +127,9 @@ test_times(void)
 	ok(!valid_zone_exists("posix/Asia/Tokyo"), "no posix/ tree");
 	ok(!valid_zone_exists("zone.tab"), "no data files");
 	ok(!valid_zone_exists(""), "empty is no zone");
+	ok(!valid_zone_exists("Asia"), "a zoneinfo directory is no zone");
+	ok(!valid_zone_exists("localtime") && !valid_zone_exists("posixrules") &&
+	    !valid_zone_exists("Factory"), "localtime, posixrules, Factory are no zones");
 }
 
 /* valid_date, valid_clock, valid_timezone, valid_time through JSON */
