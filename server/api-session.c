@@ -23,7 +23,8 @@
 #include "valid.h"
 
 #define SESSION_CREATE_SQL \
-    "SELECT j::text, j->>'version' FROM kaigi_session_create($1::jsonb, $2, $3::jsonb) j"
+    "SELECT j::text, j->>'version', j->>'id'" \
+    " FROM kaigi_session_create($1::jsonb, $2, $3::jsonb) j"
 #define SESSION_UPDATE_SQL \
     "SELECT j::text, j->>'version' FROM kaigi_session_update($1::jsonb, $2::bigint," \
     " $3::int, $4::jsonb) j"
@@ -69,16 +70,21 @@ const struct route route_session_conflicts = {
 	.role = ROLE_SECRETARIAT, .handle = session_conflicts,
 };
 
-/* Answer a session row (json, version) with status and its ETag. */
+/* Answer a session row (json, version[, id]) with status, ETag, Location. */
 static void
 session_reply(struct req *r, enum db_status st, PGresult *res, int status)
 {
-	char	etag[32];
+	char	etag[32], where[64];
 
-	if (st == DB_OK && PQntuples(res) == 1 && PQnfields(res) == 2 &&
+	if (st == DB_OK && PQntuples(res) == 1 && PQnfields(res) >= 2 &&
 	    !PQgetisnull(res, 0, 0)) {
 		snprintf(etag, sizeof etag, "\"%s\"", PQgetvalue(res, 0, 1));
 		http_add_header(r, "ETag", etag);
+		if (PQnfields(res) >= 3) {
+			snprintf(where, sizeof where, "/api/v1/sessions/%s",
+			    PQgetvalue(res, 0, 2));
+			http_add_header(r, "Location", where);
+		}
 	}
 	api_reply_row(r, st, res, status);
 }

@@ -155,11 +155,19 @@ session_decode(const json_t *body, int mode, json_t *errors)
 static int
 session_filter_time(json_t *filter, const char *name, const char *value)
 {
-	time_t	t;
+	time_t	 t;
+	char	 buf[64];
+	size_t	 n;
 
 	if (value == NULL)
 		return 0;
-	if (valid_parse_rfc3339(value, &t) != 0)
+	/* An unencoded "+09:00" arrives as " 09:00": take it as meant. */
+	if ((n = strlen(value)) >= sizeof buf)
+		return -1;
+	memcpy(buf, value, n + 1);
+	if (n > 6 && buf[n - 6] == ' ')
+		buf[n - 6] = '+';
+	if (valid_parse_rfc3339(buf, &t) != 0)
 		return -1;
 	json_object_set_new(filter, name, session_utc(t));
 	return 0;

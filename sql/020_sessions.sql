@@ -19,6 +19,11 @@
 -- The exclusion constraints stay the last word: 23P01 is caught and turned
 -- into the same 409.
 
+-- Clash lookups ask busy for "participant_id = ANY (attendees)", which the
+-- GiST exclusion index cannot answer (no array search in GiST): without this
+-- every booking read the whole busy table.
+CREATE INDEX busy_participant_id_idx ON busy (participant_id);
+
 -- ---------------------------------------------------------------------------
 -- Visibility: THE rule, reused by lists, feeds, bilaterals.
 -- ---------------------------------------------------------------------------
@@ -73,15 +78,29 @@ $$;
 -- JSON shape
 -- ---------------------------------------------------------------------------
 
+-- RFC 3339 text of ts in zone tz (as kaigi_ts; PL/pgSQL so that the
+-- session API's hot path does not re-plan a SQL function on every call).
+CREATE FUNCTION kaigi_session_ts(ts timestamptz, tz text) RETURNS text
+LANGUAGE plpgsql STABLE STRICT AS $$
+DECLARE
+	s	int := extract(epoch FROM (ts AT TIME ZONE tz) - (ts AT TIME ZONE 'UTC'))::int;
+BEGIN
+	RETURN to_char(ts AT TIME ZONE tz, 'YYYY-MM-DD"T"HH24:MI:SS')
+	    || CASE WHEN s < 0 THEN '-' ELSE '+' END
+	    || lpad((abs(s) / 3600)::text, 2, '0') || ':'
+	    || lpad((abs(s) % 3600 / 60)::text, 2, '0');
+END $$;
+
 -- The API's session object (instants in the conference's zone).
 CREATE FUNCTION kaigi_session_json(p_session_id bigint) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-	SELECT jsonb_build_object(
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN (SELECT jsonb_build_object(
 	    'id', s.id, 'conference', c.slug, 'kind', s.kind, 'title', s.title,
 	    'description', s.description, 'room_id', s.room_id, 'room', r.name,
 	    'venue_id', r.venue_id, 'venue', v.name,
-	    'start', kaigi_ts(s.starts_at, c.timezone),
-	    'end', kaigi_ts(s.ends_at, c.timezone),
+	    'start', kaigi_session_ts(s.starts_at, c.timezone),
+	    'end', kaigi_session_ts(s.ends_at, c.timezone),
 	    'duration_minutes', (extract(epoch FROM s.ends_at - s.starts_at) / 60)::int,
 	    'status', s.status, 'visibility', s.visibility,
 	    'sequence', s.sequence, 'version', s.version,
@@ -93,13 +112,13 @@ LANGUAGE sql STABLE AS $$
 	    'delegations', coalesce((SELECT jsonb_agg(d.code ORDER BY d.code)
 		FROM session_delegations sd JOIN delegations d ON d.id = sd.delegation_id
 		WHERE sd.session_id = s.id), '[]'::jsonb),
-	    'created_at', kaigi_ts(s.created_at, c.timezone),
-	    'updated_at', kaigi_ts(s.updated_at, c.timezone))
+	    'created_at', kaigi_session_ts(s.created_at, c.timezone),
+	    'updated_at', kaigi_session_ts(s.updated_at, c.timezone))
 	FROM sessions s JOIN conferences c ON c.id = s.conference_id
 	LEFT JOIN rooms r ON r.id = s.room_id
 	LEFT JOIN venues v ON v.id = r.venue_id
-	WHERE s.id = p_session_id
-$$;
+	WHERE s.id = p_session_id);
+END $$;
 
 -- ---------------------------------------------------------------------------
 -- Errors
@@ -126,8 +145,9 @@ $$;
 CREATE FUNCTION kaigi_session_conflicts_json(p_actor jsonb, p_conference_id bigint,
     p_room_id bigint, p_starts timestamptz, p_ends timestamptz,
     p_participant_ids bigint[], p_exclude bigint) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-	SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN (SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
 	    'session_id', k.session_id,
 	    'title', CASE
 		WHEN k.session_id IS NOT NULL THEN CASE
@@ -136,8 +156,8 @@ LANGUAGE sql STABLE AS $$
 		WHEN kaigi_session_may_write(p_conference_id, p_actor)
 		    OR p.delegation_id = (p_actor->>'delegation_id')::bigint THEN k.title
 		ELSE 'Unavailable' END,
-	    'start', kaigi_ts(k.starts_at, c.timezone),
-	    'end', kaigi_ts(k.ends_at, c.timezone),
+	    'start', kaigi_session_ts(k.starts_at, c.timezone),
+	    'end', kaigi_session_ts(k.ends_at, c.timezone),
 	    'resource', k.resource, 'reason', k.reason,
 	    'room_id', CASE WHEN k.resource = 'room' THEN k.room_id END,
 	    'participant_id', k.participant_id,
@@ -145,8 +165,8 @@ LANGUAGE sql STABLE AS $$
 	FROM kaigi_session_conflicts(p_conference_id, p_room_id, p_starts, p_ends,
 	    p_participant_ids, p_exclude) k
 	JOIN conferences c ON c.id = p_conference_id
-	LEFT JOIN participants p ON p.id = k.participant_id
-$$;
+	LEFT JOIN participants p ON p.id = k.participant_id);
+END $$;
 
 -- ---------------------------------------------------------------------------
 -- Checks shared by create and update
@@ -209,6 +229,41 @@ BEGIN
 	RETURN e;
 END $$;
 
+-- Could a planned session clash with anything? A cheap superset of every
+-- rule, by index: a session in the room over the time, or a busy row of an
+-- attendee within [start - longest travel, end + changeover + longest
+-- travel). Only when this says yes is the exact list computed.
+CREATE FUNCTION kaigi_session_may_clash(p_conference_id bigint,
+    p_room_id bigint, p_starts timestamptz, p_ends timestamptz,
+    p_attendees bigint[], p_exclude bigint) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	pad	interval;
+	trip	interval;
+	win	tstzrange;
+	p	bigint;
+BEGIN
+	IF p_room_id IS NOT NULL AND EXISTS (SELECT 1 FROM sessions
+	    WHERE room_id = p_room_id AND status <> 'cancelled'
+		AND during && tstzrange(p_starts, p_ends, '[)')
+		AND id IS DISTINCT FROM p_exclude) THEN
+		RETURN true;
+	END IF;
+	SELECT make_interval(mins => changeover_minutes) INTO pad
+	FROM conferences WHERE id = p_conference_id;
+	SELECT make_interval(mins => coalesce(max(minutes), 0)) INTO trip
+	FROM travel_times WHERE conference_id = p_conference_id;
+	win := tstzrange(p_starts - trip, p_ends + pad + trip, '[)');
+	FOREACH p IN ARRAY p_attendees LOOP
+		IF EXISTS (SELECT 1 FROM busy WHERE participant_id = p
+		    AND during && win
+		    AND (session_id IS NULL OR session_id IS DISTINCT FROM p_exclude)) THEN
+			RETURN true;
+		END IF;
+	END LOOP;
+	RETURN false;
+END $$;
+
 -- Lock what a planned session depends on (room, then people by id) and
 -- raise 409 listing every clash, if any. Cancelled sessions clash with
 -- nothing.
@@ -222,7 +277,8 @@ BEGIN
 	PERFORM 1 FROM rooms WHERE id = p_room_id FOR NO KEY UPDATE;
 	PERFORM 1 FROM participants WHERE id = ANY (p_attendees)
 	ORDER BY id FOR UPDATE;
-	IF p_status = 'cancelled' THEN
+	IF p_status = 'cancelled' OR NOT kaigi_session_may_clash(p_conference_id,
+	    p_room_id, p_starts, p_ends, p_attendees, p_exclude) THEN
 		RETURN;
 	END IF;
 	k := kaigi_session_conflicts_json(p_actor, p_conference_id, p_room_id,
@@ -586,3 +642,14 @@ BEGIN
 	    ORDER BY k.session_id, k.rule, k.other_session_id, k.participant_id)
 	    FROM kaigi_conference_conflicts_of(c.id) k), '[]'::jsonb));
 END $$;
+
+-- ---------------------------------------------------------------------------
+-- One visibility rule: 010_api_core's helper asks kaigi_session_visible().
+-- ---------------------------------------------------------------------------
+
+-- May the actor see session p_sid? (kept for 010's callers; the rule itself
+-- lives only in kaigi_session_visible above.)
+CREATE OR REPLACE FUNCTION kaigi_core_may_see_session(p_actor jsonb, p_sid bigint)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+	SELECT kaigi_session_visible(p_sid, p_actor)
+$$;

@@ -81,6 +81,7 @@ with Server() as s:
     is_(sj.get("delegations"), ["DE"], "delegations by code")
     is_(r.headers.get("ETag"), '"1"', "ETag is the version")
     sid = sj.get("id")
+    is_(r.headers.get("Location"), "/api/v1/sessions/%s" % sid, "Location of the new session")
     is_(one(s, "SELECT count(*) FROM audit_log WHERE entity = 'session' AND entity_id = %s"
             " AND action = 'create' AND role = 'secretariat' AND token_id IS NOT NULL"
             " AND before IS NULL AND after->>'title' = 'Side meeting'", sid), 1,
@@ -249,8 +250,25 @@ with Server() as s:
     before = counts(s)
     problem(s.request("POST", c, token=sec), 409, "cancel twice")
     is_(counts(s), before, "nothing written by the second cancel")
+    r = s.request("PATCH", p, {"status": "confirmed"}, token=sec)
+    is_(((r.json or {}).get("status"), r.json.get("sequence")), ("confirmed", 6),
+        "un-cancel with PATCH status: sequence raised")
+    is_(one(s, "SELECT count(*) FROM busy WHERE session_id = %s", sid), 2, "people busy again")
+    is_(s.request("POST", c, token=sec).status, 200, "and cancel again")
     r = s.request("GET", BASE + "?delegation=CA", token=sec)
     ok(sid in [i["id"] for i in r.json["items"]], "cancelled sessions stay listed")
+
+    # --- admin may change and cancel any conference's sessions
+    secret = one(s, "SELECT id FROM sessions WHERE title = 'Secret'")
+    r = s.request("PATCH", "/api/v1/sessions/%d" % secret, {"title": "Secret (moved)",
+                  "start": "2023-04-28T08:05:00+09:00", "end": "2023-04-28T08:35:00+09:00"}, token=admin)
+    is_((r.status, (r.json or {}).get("sequence")), (200, 1), "admin moves a session")
+    is_(s.request("POST", "/api/v1/sessions/%d/cancel" % secret, token=admin).status, 200,
+        "admin cancels a session")
+    is_(one(s, "SELECT role FROM audit_log WHERE entity_id = %s AND action = 'cancel'", secret), "admin",
+        "audit names the admin")
+    problem(s.request("POST", "/api/v1/sessions/%d/cancel" % secret, {"reason": "x"}, token=admin), 422,
+            "cancel with fields")
 
     # --- conflicts
     r = s.request("GET", "/api/v1/conferences/%s/conflicts" % SLUG, token=sec)
@@ -271,4 +289,5 @@ with Server() as s:
     rules = {i["rule"] for i in (r.json or {}).get("items", [])}
     ok("capacity" in rules and "travel" in rules, "conflicts finds capacity and travel breaches")
     note(rules)
+    is_(s.stop(), 0, "kaigid exits 0 on SIGTERM (clean under ASan too)")
 done_testing()

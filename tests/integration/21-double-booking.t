@@ -164,6 +164,34 @@ with Server() as s:
             ok(False, "raw overlapping insert refused")
         except Exception as e:
             is_(getattr(e, "pgcode", None), "23P01", "raw overlapping insert refused by the constraint")
+    # The constraint as backstop inside the function: a row the clash check
+    # could not see yet (another transaction, uncommitted) still gives a 409
+    # naming it once that transaction commits, never a 500.
+    import threading
+    import time
+    raw = s.db()
+    raw.autocommit = False
+    rcur = raw.cursor()
+    rcur.execute("INSERT INTO sessions (conference_id, kind, title, room_id, starts_at, ends_at,"
+                 " visibility) SELECT id, 'other', 'Racing import', %s, '2023-04-28 09:00+09',"
+                 " '2023-04-28 10:00+09', 'public' FROM conferences WHERE slug = %s RETURNING id",
+                 (rooms["Bilateral Room C"], SLUG))
+    racing = rcur.fetchone()[0]
+    box = {}
+    t = threading.Thread(target=lambda: box.setdefault("r", s.request(
+        "POST", BASE, body("Bilateral Room C", "28T09:30:00", "28T09:45:00", [], "Racer"), token=sec)))
+    t.start()
+    time.sleep(1.0)
+    raw.commit()
+    t.join()
+    r = box.get("r")
+    is_(getattr(r, "status", None), 409, "clash with a concurrent uncommitted row: 409")
+    is_([c.get("session_id") for c in (r.json or {}).get("conflicts", [])], [racing],
+        "and it names the row that won")
+    raw.close()
+    with s.db().cursor() as cur:
+        cur.execute("DELETE FROM sessions WHERE id = %s", (racing,))
     r = s.request("GET", "/api/v1/conferences/%s/conflicts" % SLUG, token=sec)
     is_((r.json or {}).get("items"), [], "no rule broken afterwards")
+    is_(s.stop(), 0, "kaigid exits 0 on SIGTERM (clean under ASan too)")
 done_testing()

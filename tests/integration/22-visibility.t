@@ -103,4 +103,5 @@ with Server() as s:
     is_(one(s, "SELECT kaigi_session_visible(%s, jsonb_build_object('role', 'feed', "
                "'conference_id', conference_id, 'participant_id', %s)) FROM sessions WHERE id = %s",
             priv, it_head, priv), True, "kaigi_session_visible: a participant feed of an attendee")
+    is_(s.stop(), 0, "kaigid exits 0 on SIGTERM (clean under ASan too)")
 done_testing()

@@ -102,4 +102,5 @@ with Server(args=("--set", "pool_size=16")) as s:
     is_(rows(s, "SELECT count(*) FROM audit_log WHERE action = 'create'")[0][0],
         rows(s, "SELECT count(*) FROM sessions WHERE title ~ ' #[0-9]+$'")[0][0],
         "one audit row per stored session")
+    is_(s.stop(), 0, "kaigid exits 0 on SIGTERM (clean under ASan too)")
 done_testing()
