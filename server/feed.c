@@ -144,9 +144,18 @@ feed_not_modified(struct req *r, const struct feed_entry *e)
 	return e->last_modified <= t;
 }
 
-/* Answer from an entry: 200 with the bytes, or 304. */
+/* libevent is done with an entry's bytes. */
 static void
-feed_reply(struct req *r, const struct feed_entry *e, int private)
+feed_sent(const void *data, size_t len, void *arg)
+{
+	(void)data;
+	(void)len;
+	feed_cache_release(arg);
+}
+
+/* Answer from an entry: 200 with its bytes (not copied), or 304. */
+static void
+feed_reply(struct req *r, struct feed_entry *e, int private)
 {
 	char	date[40];
 
@@ -160,7 +169,8 @@ feed_reply(struct req *r, const struct feed_entry *e, int private)
 		http_reply_bytes(r, 304, NULL, NULL, 0);
 		return;
 	}
-	http_reply_bytes(r, 200, FEED_TYPE, e->data, e->len);
+	e->refs++;		/* until libevent has sent the bytes */
+	http_reply_ref(r, 200, FEED_TYPE, e->data, e->len, feed_sent, e);
 }
 
 /* The host for UIDs: public_url's host, else "kaigi"; caller frees. */

@@ -17,6 +17,7 @@
 #include <sys/queue.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -28,6 +29,8 @@
 #include "metrics.h"
 #include "route.h"
 #include "util.h"
+
+#define HTTP_MAX_SINGLE_WRITE	(1024 * 1024)
 
 static unsigned long	http_inflight;
 static struct evhttp_bound_socket *http_bound;
@@ -84,6 +87,8 @@ http_conn_closed(struct evhttp_connection *evcon, void *arg)
 
 	(void)evcon;
 	r->ev = NULL;
+	if (r->on_close != NULL)
+		r->on_close(r, r->on_close_arg);
 }
 
 /* Release a request context after its answer. */
@@ -160,6 +165,62 @@ http_send(struct req *r, int status, struct evbuffer *buf)
 	req_free(r);
 }
 
+/* Start a streaming answer: 200, content type, no length, no timeout. */
+void
+http_stream_start(struct req *r, const char *content_type,
+    void (*on_close)(struct req *, void *), void *arg)
+{
+	r->on_close = on_close;
+	r->on_close_arg = arg;
+	r->stream_ev = r->ev;
+	if (r->ev == NULL)
+		return;
+	http_add_header(r, "Content-Type", content_type);
+	evhttp_connection_set_timeout(evhttp_request_get_connection(r->ev), -1);
+	evhttp_send_reply_start(r->ev, 200, http_status_title(200));
+}
+
+/* Send one piece of a streaming answer; -1 if the client is gone. */
+int
+http_stream_write(struct req *r, const void *data, size_t len)
+{
+	struct evbuffer	*buf;
+
+	if (r->ev == NULL)
+		return -1;
+	if ((buf = evbuffer_new()) == NULL)
+		fatal("evbuffer_new");
+	evbuffer_add(buf, data, len);
+	evhttp_send_reply_chunk(r->ev, buf);
+	evbuffer_free(buf);
+	r->streamed += len;
+	return 0;
+}
+
+/* End a streaming answer, log it, free r. */
+void
+http_stream_end(struct req *r)
+{
+	struct timeval	now;
+	char		path[256];
+	long long	us;
+
+	if (r->ev != NULL)
+		evhttp_connection_set_closecb(
+		    evhttp_request_get_connection(r->ev), NULL, NULL);
+	if (r->stream_ev != NULL)
+		evhttp_send_reply_end(r->stream_ev);	/* frees it, also when gone */
+	gettimeofday(&now, NULL);
+	us = (now.tv_sec - r->started.tv_sec) * 1000000LL +
+	    (now.tv_usec - r->started.tv_usec);
+	http_log_path(r, path, sizeof path);
+	log_info("access %s %s 200 %zu %lldus (stream%s)",
+	    http_method_name(r->method), path, r->streamed, us,
+	    r->ev == NULL ? ", client gone" : "");
+	metrics_request(200, us);
+	req_free(r);
+}
+
 /* Add a response header (no-op once the client is gone). */
 void
 http_add_header(struct req *r, const char *name, const char *value)
@@ -182,6 +243,23 @@ http_reply_bytes(struct req *r, int status, const char *content_type,
 		http_add_header(r, "Content-Type", content_type);
 	if (data != NULL && len > 0)
 		evbuffer_add(buf, data, len);
+	http_send(r, status, buf);
+}
+
+/* Answer with bytes that stay valid until done(arg) is called (no copy). */
+void
+http_reply_ref(struct req *r, int status, const char *content_type,
+    const void *data, size_t len, void (*done)(const void *, size_t, void *),
+    void *arg)
+{
+	struct evbuffer	*buf = evbuffer_new();
+
+	if (buf == NULL)
+		fatal("evbuffer_new");
+	if (content_type != NULL)
+		http_add_header(r, "Content-Type", content_type);
+	if (evbuffer_add_reference(buf, data, len, done, arg) != 0)
+		fatal("evbuffer_add_reference");
 	http_send(r, status, buf);
 }
 
@@ -418,6 +496,12 @@ http_req_init(struct req *r, struct evhttp_request *ev)
 	r->path = xstrdup(path != NULL && *path != '\0' ? path : "/");
 	evhttp_connection_set_closecb(evhttp_request_get_connection(ev),
 	    http_conn_closed, r);
+	/*
+	 * libevent writes at most 16 KiB per loop turn by default; a 150 KB
+	 * feed would take ten turns. Let a reply go out in one.
+	 */
+	bufferevent_set_max_single_write(evhttp_connection_get_bufferevent(
+	    evhttp_request_get_connection(ev)), HTTP_MAX_SINGLE_WRITE);
 	if (q != NULL && evhttp_parse_query_str(q, &r->query) != 0)
 		return -1;
 	return http_query_utf8(&r->query);

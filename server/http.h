@@ -51,6 +51,11 @@ struct req {
 	struct timeval		 started;
 	void			*state;		/* handler's own, freed by state_free */
 	void			(*state_free)(void *);
+	/* Streaming answers only (http_stream_*): */
+	void			(*on_close)(struct req *, void *);
+	void			*on_close_arg;	/* for on_close */
+	struct evhttp_request	*stream_ev;	/* kept to end it even when gone */
+	size_t			 streamed;	/* bytes written, for the log */
 };
 
 /* Path capture by name ("id", "slug"), or NULL. */
@@ -75,6 +80,14 @@ void	http_reply_json_text(struct req *, int status, const char *text, size_t len
 void	http_reply_bytes(struct req *, int status, const char *content_type,
 	    const void *data, size_t len);
 /*
+ * Answer with len bytes at data without copying them: they must stay valid
+ * until done(data, len, arg) is called (by libevent, once sent or dropped;
+ * also at once if the client is already gone). For cached feeds.
+ */
+void	http_reply_ref(struct req *, int status, const char *content_type,
+	    const void *data, size_t len,
+	    void (*done)(const void *, size_t, void *), void *arg);
+/*
  * RFC 9457 problem+json: {"type","title","status","detail"} plus the fields
  * of extra (stolen, may be NULL), e.g. "errors" or "conflicts".
  */
@@ -88,6 +101,21 @@ void	http_reply_unavailable(struct req *);
  * DB_UNAVAILABLE -> 503.
  */
 void	http_reply_db_error(struct req *, enum db_status, const PGresult *);
+
+/*
+ * Streaming answers (Server-Sent Events). http_stream_start sends 200 with
+ * the content type and no length (chunked for HTTP/1.1) and keeps r alive;
+ * http_stream_write sends a piece (-1 once the client is gone);
+ * http_stream_end finishes the answer, writes the access log line and frees
+ * r, whether or not the client is still there. on_close, if set, is called
+ * once when the client goes away first (r->ev is NULL by then); it may not
+ * free r itself but should arrange for http_stream_end soon. A stream has
+ * no inactivity timeout: its owner sends keep-alives.
+ */
+void	http_stream_start(struct req *, const char *content_type,
+	    void (*on_close)(struct req *, void *), void *arg);
+int	http_stream_write(struct req *, const void *data, size_t len);
+void	http_stream_end(struct req *);
 
 /* Reason phrase / problem title for a status. */
 const char *http_status_title(int status);

@@ -58,6 +58,12 @@ extern const struct route route_session_get;
 extern const struct route route_session_patch;
 extern const struct route route_session_cancel;
 extern const struct route route_session_conflicts;
+extern const struct route route_feed_public;
+extern const struct route route_feed_token;
+extern const struct route route_feed_room;
+extern const struct route route_feed_token_create;
+extern const struct route route_feed_token_revoke;
+extern const struct route route_changes;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -103,6 +109,12 @@ static const struct route *route_table[] = {
 	&route_session_patch,
 	&route_session_cancel,
 	&route_session_conflicts,
+	&route_feed_public,
+	&route_feed_token,
+	&route_feed_room,
+	&route_feed_token_create,
+	&route_feed_token_revoke,
+	&route_changes,
 	NULL
 };
 

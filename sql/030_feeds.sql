@@ -207,3 +207,48 @@ BEGIN
 	END IF;
 	RETURN t.conference_id;
 END $$;
+
+-- ---------------------------------------------------------------------------
+-- Change stream (GET /conferences/{slug}/changes, Server-Sent Events)
+-- ---------------------------------------------------------------------------
+
+-- Where a stream of conference p_slug starts: its id, and the latest change
+-- id (a stream without Last-Event-ID sends only what comes after it).
+CREATE FUNCTION kaigi_changes_head(p_slug text,
+    OUT conference_id bigint, OUT last_id bigint)
+RETURNS SETOF record
+LANGUAGE sql STABLE AS $$
+	SELECT c.id, coalesce((SELECT max(id) FROM session_changes
+	    WHERE session_changes.conference_id = c.id), 0)
+	FROM conferences c WHERE c.slug = p_slug
+$$;
+
+-- Up to p_limit changes of conference p_conference_id after change
+-- p_after_id, in order, each with `visible` (may p_actor see its session?
+-- deleted sessions: only the secretariat and admin) and the event's JSON
+-- {id, change, session_id, at, session} (session: the API's object as it is
+-- now, or null once deleted). Rows the actor may not see come back too,
+-- with visible false and no JSON, so the stream can move past them.
+CREATE FUNCTION kaigi_changes_since(p_conference_id bigint, p_after_id bigint,
+    p_actor jsonb, p_limit int)
+RETURNS TABLE (id bigint, change text, visible boolean, event text)
+LANGUAGE sql STABLE AS $$
+	SELECT x.id, x.change, x.visible, CASE WHEN x.visible THEN
+	    jsonb_build_object('id', x.id, 'change', x.change,
+		'session_id', x.session_id, 'at', kaigi_ts(x.at, x.timezone),
+		'session', kaigi_session_json(x.session_id))::text END
+	FROM (
+		SELECT ch.id, ch.change, ch.session_id, ch.at, c.timezone,
+		    CASE WHEN s.id IS NULL
+			THEN kaigi_session_may_write(ch.conference_id, p_actor)
+			ELSE s.visibility = 'public'
+			    OR kaigi_session_visible(s.id, p_actor) END AS visible
+		FROM session_changes ch
+		JOIN conferences c ON c.id = ch.conference_id
+		LEFT JOIN sessions s ON s.id = ch.session_id
+		WHERE ch.conference_id = p_conference_id AND ch.id > p_after_id
+		ORDER BY ch.id
+		LIMIT p_limit
+	) x
+	ORDER BY x.id
+$$;

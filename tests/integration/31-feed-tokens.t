@@ -89,6 +89,20 @@ def check_revoke(s, sec, it, jp, issued):
         "issue and revoke are audited")
 
 
+def check_public_url():
+    """With public_url set, links and UIDs use it."""
+    with Server(args=["--set", "public_url=https://cal.example.org/"]) as s:
+        sec = s.token("secretariat", conference=SLUG)
+        r = s.request("POST", ISSUE, {"delegation": "IT"}, token=sec)
+        tok = r.json["token"]
+        is_(r.json["url"], "https://cal.example.org/feeds/%s.ics" % tok, "public_url: url")
+        is_(r.json["webcal_url"], "webcal://cal.example.org/feeds/%s.ics" % tok, "public_url: webcal_url")
+        f = s.request("GET", "/feeds/%s.ics" % tok)
+        like(f.text, r"UID:session-\d+@cal\.example\.org\r\n", "public_url: UIDs name its host")
+        s.stop()
+
+
+check_public_url()
 with Server() as s:
     sec = s.token("secretariat", conference=SLUG)
     it = s.token("liaison", conference=SLUG, delegation="IT")

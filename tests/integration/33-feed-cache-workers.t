@@ -17,8 +17,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from kaigitest import *  # noqa: E402,F403
 from feedlib import SLUG, one, events, uid_id  # noqa: E402
 
-ASAN = "asan" in os.environ.get("KAIGI_BUILD", "")
-
 
 def metric(s, name):
     """Sum of kaigi_<name> over the worker that answers /metrics."""
@@ -99,6 +97,9 @@ def reconnect():
         misses = metric(s, "feed_cache_misses_total")
         s.request("GET", path)
         is_(metric(s, "feed_cache_misses_total"), misses, "cached")
+        listening = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()" \
+            " AND query LIKE 'LISTEN%%'"
+        ok(wait_until(lambda: one(s, listening) == 1, timeout=10), "kaigid's LISTEN connection is up")
         with s.db().cursor() as cur:
             cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                         " WHERE datname = current_database() AND query LIKE 'LISTEN%%'")
@@ -138,10 +139,12 @@ def big_feed():
         if m:
             note("cold render of 300 sessions (%s bytes): query %s ms, render %s ms"
                  % m.groups())
-            # 5 ms is the target on a quiet machine (scripts/bench/feeds measures
-            # it); here, with other tests running, only catch a gross regression.
-            limit = 250.0 if ASAN else 50.0
-            ok(float(m.group(3)) < limit, "render under %g ms (%s ms)" % (limit, m.group(3)))
+            # 5 ms is the target on a quiet machine: scripts/bench/feeds measures
+            # it. Here, with the rest of the suite running on two cores, only
+            # catch something grossly wrong.
+            ok(float(m.group(3)) < 1000.0, "render under a second (%s ms)" % m.group(3))
+        ok(tok not in open(s.log_path, "rb").read().decode("utf-8", "replace"),
+           "no feed token in the log at debug level either")
         t0 = time.monotonic()
         for _ in range(20):
             s.request("GET", "/feeds/%s.ics" % tok)
