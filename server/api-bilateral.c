@@ -480,47 +480,56 @@ bil_best_solved(struct scheduler_job *job, void *arg)
 	    job->problem.rooms[job->slots[0].room].id);
 }
 
-/* POST /api/v1/bilaterals/{id}/schedule: {start, room_id} or {} (best). */
-static void
-bil_schedule(struct req *r)
+/* Decode a schedule body: 1 with start and room, 0 for {}, -1 (errors). */
+static int
+bil_decode_schedule(const json_t *body, time_t *start, long long *room,
+    json_t *errors)
 {
 	static const char *const known[] = { "start", "room_id", NULL };
-	struct bil_state	*st;
-	const json_t		*body = r->body != NULL ? r->body : json_object();
-	json_t			*errors = json_array();
-	char			 id[24];
-	time_t			 start = 0;
-	long long		 room = 0;
-	int			 ns, nr;
+	int	 ns, nr;
 
-	if (bil_id(r, id) != 0 || valid_object(body, errors) != 0)
-		goto invalid;
+	if (body == NULL)
+		return 0;
+	if (valid_object(body, errors) != 0)
+		return -1;
 	valid_known(body, known, errors);
-	ns = valid_time(body, "start", VALID_OPTIONAL, &start, errors);
-	nr = valid_int(body, "room_id", VALID_OPTIONAL, 1, INT64_MAX, &room, errors);
+	ns = valid_time(body, "start", VALID_OPTIONAL, start, errors);
+	nr = valid_int(body, "room_id", VALID_OPTIONAL, 1, INT64_MAX, room, errors);
 	if (ns == 0 && nr == 1)
 		valid_error(errors, "start", "is required with room_id");
 	if (ns == 1 && nr == 0)
 		valid_error(errors, "room_id", "is required with start");
 	if (json_array_size(errors) > 0)
-		goto invalid;
+		return -1;
+	return ns == 1;
+}
+
+/* POST /api/v1/bilaterals/{id}/schedule: {start, room_id} or {} (best). */
+static void
+bil_schedule(struct req *r)
+{
+	struct bil_state	*st;
+	json_t			*errors;
+	char			 id[24];
+	time_t			 start = 0;
+	long long		 room = 0;
+	int			 given;
+
+	if (bil_id(r, id) != 0)
+		return;
+	errors = json_array();
+	if ((given = bil_decode_schedule(r->body, &start, &room, errors)) < 0) {
+		api_reply_invalid(r, errors);
+		return;
+	}
 	json_decref(errors);
 	st = bil_state_new(r, SCHEDULER_SLOTS, bil_best_solved);
 	snprintf(st->id, sizeof st->id, "%s", id);
 	st->slot_max = 1;
-	if (ns == 1)
+	if (given)
 		bil_place(r, (long long)start, room);
 	else
 		bil_load(r);
-	goto out;
-invalid:
-	if (json_array_size(errors) > 0)
-		api_reply_invalid(r, errors);
-	else
-		json_decref(errors);
-out:
-	if (r->body == NULL)
-		json_decref((json_t *)body);
 }
 
 /* db_cb: the plan written (or formatted); a 409 re-plans once. */

@@ -430,8 +430,10 @@ scheduler_slots_json(const struct scheduler_job *job)
 	int	 i;
 
 	for (i = 0; i < job->nslots; i++)
-		json_array_append_new(a, json_pack("{s:o, s:I}",
+		json_array_append_new(a, json_pack("{s:o, s:I, s:i, s:i}",
 		    "start", sched_time(job, job->slots[i].start),
-		    "room_id", (json_int_t)job->problem.rooms[job->slots[i].room].id));
+		    "room_id", (json_int_t)job->problem.rooms[job->slots[i].room].id,
+		    "new_breaks", job->slots[i].new_breaks,
+		    "room_changes", job->slots[i].room_changes));
 	return a;
 }

@@ -80,7 +80,8 @@ void	scheduler_run(struct scheduler_job *, scheduler_cb *, void *arg);
 /* The plan of a solved job: {placed:[{bilateral_id, version, start (unix
  * seconds), room_id}], unplaced:[{bilateral_id, reason}], stats}. */
 json_t	*scheduler_plan_json(const struct scheduler_job *);
-/* The slots of a SLOTS job: [{start (unix seconds), room_id}]. */
+/* The slots of a SLOTS job: [{start (unix seconds), room_id, new_breaks,
+ * room_changes}], best first. */
 json_t	*scheduler_slots_json(const struct scheduler_job *);
 
 /* Start (on the worker's loop) and stop the hand-back channel. */

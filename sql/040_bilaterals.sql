@@ -8,7 +8,7 @@
 --
 -- Workflow (409 for anything else):
 --   requested --accept--> accepted --(schedule)--> scheduled
---   requested|accepted --decline--> declined
+--   requested --decline--> declined
 --   requested|accepted --withdraw--> withdrawn
 --   scheduled --withdraw--> cancelled (its session is cancelled too)
 --   scheduled --(its session cancelled by the secretariat)--> accepted,
@@ -220,7 +220,7 @@ BEGIN
 	END IF;
 	v_to := CASE
 	    WHEN p_action = 'accept' AND b.status = 'requested' THEN 'accepted'
-	    WHEN p_action = 'decline' AND b.status IN ('requested', 'accepted') THEN 'declined'
+	    WHEN p_action = 'decline' AND b.status = 'requested' THEN 'declined'
 	    WHEN p_action = 'withdraw' AND b.status IN ('requested', 'accepted') THEN 'withdrawn'
 	    WHEN p_action = 'withdraw' AND b.status = 'scheduled' THEN 'cancelled' END;
 	IF v_to IS NULL THEN
@@ -519,14 +519,17 @@ BEGIN
 	    kaigi_bilateral_json(p_id));
 END $$;
 
--- Slots as the API shows them: p_items [{start (unix seconds), room_id}].
+-- Slots as the API shows them, in the solver's order (best first): p_items
+-- [{start (unix seconds), room_id, new_breaks, room_changes}].
 CREATE FUNCTION kaigi_bilateral_slots_out(p_id bigint, p_items jsonb)
 RETURNS jsonb
 LANGUAGE sql STABLE AS $$
 	SELECT jsonb_build_object('items', coalesce(jsonb_agg(jsonb_build_object(
 	    'start', kaigi_ts(t.st, c.timezone),
 	    'end', kaigi_ts(t.st + make_interval(mins => b.duration_minutes), c.timezone),
-	    'room_id', r.id, 'room', r.name, 'venue_id', r.venue_id) ORDER BY t.n), '[]'))
+	    'room_id', r.id, 'room', r.name, 'venue_id', r.venue_id,
+	    'new_breaks', x.v->'new_breaks', 'room_changes', x.v->'room_changes')
+	    ORDER BY t.n), '[]'))
 	FROM bilateral_requests b JOIN conferences c ON c.id = b.conference_id,
 	    jsonb_array_elements(p_items) WITH ORDINALITY AS x (v, n)
 	    CROSS JOIN LATERAL (SELECT to_timestamp((x.v->>'start')::double precision) AS st,
@@ -576,6 +579,7 @@ BEGIN
 		PERFORM kaigi_bilateral_apply(p_actor, c, p_plan->'placed');
 	END IF;
 	RETURN jsonb_build_object('dry_run', p_dry_run,
+	    'replanned', coalesce(p_plan->'replanned', 'false'),
 	    'placed', coalesce((SELECT jsonb_agg(jsonb_build_object(
 		'bilateral_id', b.id, 'start', kaigi_ts(t.st, tz),
 		'end', kaigi_ts(t.st + make_interval(mins => b.duration_minutes), tz),

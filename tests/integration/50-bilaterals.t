@@ -117,8 +117,12 @@ def test_transitions(s, jp, ca, sec):
     r = act(s, ca, b["id"], "accept")
     is_((r.status, r.json and r.json["status"]), (200, "accepted"), "counterpart accepts: accepted")
     problem(act(s, ca, b["id"], "accept"), 409, "accept an accepted one")
+    problem(act(s, ca, b["id"], "decline"), 409, "decline an accepted one")
+    r = act(s, jp, b["id"], "withdraw")
+    is_((r.status, r.json and r.json["status"]), (200, "withdrawn"), "requester withdraws an accepted one")
+    b = create(s, jp, {"requester": "JP", "counterpart": "CA", "duration_minutes": 30}, "request to decline")
     r = act(s, ca, b["id"], "decline")
-    is_((r.status, r.json and r.json["status"]), (200, "declined"), "counterpart declines an accepted one")
+    is_((r.status, r.json and r.json["status"]), (200, "declined"), "counterpart declines a requested one")
     problem(act(s, ca, b["id"], "accept"), 409, "accept a declined one")
     problem(act(s, jp, b["id"], "withdraw"), 409, "withdraw a declined one")
     problem(act(s, sec, b["id"], "decline"), 409, "decline a declined one")
@@ -129,9 +133,6 @@ def test_transitions(s, jp, ca, sec):
     problem(act(s, jp, b["id"], "withdraw"), 409, "withdraw a withdrawn one")
     r = act(s, sec, b["id"], "accept")
     ok(r.status == 409 and r.json.get("status") == 409, "not even the secretariat accepts a withdrawn one")
-    b = create(s, jp, {"requester": "JP", "counterpart": "CA", "duration_minutes": 30}, "request to decline")
-    r = act(s, ca, b["id"], "decline")
-    is_((r.status, r.json and r.json["status"]), (200, "declined"), "counterpart declines a requested one")
     r = s.request("POST", "/api/v1/bilaterals/%d/accept" % b["id"], {"x": 1}, token=ca)
     is_(r.status, 422, "transition with a body: 422")
     problem(act(s, sec, 99999999, "accept"), 404, "unknown request")
@@ -168,6 +169,9 @@ def test_slots(s, jp, ca, sec, b):
     r = s.request("GET", "/api/v1/bilaterals/%d/slots?limit=100" % b["id"], token=sec)
     starts = [x["start"] for x in r.json["items"]]
     is_(len(set(starts)), len(starts), "one candidate per start")
+    keys = [(x["new_breaks"], x["room_changes"], x["start"]) for x in r.json["items"]]
+    ok(keys == sorted(keys) and len(keys) == 100, "best first: fewest new breaks, room changes, then earliest")
+    ok(keys[0][0] < keys[-1][0], "the best ones add fewer breaks than the last (%d < %d)" % (keys[0][0], keys[-1][0]))
     return items
 
 

@@ -4,11 +4,13 @@
 # bilaterals, cancelled, are re-placed automatically (with the two open
 # accepted requests) and none overlaps his unavailability, the plenaries
 # or anything else; unplaced requests say why; a plan is all or nothing
-# (a stale request in it writes nothing); two clients placing at once
-# cannot both succeed; body validation.
+# (a stale request in it writes nothing); data changed while a plan is
+# written: re-planned once, else 409; two clients placing at once cannot
+# both succeed; body validation; a long solve runs off the event loop.
 import os
 import sys
 import threading
+import time
 
 import psycopg2
 
@@ -194,6 +196,82 @@ def test_concurrency(s, sec):
         "no room overlap stored")
 
 
+def test_replan(s, sec):
+    """Data changing under a plan: kaigid re-plans once from fresh data; if it changes again, 409, nothing written."""
+    a, b = new_accepted(s, sec, "OECD", "UNESCO"), new_accepted(s, sec, "ITU", "WEF")
+    # As if another secretary edited request b while the plan is written: the
+    # first bilateral session inserted bumps b's version, so the plan's check
+    # of b fails and everything rolls back (the bump too); the sequence is not
+    # transactional, so the second attempt goes through untouched.
+    with s.db().cursor() as cur:
+        cur.execute("CREATE SEQUENCE test_bump")
+        cur.execute("CREATE FUNCTION test_bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                    " IF nextval('test_bump') = 1 OR EXISTS (SELECT 1 FROM pg_class WHERE relname = 'test_bump_always') THEN"
+                    " UPDATE bilateral_requests SET topics = topics || '.'"
+                    " WHERE id = (SELECT max(id) FROM bilateral_requests WHERE status = 'accepted'); END IF;"
+                    " RETURN NULL; END $$")
+        cur.execute("CREATE TRIGGER test_bump AFTER INSERT ON sessions FOR EACH ROW"
+                    " WHEN (NEW.kind = 'bilateral') EXECUTE FUNCTION test_bump()")
+    r = s.request("POST", SCHED, {}, token=sec)
+    is_((r.status, r.json and r.json.get("replanned")), (200, True), "data changed once: re-planned, 200")
+    placed = sorted(p["bilateral_id"] for p in (r.json or {}).get("placed", []))
+    ok(a in placed and b in placed, "both requests placed by the second plan")
+    is_(one(s, "SELECT count(*) FROM bilateral_requests WHERE id IN (%s, %s) AND status = 'scheduled'", a, b), 2,
+        "both stored as scheduled")
+    c, d = new_accepted(s, sec, "OECD", "UNESCO"), new_accepted(s, sec, "ITU", "WEF")
+    with s.db().cursor() as cur:
+        cur.execute("CREATE TABLE test_bump_always ()")
+    before = snapshot(s)
+    r = s.request("POST", SCHED, {}, token=sec)
+    is_(r.status, 409, "data changes on every attempt: 409 after one re-plan")
+    is_(snapshot(s), before, "never half-written")
+    with s.db().cursor() as cur:
+        cur.execute("DROP TRIGGER test_bump ON sessions")
+    r = s.request("POST", SCHED, {}, token=sec)
+    placed = sorted(p["bilateral_id"] for p in (r.json or {}).get("placed", []))
+    ok(r.status == 200 and c in placed and d in placed and r.json["replanned"] is False,
+       "once the data holds still: placed without re-planning")
+
+
+def test_off_loop(s, sec):
+    """A long solve (317 requests, 1.5 s limit) runs off the loop: health checks and reads answer meanwhile."""
+    with s.db().cursor() as cur:
+        cur.execute("INSERT INTO bilateral_requests (conference_id, requester_delegation_id,"
+                    " counterpart_delegation_id, duration_minutes, status, priority)"
+                    " SELECT 1, a.id, b.id, 30 + 15 * (g % 3), 'accepted', 1 + g % 5"
+                    " FROM delegations a, delegations b, generate_series(1, 3) g WHERE a.id < b.id")
+    before = snapshot(s)
+    out = {}
+
+    def solve():
+        t0 = time.monotonic()
+        out["r"] = s.request("POST", SCHED, {"dry_run": True, "time_limit_ms": 1500}, token=sec, timeout=60)
+        out["t"] = (t0, time.monotonic())
+    t = threading.Thread(target=solve)
+    t.start()
+    probes = []
+    while t.is_alive():
+        t0 = time.monotonic()
+        r = s.request("GET", "/healthz")
+        r2 = s.request("GET", "/api/v1/conferences/%s/sessions?limit=5" % SLUG)
+        probes.append((t0, time.monotonic(), r.status, r2.status))
+        time.sleep(0.05)
+    t.join()
+    r, (a, b) = out["r"], out["t"]
+    is_(r.status, 200, "long dry run: 200")
+    stats = r.json["stats"] if r.status == 200 else {}
+    ok(stats.get("time_limit_hit") and stats.get("elapsed_ms", 1e9) < 1500 + 250,
+       "the solver stops at its time limit (%.0f ms)" % stats.get("elapsed_ms", -1))
+    during = [p for p in probes if p[0] > a + 0.3 and p[1] < b - 0.3]
+    ok(len(during) >= 5, "%d probes answered while the plan was being made" % len(during))
+    ok(all(p[2] == 200 and p[3] == 200 for p in probes), "every probe answered 200")
+    worst = max((p[1] - p[0] for p in during), default=99)
+    # A solve on the loop would stall a probe for the whole 1.5 s; allow for a
+    # loaded 2-core machine (sanitizers, parallel tests) but far less than that.
+    ok(worst < 0.6, "the loop kept serving: slowest probe pair %.0f ms" % (worst * 1000))
+    is_(snapshot(s), before, "dry run: nothing written")
+
+
 def test_validation(s, sec):
     before = snapshot(s)
     for body, name in (({"time_limit_ms": 0}, "time_limit_ms 0"), ({"time_limit_ms": 600000}, "time_limit_ms too big"),
@@ -217,6 +295,8 @@ with Server() as s:
     test_validation(s, sec)
     test_all_or_nothing(s, sec_actor)
     test_concurrency(s, sec)
+    test_replan(s, sec)
+    test_off_loop(s, sec)
     r = s.request("GET", "/api/v1/conferences/%s/conflicts" % SLUG, token=sec)
     is_(r.json and r.json["items"], [], "at the end: no conflicts")
 done_testing()
