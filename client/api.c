@@ -51,14 +51,14 @@ api_items(json_t *j)
 const char *
 api_str(json_t *o, const char *key)
 {
-	static char	 buf[4][64];
+	static char	 buf[8][64];
 	static int	 next;
 	json_t		*v = json_object_get(o, key);
 
 	if (json_is_string(v))
 		return json_string_value(v);
 	if (json_is_integer(v) || json_is_real(v) || json_is_boolean(v)) {
-		next = (next + 1) % 4;
+		next = (next + 1) % 8;
 		if (json_is_integer(v))
 			snprintf(buf[next], sizeof buf[next], "%lld",
 			    (long long)json_integer_value(v));
@@ -238,9 +238,17 @@ int
 api_call(struct client *c, const char *method, const char *path, json_t *body,
     json_t **out)
 {
+	return api_call_if_match(c, method, path, body, NULL, out);
+}
+
+/* api_call with an If-Match header (a version number) unless NULL. */
+int
+api_call_if_match(struct client *c, const char *method, const char *path,
+    json_t *body, const char *version, json_t **out)
+{
 	struct http_response	 r;
-	struct http_header	 hdrs[3];
-	char			*url, *auth = NULL, *text = NULL;
+	struct http_header	 hdrs[4];
+	char			*url, *auth = NULL, *text = NULL, *etag = NULL;
 	int			 rc;
 
 	*out = NULL;
@@ -254,7 +262,10 @@ api_call(struct client *c, const char *method, const char *path, json_t *body,
 		auth = xasprintf("Bearer %s", c->token);
 	hdrs[0] = (struct http_header){ "Accept", "application/json" };
 	hdrs[1] = (struct http_header){ "Authorization", auth };
-	hdrs[2] = (struct http_header){ NULL, NULL };
+	if (version != NULL)
+		etag = xasprintf("\"%s\"", version);
+	hdrs[2] = (struct http_header){ "If-Match", etag };
+	hdrs[3] = (struct http_header){ NULL, NULL };
 	if (body != NULL)
 		text = json_dumps(body, JSON_COMPACT);
 	if (http_request(method, url, hdrs, text, c->timeout, &r) != 0) {
@@ -273,6 +284,7 @@ api_call(struct client *c, const char *method, const char *path, json_t *body,
 	http_response_free(&r);
 	free(text);
 	free(auth);
+	free(etag);
 	free(url);
 	return rc;
 }

@@ -76,7 +76,7 @@ cmd_agenda_print(struct feed *f, icaltimezone *zone, const char *zname,
 
 	printf("Times in %s\n", zname);
 	for (i = 0; i < f->n; i++) {
-		if ((lo != 0 && f->events[i].end <= lo) ||
+		if (f->events[i].no_time || (lo != 0 && f->events[i].end <= lo) ||
 		    (hi != 0 && f->events[i].start >= hi))
 			continue;
 		day = time_day_long(f->events[i].start, zone);
@@ -88,7 +88,8 @@ cmd_agenda_print(struct feed *f, icaltimezone *zone, const char *zname,
 		last = day;
 		h1 = time_hm(f->events[i].start, zone);
 		h2 = time_hm(f->events[i].end, zone);
-		range = xasprintf("%s–%s", h1, h2);
+		range = f->events[i].all_day ? xstrdup("all day") :
+		    xasprintf("%s–%s", h1, h2);
 		title = cmd_agenda_title(&f->events[i]);
 		table_add(t, "", range, title, f->events[i].location);
 		free(h1), free(h2), free(range), free(title);
@@ -122,7 +123,8 @@ cmd_agenda_json(struct feed *f, icaltimezone *zone, const char *zname,
 	for (i = 0; i < f->n; i++) {
 		struct feed_event *ev = &f->events[i];
 
-		if ((lo != 0 && ev->end <= lo) || (hi != 0 && ev->start >= hi))
+		if (ev->no_time || (lo != 0 && ev->end <= lo) ||
+		    (hi != 0 && ev->start >= hi))
 			continue;
 		e = json_object();
 		json_object_set_new(e, "uid", json_string(ev->uid));
@@ -173,6 +175,7 @@ cmd_agenda_run(struct client *c, struct args *a)
 		http_response_free(&r);
 		return feed_is_url(src) ? EXIT_SERVER : EXIT_USAGE;
 	}
+	feed_localize_dates(&f, zone);
 	if (cmd_agenda_window(a, zone, &f, &lo, &hi) != 0)
 		rc = EXIT_USAGE;
 	else if (c->json)

@@ -18,7 +18,7 @@ static const char *const cmd_session_create_valued[] = {
 	"visibility", "description", "attendee", "delegation", NULL
 };
 static const char *const cmd_session_move_valued[] = {
-	"start", "end", "duration", "room", NULL
+	"start", "end", "duration", "room", "if-match", NULL
 };
 
 /* One list item as text: "Name (JP)", a code, or a number. */
@@ -434,7 +434,8 @@ cmd_session_move_run(struct client *c, struct args *a)
 	path = xasprintf("/api/v1/sessions/%lld", id);
 	body = json_object();
 	if ((rc = session_move_body(c, a, path, body)) == EXIT_OK &&
-	    (rc = api_call(c, "PATCH", path, body, &s)) == EXIT_OK) {
+	    (rc = api_call_if_match(c, "PATCH", path, body,
+	    args_get(a, "if-match"), &s)) == EXIT_OK) {
 		session_output(c, s);
 		json_decref(s);
 	}
@@ -502,7 +503,7 @@ const struct cmd_entry cmd_session_create_entry = {
 const struct cmd_entry cmd_session_move_entry = {
 	.name = "session move",
 	.usage = "ID [--start TIME [--end TIME | --duration MIN]] "
-	    "[--room ID|NAME]",
+	    "[--room ID|NAME] [--if-match VERSION]",
 	.summary = "move a session in time and/or to another room",
 	.valued = cmd_session_move_valued,
 	.min_args = 1,

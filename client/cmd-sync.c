@@ -321,8 +321,9 @@ sync_apply(struct sync_run *s, const char *src, struct http_response *r,
 	if (feed_parse(r->body, &f, &cause) != 0) {
 		warnx_kaigi("%s: %s", src, cause);
 		free(cause);
-		return EXIT_SERVER;
+		return feed_is_url(src) ? EXIT_SERVER : EXIT_USAGE;
 	}
+	feed_localize_dates(&f, s->zone);
 	s->events = json_object();
 	for (i = 0; i < f.n; i++)
 		if (sync_event(s, &f, &f.events[i]) != 0)

@@ -70,6 +70,8 @@ feed_read_event(icalcomponent *comp, struct feed_event *ev)
 	if ((p = icalcomponent_get_first_property(comp,
 	    ICAL_SEQUENCE_PROPERTY)) != NULL)
 		ev->sequence = icalproperty_get_sequence(p);
+	ev->no_time = icaltime_is_null_time(s);
+	ev->all_day = s.is_date;
 	ev->start = feed_instant(comp, s, ICAL_DTSTART_PROPERTY);
 	ev->end = icaltime_is_null_time(e) ? ev->start :
 	    feed_instant(comp, e, ICAL_DTEND_PROPERTY);
@@ -121,6 +123,29 @@ feed_parse(const char *text, struct feed *f, char **cause)
 	}
 	qsort(f->events, f->n, sizeof *f->events, feed_event_cmp);
 	return 0;
+}
+
+/*
+ * All-day events (DTSTART;VALUE=DATE) are days, not instants: place them at
+ * midnight of their dates in the reader's zone, then sort again.
+ */
+void
+feed_localize_dates(struct feed *f, icaltimezone *zone)
+{
+	struct icaltimetype	 s, e;
+	size_t			 i;
+
+	for (i = 0; i < f->n; i++) {
+		if (!f->events[i].all_day)
+			continue;
+		s = icalcomponent_get_dtstart(f->events[i].comp);
+		e = icalcomponent_get_dtend(f->events[i].comp);
+		f->events[i].start = time_day_start(s.year, s.month, s.day, zone);
+		f->events[i].end = icaltime_is_null_time(e) ?
+		    time_day_start(s.year, s.month, s.day + 1, zone) :
+		    time_day_start(e.year, e.month, e.day, zone);
+	}
+	qsort(f->events, f->n, sizeof *f->events, feed_event_cmp);
 }
 
 /* Free a parsed feed. */

@@ -115,6 +115,8 @@ void	 http_response_free(struct http_response *);
 /* api.c: JSON requests to kaigid and their errors. */
 int	 api_call(struct client *, const char *, const char *, json_t *,
 	    json_t **);
+int	 api_call_if_match(struct client *, const char *, const char *,
+	    json_t *, const char *, json_t **);
 int	 api_get(struct client *, const char *, json_t **);
 int	 api_get_all(struct client *, const char *, json_t **);
 int	 api_conference_path(struct client *, const char *, char **);
@@ -164,6 +166,8 @@ struct feed_event {
 	char			*status;	/* CONFIRMED, TENTATIVE, CANCELLED */
 	char			*categories;
 	int			 sequence;
+	int			 no_time;	/* no DTSTART: not on the agenda */
+	int			 all_day;	/* DTSTART is a DATE */
 	time_t			 start;
 	time_t			 end;
 	icalcomponent		*comp;		/* the VEVENT, owned by the feed */
@@ -175,6 +179,7 @@ struct feed {
 };
 int	 feed_parse(const char *, struct feed *, char **);
 void	 feed_free(struct feed *);
+void	 feed_localize_dates(struct feed *, icaltimezone *);
 char	*feed_event_calendar(struct feed *, struct feed_event *);
 int	 feed_fetch(struct client *, const char *, const char *,
 	    struct http_response *);

@@ -195,6 +195,18 @@ def main():
         f.write("hello\n")
     rc, out, err = kaigi("agenda", "--feed", bad)
     ok(rc == 1 and "VCALENDAR" in err, "a non-calendar exits 1", (rc, err))
+    odd = os.path.join(tmp, "odd.ics")
+    with open(odd, "w") as f:
+        f.write("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n"
+                "BEGIN:VEVENT\r\nUID:nodate@t\r\nSUMMARY:No time at all\r\nEND:VEVENT\r\n"
+                "BEGIN:VEVENT\r\nUID:day@t\r\nDTSTART;VALUE=DATE:20230428\r\n"
+                "DTEND;VALUE=DATE:20230429\r\nSUMMARY:Arrival day\r\nEND:VEVENT\r\n"
+                "END:VCALENDAR\r\n")
+    rc, out, err = kaigi("agenda", "--feed", odd, "--tz", "America/Los_Angeles")
+    fri = day_block(out, "Friday 28 April 2023")
+    ok(rc == 0 and any("all day" in l and "Arrival day" in l for l in fri)
+       and "No time at all" not in out,
+       "an all-day event stays on its date in any zone; one without DTSTART is left out", out)
     rc, out, err = kaigi("agenda")
     ok(rc == 1 and "usage: kaigi agenda" in err, "no --feed is a usage error", (rc, err))
     rc, out, err = kaigi("agenda", "--feed", path, "--days", "zero")

@@ -139,6 +139,10 @@ def test_sessions(k, s):
     rc, out, err = k("sessions", "--day", "2023-04-29")
     ok(rc == 0 and "10:00–11:30" in out and "Sat 2023-04-29" in out and "ID" in out.split("\n")[0],
        "sessions table: times in the conference's zone")
+    rc, doc, err = k.json("sessions", "--from", "2023-04-30T12:00", "--to", "2023-04-30T15:00")
+    starts = sorted(i["start"] for i in doc["items"]) if doc else []
+    ok(rc == 0 and starts and starts[0] >= "2023-04-30T11" and starts[-1] < "2023-04-30T15:00",
+       "sessions --from/--to (conference time)", starts)
     rc, out, err = k("sessions", "--room", "Nowhere")
     ok(rc == 1 and "no room named 'Nowhere'" in err, "unknown room: exit 1, rooms listed")
     rc, out, err = k("sessions", "--day", "29/04/2023")
@@ -197,6 +201,12 @@ def test_move_cancel(k, created):
     rc, out, err = k("session", "move", sid, "--start", "2023-04-29T11:45",
                      "--room", "Bilateral Room A")
     ok(rc == 4 and "conflict: room 'Bilateral Room A'" in err, "move into a clash: exit 4, conflict shown")
+    rc, out, err = k("session", "move", sid, "--start", "2023-04-29T19:20",
+                     "--if-match", created["version"])
+    ok(rc == 2 and "412" in err, "move with a stale --if-match: exit 2 (412)", (rc, err))
+    rc, doc2, err = k.json("session", "move", sid, "--start", "2023-04-29T19:20",
+                           "--if-match", doc["version"])
+    ok(rc == 0 and doc2["start"] == "2023-04-29T19:20:00+09:00", "move with the current version", err)
     rc, out, err = k("session", "move", 999999, "--start", "2023-04-29T19:00")
     is_(rc, 2, "move of an unknown session: exit 2")
     rc, out, err = k("session", "cancel", sid)
@@ -330,6 +340,14 @@ def test_feed_tokens(k, s, url, created):
     d = tempfile.mkdtemp(prefix="kaigi-60-revoked-")
     rc, out, err = sync(k, url, d)
     ok(rc == 2 and "404" in err, "the revoked feed: sync exits 2 with 404", (rc, err))
+    rc, doc, err = k.json("sessions", "--kind", "plenary")
+    head = doc["items"][0]["attendees"][0]["id"]
+    rc, p, err = k.json("feed-token", "create", "--participant", head)
+    ok(rc == 0 and p and p["url"].endswith(".ics"), "feed-token create --participant", err)
+    if p:
+        rc, out, err = k("agenda", "--feed", p["url"], "--tz", "Asia/Tokyo")
+        ok(rc == 0 and "Facilitation of Cross-Border" in out,
+           "the participant's feed reads as an agenda", err)
     rc, out, err = k("feed-token", "revoke", 999999)
     is_(rc, 2, "revoking an unknown token: exit 2")
     rc, out, err = k("feed-token", "create")
@@ -353,8 +371,9 @@ def test_bilaterals(k, s):
         return
     rc, doc, err = k.json("bilateral", "accept", req["id"], token=it)
     ok(rc == 0 and doc and doc["status"] == "accepted", "the counterpart's liaison accepts", err)
-    rc, out, err = k("bilateral", "decline", req["id"], token=it)
-    ok(rc == 4 and "409" in err, "declining an accepted request: exit 4 (409)", (rc, err))
+    rc, out, err = k("bilateral", "accept", req["id"], token=it)
+    ok(rc == 4 and "409" in err, "accepting it again (illegal transition): exit 4 (409)",
+       (rc, err))
     rc, out, err = k("bilateral", "accept", req["id"], token=ca)
     ok(rc == 2, "the requester cannot accept: exit 2", (rc, err))
     rc, doc, err = k.json("bilateral", "slots", req["id"], "--limit", "3")
@@ -373,8 +392,12 @@ def test_bilaterals(k, s):
     rc, doc, err = k.json("bilateral", "list", "--status", "scheduled")
     ok(rc == 0 and find(doc["items"], id=req["id"]) is not None, "the request is now scheduled")
     rc, w, err = k.json("bilateral", "request", "--requester", "CA", "--counterpart", "DE",
-                        "--duration", "30", token=ca)
+                        "--duration", "30", "--earliest", "2023-04-30T09:00",
+                        "--latest", "2023-04-30 12:00", "--level", "deputy", token=ca)
     ok(rc == 0 and w and w["status"] == "requested", "a liaison requests for its delegation", err)
+    ok(w and w["earliest"] == "2023-04-30T09:00:00+09:00" and w["latest"] ==
+       "2023-04-30T12:00:00+09:00" and w["level"] == "deputy",
+       "--earliest/--latest read in the conference's zone", w)
     if w:
         rc, doc, err = k.json("bilateral", "withdraw", w["id"], token=ca)
         ok(rc == 0 and doc and doc["status"] == "withdrawn", "and withdraws it", err)
@@ -399,9 +422,11 @@ def test_watch(k, s):
         else:
             ok(False, "kaigi watch stays connected", err)
         return
-    rc, doc, err = k.json("sessions", "--kind", "plenary")
-    target = doc["items"][-1]
-    k("session", "move", target["id"], "--start", "2023-04-30T14:30")
+    rc, target, err = k.json("session", "create", "--kind", "other", "--title", "Watched",
+                             "--room", "Press Centre", "--start", "2023-04-29T20:30",
+                             "--duration", "15", "--visibility", "public")
+    ok(rc == 0, "a session is created while kaigi watch listens", err)
+    target = target or {"id": -1}
     try:
         out, err = p.communicate(timeout=15)
     except subprocess.TimeoutExpired:
