@@ -53,10 +53,10 @@ hooks_on_reconnect(void *arg)
 void
 hooks_start(struct event_base *base)
 {
+	scheduler_init(base);
 	changes_start(base);
 	notify_start(base, cfg->database_url, HOOKS_CHANNEL, hooks_on_notify,
 	    hooks_on_reconnect, NULL);
-	scheduler_init(base);
 }
 
 /* The worker is draining: end long-lived streams so the drain can finish. */
@@ -70,9 +70,9 @@ hooks_draining(void)
 void
 hooks_stop(void)
 {
-	scheduler_shutdown();
 	notify_stop();
 	changes_close_all();
 	changes_stop();
 	feed_cache_clear();
+	scheduler_shutdown();
 }

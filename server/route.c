@@ -18,6 +18,12 @@
 extern const struct route route_healthz;
 extern const struct route route_readyz;
 extern const struct route route_metrics;
+extern const struct route route_session_create;
+extern const struct route route_session_list;
+extern const struct route route_session_get;
+extern const struct route route_session_patch;
+extern const struct route route_session_cancel;
+extern const struct route route_session_conflicts;
 extern const struct route route_conference_create;
 extern const struct route route_conference_list;
 extern const struct route route_conference_get;
@@ -43,6 +49,8 @@ extern const struct route route_feed_token;
 extern const struct route route_feed_room;
 extern const struct route route_feed_token_create;
 extern const struct route route_feed_token_revoke;
+extern const struct route route_web_index;
+extern const struct route route_web_file;
 extern const struct route route_bilateral_create;
 extern const struct route route_bilateral_list;
 extern const struct route route_bilateral_get;
@@ -69,6 +77,12 @@ static const struct route *route_table[] = {
 	&route_healthz,
 	&route_readyz,
 	&route_metrics,
+	&route_session_create,
+	&route_session_list,
+	&route_session_get,
+	&route_session_patch,
+	&route_session_cancel,
+	&route_session_conflicts,
 	&route_conference_create,
 	&route_conference_list,
 	&route_conference_get,
@@ -94,6 +108,8 @@ static const struct route *route_table[] = {
 	&route_feed_room,
 	&route_feed_token_create,
 	&route_feed_token_revoke,
+	&route_web_index,
+	&route_web_file,
 	&route_bilateral_create,
 	&route_bilateral_list,
 	&route_bilateral_get,

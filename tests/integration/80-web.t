@@ -1,0 +1,285 @@
+#!/usr/bin/python3
+"""80-web.t — the timetable page in a real browser.
+
+kaigid serves server/web/ at / and /web/{file} (server/web.c): allow-listed
+files only, with their types, a strong ETag (304 on If-None-Match) and a
+Content-Security-Policy of 'self'. Then Debian's headless Chromium, driven by
+playwright-core (tests/web/timetable.js), loads the demo:
+
+- anonymously: the six public plenaries, no bilateral and nothing restricted,
+  the webcal:// link of the public feed, day tabs by arrow keys, a details
+  panel that Escape closes;
+- a phone-sized screen: the page does not overflow sideways (the grid
+  scrolls inside its own box);
+- with a secretariat token: Minister Kono's seven bilaterals on their days
+  (29 and 30 April); a move through the form (stored: checked in the
+  database); a clashing move shows the 409's conflicts; a cancel strikes the
+  session through;
+- live: a change written through the API appears without reload (when the
+  server has the change stream);
+- the bilateral board: the pending JP→UA request is accepted and
+  auto-scheduled, and the new session appears in the grid (when the server
+  has the bilateral API; skipped, and said so, when it does not).
+
+Fails on any console error or page error, except the "Failed to load
+resource" lines of HTTP answers the scenario provokes on purpose (the 409 of
+the clashing move) or of endpoints this server does not have. Screenshots go
+to $KAIGI_TEST_TMPDIR/web-shots (KAIGI_WEB_SHOTS=DIR to keep them elsewhere).
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import kaigitest  # noqa: E402
+from kaigitest import *  # noqa: E402,F403
+
+SLUG = "g7-digital-2023"
+SCRIPT = os.path.join(TOP, "tests", "web", "timetable.js")
+CHROMIUM = os.environ.get("KAIGI_WEB_CHROMIUM", "/usr/bin/chromium")
+KONO_DAYS = {"Canada": "2023-04-29", "Italy": "2023-04-29", "United States": "2023-04-29",
+             "European Union": "2023-04-29", "India": "2023-04-30", "Germany": "2023-04-30",
+             "United Kingdom": "2023-04-30"}
+
+
+def skip(why):
+    """One skipped test (TAP "ok N # skip why")."""
+    kaigitest._state["count"] += 1
+    sys.stdout.write("ok %d # skip %s\n" % (kaigitest._state["count"], why))
+    sys.stdout.flush()
+
+
+def one(s, sql, *args):
+    """First column of the first row."""
+    with s.db().cursor() as cur:
+        cur.execute(sql, args)
+        row = cur.fetchone()
+        return row[0] if row else None
+
+
+def has_route(s, path):
+    """Does the server have this path? OPTIONS is no route's method: the router
+    answers 405 for a path it knows and 404 for one it does not, without
+    calling a handler (so a stream is not opened)."""
+    return s.request("OPTIONS", path).status != 404
+
+
+def static_files(s):
+    """The static file server: types, ETag/304, CSP, allow-list, no traversal."""
+    r = s.request("GET", "/")
+    is_(r.status, 200, "GET / answers 200")
+    like(r.headers.get("Content-Type", ""), r"^text/html; charset=utf-8", "… as HTML")
+    like(r.text, r'<script src="/web/app.js"', "… the timetable page")
+    csp = r.headers.get("Content-Security-Policy", "")
+    like(csp, r"default-src 'self'", "CSP: default-src 'self'")
+    ok("script-src 'self'" in csp and "unsafe-inline" not in csp and "http" not in csp,
+       "CSP: scripts only from this origin, nothing inline, no other host")
+    for name, ctype in (("app.js", "text/javascript"), ("app.css", "text/css"),
+                        ("index.html", "text/html"), ("favicon.svg", "image/svg+xml")):
+        r = s.request("GET", "/web/" + name)
+        is_(r.status, 200, "/web/%s served" % name)
+        like(r.headers.get("Content-Type", ""), "^" + re.escape(ctype), "… as %s" % ctype)
+    r = s.request("GET", "/web/app.js")
+    etag = r.headers.get("ETag", "")
+    like(etag, r'^"[0-9a-f]{32}"$', "strong ETag")
+    with open(os.path.join(TOP, "server", "web", "app.js"), "rb") as f:
+        is_(r.body, f.read(), "the bytes of server/web/app.js")
+    r2 = s.request("GET", "/web/app.js", headers={"If-None-Match": etag})
+    is_((r2.status, r2.body), (304, b""), "If-None-Match with the ETag: 304, no body")
+    is_(s.request("GET", "/web/app.js", headers={"If-None-Match": '"0000"'}).status, 200,
+        "another ETag: 200")
+    is_(s.request("HEAD", "/web/app.css").status, 200, "HEAD works")
+    for bad in ("/web/web.c", "/web/..%2Fweb.c", "/web/..%2F..%2FMakefile", "/web/.gitignore",
+                "/web/%2E%2E", "/web/", "/web/app.js%00.css", "/web/..", "/web/a/app.js",
+                "/web/%2Fetc%2Fpasswd", "/web/README.md"):
+        is_(s.request("GET", bad).status, 404, "%s refused (404)" % bad)
+    is_(s.request("POST", "/web/app.js", {}).status, 405, "POST /web/app.js: 405")
+
+
+def allowed_console(msg, allow):
+    """Is a console message an expected HTTP failure (url pattern, status)?"""
+    m = re.match(r"Failed to load resource: the server responded with a status of (\d+)", msg["text"])
+    if not m:
+        return False
+    return any(re.search(pat, msg["url"]) and int(m.group(1)) == st for pat, st in allow)
+
+
+def run_browser(s, token, bilaterals, changes):
+    """Run tests/web/timetable.js; its JSON report (or None)."""
+    tmp = os.environ.get("KAIGI_TEST_TMPDIR") or tempfile.mkdtemp()
+    shots = os.environ.get("KAIGI_WEB_SHOTS") or os.path.join(tmp, "web-shots-%d" % os.getpid())
+    os.makedirs(shots, exist_ok=True)
+    profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp)
+    env = dict(os.environ, KAIGI_WEB_URL=s.url, KAIGI_WEB_TOKEN=token, KAIGI_WEB_SHOTS=shots,
+               KAIGI_WEB_PROFILE=profile, KAIGI_WEB_BILATERALS="1" if bilaterals else "0",
+               KAIGI_WEB_CHANGES="1" if changes else "0", KAIGI_WEB_CHROMIUM=CHROMIUM)
+    try:
+        p = subprocess.run(["node", SCRIPT], env=env, cwd=TOP, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=240)
+    except subprocess.TimeoutExpired:
+        diag("tests/web/timetable.js timed out")
+        return None
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    if p.stderr:
+        diag(p.stderr.decode("utf-8", "replace")[-3000:])
+    try:
+        report = json.loads(p.stdout.decode("utf-8").strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        diag("no report from timetable.js: %r" % p.stdout[-2000:])
+        return None
+    note("screenshots: %s" % shots)
+    return report
+
+
+def step(report, name):
+    """A step's value, after a test that it ran without error."""
+    st = report["steps"].get(name)
+    if not ok(st is not None and st["ok"], "browser: %s" % name):
+        diag(st["error"] if st else "step did not run")
+        return None
+    return st["value"]
+
+
+def check_anonymous(s, report):
+    """The public view."""
+    a = step(report, "anonymous: grid")
+    if a:
+        kinds = [b["kind"] for b in a["sessions"]]
+        is_(kinds.count("plenary"), 6, "anonymous: the six plenaries")
+        is_(kinds.count("bilateral"), 0, "anonymous: no bilateral")
+        ok("Bilateral meeting" not in a["text"] and "Working lunch" not in a["text"],
+           "anonymous: no restricted or conference-only session in the page's text")
+        is_(sorted(b["id"] for b in a["sessions"]),
+            sorted(r[0] for r in _rows(s, "SELECT id FROM sessions WHERE visibility = 'public'")),
+            "anonymous: exactly the public sessions, each on its day")
+        is_(a["tabs"], ["2023-04-28", "2023-04-29", "2023-04-30"], "one tab per conference day")
+        is_(a["subscribe"], "webcal://127.0.0.1:%d/api/v1/conferences/%s/calendar.ics" % (s.port, SLUG),
+            "Subscribe: the public feed's webcal:// link")
+        ok(a["boardHidden"], "anonymous: no bilateral board")
+    k = step(report, "anonymous: keyboard")
+    if k:
+        is_((k["afterRight"], k["focused"]), ("2023-04-30", "2023-04-30"), "ArrowRight: next day tab, focused")
+        is_(k["afterHome"], "2023-04-28", "Home: first day")
+        is_(k["afterLeft"], "2023-04-30", "ArrowLeft from the first day wraps to the last")
+        like(k["panelTitle"], "Facilitation of Cross-Border Data Flows", "Enter on a session opens its details")
+        like(k["panelText"], r"10:00–11:30", "… with its time in Tokyo")
+        ok(not k["panelHasForm"], "… and no edit form without a token")
+        ok(k["panelHidden"] and k["focusBack"], "Escape closes the panel; focus goes back to the session")
+
+
+def _rows(s, sql, *args):
+    """All rows."""
+    with s.db().cursor() as cur:
+        cur.execute(sql, args)
+        return cur.fetchall()
+
+
+def check_phone(report, name):
+    """No sideways overflow on a phone-sized screen."""
+    m = step(report, name)
+    if m:
+        ok(m["docScroll"] <= m["viewport"] and m["bodyScroll"] <= m["viewport"],
+           "%s: nothing wider than the 390px screen (document %d, body %d)" % (
+               name, m["docScroll"], m["bodyScroll"]))
+        ok(m["gridContent"] > m["gridBox"], "%s: the grid scrolls sideways inside its box" % name)
+
+
+def check_secretariat(s, report):
+    """Signed in: Kono's bilaterals; move; clash; cancel."""
+    v = step(report, "secretariat: sign in")
+    if v:
+        ok(v["stored"] and v["local"] == 0, "token kept in sessionStorage, nothing in localStorage")
+        bil = [b for b in v["sessions"] if b["kind"] == "bilateral"]
+        got = {re.sub(r"^Bilateral meeting: Japan – ", "", b["title"]): b["day"] for b in bil}
+        is_(got, KONO_DAYS, "secretariat: Minister Kono's seven bilaterals, each on its day")
+        is_(sorted(b["id"] for b in v["sessions"]), DEMO_IDS,
+            "secretariat: every session of the demo, each once")
+    v = step(report, "secretariat: move by form")
+    if v:
+        is_(one(s, "SELECT r.name FROM sessions se JOIN rooms r ON r.id = se.room_id"
+                   " WHERE se.title = 'Bilateral meeting: Japan – Canada'"), "Bilateral Room C",
+            "the move is stored (PATCH with If-Match)")
+    v = step(report, "secretariat: clash shows conflicts")
+    if v:
+        like(v["problem"], "Conflict", "409: the problem's title is shown")
+        ok(any("Plenary Hall" in i and "Facilitation" in i for i in v["items"]),
+           "the room clash is listed, with the other session's title")
+        ok(any("Kono Taro" in i for i in v["items"]), "Minister Kono's clash is listed by name")
+        is_(one(s, "SELECT to_char(starts_at AT TIME ZONE 'Asia/Tokyo', 'HH24:MI') FROM sessions"
+                   " WHERE title = 'Bilateral meeting: Japan – Canada'"), "11:40", "… and nothing moved")
+    v = step(report, "secretariat: move by drag")
+    if v:
+        is_(one(s, "SELECT r.name || ' ' || to_char(se.starts_at AT TIME ZONE 'Asia/Tokyo', 'HH24:MI')"
+                   " FROM sessions se JOIN rooms r ON r.id = se.room_id"
+                   " WHERE se.title = 'Bilateral meeting: Japan – Italy'"), "Bilateral Room B 15:20",
+            "dragged to another room: stored, same start (snapped to 5 minutes)")
+    v = step(report, "secretariat: cancel")
+    if v:
+        is_(one(s, "SELECT status FROM sessions WHERE title = 'Press conference of the chair'"),
+            "cancelled", "cancel is stored")
+        ok(v["block"] and "line-through" in v["block"]["struck"], "the cancelled session is struck through")
+
+
+def check_board(s, report, bilaterals, changes):
+    """The change stream and the bilateral board (when the server has them)."""
+    if changes:
+        v = step(report, "live: change without reload")
+        if v:
+            is_(v["patch"], 200, "live: the change went in through the API")
+            ok(v["sameDocument"], "live: both pages (token and anonymous) show it without reload")
+    else:
+        skip("no GET /conferences/{slug}/changes on this server yet: live update not tested")
+    if not bilaterals:
+        skip("no bilateral API on this server yet: board, accept and auto-schedule not tested")
+        return
+    v = step(report, "board: columns")
+    if v:
+        ok(any(c.startswith("JP → UA") for c in v["columns"].get("requested", [])),
+           "board: JP → UA is requested")
+        is_(len(v["columns"].get("scheduled", [])), 7, "board: seven scheduled")
+    step(report, "board: accept")
+    v = step(report, "board: auto-schedule")
+    if v:
+        ok(any("Japan → Ukraine" in p for p in v["plan"]), "dry run: the plan places Japan → Ukraine")
+        sid = one(s, "SELECT session_id FROM bilateral_requests b JOIN delegations d"
+                     " ON d.id = b.counterpart_delegation_id WHERE d.code = 'UA'")
+        ok(sid is not None, "JP → UA is scheduled in the database")
+        ok(any(b["id"] == sid for b in v["added"]), "the new session appears in the grid")
+
+
+with Server() as s:
+    static_files(s)
+    token = s.token("secretariat", conference=SLUG)
+    bilaterals = has_route(s, "/api/v1/conferences/%s/bilaterals" % SLUG)
+    changes = has_route(s, "/api/v1/conferences/%s/changes" % SLUG)
+    if not os.access(CHROMIUM, os.X_OK):
+        bail("%s not found: scripts/deps installs Debian's chromium" % CHROMIUM)
+    DEMO_IDS = sorted(r[0] for r in _rows(s, "SELECT id FROM sessions"))
+    report = run_browser(s, token, bilaterals, changes)
+    if report is None:
+        ok(False, "the browser script ran and reported")
+    else:
+        ok("fatal" not in report, "the browser script ran to its end") or diag(report.get("fatal"))
+        check_anonymous(s, report)
+        check_phone(report, "phone: public")
+        check_secretariat(s, report)
+        check_board(s, report, bilaterals, changes)
+        check_phone(report, "phone: secretariat")
+        allow = [(r"/api/v1/sessions/\d+$", 409)]
+        if not changes:
+            allow.append((r"/changes$", 404))
+        if not bilaterals:
+            allow.append((r"/bilaterals(\?|$)", 404))
+        bad = [m for m in report["console"]
+               if m["type"] in ("error", "warning") and not allowed_console(m, allow)]
+        is_(bad, [], "no console error or warning")
+        is_(report["pageErrors"], [], "no page error")
+        expected = [m for m in report["console"] if allowed_console(m, allow)]
+        if expected:
+            note("expected HTTP failures seen in the console: %d" % len(expected))
+done_testing()

@@ -1,0 +1,331 @@
+#!/usr/bin/env node
+/*
+ * tests/web/timetable.js — drives kaigi's timetable page (server/web/) in
+ * Debian's headless Chromium through playwright-core, and reports what it
+ * saw as one JSON object on stdout. tests/integration/80-web.t starts kaigid
+ * on a fresh demo database, runs this script, and asserts on the report and
+ * on the database; this script makes no judgement of its own except that a
+ * step that throws is reported with its error.
+ *
+ * Environment (set by 80-web.t):
+ *   KAIGI_WEB_URL        base URL of the running kaigid
+ *   KAIGI_WEB_TOKEN      a secretariat token of g7-digital-2023
+ *   KAIGI_WEB_SHOTS      directory for screenshots
+ *   KAIGI_WEB_PROFILE    a new, empty Chromium user-data directory
+ *   KAIGI_WEB_BILATERALS "1" when the server has the bilateral API
+ *   KAIGI_WEB_CHANGES    "1" when the server has the change stream
+ *   KAIGI_WEB_CHROMIUM   Chromium binary (default /usr/bin/chromium)
+ *
+ * Every console message and page error is recorded (with the URL it is
+ * about, so that the caller can tell an HTTP answer the scenario provokes on
+ * purpose, e.g. a 409, from a real error).
+ */
+"use strict";
+
+const path = require("path");
+const { chromium } = require("playwright-core");
+
+const URL = process.env.KAIGI_WEB_URL;
+const TOKEN = process.env.KAIGI_WEB_TOKEN;
+const SHOTS = process.env.KAIGI_WEB_SHOTS;
+const BILATERALS = process.env.KAIGI_WEB_BILATERALS === "1";
+const CHANGES = process.env.KAIGI_WEB_CHANGES === "1";
+const DAYS = ["2023-04-28", "2023-04-29", "2023-04-30"];
+
+const out = { console: [], pageErrors: [], steps: {}, shots: [] };
+
+/* Run one named step; record its result or its error. */
+async function step(name, fn) {
+	const t0 = Date.now();
+	try {
+		out.steps[name] = { ok: true, value: await fn(), ms: Date.now() - t0 };
+	} catch (e) {
+		out.steps[name] = { ok: false, error: String(e && e.stack || e), ms: Date.now() - t0 };
+	}
+	return out.steps[name];
+}
+
+/* Record console messages and page errors of a page. */
+function watch(page, label) {
+	page.on("console", (m) => {
+		const loc = m.location() || {};
+		out.console.push({ page: label, type: m.type(), text: m.text(), url: loc.url || "" });
+	});
+	page.on("pageerror", (e) => out.pageErrors.push({ page: label, message: String(e && e.message || e) }));
+}
+
+/* Save a screenshot under SHOTS. */
+async function shot(page, name, full) {
+	const file = path.join(SHOTS, name + ".png");
+	await page.screenshot({ path: file, fullPage: !!full });
+	out.shots.push(file);
+	return file;
+}
+
+/* The session blocks of the day shown. */
+function blocks(page) {
+	return page.$$eval("#grid .session", (els) => els.map((e) => ({
+		id: Number(e.dataset.sessionId), kind: e.dataset.kind, status: e.dataset.status,
+		title: e.dataset.title, text: e.textContent,
+		room: e.closest(".row") && e.closest(".row").dataset.room,
+		struck: getComputedStyle(e.querySelector(".t")).textDecorationLine,
+	})));
+}
+
+/* Show a day by clicking its tab; the blocks on it. */
+async function day(page, d) {
+	await page.click("#tab-" + d);
+	await page.waitForSelector("#tab-" + d + '[aria-selected="true"]');
+	return blocks(page);
+}
+
+/* Every block of every day, with its day. */
+async function allBlocks(page) {
+	const all = [];
+	for (const d of DAYS)
+		for (const b of await day(page, d))
+			all.push({ ...b, day: d });
+	return all;
+}
+
+/* Open the page anonymously and wait until it has loaded. */
+async function open(ctx, label, viewport) {
+	const page = await ctx.newPage();
+	watch(page, label);
+	await page.setViewportSize(viewport);
+	await page.goto(URL + "/");
+	await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
+	return page;
+}
+
+/* Public view: what an anonymous visitor sees, keyboard use, the details panel. */
+async function anonymous(ctx) {
+	const page = await open(ctx, "anonymous", { width: 1280, height: 800 });
+	const r = {};
+	await step("anonymous: grid", async () => {
+		r.title = await page.textContent("#conf-title");
+		r.subscribe = await page.getAttribute("#subscribe", "href");
+		r.tabs = await page.$$eval('#days [role="tab"]', (els) => els.map((e) => e.dataset.day));
+		r.sessions = await allBlocks(page);
+		r.text = await page.textContent("body");
+		r.boardHidden = await page.isHidden("#board-section");
+		await day(page, "2023-04-29");
+		r.shot = await shot(page, "01-public-29apr");
+		return r;
+	});
+	await step("anonymous: keyboard", async () => {
+		const k = {};
+		await page.focus("#tab-2023-04-29");
+		await page.keyboard.press("ArrowRight");
+		k.afterRight = await page.$eval('#days [aria-selected="true"]', (e) => e.dataset.day);
+		k.focused = await page.evaluate(() => document.activeElement && document.activeElement.dataset.day);
+		await page.keyboard.press("Home");
+		k.afterHome = await page.$eval('#days [aria-selected="true"]', (e) => e.dataset.day);
+		await page.keyboard.press("ArrowLeft");
+		k.afterLeft = await page.$eval('#days [aria-selected="true"]', (e) => e.dataset.day);
+		await day(page, "2023-04-29");
+		const plenary = page.locator('#grid .session[data-kind="plenary"]').first();
+		await plenary.focus();
+		await page.keyboard.press("Enter");
+		await page.waitForSelector("#panel:not([hidden])");
+		k.panelTitle = await page.textContent("#panel-title");
+		k.panelText = await page.textContent("#panel-body");
+		k.panelHasForm = (await page.$("#panel form.move")) !== null;
+		await shot(page, "02-public-details");
+		await page.keyboard.press("Escape");
+		k.panelHidden = await page.isHidden("#panel");
+		k.focusBack = await page.evaluate(() => document.activeElement && document.activeElement.classList.contains("session"));
+		return k;
+	});
+	await page.close();
+}
+
+/* A phone-sized screen: no sideways overflow of the page; the grid scrolls in its box. */
+async function phone(ctx, token) {
+	const page = await open(ctx, token ? "phone-secretariat" : "phone", { width: 390, height: 844 });
+	return step(token ? "phone: secretariat" : "phone: public", async () => {
+		if (token) {
+			await page.fill("#token-input", token);
+			await page.press("#token-input", "Enter");
+			await page.waitForSelector("#who:not([hidden])");
+			await page.waitForSelector("#board-section:not([hidden])");
+		}
+		await day(page, "2023-04-29");
+		const m = await page.evaluate(() => ({
+			viewport: window.innerWidth,
+			docScroll: document.documentElement.scrollWidth,
+			bodyScroll: document.body.scrollWidth,
+			gridBox: document.getElementById("grid-scroll").clientWidth,
+			gridContent: document.getElementById("grid-scroll").scrollWidth,
+		}));
+		m.shot = await shot(page, token ? "08-phone-secretariat" : "03-public-phone", !!token);
+		await page.close();
+		return m;
+	});
+}
+
+/* Sign in with the token; the grid shows everything the secretariat may see. */
+async function signIn(page) {
+	return step("secretariat: sign in", async () => {
+		await page.fill("#token-input", TOKEN);
+		await page.click("#token-form button[type=submit]");
+		await page.waitForSelector("#who:not([hidden])");
+		await page.waitForSelector("#board-section:not([hidden])");
+		await page.waitForFunction(() => document.querySelectorAll('#days .count').length > 0);
+		const r = {};
+		r.stored = await page.evaluate(() => sessionStorage.getItem("kaigi.token") !== null);
+		r.local = await page.evaluate(() => localStorage.length);
+		r.sessions = await allBlocks(page);
+		await day(page, "2023-04-29");
+		r.shot = await shot(page, "04-secretariat-29apr");
+		return r;
+	});
+}
+
+/* Move a session through the form, then try a move that clashes (409 with conflicts). */
+async function moves(page) {
+	await step("secretariat: move by form", async () => {
+		await day(page, "2023-04-29");
+		await page.click('#grid .session[data-title="Bilateral meeting: Japan – Canada"]');
+		await page.waitForSelector("#panel form.move");
+		await page.selectOption("#panel form.move select[name=room]", { label: "Bilateral Room C" });
+		await page.click("#panel form.move button[type=submit]");
+		await page.waitForSelector('.row[data-room="Bilateral Room C"] .session[data-title="Bilateral meeting: Japan – Canada"]');
+		return { status: await page.textContent("#status") };
+	});
+	await step("secretariat: clash shows conflicts", async () => {
+		await day(page, "2023-04-29");
+		await page.click('#grid .session[data-title="Bilateral meeting: Japan – Canada"]');
+		await page.waitForSelector("#panel form.move");
+		await page.selectOption("#panel form.move select[name=room]", { label: "Plenary Hall" });
+		await page.fill("#panel form.move input[name=start]", "10:00");
+		await page.fill("#panel form.move input[name=end]", "10:30");
+		await page.click("#panel form.move button[type=submit]");
+		await page.waitForSelector("#panel-problem:not([hidden]) ul.conflicts li");
+		const r = {
+			problem: await page.textContent("#panel-problem strong"),
+			items: await page.$$eval("#panel-problem ul.conflicts li", (els) => els.map((e) => e.textContent)),
+		};
+		r.shot = await shot(page, "05-secretariat-conflicts");
+		await page.keyboard.press("Escape");
+		return r;
+	});
+	await step("secretariat: move by drag", async () => {
+		await day(page, "2023-04-29");
+		const src = page.locator('#grid .session[data-title="Bilateral meeting: Japan – Italy"]');
+		const box = await src.boundingBox();
+		const track = page.locator('.row[data-room="Bilateral Room B"] .track');
+		const tbox = await track.boundingBox();
+		/* Drop where the block's left edge is now: same start, Room B. */
+		await src.dragTo(track, { sourcePosition: { x: 2, y: 5 }, targetPosition: { x: box.x - tbox.x + 2, y: 10 } });
+		await page.waitForSelector('.row[data-room="Bilateral Room B"] .session[data-title="Bilateral meeting: Japan – Italy"]');
+		return { status: await page.textContent("#status") };
+	});
+	await step("secretariat: cancel", async () => {
+		await day(page, "2023-04-30");
+		await page.click('#grid .session[data-title="Press conference of the chair"]');
+		await page.click("#panel button.danger");
+		await page.click("#panel button.danger >> text=Yes, cancel it");
+		await page.waitForSelector('#grid .session.cancelled[data-title="Press conference of the chair"]');
+		await page.keyboard.press("Escape");
+		const b = (await blocks(page)).find((x) => x.title === "Press conference of the chair");
+		return { block: b };
+	});
+}
+
+/* The bilateral board: accept the pending request, auto-schedule, the new session appears. */
+async function board(page) {
+	await step("board: columns", async () => {
+		const cols = await page.$$eval("#board .column", (els) => Object.fromEntries(els.map((c) => [c.dataset.status,
+			[...c.querySelectorAll(".card")].map((k) => k.querySelector(".pair").textContent)])));
+		await page.locator("#board-section").scrollIntoViewIfNeeded();
+		return { columns: cols, shot: await shot(page, "06-board", true) };
+	});
+	await step("board: accept", async () => {
+		const card = page.locator('#board .column[data-status="requested"] .card', { hasText: "JP → UA" });
+		await card.getByRole("button", { name: "Accept" }).click();
+		await page.waitForSelector('#board .column[data-status="accepted"] .card >> text=JP → UA');
+		return { status: await page.textContent("#status") };
+	});
+	await step("board: auto-schedule", async () => {
+		const before = (await allBlocks(page)).map((b) => b.id);
+		await page.click("#auto-schedule");
+		await page.waitForSelector("#commit-plan");
+		const plan = await page.$$eval("#panel ul.plan.placed li", (els) => els.map((e) => e.textContent));
+		const planShot = await shot(page, "07-plan");
+		await page.click("#commit-plan");
+		await page.waitForSelector("#panel", { state: "hidden" });
+		await page.waitForFunction(() => /Auto-schedule placed/.test(document.getElementById("status").textContent));
+		const after = await allBlocks(page);
+		const added = after.filter((b) => !before.includes(b.id));
+		const ua = added.find((b) => /Ukraine/.test(b.title));
+		if (ua)
+			await day(page, ua.day);
+		const finalShot = await shot(page, "09-after-auto-schedule", true);
+		return { plan, planShot, added, status: await page.textContent("#status"), finalShot };
+	});
+}
+
+/*
+ * A change made elsewhere (here: straight through the API) shows up without
+ * reload, both in the secretariat's page (fetch stream with the token) and
+ * in an anonymous one (EventSource).
+ */
+async function live(ctx, page) {
+	await step("live: change without reload", async () => {
+		const anon = await open(ctx, "anonymous-live", { width: 1280, height: 800 });
+		await day(anon, "2023-04-29");
+		await anon.waitForSelector('#live[data-state="on"]', { timeout: 10000 });
+		await day(page, "2023-04-29");
+		await page.waitForSelector('#live[data-state="on"]', { timeout: 10000 });
+		await page.evaluate(() => { window.kaigiNoReload = performance.timeOrigin; });
+		const id = await page.$eval('#grid .session[data-title="Internet Governance"]', (e) => Number(e.dataset.sessionId));
+		const auth = { Authorization: "Bearer " + TOKEN, "Content-Type": "application/json" };
+		const cur = await (await fetch(URL + "/api/v1/sessions/" + id, { headers: auth })).json();
+		const res = await fetch(URL + "/api/v1/sessions/" + id, {
+			method: "PATCH", headers: { ...auth, "If-Match": '"' + cur.version + '"' },
+			body: JSON.stringify({ title: "Internet Governance (moved online)" }),
+		});
+		await page.waitForSelector('#grid .session[data-title="Internet Governance (moved online)"]', { timeout: 10000 });
+		await anon.waitForSelector('#grid .session[data-title="Internet Governance (moved online)"]', { timeout: 10000 });
+		const sameDocument = await page.evaluate(() => window.kaigiNoReload === performance.timeOrigin);
+		await anon.close();
+		return { patch: res.status, sameDocument };
+	});
+}
+
+/* Everything, in order. */
+async function main() {
+	const browser = await chromium.launchPersistentContext(process.env.KAIGI_WEB_PROFILE, {
+		executablePath: process.env.KAIGI_WEB_CHROMIUM || "/usr/bin/chromium",
+		headless: true,
+		args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+			"--disable-background-networking", "--disable-component-update", "--disable-sync"],
+		viewport: { width: 1280, height: 800 },
+	});
+	try {
+		for (const p of browser.pages())
+			await p.close();
+		await anonymous(browser);
+		await phone(browser, null);
+		const page = await open(browser, "secretariat", { width: 1280, height: 800 });
+		await signIn(page);
+		await moves(page);
+		if (CHANGES)
+			await live(browser, page);
+		if (BILATERALS)
+			await board(page);
+		await page.close();
+		await phone(browser, TOKEN);
+	} finally {
+		await browser.close();
+	}
+}
+
+main().then(() => {
+	process.stdout.write(JSON.stringify(out) + "\n");
+}, (e) => {
+	out.fatal = String(e && e.stack || e);
+	process.stdout.write(JSON.stringify(out) + "\n");
+	process.exitCode = 1;
+});
