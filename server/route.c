@@ -60,17 +60,6 @@ extern const struct route route_bilateral_withdraw;
 extern const struct route route_bilateral_slots;
 extern const struct route route_bilateral_schedule;
 extern const struct route route_conference_schedule;
-extern const struct route route_session_create;
-extern const struct route route_session_list;
-extern const struct route route_session_get;
-extern const struct route route_session_patch;
-extern const struct route route_session_cancel;
-extern const struct route route_session_conflicts;
-extern const struct route route_feed_public;
-extern const struct route route_feed_token;
-extern const struct route route_feed_room;
-extern const struct route route_feed_token_create;
-extern const struct route route_feed_token_revoke;
 extern const struct route route_changes;
 
 static const struct route *route_table[] = {
@@ -119,17 +108,6 @@ static const struct route *route_table[] = {
 	&route_bilateral_slots,
 	&route_bilateral_schedule,
 	&route_conference_schedule,
-	&route_session_create,
-	&route_session_list,
-	&route_session_get,
-	&route_session_patch,
-	&route_session_cancel,
-	&route_session_conflicts,
-	&route_feed_public,
-	&route_feed_token,
-	&route_feed_room,
-	&route_feed_token_create,
-	&route_feed_token_revoke,
 	&route_changes,
 	NULL
 };
