@@ -123,7 +123,7 @@ class Battery:
                 and isinstance(doc, dict) and doc.get("status") == st
                 and all(isinstance(doc.get(k), str) for k in ("type", "title", "detail")))
         if EXPLORE:
-            print("%s %s %s %s -> %s %s" % ("ok " if good else "BAD", route, what, want, st, text[:120]))
+            print("%s %s %s %s -> %s %s" % ("good" if good else "BAD ", route, what, want, st, text[:120]))
         if not good:
             self.bad.append(("%s %s: %s" % (method, path[:80], what), want, st, ct, text[:160]))
 
@@ -292,6 +292,7 @@ def path_battery(bt, ids):
         ("POST", "/api/v1/bilaterals/%s/schedule"), ("DELETE", "/api/v1/feed-tokens/%s"),
         ("GET", "/feeds/%s.ics"), ("GET", c + SLUG + "/rooms/%s/calendar.ics"),
         ("DELETE", "/api/v1/participants/%d/unavailability/%%s" % ids["participant"]),
+        ("GET", c + "%s/changes"), ("GET", "/web/%s"),
     ]
     bodies_for_path = {
         ("PATCH", c + "%s"): b'{"title":"x"}', ("PATCH", "/api/v1/sessions/%s"): b'{"title":"x"}',

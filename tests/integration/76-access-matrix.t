@@ -18,12 +18,15 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
+from kaigitest import _Headers as Headers  # noqa: E402
 
 SLUG = "g7-digital-2023"
 C = "/api/v1/conferences/" + SLUG
 ROLES = ("none", "malformed", "revoked", "liaison_other", "liaison_party", "sec_other", "sec", "admin")
 EXPLORE = os.environ.get("KAIGI_MATRIX_EXPLORE")
 PG_DUMP = "/usr/lib/postgresql/15/bin/pg_dump"
+WEB_FILE = sorted(f for f in os.listdir(os.path.join(TOP, "server", "web"))
+                  if os.path.isfile(os.path.join(TOP, "server", "web", f)))[0]
 
 
 def sql(s, q, *args):
@@ -222,6 +225,9 @@ def cells(x):
         ("GET calendar.ics", lambda r: ("GET", C + "/calendar.ics", None), PUB),
         ("GET room calendar.ics", lambda r: ("GET", C + "/rooms/%d/calendar.ics" % x.room, None), PUB),
         ("GET /feeds/{token}.ics", lambda r: ("GET", "/feeds/%s.ics" % x.feed_token()["token"], None), PUB),
+        ("GET changes (SSE)", lambda r: ("SSE", C + "/changes", None), PUB),
+        ("GET / (web)", lambda r: ("GET", "/", None), PUB),
+        ("GET /web/{file}", lambda r: ("GET", "/web/" + WEB_FILE, None), PUB),
     ]
 
 
@@ -233,7 +239,16 @@ def matrix(s, x):
         for role in ROLES:
             method, path, body = make(role)
             tok = x.tok[role]
-            r = s.request(method, path, body, token=tok)
+            if method == "SSE":
+                r = Response(0, "", [], b"", 0)
+                head = sse(s, path, tok, 0.5)
+                m = re.match(r"HTTP/1.1 (\d+)", head)
+                r.status = int(m.group(1)) if m else None
+                ctype = re.search(r"(?im)^Content-Type: *([^\r\n]*)", head)
+                r.headers = Headers([("Content-Type", ctype.group(1))] if ctype else [])
+                r.body = head.encode()[:200]
+            else:
+                r = s.request(method, path, body, token=tok)
             n += 1
             got = r.status
             if EXPLORE:
@@ -259,6 +274,35 @@ def all_pages(s, path, tok):
         if not cursor:
             return items
     return items
+
+
+def rows(s, q, *args):
+    """All rows of a query."""
+    with s.db().cursor() as cur:
+        cur.execute(q, args)
+        return cur.fetchall()
+
+
+def sse(s, path, tok, seconds=1.5):
+    """What a Server-Sent Events stream sends in its first seconds (headers too)."""
+    import socket
+    so = socket.create_connection(("127.0.0.1", s.port), timeout=seconds)
+    req = "GET %s HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n" % path
+    if tok:
+        req += "Authorization: Bearer %s\r\n" % tok
+    so.sendall((req + "\r\n").encode())
+    out = b""
+    end = time.monotonic() + seconds
+    try:
+        while time.monotonic() < end:
+            b = so.recv(65536)
+            if not b:
+                break
+            out += b
+    except OSError:
+        pass
+    so.close()
+    return out.decode("utf-8", "replace")
 
 
 def leaks(s, x):
@@ -306,8 +350,20 @@ def leaks(s, x):
        "Ukraine's slot list names nothing of it")
     r = s.request("GET", C + "/audit", token=x.tok["liaison_other"])
     is_(r.status, 403, "the audit view is the secretariat's only")
-    r = s.request("GET", C + "/changes", token=x.tok["liaison_other"])
-    note("change stream: %d (SSE not served yet; checked once it is)" % r.status)
+    matrix_ids = [i for (i,) in rows(s, "SELECT id FROM sessions WHERE title LIKE 'Matrix JP-CA%%'"
+                                        " OR title LIKE 'moved %%'")]
+    secret = [sid] + matrix_ids
+    for role in ("none", "liaison_other", "sec_other", "liaison_party"):
+        text = sse(s, C + "/changes?last_event_id=0", x.tok[role])
+        seen = [i for i in secret if re.search(r'"session_id": ?%d\b' % i, text)]
+        if role == "liaison_party":
+            ok(sid in seen and len(seen) == len(secret),
+               "the change stream replays the restricted sessions to Canada's liaison (%d of %d)"
+               % (len(seen), len(secret)))
+        else:
+            ok(text.startswith("HTTP/1.1 200") and not seen and title not in text and "Matrix JP-CA" not in text,
+               "%s: the change stream (replayed from 0) shows none of the %d restricted sessions"
+               % (role, len(secret)))
 
 
 def tokens(s, x):
@@ -353,7 +409,7 @@ def revoke_workers():
 with Server() as s:
     x = Ctx(s)
     n, bad = matrix(s, x)
-    ok(n >= 8 * 40, "%d cells (%d routes x %d callers)" % (n, n // len(ROLES), len(ROLES)))
+    ok(n >= 8 * 46, "%d cells (%d routes x %d callers)" % (n, n // len(ROLES), len(ROLES)))
     is_(bad[:12], [], "every cell has its expected status (problem+json for errors)")
     leaks(s, x)
     tokens(s, x)
