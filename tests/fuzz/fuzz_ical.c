@@ -16,18 +16,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libical/ical.h>
+
 #include "ical.h"
 #include "util.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_FIELDS	5		/* per event: kind, title, description, room, venue */
 #define FUZZ_MAX_EVENTS	4
 #define FUZZ_HEAD	8		/* bytes read per event before its strings */
 
+/* Zones without DST render fast; those with it (1 in 4 here) build long VTIMEZONEs. */
 static const char *const fuzz_zones[] = {
-	"Asia/Tokyo", "Europe/London", "America/New_York", "UTC",
-	"Australia/Lord_Howe", "Asia/Kathmandu", "Pacific/Chatham", "Europe/Kyiv",
+	"Asia/Tokyo", "UTC", "Asia/Kathmandu", "Asia/Kolkata",
+	"Asia/Tokyo", "UTC", "Asia/Jakarta", "Asia/Kathmandu",
+	"Asia/Tokyo", "UTC", "Asia/Kolkata", "Asia/Jakarta",
+	"Europe/London", "America/New_York", "Australia/Lord_Howe", "Pacific/Chatham",
 };
 
 /* Make s valid UTF-8 in place: if it is not, every byte >= 0x80 becomes '?'. */
@@ -157,6 +163,35 @@ fuzz_event(struct ical_event *e, const uint8_t *h, long long id, char **cur,
 	e->venue = fuzz_next(cur, end);
 }
 
+/*
+ * Load every zone into libical's cache before fuzzing: allocations that
+ * outlive an input make libFuzzer run a leak check after it (slow), and the
+ * zone cache is meant to live for the process.
+ */
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct ical_cal		 cal = { .name = "warm-up", .host = "kaigi.test" };
+	struct ical_event	 ev[2] = {
+		{ .id = 1, .title = "t", .start = 946684800, .end = 946688400 },
+		{ .id = 2, .title = "t", .start = 2030000000, .end = 2030003600 },
+	};
+	struct ical_feed	 f;
+	char			*cause = NULL;
+	size_t			 i;
+
+	(void)argc;
+	(void)argv;
+	for (i = 0; i < sizeof fuzz_zones / sizeof fuzz_zones[0]; i++) {
+		cal.zone = fuzz_zones[i];
+		if (ical_render(&cal, ev, 2, &f, &cause) != 0)
+			abort();	/* both ends of the fuzzed years: zone coverage cached */
+		ical_feed_free(&f);
+	}
+	icalmemory_free_ring();
+	return 0;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -196,13 +231,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fuzz_check(&f1);
 	fuzz_check_reserved(&f1, &cal, ev, n);
-	if (ical_render(&cal, ev, n, &f2, &cause) != 0)
-		abort();
-	if (f1.len != f2.len || memcmp(f1.data, f2.data, f1.len) != 0 ||
-	    strcmp(f1.etag, f2.etag) != 0)
-		abort();	/* not deterministic */
+	if (data[0] & 0x80) {		/* 1 in 2: render again, same bytes? */
+		if (ical_render(&cal, ev, n, &f2, &cause) != 0)
+			abort();
+		if (f1.len != f2.len || memcmp(f1.data, f2.data, f1.len) != 0 ||
+		    strcmp(f1.etag, f2.etag) != 0)
+			abort();	/* not deterministic */
+		ical_feed_free(&f2);
+	}
 	ical_feed_free(&f1);
-	ical_feed_free(&f2);
 	free(copy);
+	icalmemory_free_ring();	/* libical's temporary buffers: none outlive the input */
 	return 0;
 }
