@@ -385,6 +385,15 @@ def tokens(s, x):
     import subprocess
     dump = subprocess.run([PG_DUMP, "--data-only", s.db_url], stdout=subprocess.PIPE).stdout.decode()
     is_([t[:6] for t in raw + feeds + more if t in dump], [], "no raw token anywhere in the database")
+    echoed = []
+    for tok in (x.tok["revoked"], "A" * 40, x.tok["sec"] + "x"):
+        r = s.request("GET", C + "/sessions", token=tok)
+        if tok in r.text or tok in str(r.headers.items()):
+            echoed.append(tok[:6])
+    r = s.request("GET", "/feeds/%s.ics" % ("B" * 43))
+    if "B" * 43 in r.text:
+        echoed.append("feed")
+    is_(echoed, [], "a refused token is not echoed in the answer")
     log = open(s.log_path, encoding="utf-8", errors="replace").read()
     ok(len(log) > 1000, "kaigid's log has content (%d bytes)" % len(log))
     is_([t[:6] for t in raw + feeds + more if t in log], [], "no raw token in kaigid's log")
