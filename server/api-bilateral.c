@@ -11,7 +11,8 @@
  * of the whole problem (kaigi_bilateral_problem), the solver on a worker
  * thread (scheduler.c), and one statement that re-checks and writes (or
  * just formats, for slots and dry runs). A plan whose write finds the data
- * changed (409) is made again once from fresh data.
+ * changed (409), or a best slot taken meanwhile by someone else, is looked
+ * for again once from fresh data.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 
 #include "api.h"
 #include "http.h"
+#include "log.h"
 #include "route.h"
 #include "scheduler.h"
 #include "util.h"
@@ -61,6 +63,7 @@ struct bil_state {
 	int			 time_limit_ms;
 	int			 dry_run;
 	int			 retried;
+	int			 best;		/* schedule {}: the best slot */
 	scheduler_cb		*solved;
 	struct scheduler_job	*job;
 };
@@ -111,31 +114,6 @@ const struct route route_conference_schedule = {
 	.method = EVHTTP_REQ_POST, .path = "/api/v1/conferences/{slug}/schedule",
 	.role = ROLE_SECRETARIAT, .handle = bil_plan,
 };
-
-/* The caller as JSON text for $1; caller frees. */
-static char *
-bil_actor(const struct req *r)
-{
-	json_t	*a = req_actor(r);
-	char	*s = api_json_text(a);
-
-	json_decref(a);
-	return s;
-}
-
-/* The request id capture; answers 404 and returns -1 when it is not one. */
-static int
-bil_id(struct req *r, char buf[24])
-{
-	long long	id;
-
-	if (parse_id(req_param(r, "id"), &id) != 0) {
-		http_reply_problem(r, 404, "no such bilateral request", NULL);
-		return -1;
-	}
-	api_id_text(id, buf);
-	return 0;
-}
 
 /* A party: a delegation code (string) or id (positive integer). */
 static int
@@ -219,7 +197,7 @@ bil_create(struct req *r)
 	json_decref(errors);
 	input = api_json_text(in);
 	json_decref(in);
-	actor = bil_actor(r);
+	actor = api_actor_text(r);
 	params[0] = actor;
 	params[1] = req_param(r, "slug");
 	params[2] = input;
@@ -248,7 +226,7 @@ bil_list(struct req *r)
 			return;
 		}
 	}
-	actor = bil_actor(r);
+	actor = api_actor_text(r);
 	params[0] = actor;
 	params[1] = req_param(r, "slug");
 	params[2] = status;
@@ -265,9 +243,9 @@ bil_get(struct req *r)
 	const char	*params[2];
 	char		 id[24], *actor;
 
-	if (bil_id(r, id) != 0)
+	if (api_id_param(r, "bilateral request", id) != 0)
 		return;
-	actor = bil_actor(r);
+	actor = api_actor_text(r);
 	params[0] = actor;
 	params[1] = id;
 	db_query(BIL_GET_SQL, 2, params, api_reply_row_200, r);
@@ -282,7 +260,7 @@ bil_transition(struct req *r, const char *action)
 	char		 id[24], *actor;
 	json_t		*errors;
 
-	if (bil_id(r, id) != 0)
+	if (api_id_param(r, "bilateral request", id) != 0)
 		return;
 	if (r->body != NULL && (!json_is_object(r->body) ||
 	    json_object_size(r->body) != 0)) {
@@ -291,7 +269,7 @@ bil_transition(struct req *r, const char *action)
 		api_reply_invalid(r, errors);
 		return;
 	}
-	actor = bil_actor(r);
+	actor = api_actor_text(r);
 	params[0] = actor;
 	params[1] = id;
 	params[2] = action;
@@ -337,7 +315,7 @@ bil_state_new(struct req *r, enum scheduler_kind kind, scheduler_cb *solved)
 {
 	struct bil_state	*st = xcalloc(1, sizeof *st);
 
-	st->actor = bil_actor(r);
+	st->actor = api_actor_text(r);
 	st->kind = kind;
 	st->solved = solved;
 	st->slot_max = BIL_SLOTS_DEFAULT;
@@ -433,7 +411,7 @@ bil_slots(struct req *r)
 	char			 id[24];
 	long long		 n = BIL_SLOTS_DEFAULT;
 
-	if (bil_id(r, id) != 0)
+	if (api_id_param(r, "bilateral request", id) != 0)
 		return;
 	if (l != NULL && (parse_id(l, &n) != 0 || n > BIL_SLOTS_MAX)) {
 		http_reply_problem(r, 400, "limit must be a whole number from 1 to 100",
@@ -444,6 +422,24 @@ bil_slots(struct req *r)
 	snprintf(st->id, sizeof st->id, "%s", id);
 	st->slot_max = (int)n;
 	bil_load(r);
+}
+
+/* db_cb: placed; the best slot taken meanwhile is looked for again once. */
+static void
+bil_place_done(enum db_status status, PGresult *res, void *arg)
+{
+	struct req		*r = arg;
+	struct bil_state	*st = r->state;
+
+	if (status == DB_ERROR && strcmp(db_sqlstate(res), "KG409") == 0 &&
+	    st->best && !st->retried) {
+		log_info("bilateral %s: best slot taken meanwhile, looking again",
+		    st->id);
+		st->retried = 1;
+		bil_load(r);
+		return;
+	}
+	api_reply_row(r, status, res, 201);
 }
 
 /* Place request st->id at unix time start in room. */
@@ -460,7 +456,7 @@ bil_place(struct req *r, long long start, long long room)
 	params[1] = st->id;
 	params[2] = s;
 	params[3] = k;
-	db_query(BIL_SCHEDULE_SQL, 4, params, api_reply_row_201, r);
+	db_query(BIL_SCHEDULE_SQL, 4, params, bil_place_done, r);
 }
 
 /* Solved: place at the best slot, if there is one. */
@@ -515,7 +511,7 @@ bil_schedule(struct req *r)
 	long long		 room = 0;
 	int			 given;
 
-	if (bil_id(r, id) != 0)
+	if (api_id_param(r, "bilateral request", id) != 0)
 		return;
 	errors = json_array();
 	if ((given = bil_decode_schedule(r->body, &start, &room, errors)) < 0) {
@@ -526,6 +522,7 @@ bil_schedule(struct req *r)
 	st = bil_state_new(r, SCHEDULER_SLOTS, bil_best_solved);
 	snprintf(st->id, sizeof st->id, "%s", id);
 	st->slot_max = 1;
+	st->best = !given;
 	if (given)
 		bil_place(r, (long long)start, room);
 	else
@@ -541,6 +538,8 @@ bil_plan_done(enum db_status status, PGresult *res, void *arg)
 
 	if (status == DB_ERROR && strcmp(db_sqlstate(res), "KG409") == 0 &&
 	    !st->dry_run && !st->retried) {
+		log_info("schedule %s: the data changed under the plan, planning again",
+		    st->slug);
 		st->retried = 1;
 		bil_load(r);
 		return;

@@ -201,19 +201,13 @@ static void
 feed_token_revoke(struct req *r)
 {
 	const char	*params[2];
-	long long	 id;
-	char		*actor;
-	json_t		*a;
+	char		 id[24], *actor;
 
-	if (parse_id(req_param(r, "id"), &id) != 0) {
-		http_reply_problem(r, 404, "no such feed token", NULL);
+	if (api_id_param(r, "feed token", id) != 0)
 		return;
-	}
-	a = req_actor(r);
-	actor = api_json_text(a);
-	json_decref(a);
+	actor = api_actor_text(r);
 	params[0] = actor;
-	params[1] = req_param(r, "id");
+	params[1] = id;
 	db_query(FEED_TOKEN_REVOKE_SQL, 2, params, feed_token_revoked, r);
 	free(actor);
 }

@@ -103,20 +103,6 @@ session_reply_201(enum db_status st, PGresult *res, void *arg)
 	session_reply(arg, st, res, 201);
 }
 
-/* The session id capture; answers 404 and returns -1 when it is not one. */
-static int
-session_id(struct req *r, char buf[24])
-{
-	long long	id;
-
-	if (parse_id(req_param(r, "id"), &id) != 0) {
-		http_reply_problem(r, 404, "no such session", NULL);
-		return -1;
-	}
-	api_id_text(id, buf);
-	return 0;
-}
-
 /* If-Match as a $n parameter (NULL: none); answers 412 when unusable. */
 static int
 session_version(struct req *r, char buf[24], const char **param)
@@ -131,17 +117,6 @@ session_version(struct req *r, char buf[24], const char **param)
 	api_id_text(v, buf);
 	*param = v > 0 ? buf : NULL;
 	return 0;
-}
-
-/* The caller as JSON text for $1; caller frees. */
-static char *
-session_actor(const struct req *r)
-{
-	json_t	*a = req_actor(r);
-	char	*s = api_json_text(a);
-
-	json_decref(a);
-	return s;
 }
 
 /* Decode a body; answers 422 and returns NULL when it is invalid. */
@@ -171,7 +146,7 @@ session_create(struct req *r)
 
 	if ((input = session_body(r, SESSION_DECODE_CREATE)) == NULL)
 		return;
-	actor = session_actor(r);
+	actor = api_actor_text(r);
 	params[0] = actor;
 	params[1] = req_param(r, "slug");
 	params[2] = input;
@@ -199,7 +174,7 @@ session_list(struct req *r)
 	}
 	filter = api_json_text(f);
 	json_decref(f);
-	actor = session_actor(r);
+	actor = api_actor_text(r);
 	params[0] = actor;
 	params[1] = req_param(r, "slug");
 	params[2] = filter;
@@ -217,9 +192,9 @@ session_get(struct req *r)
 	const char	*params[2];
 	char		 id[24], *actor;
 
-	if (session_id(r, id) != 0)
+	if (api_id_param(r, "session", id) != 0)
 		return;
-	actor = session_actor(r);
+	actor = api_actor_text(r);
 	params[0] = actor;
 	params[1] = id;
 	db_query(SESSION_GET_SQL, 2, params, session_reply_200, r);
@@ -233,12 +208,12 @@ session_patch(struct req *r)
 	const char	*params[4];
 	char		 id[24], version[24], *actor, *input;
 
-	if (session_id(r, id) != 0 ||
+	if (api_id_param(r, "session", id) != 0 ||
 	    session_version(r, version, &params[2]) != 0)
 		return;
 	if ((input = session_body(r, SESSION_DECODE_PATCH)) == NULL)
 		return;
-	actor = session_actor(r);
+	actor = api_actor_text(r);
 	params[0] = actor;
 	params[1] = id;
 	params[3] = input;
@@ -255,7 +230,7 @@ session_cancel(struct req *r)
 	char		 id[24], version[24], *actor;
 	json_t		*errors;
 
-	if (session_id(r, id) != 0 ||
+	if (api_id_param(r, "session", id) != 0 ||
 	    session_version(r, version, &params[2]) != 0)
 		return;
 	if (r->body != NULL && (!json_is_object(r->body) ||
@@ -265,7 +240,7 @@ session_cancel(struct req *r)
 		api_reply_invalid(r, errors);
 		return;
 	}
-	actor = session_actor(r);
+	actor = api_actor_text(r);
 	params[0] = actor;
 	params[1] = id;
 	db_query(SESSION_CANCEL_SQL, 3, params, session_reply_200, r);
@@ -277,7 +252,7 @@ static void
 session_conflicts(struct req *r)
 {
 	const char	*params[2];
-	char		*actor = session_actor(r);
+	char		*actor = api_actor_text(r);
 
 	params[0] = actor;
 	params[1] = req_param(r, "slug");

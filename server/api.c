@@ -200,3 +200,33 @@ api_write(struct req *r, api_decoder *decode, const char *sql, db_cb *cb,
 	json_decref(errors);
 	api_call(r, sql, cb, input, n, rest);
 }
+
+/* The caller as compact JSON text for a $n parameter; caller frees. */
+char *
+api_actor_text(const struct req *r)
+{
+	json_t	*a = req_actor(r);
+	char	*s = api_json_text(a);
+
+	json_decref(a);
+	return s;
+}
+
+/*
+ * The {id} capture as decimal text. Answers 404 "no such <what>" and
+ * returns -1 when it is not an id: a malformed id names nothing.
+ */
+int
+api_id_param(struct req *r, const char *what, char buf[24])
+{
+	long long	id;
+	char		detail[64];
+
+	if (parse_id(req_param(r, "id"), &id) != 0) {
+		snprintf(detail, sizeof detail, "no such %s", what);
+		http_reply_problem(r, 404, detail, NULL);
+		return -1;
+	}
+	api_id_text(id, buf);
+	return 0;
+}

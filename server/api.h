@@ -31,6 +31,12 @@ void	api_reply_row_201(enum db_status, PGresult *, void *);
 /* Serialise JSON compactly; caller frees. */
 char	*api_json_text(const json_t *);
 
+/* The caller (req_actor) as compact JSON text for a $n parameter; caller frees. */
+char	*api_actor_text(const struct req *);
+
+/* The {id} capture as text; answers 404 "no such <what>" and returns -1 if it is no id. */
+int	api_id_param(struct req *, const char *what, char buf[24]);
+
 /* Decimal text of an id, for $n parameters. */
 void	api_id_text(long long, char buf[24]);
 

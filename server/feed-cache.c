@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "feed-cache.h"
 #include "util.h"
@@ -173,6 +174,7 @@ feed_cache_store(const char *key, long long conference_id, const char *data,
     size_t len, const char *etag, time_t last_modified, unsigned long generation)
 {
 	struct feed_entry	*e = xcalloc(1, sizeof *e), *old;
+	struct tm		 tm;
 	size_t			 b;
 
 	e->key = xstrdup(key);
@@ -182,6 +184,9 @@ feed_cache_store(const char *key, long long conference_id, const char *data,
 	e->len = len;
 	snprintf(e->etag, sizeof e->etag, "%s", etag);
 	e->last_modified = last_modified;
+	gmtime_r(&last_modified, &tm);
+	strftime(e->last_modified_http, sizeof e->last_modified_http,
+	    "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	e->conference_id = conference_id;
 	e->refs = 1;
 	feed_cache_sync_shared();

@@ -35,6 +35,7 @@ struct feed_entry {
 	size_t		 len;
 	char		 etag[36];
 	time_t		 last_modified;
+	char		 last_modified_http[40];	/* as an HTTP date */
 	long long	 conference_id;
 	int		 refs;		/* the cache's own + replies in flight */
 	int		 cached;	/* still in the cache */

@@ -27,6 +27,7 @@
 
 #include <event2/http.h>
 
+#include "api.h"
 #include "auth.h"
 #include "config.h"
 #include "feed-cache.h"
@@ -76,16 +77,6 @@ const struct route route_feed_room = {
 	.path = "/api/v1/conferences/{slug}/rooms/{id}/calendar.ics",
 	.role = ROLE_NONE, .handle = feed_room,
 };
-
-/* HTTP date (IMF-fixdate) of t. */
-static void
-feed_http_date(time_t t, char buf[40])
-{
-	struct tm	tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-}
 
 /* Parse an HTTP date; -1 if it is not one. */
 static time_t
@@ -157,11 +148,8 @@ feed_sent(const void *data, size_t len, void *arg)
 static void
 feed_reply(struct req *r, struct feed_entry *e, int private)
 {
-	char	date[40];
-
-	feed_http_date(e->last_modified, date);
 	http_add_header(r, "ETag", e->etag);
-	http_add_header(r, "Last-Modified", date);
+	http_add_header(r, "Last-Modified", e->last_modified_http);
 	http_add_header(r, "Cache-Control",
 	    private ? "private, no-cache" : "no-cache");
 	if (feed_not_modified(r, e)) {
@@ -372,17 +360,16 @@ feed_token(struct req *r)
 {
 	const char	*token = req_param(r, "token");
 	const char	*params[1];
-	char		 hash[65], *key;
+	char		 key[6 + 65];
 
 	if (token == NULL || !auth_token_wellformed(token)) {
 		http_reply_problem(r, 404, "no such feed", NULL);
 		return;
 	}
-	sha256_hex(token, hash);
-	params[0] = hash;
-	key = xasprintf("token:%s", hash);
+	memcpy(key, "token:", 6);
+	sha256_hex(token, key + 6);
+	params[0] = key + 6;
 	feed_serve(r, key, 1, FEED_TOKEN_SQL, 1, params);
-	free(key);
 }
 
 /* Who looks at a room feed, as part of its cache key. */
@@ -406,21 +393,15 @@ static void
 feed_room(struct req *r)
 {
 	const char	*params[3];
-	long long	 id;
-	char		*viewer, *key, *actor;
-	json_t		*a;
+	char		 id[24], *viewer, *key, *actor;
 
-	if (parse_id(req_param(r, "id"), &id) != 0) {
-		http_reply_problem(r, 404, "no such feed", NULL);
+	if (api_id_param(r, "feed", id) != 0)
 		return;
-	}
-	a = req_actor(r);
-	actor = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
+	actor = api_actor_text(r);
 	viewer = feed_viewer(&r->who);
-	key = xasprintf("room:%s:%lld:%s", req_param(r, "slug"), id, viewer);
+	key = xasprintf("room:%s:%s:%s", req_param(r, "slug"), id, viewer);
 	params[0] = req_param(r, "slug");
-	params[1] = req_param(r, "id");
+	params[1] = id;
 	params[2] = actor;
 	feed_serve(r, key, r->who.role != ROLE_NONE, FEED_ROOM_SQL, 3, params);
 	free(key);

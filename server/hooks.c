@@ -7,6 +7,9 @@
  * dropped and its change streams (changes.c) look for new rows. After a
  * lost and re-opened LISTEN connection, notifications may have been missed:
  * every cached feed is dropped and every stream looks again.
+ *
+ * The scheduler: the worker thread that runs the bilateral solver off the
+ * loop (scheduler.c).
  */
 #include <stdlib.h>
 
@@ -70,9 +73,9 @@ hooks_draining(void)
 void
 hooks_stop(void)
 {
+	scheduler_shutdown();
 	notify_stop();
 	changes_close_all();
 	changes_stop();
 	feed_cache_clear();
-	scheduler_shutdown();
 }

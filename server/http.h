@@ -108,9 +108,11 @@ void	http_reply_db_error(struct req *, enum db_status, const PGresult *);
  * http_stream_write sends a piece (-1 once the client is gone);
  * http_stream_end finishes the answer, writes the access log line and frees
  * r, whether or not the client is still there. on_close, if set, is called
- * once when the client goes away first (r->ev is NULL by then); it may not
- * free r itself but should arrange for http_stream_end soon. A stream has
- * no inactivity timeout: its owner sends keep-alives.
+ * once when the client goes away first (r->ev is NULL by then); libevent has
+ * already detached the request from the dead connection, so on_close may
+ * call http_stream_end at once. A stream has libevent's default connection
+ * timeouts (50 s) instead of kaigid's: its owner writes keep-alives more
+ * often than that.
  */
 void	http_stream_start(struct req *, const char *content_type,
 	    void (*on_close)(struct req *, void *), void *arg);

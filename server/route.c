@@ -24,6 +24,15 @@ extern const struct route route_session_get;
 extern const struct route route_session_patch;
 extern const struct route route_session_cancel;
 extern const struct route route_session_conflicts;
+extern const struct route route_bilateral_create;
+extern const struct route route_bilateral_list;
+extern const struct route route_bilateral_get;
+extern const struct route route_bilateral_accept;
+extern const struct route route_bilateral_decline;
+extern const struct route route_bilateral_withdraw;
+extern const struct route route_bilateral_slots;
+extern const struct route route_bilateral_schedule;
+extern const struct route route_conference_schedule;
 extern const struct route route_conference_create;
 extern const struct route route_conference_list;
 extern const struct route route_conference_get;
@@ -72,6 +81,15 @@ static const struct route *route_table[] = {
 	&route_session_patch,
 	&route_session_cancel,
 	&route_session_conflicts,
+	&route_bilateral_create,
+	&route_bilateral_list,
+	&route_bilateral_get,
+	&route_bilateral_accept,
+	&route_bilateral_decline,
+	&route_bilateral_withdraw,
+	&route_bilateral_slots,
+	&route_bilateral_schedule,
+	&route_conference_schedule,
 	&route_conference_create,
 	&route_conference_list,
 	&route_conference_get,

@@ -10,6 +10,7 @@
  * (breaks and room changes). Each room has a per-cell owner.
  * Pure computation: no I/O, no globals, reentrant.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ struct sv_req {
 	int		 nrooms;
 	int		*starts;	/* start cells feasible on busy alone */
 	int		 nstarts;
+	int		 onevenue;	/* all its rooms in one venue */
 	enum solver_reason reason;	/* static reason if nstarts == 0 */
 };
 
@@ -57,6 +59,7 @@ struct sv {
 	int		*dayof;		/* per cell */
 	int		 np, nr, nq;
 	unsigned short	*pocc;		/* np x H */
+	int		*pown;		/* np x H: request starting there, or -1 */
 	int		*rown;		/* nr x H */
 	struct sv_list	*all;		/* per person */
 	struct sv_list	*mtg;		/* per person, sorted by start */
@@ -70,6 +73,8 @@ struct sv {
 	const struct sv_item **nbp, **nbn;	/* scratch: neighbours */
 	int		*near;		/* scratch */
 	int		*tmp;		/* scratch, nq */
+	int		*pbrk;		/* breaks per person */
+	int		 nbrk;		/* people with breaks > 0 */
 };
 
 /* splitmix64 step. */
@@ -219,8 +224,16 @@ sv_neighbours(const struct sv *sv, int p, int s, const struct sv_item **prev,
 	const struct sv_list	*l = &sv->mtg[p];
 	int			 i, day = sv->dayof[s];
 
-	for (i = 0; i < l->n && l->v[i].s < s; i++)
-		/* nothing */;
+	int			 lo = 0, hi = l->n, mid;
+
+	while (lo < hi) {	/* first item starting at or after s */
+		mid = (lo + hi) / 2;
+		if (l->v[mid].s < s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	i = lo;
 	*prev = (i > 0 && l->v[i - 1].day == day) ? &l->v[i - 1] : NULL;
 	*next = (i < l->n && l->v[i].day == day) ? &l->v[i] : NULL;
 }
@@ -321,6 +334,19 @@ sv_room_set(struct sv *sv, int k, int s, int e, int owner)
 		o[c] = owner;
 }
 
+/* Change person p's break count by d. */
+static void
+sv_person_brk(struct sv *sv, int p, int d)
+{
+	if (d == 0)
+		return;
+	if (sv->pbrk[p] == 0)
+		sv->nbrk++;
+	sv->pbrk[p] += d;
+	if (sv->pbrk[p] == 0)
+		sv->nbrk--;
+}
+
 /* Place request q at start cell s in room k (must be feasible). */
 static void
 sv_place(struct sv *sv, int q, int s, int k)
@@ -328,7 +354,7 @@ sv_place(struct sv *sv, int q, int s, int k)
 	const struct sv_req	*r = &sv->rq[q];
 	const struct sv_item	*prev, *next;
 	struct sv_item		 m;
-	int			 i, p, db = 0, drc = 0;
+	int			 i, p, pdb, db = 0, drc = 0;
 
 	m.s = s;
 	m.e = s + r->d;
@@ -339,10 +365,14 @@ sv_place(struct sv *sv, int q, int s, int k)
 	for (i = 0; i < r->src->npeople; i++) {
 		p = r->src->people[i];
 		sv_neighbours(sv, p, s, &prev, &next);
-		sv_delta(sv, prev, next, &m, &db, &drc);
+		pdb = 0;
+		sv_delta(sv, prev, next, &m, &pdb, &drc);
+		sv_person_brk(sv, p, pdb);
+		db += pdb;
 		sv_list_insert_sorted(&sv->mtg[p], &m);
 		sv_list_add(&sv->all[p], &m);
 		sv_pocc_add(sv, p, m.s, m.e, 1);
+		sv->pown[(size_t)p * sv->H + s] = q;
 	}
 	sv_room_set(sv, k, m.s, m.e, q);
 	sv->ps[q] = s;
@@ -362,7 +392,7 @@ sv_unplace(struct sv *sv, int q)
 	const struct sv_item	*prev, *next;
 	struct sv_list		*l;
 	struct sv_item		 m;
-	int			 i, j, p, db = 0, drc = 0;
+	int			 i, j, p, pdb, db = 0, drc = 0;
 
 	m.s = sv->ps[q];
 	m.e = m.s + r->d;
@@ -381,8 +411,12 @@ sv_unplace(struct sv *sv, int q)
 			}
 		}
 		sv_neighbours(sv, p, m.s, &prev, &next);
-		sv_delta(sv, prev, next, &m, &db, &drc);
+		pdb = 0;
+		sv_delta(sv, prev, next, &m, &pdb, &drc);
+		sv_person_brk(sv, p, -pdb);
+		db += pdb;
 		sv_pocc_add(sv, p, m.s, m.e, -1);
+		sv->pown[(size_t)p * sv->H + m.s] = -1;
 	}
 	sv_room_set(sv, m.room, m.s, m.e, SV_FREE);
 	sv->ps[q] = -1;
@@ -394,10 +428,47 @@ sv_unplace(struct sv *sv, int q)
 	sv->E -= m.s - r->lo;
 }
 
+/* Breaks and room changes if q sits at s in room k; 0 if k is unusable. */
+static int
+sv_try_room(struct sv *sv, int q, struct sv_item *m, int k, int *xdb,
+    int *xdrc)
+{
+	const struct solver_request *src = sv->rq[q].src;
+	int	 i;
+
+	if (!sv_room_free(sv, k, m->s, m->e))
+		return 0;
+	m->venue = sv->pb->rooms[k].venue;
+	m->room = k;
+	*xdb = *xdrc = 0;
+	for (i = 0; i < src->npeople; i++) {
+		if (sv->near[i] && !sv_person_precise(sv, src->people[i], m->s,
+		    m->e, m->venue))
+			return 0;
+		sv_delta(sv, sv->nbp[i], sv->nbn[i], m, xdb, xdrc);
+	}
+	return 1;
+}
+
+/* Is room k one of the neighbours' rooms? */
+static int
+sv_is_nb_room(const struct sv *sv, int np, int k)
+{
+	int	 i;
+
+	for (i = 0; i < np; i++)
+		if ((sv->nbp[i] != NULL && sv->nbp[i]->room == k) ||
+		    (sv->nbn[i] != NULL && sv->nbn[i]->room == k))
+			return 1;
+	return 0;
+}
+
 /*
  * Best room for unplaced request q at start s given everything placed:
  * the room with the fewest added breaks, then room changes, then lowest
- * index. Returns the room or -1; adds the deltas to *db and *drc.
+ * index. Returns the room or -1; adds the deltas to *db and *drc. When all
+ * its rooms share a venue, rooms other than the neighbours' all cost the
+ * same, so only those and the first other free room are tried.
  */
 static int
 sv_best_at(struct sv *sv, int q, int s, int *db, int *drc)
@@ -405,8 +476,8 @@ sv_best_at(struct sv *sv, int q, int s, int *db, int *drc)
 	const struct sv_req	*r = &sv->rq[q];
 	const struct solver_request *src = r->src;
 	struct sv_item		 m;
-	int			 i, j, k, st, ok, best = -1, bdb = 0, bdrc = 0;
-	int			 xdb, xdrc;
+	int			 i, j, k, st, best = -1, bdb = 0, bdrc = 0;
+	int			 xdb, xdrc, other = 0;
 
 	m.s = s;
 	m.e = s + r->d;
@@ -421,21 +492,16 @@ sv_best_at(struct sv *sv, int q, int s, int *db, int *drc)
 	}
 	for (j = 0; j < r->nrooms; j++) {
 		k = r->rooms[j];
-		if (!sv_room_free(sv, k, m.s, m.e))
+		if (r->onevenue && !sv_is_nb_room(sv, src->npeople, k)) {
+			if (other)
+				continue;
+			if (!sv_try_room(sv, q, &m, k, &xdb, &xdrc))
+				continue;
+			other = 1;
+		} else if (!sv_try_room(sv, q, &m, k, &xdb, &xdrc))
 			continue;
-		m.venue = sv->pb->rooms[k].venue;
-		m.room = k;
-		ok = 1;
-		xdb = xdrc = 0;
-		for (i = 0; i < src->npeople && ok; i++) {
-			if (sv->near[i] && !sv_person_precise(sv,
-			    src->people[i], m.s, m.e, m.venue))
-				ok = 0;
-			sv_delta(sv, sv->nbp[i], sv->nbn[i], &m, &xdb, &xdrc);
-		}
-		if (!ok)
-			continue;
-		if (best < 0 || xdb < bdb || (xdb == bdb && xdrc < bdrc)) {
+		if (best < 0 || xdb < bdb || (xdb == bdb && xdrc < bdrc) ||
+		    (xdb == bdb && xdrc == bdrc && k < best)) {
 			best = k;
 			bdb = xdb;
 			bdrc = xdrc;
@@ -524,6 +590,11 @@ sv_req_rooms(struct sv *sv, struct sv_req *r)
 	for (k = 0; k < sv->nr; k++)
 		if (sv->pb->rooms[k].capacity >= need)
 			r->rooms[r->nrooms++] = k;
+	r->onevenue = 1;
+	for (k = 1; k < r->nrooms; k++)
+		if (sv->pb->rooms[r->rooms[k]].venue !=
+		    sv->pb->rooms[r->rooms[0]].venue)
+			r->onevenue = 0;
 }
 
 /* Can q start at s given busy intervals only? 0 no time, 1 no room, 2 ok. */
@@ -575,8 +646,11 @@ sv_req_starts(struct sv *sv, int q)
 	sv_req_rooms(sv, r);
 	if (src->fixed_start >= 0) {
 		r->fixed_s = sv_cell_floor(sv, src->fixed_start);
+		if (r->fixed_s < r->lo || r->fixed_s > hi)
+			hi = r->fixed_s - 1;	/* outside its window */
 		r->lo = r->fixed_s;
-		hi = r->fixed_s;
+		if (hi > r->fixed_s)
+			hi = r->fixed_s;
 	}
 	r->starts = xcalloc((size_t)(hi >= r->lo ? hi - r->lo + 1 : 1),
 	    sizeof *r->starts);
@@ -710,6 +784,7 @@ sv_free(struct sv *sv)
 	free(sv->trav);
 	free(sv->dayof);
 	free(sv->pocc);
+	free(sv->pown);
 	free(sv->rown);
 	free(sv->ps);
 	free(sv->pr);
@@ -717,11 +792,16 @@ sv_free(struct sv *sv)
 	free(sv->nbn);
 	free(sv->near);
 	free(sv->tmp);
+	free(sv->pbrk);
 }
 
-/* Build the state for a problem; -1 if the problem is malformed. */
+/*
+ * Build the state for a problem; -1 if the problem is malformed. With
+ * only >= 0, candidate starts are computed for that request and the fixed
+ * ones alone (what solver_slots needs).
+ */
 static int
-sv_new(struct sv *sv, const struct solver_problem *pb)
+sv_new(struct sv *sv, const struct solver_problem *pb, int only)
 {
 	int	 q, p, b, rc;
 
@@ -738,13 +818,16 @@ sv_new(struct sv *sv, const struct solver_problem *pb)
 		return -1;
 	}
 	sv->pocc = xcalloc((size_t)sv->np * sv->H + 1, sizeof *sv->pocc);
+	sv->pown = xmalloc(((size_t)sv->np * sv->H + 1) * sizeof *sv->pown);
+	memset(sv->pown, 0xff, ((size_t)sv->np * sv->H + 1) * sizeof *sv->pown);
 	sv->rown = xcalloc((size_t)sv->nr * sv->H + 1, sizeof *sv->rown);
 	sv->all = xcalloc((size_t)sv->np + 1, sizeof *sv->all);
 	sv->mtg = xcalloc((size_t)sv->np + 1, sizeof *sv->mtg);
 	sv->rq = xcalloc((size_t)sv->nq + 1, sizeof *sv->rq);
 	sv->ps = xcalloc((size_t)sv->nq + 1, sizeof *sv->ps);
 	sv->pr = xcalloc((size_t)sv->nq + 1, sizeof *sv->pr);
-	sv->tmp = xcalloc((size_t)sv->nq + 1, sizeof *sv->tmp);
+	sv->tmp = xcalloc((size_t)sv->nq + sv->np + 1, sizeof *sv->tmp);
+	sv->pbrk = xcalloc((size_t)sv->np + 1, sizeof *sv->pbrk);
 	sv->maxnp = 1;
 	for (q = 0; q < sv->nq; q++)
 		if (pb->requests[q].npeople > sv->maxnp)
@@ -761,6 +844,8 @@ sv_new(struct sv *sv, const struct solver_problem *pb)
 			sv->rq[q].reason = SOLVER_INVALID;
 			continue;
 		}
+		if (only >= 0 && q != only && pb->requests[q].fixed_start < 0)
+			continue;
 		sv_req_starts(sv, q);
 		if (sv->rq[q].nstarts > 0)
 			sv->nplaceable++;
@@ -769,6 +854,7 @@ sv_new(struct sv *sv, const struct solver_problem *pb)
 		sv_person_cost(sv, p, &b, &rc);
 		sv->B += b;
 		sv->RC += rc;
+		sv_person_brk(sv, p, b);
 	}
 	return 0;
 }
@@ -795,12 +881,30 @@ sv_greedy_cmp(const void *a, const void *b)
 	return x->q - y->q;
 }
 
-/* Greedy construction: each request in order at its best start. */
+/* First feasible start and room for unplaced q, or -1 (the hurried way). */
+static int
+sv_first_start(struct sv *sv, int q, int *room)
+{
+	const struct sv_req	*r = &sv->rq[q];
+	int			 i, db, drc;
+
+	for (i = 0; i < r->nstarts; i++) {
+		db = drc = 0;
+		if ((*room = sv_best_at(sv, q, r->starts[i], &db, &drc)) >= 0)
+			return r->starts[i];
+	}
+	return -1;
+}
+
+/*
+ * Greedy construction: each request in order at its best start, or at its
+ * first feasible one once the deadline has passed.
+ */
 static void
-sv_greedy(struct sv *sv)
+sv_greedy(struct sv *sv, double deadline)
 {
 	struct sv_key	*keys = xcalloc((size_t)sv->nq + 1, sizeof *keys);
-	int		 i, q, s, k, n = 0;
+	int		 i, q, s, k, n = 0, late = 0;
 
 	for (q = 0; q < sv->nq; q++) {
 		if (sv->rq[q].nstarts == 0 || sv->ps[q] >= 0)
@@ -815,7 +919,9 @@ sv_greedy(struct sv *sv)
 	for (i = 0; i < n; i++) {
 		q = keys[i].q;
 		k = -1;
-		s = sv_best_start(sv, q, &k);
+		if ((i & 15) == 0 && !late && sv_now_ms() > deadline)
+			late = 1;
+		s = late ? sv_first_start(sv, q, &k) : sv_best_start(sv, q, &k);
 		if (s >= 0)
 			sv_place(sv, q, s, k);
 	}
@@ -943,6 +1049,406 @@ sv_move_swap(struct sv *sv, int a, double T)
 	sv_place(sv, b, sb, kb);
 }
 
+#define SV_MAXCHAIN	64
+
+/* A Kempe chain: requests exchanging between two starts. */
+struct sv_chain {
+	int	 n;
+	int	 q[SV_MAXCHAIN], from[SV_MAXCHAIN], to[SV_MAXCHAIN];
+	int	 room[SV_MAXCHAIN];
+};
+
+/* Is request y in the chain? */
+static int
+sv_chain_has(const struct sv_chain *ch, int y)
+{
+	int	 i;
+
+	for (i = 0; i < ch->n; i++)
+		if (ch->q[i] == y)
+			return 1;
+	return 0;
+}
+
+/* Grow the chain from its first member; 0 if it cannot be moved. */
+static int
+sv_chain_grow(struct sv *sv, struct sv_chain *ch)
+{
+	const struct sv_req	*r;
+	int			 i, j, y, x;
+
+	for (i = 0; i < ch->n; i++) {
+		x = ch->q[i];
+		r = &sv->rq[x];
+		if (!sv_has_start(r, ch->to[i]))
+			return 0;
+		for (j = 0; j < r->src->npeople; j++) {
+			y = sv->pown[(size_t)r->src->people[j] * sv->H +
+			    ch->to[i]];
+			if (y < 0 || y == x)
+				continue;
+			if (sv->rq[y].fixed_s >= 0 || sv->rq[y].d != r->d)
+				return 0;
+			if (sv_chain_has(ch, y))
+				continue;
+			if (ch->n == SV_MAXCHAIN)
+				return 0;
+			ch->q[ch->n] = y;
+			ch->from[ch->n] = ch->to[i];
+			ch->to[ch->n++] = ch->from[i];
+		}
+	}
+	return 1;
+}
+
+/* Rooms of request q free over [s, s + d). */
+static int
+sv_free_rooms(const struct sv *sv, int q, int s)
+{
+	const struct sv_req	*r = &sv->rq[q];
+	int			 j, n = 0;
+
+	for (j = 0; j < r->nrooms; j++)
+		n += sv_room_free(sv, r->rooms[j], s, s + r->d);
+	return n;
+}
+
+/*
+ * When more of the chain moves to the first member's target than leaves
+ * it and the rooms there are too few, bring other requests from the target
+ * back (with their own chains) so that rooms balance. 0 if impossible.
+ */
+static int
+sv_chain_balance(struct sv *sv, struct sv_chain *ch)
+{
+	const struct sv_req	*r = &sv->rq[ch->q[0]];
+	const int		*o;
+	int			 i, tries, net, z, t = ch->to[0], f = ch->from[0];
+
+	for (tries = 0; tries < 4; tries++) {
+		for (net = 0, i = 0; i < ch->n; i++)
+			net += (ch->to[i] == t) - (ch->from[i] == t);
+		if (net <= sv_free_rooms(sv, ch->q[0], t))
+			return 1;
+		if (r->nrooms == 0 || ch->n == SV_MAXCHAIN)
+			return 0;
+		o = sv->rown + (size_t)r->rooms[sv_randn(sv, r->nrooms)] * sv->H;
+		z = o[t];
+		if (z < 0 || sv->ps[z] != t || sv->rq[z].fixed_s >= 0 ||
+		    sv->rq[z].d != r->d || sv_chain_has(ch, z))
+			continue;
+		ch->q[ch->n] = z;
+		ch->from[ch->n] = t;
+		ch->to[ch->n++] = f;
+		if (!sv_chain_grow(sv, ch))
+			return 0;
+	}
+	return 0;
+}
+
+#define SV_MAXJ	256
+
+/* Where requests were before a compound move, to undo it. */
+struct sv_journal {
+	int	 n;
+	int	 q[SV_MAXJ], s[SV_MAXJ], k[SV_MAXJ];
+};
+
+/* Note q's position unless already noted; 0 if the journal is full. */
+static int
+sv_journal_note(struct sv *sv, struct sv_journal *j, int q)
+{
+	int	 i;
+
+	for (i = 0; i < j->n; i++)
+		if (j->q[i] == q)
+			return 1;
+	if (j->n == SV_MAXJ)
+		return 0;
+	j->q[j->n] = q;
+	j->s[j->n] = sv->ps[q];
+	j->k[j->n++] = sv->pr[q];
+	return 1;
+}
+
+/* Put every journaled request back where it was. */
+static void
+sv_journal_undo(struct sv *sv, struct sv_journal *j)
+{
+	int	 i;
+
+	for (i = 0; i < j->n; i++)
+		if (sv->ps[j->q[i]] >= 0)
+			sv_unplace(sv, j->q[i]);
+	for (i = 0; i < j->n; i++)
+		if (j->s[i] >= 0)
+			sv_place(sv, j->q[i], j->s[i], j->k[i]);
+	j->n = 0;
+}
+
+/* Apply the chain moving a to `to`; 1 if done, 0 if nothing changed. */
+static int
+sv_kempe_apply(struct sv *sv, int a, int to, struct sv_journal *j)
+{
+	struct sv_chain	 ch;
+	int		 i, k, n, db = 0, drc = 0;
+
+	ch.n = 1;
+	ch.q[0] = a;
+	ch.from[0] = sv->ps[a];
+	ch.to[0] = to;
+	if (to == ch.from[0] || !sv_chain_grow(sv, &ch) ||
+	    !sv_chain_balance(sv, &ch))
+		return 0;
+	for (i = 0; i < ch.n; i++)
+		if (!sv_journal_note(sv, j, ch.q[i]))
+			return 0;
+	for (i = 0; i < ch.n; i++) {
+		ch.room[i] = sv->pr[ch.q[i]];
+		sv_unplace(sv, ch.q[i]);
+	}
+	for (n = 0; n < ch.n; n++) {
+		if ((k = sv_best_at(sv, ch.q[n], ch.to[n], &db, &drc)) < 0)
+			break;
+		sv_place(sv, ch.q[n], ch.to[n], k);
+	}
+	if (n == ch.n)
+		return 1;
+	for (i = 0; i < n; i++)
+		sv_unplace(sv, ch.q[i]);
+	for (i = 0; i < ch.n; i++)
+		sv_place(sv, ch.q[i], ch.from[i], ch.room[i]);
+	return 0;
+}
+
+/* Move a to start `to`, exchanging the chain it drags, if annealing accepts. */
+static void
+sv_kempe_to(struct sv *sv, int a, int to, double T)
+{
+	struct sv_journal	 j;
+	double			 before = sv_cost(sv);
+
+	j.n = 0;
+	if (sv_kempe_apply(sv, a, to, &j) &&
+	    !sv_accept(sv, sv_cost(sv) - before, T))
+		sv_journal_undo(sv, &j);
+}
+
+/* A random person with breaks and one of their breaks (index), or -1. */
+static int
+sv_pick_break(struct sv *sv, int *gap)
+{
+	const struct sv_list	*l;
+	int			 p, i, n = 0;
+
+	for (p = 0; p < sv->np; p++)
+		if (sv->pbrk[p] > 0)
+			sv->tmp[n++] = p;
+	if (n == 0)
+		return -1;
+	p = sv->tmp[sv_randn(sv, n)];
+	l = &sv->mtg[p];
+	for (n = 0, i = 1; i < l->n; i++)
+		if (l->v[i].day >= 0 && l->v[i].day == l->v[i - 1].day &&
+		    sv_is_break(sv, &l->v[i - 1], &l->v[i]))
+			sv->tmp[n++] = i;
+	if (n == 0)
+		return -1;
+	*gap = sv->tmp[sv_randn(sv, n)];
+	return p;
+}
+
+/* Kempe move of a to a partner's start or a random start. */
+static void
+sv_move_kempe(struct sv *sv, int a, double T)
+{
+	int	 b;
+
+	if (sv->rq[a].fixed_s >= 0)
+		return;
+	if ((b = sv_pick_partner(sv, a)) >= 0 && sv_randn(sv, 2) == 0)
+		sv_kempe_to(sv, a, sv->ps[b], T);
+	else
+		sv_kempe_to(sv, a, sv->rq[a].starts[sv_randn(sv,
+		    sv->rq[a].nstarts)], T);
+}
+
+/* Try to close a break: move a meeting of its person into the hole. */
+static void
+sv_move_gap(struct sv *sv, double T)
+{
+	const struct sv_list	*l;
+	const struct sv_item	*a, *b;
+	int			 p, i, n, x, t;
+
+	if ((p = sv_pick_break(sv, &i)) < 0)
+		return;
+	l = &sv->mtg[p];
+	a = &l->v[i - 1];
+	b = &l->v[i];
+	switch (sv_randn(sv, 4)) {
+	case 0:		/* first meeting of that day */
+		for (n = i - 1; n > 0 && l->v[n - 1].day == a->day; n--)
+			/* nothing */;
+		break;
+	case 1:		/* last meeting of that day */
+		for (n = i; n + 1 < l->n && l->v[n + 1].day == a->day; n++)
+			/* nothing */;
+		break;
+	default:
+		n = sv_randn(sv, l->n);
+		break;
+	}
+	x = l->v[n].req;
+	if (x < 0 || sv->rq[x].fixed_s >= 0)
+		return;
+	if (sv_randn(sv, 2) == 0)
+		t = a->e + sv->chg;
+	else
+		t = b->s - sv->rq[x].d - sv->chg;
+	sv_kempe_to(sv, x, t, T);
+}
+
+#define SV_MAXK		24
+#define SV_INF		1000000000000L
+
+/* Min-cost perfect assignment of an n x n matrix (Hungarian): row -> col. */
+static void
+sv_hungarian(const long *a, int n, int *col)
+{
+	long	 u[SV_MAXK + 1], v[SV_MAXK + 1], minv[SV_MAXK + 1], delta, cur;
+	int	 p[SV_MAXK + 1], way[SV_MAXK + 1], used[SV_MAXK + 1];
+	int	 i, j, i0, j0, j1;
+
+	memset(u, 0, sizeof u);
+	memset(v, 0, sizeof v);
+	memset(p, 0, sizeof p);
+	memset(way, 0, sizeof way);
+	for (i = 1; i <= n; i++) {
+		p[0] = i;
+		j0 = 0;
+		for (j = 0; j <= n; j++) {
+			minv[j] = LONG_MAX / 4;
+			used[j] = 0;
+		}
+		do {
+			used[j0] = 1;
+			i0 = p[j0];
+			delta = LONG_MAX / 4;
+			j1 = 0;
+			for (j = 1; j <= n; j++) {
+				if (used[j])
+					continue;
+				cur = a[(i0 - 1) * n + j - 1] - u[i0] - v[j];
+				if (cur < minv[j]) {
+					minv[j] = cur;
+					way[j] = j0;
+				}
+				if (minv[j] < delta) {
+					delta = minv[j];
+					j1 = j;
+				}
+			}
+			for (j = 0; j <= n; j++) {
+				if (used[j]) {
+					u[p[j]] += delta;
+					v[j] -= delta;
+				} else
+					minv[j] -= delta;
+			}
+			j0 = j1;
+		} while (p[j0] != 0);
+		do {
+			j1 = way[j0];
+			p[j0] = p[j1];
+			j0 = j1;
+		} while (j0 != 0);
+	}
+	for (j = 1; j <= n; j++)
+		col[p[j] - 1] = j - 1;
+}
+
+/* The movable meetings of person p on a day, all of one duration; count. */
+static int
+sv_day_meetings(struct sv *sv, int p, int day, int *m)
+{
+	const struct sv_list	*l = &sv->mtg[p];
+	int			 i, k = 0, q;
+
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].day != day || (q = l->v[i].req) < 0)
+			continue;
+		if (sv->rq[q].fixed_s >= 0 || k == SV_MAXK ||
+		    (k > 0 && sv->rq[q].d != sv->rq[m[0]].d))
+			return 0;
+		m[k++] = q;
+	}
+	return k;
+}
+
+/* Costs of the (unplaced) meetings m at positions b, b + d, ... */
+static void
+sv_block_costs(struct sv *sv, const int *m, int k, int npos, int b, long *a)
+{
+	int	 i, t, s, db, drc, d = sv->rq[m[0]].d;
+
+	for (i = 0; i < npos; i++)
+		for (t = 0; t < npos; t++) {
+			s = b + t * d;
+			a[i * npos + t] = 0;
+			if (i >= k)
+				continue;	/* a hole */
+			db = drc = 0;
+			if (!sv_has_start(&sv->rq[m[i]], s) ||
+			    sv_best_at(sv, m[i], s, &db, &drc) < 0)
+				a[i * npos + t] = SV_INF;
+			else
+				a[i * npos + t] = (long)db * 4096 + drc;
+		}
+}
+
+/*
+ * Re-seat all meetings of a person with a break on that day as one block
+ * (possibly with one hole) at a random offset near where they are, the
+ * meetings matched to positions by least cost for their partners.
+ */
+static void
+sv_move_person(struct sv *sv, double T)
+{
+	const struct sv_list	*l;
+	struct sv_journal	 j;
+	long			 a[SV_MAXK * SV_MAXK];
+	int			 m[SV_MAXK], col[SV_MAXK], p, g, k, i, d, b, npos, kk;
+	int			 db = 0, drc = 0;
+	double			 before = sv_cost(sv);
+
+	if ((p = sv_pick_break(sv, &g)) < 0)
+		return;
+	l = &sv->mtg[p];
+	k = sv_day_meetings(sv, p, l->v[g].day, m);
+	npos = k + sv_randn(sv, 2);
+	if (k < 2 || npos > SV_MAXK)
+		return;
+	d = sv->rq[m[0]].d;
+	b = sv->ps[m[0]] - (npos - 1) * d + sv_randn(sv,
+	    sv->ps[m[k - 1]] - sv->ps[m[0]] + (npos - 1) * d + 1);
+	j.n = 0;
+	for (i = 0; i < k; i++) {
+		sv_journal_note(sv, &j, m[i]);
+		sv_unplace(sv, m[i]);
+	}
+	sv_block_costs(sv, m, k, npos, b, a);
+	sv_hungarian(a, npos, col);
+	for (i = 0; i < k; i++) {
+		if (a[i * npos + col[i]] >= SV_INF ||
+		    (kk = sv_best_at(sv, m[i], b + col[i] * d, &db, &drc)) < 0)
+			break;
+		sv_place(sv, m[i], b + col[i] * d, kk);
+	}
+	if (i < k || !sv_accept(sv, sv_cost(sv) - before, T))
+		sv_journal_undo(sv, &j);
+}
+
 /* Add request b to a small blocker set; 0 if the set is full. */
 static int
 sv_blocker_add(int *set, int *n, int max, int b)
@@ -1018,7 +1524,7 @@ sv_blockers(struct sv *sv, int q, int s, int k, int *set)
 			return -1;
 		prio += sv->rq[set[i]].src->priority;
 	}
-	return prio > r->src->priority ? -1 : n;
+	return prio > SV_MAXBLK * r->src->priority ? -1 : n;
 }
 
 /* Try to place unplaced q, ejecting up to SV_MAXBLK others and re-placing them. */
@@ -1052,7 +1558,7 @@ sv_move_insert(struct sv *sv, int q, double T)
 				sv_place(sv, set[i], s2, k2);
 		}
 		if (sv->P > P0 || (sv->P == P0 &&
-		    sv_accept(sv, sv_cost(sv) - before, T)))
+		    sv_accept(sv, sv_cost(sv) - before, T > 1 ? T : 1)))
 			return;
 		for (i = 0; i < n; i++)
 			if (sv->ps[set[i]] >= 0)
@@ -1131,39 +1637,83 @@ sv_pick_unplaced(struct sv *sv)
 /* Annealing parameters and bookkeeping of one run. */
 struct sv_run {
 	long		 iters;
+	long		 asked;		/* iterations asked for */
 	double		 deadline;	/* ms on the monotonic clock */
 	long		 done;
 	int		 hit;
+	int		 shrunk;	/* budget cut to fit the clock */
 	long		 best[4];
 	int		*bs, *bk;
 };
+
+/*
+ * If the budget of iterations would overrun the clock at the speed seen so
+ * far, shrink it so that cooling still completes; if the machine got faster
+ * again, let it grow back towards the budget asked for. With time to spare
+ * throughout, the budget is never touched and the run is deterministic.
+ */
+static void
+sv_rebudget(struct sv_run *run, long it, double start, double now)
+{
+	double	 rate = (now - start) / (double)it;	/* ms per iteration */
+	double	 left = run->deadline - now;
+	long	 fit;
+
+	if (rate <= 0)
+		return;
+	if (!run->shrunk && (double)(run->iters - it) * rate <= left * 0.95)
+		return;
+	fit = it + (long)(left * 0.9 / rate);
+	if (fit > run->asked)
+		fit = run->asked;
+	if (fit != run->iters) {
+		run->iters = fit;
+		run->shrunk = 1;
+	}
+}
 
 /* Simulated annealing from the current state; keeps the best in run. */
 static void
 sv_anneal(struct sv *sv, struct sv_run *run)
 {
-	const double	 T0 = 1.0, T1 = 0.05, cool = 0.85;
-	double		 T = T0, frac;
+	const double	 T0 = 0.3, T1 = 0.1, cool = 0.85;
+	double		 T = T0, frac, now, start = sv_now_ms();
 	long		 it;
 	int		 q;
 
 	for (it = 0; it < run->iters; it++) {
-		if ((it & 255) == 0) {
-			if (sv_now_ms() > run->deadline) {
+		if ((it & 63) == 0) {
+			now = sv_now_ms();
+			if (now > run->deadline) {
 				run->hit = 1;
 				break;
 			}
+			if ((it & 2047) == 0 && it > 0)
+				sv_rebudget(run, it, start, now);
 			frac = (double)it / (double)run->iters;
 			T = frac < cool ? T0 * pow(T1 / T0, frac / cool) : 0;
 		}
 		if (sv->nplaced < sv->nplaceable && sv_randn(sv, 8) == 0) {
 			if ((q = sv_pick_unplaced(sv)) >= 0)
 				sv_move_insert(sv, q, T);
-		} else if ((q = sv_pick_placed(sv)) >= 0) {
-			if (sv_randn(sv, 2) == 0)
-				sv_move_relocate(sv, q, T);
+		} else if (sv->nbrk > 0 && sv_randn(sv, 4) == 0) {
+			if (sv_randn(sv, 8) == 0)
+				sv_move_person(sv, T);
 			else
+				sv_move_gap(sv, T);
+		}
+		else if ((q = sv_pick_placed(sv)) >= 0) {
+			switch (sv_randn(sv, 3)) {
+			case 0:
+				sv_move_relocate(sv, q, T);
+				break;
+			case 1:
 				sv_move_swap(sv, q, T);
+				break;
+			default:
+				sv_move_kempe(sv, q, T);
+				break;
+			}
 		}
 		if (sv_better(sv, run->best))
 			sv_save(sv, run->best, run->bs, run->bk);
@@ -1231,7 +1781,7 @@ solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
 	int		 q, limit;
 
 	memset(ans, 0, sizeof *ans);
-	if (sv_new(&sv, pb) != 0)
+	if (sv_new(&sv, pb, -1) != 0)
 		return -1;
 	sv.rng = (opt != NULL ? opt->seed : 0) ^ 0x6b616967692d7376ULL;
 	for (q = 0; q < sv.nq; q++)
@@ -1240,13 +1790,14 @@ solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
 	sv.we = sv.wr / ((double)sv.nq * sv.H + 1.0);
 	memset(&run, 0, sizeof run);
 	limit = opt != NULL && opt->time_limit_ms > 0 ? opt->time_limit_ms : 2000;
-	run.deadline = t0 + limit;
+	run.deadline = t0 + limit - (limit * 0.03 < 20 ? limit * 0.03 : 20);
 	run.iters = opt != NULL ? opt->max_iterations : 0;
 	if (run.iters <= 0)
 		run.iters = 5000L * (sv.nq + 20);
+	run.asked = run.iters;
 	run.bs = xcalloc((size_t)sv.nq + 1, sizeof *run.bs);
 	run.bk = xcalloc((size_t)sv.nq + 1, sizeof *run.bk);
-	sv_greedy(&sv);
+	sv_greedy(&sv, run.deadline);
 	sv_save(&sv, run.best, run.bs, run.bk);
 	sv_anneal(&sv, &run);
 	if (memcmp(run.bs, sv.ps, (size_t)sv.nq * sizeof *sv.ps) != 0 ||
@@ -1254,7 +1805,7 @@ solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
 		sv_restore(&sv, run.bs, run.bk);
 	sv_answer(&sv, ans);
 	ans->stats.iterations = run.done;
-	ans->stats.time_limit_hit = run.hit;
+	ans->stats.time_limit_hit = run.hit || run.shrunk;
 	ans->stats.elapsed_ms = sv_now_ms() - t0;
 	free(run.bs);
 	free(run.bk);
@@ -1293,7 +1844,7 @@ solver_slots(const struct solver_problem *pb, int req, struct solver_slot *out,
 	struct solver_slot	*all;
 	int			 q, i, k, s, n = 0, db, drc;
 
-	if (req < 0 || req >= pb->nrequests || sv_new(&sv, pb) != 0)
+	if (req < 0 || req >= pb->nrequests || sv_new(&sv, pb, req) != 0)
 		return -1;
 	for (q = 0; q < sv.nq; q++) {
 		if (q == req || sv.rq[q].fixed_s < 0 || sv.rq[q].nstarts == 0)

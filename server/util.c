@@ -117,13 +117,19 @@ parse_id(const char *s, long long *out)
 void
 sha256_hex(const char *s, char out[65])
 {
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 len = 0, i;
+	static const char	 hex[] = "0123456789abcdef";
+	static EVP_MD		*sha256;	/* fetched once: EVP_sha256() fetches per call */
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 len = 0, i;
 
-	if (EVP_Digest(s, strlen(s), md, &len, EVP_sha256(), NULL) != 1)
+	if (sha256 == NULL && (sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		fatal("sha256 unavailable");
+	if (EVP_Digest(s, strlen(s), md, &len, sha256, NULL) != 1)
 		fatal("sha256 failed");
-	for (i = 0; i < len && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	for (i = 0; i < len && i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
 	out[64] = '\0';
 }
 

@@ -191,6 +191,24 @@ worker_parent_onsignal(int sig)
 	worker_parent_signal = sig;
 }
 
+/*
+ * Catch SIGTERM, SIGINT and SIGHUP without SA_RESTART, so that waitpid()
+ * returns EINTR and the parent can forward them to the workers.
+ */
+static void
+worker_parent_signals(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = worker_parent_onsignal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 /* Fork one child worker; returns its pid. */
 static pid_t
 worker_fork(const char *config_path)
@@ -215,15 +233,8 @@ worker_parent(const char *config_path, int n)
 	pid_t	*pids = xcalloc((size_t)n, sizeof *pids);
 	int	 i, alive = n, status, stopping = 0;
 	pid_t	 pid;
-	struct sigaction sa;
 
-	/* Not signal(): glibc's restarts waitpid(), which must see EINTR. */
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = worker_parent_onsignal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	worker_parent_signals();
 	for (i = 0; i < n; i++)
 		pids[i] = worker_fork(config_path);
 	log_info("serving on %s:%d with %d workers", cfg->listen, cfg->port, n);

@@ -326,10 +326,61 @@ BEGIN
 	ORDER BY id;
 END $$;
 
+-- The conference's venues with their index in the travel matrix.
+CREATE FUNCTION kaigi_bilateral_venues(p_conference_id bigint)
+RETURNS TABLE (id bigint, i int)
+LANGUAGE sql STABLE AS $$
+	SELECT id, (row_number() OVER (ORDER BY id) - 1)::int FROM venues
+	WHERE conference_id = p_conference_id
+$$;
+
+-- Rooms usable for bilaterals with their busy time in [lo, hi), minutes
+-- from origin o.
+CREATE FUNCTION kaigi_bilateral_problem_rooms(p_conference_id bigint, o bigint,
+    lo timestamptz, hi timestamptz) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT coalesce(jsonb_agg(jsonb_build_object('id', r.id, 'name', r.name,
+	    'venue', v.i, 'capacity', r.capacity,
+	    'busy', coalesce((SELECT jsonb_agg(jsonb_build_array(
+		kaigi_bilateral_minute(o, greatest(s.starts_at, lo)),
+		kaigi_bilateral_minute(o, least(s.ends_at, hi), true)))
+		FROM sessions s WHERE s.room_id = r.id AND s.status <> 'cancelled'
+		    AND s.during && tstzrange(lo, hi)), '[]')) ORDER BY r.id), '[]')
+	FROM rooms r JOIN kaigi_bilateral_venues(p_conference_id) v ON v.id = r.venue_id
+	WHERE r.conference_id = p_conference_id
+	    AND (r.kind = 'bilateral' OR r.usable_for_bilaterals)
+$$;
+
+-- People p_ids (sorted: index = position) with their busy time in [lo, hi):
+-- non-cancelled sessions [start, end, venue index or -1] and unavailability
+-- [start, end, -1].
+CREATE FUNCTION kaigi_bilateral_problem_people(p_conference_id bigint, o bigint,
+    lo timestamptz, hi timestamptz, p_ids bigint[]) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	WITH v AS (SELECT * FROM kaigi_bilateral_venues(p_conference_id)),
+	busy AS (
+		SELECT a.participant_id AS pid, s.starts_at AS st, s.ends_at AS en,
+		    coalesce(v.i, -1) AS vi
+		FROM session_attendees a JOIN sessions s ON s.id = a.session_id
+		LEFT JOIN rooms r ON r.id = s.room_id LEFT JOIN v ON v.id = r.venue_id
+		WHERE a.participant_id = ANY (p_ids) AND s.status <> 'cancelled'
+		    AND s.during && tstzrange(lo, hi)
+		UNION ALL
+		SELECT u.participant_id, lower(u.during), upper(u.during), -1
+		FROM unavailability u
+		WHERE u.participant_id = ANY (p_ids) AND u.during && tstzrange(lo, hi))
+	SELECT coalesce(jsonb_agg(jsonb_build_object('id', x.id,
+	    'busy', coalesce((SELECT jsonb_agg(jsonb_build_array(
+		kaigi_bilateral_minute(o, greatest(b.st, lo)),
+		kaigi_bilateral_minute(o, least(b.en, hi), true), b.vi))
+		FROM busy b WHERE b.pid = x.id), '[]')) ORDER BY x.n), '[]')
+	FROM unnest(p_ids) WITH ORDINALITY AS x (id, n)
+$$;
+
 -- Everything the solver needs, as JSON (see scheduler.c): origin, slot,
 -- changeover, days, venues, travel (flat matrix), rooms usable for
--- bilaterals with their busy intervals, the required people with theirs
--- (sessions with a venue index or -1, unavailability with -1), requests.
+-- bilaterals with their busy intervals, the required people with theirs,
+-- requests (people as indices into "people").
 CREATE FUNCTION kaigi_bilateral_problem(p_actor jsonb, p_slug text, p_id bigint)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
@@ -339,71 +390,44 @@ DECLARE
 	o	bigint;
 	lo	timestamptz;
 	hi	timestamptz;
+	who	bigint[];
 BEGIN
 	reqs := ARRAY(SELECT r FROM kaigi_bilateral_problem_requests(p_actor, p_slug, p_id) r);
-	IF p_id IS NOT NULL THEN
-		SELECT * INTO c FROM conferences WHERE id = reqs[1].conference_id;
-	ELSE
-		SELECT * INTO c FROM conferences WHERE slug = p_slug;
-	END IF;
+	SELECT * INTO c FROM conferences WHERE CASE WHEN p_id IS NOT NULL
+	    THEN id = reqs[1].conference_id ELSE slug = p_slug END;
 	o := extract(epoch FROM c.start_date::timestamp AT TIME ZONE c.timezone)::bigint;
 	SELECT k.first_start - interval '1 day', k.last_end + interval '1 day'
 	INTO lo, hi FROM kaigi_bilateral_bounds(c.id) k;
-	RETURN (
-	WITH v AS (SELECT id, (row_number() OVER (ORDER BY id) - 1)::int AS i
-		FROM venues WHERE conference_id = c.id),
-	rq AS (SELECT r.*, kaigi_bilateral_people(r) AS who, w.earliest AS w_lo,
-		w.latest AS w_hi FROM unnest(reqs) r CROSS JOIN LATERAL kaigi_bilateral_window(r) w),
-	pp AS (SELECT id, (row_number() OVER (ORDER BY id) - 1)::int AS i
-		FROM (SELECT DISTINCT unnest(who) AS id FROM rq) x),
-	pbusy AS (
-		SELECT a.participant_id AS pid, s.starts_at AS st, s.ends_at AS en,
-		    coalesce(v.i, -1) AS vi
-		FROM session_attendees a JOIN sessions s ON s.id = a.session_id
-		LEFT JOIN rooms r ON r.id = s.room_id LEFT JOIN v ON v.id = r.venue_id
-		WHERE a.participant_id IN (SELECT id FROM pp) AND s.status <> 'cancelled'
-		    AND s.during && tstzrange(lo, hi)
-		UNION ALL
-		SELECT u.participant_id, lower(u.during), upper(u.during), -1
-		FROM unavailability u
-		WHERE u.participant_id IN (SELECT id FROM pp) AND u.during && tstzrange(lo, hi))
-	SELECT jsonb_build_object('conference_id', c.id, 'origin', o, 'slot', 5,
+	who := ARRAY(SELECT DISTINCT x FROM unnest(reqs) r,
+	    unnest(kaigi_bilateral_people(r)) x ORDER BY x);
+	RETURN jsonb_build_object('conference_id', c.id, 'origin', o, 'slot', 5,
 	    'changeover', c.changeover_minutes,
 	    'days', (SELECT jsonb_agg(jsonb_build_array(
 		kaigi_bilateral_minute(o, (d::date + c.day_start) AT TIME ZONE c.timezone, true),
 		kaigi_bilateral_minute(o, (d::date + c.day_end) AT TIME ZONE c.timezone))
 		ORDER BY d) FROM generate_series(c.start_date, c.end_date, interval '1 day') d),
-	    'venues', coalesce((SELECT jsonb_agg(id ORDER BY i) FROM v), '[]'),
+	    'venues', coalesce((SELECT jsonb_agg(id ORDER BY i)
+		FROM kaigi_bilateral_venues(c.id)), '[]'),
 	    'travel', coalesce((SELECT jsonb_agg(coalesce(
 		(SELECT t.minutes FROM travel_times t WHERE t.from_venue_id = a.id
 		    AND t.to_venue_id = b.id),
 		(SELECT t.minutes FROM travel_times t WHERE t.from_venue_id = b.id
-		    AND t.to_venue_id = a.id), 0) ORDER BY a.i, b.i) FROM v a, v b), '[]'),
-	    'rooms', coalesce((SELECT jsonb_agg(jsonb_build_object('id', r.id,
-		'name', r.name, 'venue', v.i, 'capacity', r.capacity,
-		'busy', coalesce((SELECT jsonb_agg(jsonb_build_array(
-		    kaigi_bilateral_minute(o, greatest(s.starts_at, lo)),
-		    kaigi_bilateral_minute(o, least(s.ends_at, hi), true)))
-		    FROM sessions s WHERE s.room_id = r.id AND s.status <> 'cancelled'
-			AND s.during && tstzrange(lo, hi)), '[]')) ORDER BY r.id)
-		FROM rooms r JOIN v ON v.id = r.venue_id
-		WHERE r.conference_id = c.id
-		    AND (r.kind = 'bilateral' OR r.usable_for_bilaterals)), '[]'),
-	    'people', coalesce((SELECT jsonb_agg(jsonb_build_object('id', pp.id,
-		'busy', coalesce((SELECT jsonb_agg(jsonb_build_array(
-		    kaigi_bilateral_minute(o, greatest(x.st, lo)),
-		    kaigi_bilateral_minute(o, least(x.en, hi), true), x.vi))
-		    FROM pbusy x WHERE x.pid = pp.id), '[]')) ORDER BY pp.i) FROM pp), '[]'),
-	    'requests', coalesce((SELECT jsonb_agg(jsonb_build_object('id', rq.id,
-		'version', rq.version,
-		'people', (SELECT coalesce(jsonb_agg(pp.i ORDER BY pp.i), '[]')
-		    FROM pp WHERE pp.id = ANY (rq.who)),
-		'parties', jsonb_build_array(rq.requester_delegation_id,
-		    rq.counterpart_delegation_id),
-		'duration', rq.duration_minutes,
-		'earliest', kaigi_bilateral_minute(o, rq.w_lo, true),
-		'latest', kaigi_bilateral_minute(o, rq.w_hi),
-		'priority', rq.priority) ORDER BY rq.id) FROM rq), '[]')));
+		    AND t.to_venue_id = a.id), 0) ORDER BY a.i, b.i)
+		FROM kaigi_bilateral_venues(c.id) a, kaigi_bilateral_venues(c.id) b), '[]'),
+	    'rooms', kaigi_bilateral_problem_rooms(c.id, o, lo, hi),
+	    'people', kaigi_bilateral_problem_people(c.id, o, lo, hi, who),
+	    'requests', coalesce((SELECT jsonb_agg(jsonb_build_object('id', r.id,
+		'version', r.version,
+		'people', (SELECT coalesce(jsonb_agg(n - 1 ORDER BY n), '[]')
+		    FROM unnest(who) WITH ORDINALITY AS x (id, n)
+		    WHERE x.id = ANY (kaigi_bilateral_people(r))),
+		'parties', jsonb_build_array(r.requester_delegation_id,
+		    r.counterpart_delegation_id),
+		'duration', r.duration_minutes,
+		'earliest', kaigi_bilateral_minute(o, w.earliest, true),
+		'latest', kaigi_bilateral_minute(o, w.latest),
+		'priority', r.priority) ORDER BY r.id)
+		FROM unnest(reqs) r CROSS JOIN LATERAL kaigi_bilateral_window(r) w), '[]'));
 END $$;
 
 -- ---------------------------------------------------------------------------

@@ -33,7 +33,7 @@ const S = {
 	bilaterals: null, token: null, role: "public",
 	day: null, days: [], hourW: 90,
 	live: null, reloadTimer: null, lastFocus: null, fresh: new Set(),
-	panelKind: null, panelId: null,
+	panelKind: null, panelId: null, sessionsSeq: 0, bilateralsSeq: 0,
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -318,7 +318,11 @@ async function loadConference() {
 
 /* Every session the caller may see. */
 async function loadSessions() {
-	S.sessions = await apiList("/conferences/" + encodeURIComponent(S.slug) + "/sessions");
+	const seq = ++S.sessionsSeq;
+	const list = await apiList("/conferences/" + encodeURIComponent(S.slug) + "/sessions");
+	if (seq !== S.sessionsSeq)
+		return;	/* a newer load is under way: this answer may be older than a change */
+	S.sessions = list;
 	for (const s of S.sessions) {
 		for (const a of s.attendees || [])
 			S.participants.set(a.id, a.name);
@@ -339,9 +343,15 @@ async function loadBilaterals() {
 		renderBoard();
 		return;
 	}
+	const seq = ++S.bilateralsSeq;
 	try {
-		S.bilaterals = await apiList("/conferences/" + encodeURIComponent(S.slug) + "/bilaterals");
+		const list = await apiList("/conferences/" + encodeURIComponent(S.slug) + "/bilaterals");
+		if (seq !== S.bilateralsSeq)
+			return;
+		S.bilaterals = list;
 	} catch (e) {
+		if (seq !== S.bilateralsSeq)
+			return;
 		S.bilaterals = null;
 		if (e.status !== 404)
 			showProblem(e, $("notice"));
@@ -469,11 +479,11 @@ function dayWindow(list) {
 	return { from: Math.floor(from / 60) * 60, to: Math.min(24 * 60, Math.ceil(to / 60) * 60) };
 }
 
-/* Pixel width of an hour: fit the day into the box, but not below 64px. */
+/* Pixel width of an hour: fit the day into the box, but wide enough for a 30-minute block's label (the box scrolls). */
 function hourWidth(hours) {
 	const box = $("grid-scroll").clientWidth || 1000;
 	const label = parseFloat(getComputedStyle(document.documentElement).getPropertyValue("--label-w")) || 150;
-	return Math.max(64, Math.floor((box - label - 2) / hours));
+	return Math.max(box < 600 ? 100 : 72, Math.floor((box - label - 2) / hours));
 }
 
 /* Lanes inside a room's row so that overlapping (e.g. cancelled) sessions do not hide each other. */
@@ -642,6 +652,7 @@ function openSession(id, opener) {
 	if (!s)
 		return;
 	openPanel("session", id, s.title, sessionDetails(s), opener);
+	S.panelVersion = s.version;
 	document.querySelectorAll(".session.selected").forEach((e) => e.classList.remove("selected"));
 	document.querySelectorAll('.session[data-session-id="' + id + '"]').forEach((e) => e.classList.add("selected"));
 }
@@ -653,9 +664,16 @@ function refreshSessionPanel() {
 		closePanel();
 		return;
 	}
-	const focusedInPanel = $("panel").contains(document.activeElement) && document.activeElement !== $("panel-title");
-	if (focusedInPanel)
-		return;	/* do not pull the form from under someone typing */
+	if (S.panelVersion === s.version)
+		return;
+	const form = $("panel-body").querySelector("form.move");
+	if (form && form.dataset.dirty) {
+		/* Never pull the form from under someone editing it; Save will meet a 412 and say so. */
+		S.panelVersion = s.version;
+		say("“" + s.title + "” was changed meanwhile; saving your edit will show the latest version.");
+		return;
+	}
+	S.panelVersion = s.version;
 	$("panel-title").textContent = s.title;
 	$("panel-body").replaceChildren(...sessionDetails(s));
 }
@@ -693,6 +711,9 @@ function moveForm(s) {
 		h("h3", {}, "Move"),
 		h("label", {}, "Day", day), h("label", {}, "Start", start), h("label", {}, "End", end), h("label", {}, "Room", room),
 		h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary" }, "Save")));
+	const dirty = () => { form.dataset.dirty = "1"; };
+	form.addEventListener("input", dirty);
+	form.addEventListener("change", dirty);
 	form.addEventListener("submit", (ev) => {
 		ev.preventDefault();
 		moveSession(s, day.value, start.value, end.value, Number(room.value));
@@ -713,6 +734,14 @@ function cancelBox(s) {
 	return box;
 }
 
+/* Let the next reload re-render the session panel (the edit is done or void). */
+function panelClean() {
+	const f = $("panel-body").querySelector("form.move");
+	if (f)
+		delete f.dataset.dirty;
+	S.panelVersion = null;
+}
+
 /* PATCH a session's time and room (If-Match its version); 409 lists the clashes. */
 async function moveSession(s, day, start, end, roomId) {
 	clearProblems();
@@ -722,13 +751,16 @@ async function moveSession(s, day, start, end, roomId) {
 		say("Moved “" + s.title + "” to " + span(r.data.start, r.data.end) + ", " + (r.data.room || roomName(r.data.room_id)) + ".");
 		S.fresh = new Set([s.id]);
 		S.day = zparts(r.data.start).date;
+		panelClean();
 		await reloadAll();
 	} catch (e) {
 		if ($("panel").hidden)
 			openSession(s.id);
 		showProblem(e, $("panel-problem"));
-		if (e.status === 412)
+		if (e.status === 412) {
+			panelClean();
 			await reloadAll();
+		}
 	}
 }
 
@@ -761,12 +793,19 @@ function renderBoard() {
 	}
 	$("auto-schedule").disabled = false;
 	board.replaceChildren(...COLUMNS.map((col) => {
+		const when = (b) => { const se = placedSession(b); return se ? new Date(se.start).getTime() : Infinity; };
 		const items = S.bilaterals.filter((b) => col.has.includes(b.status))
-		    .sort((x, y) => (y.priority || 0) - (x.priority || 0) || x.id - y.id);
+		    .sort(col.key === "scheduled" ? (x, y) => when(x) - when(y) || x.id - y.id
+			: (x, y) => (y.priority || 0) - (x.priority || 0) || x.id - y.id);
 		return h("section", { class: "column", dataset: { status: col.key }, "aria-label": col.label },
 			h("h3", {}, col.label, " ", h("span", { class: "count" }, "(" + items.length + ")")),
 			items.map(requestCard));
 	}));
+}
+
+/* The session a scheduled request was placed in, if the grid has it. */
+function placedSession(b) {
+	return b.session_id ? S.sessions.find((x) => x.id === b.session_id) : null;
 }
 
 /* "Japan → Ukraine" for a request. */
@@ -792,6 +831,7 @@ function requestCard(b) {
 			" ", h("span", { class: "tag" }, b.status)),
 		h("div", { class: "facts" }, pairText(b)),
 		h("div", { class: "facts" }, facts.join(" · ")),
+		placedSession(b) ? h("div", { class: "placed" }, span(placedSession(b).start, placedSession(b).end) + ", " + (placedSession(b).room || "no room")) : null,
 		b.earliest && b.latest ? h("div", { class: "facts" }, "Window: " + windowText(b.earliest, b.latest)) : null,
 		b.topics ? h("div", { class: "topics", title: b.topics }, b.topics) : null,
 		actions.length ? h("div", { class: "actions" }, actions) : null);

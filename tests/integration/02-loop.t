@@ -26,15 +26,19 @@ with Server() as s:
     sleeper.start()
     ok(len(results) == 0, "authenticated requests are waiting on the database")
 
-    worst = 0.0
-    for _ in range(20):
+    times = []
+    for _ in range(21):
         t0 = time.monotonic()
         r = s.request("GET", "/healthz")
-        worst = max(worst, time.monotonic() - t0)
+        times.append(time.monotonic() - t0)
         if r.status != 200:
             break
+    times.sort()
     is_(r.status, 200, "/healthz answers while the database is busy")
-    ok(worst < 0.050, "slowest of 20 /healthz took %.1f ms (< 50 ms)" % (worst * 1000))
+    # A blocked loop would hold every answer for the 1 s pg_sleep; the median
+    # is the figure, the maximum only guards against a block on a loaded box.
+    ok(times[len(times) // 2] < 0.050, "median /healthz %.1f ms (< 50 ms)" % (times[len(times) // 2] * 1000))
+    ok(times[-1] < 0.5, "slowest /healthz %.1f ms (< 500 ms: never waited on pg_sleep)" % (times[-1] * 1000))
 
     sleeper.join()
     blocker.rollback()

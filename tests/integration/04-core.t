@@ -87,4 +87,13 @@ with Server(env={"KAIGI_MAX_BODY": "1024"}) as s:
     problem(s.request("POST", "/api/v1/conferences", raw=b'{"t":"' + b"y" * 1100 + b'"}', token=admin,
                       headers={"Content-Type": "application/json"}), 413, "KAIGI_MAX_BODY=1024 applies")
     s.stop()
+# Two workers share the port; SIGTERM to the parent stops both, exit 0.
+with Server(args=("--workers", "2")) as s:
+    pids = set()
+    for _ in range(40):
+        r = s.request("GET", "/metrics")
+        pids.update(re.findall(r'pid="(\d+)"', r.text))
+    ok(len(pids) == 2, "--workers 2: two processes answer (%d seen)" % len(pids))
+    is_(s.stop(), 0, "SIGTERM to the parent: every worker drains, exit 0")
+    ok(all(not os.path.exists("/proc/" + p) for p in pids), "no worker left behind")
 done_testing()

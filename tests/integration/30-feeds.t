@@ -58,6 +58,12 @@ def check_public(s):
         ok(True, "every public event has every event property")
     is_(s.request("GET", "/api/v1/conferences/nope/calendar.ics").status, 404,
         "unknown conference: 404")
+    with s.db().cursor() as cur:
+        cur.execute("INSERT INTO conferences (slug, title, timezone, start_date, end_date)"
+                    " VALUES ('empty-2025', 'Empty', 'Europe/Paris', '2025-01-01', '2025-01-02')")
+    e = s.request("GET", "/api/v1/conferences/empty-2025/calendar.ics")
+    ok(e.status == 200 and events(e.body) == {} and "TZID:Europe/Paris" in e.text,
+       "a conference without sessions: 200, a valid calendar without events")
     return r
 
 

@@ -5,7 +5,8 @@
 # best slot or a given one: a restricted bilateral session of the two
 # delegations and their heads that clashes with nothing), level deputy,
 # cancelling its session (request back to accepted), withdrawing a
-# scheduled one (request cancelled, session cancelled).
+# scheduled one (request cancelled, session cancelled); day hours across a
+# DST change.
 import os
 import sys
 from datetime import datetime
@@ -264,6 +265,35 @@ def test_deputy(s, sec):
     is_(roles, [("FR", "head"), ("JP", "deputy")], "JP's deputy, FR's head (no deputy)")
 
 
+def test_dst(s):
+    """Day hours are local: on the day Paris springs forward (31 March 2024) slots run 08:00-20:00 +02:00."""
+    with s.db().cursor() as cur:
+        cur.execute("""DO $$ DECLARE c bigint; v bigint; a bigint; b bigint; BEGIN
+            INSERT INTO conferences (slug, title, timezone, start_date, end_date)
+            VALUES ('paris-2024', 'Paris', 'Europe/Paris', '2024-03-30', '2024-04-01') RETURNING id INTO c;
+            INSERT INTO venues (conference_id, name) VALUES (c, 'Quai') RETURNING id INTO v;
+            INSERT INTO rooms (conference_id, venue_id, name, capacity, kind) VALUES (c, v, 'Salon', 4, 'bilateral');
+            INSERT INTO delegations (conference_id, code, name) VALUES (c, 'AA', 'Aland') RETURNING id INTO a;
+            INSERT INTO delegations (conference_id, code, name) VALUES (c, 'BB', 'Borduria') RETURNING id INTO b;
+            INSERT INTO participants (conference_id, delegation_id, name, role)
+            VALUES (c, a, 'Head A', 'head'), (c, b, 'Head B', 'head');
+            END $$""")
+    sec = s.token("secretariat", conference="paris-2024")
+    r = s.request("POST", "/api/v1/conferences/paris-2024/bilaterals",
+                  {"requester": "AA", "counterpart": "BB", "duration_minutes": 480,
+                   "earliest": "2024-03-31T00:00:00+01:00", "latest": "2024-03-31T23:00:00+02:00"}, token=sec)
+    is_(r.status, 201, "DST: request created")
+    bid = r.json["id"]
+    r = s.request("GET", "/api/v1/bilaterals/%d/slots?limit=100" % bid, token=sec)
+    starts = sorted(x["start"] for x in r.json["items"])
+    is_((len(starts), starts[0] if starts else None, starts[-1] if starts else None),
+        (49, "2024-03-31T08:00:00+02:00", "2024-03-31T12:00:00+02:00"),
+        "DST day: 8-hour meetings start 08:00 to 12:00 local (+02:00), 49 on the 5-minute grid")
+    r = s.request("GET", "/api/v1/conferences/paris-2024/bilaterals", token=sec)
+    is_((r.json["items"][0]["earliest"], r.json["items"][0]["latest"]),
+        ("2024-03-31T00:00:00+01:00", "2024-03-31T23:00:00+02:00"), "window shown in the zone's offset of each instant")
+
+
 with Server() as s:
     sec = s.token("secretariat", conference=SLUG)
     jp = s.token("liaison", conference=SLUG, delegation="JP")
@@ -276,6 +306,7 @@ with Server() as s:
         test_schedule(s, jp, ca, sec, b, slots)
     test_schedule_errors(s, jp, ca, sec)
     test_deputy(s, sec)
+    test_dst(s)
     r = s.request("GET", "/api/v1/conferences/%s/conflicts" % SLUG, token=sec)
     is_(r.json and r.json["items"], [], "at the end: no conflicts")
     is_(one(s, "SELECT count(*) FROM sessions a JOIN sessions b ON a.id < b.id AND a.room_id = b.room_id"

@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 # 51-bilateral-roles.t — who may do what with bilateral requests: no token
 # and a bad token 401; a liaison of an unrelated delegation 404 (the request
-# does not exist for it) and an empty list; the requester's liaison may
+# does not exist for it), absent from its list; the requester's liaison may
 # withdraw but not accept (403); the counterpart's may accept/decline but
 # not withdraw (403); a liaison requests only for its own delegation (403);
 # only the secretariat places (403 for liaisons); the secretariat of another
-# conference 404; the secretariat and admin may do everything.
+# conference 404; the secretariat and admin may do everything; the placed
+# session is visible to the two parties only.
 import os
 import sys
 
@@ -87,8 +88,8 @@ def test_parties(s, jp, ca, it, bid):
     status(act(s, jp, bid, "withdraw"), 200, "requester liaison withdraws")
 
 
-def test_secretariat(s, sec, admin, other):
-    """Secretariat and admin: everything; another conference's secretariat: 404."""
+def test_secretariat(s, sec, other):
+    """Secretariat: everything; another conference's secretariat: 404. Returns the placed session."""
     r = s.request("POST", BASE, dict(BODY, counterpart="US"), token=sec)
     status(r, 201, "secretariat creates for any delegation")
     bid = r.json["id"]
@@ -100,7 +101,23 @@ def test_secretariat(s, sec, admin, other):
     status(s.request("POST", "/api/v1/conferences/%s/schedule" % SLUG, {"dry_run": True}, token=other), 403,
            "other conference's secretariat runs the auto-scheduler here: 403")
     status(act(s, sec, bid, "accept"), 200, "secretariat accepts")
-    status(s.request("POST", "/api/v1/bilaterals/%d/schedule" % bid, {}, token=sec), 201, "secretariat places")
+    r = s.request("POST", "/api/v1/bilaterals/%d/schedule" % bid, {}, token=sec)
+    status(r, 201, "secretariat places")
+    return r.json["id"] if r.status == 201 else 0
+
+
+def test_session_visibility(s, sid, jp, us, it):
+    """The placed bilateral is restricted: its parties see it, others do not."""
+    for tok, who in ((jp, "JP"), (us, "US")):
+        status(s.request("GET", "/api/v1/sessions/%d" % sid, token=tok), 200, "party %s sees the session" % who)
+    status(s.request("GET", "/api/v1/sessions/%d" % sid, token=it), 404, "Italy's liaison: 404")
+    status(s.request("GET", "/api/v1/sessions/%d" % sid), 404, "anonymous: 404")
+    r = s.request("GET", "/api/v1/conferences/%s/sessions?limit=1000" % SLUG, token=it)
+    ok(sid not in [x["id"] for x in r.json["items"]], "not in Italy's session list")
+
+
+def test_admin(s, admin):
+    """Admin: everything."""
     r = s.request("POST", BASE, dict(BODY, counterpart="EU"), token=admin)
     status(r, 201, "admin creates")
     bid = r.json["id"]
@@ -130,5 +147,8 @@ with Server() as s:
     test_anonymous(s, bid)
     test_unrelated(s, it, bid)
     test_parties(s, jp, ca, it, bid)
-    test_secretariat(s, sec, admin, other)
+    sid = test_secretariat(s, sec, other)
+    us = s.token("liaison", conference=SLUG, delegation="US")
+    test_session_visibility(s, sid, jp, us, it)
+    test_admin(s, admin)
 done_testing()

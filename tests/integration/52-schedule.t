@@ -184,6 +184,27 @@ def test_concurrency(s, sec):
         is_(got, [201, 409], "round %d: the same request, best slot, twice at once: one 201, one 409" % i)
         is_(one(s, "SELECT count(*) FROM sessions x JOIN bilateral_requests b ON b.session_id = x.id"
                    " WHERE b.id = %s AND x.status <> 'cancelled'", bid), 1, "round %d: one session stored" % i)
+    for i in range(2):
+        a, b = new_accepted(s, sec, "OECD", "UNESCO"), new_accepted(s, sec, "ITU", "WEF")
+        got = race(s, sec, [("/api/v1/bilaterals/%d/schedule" % a, {}),
+                            ("/api/v1/bilaterals/%d/schedule" % b, {})])
+        is_(got, [201, 201], "round %d: two requests, best slot each, at once: both placed"
+            " (a best slot taken meanwhile is looked for again)" % i)
+    ids = [new_accepted(s, sec, rq, cp) for rq, cp in (("DE", "IN"), ("FR", "ID"), ("IT", "UA"), ("GB", "US"))]
+    out = [None, None]
+    barrier = threading.Barrier(2)
+
+    def plan(i):
+        barrier.wait()
+        out[i] = s.request("POST", SCHED, {}, token=sec, timeout=60)
+    threads = [threading.Thread(target=plan, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    is_([o.status for o in out], [200, 200], "two auto-schedules at once: both 200")
+    placed = [p["bilateral_id"] for o in out for p in (o.json or {}).get("placed", [])]
+    is_(sorted(placed), sorted(ids), "together they place each request exactly once")
     room = one(s, "SELECT id FROM rooms WHERE name = 'Bilateral Room B'")
     for i, start in enumerate(("2023-04-28T09:00:00+09:00", "2023-04-28T10:00:00+09:00")):
         a, b = new_accepted(s, sec, "IN", "GB"), new_accepted(s, sec, "ID", "UA")

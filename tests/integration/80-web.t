@@ -167,7 +167,8 @@ def check_anonymous(s, report):
         is_(k["afterHome"], "2023-04-28", "Home: first day")
         is_(k["afterLeft"], "2023-04-30", "ArrowLeft from the first day wraps to the last")
         like(k["panelTitle"], "Facilitation of Cross-Border Data Flows", "Enter on a session opens its details")
-        like(k["panelText"], r"10:00–11:30", "… with its time in Tokyo")
+        like(k["panelText"], r"10:00–11:30", "… with its time in Tokyo (the browser is in %s)" % k["browserZone"])
+        is_(k["browserZone"], "America/Los_Angeles", "… the browser runs in another zone")
         ok(not k["panelHasForm"], "… and no edit form without a token")
         ok(k["panelHidden"] and k["focusBack"], "Escape closes the panel; focus goes back to the session")
 
@@ -208,7 +209,7 @@ def check_secretariat(s, report):
     if v:
         like(v["problem"], "Conflict", "409: the problem's title is shown")
         ok(any("Plenary Hall" in i and "Facilitation" in i for i in v["items"]),
-           "the room clash is listed, with the other session's title")
+           "the room clash is listed, with the other session's title") or diag(repr(v["items"]))
         ok(any("Kono Taro" in i for i in v["items"]), "Minister Kono's clash is listed by name")
         is_(one(s, "SELECT to_char(starts_at AT TIME ZONE 'Asia/Tokyo', 'HH24:MI') FROM sessions"
                    " WHERE title = 'Bilateral meeting: Japan – Canada'"), "11:40", "… and nothing moved")
@@ -218,11 +219,22 @@ def check_secretariat(s, report):
                    " FROM sessions se JOIN rooms r ON r.id = se.room_id"
                    " WHERE se.title = 'Bilateral meeting: Japan – Italy'"), "Bilateral Room B 15:20",
             "dragged to another room: stored, same start (snapped to 5 minutes)")
+    v = step(report, "secretariat: stale edit meets 412")
+    if v:
+        is_(v["patch"], 200, "412: someone else changed the session meanwhile")
+        like(v["problem"], "Precondition Failed", "412: the problem's title is shown")
+        like(v["problem"], "latest version is shown", "… with what happened")
+        is_((v["title"], v["end"]), ("Bilateral meeting: Japan – Germany (DFFT)", "11:50"),
+            "… and the panel now shows the latest version")
+        is_(one(s, "SELECT to_char(ends_at AT TIME ZONE 'Asia/Tokyo', 'HH24:MI') FROM sessions"
+                   " WHERE title LIKE %s", "Bilateral meeting: Japan – Germany%"), "11:50",
+            "the stale edit was not stored")
     v = step(report, "secretariat: cancel")
     if v:
         is_(one(s, "SELECT status FROM sessions WHERE title = 'Press conference of the chair'"),
             "cancelled", "cancel is stored")
-        ok(v["block"] and "line-through" in v["block"]["struck"], "the cancelled session is struck through")
+        ok(v["block"] and "line-through" in v["block"]["struck"], "the cancelled session is struck through") \
+            or diag(repr(v["block"]))
 
 
 def check_board(s, report, bilaterals, changes):
@@ -243,6 +255,16 @@ def check_board(s, report, bilaterals, changes):
            "board: JP → UA is requested")
         is_(len(v["columns"].get("scheduled", [])), 7, "board: seven scheduled")
     step(report, "board: accept")
+    v = step(report, "board: suggest slots and place")
+    if v:
+        ok(len(v["slots"]) >= 1, "slots: the API's candidates are listed (%d)" % len(v["slots"]))
+        row = _rows(s, "SELECT b.status, se.id, to_char(se.starts_at AT TIME ZONE 'Asia/Tokyo',"
+                       " 'FMDy DD Mon, HH24:MI') FROM bilateral_requests b"
+                       " JOIN delegations d ON d.id = b.requester_delegation_id"
+                       " LEFT JOIN sessions se ON se.id = b.session_id WHERE d.code = 'FR'")
+        ok(row and row[0][0] == "scheduled" and v["slots"] and v["slots"][0].startswith(row[0][2]),
+           "FR → DE placed in the first slot listed (%r; %r)" % (row, v["slots"][:1]))
+        ok(row and any(b["id"] == row[0][1] for b in v["placed"]), "… and it is in the grid")
     v = step(report, "board: auto-schedule")
     if v:
         ok(any("Japan → Ukraine" in p for p in v["plan"]), "dry run: the plan places Japan → Ukraine")
@@ -257,12 +279,15 @@ with Server() as s:
     token = s.token("secretariat", conference=SLUG)
     bilaterals = has_route(s, "/api/v1/conferences/%s/bilaterals" % SLUG)
     changes = has_route(s, "/api/v1/conferences/%s/changes" % SLUG)
-    if not os.access(CHROMIUM, os.X_OK):
-        bail("%s not found: scripts/deps installs Debian's chromium" % CHROMIUM)
     DEMO_IDS = sorted(r[0] for r in _rows(s, "SELECT id FROM sessions"))
-    report = run_browser(s, token, bilaterals, changes)
-    if report is None:
-        ok(False, "the browser script ran and reported")
+    if not ok(os.access(CHROMIUM, os.X_OK), "%s is there" % CHROMIUM):
+        diag("scripts/deps installs Debian's chromium (apt-get install chromium)")
+    elif not ok(os.path.isdir(os.path.join(TOP, "tests", "node_modules", "playwright-core")),
+                "tests/node_modules/playwright-core is there"):
+        diag("scripts/deps installs it (npm ci --prefix tests)")
+    elif not ok((report := run_browser(s, token, bilaterals, changes)) is not None,
+                "the browser script ran and reported"):
+        pass
     else:
         ok("fatal" not in report, "the browser script ran to its end") or diag(report.get("fatal"))
         check_anonymous(s, report)
@@ -270,7 +295,7 @@ with Server() as s:
         check_secretariat(s, report)
         check_board(s, report, bilaterals, changes)
         check_phone(report, "phone: secretariat")
-        allow = [(r"/api/v1/sessions/\d+$", 409)]
+        allow = [(r"/api/v1/sessions/\d+$", 409), (r"/api/v1/sessions/\d+$", 412)]
         if not changes:
             allow.append((r"/changes$", 404))
         if not bilaterals:

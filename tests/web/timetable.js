@@ -131,6 +131,7 @@ async function anonymous(ctx) {
 		k.panelTitle = await page.textContent("#panel-title");
 		k.panelText = await page.textContent("#panel-body");
 		k.panelHasForm = (await page.$("#panel form.move")) !== null;
+		k.browserZone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
 		await shot(page, "02-public-details");
 		await page.keyboard.press("Escape");
 		k.panelHidden = await page.isHidden("#panel");
@@ -221,6 +222,29 @@ async function moves(page) {
 		await page.waitForSelector('.row[data-room="Bilateral Room B"] .session[data-title="Bilateral meeting: Japan – Italy"]');
 		return { status: await page.textContent("#status") };
 	});
+	await step("secretariat: stale edit meets 412", async () => {
+		await day(page, "2023-04-30");
+		const sel = '#grid .session[data-title="Bilateral meeting: Japan – Germany"]';
+		const id = await page.$eval(sel, (e) => Number(e.dataset.sessionId));
+		await page.click(sel);
+		await page.waitForSelector("#panel form.move");
+		await page.fill("#panel form.move input[name=end]", "12:00");
+		/* Meanwhile someone else retitles it (straight through the API). */
+		const auth = { Authorization: "Bearer " + TOKEN, "Content-Type": "application/json" };
+		const cur = await (await fetch(URL + "/api/v1/sessions/" + id, { headers: auth })).json();
+		const res = await fetch(URL + "/api/v1/sessions/" + id, {
+			method: "PATCH", headers: { ...auth, "If-Match": '"' + cur.version + '"' },
+			body: JSON.stringify({ title: "Bilateral meeting: Japan – Germany (DFFT)" }),
+		});
+		await page.click("#panel form.move button[type=submit]");
+		await page.waitForSelector("#panel-problem:not([hidden])");
+		const problem = await page.textContent("#panel-problem");
+		await page.waitForFunction(() => /\(DFFT\)/.test(document.getElementById("panel-title").textContent));
+		const r = { patch: res.status, problem, title: await page.textContent("#panel-title"),
+			end: await page.inputValue("#panel form.move input[name=end]") };
+		await page.keyboard.press("Escape");
+		return r;
+	});
 	await step("secretariat: cancel", async () => {
 		await day(page, "2023-04-30");
 		await page.click('#grid .session[data-title="Press conference of the chair"]');
@@ -247,12 +271,23 @@ async function board(page) {
 		await page.waitForSelector('#board .column[data-status="accepted"] .card >> text=JP → UA');
 		return { status: await page.textContent("#status") };
 	});
+	await step("board: suggest slots and place", async () => {
+		const card = page.locator('#board .column[data-status="accepted"] .card', { hasText: "FR → DE" });
+		await card.getByRole("button", { name: "Suggest slots" }).click();
+		await page.waitForSelector("#panel ul.slots li button");
+		const slots = await page.$$eval("#panel ul.slots li", (els) => els.map((e) => e.firstChild.textContent));
+		const shotFile = await shot(page, "07-slots");
+		await page.click("#panel ul.slots li button >> nth=0");
+		await page.waitForSelector('#board .column[data-status="scheduled"] .card >> text=FR → DE');
+		const placed = (await blocks(page)).filter((b) => b.title.includes("France"));
+		return { slots, shot: shotFile, placed, status: await page.textContent("#status") };
+	});
 	await step("board: auto-schedule", async () => {
 		const before = (await allBlocks(page)).map((b) => b.id);
 		await page.click("#auto-schedule");
 		await page.waitForSelector("#commit-plan");
 		const plan = await page.$$eval("#panel ul.plan.placed li", (els) => els.map((e) => e.textContent));
-		const planShot = await shot(page, "07-plan");
+		const planShot = await shot(page, "07-plan-dry-run");
 		await page.click("#commit-plan");
 		await page.waitForSelector("#panel", { state: "hidden" });
 		await page.waitForFunction(() => /Auto-schedule placed/.test(document.getElementById("status").textContent));
@@ -302,6 +337,9 @@ async function main() {
 		args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 			"--disable-background-networking", "--disable-component-update", "--disable-sync"],
 		viewport: { width: 1280, height: 800 },
+		/* The browser is far from Tokyo: times must still show in the conference's zone. */
+		timezoneId: "America/Los_Angeles",
+		locale: "en-US",
 	});
 	try {
 		for (const p of browser.pages())

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "solver.h"
@@ -327,6 +328,7 @@ b2b_problem_free(struct b2b_pb *x)
 struct b2b_check {
 	int	 placed, errors, breaks, spread, precviol;
 	char	 first[160];
+	char	 unplaced[160];
 };
 
 /* Record a violation. */
@@ -335,6 +337,19 @@ b2b_err(struct b2b_check *c, const char *what, int m)
 {
 	if (c->errors++ == 0)
 		snprintf(c->first, sizeof c->first, "%s (meeting %d)", what, m + 1);
+}
+
+/* Record an unplaced meeting (not a violation: some variants are infeasible). */
+static void
+b2b_unplaced(struct b2b_check *c, int m, enum solver_reason why)
+{
+	size_t	 n = strlen(c->unplaced);
+
+	if (n + 40 < sizeof c->unplaced)
+		snprintf(c->unplaced + n, sizeof c->unplaced - n, "%s%d (%s)",
+		    n ? ", " : "", m + 1, why == SOLVER_CONFLICT ? "conflict" :
+		    why == SOLVER_FIXED_CLASH ? "fixed slot impossible" :
+		    "no time");
 }
 
 /* Check one meeting's slot against its session, fixing and forbidden sets. */
@@ -406,7 +421,7 @@ b2b_check(const struct b2b *in, const struct solver_answer *ans,
 	}
 	for (m = 0; m < in->nm; m++) {
 		if (slot[m] < 0) {
-			b2b_err(c, "meeting not placed", m);
+			b2b_unplaced(c, m, ans->placements[m].reason);
 			continue;
 		}
 		c->placed++;
@@ -431,9 +446,20 @@ b2b_check(const struct b2b *in, const struct solver_answer *ans,
 /* Totals over the 20 originals. */
 struct b2b_sum {
 	int	 n, allplaced, within, fair, failed, files;
-	double	 maxsec, sumsec;
+	int	 incomplete, feasible_incomplete;
+	double	 maxsec, sumsec, maxcpu, sumcpu;
 	int	 breaks, published;
 };
+
+/* CPU seconds used by this process. */
+static double
+b2b_cpu(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 /* Solve and check one file; print its row. */
 static void
@@ -446,25 +472,27 @@ b2b_run(const char *path, const struct solver_options *opt, struct b2b_sum *sum)
 	struct solver_answer	 ans;
 	struct b2b_check	 c;
 	int			 ref, orig;
-	double			 sec;
+	double			 sec, cpu;
 
 	base = base != NULL ? base + 1 : path;
 	snprintf(name, sizeof name, "%.*s", (int)(strlen(base) - 4), base);
 	if (text == NULL || b2b_parse(text, &in) != 0) {
-		printf("%-34s unreadable\n", name);
+		printf("%-30s unreadable\n", name);
 		sum->failed++;
 		free(text);
 		return;
 	}
 	b2b_problem(&in, &x);
+	cpu = b2b_cpu();
 	if (solver_solve(&x.pb, opt, &ans) != 0) {
-		printf("%-34s solver refused the input\n", name);
+		printf("%-30s solver refused the input\n", name);
 		sum->failed++;
 		b2b_problem_free(&x);
 		b2b_free(&in);
 		free(text);
 		return;
 	}
+	cpu = b2b_cpu() - cpu;
 	b2b_check(&in, &ans, &c);
 	sec = ans.stats.elapsed_ms / 1000.0;
 	ref = b2b_published(base);
@@ -473,16 +501,21 @@ b2b_run(const char *path, const struct solver_options *opt, struct b2b_sum *sum)
 		snprintf(pub, sizeof pub, "%d", ref);
 	else
 		snprintf(pub, sizeof pub, "%s", ref == -2 ? "-" : "");
-	printf("%-34s %4d/%-4d %6d %6d %9s %5s %7.3f %s%s\n", name, c.placed,
-	    in.nm, c.breaks, c.spread, pub, in.nprec != NULL &&
-	    strstr(base, "prec") != NULL ? "" : "", sec,
-	    c.errors ? "FAIL: " : "ok", c.errors ? c.first : "");
+	printf("%-30s %4d/%-4d %6d %6d %9s %8ld %6.3f %6.3f %s%s\n", name,
+	    c.placed, in.nm, c.breaks, c.spread, pub, ans.stats.iterations,
+	    sec, cpu, c.errors ? "FAIL: " : c.placed < in.nm ? "ok, unplaced: " :
+	    "ok", c.errors ? c.first : c.placed < in.nm ? c.unplaced : "");
 	if (strstr(base, "prec") != NULL)
-		printf("%-34s   precedences violated (not modelled): %d\n", "",
+		printf("%-30s   precedences violated (not modelled): %d\n", "",
 		    c.precviol);
 	sum->files++;
 	if (c.errors)
 		sum->failed++;
+	if (c.placed < in.nm) {
+		sum->incomplete++;
+		if (ref >= 0)
+			sum->feasible_incomplete++;
+	}
 	if (orig) {
 		sum->n++;
 		sum->allplaced += c.placed == in.nm && c.errors == 0;
@@ -491,8 +524,11 @@ b2b_run(const char *path, const struct solver_options *opt, struct b2b_sum *sum)
 		sum->breaks += c.breaks;
 		sum->published += ref;
 		sum->sumsec += sec;
+		sum->sumcpu += cpu;
 		if (sec > sum->maxsec)
 			sum->maxsec = sec;
+		if (cpu > sum->maxcpu)
+			sum->maxcpu = cpu;
 	}
 	solver_answer_free(&ans);
 	b2b_problem_free(&x);
@@ -538,10 +574,13 @@ b2b_summary(const struct b2b_sum *s)
 	    "%d/%d; total breaks <= published optimum: %d/%d; spread <= 2: "
 	    "%d/%d\n", s->n, s->allplaced, s->n, s->within, s->n, s->fair, s->n);
 	printf("originals: sum of breaks %d (published optima sum %d); "
-	    "seconds: max %.3f, total %.3f\n", s->breaks, s->published,
-	    s->maxsec, s->sumsec);
-	printf("all files: %d solved, %d failed the independent check\n",
-	    s->files, s->failed);
+	    "wall seconds: max %.3f, total %.3f; cpu seconds: max %.3f, "
+	    "total %.3f\n", s->breaks, s->published, s->maxsec, s->sumsec,
+	    s->maxcpu, s->sumcpu);
+	printf("all files: %d solved, %d with a violation found by the "
+	    "independent check; %d left meetings unplaced (%d of them with a "
+	    "published solution under d = 2)\n", s->files, s->failed,
+	    s->incomplete, s->feasible_incomplete);
 }
 
 int
@@ -571,8 +610,9 @@ main(int argc, char **argv)
 		b2b_collect("../shared/bench/b2b", &files, &n);
 	qsort(files, (size_t)n, sizeof *files, b2b_strcmp);
 	memset(&sum, 0, sizeof sum);
-	printf("%-34s %9s %6s %6s %9s %5s %7s %s\n", "instance", "placed",
-	    "breaks", "spread", "published", "", "seconds", "check");
+	printf("%-30s %9s %6s %6s %9s %8s %6s %6s %s\n", "instance", "placed",
+	    "breaks", "spread", "published", "iters", "wall s", "cpu s",
+	    "check");
 	for (i = 0; i < n; i++) {
 		b2b_run(files[i], &opt, &sum);
 		fflush(stdout);
@@ -580,5 +620,5 @@ main(int argc, char **argv)
 	}
 	free(files);
 	b2b_summary(&sum);
-	return sum.failed ? 1 : 0;
+	return sum.failed || sum.allplaced < sum.n ? 1 : 0;
 }

@@ -1,0 +1,505 @@
+/*
+ * plant.c — benchmark of server/solver.c on a large generated conference
+ * with a planted complete solution: 200 delegations (a head and a deputy
+ * each), 2,000 bilateral requests, 30 bilateral rooms in three venues,
+ * 5 days of 08:00-20:00, two plenaries a day for every head, personal
+ * unavailability, busy rooms, changeover and travel between venues.
+ *
+ * Requests are made by first placing each meeting where it fits (the
+ * planted solution) and then widening its window, so 100% is achievable.
+ * The answer is then checked by an independent checker that knows only the
+ * generated data and the answer's start/room.
+ *
+ * Usage: plant [-s seed] [-t ms] [-i iterations] [-n requests]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "solver.h"
+#include "util.h"
+
+#define NDEL	200
+#define NPEOPLE	(2 * NDEL)
+#define NROOMS	30
+#define NVEN	4		/* three bilateral venues + the plenary hall */
+#define NDAYS	5
+#define CHANGE	10
+#define DAY0	480		/* 08:00 */
+#define DAY1	1200		/* 20:00 */
+
+/* A growable interval list. */
+struct ivl {
+	struct solver_interval	*v;
+	int			 n, cap;
+};
+
+/* The generated conference. */
+struct gen {
+	uint64_t		 rng;
+	struct solver_interval	 days[NDAYS];
+	struct ivl		 pbusy[NPEOPLE];	/* given to the solver */
+	struct ivl		 rbusy[NROOMS];
+	struct ivl		 plant_p[NPEOPLE];	/* busy + planted */
+	struct ivl		 plant_r[NROOMS];
+	struct solver_person	 people[NPEOPLE];
+	struct solver_room	 rooms[NROOMS];
+	int			 travel[NVEN * NVEN];
+	struct solver_request	*reqs;
+	int			*att;
+	int			*pstart, *proom;	/* planted answer */
+	int			 nreq;
+};
+
+/* splitmix64. */
+static uint64_t
+gen_rand(struct gen *g)
+{
+	uint64_t	 z = (g->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Uniform in [lo, hi]. */
+static int
+gen_range(struct gen *g, int lo, int hi)
+{
+	return lo + (int)(gen_rand(g) % (uint64_t)(hi - lo + 1));
+}
+
+/* Append an interval. */
+static void
+ivl_add(struct ivl *l, int s, int e, int venue)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 16;
+		l->v = xrealloc(l->v, (size_t)l->cap * sizeof *l->v);
+	}
+	l->v[l->n].start = s;
+	l->v[l->n].end = e;
+	l->v[l->n++].venue = venue;
+}
+
+/* Minutes needed between something at venue a and something at venue b. */
+static int
+gen_gap(const int *travel, int a, int b)
+{
+	int	 t;
+
+	if (a < 0 || b < 0)
+		return CHANGE;
+	t = travel[a * NVEN + b];
+	return t > CHANGE ? t : CHANGE;
+}
+
+/* Can [s,e) at venue be added to list l (people: with gaps; rooms: none)? */
+static int
+ivl_fits(const int *travel, const struct ivl *l, int s, int e, int venue,
+    int gaps)
+{
+	const struct solver_interval	*it;
+	int				 i;
+
+	for (i = 0; i < l->n; i++) {
+		it = &l->v[i];
+		if (it->end + (gaps ? gen_gap(travel, it->venue, venue) : 0) <= s)
+			continue;
+		if (e + (gaps ? gen_gap(travel, venue, it->venue) : 0) <= it->start)
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+/* Days, venues, rooms, plenaries, unavailability, busy rooms. */
+static void
+gen_setup(struct gen *g)
+{
+	int	 d, a, b, p, k, s, n;
+
+	for (d = 0; d < NDAYS; d++) {
+		g->days[d].start = d * 1440 + DAY0;
+		g->days[d].end = d * 1440 + DAY1;
+	}
+	for (a = 0; a < NVEN; a++)
+		for (b = 0; b <= a; b++) {
+			k = a == b ? 0 : (a == 3 || b == 3) ? gen_range(g, 20, 30) :
+			    gen_range(g, 10, 25);
+			g->travel[a * NVEN + b] = g->travel[b * NVEN + a] = k;
+		}
+	for (p = 0; p < NPEOPLE; p += 2)
+		for (d = 0; d < NDAYS; d++) {
+			ivl_add(&g->pbusy[p], d * 1440 + 540, d * 1440 + 630, 3);
+			ivl_add(&g->pbusy[p], d * 1440 + 840, d * 1440 + 930, 3);
+		}
+	for (p = 0; p < NPEOPLE; p++) {
+		if (gen_range(g, 0, 9) >= 3)
+			continue;
+		for (n = gen_range(g, 1, 2); n > 0; n--) {
+			s = gen_range(g, 0, NDAYS - 1) * 1440 + DAY0 +
+			    30 * gen_range(g, 0, 20);
+			ivl_add(&g->pbusy[p], s, s + 60 * gen_range(g, 1, 3), -1);
+		}
+	}
+	for (k = 0; k < NROOMS; k++) {
+		g->rooms[k].id = 1000 + k;
+		g->rooms[k].venue = k % 3;
+		g->rooms[k].capacity = (int[]){ 4, 6, 8, 12 }[gen_range(g, 0, 3)];
+		if (gen_range(g, 0, 9) < 3) {
+			s = gen_range(g, 0, NDAYS - 1) * 1440 + DAY0 +
+			    60 * gen_range(g, 0, 8);
+			ivl_add(&g->rbusy[k], s, s + 60 * gen_range(g, 2, 4), 0);
+		}
+	}
+	for (p = 0; p < NPEOPLE; p++)
+		for (n = 0; n < g->pbusy[p].n; n++)
+			ivl_add(&g->plant_p[p], g->pbusy[p].v[n].start,
+			    g->pbusy[p].v[n].end, g->pbusy[p].v[n].venue);
+	for (k = 0; k < NROOMS; k++)
+		for (n = 0; n < g->rbusy[k].n; n++)
+			ivl_add(&g->plant_r[k], g->rbusy[k].v[n].start,
+			    g->rbusy[k].v[n].end, 0);
+}
+
+/* The request's window around its planted start. */
+static void
+gen_window(struct gen *g, struct solver_request *r, int s, int day)
+{
+	int	 lo = day * 1440 + DAY0, hi = day * 1440 + DAY1, kind;
+
+	kind = gen_range(g, 0, 9);
+	if (kind < 6) {
+		r->earliest = s - 5 * gen_range(g, 0, 48);
+		r->latest = s + r->duration + 5 * gen_range(g, 0, 48);
+		if (r->earliest < lo)
+			r->earliest = lo;
+		if (r->latest > hi)
+			r->latest = hi;
+	} else if (kind < 9) {
+		r->earliest = lo;
+		r->latest = hi;
+	} else {
+		r->earliest = DAY0;
+		r->latest = (NDAYS - 1) * 1440 + DAY1;
+	}
+}
+
+/* Try to plant one more meeting; 1 if it became a request. */
+static int
+gen_plant_one(struct gen *g)
+{
+	struct solver_request	*r = &g->reqs[g->nreq];
+	int			*att = &g->att[2 * g->nreq];
+	int			 a, b, dep, dur, day, s, k, v;
+
+	a = gen_range(g, 0, NDEL - 1);
+	b = gen_range(g, 0, NDEL - 1);
+	if (a == b)
+		return 0;
+	dep = gen_range(g, 0, 9) < 2;
+	att[0] = 2 * a + dep;
+	att[1] = 2 * b + dep;
+	dur = gen_range(g, 0, 9) == 0 ? 60 : 30 + 15 * gen_range(g, 0, 1);
+	day = gen_range(g, 0, NDAYS - 1);
+	s = day * 1440 + DAY0 + 5 * gen_range(g, 0, (DAY1 - DAY0 - dur) / 5);
+	k = gen_range(g, 0, NROOMS - 1);
+	v = g->rooms[k].venue;
+	if (!ivl_fits(g->travel, &g->plant_p[att[0]], s, s + dur, v, 1) ||
+	    !ivl_fits(g->travel, &g->plant_p[att[1]], s, s + dur, v, 1) ||
+	    !ivl_fits(g->travel, &g->plant_r[k], s, s + dur, v, 0))
+		return 0;
+	ivl_add(&g->plant_p[att[0]], s, s + dur, v);
+	ivl_add(&g->plant_p[att[1]], s, s + dur, v);
+	ivl_add(&g->plant_r[k], s, s + dur, v);
+	memset(r, 0, sizeof *r);
+	r->id = g->nreq + 1;
+	r->people = att;
+	r->npeople = 2;
+	r->parties[0] = a + 1;
+	r->parties[1] = b + 1;
+	r->duration = dur;
+	r->priority = gen_range(g, 1, 5);
+	r->capacity = 2 + gen_range(g, 0, 2);
+	if (r->capacity > g->rooms[k].capacity)
+		r->capacity = g->rooms[k].capacity;
+	r->fixed_start = r->fixed_room = -1;
+	gen_window(g, r, s, day);
+	g->pstart[g->nreq] = s;
+	g->proom[g->nreq++] = k;
+	return 1;
+}
+
+/* Free what gen_make allocated. */
+static void
+gen_free(struct gen *g)
+{
+	int	 i;
+
+	for (i = 0; i < NPEOPLE; i++) {
+		free(g->pbusy[i].v);
+		free(g->plant_p[i].v);
+	}
+	for (i = 0; i < NROOMS; i++) {
+		free(g->rbusy[i].v);
+		free(g->plant_r[i].v);
+	}
+	free(g->reqs);
+	free(g->att);
+	free(g->pstart);
+	free(g->proom);
+}
+
+/* Generate the whole conference with nreq planted requests. */
+static void
+gen_make(struct gen *g, uint64_t seed, int nreq, struct solver_problem *pb)
+{
+	int	 p, k, tries = 0;
+
+	memset(g, 0, sizeof *g);
+	g->rng = seed;
+	g->reqs = xcalloc((size_t)nreq, sizeof *g->reqs);
+	g->att = xcalloc((size_t)nreq * 2, sizeof *g->att);
+	g->pstart = xcalloc((size_t)nreq, sizeof *g->pstart);
+	g->proom = xcalloc((size_t)nreq, sizeof *g->proom);
+	gen_setup(g);
+	while (g->nreq < nreq && tries++ < 1000 * nreq)
+		gen_plant_one(g);
+	for (p = 0; p < NPEOPLE; p++) {
+		g->people[p].busy = g->pbusy[p].v;
+		g->people[p].nbusy = g->pbusy[p].n;
+	}
+	for (k = 0; k < NROOMS; k++) {
+		g->rooms[k].busy = g->rbusy[k].v;
+		g->rooms[k].nbusy = g->rbusy[k].n;
+	}
+	memset(pb, 0, sizeof *pb);
+	pb->slot_minutes = 5;
+	pb->days = g->days;
+	pb->ndays = NDAYS;
+	pb->people = g->people;
+	pb->npeople = NPEOPLE;
+	pb->rooms = g->rooms;
+	pb->nrooms = NROOMS;
+	pb->requests = g->reqs;
+	pb->nrequests = g->nreq;
+	pb->changeover = CHANGE;
+	pb->travel = g->travel;
+	pb->nvenues = NVEN;
+}
+
+/* What the independent check found. */
+struct chk {
+	int	 placed, violations, breaks, spread;
+	long	 prio, prio_total;
+	char	 first[160];
+};
+
+/* Record a violation. */
+static void
+chk_err(struct chk *c, const char *what, int q)
+{
+	if (c->violations++ == 0)
+		snprintf(c->first, sizeof c->first, "%s (request %d)", what, q + 1);
+}
+
+/* Check one placed request's own constraints. */
+static void
+chk_request(const struct gen *g, int q, int s, int k, struct chk *c)
+{
+	const struct solver_request	*r = &g->reqs[q];
+	int				 e = s + r->duration, d;
+
+	if (k < 0 || k >= NROOMS)
+		return chk_err(c, "bad room", q);
+	if (s % 5 != 0)
+		chk_err(c, "off the 5-minute grid", q);
+	if (s < r->earliest || e > r->latest)
+		chk_err(c, "outside its window", q);
+	d = s / 1440;
+	if (s < g->days[d % NDAYS].start || e > g->days[d % NDAYS].end ||
+	    d >= NDAYS)
+		chk_err(c, "outside day hours", q);
+	if (g->rooms[k].capacity < r->capacity)
+		chk_err(c, "room too small", q);
+}
+
+/* qsort by start. */
+static int
+chk_cmp(const void *a, const void *b)
+{
+	const struct solver_interval *x = a, *y = b;
+
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+/*
+ * Breaks of everybody and their spread: consecutive sessions (not
+ * unavailability) of one person on one day further apart than the needed
+ * gap rounded up to the 5-minute grid.
+ */
+static void
+chk_breaks(const struct gen *g, struct ivl *mine, struct chk *c)
+{
+	struct solver_interval	*v;
+	int			 p, i, j, b, need, mn = -1, mx = 0;
+
+	for (p = 0; p < NPEOPLE; p++) {
+		v = mine[p].v;
+		for (i = j = 0; i < mine[p].n; i++)
+			if (v[i].venue >= 0)
+				v[j++] = v[i];
+		mine[p].n = j;
+		qsort(v, (size_t)mine[p].n, sizeof *v, chk_cmp);
+		for (b = 0, i = 1; i < mine[p].n; i++) {
+			if (v[i].start / 1440 != v[i - 1].start / 1440)
+				continue;
+			need = gen_gap(g->travel, v[i - 1].venue, v[i].venue);
+			need = (need + 4) / 5 * 5;
+			if (v[i].start - v[i - 1].end > need)
+				b++;
+		}
+		c->breaks += b;
+		if (mn < 0 || b < mn)
+			mn = b;
+		if (b > mx)
+			mx = b;
+	}
+	c->spread = mx - mn;
+}
+
+/* Independent check of a full answer (start/room per request, -1 unplaced). */
+static void
+chk_answer(const struct gen *g, const int *start, const int *room,
+    struct chk *c)
+{
+	struct ivl	 per[NPEOPLE], rm[NROOMS];
+	int		 q, i, s, k, p;
+
+	memset(c, 0, sizeof *c);
+	memset(per, 0, sizeof per);
+	memset(rm, 0, sizeof rm);
+	for (p = 0; p < NPEOPLE; p++)
+		for (i = 0; i < g->pbusy[p].n; i++)
+			ivl_add(&per[p], g->pbusy[p].v[i].start,
+			    g->pbusy[p].v[i].end, g->pbusy[p].v[i].venue);
+	for (k = 0; k < NROOMS; k++)
+		for (i = 0; i < g->rbusy[k].n; i++)
+			ivl_add(&rm[k], g->rbusy[k].v[i].start,
+			    g->rbusy[k].v[i].end, 0);
+	for (q = 0; q < g->nreq; q++) {
+		c->prio_total += g->reqs[q].priority;
+		if ((s = start[q]) < 0)
+			continue;
+		k = room[q];
+		c->placed++;
+		c->prio += g->reqs[q].priority;
+		chk_request(g, q, s, k, c);
+		if (k < 0 || k >= NROOMS)
+			continue;
+		if (!ivl_fits(g->travel, &rm[k], s, s + g->reqs[q].duration, 0, 0))
+			chk_err(c, "room double-booked", q);
+		ivl_add(&rm[k], s, s + g->reqs[q].duration, 0);
+		for (i = 0; i < g->reqs[q].npeople; i++) {
+			p = g->reqs[q].people[i];
+			if (!ivl_fits(g->travel, &per[p], s,
+			    s + g->reqs[q].duration, g->rooms[k].venue, 1))
+				chk_err(c, "person clash (with changeover/travel)", q);
+			ivl_add(&per[p], s, s + g->reqs[q].duration,
+			    g->rooms[k].venue);
+		}
+	}
+	chk_breaks(g, per, c);
+	for (p = 0; p < NPEOPLE; p++)
+		free(per[p].v);
+	for (k = 0; k < NROOMS; k++)
+		free(rm[k].v);
+}
+
+/* CPU seconds used by this process. */
+static double
+chk_cpu(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Print one result line. */
+static void
+chk_print(const char *what, const struct gen *g, const struct chk *c)
+{
+	printf("%-8s placed %d/%d (%.2f%%), priority %ld/%ld, breaks %d, "
+	    "spread %d, violations %d%s%s\n", what, c->placed, g->nreq,
+	    100.0 * c->placed / g->nreq, c->prio, c->prio_total, c->breaks,
+	    c->spread, c->violations, c->violations ? ": " : "", c->first);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct solver_options	 opt = { 2000, 1, 0 };
+	struct solver_problem	 pb;
+	struct solver_answer	 ans;
+	struct gen		 g;
+	struct chk		 c;
+	double			 cpu;
+	int			 ch, q, n = 2000, *st, *rm, reasons[8] = { 0 };
+
+	while ((ch = getopt(argc, argv, "s:t:i:n:")) != -1) {
+		if (ch == 's')
+			opt.seed = strtoull(optarg, NULL, 10);
+		else if (ch == 't')
+			opt.time_limit_ms = atoi(optarg);
+		else if (ch == 'i')
+			opt.max_iterations = atol(optarg);
+		else if (ch == 'n')
+			n = atoi(optarg);
+		else {
+			fprintf(stderr, "usage: plant [-s seed] [-t ms] "
+			    "[-i iterations] [-n requests]\n");
+			return 2;
+		}
+	}
+	gen_make(&g, opt.seed, n, &pb);
+	printf("generated: %d delegations, %d people, %d requests, %d rooms "
+	    "in 3 venues, %d days, seed %llu\n", NDEL, NPEOPLE, g.nreq, NROOMS,
+	    NDAYS, (unsigned long long)opt.seed);
+	chk_answer(&g, g.pstart, g.proom, &c);
+	chk_print("planted", &g, &c);
+	cpu = chk_cpu();
+	if (solver_solve(&pb, &opt, &ans) != 0) {
+		printf("solver refused the input\n");
+		return 1;
+	}
+	cpu = chk_cpu() - cpu;
+	st = xcalloc((size_t)g.nreq, sizeof *st);
+	rm = xcalloc((size_t)g.nreq, sizeof *rm);
+	for (q = 0; q < g.nreq; q++) {
+		st[q] = ans.placements[q].start;
+		rm[q] = ans.placements[q].room;
+		reasons[ans.placements[q].reason]++;
+	}
+	chk_answer(&g, st, rm, &c);
+	chk_print("solver", &g, &c);
+	printf("solver   %.3f s wall, %.3f s cpu, %ld iterations%s; its own "
+	    "stats: placed %d, breaks %d, spread %d, room changes %d\n",
+	    ans.stats.elapsed_ms / 1000.0, cpu, ans.stats.iterations, ans.stats.time_limit_hit ?
+	    " (budget cut by the clock)" : "", ans.stats.placed,
+	    ans.stats.breaks, ans.stats.break_spread, ans.stats.room_changes);
+	for (q = 1; q < 6; q++)
+		if (reasons[q])
+			printf("unplaced: %d %s\n", reasons[q],
+			    solver_reason_string((enum solver_reason)q));
+	ch = c.violations == 0 && c.placed * 1000 >= g.nreq * 995;
+	printf("%s\n", ch ? "PASS (>= 99.5% placed, no clash)" : "FAIL");
+	solver_answer_free(&ans);
+	free(st);
+	free(rm);
+	gen_free(&g);
+	return ch ? 0 : 1;
+}

@@ -1,0 +1,534 @@
+/*
+ * test_solver.c — unit tests of the bilateral placement solver: small
+ * hand-made cases with known answers, then random problems whose answers
+ * are checked by an independent clash checker written here.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "solver.h"
+#include "tap.h"
+
+#define H(h, m)	((h) * 60 + (m))	/* minutes from the epoch (day 0) */
+#define MAXP	16
+#define MAXR	4
+#define MAXQ	64
+#define MAXB	8
+
+/* A small problem with fixed-size storage. */
+struct tp {
+	struct solver_problem	 pb;
+	struct solver_interval	 days[3];
+	struct solver_person	 people[MAXP];
+	struct solver_interval	 pbusy[MAXP][MAXB];
+	struct solver_room	 rooms[MAXR];
+	struct solver_interval	 rbusy[MAXR][MAXB];
+	struct solver_request	 reqs[MAXQ];
+	int			 att[MAXQ][3];
+	int			 travel[9];
+};
+
+/* One day 08:00-20:00, np people, nr rooms of capacity 4 at venue 0. */
+static void
+tp_init(struct tp *t, int np, int nr)
+{
+	int	 i;
+
+	memset(t, 0, sizeof *t);
+	t->days[0].start = H(8, 0);
+	t->days[0].end = H(20, 0);
+	for (i = 0; i < np; i++)
+		t->people[i].busy = t->pbusy[i];
+	for (i = 0; i < nr; i++) {
+		t->rooms[i].id = 100 + i;
+		t->rooms[i].capacity = 4;
+		t->rooms[i].busy = t->rbusy[i];
+	}
+	t->pb.slot_minutes = 5;
+	t->pb.days = t->days;
+	t->pb.ndays = 1;
+	t->pb.people = t->people;
+	t->pb.npeople = np;
+	t->pb.rooms = t->rooms;
+	t->pb.nrooms = nr;
+	t->pb.requests = t->reqs;
+}
+
+/* Add a busy interval to person p. */
+static void
+tp_busy(struct tp *t, int p, int s, int e, int venue)
+{
+	struct solver_interval	*b = &t->pbusy[p][t->people[p].nbusy++];
+
+	b->start = s;
+	b->end = e;
+	b->venue = venue;
+}
+
+/* Add a request between a and b; returns its index. */
+static int
+tp_req(struct tp *t, int a, int b, int dur, int lo, int hi, int prio)
+{
+	int			 q = t->pb.nrequests++;
+	struct solver_request	*r = &t->reqs[q];
+
+	t->att[q][0] = a;
+	t->att[q][1] = b;
+	r->id = q + 1;
+	r->people = t->att[q];
+	r->npeople = 2;
+	r->duration = dur;
+	r->earliest = lo;
+	r->latest = hi;
+	r->priority = prio;
+	r->fixed_start = r->fixed_room = -1;
+	return q;
+}
+
+/* Solve with a generous limit and a fixed seed. */
+static int
+tp_solve(struct tp *t, struct solver_answer *ans)
+{
+	struct solver_options	 opt = { 10000, 42, 20000 };
+
+	return solver_solve(&t->pb, &opt, ans);
+}
+
+/* Gap needed from something at venue a to something at venue b. */
+static int
+chk_gap(const struct tp *t, int a, int b)
+{
+	int	 x;
+
+	if (a < 0 || b < 0 || t->pb.travel == NULL)
+		return t->pb.changeover;
+	x = t->travel[a * t->pb.nvenues + b];
+	return x > t->pb.changeover ? x : t->pb.changeover;
+}
+
+/* Do [s1,e1) at v1 and [s2,e2) at v2 clash for one person? */
+static int
+chk_clash(const struct tp *t, int s1, int e1, int v1, int s2, int e2, int v2)
+{
+	return !(e1 + chk_gap(t, v1, v2) <= s2 || e2 + chk_gap(t, v2, v1) <= s1);
+}
+
+/* Is person p in request q? */
+static int
+chk_attends(const struct solver_request *r, int p)
+{
+	int	 i;
+
+	for (i = 0; i < r->npeople; i++)
+		if (r->people[i] == p)
+			return 1;
+	return 0;
+}
+
+/* Violations of one placed request against its own rules and busy times. */
+static int
+chk_one(const struct tp *t, const struct solver_answer *ans, int q)
+{
+	const struct solver_request	*r = &t->reqs[q];
+	const struct solver_placement	*a = &ans->placements[q];
+	const struct solver_room	*rm;
+	int				 bad = 0, i, j, d, inday = 0, p;
+
+	if (a->room < 0 || a->room >= t->pb.nrooms)
+		return 1;
+	rm = &t->rooms[a->room];
+	bad += a->end != a->start + r->duration;
+	bad += a->start < r->earliest || a->end > r->latest;
+	bad += a->start % 5 != 0;
+	bad += rm->capacity < (r->capacity > 0 ? r->capacity : r->npeople);
+	for (d = 0; d < t->pb.ndays; d++)
+		inday |= a->start >= t->days[d].start && a->end <= t->days[d].end;
+	bad += !inday;
+	for (j = 0; j < rm->nbusy; j++)
+		bad += a->start < rm->busy[j].end && rm->busy[j].start < a->end;
+	for (i = 0; i < r->npeople; i++) {
+		p = r->people[i];
+		for (j = 0; j < t->people[p].nbusy; j++)
+			bad += chk_clash(t, a->start, a->end, rm->venue,
+			    t->pbusy[p][j].start, t->pbusy[p][j].end,
+			    t->pbusy[p][j].venue);
+	}
+	return bad;
+}
+
+/* Independent count of violations in an answer. */
+static int
+chk_answer(const struct tp *t, const struct solver_answer *ans)
+{
+	const struct solver_placement	*a, *b;
+	int				 q, x, p, bad = 0;
+
+	for (q = 0; q < t->pb.nrequests; q++) {
+		a = &ans->placements[q];
+		if (a->reason != SOLVER_PLACED) {
+			bad += a->room != -1;
+			continue;
+		}
+		bad += chk_one(t, ans, q);
+		for (x = 0; x < q; x++) {
+			b = &ans->placements[x];
+			if (b->reason != SOLVER_PLACED)
+				continue;
+			if (a->room == b->room && a->start < b->end &&
+			    b->start < a->end)
+				bad++;
+			for (p = 0; p < t->pb.npeople; p++)
+				if (chk_attends(&t->reqs[q], p) &&
+				    chk_attends(&t->reqs[x], p) &&
+				    chk_clash(t, a->start, a->end,
+				    t->rooms[a->room].venue, b->start, b->end,
+				    t->rooms[b->room].venue))
+					bad++;
+		}
+	}
+	return bad;
+}
+
+/* A meeting avoids a busy interval of one attendee. */
+static void
+test_busy(void)
+{
+	struct tp		 t;
+	struct solver_answer	 ans;
+
+	tp_init(&t, 2, 1);
+	tp_busy(&t, 0, H(8, 30), H(9, 30), SOLVER_NO_VENUE);
+	tp_req(&t, 0, 1, 60, H(8, 0), H(12, 0), 3);
+	ok(tp_solve(&t, &ans) == 0 && ans.placements[0].reason == SOLVER_PLACED,
+	    "busy: request placed");
+	ok(ans.placements[0].start == H(9, 30) && ans.placements[0].end ==
+	    H(10, 30), "busy: earliest start after the busy hour (got %d)",
+	    ans.placements[0].start);
+	ok(chk_answer(&t, &ans) == 0, "busy: independent check");
+	solver_answer_free(&ans);
+}
+
+/* Changeover minutes separate two sessions of one person. */
+static void
+test_changeover(void)
+{
+	struct tp		 t;
+	struct solver_answer	 ans;
+
+	tp_init(&t, 2, 1);
+	t.pb.changeover = 15;
+	tp_busy(&t, 0, H(9, 0), H(10, 0), 0);
+	tp_req(&t, 0, 1, 30, H(9, 0), H(12, 0), 3);
+	tp_solve(&t, &ans);
+	ok(ans.placements[0].start == H(10, 15),
+	    "changeover: starts 15 minutes after the session (got %d)",
+	    ans.placements[0].start);
+	ok(ans.stats.breaks == 0, "changeover: the gap of a changeover is no "
+	    "break (got %d)", ans.stats.breaks);
+	solver_answer_free(&ans);
+}
+
+/* Travel minutes between venues separate two sessions of one person. */
+static void
+test_travel(void)
+{
+	struct tp		 t;
+	struct solver_answer	 ans;
+
+	tp_init(&t, 2, 1);
+	t.pb.changeover = 10;
+	t.pb.nvenues = 2;
+	t.pb.travel = t.travel;
+	t.travel[1] = t.travel[2] = 30;		/* 0<->1: 30 minutes */
+	t.rooms[0].venue = 0;
+	tp_busy(&t, 1, H(9, 0), H(10, 0), 1);
+	tp_req(&t, 0, 1, 30, H(9, 0), H(12, 0), 3);
+	tp_solve(&t, &ans);
+	ok(ans.placements[0].start == H(10, 30),
+	    "travel: 30 minutes from the other venue (got %d)",
+	    ans.placements[0].start);
+	ok(chk_answer(&t, &ans) == 0, "travel: independent check");
+	solver_answer_free(&ans);
+}
+
+/* Unplaceable requests get the right reason. */
+static void
+test_reasons(void)
+{
+	struct tp		 t;
+	struct solver_answer	 ans;
+	int			 a, b, c;
+
+	tp_init(&t, 4, 1);
+	tp_busy(&t, 0, H(8, 0), H(12, 0), SOLVER_NO_VENUE);
+	tp_busy(&t, 1, H(12, 0), H(20, 0), SOLVER_NO_VENUE);
+	a = tp_req(&t, 0, 1, 30, H(8, 0), H(20, 0), 3);
+	t.rbusy[0][0].start = H(8, 0);
+	t.rbusy[0][0].end = H(11, 0);
+	t.rooms[0].nbusy = 1;
+	b = tp_req(&t, 2, 3, 60, H(8, 0), H(11, 0), 3);
+	c = tp_req(&t, 2, 3, 60, H(12, 0), H(18, 0), 3);
+	t.reqs[c].capacity = 5;
+	tp_solve(&t, &ans);
+	ok(ans.placements[a].reason == SOLVER_NO_COMMON_TIME &&
+	    ans.placements[a].start == -1, "reasons: no common free time (%s)",
+	    solver_reason_string(ans.placements[a].reason));
+	ok(ans.placements[b].reason == SOLVER_NO_ROOM,
+	    "reasons: room busy all the window (%s)",
+	    solver_reason_string(ans.placements[b].reason));
+	ok(ans.placements[c].reason == SOLVER_NO_ROOM,
+	    "reasons: no room big enough (%s)",
+	    solver_reason_string(ans.placements[c].reason));
+	ok(ans.stats.placed == 0 && ans.stats.priority_sum == 0,
+	    "reasons: nothing placed");
+	solver_answer_free(&ans);
+}
+
+/* When only one of two fits, the higher priority wins. */
+static void
+test_priority(void)
+{
+	struct tp		 t;
+	struct solver_answer	 ans;
+	int			 lo, hi;
+
+	tp_init(&t, 3, 1);
+	lo = tp_req(&t, 0, 1, 60, H(9, 0), H(10, 0), 2);
+	hi = tp_req(&t, 0, 2, 60, H(9, 0), H(10, 0), 5);
+	tp_solve(&t, &ans);
+	ok(ans.placements[hi].reason == SOLVER_PLACED &&
+	    ans.placements[lo].reason == SOLVER_CONFLICT,
+	    "priority: priority 5 placed, priority 2 lost to it (%s)",
+	    solver_reason_string(ans.placements[lo].reason));
+	ok(ans.stats.priority_sum == 5 && ans.stats.priority_total == 7,
+	    "priority: sums");
+	solver_answer_free(&ans);
+}
+
+/* Breaks are minimised where the earliest start would leave a gap. */
+static void
+test_breaks(void)
+{
+	struct tp		 t;
+	struct solver_answer	 ans;
+
+	tp_init(&t, 4, 2);
+	tp_busy(&t, 0, H(11, 0), H(12, 0), 0);
+	tp_req(&t, 0, 1, 60, H(8, 0), H(20, 0), 3);
+	tp_req(&t, 2, 3, 45, H(8, 0), H(20, 0), 3);
+	tp_req(&t, 2, 1, 45, H(14, 0), H(20, 0), 3);
+	tp_solve(&t, &ans);
+	ok(ans.placements[0].start == H(10, 0),
+	    "breaks: placed back to back before the 11:00 session, not at "
+	    "08:00 (got %d)", ans.placements[0].start);
+	ok(ans.placements[1].end == ans.placements[2].start ||
+	    ans.placements[2].end == ans.placements[1].start,
+	    "breaks: two meetings of one person back to back");
+	ok(ans.stats.breaks == 1, "breaks: only the unavoidable break of "
+	    "person 1 remains (got %d)", ans.stats.breaks);
+	ok(chk_answer(&t, &ans) == 0, "breaks: independent check");
+	solver_answer_free(&ans);
+}
+
+/* Slots come best first: no new break, same venue, then earliest. */
+static void
+test_slots(void)
+{
+	struct tp		 t;
+	struct solver_slot	 s[64];
+	int			 n, i, sorted = 1;
+
+	tp_init(&t, 2, 2);
+	t.rooms[0].venue = 1;
+	t.rooms[1].venue = 0;
+	tp_busy(&t, 0, H(11, 0), H(12, 0), 0);
+	tp_req(&t, 0, 1, 60, H(8, 0), H(20, 0), 3);
+	n = solver_slots(&t.pb, 0, s, 64);
+	ok(n == 64, "slots: a full list of candidates (got %d)", n);
+	ok(n >= 2 && s[0].start == H(10, 0) && s[0].new_breaks == 0 &&
+	    s[1].start == H(12, 0), "slots: 10:00 then 12:00 first (got %d, %d)",
+	    s[0].start, s[1].start);
+	ok(s[0].room == 1 && s[0].room_changes == 0,
+	    "slots: the room in the venue of the neighbouring session");
+	for (i = 1; i < n; i++)
+		if (s[i].new_breaks < s[i - 1].new_breaks ||
+		    (s[i].new_breaks == s[i - 1].new_breaks &&
+		    s[i].room_changes < s[i - 1].room_changes) ||
+		    (s[i].new_breaks == s[i - 1].new_breaks &&
+		    s[i].room_changes == s[i - 1].room_changes &&
+		    s[i].start <= s[i - 1].start))
+			sorted = 0;
+	ok(sorted, "slots: ordered by breaks, room changes, start");
+	ok(s[2].new_breaks == 1, "slots: then candidates adding a break");
+	ok(solver_slots(&t.pb, 5, s, 64) == -1, "slots: bad index refused");
+}
+
+/* A fixed request keeps its start; an invalid one is reported. */
+static void
+test_fixed_invalid(void)
+{
+	struct tp		 t;
+	struct solver_answer	 ans;
+	struct solver_slot	 s[8];
+	int			 f, bad;
+
+	tp_init(&t, 3, 1);
+	f = tp_req(&t, 0, 1, 30, H(8, 0), H(20, 0), 1);
+	t.reqs[f].fixed_start = H(15, 0);
+	bad = tp_req(&t, 2, 2, 30, H(8, 0), H(20, 0), 1);
+	tp_req(&t, 0, 2, 30, H(15, 0), H(15, 30), 5);
+	tp_solve(&t, &ans);
+	ok(ans.placements[f].start == H(15, 0), "fixed: start kept");
+	ok(ans.placements[bad].reason == SOLVER_INVALID,
+	    "invalid: same person twice is reported");
+	ok(ans.placements[2].reason == SOLVER_CONFLICT,
+	    "fixed: wins over a higher priority wanting its time");
+	solver_answer_free(&ans);
+	ok(solver_slots(&t.pb, 2, s, 8) == 0,
+	    "fixed: slots around a fixed request leave its time out");
+	t.pb.ndays = 0;
+	ok(solver_solve(&t.pb, NULL, &ans) == -1 && ans.placements == NULL,
+	    "invalid: a problem without days is refused");
+}
+
+/* Three attendees need three seats: capacity 0 means one per attendee. */
+static void
+test_three(void)
+{
+	struct tp		 t;
+	struct solver_answer	 ans;
+	int			 q;
+
+	tp_init(&t, 3, 2);
+	t.rooms[0].capacity = 2;
+	t.rooms[1].capacity = 3;
+	q = tp_req(&t, 0, 1, 30, H(8, 0), H(20, 0), 3);
+	t.att[q][2] = 2;
+	t.reqs[q].npeople = 3;
+	tp_solve(&t, &ans);
+	ok(ans.placements[q].room == 1, "three: the room with three seats");
+	solver_answer_free(&ans);
+	t.rooms[1].capacity = 2;
+	tp_solve(&t, &ans);
+	ok(ans.placements[q].reason == SOLVER_NO_ROOM,
+	    "three: no room with three seats (%s)",
+	    solver_reason_string(ans.placements[q].reason));
+	solver_answer_free(&ans);
+}
+
+/* Tiny deterministic generator for the random tests. */
+static unsigned
+rnd(unsigned *s, unsigned n)
+{
+	*s = *s * 1103515245u + 12345u;
+	return ((*s >> 8) & 0xffffff) % n;
+}
+
+/* A random problem: 8 people, 3 rooms in 3 venues, two days, 30 requests. */
+static void
+tp_random(struct tp *t, unsigned seed)
+{
+	int	 i, j, a, b, s, q;
+
+	tp_init(t, 8, 3);
+	t->days[1].start = H(24 + 8, 0);
+	t->days[1].end = H(24 + 18, 0);
+	t->pb.ndays = 2;
+	t->pb.changeover = 5 * (int)rnd(&seed, 4);
+	t->pb.nvenues = 3;
+	t->pb.travel = t->travel;
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < i; j++)
+			t->travel[i * 3 + j] = t->travel[j * 3 + i] =
+			    (int)rnd(&seed, 40);
+	for (i = 0; i < 3; i++) {
+		t->rooms[i].venue = i;
+		t->rooms[i].capacity = 2 + (int)rnd(&seed, 3);
+	}
+	for (i = 0; i < 8; i++)
+		for (j = (int)rnd(&seed, 4); j > 0; j--) {
+			s = H(8, 0) + (int)rnd(&seed, 24 * 60 + 600);
+			tp_busy(t, i, s, s + 30 + (int)rnd(&seed, 120),
+			    (int)rnd(&seed, 4) - 1);
+		}
+	for (q = 0; q < 30; q++) {
+		a = (int)rnd(&seed, 8);
+		b = (a + 1 + (int)rnd(&seed, 7)) % 8;
+		s = H(8, 0) + (int)rnd(&seed, 24 * 60);
+		tp_req(t, a, b, 15 + (int)rnd(&seed, 80), s,
+		    s + 60 + (int)rnd(&seed, 600), 1 + (int)rnd(&seed, 5));
+		t->reqs[q].capacity = 2 + (int)rnd(&seed, 3);
+	}
+}
+
+/* Same input and seed give the same answer; answers pass the checker. */
+static void
+test_random(void)
+{
+	struct tp		 t;
+	struct solver_answer	 a, b;
+	struct solver_options	 opt = { 10000, 7, 20000 };
+	int			 seed, bad = 0, same = 1, placed = 0, i, stats = 1;
+	int			 reasons = 1;
+
+	for (seed = 1; seed <= 40; seed++) {
+		tp_random(&t, (unsigned)seed);
+		opt.seed = (uint64_t)seed;
+		if (solver_solve(&t.pb, &opt, &a) != 0 ||
+		    solver_solve(&t.pb, &opt, &b) != 0) {
+			bad++;
+			continue;
+		}
+		bad += chk_answer(&t, &a);
+		same &= memcmp(a.placements, b.placements,
+		    (size_t)a.nplacements * sizeof *a.placements) == 0;
+		same &= a.stats.breaks == b.stats.breaks &&
+		    a.stats.iterations == b.stats.iterations &&
+		    !a.stats.time_limit_hit;
+		placed += a.stats.placed;
+		for (i = 0, stats = stats && a.nplacements == 30; i < 30; i++)
+			reasons &= (a.placements[i].reason == SOLVER_PLACED) ==
+			    (a.placements[i].room >= 0);
+		solver_answer_free(&a);
+		solver_answer_free(&b);
+	}
+	ok(bad == 0, "random: 40 problems, no clash found by the independent "
+	    "checker (%d violations)", bad);
+	ok(same, "random: same seed, same answer and statistics");
+	ok(placed > 40 * 10, "random: most requests placed (%d of 1200)",
+	    placed);
+	ok(stats && reasons, "random: every request answered, reason matches");
+}
+
+/* A different seed still gives a valid answer; the clock cuts the search. */
+static void
+test_limits(void)
+{
+	struct tp		 t;
+	struct solver_answer	 a;
+	struct solver_options	 opt = { 1, 99, 100000000 };
+
+	tp_random(&t, 4242);
+	ok(solver_solve(&t.pb, &opt, &a) == 0 && chk_answer(&t, &a) == 0,
+	    "limits: 1 ms limit still gives a clean answer");
+	ok(a.stats.time_limit_hit && a.stats.elapsed_ms < 1000,
+	    "limits: the time limit is reported (%.1f ms)", a.stats.elapsed_ms);
+	solver_answer_free(&a);
+}
+
+int
+main(void)
+{
+	test_busy();
+	test_changeover();
+	test_travel();
+	test_reasons();
+	test_priority();
+	test_breaks();
+	test_slots();
+	test_fixed_invalid();
+	test_three();
+	test_random();
+	test_limits();
+	return tap_done();
+}
