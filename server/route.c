@@ -133,7 +133,7 @@ route_allow(char *allowed, size_t len, int method)
 	strncat(allowed, name, len - strlen(allowed) - 1);
 }
 
-/* Decode the captures into the request; -1 if one holds a NUL or bad escape. */
+/* Decode the captures into the request; -1 if one holds a NUL, bad UTF-8 or bad escape. */
 static int
 route_decode(struct req *r, int n, char **names, char **values)
 {
@@ -147,8 +147,8 @@ route_decode(struct req *r, int n, char **names, char **values)
 		if (r->param[i] == NULL) {
 			r->param[i] = xstrdup("");
 			bad = 1;
-		} else if (strlen(r->param[i]) != len)
-			bad = 1;
+		} else if (!utf8_valid(r->param[i], len))
+			bad = 1;	/* NUL or not UTF-8: no such resource */
 	}
 	r->nparams = n;
 	return bad ? -1 : 0;
@@ -178,8 +178,10 @@ route_match(int method, const char *path, struct req *r, char *allowed,
 			route_free_captures(n, names, values);
 			continue;
 		}
-		if (route_decode(r, n, names, values) != 0)
+		if (route_decode(r, n, names, values) != 0) {
+			*path_matched = 0;	/* 404, not 405 */
 			return NULL;
+		}
 		return *rp;
 	}
 	return NULL;
