@@ -467,6 +467,20 @@ http_read_body(struct req *r)
 	return 0;
 }
 
+/* -1 when a decoded query name or value is not UTF-8 (it would reach SQL). */
+static int
+http_query_utf8(const struct evkeyvalq *q)
+{
+	const struct evkeyval	*kv;
+
+	TAILQ_FOREACH(kv, q, next) {
+		if (!utf8_valid(kv->key, strlen(kv->key)) ||
+		    !utf8_valid(kv->value, strlen(kv->value)))
+			return -1;
+	}
+	return 0;
+}
+
 /* Build the request context: method, decoded path, query. -1 on a bad URI. */
 static int
 http_req_init(struct req *r, struct evhttp_request *ev)
@@ -490,7 +504,7 @@ http_req_init(struct req *r, struct evhttp_request *ev)
 	    evhttp_request_get_connection(ev)), HTTP_MAX_SINGLE_WRITE);
 	if (q != NULL && evhttp_parse_query_str(q, &r->query) != 0)
 		return -1;
-	return 0;
+	return http_query_utf8(&r->query);
 }
 
 /* Answer 404 or 405 (with Allow) for a path no route serves. */

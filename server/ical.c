@@ -298,6 +298,29 @@ ical_check(const struct ical_cal *cal, const char *refresh)
 	return NULL;
 }
 
+/*
+ * libical 3.0 folds a content line together with its CRLF, so a line that
+ * ends just at the 75th octet is folded between the CR and the LF: "x\r"
+ * "\r\n " "\n". Unfolding gives the right text, but the raw lines have a
+ * bare CR and a bare LF that line-based readers trip over. Take such folds
+ * out again (TEXT values hold no CR of their own: ical_text() made them LF,
+ * which libical escapes). Returns the new length.
+ */
+static size_t
+ical_fix_folds(char *s, size_t len)
+{
+	size_t	i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		if (i > 0 && s[i - 1] == '\r' && i + 3 < len && s[i] == '\r' &&
+		    s[i + 1] == '\n' && s[i + 2] == ' ' && s[i + 3] == '\n')
+			i += 3;		/* drop "\r\n ": CR and LF meet again */
+		s[o++] = s[i];
+	}
+	s[o] = '\0';
+	return o;
+}
+
 /* Render cal and its n events into out; 0, or -1 with *cause. */
 int
 ical_render(const struct ical_cal *cal, const struct ical_event *ev,
@@ -334,7 +357,7 @@ ical_render(const struct ical_cal *cal, const struct ical_event *ev,
 	free(order);
 	out->data = icalcomponent_as_ical_string_r(vcal);
 	icalcomponent_free(vcal);
-	out->len = strlen(out->data);
+	out->len = ical_fix_folds(out->data, strlen(out->data));
 	ical_etag(out->data, out->len, out->etag);
 	return 0;
 }

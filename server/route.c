@@ -55,21 +55,6 @@ extern const struct route route_participant_patch;
 extern const struct route route_audit_list;
 extern const struct route route_web_index;
 extern const struct route route_web_file;
-extern const struct route route_bilateral_create;
-extern const struct route route_bilateral_list;
-extern const struct route route_bilateral_get;
-extern const struct route route_bilateral_accept;
-extern const struct route route_bilateral_decline;
-extern const struct route route_bilateral_withdraw;
-extern const struct route route_bilateral_slots;
-extern const struct route route_bilateral_schedule;
-extern const struct route route_conference_schedule;
-extern const struct route route_session_create;
-extern const struct route route_session_list;
-extern const struct route route_session_get;
-extern const struct route route_session_patch;
-extern const struct route route_session_cancel;
-extern const struct route route_session_conflicts;
 extern const struct route route_feed_public;
 extern const struct route route_feed_token;
 extern const struct route route_feed_room;
@@ -118,21 +103,6 @@ static const struct route *route_table[] = {
 	&route_audit_list,
 	&route_web_index,
 	&route_web_file,
-	&route_bilateral_create,
-	&route_bilateral_list,
-	&route_bilateral_get,
-	&route_bilateral_accept,
-	&route_bilateral_decline,
-	&route_bilateral_withdraw,
-	&route_bilateral_slots,
-	&route_bilateral_schedule,
-	&route_conference_schedule,
-	&route_session_create,
-	&route_session_list,
-	&route_session_get,
-	&route_session_patch,
-	&route_session_cancel,
-	&route_session_conflicts,
 	&route_feed_public,
 	&route_feed_token,
 	&route_feed_room,
@@ -163,7 +133,7 @@ route_allow(char *allowed, size_t len, int method)
 	strncat(allowed, name, len - strlen(allowed) - 1);
 }
 
-/* Decode the captures into the request; -1 if one holds a NUL or bad escape. */
+/* Decode the captures into the request; -1 if one holds a NUL, bad UTF-8 or bad escape. */
 static int
 route_decode(struct req *r, int n, char **names, char **values)
 {
@@ -177,8 +147,8 @@ route_decode(struct req *r, int n, char **names, char **values)
 		if (r->param[i] == NULL) {
 			r->param[i] = xstrdup("");
 			bad = 1;
-		} else if (strlen(r->param[i]) != len)
-			bad = 1;
+		} else if (!utf8_valid(r->param[i], len))
+			bad = 1;	/* NUL or not UTF-8: no such resource */
 	}
 	r->nparams = n;
 	return bad ? -1 : 0;
@@ -208,8 +178,10 @@ route_match(int method, const char *path, struct req *r, char *allowed,
 			route_free_captures(n, names, values);
 			continue;
 		}
-		if (route_decode(r, n, names, values) != 0)
+		if (route_decode(r, n, names, values) != 0) {
+			*path_matched = 0;	/* 404, not 405 */
 			return NULL;
+		}
 		return *rp;
 	}
 	return NULL;

@@ -166,3 +166,52 @@ random_token(size_t nbytes)
 	free(raw);
 	return out;
 }
+
+/* Length of the UTF-8 sequence led by c (0: not a lead byte), and its bounds. */
+static int
+utf8_lead(unsigned char c, unsigned char *lo, unsigned char *hi)
+{
+	*lo = 0x80;
+	*hi = 0xbf;
+	if (c >= 0x01 && c <= 0x7f)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return 2;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (c == 0xe0)
+			*lo = 0xa0;
+		else if (c == 0xed)
+			*hi = 0x9f;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (c == 0xf0)
+			*lo = 0x90;
+		else if (c == 0xf4)
+			*hi = 0x8f;
+		return 4;
+	}
+	return 0;
+}
+
+/* Well-formed UTF-8 with no NUL byte. */
+int
+utf8_valid(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	unsigned char		 lo, hi;
+	size_t			 i = 0;
+	int			 n, k;
+
+	while (i < len) {
+		if ((n = utf8_lead(p[i], &lo, &hi)) == 0 || (size_t)n > len - i)
+			return 0;
+		for (k = 1; k < n; k++) {
+			if (p[i + k] < (k == 1 ? lo : 0x80) ||
+			    p[i + k] > (k == 1 ? hi : 0xbf))
+				return 0;
+		}
+		i += n;
+	}
+	return 1;
+}

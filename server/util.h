@@ -21,6 +21,8 @@ void	 fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 int	 parse_id(const char *, long long *);
 /* Hex SHA-256 of a string into out (65 bytes incl. NUL). */
 void	 sha256_hex(const char *, char out[65]);
+/* 1 when s[0..len) is well-formed UTF-8 without NUL (RFC 3629: no overlongs, no surrogates). */
+int	 utf8_valid(const char *s, size_t len);
 /* n random bytes from the kernel as URL-safe base64 (no padding); caller frees. */
 char	*random_token(size_t nbytes);
 

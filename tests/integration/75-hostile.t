@@ -1,0 +1,444 @@
+#!/usr/bin/python3
+# 75-hostile.t — a battery of bad requests against every route: malformed and
+# truncated JSON, wrong types, huge and negative numbers, 10,000-deep nesting,
+# invalid UTF-8 and NUL bytes, invalid dates and zones, end before start,
+# unknown fields, bodies over the limit, wrong content types, unknown methods,
+# SQL fragments and path traversal (tests/hostile/*.txt) in every format-bound
+# string field and every path and query parameter.
+#
+# Each must get its documented 4xx as an RFC 9457 problem document
+# (application/problem+json with type, title, status, detail), kaigid must
+# stay up, and the database must be unchanged (pg_dump --data-only before and
+# after; sequences excepted: a statement refused by a constraint may have
+# drawn an identity value, which is harmless). The exceptions evhttp makes
+# itself, before kaigid sees a request, are checked separately: header blocks
+# and URLs beyond max_headers, bodies beyond its hard limit (4 x max_body),
+# and methods it does not know; it answers those with its own short HTML
+# page (400/413/405/501) or closes the connection. Free-text fields holding
+# SQL fragments are valid: they are stored verbatim (checked last).
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from kaigitest import *  # noqa: E402,F403
+
+SLUG = "g7-digital-2023"
+HOSTILE = os.path.join(TOP, "tests", "hostile")
+PG_DUMP = "/usr/lib/postgresql/15/bin/pg_dump"
+EXPLORE = os.environ.get("KAIGI_HOSTILE_EXPLORE")
+
+
+def lines(name):
+    """The non-comment lines of a data file."""
+    with open(os.path.join(HOSTILE, name), encoding="utf-8") as f:
+        return [l.rstrip("\n") for l in f if l.strip() and not l.startswith("#")]
+
+
+INJECT = lines("injection.txt")
+INSTANTS = lines("instants.txt")
+ZONES = lines("zones.txt")
+HUGE = [2 ** 63, 2 ** 64, -2 ** 63 - 1, 1e308, 10 ** 400]
+BAD_INT = [-1, 1.5, "5", True, [], {}] + HUGE
+BAD_ID = [0, -1, 1.5, "1", True, [], {}, 2 ** 63, 2 ** 64, 10 ** 40]
+BAD_TEXT = [123, True, [], {}, ["x"]]
+NEST = 10000
+BIG = HUGE + [10 ** 40]     # beyond 64 bits: jansson's parser refuses them (400)
+# Members a create must have: null there is as bad as any other wrong value.
+REQUIRED = {
+    "conference create": ("slug", "title", "timezone", "start_date", "end_date"),
+    "venue create": ("name",), "room create": ("venue_id", "name", "capacity"),
+    "delegation create": ("code", "name", "kind"),
+    "participant create": ("delegation", "name", "role"),
+    "unavailability create": ("start", "end"),
+    "session create": ("kind", "title", "start", "end"),
+    "bilateral create": ("requester", "counterpart", "duration_minutes"),
+    "travel put": ("0.from_venue_id", "0.to_venue_id", "0.minutes"),
+}
+# Routes where an empty body means "the defaults" (so JSON null is taken as none).
+EMPTY_OK = ("bilateral schedule", "conference schedule")
+
+
+def dump(db_url):
+    """The data of the test database, sequences left out."""
+    p = subprocess.run([PG_DUMP, "--data-only", "--no-owner", "--inserts", db_url],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    if p.returncode != 0:
+        bail("pg_dump failed: %s" % p.stderr.decode())
+    return [l for l in p.stdout.decode().splitlines()
+            if "pg_catalog.setval" not in l and not l.startswith(("--", "\\restrict", "\\unrestrict"))]
+
+
+class Battery:
+    """Sends bad requests and tallies the answers."""
+
+    def __init__(self, s, tokens):
+        self.s = s
+        self.tokens = tokens
+        self.tried = 0
+        self.bad = []           # (what, expected, got)
+        self.by_route = {}
+
+    def raw(self, method, path, body=None, ctype="application/json", token="admin",
+            headers=None):
+        """One request; body is bytes or None. Returns (status, ctype, doc, text)."""
+        hdrs = {}
+        if body is not None and ctype:
+            hdrs["Content-Type"] = ctype
+        if token:
+            hdrs["Authorization"] = "Bearer " + self.tokens[token]
+        hdrs.update(headers or {})
+        conn = http.client.HTTPConnection("127.0.0.1", self.s.port, timeout=30)
+        try:
+            conn.putrequest(method, path, skip_accept_encoding=True)
+            for k, v in hdrs.items():
+                conn.putheader(k, v)
+            conn.putheader("Content-Length", str(len(body) if body is not None else 0))
+            conn.endheaders(body)
+            resp = conn.getresponse()
+            text = resp.read()
+            ct = resp.getheader("Content-Type", "")
+        except (OSError, http.client.HTTPException) as e:
+            return None, "", None, repr(e)
+        finally:
+            conn.close()
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            doc = None
+        return resp.status, ct, doc, text[:300]
+
+    def expect(self, route, what, want, method, path, body=None, **kw):
+        """Send one bad request; it must get a problem document with a status in want."""
+        if not isinstance(body, (bytes, type(None))):
+            body = json.dumps(body).encode()
+        want = (want,) if isinstance(want, int) else tuple(want)
+        st, ct, doc, text = self.raw(method, path, body, **kw)
+        self.tried += 1
+        self.by_route[route] = self.by_route.get(route, 0) + 1
+        good = (st in want and ct.startswith("application/problem+json")
+                and isinstance(doc, dict) and doc.get("status") == st
+                and all(isinstance(doc.get(k), str) for k in ("type", "title", "detail")))
+        if EXPLORE:
+            print("%s %s %s %s -> %s %s" % ("good" if good else "BAD ", route, what, want, st, text[:120]))
+        if not good:
+            self.bad.append(("%s %s: %s" % (method, path[:80], what), want, st, ct, text[:160]))
+
+
+def field_values(kind):
+    """Invalid values for a field of a kind (see ROUTES)."""
+    if kind == "text":
+        return BAD_TEXT
+    if kind == "req_text":
+        return BAD_TEXT + [""]
+    if kind == "id":
+        return BAD_ID + INJECT[:4]
+    if kind == "int":
+        return BAD_INT + INJECT[:2]
+    if kind == "instant":
+        return INSTANTS + INJECT + [20230429, True, []]
+    if kind == "date":
+        return ["2023-02-29", "2023-13-01", "2023-04-31", "29.04.2023", "2023-4-1", 20230429,
+                []] + INJECT
+    if kind == "clock":
+        return ["25:00", "8", "08:60", "8am", 800] + INJECT[:3]
+    if kind == "zone":
+        return ZONES + [9, [], ""]
+    if kind == "slug":
+        return ["", "UPPER", "a" * 64, "-x", "a b", 1] + INJECT
+    if kind == "code":
+        return ["", "a" * 33, "-JP", "J P", 1] + INJECT
+    if kind.startswith("enum"):
+        return ["", "nope", "PLENARY", 1, []] + INJECT
+    if kind == "ids":
+        return ["1", 1, {}, [0], [-1], ["1"], [2 ** 64], [[1]], [1.5]] + INJECT[:2]
+    if kind == "codes":
+        return ["JP", 1, {}, [1], [[]], ["' OR 1=1"], ["../etc"]]
+    if kind == "deleg":
+        return [1.5, True, [], {}, "", "ZZ"] + INJECT
+    if kind == "bool":
+        return [1, "true", [], "yes"]
+    if kind == "email":
+        return ["no-at-sign", "a@b", "@x.org", "a b@x.org", 1, []]
+    raise ValueError(kind)
+
+
+def routes(ids):
+    """(name, method, path, valid-looking body, {field: kind}) for every write route."""
+    c = "/api/v1/conferences/" + SLUG
+    i = ids
+    return [
+        ("conference create", "POST", "/api/v1/conferences",
+         {"slug": "hostile", "title": "T", "timezone": "Asia/Tokyo", "start_date": "2024-01-01",
+          "end_date": "2024-01-02"},
+         {"slug": "slug", "title": "req_text", "timezone": "zone", "start_date": "date",
+          "end_date": "date", "changeover_minutes": "int", "day_start": "clock", "day_end": "clock"}),
+        ("conference patch", "PATCH", c, {"title": "T2"},
+         {"title": "req_text", "timezone": "zone", "start_date": "date", "end_date": "date",
+          "changeover_minutes": "int", "day_start": "clock", "day_end": "clock"}),
+        ("venue create", "POST", c + "/venues", {"name": "V"}, {"name": "req_text", "address": "text"}),
+        ("room create", "POST", c + "/rooms",
+         {"venue_id": i["venue"], "name": "R", "capacity": 10, "kind": "other"},
+         {"venue_id": "id", "name": "req_text", "capacity": "int", "kind": "enum"}),
+        ("delegation create", "POST", c + "/delegations", {"code": "ZZ", "name": "Z", "kind": "guest"},
+         {"code": "code", "name": "req_text", "kind": "enum"}),
+        ("participant create", "POST", c + "/participants",
+         {"delegation": "JP", "name": "N", "role": "member"},
+         {"delegation": "deleg", "name": "req_text", "title": "text", "role": "enum",
+          "email": "email", "timezone": "zone"}),
+        ("participant patch", "PATCH", "/api/v1/participants/%d" % i["participant"], {"name": "N2"},
+         {"name": "req_text", "title": "text", "role": "enum", "email": "email", "timezone": "zone"}),
+        ("unavailability create", "POST", "/api/v1/participants/%d/unavailability" % i["participant"],
+         {"start": "2023-04-29T09:00:00+09:00", "end": "2023-04-29T10:00:00+09:00"},
+         {"start": "instant", "end": "instant", "reason": "text"}),
+        ("session create", "POST", c + "/sessions",
+         {"kind": "other", "title": "T", "room_id": i["room"], "start": "2023-04-30T07:00:00+09:00",
+          "end": "2023-04-30T07:30:00+09:00"},
+         {"kind": "enum", "title": "req_text", "room_id": "id", "start": "instant", "end": "instant",
+          "status": "enum", "visibility": "enum", "description": "text", "attendees": "ids",
+          "delegations": "codes"}),
+        ("session patch", "PATCH", "/api/v1/sessions/%d" % i["session"], {"title": "T2"},
+         {"kind": "enum", "title": "req_text", "room_id": "id", "start": "instant", "end": "instant",
+          "status": "enum", "visibility": "enum", "description": "text", "attendees": "ids",
+          "delegations": "codes"}),
+        ("bilateral create", "POST", c + "/bilaterals",
+         {"requester": "FR", "counterpart": "DE", "duration_minutes": 30},
+         {"requester": "deleg", "counterpart": "deleg", "duration_minutes": "int",
+          "earliest": "instant", "latest": "instant", "priority": "int", "level": "enum",
+          "topics": "text"}),
+        ("bilateral schedule", "POST", "/api/v1/bilaterals/%d/schedule" % i["bilateral"],
+         {"start": "2023-04-30T07:00:00+09:00", "room_id": i["room"]},
+         {"start": "instant", "room_id": "id"}),
+        ("conference schedule", "POST", c + "/schedule", {"dry_run": True, "time_limit_ms": 10},
+         {"time_limit_ms": "int"}),
+        ("conference schedule", "POST", c + "/schedule", {"time_limit_ms": 10, "dry_run": True},
+         {"dry_run": "bool"}),
+        ("feed-token create", "POST", c + "/feed-tokens", {"delegation": "JP"},
+         {"delegation": "deleg", "participant_id": "id"}),
+        ("travel put", "PUT", c + "/travel-times",
+         [{"from_venue_id": i["venue"], "to_venue_id": i["venue2"], "minutes": 15}],
+         {"0.from_venue_id": "id", "0.to_venue_id": "id", "0.minutes": "int"}),
+    ]
+
+
+def mutate(body, field, value):
+    """A copy of body with field (or "0.field" in a list body) set to value."""
+    b = json.loads(json.dumps(body))
+    if "." in field:
+        idx, f = field.split(".", 1)
+        b[int(idx)][f] = value
+    else:
+        b[field] = value
+    return b
+
+
+def field_battery(bt, ids):
+    """Every field of every write route with each invalid value: 422 (a number
+    too big for JSON's 64-bit integers is refused by the parser: 400)."""
+    for name, method, path, base, fields in routes(ids):
+        for field, kind in fields.items():
+            values = field_values(kind)
+            if field in REQUIRED.get(name, ()):
+                values = values + [None]        # null for a required member
+            for v in values:
+                want = (400, 422) if v in BIG or v in [[x] for x in BIG] else 422
+                bt.expect(name, "%s=%r" % (field, v)[:60], want, method, path, mutate(base, field, v))
+        bt.expect(name, "unknown field", 422, method, path,
+                  mutate(base, "0.bogus" if isinstance(base, list) else "bogus", 1))
+        bodies(bt, name, method, path, base)
+
+
+def bodies(bt, name, method, path, base):
+    """Malformed, truncated, nested, non-UTF-8, NUL, wrong type, too large, wrong type of body."""
+    good = json.dumps(base).encode()
+    for cut in (1, len(good) // 2, len(good) - 1):
+        bt.expect(name, "truncated at %d" % cut, 400, method, path, good[:cut])
+    for junk in (b"{", b"}", b"nul", b"{'a':1}", b"{\"a\" 1}", b"[1,]", b"{} {}", b"\xef\xbb\xbf{}",
+                 b"{\"title\":\"\xff\xfe\"}", b"{\"title\":\"a\x00b\"}", b"{\"title\":\"a\\u0000b\"}",
+                 b"\x00", b"{\"a\":1,\"a\":2}", b"{\"title\":\"\xc0\xaf\"}", b"{\"title\":\"\xed\xa0\x80\"}"):
+        bt.expect(name, "malformed %r" % junk[:20], 400, method, path, junk)
+    bt.expect(name, "deep []", (400, 422), method, path, b"[" * NEST + b"]" * NEST)
+    bt.expect(name, "deep {}", (400, 422), method, path,
+              b"{\"a\":" * NEST + b"1" + b"}" * NEST)
+    for v in ([], {}, "x", 1, None, True):
+        if type(v) is type(base) or (name in EMPTY_OK and v in (None, {})):
+            continue
+        bt.expect(name, "body is %r" % (v,), (400, 422), method, path, v)
+    bt.expect(name, "text/plain", 415, method, path, good, ctype="text/plain")
+    bt.expect(name, "no content type", 415, method, path, good, ctype=None)
+    bt.expect(name, "form", 415, method, path, b"a=1", ctype="application/x-www-form-urlencoded")
+    big = b"{\"title\":\"" + b"x" * (1024 * 1024) + b"\"}"
+    bt.expect(name, "body over max_body", 413, method, path, big)
+
+
+def path_battery(bt, ids):
+    """SQL fragments, traversal and odd numbers in every path parameter: 404."""
+    from urllib.parse import quote
+    c = "/api/v1/conferences/"
+    templates = [
+        ("GET", c + "%s"), ("PATCH", c + "%s"), ("GET", c + "%s/sessions"),
+        ("POST", c + "%s/sessions"), ("GET", c + "%s/venues"), ("GET", c + "%s/rooms"),
+        ("GET", c + "%s/delegations"), ("GET", c + "%s/participants"), ("GET", c + "%s/audit"),
+        ("GET", c + "%s/conflicts"), ("GET", c + "%s/bilaterals"), ("GET", c + "%s/calendar.ics"),
+        ("GET", c + "%s/travel-times"),
+        ("GET", "/api/v1/sessions/%s"), ("PATCH", "/api/v1/sessions/%s"),
+        ("POST", "/api/v1/sessions/%s/cancel"), ("GET", "/api/v1/participants/%s"),
+        ("GET", "/api/v1/participants/%s/unavailability"), ("GET", "/api/v1/bilaterals/%s"),
+        ("POST", "/api/v1/bilaterals/%s/accept"), ("POST", "/api/v1/bilaterals/%s/decline"),
+        ("POST", "/api/v1/bilaterals/%s/withdraw"), ("GET", "/api/v1/bilaterals/%s/slots"),
+        ("POST", "/api/v1/bilaterals/%s/schedule"), ("DELETE", "/api/v1/feed-tokens/%s"),
+        ("GET", "/feeds/%s.ics"), ("GET", c + SLUG + "/rooms/%s/calendar.ics"),
+        ("DELETE", "/api/v1/participants/%d/unavailability/%%s" % ids["participant"]),
+        ("GET", c + "%s/changes"), ("GET", "/web/%s"),
+    ]
+    bodies_for_path = {
+        ("PATCH", c + "%s"): b'{"title":"x"}', ("PATCH", "/api/v1/sessions/%s"): b'{"title":"x"}',
+        ("POST", c + "%s/sessions"): json.dumps(
+            {"kind": "other", "title": "T", "start": "2023-04-30T07:00:00+09:00",
+             "end": "2023-04-30T07:30:00+09:00"}).encode(),
+        ("POST", "/api/v1/bilaterals/%s/schedule"): b'{}',
+    }
+    values = INJECT + ["0", "-1", "99999999999999999999999", "1e3", "0x10", " 1", "1%00",
+                       "%00", "%ff%fe", "a" * 300, "%2e%2e", "..", "1.0", "+1"]
+    for method, t in templates:
+        for v in values:
+            enc = v if v.startswith("%") or v in ("1%00",) else quote(v, safe="")
+            body = bodies_for_path.get((method, t))
+            bt.expect("path " + t, repr(v)[:40], 404, method, t % enc, body)
+
+
+def query_battery(bt):
+    """Bad ?limit, ?cursor and filters: 400."""
+    from urllib.parse import quote
+    c = "/api/v1/conferences/" + SLUG
+    lists = [c + "/sessions", c + "/venues", c + "/rooms", c + "/delegations",
+             c + "/participants", c + "/audit", c + "/bilaterals", "/api/v1/conferences"]
+    for path in lists:
+        for q in ("limit=-1", "limit=0", "limit=1001", "limit=abc", "limit=99999999999999999999999",
+                  "limit=1.5", "cursor=abc", "cursor=-5", "cursor=" + quote(INJECT[1]),
+                  "limit=%00", "limit=" + quote(INJECT[0])):
+            bt.expect("query " + path, q, 400, "GET", path + "?" + q)
+    for q in ["from=" + quote(v) for v in INSTANTS[:8]] + ["to=yesterday", "room_id=abc",
+              "room_id=" + quote(INJECT[0]), "kind=nope", "kind=" + quote(INJECT[1]),
+              "room_id=-1", "from=" + quote(INJECT[0]), "delegation=%ff%fe", "kind=%ff",
+              "kind=%c0%af", "cursor=%ed%a0%80"]:
+        bt.expect("query sessions", q, 400, "GET", c + "/sessions?" + q)
+    for q in ("status=nope", "status=" + quote(INJECT[0])):
+        bt.expect("query bilaterals", q, 400, "GET", c + "/bilaterals?" + q)
+    bt.expect("query malformed", "%zz", 400, "GET", c + "/sessions?from=%zz")
+
+
+def method_battery(bt, ids):
+    """Methods a route does not serve: 405 with Allow."""
+    c = "/api/v1/conferences/" + SLUG
+    paths = ["/api/v1/conferences", c, c + "/sessions", "/api/v1/sessions/%d" % ids["session"],
+             c + "/venues", c + "/rooms", c + "/travel-times", c + "/delegations",
+             c + "/participants", c + "/audit", c + "/conflicts", c + "/bilaterals",
+             c + "/calendar.ics", c + "/feed-tokens", "/healthz", "/readyz", "/metrics"]
+    for p in paths:
+        for m in ("DELETE", "PUT", "OPTIONS"):
+            if m == "PUT" and p.endswith("travel-times"):
+                continue
+            bt.expect("method " + p, m, 405, m, p, b"{}" if m == "PUT" else None)
+
+
+def auth_battery(bt):
+    """Junk Authorization headers: 401."""
+    c = "/api/v1/conferences/" + SLUG + "/sessions"
+    for h in ("Bearer", "Bearer ", "Basic YWRtaW46YWRtaW4=", "Bearer " + "A" * 129,
+              "Bearer ' OR '1'='1", "Bearer ../../etc/passwd", "Bearer " + "a" * 64,
+              "Bearer aaaaaaaaaaaaaaaa aaaa", "bearer", "Token abc"):
+        bt.expect("auth", h[:30], 401, "GET", c, token=None, headers={"Authorization": h})
+
+
+def evhttp_limits(s, bt):
+    """What evhttp answers by itself: oversized headers, URL, body; unknown methods."""
+    def exchange(data):
+        with socket.create_connection(("127.0.0.1", s.port), timeout=10) as so:
+            try:
+                so.sendall(data)
+                so.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            out = b""
+            try:
+                while True:
+                    b = so.recv(65536)
+                    if not b:
+                        break
+                    out += b
+            except OSError:
+                pass
+            return out
+    cases = [
+        ("header block > max_headers", b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40000 + b"\r\n\r\n"),
+        ("URL > max_headers", b"GET /api/v1/sessions/" + b"1" * 40000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"),
+        ("body > 4 x max_body", b"POST /api/v1/conferences HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\n\r\n" + b"x" * 100000),
+        ("unknown method FOO", b"FOO /healthz HTTP/1.1\r\nHost: x\r\n\r\n"),
+        ("TRACE", b"TRACE /healthz HTTP/1.1\r\nHost: x\r\n\r\n"),
+        ("CONNECT", b"CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: x\r\n\r\n"),
+        ("garbage request line", b"\x00\x01\x02\xff\r\n\r\n"),
+        ("HTTP/9.9", b"GET /healthz HTTP/9.9\r\n\r\n"),
+        ("negative Content-Length", b"POST /api/v1/conferences HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n"),
+        ("chunked junk", b"POST /api/v1/conferences HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
+    ]
+    for what, data in cases:
+        out = exchange(data)
+        bt.tried += 1
+        status = out.split(b"\r\n", 1)[0]
+        ok(out == b"" or status.split(b" ")[1:2] and status.split(b" ")[1][:1] == b"4"
+           or status.split(b" ")[1:2] == [b"501"],
+           "evhttp itself: %s -> %s" % (what, status.decode("latin-1")[:40] or "connection closed"))
+        ok(s.request("GET", "/healthz").status == 200, "kaigid up after: %s" % what)
+
+
+with Server(args=("--set", "max_body=1048576", "--set", "max_headers=16384")) as s:
+    tokens = {"admin": s.token("admin"), "sec": s.token("secretariat", conference=SLUG)}
+    with s.db().cursor() as cur:
+        def one(sql):
+            cur.execute(sql)
+            return cur.fetchone()[0]
+        ids = {"venue": one("SELECT min(id) FROM venues"), "venue2": one("SELECT max(id) FROM venues"),
+               "room": one("SELECT min(id) FROM rooms"),
+               "participant": one("SELECT min(id) FROM participants"),
+               "session": one("SELECT min(id) FROM sessions"),
+               "bilateral": one("SELECT coalesce(min(id), 1) FROM bilateral_requests")}
+    before = dump(s.db_url)
+    bt = Battery(s, tokens)
+    field_battery(bt, ids)
+    path_battery(bt, ids)
+    query_battery(bt)
+    method_battery(bt, ids)
+    auth_battery(bt)
+    n_api = bt.tried
+    ok(n_api >= 200, "%d bad requests tried through the API" % n_api)
+    diag_bad = bt.bad[:15]
+    is_(len(bt.bad), 0, "each got its 4xx as application/problem+json with type/title/status/detail")
+    for b in diag_bad:
+        diag("  %s: want %s, got %s %s %r" % b)
+    evhttp_limits(s, bt)
+    ok(s.proc.poll() is None, "kaigid still running after %d bad requests" % bt.tried)
+    is_(s.request("GET", "/healthz").status, 200, "and answers /healthz")
+    after = dump(s.db_url)
+    changed = sorted(set(before) ^ set(after))
+    is_(changed[:10], [], "the database is unchanged (pg_dump --data-only, %d lines)" % len(before))
+    note("hostile: %d bad requests, %d routes, 0 crashes" % (bt.tried, len(bt.by_route)))
+
+    # SQL fragments in free text are just text: stored and given back verbatim.
+    tok = tokens["sec"]
+    for i, frag in enumerate(INJECT[:6]):
+        r = s.request("POST", "/api/v1/conferences/%s/venues" % SLUG,
+                      {"name": frag + " #%d" % i, "address": frag}, token=tok)
+        is_((r.status, (r.json or {}).get("name")), (201, frag + " #%d" % i),
+            "free text %r is stored verbatim" % frag[:30])
+    with s.db().cursor() as cur:
+        cur.execute("SELECT count(*) FROM sessions")
+        ok(cur.fetchone()[0] > 0, "sessions table still there")
+    log = open(s.log_path, "rb").read().decode("utf-8", "replace")
+    ok("AddressSanitizer" not in log and "runtime error" not in log and "fatal" not in log,
+       "kaigid's log has no sanitizer report or fatal error")
+    is_(s.stop(), 0, "kaigid exits 0 on SIGTERM")
+done_testing()

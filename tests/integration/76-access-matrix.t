@@ -1,0 +1,427 @@
+#!/usr/bin/python3
+# 76-access-matrix.t — who may do what, table-driven: every route x {no token,
+# malformed token, revoked token, liaison of an unrelated delegation (UA),
+# liaison of the party (CA), secretariat of another conference, secretariat,
+# admin} -> the expected status. The resource of each cell is made fresh for
+# it (a write that succeeds must not change what the next cell sees).
+#
+# Then: the demo's Japan–Canada bilateral (restricted) appears in no list,
+# feed (public, room, delegation, participant), slot list or error message
+# of a caller who may not see it; and tokens: at least 128 bits, stored only
+# as 64-hex SHA-256, never in the database or kaigid's log in the clear, feed
+# tokens revoked with immediate effect in every worker (--workers 2).
+import json
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from kaigitest import *  # noqa: E402,F403
+from kaigitest import _Headers as Headers  # noqa: E402
+
+SLUG = "g7-digital-2023"
+C = "/api/v1/conferences/" + SLUG
+ROLES = ("none", "malformed", "revoked", "liaison_other", "liaison_party", "sec_other", "sec", "admin")
+EXPLORE = os.environ.get("KAIGI_MATRIX_EXPLORE")
+PG_DUMP = "/usr/lib/postgresql/15/bin/pg_dump"
+WEB_FILE = sorted(f for f in os.listdir(os.path.join(TOP, "server", "web"))
+                  if os.path.isfile(os.path.join(TOP, "server", "web", f)))[0]
+
+
+def sql(s, q, *args):
+    """One row of a query (autocommit)."""
+    with s.db().cursor() as cur:
+        cur.execute(q, args)
+        try:
+            return cur.fetchone()
+        except Exception:
+            return None
+
+
+class Ctx:
+    """Tokens, ids, and fixture makers."""
+
+    def __init__(self, s):
+        self.s = s
+        self.tok = {
+            "none": None,
+            "malformed": "not a token!",
+            "revoked": s.token("secretariat", conference=SLUG),
+            "liaison_other": s.token("liaison", conference=SLUG, delegation="UA"),
+            "liaison_party": s.token("liaison", conference=SLUG, delegation="CA"),
+            "sec": s.token("secretariat", conference=SLUG),
+            "admin": s.token("admin"),
+        }
+        r = s.request("POST", "/api/v1/conferences", {
+            "slug": "other-conf", "title": "Other", "timezone": "Europe/Paris",
+            "start_date": "2023-05-01", "end_date": "2023-05-02"}, token=self.tok["admin"])
+        assert r.status == 201, r
+        self.tok["sec_other"] = s.token("secretariat", conference="other-conf")
+        import hashlib
+        with s.db().cursor() as cur:
+            cur.execute("UPDATE api_tokens SET revoked_at = now() WHERE token_hash = %s",
+                        (hashlib.sha256(self.tok["revoked"].encode()).hexdigest(),))
+        self.session = sql(s, "SELECT s.id FROM sessions s WHERE s.title LIKE %s",
+                           "Bilateral meeting: Japan – Canada")[0]
+        self.title = "Bilateral meeting: Japan – Canada"
+        self.bilateral = sql(s, "SELECT id FROM bilateral_requests WHERE session_id = %s",
+                             self.session)[0]
+        self.ca_head = sql(s, "SELECT p.id FROM participants p JOIN delegations d ON"
+                              " d.id = p.delegation_id WHERE d.code = 'CA' AND p.role = 'head'")[0]
+        self.jp_deputy = sql(s, "SELECT p.id FROM participants p JOIN delegations d ON"
+                                " d.id = p.delegation_id WHERE d.code = 'JP' AND p.role = 'deputy'")[0]
+        self.room = sql(s, "SELECT id FROM rooms WHERE name = 'Bilateral Room A'")[0]
+        self.venue = sql(s, "SELECT min(id) FROM venues")[0]
+        self.n = 0
+
+    def admin(self, method, path, body=None):
+        """A request as admin that must succeed; its JSON."""
+        r = self.s.request(method, path, body, token=self.tok["admin"])
+        if r.status >= 300:
+            raise RuntimeError("fixture %s %s: %r" % (method, path, r))
+        return r.json
+
+    def slot(self):
+        """A fresh quarter hour on 30 April, 06:00 onwards (no demo session there)."""
+        self.n += 1
+        m = 6 * 60 + 15 * (self.n % 40)
+        day = 28 + (self.n // 40) % 3
+        return ("2023-04-%02dT%02d:%02d:00+09:00" % (day, m // 60, m % 60),
+                "2023-04-%02dT%02d:%02d:00+09:00" % (day, (m + 10) // 60, (m + 10) % 60))
+
+    def restricted_session(self):
+        """A new restricted session with Canada as a party."""
+        st, en = self.slot()
+        return self.admin("POST", C + "/sessions", {
+            "kind": "bilateral", "title": "Matrix JP-CA %d" % self.n, "start": st, "end": en,
+            "visibility": "restricted", "delegations": ["JP", "CA"]})["id"]
+
+    def new_bilateral(self, requester="JP", counterpart="CA", accept=False):
+        """A new bilateral request."""
+        b = self.admin("POST", C + "/bilaterals", {"requester": requester,
+                                                   "counterpart": counterpart,
+                                                   "duration_minutes": 30})
+        if accept:
+            self.admin("POST", "/api/v1/bilaterals/%d/accept" % b["id"], {})
+        return b["id"]
+
+    def unavailability(self):
+        """A new unavailability block of Canada's head."""
+        st, en = self.slot()
+        return self.admin("POST", "/api/v1/participants/%d/unavailability" % self.ca_head,
+                          {"start": st, "end": en, "reason": "matrix"})["id"]
+
+    def feed_token(self):
+        """A new feed token of Canada."""
+        return self.admin("POST", C + "/feed-tokens", {"delegation": "CA"})
+
+
+# Expected statuses: a dict role -> status; "pub" = public read (200 for any
+# caller whose token is absent or valid), "*" fills the rest.
+def exp(**kw):
+    """Expected status per role: defaults 401 for bad tokens."""
+    e = {"malformed": 401, "revoked": 401}
+    star = kw.pop("star", None)
+    for r in ROLES:
+        if r in kw:
+            e[r] = kw[r]
+        elif r not in e:
+            e[r] = star
+    return e
+
+
+PUB = exp(star=200)
+SEC_ONLY = exp(none=401, liaison_other=403, liaison_party=403, sec_other=403, sec=200, admin=200)
+
+
+def cells(x):
+    """(name, maker(role) -> (method, path, body), expected) for every route."""
+    def st_en():
+        return x.slot()
+
+    def new_session(role):
+        st, en = x.slot()
+        return ("POST", C + "/sessions", {"kind": "other", "title": "m %s" % role,
+                                          "start": st, "end": en})
+    return [
+        ("GET /healthz", lambda r: ("GET", "/healthz", None), PUB),
+        ("GET /readyz", lambda r: ("GET", "/readyz", None), PUB),
+        ("GET /metrics", lambda r: ("GET", "/metrics", None), PUB),
+        ("POST /conferences", lambda r: ("POST", "/api/v1/conferences", {
+            "slug": "m-%s" % r.replace("_", "-"), "title": "M", "timezone": "Asia/Tokyo",
+            "start_date": "2024-01-01", "end_date": "2024-01-02"}),
+         exp(none=401, liaison_other=403, liaison_party=403, sec_other=403, sec=403, admin=201)),
+        ("GET /conferences", lambda r: ("GET", "/api/v1/conferences", None), PUB),
+        ("GET /conferences/{slug}", lambda r: ("GET", C, None), PUB),
+        ("PATCH /conferences/{slug}", lambda r: ("PATCH", C, {"title": "G7 (%s)" % r}), SEC_ONLY),
+        ("POST venues", lambda r: ("POST", C + "/venues", {"name": "V %s" % r}),
+         exp(none=401, liaison_other=403, liaison_party=403, sec_other=403, sec=201, admin=201)),
+        ("GET venues", lambda r: ("GET", C + "/venues", None), PUB),
+        ("POST rooms", lambda r: ("POST", C + "/rooms", {"venue_id": x.venue, "name": "R %s" % r,
+                                                         "capacity": 5}),
+         exp(none=401, liaison_other=403, liaison_party=403, sec_other=403, sec=201, admin=201)),
+        ("GET rooms", lambda r: ("GET", C + "/rooms", None), PUB),
+        ("PUT travel-times", lambda r: ("PUT", C + "/travel-times", []), SEC_ONLY),
+        ("GET travel-times", lambda r: ("GET", C + "/travel-times", None), PUB),
+        ("POST delegations", lambda r: ("POST", C + "/delegations", {
+            "code": "M%d" % ROLES.index(r), "name": "M", "kind": "guest"}),
+         exp(none=401, liaison_other=403, liaison_party=403, sec_other=403, sec=201, admin=201)),
+        ("GET delegations", lambda r: ("GET", C + "/delegations", None), PUB),
+        ("POST participants", lambda r: ("POST", C + "/participants", {
+            "delegation": "CA", "name": "P %s" % r, "role": "staff"}),
+         exp(none=401, liaison_other=403, liaison_party=403, sec_other=403, sec=201, admin=201)),
+        ("GET participants", lambda r: ("GET", C + "/participants", None),
+         exp(none=401, liaison_other=200, liaison_party=200, sec_other=403, sec=200, admin=200)),
+        ("GET /participants/{id}", lambda r: ("GET", "/api/v1/participants/%d" % x.ca_head, None),
+         exp(none=401, liaison_other=404, liaison_party=200, sec_other=404, sec=200, admin=200)),
+        ("PATCH /participants/{id}", lambda r: ("PATCH", "/api/v1/participants/%d" % x.ca_head,
+                                                {"title": "T %s" % r}),
+         exp(none=401, liaison_other=403, liaison_party=403, sec_other=404, sec=200, admin=200)),
+        ("POST unavailability", lambda r: ("POST", "/api/v1/participants/%d/unavailability" % x.ca_head,
+                                           dict(zip(("start", "end"), st_en()))),
+         exp(none=401, liaison_other=404, liaison_party=201, sec_other=404, sec=201, admin=201)),
+        ("GET unavailability", lambda r: ("GET", "/api/v1/participants/%d/unavailability" % x.ca_head, None),
+         exp(none=401, liaison_other=404, liaison_party=200, sec_other=404, sec=200, admin=200)),
+        ("DELETE unavailability", lambda r: ("DELETE", "/api/v1/participants/%d/unavailability/%d"
+                                             % (x.ca_head, x.unavailability()), None),
+         exp(none=401, liaison_other=404, liaison_party=204, sec_other=404, sec=204, admin=204)),
+        ("POST sessions", new_session,
+         exp(none=401, liaison_other=403, liaison_party=403, sec_other=403, sec=201, admin=201)),
+        ("GET sessions", lambda r: ("GET", C + "/sessions", None), PUB),
+        ("GET /sessions/{id} restricted", lambda r: ("GET", "/api/v1/sessions/%d" % x.session, None),
+         exp(none=404, liaison_other=404, liaison_party=200, sec_other=404, sec=200, admin=200)),
+        ("PATCH /sessions/{id} restricted", lambda r: ("PATCH", "/api/v1/sessions/%d" % x.restricted_session(),
+                                                       {"title": "moved %s" % r}),
+         exp(none=401, liaison_other=403, liaison_party=403, sec_other=404, sec=200, admin=200)),
+        ("POST /sessions/{id}/cancel", lambda r: ("POST", "/api/v1/sessions/%d/cancel" % x.restricted_session(), None),
+         exp(none=401, liaison_other=403, liaison_party=403, sec_other=404, sec=200, admin=200)),
+        ("GET conflicts", lambda r: ("GET", C + "/conflicts", None), SEC_ONLY),
+        ("GET audit", lambda r: ("GET", C + "/audit", None), SEC_ONLY),
+        ("POST bilaterals", lambda r: ("POST", C + "/bilaterals", {
+            "requester": "CA", "counterpart": "FR", "duration_minutes": 30}),
+         exp(none=401, liaison_other=403, liaison_party=201, sec_other=(403, 404), sec=201, admin=201)),
+        ("GET bilaterals", lambda r: ("GET", C + "/bilaterals", None),
+         exp(none=401, liaison_other=200, liaison_party=200, sec_other=(403, 200), sec=200, admin=200)),
+        ("GET /bilaterals/{id}", lambda r: ("GET", "/api/v1/bilaterals/%d" % x.bilateral, None),
+         exp(none=401, liaison_other=404, liaison_party=200, sec_other=404, sec=200, admin=200)),
+        ("POST accept", lambda r: ("POST", "/api/v1/bilaterals/%d/accept" % x.new_bilateral(), None),
+         exp(none=401, liaison_other=404, liaison_party=200, sec_other=404, sec=200, admin=200)),
+        ("POST decline", lambda r: ("POST", "/api/v1/bilaterals/%d/decline" % x.new_bilateral(), None),
+         exp(none=401, liaison_other=404, liaison_party=200, sec_other=404, sec=200, admin=200)),
+        ("POST withdraw", lambda r: ("POST", "/api/v1/bilaterals/%d/withdraw" % x.new_bilateral("CA", "JP"), None),
+         exp(none=401, liaison_other=404, liaison_party=200, sec_other=404, sec=200, admin=200)),
+        ("GET slots", lambda r: ("GET", "/api/v1/bilaterals/%d/slots?limit=3" % x.new_bilateral(accept=True), None),
+         exp(none=401, liaison_other=404, liaison_party=200, sec_other=404, sec=200, admin=200)),
+        ("POST /bilaterals/{id}/schedule", lambda r: ("POST", "/api/v1/bilaterals/%d/schedule"
+                                                      % x.new_bilateral(accept=True), {}),
+         exp(none=401, liaison_other=403, liaison_party=403, sec_other=404, sec=201, admin=201)),
+        ("POST /conferences/{slug}/schedule", lambda r: ("POST", C + "/schedule", {"dry_run": True}),
+         SEC_ONLY),
+        ("POST feed-tokens", lambda r: ("POST", C + "/feed-tokens", {"delegation": "CA"}),
+         exp(none=401, liaison_other=403, liaison_party=201, sec_other=403, sec=201, admin=201)),
+        ("DELETE /feed-tokens/{id}", lambda r: ("DELETE", "/api/v1/feed-tokens/%d" % x.feed_token()["id"], None),
+         exp(none=401, liaison_other=404, liaison_party=204, sec_other=404, sec=204, admin=204)),
+        ("GET calendar.ics", lambda r: ("GET", C + "/calendar.ics", None), PUB),
+        ("GET room calendar.ics", lambda r: ("GET", C + "/rooms/%d/calendar.ics" % x.room, None), PUB),
+        ("GET /feeds/{token}.ics", lambda r: ("GET", "/feeds/%s.ics" % x.feed_token()["token"], None), PUB),
+        ("GET changes (SSE)", lambda r: ("SSE", C + "/changes", None), PUB),
+        ("GET / (web)", lambda r: ("GET", "/", None), PUB),
+        ("GET /web/{file}", lambda r: ("GET", "/web/" + WEB_FILE, None), PUB),
+    ]
+
+
+def matrix(s, x):
+    """Run every cell; report mismatches."""
+    bad = []
+    n = 0
+    for name, make, want in cells(x):
+        for role in ROLES:
+            method, path, body = make(role)
+            tok = x.tok[role]
+            if method == "SSE":
+                r = Response(0, "", [], b"", 0)
+                head = sse(s, path, tok, 0.5)
+                m = re.match(r"HTTP/1.1 (\d+)", head)
+                r.status = int(m.group(1)) if m else None
+                ctype = re.search(r"(?im)^Content-Type: *([^\r\n]*)", head)
+                r.headers = Headers([("Content-Type", ctype.group(1))] if ctype else [])
+                r.body = head.encode()[:200]
+            else:
+                r = s.request(method, path, body, token=tok)
+            n += 1
+            got = r.status
+            if EXPLORE:
+                print("%-34s %-14s want %s got %s %s" % (name, role, want[role], got, r.body[:100]))
+            w = want[role] if isinstance(want[role], tuple) else (want[role],)
+            if got not in w:
+                bad.append((name, role, want[role], got, r.body[:120]))
+            elif got >= 400 and not r.headers.get("Content-Type", "").startswith("application/problem+json"):
+                bad.append((name, role, "problem+json", r.headers.get("Content-Type"), r.body[:80]))
+    return n, bad
+
+
+def all_pages(s, path, tok):
+    """Every item of a paged list."""
+    items, cursor = [], None
+    for _ in range(100):
+        r = s.request("GET", path + ("&" if "?" in path else "?") + "limit=1000"
+                      + ("&cursor=" + cursor if cursor else ""), token=tok)
+        if r.status != 200:
+            return None
+        items += r.json["items"]
+        cursor = r.json.get("next")
+        if not cursor:
+            return items
+    return items
+
+
+def rows(s, q, *args):
+    """All rows of a query."""
+    with s.db().cursor() as cur:
+        cur.execute(q, args)
+        return cur.fetchall()
+
+
+def sse(s, path, tok, seconds=1.5):
+    """What a Server-Sent Events stream sends in its first seconds (headers too)."""
+    import socket
+    so = socket.create_connection(("127.0.0.1", s.port), timeout=seconds)
+    req = "GET %s HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n" % path
+    if tok:
+        req += "Authorization: Bearer %s\r\n" % tok
+    so.sendall((req + "\r\n").encode())
+    out = b""
+    end = time.monotonic() + seconds
+    try:
+        while time.monotonic() < end:
+            b = so.recv(65536)
+            if not b:
+                break
+            out += b
+    except OSError:
+        pass
+    so.close()
+    return out.decode("utf-8", "replace")
+
+
+def leaks(s, x):
+    """The restricted JP–CA bilateral is nowhere for those who may not see it."""
+    sid, title = x.session, x.title
+    topics = "generative AI and its ethical use"
+    ua_feed = x.admin("POST", C + "/feed-tokens", {"delegation": "UA"})["token"]
+    deputy_feed = x.admin("POST", C + "/feed-tokens", {"participant_id": x.jp_deputy})["token"]
+    ca_feed = x.admin("POST", C + "/feed-tokens", {"delegation": "CA"})["token"]
+    for role in ("none", "liaison_other", "sec_other"):
+        items = all_pages(s, C + "/sessions", x.tok[role]) or []
+        ok(items and sid not in [i["id"] for i in items], "%s: not in the session list" % role)
+        for q in ("?delegation=CA", "?delegation=JP", "?room_id=%d" % x.room, "?kind=bilateral"):
+            items = all_pages(s, C + "/sessions" + q, x.tok[role]) or []
+            ok(sid not in [i["id"] for i in items], "%s: not in the list filtered by %s" % (role, q))
+        r = s.request("GET", "/api/v1/sessions/%d" % sid, token=x.tok[role])
+        ok(r.status == 404 and title not in r.text and topics not in r.text,
+           "%s: 404 by id, naming nothing" % role)
+    for role in ("liaison_other",):
+        r = s.request("GET", C + "/bilaterals", token=x.tok[role])
+        ok(r.status == 200 and x.bilateral not in [b["id"] for b in r.json["items"]],
+           "%s: its bilateral request is not in the list" % role)
+        r = s.request("GET", "/api/v1/bilaterals/%d" % x.bilateral, token=x.tok[role])
+        ok(r.status == 404 and topics not in r.text, "%s: its request is 404, naming nothing" % role)
+    r = s.request("GET", C + "/calendar.ics")
+    ok(r.status == 200 and title not in r.text and "session-%d@" % sid not in r.text,
+       "not in the public feed")
+    r = s.request("GET", C + "/rooms/%d/calendar.ics" % x.room)
+    ev = [e for e in r.text.split("BEGIN:VEVENT")[1:] if "session-%d@" % sid in e]
+    ok(r.status == 200 and len(ev) == 1 and "SUMMARY:Reserved" in ev[0] and title not in r.text
+       and "Canada" not in ev[0] and "DFFT" not in ev[0],
+       "the room feed shows it only as Reserved")
+    for what, tok in (("Ukraine's delegation feed", ua_feed), ("Japan's deputy's participant feed", deputy_feed)):
+        r = s.request("GET", "/feeds/%s.ics" % tok)
+        ok(r.status == 200 and title not in r.text and "session-%d@" % sid not in r.text,
+           "not in %s" % what)
+    r = s.request("GET", "/feeds/%s.ics" % ca_feed)
+    ok(r.status == 200 and "session-%d@" % sid in r.text, "but in Canada's feed (the test can see it)")
+    # A UA–JP request's slots avoid the bilateral's time without naming it.
+    b = x.admin("POST", C + "/bilaterals", {"requester": "UA", "counterpart": "JP",
+                                            "duration_minutes": 30})["id"]
+    x.admin("POST", "/api/v1/bilaterals/%d/accept" % b, {})
+    r = s.request("GET", "/api/v1/bilaterals/%d/slots?limit=50" % b, token=x.tok["liaison_other"])
+    ok(r.status == 200 and title not in r.text and topics not in r.text and "Canada" not in r.text,
+       "Ukraine's slot list names nothing of it")
+    r = s.request("GET", C + "/audit", token=x.tok["liaison_other"])
+    is_(r.status, 403, "the audit view is the secretariat's only")
+    matrix_ids = [i for (i,) in rows(s, "SELECT id FROM sessions WHERE title LIKE 'Matrix JP-CA%%'"
+                                        " OR title LIKE 'moved %%'")]
+    secret = [sid] + matrix_ids
+    for role in ("none", "liaison_other", "sec_other", "liaison_party"):
+        text = sse(s, C + "/changes?last_event_id=0", x.tok[role])
+        seen = [i for i in secret if re.search(r'"session_id": ?%d\b' % i, text)]
+        if role == "liaison_party":
+            ok(sid in seen and len(seen) == len(secret),
+               "the change stream replays the restricted sessions to Canada's liaison (%d of %d)"
+               % (len(seen), len(secret)))
+        else:
+            ok(text.startswith("HTTP/1.1 200") and not seen and title not in text and "Matrix JP-CA" not in text,
+               "%s: the change stream (replayed from 0) shows none of the %d restricted sessions"
+               % (role, len(secret)))
+
+
+def tokens(s, x):
+    """Token strength, storage and logging."""
+    raw = [t for k, t in x.tok.items() if t and k != "malformed"]
+    feeds = [x.feed_token()["token"] for _ in range(3)]
+    more = [s.token("admin") for _ in range(20)]
+    ok(all(re.fullmatch(r"[A-Za-z0-9_-]{22,}", t) for t in raw + feeds + more),
+       "every token is base64url of at least 128 bits (>= 22 characters)")
+    is_(len(set(raw + feeds + more)), len(raw + feeds + more), "all distinct")
+    with s.db().cursor() as cur:
+        cur.execute("SELECT token_hash FROM api_tokens UNION ALL SELECT token_hash FROM feed_tokens")
+        hashes = [r[0] for r in cur.fetchall()]
+    ok(hashes and all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes),
+       "api_tokens and feed_tokens hold only 64-hex hashes (%d)" % len(hashes))
+    import hashlib
+    ok(all(hashlib.sha256(t.encode()).hexdigest() in hashes for t in raw + feeds + more),
+       "each is the SHA-256 of its token")
+    import subprocess
+    dump = subprocess.run([PG_DUMP, "--data-only", s.db_url], stdout=subprocess.PIPE).stdout.decode()
+    is_([t[:6] for t in raw + feeds + more if t in dump], [], "no raw token anywhere in the database")
+    echoed = []
+    for tok in (x.tok["revoked"], "A" * 40, x.tok["sec"] + "x"):
+        r = s.request("GET", C + "/sessions", token=tok)
+        if tok in r.text or tok in str(r.headers.items()):
+            echoed.append(tok[:6])
+    r = s.request("GET", "/feeds/%s.ics" % ("B" * 43))
+    if "B" * 43 in r.text:
+        echoed.append("feed")
+    is_(echoed, [], "a refused token is not echoed in the answer")
+    log = open(s.log_path, encoding="utf-8", errors="replace").read()
+    ok(len(log) > 1000, "kaigid's log has content (%d bytes)" % len(log))
+    is_([t[:6] for t in raw + feeds + more if t in log], [], "no raw token in kaigid's log")
+
+
+def revoke_workers():
+    """Feed tokens revoked with immediate effect in every worker process."""
+    with Server(args=("--workers", "2")) as s:
+        admin = s.token("admin")
+        r = s.request("POST", C + "/feed-tokens", {"delegation": "CA"}, token=admin)
+        is_(r.status, 201, "--workers 2: feed token issued")
+        tok, fid = r.json["token"], r.json["id"]
+        got = [s.request("GET", "/feeds/%s.ics" % tok).status for _ in range(40)]
+        is_(set(got), {200}, "40 fetches (both workers, caches warm): 200")
+        r = s.request("DELETE", "/api/v1/feed-tokens/%d" % fid, token=admin)
+        is_(r.status, 204, "revoked")
+        got = [s.request("GET", "/feeds/%s.ics" % tok).status for _ in range(40)]
+        is_(set(got), {404}, "the very next 40 fetches: all 404, in every worker")
+        is_(s.stop(), 0, "kaigid (2 workers) exits 0")
+
+
+with Server() as s:
+    x = Ctx(s)
+    n, bad = matrix(s, x)
+    ok(n >= 8 * 46, "%d cells (%d routes x %d callers)" % (n, n // len(ROLES), len(ROLES)))
+    is_(bad[:12], [], "every cell has its expected status (problem+json for errors)")
+    leaks(s, x)
+    tokens(s, x)
+    is_(s.stop(), 0, "kaigid exits 0")
+revoke_workers()
+done_testing()
