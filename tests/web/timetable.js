@@ -214,9 +214,18 @@ async function moves(page) {
 	await step("secretariat: move by drag", async () => {
 		await day(page, "2023-04-29");
 		const src = page.locator('#grid .session[data-title="Bilateral meeting: Japan – Italy"]');
-		const box = await src.boundingBox();
 		const track = page.locator('.row[data-room="Bilateral Room B"] .track');
-		const tbox = await track.boundingBox();
+		/* The grid may be redrawn by a live update right after the tab
+		 * switch: wait until both boxes can be measured. */
+		let box = null, tbox = null;
+		for (let i = 0; i < 20 && (box === null || tbox === null); i++) {
+			await src.waitFor({ state: "visible" });
+			await track.waitFor({ state: "visible" });
+			box = await src.boundingBox();
+			tbox = await track.boundingBox();
+			if (box === null || tbox === null)
+				await page.waitForTimeout(100);
+		}
 		/* Drop where the block's left edge is now: same start, Room B. */
 		await src.dragTo(track, { sourcePosition: { x: 2, y: 5 }, targetPosition: { x: box.x - tbox.x + 2, y: 10 } });
 		await page.waitForSelector('.row[data-room="Bilateral Room B"] .session[data-title="Bilateral meeting: Japan – Italy"]');
