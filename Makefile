@@ -2,7 +2,8 @@
 #   make            build server/kaigid and client/kaigi
 #   make asan       build both with AddressSanitizer + UBSan under build/asan/
 #   make run        install deps, build, start the embedded PostgreSQL, load the demo, serve
-#   make test       install deps, build, run every test against a throwaway cluster
+#   make test       install deps, build, run every test against a throwaway cluster,
+#                   then the whole suite again against the ASan/UBSan build
 #   make install PREFIX=/usr/local ; make clean
 
 PREFIX  ?= /usr/local
@@ -23,7 +24,7 @@ CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o)
 SERVER_LIB := $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all asan run test test-asan unit install clean deps
+.PHONY: all asan run test test-release test-asan unit install clean deps
 all: server/kaigid client/kaigi
 
 server/kaigid: $(BUILD)/kaigid
@@ -54,7 +55,11 @@ deps:
 run: deps all
 	scripts/run
 
-test: deps all unit
+test: deps all unit asan
+	tests/run
+	KAIGI_BUILD=build/asan tests/run
+
+test-release: deps all unit
 	tests/run
 
 test-asan: deps asan
