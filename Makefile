@@ -55,11 +55,13 @@ deps:
 run: deps all
 	scripts/run
 
-test: deps all unit asan
+test: deps
+	$(MAKE) -j2 all unit asan
 	tests/run
 	KAIGI_BUILD=build/asan tests/run
 
-test-release: deps all unit
+test-release: deps
+	$(MAKE) -j2 all unit
 	tests/run
 
 test-asan: deps asan
