@@ -44,6 +44,7 @@ static const struct config_key config_keys[] = {
 	KEY_Z(max_body, "1048576", 1024, 1073741824),
 	KEY_Z(max_headers, "16384", 1024, 1048576),
 	KEY_I(timeout, "30", 1, 3600),
+	KEY_I(max_connections, "1024", 1, 1000000),
 	KEY_S(log_level, "info"),
 	KEY_S(public_url, ""),
 	KEY_S(web_root, "server/web"),

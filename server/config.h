@@ -19,6 +19,7 @@ struct config {
 	size_t	 max_body;		/* bytes, 413 beyond */
 	size_t	 max_headers;		/* bytes */
 	int	 timeout;		/* seconds of client inactivity before drop */
+	int	 max_connections;	/* open client connections per worker */
 	char	*log_level;
 	char	*public_url;		/* base for feed links, e.g. http://127.0.0.1:8080 */
 	char	*web_root;		/* static files for the timetable */

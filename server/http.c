@@ -24,6 +24,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "conn.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -77,18 +78,6 @@ role_name(enum role role)
 	case ROLE_LIAISON: return "liaison";
 	default: return "none";
 	}
-}
-
-/* evhttp tells us the connection closed: forget the evhttp request. */
-static void
-http_conn_closed(struct evhttp_connection *evcon, void *arg)
-{
-	struct req	*r = arg;
-
-	(void)evcon;
-	r->ev = NULL;
-	if (r->on_close != NULL)
-		r->on_close(r, r->on_close_arg);
 }
 
 /* Release a request context after its answer. */
@@ -148,11 +137,9 @@ http_send(struct req *r, int status, struct evbuffer *buf)
 	size_t		bytes = buf != NULL ? evbuffer_get_length(buf) : 0;
 	long long	us;
 
-	if (r->ev != NULL) {
-		evhttp_connection_set_closecb(
-		    evhttp_request_get_connection(r->ev), NULL, NULL);
+	conn_detach(r);
+	if (r->ev != NULL)
 		evhttp_send_reply(r->ev, status, http_status_title(status), buf);
-	}
 	gettimeofday(&now, NULL);
 	us = (now.tv_sec - r->started.tv_sec) * 1000000LL +
 	    (now.tv_usec - r->started.tv_usec);
@@ -205,9 +192,7 @@ http_stream_end(struct req *r)
 	char		path[256];
 	long long	us;
 
-	if (r->ev != NULL)
-		evhttp_connection_set_closecb(
-		    evhttp_request_get_connection(r->ev), NULL, NULL);
+	conn_detach(r);
 	if (r->stream_ev != NULL)
 		evhttp_send_reply_end(r->stream_ev);	/* frees it, also when gone */
 	gettimeofday(&now, NULL);
@@ -314,16 +299,23 @@ http_reply_problem(struct req *r, int status, const char *detail,
 	free(text);
 }
 
-/* 503 with Retry-After: the database is not there right now. */
-void
-http_reply_unavailable(struct req *r)
+/* 503 with Retry-After and a reason. */
+static void
+http_reply_unavailable_detail(struct req *r, const char *detail)
 {
 	char	secs[16];
 
 	snprintf(secs, sizeof secs, "%d", cfg->retry_after);
 	http_add_header(r, "Retry-After", secs);
-	http_reply_problem(r, 503,
-	    "the database is unavailable; retry shortly", NULL);
+	http_reply_problem(r, 503, detail, NULL);
+}
+
+/* 503 with Retry-After: the database is not there right now. */
+void
+http_reply_unavailable(struct req *r)
+{
+	http_reply_unavailable_detail(r,
+	    "the database is unavailable; retry shortly");
 }
 
 /* Status for a SQLSTATE raised by our own SQL functions ("KG409" -> 409). */
@@ -481,7 +473,10 @@ http_query_utf8(const struct evkeyvalq *q)
 	return 0;
 }
 
-/* Build the request context: method, decoded path, query. -1 on a bad URI. */
+/*
+ * Build the request context: method, decoded path, query. -1 on a bad URI,
+ * -2 when the connection is one more than max_connections allows.
+ */
 static int
 http_req_init(struct req *r, struct evhttp_request *ev)
 {
@@ -494,8 +489,9 @@ http_req_init(struct req *r, struct evhttp_request *ev)
 	gettimeofday(&r->started, NULL);
 	TAILQ_INIT(&r->query);
 	r->path = xstrdup(path != NULL && *path != '\0' ? path : "/");
-	evhttp_connection_set_closecb(evhttp_request_get_connection(ev),
-	    http_conn_closed, r);
+	if (conn_attach(evhttp_request_get_connection(ev), r,
+	    cfg->max_connections) != 0)
+		return -2;
 	/*
 	 * libevent writes at most 16 KiB per loop turn by default; a 150 KB
 	 * feed would take ten turns. Let a reply go out in one.
@@ -529,7 +525,14 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 
 	(void)arg;
 	http_inflight++;
-	if (http_req_init(r, ev) != 0) {
+	switch (http_req_init(r, ev)) {
+	case 0:
+		break;
+	case -2:
+		http_add_header(r, "Connection", "close");
+		http_reply_unavailable_detail(r, "too many connections; retry shortly");
+		return;
+	default:
 		http_reply_problem(r, 400, "malformed query string", NULL);
 		return;
 	}

@@ -55,6 +55,7 @@ struct req {
 	void			(*on_close)(struct req *, void *);
 	void			*on_close_arg;	/* for on_close */
 	struct evhttp_request	*stream_ev;	/* kept to end it even when gone */
+	struct conn		*conn;		/* its connection's tracker (conn.c) */
 	size_t			 streamed;	/* bytes written, for the log */
 };
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "db.h"
 #include "http.h"
 #include "metrics.h"
@@ -68,6 +69,8 @@ metrics_render(struct evbuffer *b)
 	    (double)metrics_us_total / 1e6);
 	evbuffer_add_printf(b, "kaigi_http_request_seconds_count{pid=\"%d\"} %lu\n",
 	    pid, metrics_requests);
+	evbuffer_add_printf(b, "# TYPE kaigi_http_connections gauge\n"
+	    "kaigi_http_connections{pid=\"%d\"} %d\n", pid, conn_count());
 	db_get_stats(&s);
 	evbuffer_add_printf(b, "# TYPE kaigi_db_connections_up gauge\n"
 	    "kaigi_db_connections_up{pid=\"%d\"} %d\n"

@@ -87,6 +87,39 @@ with Server(env={"KAIGI_MAX_BODY": "1024"}) as s:
     problem(s.request("POST", "/api/v1/conferences", raw=b'{"t":"' + b"y" * 1100 + b'"}', token=admin,
                       headers={"Content-Type": "application/json"}), 413, "KAIGI_MAX_BODY=1024 applies")
     s.stop()
+# max_connections: a connection beyond the limit gets 503 + Retry-After and
+# is closed; the ones inside keep working; a freed place can be taken again.
+import http.client
+with Server(args=("--set", "max_connections=3")) as s:
+    def get(c, path="/healthz"):
+        c.request("GET", path)
+        r = c.getresponse()
+        return r, r.read()
+    held = [http.client.HTTPConnection("127.0.0.1", s.port, timeout=10) for _ in range(3)]
+    ok(all(get(c)[0].status == 200 for c in held), "three keep-alive connections are served")
+    extra = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
+    r, body = get(extra)
+    is_(r.status, 503, "a fourth connection gets 503")
+    ok(r.getheader("Retry-After") and r.getheader("Connection") == "close",
+       "with Retry-After and Connection: close")
+    like(body.decode(), r"too many connections", "and a problem document saying why")
+    extra.close()
+    r, _ = get(held[1])
+    is_(r.status, 200, "the connections inside the limit keep working")
+    held[0].close()
+    def fresh_status():
+        c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
+        try:
+            return get(c)[0].status
+        finally:
+            c.close()
+    ok(wait_until(lambda: fresh_status() == 200, 5), "once one closes, a new connection is served")
+    r, body = get(held[2], "/metrics")
+    like(body.decode(), r'kaigi_http_connections\{pid="\d+"\} [1-3]\b', "/metrics counts open connections")
+    for c in held[1:]:
+        c.close()
+    is_(s.stop(), 0, "SIGTERM: exit 0")
+
 # Two workers share the port; SIGTERM to the parent stops both, exit 0.
 with Server(args=("--workers", "2")) as s:
     pids = set()

@@ -51,30 +51,32 @@ def render():
 
 
 class FeedHandler(http.server.BaseHTTPRequestHandler):
+    # Each answer is logged before it is sent: the client may exit (and the
+    # test read LOG) as soon as the last byte arrives.
     def do_GET(self):
         if self.path != "/feeds/tok.ics":
+            LOG.append((None, 404))
             self.send_response(404)
             self.send_header("Content-Length", "0")
             self.end_headers()
-            LOG.append((None, 404))
             return
         with LOCK:
             body = render()
         etag = '"%s"' % hashlib.sha256(body).hexdigest()[:16]
         inm = self.headers.get("If-None-Match")
         if inm == etag:
+            LOG.append((inm, 304))
             self.send_response(304)
             self.send_header("ETag", etag)
             self.end_headers()
-            LOG.append((inm, 304))
             return
+        LOG.append((inm, 200))
         self.send_response(200)
         self.send_header("Content-Type", "text/calendar; charset=utf-8")
         self.send_header("ETag", etag)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-        LOG.append((inm, 200))
 
     def log_message(self, *a):
         pass
