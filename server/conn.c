@@ -14,8 +14,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include <event2/bufferevent.h>
+
 #include "conn.h"
 #include "http.h"
+#include "slowclient.h"
 #include "util.h"
 
 struct conn {
@@ -73,6 +76,8 @@ conn_attach(struct evhttp_connection *evcon, struct req *r, int limit)
 			fatal("tsearch: out of memory");
 		conn_open++;
 		evhttp_connection_set_closecb(evcon, conn_closed, c);
+		slowclient_served(bufferevent_getfd(
+		    evhttp_connection_get_bufferevent(evcon)));
 	}
 	c->req = r;
 	r->conn = c;

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "route.h"
+#include "slowclient.h"
 #include "util.h"
 
 #define HTTP_MAX_SINGLE_WRITE	(1024 * 1024)
@@ -573,6 +574,7 @@ http_start(struct event_base *base, evutil_socket_t fd)
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(http, http_dispatch, NULL);
+	slowclient_start(base, fd, cfg->timeout);
 	if ((http_bound = evhttp_accept_socket_with_handle(http, fd)) == NULL)
 		fatal("evhttp_accept_socket: %s", strerror(errno));
 	return http;
@@ -585,6 +587,7 @@ http_reconfigure(struct evhttp *http)
 	evhttp_set_max_body_size(http, (ev_ssize_t)cfg->max_body * 4 + 65536);
 	evhttp_set_max_headers_size(http, (ev_ssize_t)cfg->max_headers);
 	evhttp_set_timeout(http, cfg->timeout);
+	slowclient_set_timeout(cfg->timeout);
 }
 
 /* Stop accepting new connections (draining on SIGTERM). */

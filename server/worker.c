@@ -35,6 +35,7 @@
 #include "http.h"
 #include "log.h"
 #include "server.h"
+#include "slowclient.h"
 #include "util.h"
 
 #define DRAIN_SECONDS 10
@@ -171,6 +172,7 @@ worker_run(const char *config_path, evutil_socket_t fd)
 	event_base_dispatch(w.base);
 	hooks_stop();
 	db_shutdown();	/* answers what still waits on the database, before evhttp goes */
+	slowclient_stop();
 	evhttp_free(w.http);
 	event_free(w.sigterm);
 	event_free(w.sigint);
