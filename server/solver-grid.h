@@ -39,5 +39,7 @@ struct sg_problem {
 void	 sg_hungarian(const long *, int n, int *col);
 /* Search; slot ends as the best clash-free state found. Returns its breaks. */
 long	 sg_solve(struct sg_problem *);
+/* Two searches of different seeds on two threads; the better kept. */
+long	 sg_solve_pair(struct sg_problem *);
 
 #endif

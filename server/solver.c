@@ -1763,7 +1763,7 @@ sv_grid(struct sv *sv, struct sv_run *run, uint64_t seed, long iters)
 	g.iters = iters;
 	g.deadline = sv_now_ms();
 	g.deadline += (run->deadline - g.deadline) * 0.85;
-	if (sg_solve(&g) < sv->B && sv_grid_import(sv, slot) != 0)
+	if (sg_solve_pair(&g) < sv->B && sv_grid_import(sv, slot) != 0)
 		sv_restore(sv, run->bs, run->bk);
 	if (sv_better(sv, run->best))
 		sv_save(sv, run->best, run->bs, run->bk);
