@@ -1,7 +1,15 @@
 /*
  * solver.c — bilateral placement: greedy construction (most constrained and
  * highest priority first) followed by simulated annealing over relocations,
- * swaps and insertions with ejection, bounded by iterations and a clock.
+ * swaps, Kempe chains, gap closing, Hungarian re-seating of a person and
+ * insertions with ejection, bounded by iterations and a clock.
+ *
+ * Where rooms are interchangeable and there is no changeover or travel (the
+ * B2B benchmark), meetings are just start cells: once every request that
+ * can be placed is (annealing first if the greedy left some out, so that
+ * priorities stay first), the breaks are minimised by the much faster
+ * grid search of solver-grid.c (two seeds on two threads), and a short
+ * annealing then settles rooms.
  *
  * Internally time is in grid cells of slot_minutes from an origin just
  * before the first day window. Each person has a per-cell occupancy count
@@ -1733,6 +1741,10 @@ sv_grid_import(struct sv *sv, const int *slot)
 	return rc;
 }
 
+#ifndef SV_GRID_SHARE
+#define SV_GRID_SHARE	0.85	/* of the time left, for the grid search */
+#endif
+
 /* Run the grid search from the current state and adopt what it finds. */
 static void
 sv_grid(struct sv *sv, struct sv_run *run, uint64_t seed, long iters)
@@ -1762,7 +1774,7 @@ sv_grid(struct sv *sv, struct sv_run *run, uint64_t seed, long iters)
 	g.seed = seed;
 	g.iters = iters;
 	g.deadline = sv_now_ms();
-	g.deadline += (run->deadline - g.deadline) * 0.85;
+	g.deadline += (run->deadline - g.deadline) * SV_GRID_SHARE;
 	if (sg_solve_pair(&g) < sv->B && sv_grid_import(sv, slot) != 0)
 		sv_restore(sv, run->bs, run->bk);
 	if (sv_better(sv, run->best))
