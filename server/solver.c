@@ -1,7 +1,15 @@
 /*
  * solver.c — bilateral placement: greedy construction (most constrained and
  * highest priority first) followed by simulated annealing over relocations,
- * swaps and insertions with ejection, bounded by iterations and a clock.
+ * swaps, Kempe chains, gap closing, Hungarian re-seating of a person and
+ * insertions with ejection, bounded by iterations and a clock.
+ *
+ * Where rooms are interchangeable and there is no changeover or travel (the
+ * B2B benchmark), meetings are just start cells: once every request that
+ * can be placed is (annealing first if the greedy left some out, so that
+ * priorities stay first), the breaks are minimised by the much faster
+ * grid search of solver-grid.c (two seeds on two threads), and a short
+ * annealing then settles rooms.
  *
  * Internally time is in grid cells of slot_minutes from an origin just
  * before the first day window. Each person has a per-cell occupancy count
@@ -17,6 +25,7 @@
 #include <time.h>
 
 #include "solver.h"
+#include "solver-grid.h"
 #include "util.h"
 
 #define SV_BUSY		-2	/* room cell owner: busy interval */
@@ -1309,64 +1318,8 @@ sv_move_gap(struct sv *sv, double T)
 	sv_kempe_to(sv, x, t, T);
 }
 
-#define SV_MAXK		24
+#define SV_MAXK		SG_MAXK
 #define SV_INF		1000000000000L
-
-/* Min-cost perfect assignment of an n x n matrix (Hungarian): row -> col. */
-static void
-sv_hungarian(const long *a, int n, int *col)
-{
-	long	 u[SV_MAXK + 1], v[SV_MAXK + 1], minv[SV_MAXK + 1], delta, cur;
-	int	 p[SV_MAXK + 1], way[SV_MAXK + 1], used[SV_MAXK + 1];
-	int	 i, j, i0, j0, j1;
-
-	memset(u, 0, sizeof u);
-	memset(v, 0, sizeof v);
-	memset(p, 0, sizeof p);
-	memset(way, 0, sizeof way);
-	for (i = 1; i <= n; i++) {
-		p[0] = i;
-		j0 = 0;
-		for (j = 0; j <= n; j++) {
-			minv[j] = LONG_MAX / 4;
-			used[j] = 0;
-		}
-		do {
-			used[j0] = 1;
-			i0 = p[j0];
-			delta = LONG_MAX / 4;
-			j1 = 0;
-			for (j = 1; j <= n; j++) {
-				if (used[j])
-					continue;
-				cur = a[(i0 - 1) * n + j - 1] - u[i0] - v[j];
-				if (cur < minv[j]) {
-					minv[j] = cur;
-					way[j] = j0;
-				}
-				if (minv[j] < delta) {
-					delta = minv[j];
-					j1 = j;
-				}
-			}
-			for (j = 0; j <= n; j++) {
-				if (used[j]) {
-					u[p[j]] += delta;
-					v[j] -= delta;
-				} else
-					minv[j] -= delta;
-			}
-			j0 = j1;
-		} while (p[j0] != 0);
-		do {
-			j1 = way[j0];
-			p[j0] = p[j1];
-			j0 = j1;
-		} while (j0 != 0);
-	}
-	for (j = 1; j <= n; j++)
-		col[p[j] - 1] = j - 1;
-}
 
 /* The movable meetings of person p on a day, all of one duration; count. */
 static int
@@ -1438,7 +1391,7 @@ sv_move_person(struct sv *sv, double T)
 		sv_unplace(sv, m[i]);
 	}
 	sv_block_costs(sv, m, k, npos, b, a);
-	sv_hungarian(a, npos, col);
+	sg_hungarian(a, npos, col);
 	for (i = 0; i < k; i++) {
 		if (a[i * npos + col[i]] >= SV_INF ||
 		    (kk = sv_best_at(sv, m[i], b + col[i] * d, &db, &drc)) < 0)
@@ -1718,7 +1671,156 @@ sv_anneal(struct sv *sv, struct sv_run *run)
 		if (sv_better(sv, run->best))
 			sv_save(sv, run->best, run->bs, run->bk);
 	}
-	run->done = it;
+	run->done += it;
+}
+
+/*
+ * Does the grid search of solver-grid.c apply? Rooms interchangeable and
+ * never busy, no changeover or travel, no fixed rooms, and people's own
+ * sessions (which count in breaks) absent: then meetings are start cells.
+ */
+static int
+sv_grid_ok(const struct sv *sv)
+{
+	const struct sv_list	*l;
+	int			 p, i, k, q;
+
+	if (sv->G != 0 || sv->nr == 0 || sv->H > 64 || sv->pb->ndays > 64)
+		return 0;
+	for (k = 0; k < sv->nr; k++)
+		if (sv->pb->rooms[k].nbusy > 0)
+			return 0;
+	for (q = 0; q < sv->nq; q++)
+		if (sv->rq[q].nstarts > 0 && (sv->rq[q].nrooms != sv->nr ||
+		    sv->rq[q].src->fixed_room >= 0))
+			return 0;
+	for (p = 0; p < sv->np; p++) {
+		l = &sv->mtg[p];
+		for (i = 0; i < l->n; i++)
+			if (l->v[i].req < 0)
+				return 0;
+	}
+	return 1;
+}
+
+/* Order of placement when importing: by start cell. */
+static int
+sv_grid_cmp(const void *a, const void *b)
+{
+	const int	*x = a, *y = b;
+
+	if (x[0] != y[0])
+		return x[0] - y[0];
+	return x[1] - y[1];
+}
+
+/* Re-place the movable meetings at the starts in slot; 0 if all fit. */
+static int
+sv_grid_import(struct sv *sv, const int *slot)
+{
+	int	*pairs = xcalloc((size_t)sv->nq * 2 + 2, sizeof *pairs);
+	int	 q, i, n = 0, k, db = 0, drc = 0, rc = 0;
+
+	for (q = 0; q < sv->nq; q++) {
+		if (sv->ps[q] < 0 || sv->rq[q].fixed_s >= 0)
+			continue;
+		pairs[2 * n] = slot[q];
+		pairs[2 * n++ + 1] = q;
+		sv_unplace(sv, q);
+	}
+	qsort(pairs, (size_t)n, 2 * sizeof *pairs, sv_grid_cmp);
+	for (i = 0; i < n; i++) {
+		q = pairs[2 * i + 1];
+		if ((k = sv_best_at(sv, q, pairs[2 * i], &db, &drc)) < 0) {
+			rc = -1;
+			continue;
+		}
+		sv_place(sv, q, pairs[2 * i], k);
+	}
+	free(pairs);
+	return rc;
+}
+
+#ifndef SV_GRID_SHARE
+#define SV_GRID_SHARE	0.85	/* of the time left, for the grid search */
+#endif
+
+/* Run the grid search from the current state and adopt what it finds. */
+static void
+sv_grid(struct sv *sv, struct sv_run *run, uint64_t seed, long iters)
+{
+	struct sg_problem	 g;
+	struct sg_req		*rq = xcalloc((size_t)sv->nq + 1, sizeof *rq);
+	int			*slot = xcalloc((size_t)sv->nq + 1, sizeof *slot);
+	int			 q;
+
+	memset(&g, 0, sizeof g);
+	for (q = 0; q < sv->nq; q++) {
+		rq[q].people = sv->rq[q].src->people;
+		rq[q].npeople = sv->rq[q].src->npeople;
+		rq[q].starts = sv->rq[q].starts;
+		rq[q].nstarts = sv->rq[q].nstarts;
+		rq[q].d = sv->rq[q].d;
+		rq[q].movable = sv->ps[q] >= 0 && sv->rq[q].fixed_s < 0;
+		slot[q] = sv->ps[q];
+	}
+	g.nq = sv->nq;
+	g.np = sv->np;
+	g.H = sv->H;
+	g.nrooms = sv->nr;
+	g.dayof = sv->dayof;
+	g.rq = rq;
+	g.slot = slot;
+	g.seed = seed;
+	g.iters = iters;
+	g.deadline = sv_now_ms();
+	g.deadline += (run->deadline - g.deadline) * SV_GRID_SHARE;
+	if (sg_solve_pair(&g) < sv->B && sv_grid_import(sv, slot) != 0)
+		sv_restore(sv, run->bs, run->bk);
+	if (sv_better(sv, run->best))
+		sv_save(sv, run->best, run->bs, run->bk);
+	run->done += g.done;
+	run->hit |= g.hit;
+	free(rq);
+	free(slot);
+}
+
+/* Go back to the best state seen, if not there. */
+static void
+sv_to_best(struct sv *sv, struct sv_run *run)
+{
+	if (memcmp(run->bs, sv->ps, (size_t)sv->nq * sizeof *sv->ps) != 0 ||
+	    memcmp(run->bk, sv->pr, (size_t)sv->nq * sizeof *sv->pr) != 0)
+		sv_restore(sv, run->bs, run->bk);
+}
+
+/*
+ * Annealing alone; or, where the grid search applies: annealing with its
+ * insertions first (half the time) if the greedy left requests out, so
+ * that priorities stay first, then the grid search from the best state,
+ * then a short annealing that also settles rooms.
+ */
+static void
+sv_search(struct sv *sv, struct sv_run *run, uint64_t seed)
+{
+	double	 deadline = run->deadline, now;
+	long	 asked = run->asked;
+
+	if (!sv_grid_ok(sv)) {
+		sv_anneal(sv, run);
+		return;
+	}
+	if (sv->nplaced < sv->nplaceable) {
+		now = sv_now_ms();
+		run->deadline = now + (deadline - now) / 2;
+		run->iters = run->asked = asked / 2;
+		sv_anneal(sv, run);
+		run->deadline = deadline;
+		sv_to_best(sv, run);
+	}
+	sv_grid(sv, run, seed, asked * 4);
+	run->iters = run->asked = asked / 10;
+	sv_anneal(sv, run);
 }
 
 /* Fill the answer from the state. */
@@ -1799,10 +1901,8 @@ solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
 	run.bk = xcalloc((size_t)sv.nq + 1, sizeof *run.bk);
 	sv_greedy(&sv, run.deadline);
 	sv_save(&sv, run.best, run.bs, run.bk);
-	sv_anneal(&sv, &run);
-	if (memcmp(run.bs, sv.ps, (size_t)sv.nq * sizeof *sv.ps) != 0 ||
-	    memcmp(run.bk, sv.pr, (size_t)sv.nq * sizeof *sv.pr) != 0)
-		sv_restore(&sv, run.bs, run.bk);
+	sv_search(&sv, &run, opt != NULL ? opt->seed : 0);
+	sv_to_best(&sv, &run);
 	sv_answer(&sv, ans);
 	ans->stats.iterations = run.done;
 	ans->stats.time_limit_hit = run.hit || run.shrunk;

@@ -500,6 +500,65 @@ test_random(void)
 	ok(stats && reasons, "random: every request answered, reason matches");
 }
 
+/*
+ * A B2B-like problem on a 15-minute grid, no changeover, interchangeable
+ * rooms (the grid search of solver-grid.c applies): 8 people all meet in
+ * each of 7 slots (a random pairing per slot), so zero breaks exist.
+ */
+static void
+tp_planted(struct tp *t, unsigned seed)
+{
+	int	 perm[8], i, j, x, slot;
+
+	tp_init(t, 8, 4);
+	t->pb.slot_minutes = 15;
+	for (slot = 0; slot < 7; slot++) {
+		for (i = 0; i < 8; i++)
+			perm[i] = i;
+		for (i = 7; i > 0; i--) {
+			j = (int)rnd(&seed, (unsigned)i + 1);
+			x = perm[i];
+			perm[i] = perm[j];
+			perm[j] = x;
+		}
+		for (i = 0; i < 8; i += 2)
+			tp_req(t, perm[i], perm[i + 1], 15, H(8, 0), H(20, 0), 1);
+	}
+	t->reqs[0].fixed_start = H(9, 0);	/* one fixed: kept there */
+}
+
+/* The grid search finds zero breaks, keeps the fixed one, deterministically. */
+static void
+test_grid(void)
+{
+	struct tp		 t;
+	struct solver_answer	 a, b;
+	struct solver_options	 opt = { 10000, 5, 20000 };
+	int			 seed, bad = 0, zero = 0, same = 1, fixed = 1;
+
+	for (seed = 1; seed <= 5; seed++) {
+		tp_planted(&t, (unsigned)seed);
+		opt.seed = (uint64_t)seed;
+		if (solver_solve(&t.pb, &opt, &a) != 0 ||
+		    solver_solve(&t.pb, &opt, &b) != 0) {
+			bad++;
+			continue;
+		}
+		bad += chk_answer(&t, &a) + (a.stats.placed != 28);
+		zero += a.stats.breaks == 0;
+		fixed &= a.placements[0].start == H(9, 0);
+		same &= memcmp(a.placements, b.placements,
+		    (size_t)a.nplacements * sizeof *a.placements) == 0 &&
+		    !a.stats.time_limit_hit;
+		solver_answer_free(&a);
+		solver_answer_free(&b);
+	}
+	ok(bad == 0, "grid: 5 planted problems all placed, no clash (%d)", bad);
+	ok(zero == 5, "grid: zero breaks found on %d of 5", zero);
+	ok(fixed, "grid: the fixed meeting stays at its start");
+	ok(same, "grid: same seed, same answer");
+}
+
 /* A different seed still gives a valid answer; the clock cuts the search. */
 static void
 test_limits(void)
@@ -529,6 +588,7 @@ main(void)
 	test_fixed_invalid();
 	test_three();
 	test_random();
+	test_grid();
 	test_limits();
 	return tap_done();
 }

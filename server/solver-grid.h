@@ -1,0 +1,45 @@
+/*
+ * solver-grid.h — internal to the solver: a fast break-minimising search
+ * for the special case where rooms are interchangeable and there is no
+ * changeover or travel (e.g. the B2B benchmark). Meetings are then just
+ * start cells; a person's breaks are the runs of their occupied cells on a
+ * day minus one, and rooms are a count per cell.
+ */
+#ifndef KAIGI_SOLVER_GRID_H
+#define KAIGI_SOLVER_GRID_H
+
+#include <stdint.h>
+
+/* One meeting as the grid search sees it. */
+struct sg_req {
+	const int	*people;
+	int		 npeople;
+	const int	*starts;	/* allowed start cells, ascending */
+	int		 nstarts;
+	int		 d;		/* duration in cells */
+	int		 movable;	/* placed and not fixed */
+};
+
+struct sg_problem {
+	int			 nq, np, H;
+	int			 nrooms;	/* meetings allowed per cell */
+	const int		*dayof;		/* per cell, -1 outside days */
+	const struct sg_req	*rq;
+	int			*slot;		/* in: starts (-1 unplaced); out: best */
+	uint64_t		 seed;
+	long			 iters;		/* budget of moves */
+	double			 deadline;	/* ms, CLOCK_MONOTONIC */
+	long			 done;		/* out: moves made */
+	int			 hit;		/* out: the clock cut the run */
+};
+
+#define SG_MAXK		24	/* largest matrix of sg_hungarian */
+
+/* Min-cost perfect assignment of an n x n matrix (Hungarian): row -> col. */
+void	 sg_hungarian(const long *, int n, int *col);
+/* Search; slot ends as the best clash-free state found. Returns its breaks. */
+long	 sg_solve(struct sg_problem *);
+/* Two searches of different seeds on two threads; the better kept. */
+long	 sg_solve_pair(struct sg_problem *);
+
+#endif
