@@ -11,7 +11,7 @@ CC      ?= cc
 PKGS     = libevent libevent_pthreads libevent_openssl jansson libical libpq inih libcrypto libssl
 WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes
 OPT     ?= -O2 -g
-CFLAGS  += -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS))
+CFLAGS  += -std=gnu11 -D_GNU_SOURCE -DKAIGI_DATADIR='"$(PREFIX)/share/kaigi"' $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS))
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 BUILD   ?= build/release
 

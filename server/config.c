@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -206,6 +208,24 @@ config_load_env(struct config *c, char **cause)
 			return -1;
 	}
 	return 0;
+}
+
+#ifndef KAIGI_DATADIR
+#define KAIGI_DATADIR "/usr/local/share/kaigi"
+#endif
+
+/*
+ * A data directory: the configured one when it exists (a checkout: "sql",
+ * "server/web"), else the installed copy under KAIGI_DATADIR/sub, so an
+ * installed kaigid finds its migrations and web files from anywhere.
+ */
+const char *
+config_data_dir(const char *configured, const char *sub, char *buf, size_t len)
+{
+	if (access(configured, R_OK | X_OK) == 0)
+		return configured;
+	snprintf(buf, len, "%s/%s", KAIGI_DATADIR, sub);
+	return access(buf, R_OK | X_OK) == 0 ? buf : configured;
 }
 
 #define CONFIG_MAX_FLAGS 64

@@ -36,6 +36,8 @@ int	config_load_file(struct config *, const char *path, char **cause);
 int	config_load_env(struct config *, char **cause);
 /* Set one key by its INI name; -1 if unknown or bad value. */
 int	config_set(struct config *, const char *key, const char *value, char **cause);
+/* The configured data directory if it exists, else KAIGI_DATADIR/sub. */
+const char *config_data_dir(const char *configured, const char *sub, char *buf, size_t len);
 /* Set a key from a flag, remembered so that reloads re-apply it. */
 int	config_set_flag(struct config *, const char *key, const char *value, char **cause);
 /* Re-apply remembered flags (after a reload of file and environment). */

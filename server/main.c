@@ -163,7 +163,11 @@ main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return kaigid_subcommand(argc - optind, argv + optind);
-	if (migrate)
+	if (migrate) {
+		char	buf[512];
+
+		sql_dir = config_data_dir(sql_dir, "sql", buf, sizeof buf);
 		return migrate_run(config.database_url, sql_dir) == 0 ? 0 : 1;
+	}
 	return worker_serve(config_path);
 }

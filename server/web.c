@@ -130,10 +130,11 @@ web_not_modified(const char *inm, const char *etag)
 static void
 web_serve(struct req *r, const struct web_file *f)
 {
-	char	*path, *data = NULL, etag[36];
+	char	*path, *data = NULL, etag[36], root[512];
 	size_t	 len = 0;
 
-	path = xasprintf("%s/%s", cfg->web_root, f->name);
+	path = xasprintf("%s/%s",
+	    config_data_dir(cfg->web_root, "web", root, sizeof root), f->name);
 	if (web_read(path, &data, &len) != 0) {
 		log_warn("web: %s: %s", path, strerror(errno));
 		free(path);
