@@ -69,15 +69,22 @@ struct sg {
 	int		 aff[8], naff, old[8], oldi[8];
 };
 
-/* splitmix64 step. */
-static uint64_t
-sg_rand(struct sg *g)
+/* splitmix64 step on a state: the one generator of the whole solver. */
+uint64_t
+sg_rng_next(uint64_t *state)
 {
-	uint64_t	 z = (g->rng += 0x9e3779b97f4a7c15ULL);
+	uint64_t	 z = (*state += 0x9e3779b97f4a7c15ULL);
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
+}
+
+/* Next random number of this search. */
+static uint64_t
+sg_rand(struct sg *g)
+{
+	return sg_rng_next(&g->rng);
 }
 
 /* Uniform integer in [0, n). */
@@ -88,7 +95,7 @@ sg_randn(struct sg *g, int n)
 }
 
 /* Milliseconds on a monotonic clock. */
-static double
+double
 sg_now_ms(void)
 {
 	struct timespec	 ts;

@@ -35,6 +35,10 @@ struct sg_problem {
 
 #define SG_MAXK		24	/* largest matrix of sg_hungarian */
 
+/* splitmix64: advance *state and return the next number (deterministic). */
+uint64_t sg_rng_next(uint64_t *state);
+/* Milliseconds on CLOCK_MONOTONIC (the clock of every deadline). */
+double	 sg_now_ms(void);
 /* Min-cost perfect assignment of an n x n matrix (Hungarian): row -> col. */
 void	 sg_hungarian(const long *, int n, int *col);
 /* Search; slot ends as the best clash-free state found. Returns its breaks. */

@@ -22,7 +22,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "solver.h"
 #include "solver-grid.h"
@@ -86,15 +85,11 @@ struct sv {
 	int		 nbrk;		/* people with breaks > 0 */
 };
 
-/* splitmix64 step. */
+/* Next random number of this solve (splitmix64, shared with the grid search). */
 static uint64_t
 sv_rand(struct sv *sv)
 {
-	uint64_t	 z = (sv->rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return sg_rng_next(&sv->rng);
 }
 
 /* Uniform integer in [0, n). */
@@ -130,16 +125,6 @@ static int
 sv_cell_ceil(const struct sv *sv, int minute)
 {
 	return -sv_floordiv(sv->origin - minute, sv->slot);
-}
-
-/* Milliseconds on a monotonic clock. */
-static double
-sv_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
 /* Required gap in cells from something at venue a to something at venue b. */
@@ -928,7 +913,7 @@ sv_greedy(struct sv *sv, double deadline)
 	for (i = 0; i < n; i++) {
 		q = keys[i].q;
 		k = -1;
-		if ((i & 15) == 0 && !late && sv_now_ms() > deadline)
+		if ((i & 15) == 0 && !late && sg_now_ms() > deadline)
 			late = 1;
 		s = late ? sv_first_start(sv, q, &k) : sv_best_start(sv, q, &k);
 		if (s >= 0)
@@ -1630,13 +1615,13 @@ static void
 sv_anneal(struct sv *sv, struct sv_run *run)
 {
 	const double	 T0 = 0.3, T1 = 0.1, cool = 0.85;
-	double		 T = T0, frac, now, start = sv_now_ms();
+	double		 T = T0, frac, now, start = sg_now_ms();
 	long		 it;
 	int		 q;
 
 	for (it = 0; it < run->iters; it++) {
 		if ((it & 63) == 0) {
-			now = sv_now_ms();
+			now = sg_now_ms();
 			if (now > run->deadline) {
 				run->hit = 1;
 				break;
@@ -1773,7 +1758,7 @@ sv_grid(struct sv *sv, struct sv_run *run, uint64_t seed, long iters)
 	g.slot = slot;
 	g.seed = seed;
 	g.iters = iters;
-	g.deadline = sv_now_ms();
+	g.deadline = sg_now_ms();
 	g.deadline += (run->deadline - g.deadline) * SV_GRID_SHARE;
 	if (sg_solve_pair(&g) < sv->B && sv_grid_import(sv, slot) != 0)
 		sv_restore(sv, run->bs, run->bk);
@@ -1811,7 +1796,7 @@ sv_search(struct sv *sv, struct sv_run *run, uint64_t seed)
 		return;
 	}
 	if (sv->nplaced < sv->nplaceable) {
-		now = sv_now_ms();
+		now = sg_now_ms();
 		run->deadline = now + (deadline - now) / 2;
 		run->iters = run->asked = asked / 2;
 		sv_anneal(sv, run);
@@ -1878,7 +1863,7 @@ solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
 {
 	struct sv	 sv;
 	struct sv_run	 run;
-	double		 t0 = sv_now_ms();
+	double		 t0 = sg_now_ms();
 	long		 nitems = 1;
 	int		 q, limit;
 
@@ -1906,7 +1891,7 @@ solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
 	sv_answer(&sv, ans);
 	ans->stats.iterations = run.done;
 	ans->stats.time_limit_hit = run.hit || run.shrunk;
-	ans->stats.elapsed_ms = sv_now_ms() - t0;
+	ans->stats.elapsed_ms = sg_now_ms() - t0;
 	free(run.bs);
 	free(run.bk);
 	sv_free(&sv);
