@@ -149,14 +149,15 @@ static void
 feed_reply(struct req *r, struct feed_entry *e, int private)
 {
 	http_add_header(r, "ETag", e->etag);
-	http_add_header(r, "Last-Modified", e->last_modified_http);
 	http_add_header(r, "Cache-Control",
 	    private ? "private, no-cache" : "no-cache");
+	/* A 304 repeats only ETag and Cache-Control (RFC 9110, 15.4.5). */
 	if (feed_not_modified(r, e)) {
 		metrics_count("feed_not_modified_total", 1);
 		http_reply_bytes(r, 304, NULL, NULL, 0);
 		return;
 	}
+	http_add_header(r, "Last-Modified", e->last_modified_http);
 	e->refs++;		/* until libevent has sent the bytes */
 	http_reply_ref(r, 200, FEED_TYPE, e->data, e->len, feed_sent, e);
 }

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include <sys/queue.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -129,6 +130,31 @@ http_method_name(int method)
 	}
 }
 
+/*
+ * The Date header, formatted once a second: evhttp would otherwise format
+ * it with snprintf for every answer, a tenth of the cost of a 304.
+ */
+static const char *
+http_date_now(void)
+{
+	static const char	*wday[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+				    "Fri", "Sat" };
+	static const char	*mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
+				    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static char		 date[32];
+	static time_t		 made = -1;
+	time_t			 now = time(NULL);
+	struct tm		 tm;
+
+	if (now != made && gmtime_r(&now, &tm) != NULL) {
+		snprintf(date, sizeof date, "%s, %02d %s %d %02d:%02d:%02d GMT",
+		    wday[tm.tm_wday], tm.tm_mday, mon[tm.tm_mon],
+		    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		made = now;
+	}
+	return date;
+}
+
 /* Send the answer (if the client is still there), log it, free r. */
 static void
 http_send(struct req *r, int status, struct evbuffer *buf)
@@ -139,8 +165,10 @@ http_send(struct req *r, int status, struct evbuffer *buf)
 	long long	us;
 
 	conn_detach(r);
-	if (r->ev != NULL)
+	if (r->ev != NULL) {
+		http_add_header(r, "Date", http_date_now());
 		evhttp_send_reply(r->ev, status, http_status_title(status), buf);
+	}
 	gettimeofday(&now, NULL);
 	us = (now.tv_sec - r->started.tv_sec) * 1000000LL +
 	    (now.tv_usec - r->started.tv_usec);

@@ -61,10 +61,24 @@ int
 route_path_match(const char *pattern, const char *path, int *nparams,
     char **names, char **values, int max)
 {
-	const char	*p = pattern, *s = path;
+	const char	*p = pattern, *s = path, *seg = pattern;
 	size_t		 plen, slen;
 	int		 n = 0, capture;
 
+	/*
+	 * Cheap rejection on the literal text before the first capture, then
+	 * segment by segment from the start of the segment that holds it.
+	 */
+	for (; *p != '\0' && *p != '{'; p++, s++) {
+		if (*p != *s)
+			return 0;
+		if (*p == '/')
+			seg = p;
+	}
+	if (*p == '{') {
+		s -= p - seg;
+		p = seg;
+	}
 	while (*p == '/' && *s == '/') {
 		p++;
 		s++;

@@ -142,8 +142,14 @@ route_decode(struct req *r, int n, char **names, char **values)
 
 	for (i = 0; i < n; i++) {
 		r->param_name[i] = names[i];
-		r->param[i] = evhttp_uridecode(values[i], 0, &len);
-		free(values[i]);
+		if (strchr(values[i], '%') == NULL) {
+			/* Nothing to decode ('+' stays '+' in a path). */
+			r->param[i] = values[i];
+			len = strlen(values[i]);
+		} else {
+			r->param[i] = evhttp_uridecode(values[i], 0, &len);
+			free(values[i]);
+		}
 		if (r->param[i] == NULL) {
 			r->param[i] = xstrdup("");
 			bad = 1;

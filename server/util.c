@@ -119,12 +119,17 @@ sha256_hex(const char *s, char out[65])
 {
 	static const char	 hex[] = "0123456789abcdef";
 	static EVP_MD		*sha256;	/* fetched once: EVP_sha256() fetches per call */
+	static __thread EVP_MD_CTX *ctx;	/* one per thread, reused */
 	unsigned char		 md[EVP_MAX_MD_SIZE];
 	unsigned int		 len = 0, i;
 
 	if (sha256 == NULL && (sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
 		fatal("sha256 unavailable");
-	if (EVP_Digest(s, strlen(s), md, &len, sha256, NULL) != 1)
+	if (ctx == NULL && (ctx = EVP_MD_CTX_new()) == NULL)
+		fatal("EVP_MD_CTX_new");
+	if (EVP_DigestInit_ex2(ctx, sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, s, strlen(s)) != 1 ||
+	    EVP_DigestFinal_ex(ctx, md, &len) != 1)
 		fatal("sha256 failed");
 	for (i = 0; i < len && i < 32; i++) {
 		out[2 * i] = hex[md[i] >> 4];

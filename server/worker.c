@@ -145,6 +145,28 @@ worker_sighup(evutil_socket_t sig, short what, void *arg)
 	log_info("SIGHUP: settings re-read from %s", w->config_path);
 }
 
+/*
+ * The event base. With epoll's changelist, libevent folds the interest
+ * changes one loop turn makes on a descriptor into one epoll_ctl: evhttp
+ * turns reading off and writing on for every answer and back afterwards,
+ * which is four system calls per request without it and two with it.
+ * kaigid never dup()s a socket it watches, the changelist's one caveat.
+ */
+static struct event_base *
+worker_base_new(void)
+{
+	struct event_config	*ec;
+	struct event_base	*base;
+
+	if ((ec = event_config_new()) == NULL)
+		fatal("event_config_new");
+	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	if ((base = event_base_new_with_config(ec)) == NULL)
+		fatal("event_base_new");
+	event_config_free(ec);
+	return base;
+}
+
 /* Serve on one process until told to stop. */
 static int
 worker_run(const char *config_path, evutil_socket_t fd)
@@ -154,8 +176,7 @@ worker_run(const char *config_path, evutil_socket_t fd)
 
 	memset(&w, 0, sizeof w);
 	w.config_path = config_path;
-	if ((w.base = event_base_new()) == NULL)
-		fatal("event_base_new");
+	w.base = worker_base_new();
 	dbo.conninfo = cfg->database_url;
 	dbo.pool_size = cfg->pool_size;
 	dbo.wait_ms = cfg->db_wait_ms;

@@ -6,6 +6,7 @@
 # (SEQUENCE up, new ETag), a cancel (kept, STATUS:CANCELLED), 404s, and the
 # token never in kaigid's log.
 import os
+import re
 import sys
 import time
 
@@ -78,6 +79,12 @@ def check_conditional(s, r):
         c = s.request("GET", PUBLIC, headers=hdrs)
         ok(c.status == 304 and c.body == b"" and c.headers.get("ETag") == etag,
            "%s: 304, no body, the ETag" % what)
+        # RFC 9110 15.4.5: a 304 repeats ETag, Cache-Control and Date, and
+        # carries no representation metadata such as Content-Type.
+        ok(c.headers.get("Cache-Control") == "no-cache" and
+           re.match(r"^[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT$",
+                    c.headers.get("Date", "")) and "Content-Type" not in c.headers,
+           "%s: 304 with Cache-Control and an HTTP Date, no Content-Type" % what)
     is_(s.request("GET", PUBLIC, headers={"If-None-Match": '"0000"'}).status, 200,
         "another ETag: 200")
     is_(s.request("GET", PUBLIC, headers={"If-Modified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"}).status,
