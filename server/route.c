@@ -175,6 +175,9 @@ route_match(int method, const char *path, struct req *r, char *allowed,
 
 	*path_matched = 0;
 	for (rp = route_table; *rp != NULL; rp++) {
+		/* Most routes differ from the path at its first character. */
+		if ((*rp)->path[1] != '{' && (*rp)->path[1] != path[1])
+			continue;
 		if (!route_path_match((*rp)->path, path, &n, names, values,
 		    REQ_MAX_PARAMS))
 			continue;
