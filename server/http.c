@@ -172,9 +172,12 @@ http_send(struct req *r, int status, struct evbuffer *buf)
 	gettimeofday(&now, NULL);
 	us = (now.tv_sec - r->started.tv_sec) * 1000000LL +
 	    (now.tv_usec - r->started.tv_usec);
-	http_log_path(r, path, sizeof path);
-	log_info("access %s %s %d %zu %lldus%s", http_method_name(r->method),
-	    path, status, bytes, us, r->ev == NULL ? " (client gone)" : "");
+	if (log_wants(LOG_INFO)) {
+		http_log_path(r, path, sizeof path);
+		log_info("access %s %s %d %zu %lldus%s",
+		    http_method_name(r->method), path, status, bytes, us,
+		    r->ev == NULL ? " (client gone)" : "");
+	}
 	metrics_request(status, us);
 	if (buf != NULL)
 		evbuffer_free(buf);
@@ -249,14 +252,15 @@ void
 http_reply_bytes(struct req *r, int status, const char *content_type,
     const void *data, size_t len)
 {
-	struct evbuffer	*buf = evbuffer_new();
+	struct evbuffer	*buf = NULL;
 
-	if (buf == NULL)
-		fatal("evbuffer_new");
 	if (content_type != NULL)
 		http_add_header(r, "Content-Type", content_type);
-	if (data != NULL && len > 0)
+	if (data != NULL && len > 0) {
+		if ((buf = evbuffer_new()) == NULL)
+			fatal("evbuffer_new");
 		evbuffer_add(buf, data, len);
+	}
 	http_send(r, status, buf);
 }
 

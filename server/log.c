@@ -39,6 +39,13 @@ log_set_level_name(const char *name)
 	return -1;
 }
 
+/* Whether a message of this level would be written. */
+int
+log_wants(enum log_level level)
+{
+	return level >= log_threshold;
+}
+
 /* Write one line to stderr if level passes the threshold. */
 void
 log_msg(enum log_level level, const char *fmt, ...)

@@ -9,6 +9,7 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 /* Set the threshold from a name ("debug", "info", "warn", "error"); -1 if unknown. */
 int	log_set_level_name(const char *);
 void	log_set_level(enum log_level);
+int	log_wants(enum log_level);	/* 1 if that level is written */
 void	log_msg(enum log_level, const char *, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_debug(...)	log_msg(LOG_DEBUG, __VA_ARGS__)
