@@ -797,13 +797,21 @@ struct sg_job {
 	long			 best;
 };
 
+#ifndef SG_FIRST
+#define SG_FIRST	sg_solve	/* the search on the calling thread */
+#endif
+#ifndef SG_SECOND
+#define SG_SECOND	st_solve	/* the search on the second thread */
+#endif
+
 /* Thread body: run one search. */
 static void *
 sg_thread(void *arg)
 {
 	struct sg_job	*job = arg;
 
-	job->best = sg_solve(job->pb);
+	/* CALL SITE of the second search (solver-tabu.c's tabu search). */
+	job->best = SG_SECOND(job->pb);
 	return NULL;
 }
 
@@ -827,7 +835,7 @@ sg_solve_pair(struct sg_problem *pb)
 	job.pb = &two;
 	job.best = LONG_MAX;
 	started = pthread_create(&th, NULL, sg_thread, &job) == 0;
-	best = sg_solve(pb);
+	best = SG_FIRST(pb);
 	if (started) {
 		pthread_join(th, NULL);
 		if (job.best < best) {
