@@ -44,6 +44,18 @@
 #ifndef ST_DIV
 #define ST_DIV		32	/* grid budget units per tabu step */
 #endif
+#ifndef ST_BW
+#define ST_BW		0	/* weight added to a person stuck with breaks */
+#endif
+#ifndef ST_NPICK
+#define ST_NPICK	1	/* people with breaks looked at per step */
+#endif
+#ifndef ST_W0
+#define ST_W0		8	/* starting weight of a person's cost units */
+#endif
+#ifndef ST_DECAY
+#define ST_DECAY	2000	/* steps between halvings of those weights */
+#endif
 #define ST_MAXCH	64	/* longest chain tried */
 
 struct st {
@@ -51,8 +63,10 @@ struct st {
 	int		 np, nq, H, R;
 	int		*at;	/* np x H: a person's meeting in a cell, or -1 */
 	uint64_t	*bits;	/* per person: occupied cells */
+	uint64_t	*allow;	/* per meeting: allowed cells (none if fixed) */
 	int		*rc;	/* meetings per cell */
 	int		*pc;	/* cost units per person (see st_pcost) */
+	int		*wb;	/* weight of a person's cost units */
 	int		*tb;	/* breaks per person */
 	int		*cur;	/* current starts */
 	int		*pq, *pqo;	/* CSR: placed meetings of each person */
@@ -71,7 +85,7 @@ struct st {
 /* A chain: members, where they go, and what it changes. */
 struct st_chain {
 	int	 m[ST_MAXCH], n, s, t;
-	long	 dc, db, dx;
+	long	 dc, du, db, dx;	/* weighted, unweighted, breaks, rooms */
 };
 
 /* Uniform integer in [0, n). */
@@ -167,24 +181,6 @@ st_occ(struct st *g, int q, int s, int delta)
 	}
 }
 
-/* Is s one of r's allowed starts? (binary search) */
-static int
-st_allowed(const struct sg_req *r, int s)
-{
-	int	 lo = 0, hi = r->nstarts - 1, mid;
-
-	while (lo <= hi) {
-		mid = (lo + hi) / 2;
-		if (r->starts[mid] == s)
-			return 1;
-		if (r->starts[mid] < s)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return 0;
-}
-
 /* Grow the Kempe chain of q between its cell and t; 0 if it cannot move. */
 static int
 st_grow(struct st *g, int q, int t, struct st_chain *c)
@@ -200,7 +196,7 @@ st_grow(struct st *g, int q, int t, struct st_chain *c)
 	for (i = 0; i < c->n; i++) {
 		r = &g->pb->rq[c->m[i]];
 		x = g->cur[c->m[i]] == c->s ? c->t : c->s;
-		if (!r->movable || !st_allowed(r, x))
+		if (!((g->allow[c->m[i]] >> x) & 1))
 			return 0;
 		for (j = 0; j < r->npeople; j++) {
 			a = r->people[j];
@@ -233,9 +229,9 @@ st_eval(struct st *g, struct st_chain *c)
 {
 	const struct sg_req	*r;
 	uint64_t		 m;
-	int			 i, j, a, ns = 0, rs, rt;
+	int			 i, j, a, ns = 0, rs, rt, v;
 
-	c->dc = c->db = 0;
+	c->dc = c->du = c->db = 0;
 	g->stamp++;
 	for (i = 0; i < c->n; i++) {
 		r = &g->pb->rq[c->m[i]];
@@ -248,7 +244,9 @@ st_eval(struct st *g, struct st_chain *c)
 			m = st_xbits(g->bits[a], c->s, c->t);
 			if (m == g->bits[a])
 				continue;
-			c->dc += st_pcost(g, m) - g->pc[a];
+			v = st_pcost(g, m) - g->pc[a];
+			c->du += v;
+			c->dc += (long)g->wb[a] * v;
 			c->db += st_breaks(g, m) - g->tb[a];
 		}
 	}
@@ -257,7 +255,7 @@ st_eval(struct st *g, struct st_chain *c)
 	c->dx = (rs > g->R ? rs - g->R : 0) + (rt > g->R ? rt - g->R : 0) -
 	    (g->rc[c->s] > g->R ? g->rc[c->s] - g->R : 0) -
 	    (g->rc[c->t] > g->R ? g->rc[c->t] - g->R : 0);
-	c->dc += g->wr * c->dx;
+	c->dc += ST_W0 * g->wr * c->dx;
 }
 
 /* Apply chain c; the members may not come back for a while. */
@@ -313,55 +311,81 @@ st_aspire(const struct st *g, const struct st_chain *c,
 	if (g->X + c->dx != 0)
 		return 0;
 	return g->TB + c->db < best->b ||
-	    (g->TB + c->db == best->b && g->C + c->dc - g->wr * c->dx <
+	    (g->TB + c->db == best->b && g->C + c->du <
 	    best->c);
 }
 
-/* Every chain moving one of p's meetings; the best allowed into *b. */
-static int
-st_scan(struct st *g, int p, struct st_chain *b, const struct st_best *best)
+/* Offer every chain moving q (a meeting of p, or p < 0) into *b. */
+static void
+st_scan(struct st *g, int q, int p, struct st_chain *b, int *ties,
+    const struct st_best *best)
 {
-	const struct sg_req	*r;
+	const struct sg_req	*r = &g->pb->rq[q];
 	struct st_chain		 c;
-	int			 j, i, q, ties = 0;
+	int			 i, t;
 
-	for (j = g->pqo[p]; j < g->pqo[p + 1]; j++) {
-		q = g->pq[j];
-		r = &g->pb->rq[q];
-		if (!r->movable)
+	for (i = 0; i < r->nstarts; i++) {
+		t = r->starts[i];
+		if (t == g->cur[q] || (p >= 0 && t < g->cur[q] &&
+		    g->at[(size_t)p * g->H + t] >= 0) || !st_grow(g, q, t, &c))
 			continue;
-		for (i = 0; i < r->nstarts; i++) {
-			if (r->starts[i] == g->cur[q] || (r->starts[i] <
-			    g->cur[q] && g->at[(size_t)p * g->H +
-			    r->starts[i]] >= 0) ||
-			    !st_grow(g, q, r->starts[i], &c))
-				continue;
-			st_eval(g, &c);
-			if (ties > 0 && c.dc > b->dc)
-				continue;
-			if (st_tabu(g, &c) && !st_aspire(g, &c, best))
-				continue;
-			if (ties > 0 && c.dc == b->dc &&
-			    st_randn(g, ++ties) != 0)
-				continue;
-			if (ties == 0 || c.dc < b->dc)
-				ties = 1;
-			*b = c;
-		}
+		st_eval(g, &c);
+		if (*ties > 0 && c.dc > b->dc)
+			continue;
+		if (st_tabu(g, &c) && !st_aspire(g, &c, best))
+			continue;
+		if (*ties > 0 && c.dc == b->dc && st_randn(g, ++*ties) != 0)
+			continue;
+		if (*ties == 0 || c.dc < b->dc)
+			*ties = 1;
+		*b = c;
 	}
-	return ties > 0;
 }
 
-/* One step on a person with breaks; 0 if nobody has any. */
+/* The k-th cell holding more meetings than rooms. */
+static int
+st_crowded(const struct st *g, int k)
+{
+	int	 c;
+
+	for (c = 0; c < g->H; c++)
+		if (g->rc[c] > g->R && k-- == 0)
+			return c;
+	return -1;
+}
+
+/*
+ * One step on a person with breaks or a crowded cell: the best allowed
+ * chain moving one of its meetings; 0 if there is nothing to repair.
+ */
 static int
 st_step(struct st *g, const struct st_best *best)
 {
 	struct st_chain	 b;
+	int		 k, c, j, q, p, n, ties = 0, ncrowd = 0;
 
 	b.dc = 0;
-	if (g->nbad == 0)
+	for (c = 0; g->X > 0 && c < g->H; c++)
+		ncrowd += g->rc[c] > g->R;
+	if (g->nbad + ncrowd == 0)
 		return 0;
-	if (st_scan(g, g->bad[st_randn(g, g->nbad)], &b, best))
+	k = st_randn(g, g->nbad + ncrowd);
+	if (k < g->nbad) {
+		for (n = 0; n < ST_NPICK && n < g->nbad; n++) {
+			p = g->bad[(k + n) % g->nbad];
+			for (j = g->pqo[p]; j < g->pqo[p + 1]; j++)
+				if (g->pb->rq[q = g->pq[j]].movable)
+					st_scan(g, q, p, &b, &ties, best);
+		}
+	} else {
+		c = st_crowded(g, k - g->nbad);
+		for (q = 0; q < g->nq; q++)
+			if (g->cur[q] == c && g->pb->rq[q].movable)
+				st_scan(g, q, -1, &b, &ties, best);
+	}
+	if (ST_BW && k < g->nbad && (ties == 0 || b.dc >= 0))
+		g->wb[g->bad[k]] += ST_BW;
+	if (ties > 0)
 		st_apply(g, &b);
 	return 1;
 }
@@ -425,14 +449,22 @@ st_init(struct st *g, struct sg_problem *pb)
 	g->bits = xcalloc((size_t)pb->np + 1, sizeof *g->bits);
 	g->pc = xcalloc((size_t)pb->np + 1, sizeof *g->pc);
 	g->tb = xcalloc((size_t)pb->np + 1, sizeof *g->tb);
+	g->wb = xcalloc((size_t)pb->np + 1, sizeof *g->wb);
 	g->seen = xcalloc((size_t)pb->np + 1, sizeof *g->seen);
 	g->mseen = xcalloc((size_t)pb->nq + 1, sizeof *g->mseen);
 	g->bad = xcalloc((size_t)pb->np + 1, sizeof *g->bad);
 	g->badpos = xcalloc((size_t)pb->np + 1, sizeof *g->badpos);
-	for (p = 0; p < pb->np; p++)
+	for (p = 0; p < pb->np; p++) {
 		g->badpos[p] = -1;
+		g->wb[p] = ST_W0;
+	}
 	g->rc = xcalloc((size_t)pb->H + 1, sizeof *g->rc);
 	g->cur = xcalloc((size_t)pb->nq + 1, sizeof *g->cur);
+	g->allow = xcalloc((size_t)pb->nq + 1, sizeof *g->allow);
+	for (q = 0; q < pb->nq; q++)
+		for (i = 0; pb->rq[q].movable &&
+		    i < (size_t)pb->rq[q].nstarts; i++)
+			g->allow[q] |= 1ULL << pb->rq[q].starts[i];
 	for (q = 0; q < pb->nq; q++)
 		if ((g->cur[q] = pb->slot[q]) >= 0)
 			st_occ(g, q, g->cur[q], 1);
@@ -450,12 +482,14 @@ st_free(struct st *g)
 	free(g->bits);
 	free(g->pc);
 	free(g->tb);
+	free(g->wb);
 	free(g->seen);
 	free(g->mseen);
 	free(g->bad);
 	free(g->badpos);
 	free(g->rc);
 	free(g->cur);
+	free(g->allow);
 	free(g->pqo);
 	free(g->pq);
 }
@@ -495,6 +529,52 @@ st_weight(struct st *g)
 		g->wr--;
 }
 
+#ifdef ST_DEBUG
+#ifndef ST_MORN
+#define ST_MORN 12
+#endif
+/* Print the rows of people with breaks in the best state. */
+static void
+st_dump(struct st *g)
+{
+	int	 q, p, c, i, j;
+
+	for (q = 0; q < g->nq; q++)
+		if (g->cur[q] >= 0)
+			st_occ(g, q, g->cur[q], -1);
+	for (q = 0; q < g->nq; q++)
+		if ((g->cur[q] = g->pb->slot[q]) >= 0)
+			st_occ(g, q, g->cur[q], 1);
+	for (p = 0; p < g->np; p++) {
+		st_refresh(g, p);
+		if (g->tb[p] == 0)
+			continue;
+		fprintf(stderr, "p%-3d ", p);
+		for (c = 0; c < g->H; c++) {
+			q = g->at[(size_t)p * g->H + c];
+			if (q < 0) {
+				fputc('.', stderr);
+				continue;
+			}
+			for (i = 0, j = 0; i < g->pb->rq[q].nstarts; i++)
+				j |= 1 << (g->pb->rq[q].starts[i] >= ST_MORN);
+			fputc(j == 1 ? 'm' : j == 2 ? 'a' : 'x', stderr);
+		}
+		fputc('\n', stderr);
+	}
+}
+#endif
+
+/* Halve the people's weights (never below 1). */
+static void
+st_decay(struct st *g)
+{
+	int	 p;
+
+	for (p = 0; p < g->np; p++)
+		g->wb[p] = g->wb[p] > 2 * ST_W0 ? g->wb[p] / 2 : ST_W0;
+}
+
 /* Tabu search (see the top of the file); slot ends as the best state. */
 long
 st_solve(struct sg_problem *pb)
@@ -520,6 +600,8 @@ st_solve(struct sg_problem *pb)
 			}
 			st_weight(&g);
 		}
+		if (ST_BW && g.it > 0 && g.it % ST_DECAY == 0)
+			st_decay(&g);
 		if (!st_step(&g, &best))
 			break;
 #ifdef ST_DEBUG
@@ -533,10 +615,14 @@ st_solve(struct sg_problem *pb)
 			continue;
 		best.b = g.TB;
 		best.c = g.C;
+#ifdef ST_DEBUG
+		fprintf(stderr, "st best %ld at step %ld\n", best.b, g.it);
+#endif
 		memcpy(pb->slot, g.cur, (size_t)pb->nq * sizeof *g.cur);
 	}
 	pb->done = g.it * ST_DIV;
 #ifdef ST_DEBUG
+	st_dump(&g);
 	fprintf(stderr, "st end %ld steps of %ld, best %ld, %.0f ms\n", g.it,
 	    total, best.b, sg_now_ms());
 #endif
