@@ -30,7 +30,7 @@
 #include "util.h"
 
 #ifndef ST_KB
-#define ST_KB		4	/* cost units per break */
+#define ST_KB		16	/* cost units per break */
 #endif
 #ifndef ST_KI
 #define ST_KI		1	/* cost units per idle cell inside a day */
@@ -39,7 +39,7 @@
 #define ST_WR		8	/* starting weight of one room excess */
 #endif
 #ifndef ST_TEN
-#define ST_TEN		5	/* tabu tenure: ST_TEN + random(ST_TEN) steps */
+#define ST_TEN		3	/* tabu tenure: ST_TEN + random(ST_TEN) steps */
 #endif
 #ifndef ST_DIV
 #define ST_DIV		32	/* grid budget units per tabu step */
@@ -55,6 +55,12 @@
 #endif
 #ifndef ST_DECAY
 #define ST_DECAY	2000	/* steps between halvings of those weights */
+#endif
+#ifndef ST_STAG
+#define ST_STAG		0	/* steps without a better state: restart */
+#endif
+#ifndef ST_KICK
+#define ST_KICK		5	/* random chains after a restart */
 #endif
 #define ST_MAXCH	64	/* longest chain tried */
 
@@ -565,6 +571,36 @@ st_dump(struct st *g)
 }
 #endif
 
+/* Go back to the best state (pb->slot) and kick it with random chains. */
+static void
+st_restart(struct st *g)
+{
+	struct st_chain	 c;
+	const uint64_t	*al;
+	int		 q, p, k, n, t;
+
+	for (q = 0; q < g->nq; q++)
+		if (g->cur[q] >= 0)
+			st_occ(g, q, g->cur[q], -1);
+	for (q = 0; q < g->nq; q++)
+		if ((g->cur[q] = g->pb->slot[q]) >= 0)
+			st_occ(g, q, g->cur[q], 1);
+	for (p = 0; p < g->np; p++)
+		st_refresh(g, p);
+	for (k = 0, n = 0; k < ST_KICK && n < 50 * ST_KICK && g->nbad > 0;
+	    n++) {
+		p = g->bad[st_randn(g, g->nbad)];
+		q = g->pq[g->pqo[p] + st_randn(g, g->pqo[p + 1] - g->pqo[p])];
+		al = &g->allow[q];
+		t = st_randn(g, g->H);
+		if (g->cur[q] < 0 || t == g->cur[q] || !((*al >> t) & 1) ||
+		    !st_grow(g, q, t, &c))
+			continue;
+		st_apply(g, &c);
+		k++;
+	}
+}
+
 /* Halve the people's weights (never below 1). */
 static void
 st_decay(struct st *g)
@@ -581,7 +617,7 @@ st_solve(struct sg_problem *pb)
 {
 	struct st	 g;
 	struct st_best	 best;
-	long		 total = pb->iters / ST_DIV + 1;
+	long		 total = pb->iters / ST_DIV + 1, last = 0;
 
 	if (!st_applies(pb))
 		return sg_solve(pb);
@@ -602,6 +638,10 @@ st_solve(struct sg_problem *pb)
 		}
 		if (ST_BW && g.it > 0 && g.it % ST_DECAY == 0)
 			st_decay(&g);
+		if (ST_STAG > 0 && g.it - last > ST_STAG) {
+			st_restart(&g);
+			last = g.it;
+		}
 		if (!st_step(&g, &best))
 			break;
 #ifdef ST_DEBUG
@@ -615,6 +655,7 @@ st_solve(struct sg_problem *pb)
 			continue;
 		best.b = g.TB;
 		best.c = g.C;
+		last = g.it;
 #ifdef ST_DEBUG
 		fprintf(stderr, "st best %ld at step %ld\n", best.b, g.it);
 #endif
