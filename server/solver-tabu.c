@@ -62,7 +62,9 @@
 #ifndef ST_KICK
 #define ST_KICK		5	/* random chains after a restart */
 #endif
-#define ST_MAXCH	64	/* longest chain tried */
+#ifndef ST_MAXCH
+#define ST_MAXCH	128	/* longest chain tried */
+#endif
 
 struct st {
 	struct sg_problem *pb;
@@ -344,7 +346,9 @@ st_scan(struct st *g, int q, int p, struct st_chain *b, int *ties,
 			continue;
 		if (*ties == 0 || c.dc < b->dc)
 			*ties = 1;
-		*b = c;
+		b->m[0] = c.m[0];
+		b->t = c.t;
+		b->dc = c.dc;
 	}
 }
 
@@ -391,7 +395,7 @@ st_step(struct st *g, const struct st_best *best)
 	}
 	if (ST_BW && k < g->nbad && (ties == 0 || b.dc >= 0))
 		g->wb[g->bad[k]] += ST_BW;
-	if (ties > 0)
+	if (ties > 0 && st_grow(g, b.m[0], b.t, &b))
 		st_apply(g, &b);
 	return 1;
 }
