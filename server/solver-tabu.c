@@ -62,6 +62,9 @@
 #ifndef ST_KICK
 #define ST_KICK		5	/* random chains after a restart */
 #endif
+#ifndef ST_SPREAD
+#define ST_SPREAD	2	/* largest fair spread of breaks */
+#endif
 #ifndef ST_MAXCH
 #define ST_MAXCH	128	/* longest chain tried */
 #endif
@@ -294,6 +297,7 @@ st_apply(struct st *g, const struct st_chain *c)
 /* Best so far: breaks and cost of the best room-feasible state. */
 struct st_best {
 	long	 b, c;
+	int	 f;	/* spread of breaks over ST_SPREAD */
 };
 
 /* Is chain c tabu (a member would enter a cell it left lately)? */
@@ -615,6 +619,41 @@ st_decay(struct st *g)
 		g->wb[p] = g->wb[p] > 2 * ST_W0 ? g->wb[p] / 2 : ST_W0;
 }
 
+/* Is anyone's breaks more than ST_SPREAD above someone else's? */
+static int
+st_unfair(const struct st *g)
+{
+	int	 p, mn = INT_MAX, mx = 0;
+
+	for (p = 0; p < g->np; p++) {
+		if (g->pqo[p + 1] == g->pqo[p])
+			continue;
+		mn = g->tb[p] < mn ? g->tb[p] : mn;
+		mx = g->tb[p] > mx ? g->tb[p] : mx;
+	}
+	return mx - mn > ST_SPREAD;
+}
+
+/* Is the state room-feasible and better than *best (fair first, then
+ * fewer breaks, then lower cost)? If so it becomes the best. */
+static int
+st_better(const struct st *g, struct st_best *best)
+{
+	int	 f;
+
+	if (g->X != 0 || (g->TB > best->b && !best->f))
+		return 0;
+	f = st_unfair(g);
+	if (f > best->f || (f == best->f && (g->TB > best->b ||
+	    (g->TB == best->b && g->C >= best->c))))
+		return 0;
+	best->b = g->TB;
+	best->c = g->C;
+	best->f = f;
+	memcpy(g->pb->slot, g->cur, (size_t)g->nq * sizeof *g->cur);
+	return 1;
+}
+
 /* Tabu search (see the top of the file); slot ends as the best state. */
 long
 st_solve(struct sg_problem *pb)
@@ -626,8 +665,9 @@ st_solve(struct sg_problem *pb)
 	if (!st_applies(pb))
 		return sg_solve(pb);
 	st_init(&g, pb);
-	best.b = g.X == 0 ? g.TB : LONG_MAX;
-	best.c = g.X == 0 ? g.C : LONG_MAX;
+	best.b = best.c = LONG_MAX;
+	best.f = 1;
+	st_better(&g, &best);
 #ifdef ST_DEBUG
 	fprintf(stderr, "st start B %ld budget %ld, %.0f ms left\n", g.TB,
 	    total, pb->deadline - sg_now_ms());
@@ -654,16 +694,12 @@ st_solve(struct sg_problem *pb)
 			    "%ld %.0f ms\n", g.it, g.TB, g.C, g.X, g.nbad,
 			    best.b, sg_now_ms());
 #endif
-		if (g.X != 0 || g.TB > best.b ||
-		    (g.TB == best.b && g.C >= best.c))
+		if (!st_better(&g, &best))
 			continue;
-		best.b = g.TB;
-		best.c = g.C;
 		last = g.it;
 #ifdef ST_DEBUG
 		fprintf(stderr, "st best %ld at step %ld\n", best.b, g.it);
 #endif
-		memcpy(pb->slot, g.cur, (size_t)pb->nq * sizeof *g.cur);
 	}
 	pb->done = g.it * ST_DIV;
 #ifdef ST_DEBUG
