@@ -798,7 +798,7 @@ struct sg_job {
 };
 
 #ifndef SG_FIRST
-#define SG_FIRST	sg_solve	/* the search on the calling thread */
+#define SG_FIRST	st_solve	/* the search on the calling thread */
 #endif
 #ifndef SG_SECOND
 #define SG_SECOND	st_solve	/* the search on the second thread */

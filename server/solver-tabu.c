@@ -20,9 +20,6 @@
  * an iteration budget; the clock only ever cuts a run short.
  */
 #include <limits.h>
-#ifdef ST_DEBUG
-#include <stdio.h>
-#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,24 +41,6 @@
 #ifndef ST_DIV
 #define ST_DIV		32	/* grid budget units per tabu step */
 #endif
-#ifndef ST_BW
-#define ST_BW		0	/* weight added to a person stuck with breaks */
-#endif
-#ifndef ST_NPICK
-#define ST_NPICK	1	/* people with breaks looked at per step */
-#endif
-#ifndef ST_W0
-#define ST_W0		8	/* starting weight of a person's cost units */
-#endif
-#ifndef ST_DECAY
-#define ST_DECAY	2000	/* steps between halvings of those weights */
-#endif
-#ifndef ST_STAG
-#define ST_STAG		0	/* steps without a better state: restart */
-#endif
-#ifndef ST_KICK
-#define ST_KICK		5	/* random chains after a restart */
-#endif
 #ifndef ST_SPREAD
 #define ST_SPREAD	2	/* largest fair spread of breaks */
 #endif
@@ -77,7 +56,6 @@ struct st {
 	uint64_t	*allow;	/* per meeting: allowed cells (none if fixed) */
 	int		*rc;	/* meetings per cell */
 	int		*pc;	/* cost units per person (see st_pcost) */
-	int		*wb;	/* weight of a person's cost units */
 	int		*tb;	/* breaks per person */
 	int		*cur;	/* current starts */
 	int		*pq, *pqo;	/* CSR: placed meetings of each person */
@@ -257,7 +235,7 @@ st_eval(struct st *g, struct st_chain *c)
 				continue;
 			v = st_pcost(g, m) - g->pc[a];
 			c->du += v;
-			c->dc += (long)g->wb[a] * v;
+			c->dc += v;
 			c->db += st_breaks(g, m) - g->tb[a];
 		}
 	}
@@ -266,7 +244,7 @@ st_eval(struct st *g, struct st_chain *c)
 	c->dx = (rs > g->R ? rs - g->R : 0) + (rt > g->R ? rt - g->R : 0) -
 	    (g->rc[c->s] > g->R ? g->rc[c->s] - g->R : 0) -
 	    (g->rc[c->t] > g->R ? g->rc[c->t] - g->R : 0);
-	c->dc += ST_W0 * g->wr * c->dx;
+	c->dc += g->wr * c->dx;
 }
 
 /* Apply chain c; the members may not come back for a while. */
@@ -376,7 +354,7 @@ static int
 st_step(struct st *g, const struct st_best *best)
 {
 	struct st_chain	 b;
-	int		 k, c, j, q, p, n, ties = 0, ncrowd = 0;
+	int		 k, c, j, q, p, ties = 0, ncrowd = 0;
 
 	b.dc = 0;
 	for (c = 0; g->X > 0 && c < g->H; c++)
@@ -385,20 +363,16 @@ st_step(struct st *g, const struct st_best *best)
 		return 0;
 	k = st_randn(g, g->nbad + ncrowd);
 	if (k < g->nbad) {
-		for (n = 0; n < ST_NPICK && n < g->nbad; n++) {
-			p = g->bad[(k + n) % g->nbad];
-			for (j = g->pqo[p]; j < g->pqo[p + 1]; j++)
-				if (g->pb->rq[q = g->pq[j]].movable)
-					st_scan(g, q, p, &b, &ties, best);
-		}
+		p = g->bad[k];
+		for (j = g->pqo[p]; j < g->pqo[p + 1]; j++)
+			if (g->pb->rq[q = g->pq[j]].movable)
+				st_scan(g, q, p, &b, &ties, best);
 	} else {
 		c = st_crowded(g, k - g->nbad);
 		for (q = 0; q < g->nq; q++)
 			if (g->cur[q] == c && g->pb->rq[q].movable)
 				st_scan(g, q, -1, &b, &ties, best);
 	}
-	if (ST_BW && k < g->nbad && (ties == 0 || b.dc >= 0))
-		g->wb[g->bad[k]] += ST_BW;
 	if (ties > 0 && st_grow(g, b.m[0], b.t, &b))
 		st_apply(g, &b);
 	return 1;
@@ -463,15 +437,12 @@ st_init(struct st *g, struct sg_problem *pb)
 	g->bits = xcalloc((size_t)pb->np + 1, sizeof *g->bits);
 	g->pc = xcalloc((size_t)pb->np + 1, sizeof *g->pc);
 	g->tb = xcalloc((size_t)pb->np + 1, sizeof *g->tb);
-	g->wb = xcalloc((size_t)pb->np + 1, sizeof *g->wb);
 	g->seen = xcalloc((size_t)pb->np + 1, sizeof *g->seen);
 	g->mseen = xcalloc((size_t)pb->nq + 1, sizeof *g->mseen);
 	g->bad = xcalloc((size_t)pb->np + 1, sizeof *g->bad);
 	g->badpos = xcalloc((size_t)pb->np + 1, sizeof *g->badpos);
-	for (p = 0; p < pb->np; p++) {
+	for (p = 0; p < pb->np; p++)
 		g->badpos[p] = -1;
-		g->wb[p] = ST_W0;
-	}
 	g->rc = xcalloc((size_t)pb->H + 1, sizeof *g->rc);
 	g->cur = xcalloc((size_t)pb->nq + 1, sizeof *g->cur);
 	g->allow = xcalloc((size_t)pb->nq + 1, sizeof *g->allow);
@@ -496,7 +467,6 @@ st_free(struct st *g)
 	free(g->bits);
 	free(g->pc);
 	free(g->tb);
-	free(g->wb);
 	free(g->seen);
 	free(g->mseen);
 	free(g->bad);
@@ -543,82 +513,6 @@ st_weight(struct st *g)
 		g->wr--;
 }
 
-#ifdef ST_DEBUG
-#ifndef ST_MORN
-#define ST_MORN 12
-#endif
-/* Print the rows of people with breaks in the best state. */
-static void
-st_dump(struct st *g)
-{
-	int	 q, p, c, i, j;
-
-	for (q = 0; q < g->nq; q++)
-		if (g->cur[q] >= 0)
-			st_occ(g, q, g->cur[q], -1);
-	for (q = 0; q < g->nq; q++)
-		if ((g->cur[q] = g->pb->slot[q]) >= 0)
-			st_occ(g, q, g->cur[q], 1);
-	for (p = 0; p < g->np; p++) {
-		st_refresh(g, p);
-		if (g->tb[p] == 0)
-			continue;
-		fprintf(stderr, "p%-3d ", p);
-		for (c = 0; c < g->H; c++) {
-			q = g->at[(size_t)p * g->H + c];
-			if (q < 0) {
-				fputc('.', stderr);
-				continue;
-			}
-			for (i = 0, j = 0; i < g->pb->rq[q].nstarts; i++)
-				j |= 1 << (g->pb->rq[q].starts[i] >= ST_MORN);
-			fputc(j == 1 ? 'm' : j == 2 ? 'a' : 'x', stderr);
-		}
-		fputc('\n', stderr);
-	}
-}
-#endif
-
-/* Go back to the best state (pb->slot) and kick it with random chains. */
-static void
-st_restart(struct st *g)
-{
-	struct st_chain	 c;
-	const uint64_t	*al;
-	int		 q, p, k, n, t;
-
-	for (q = 0; q < g->nq; q++)
-		if (g->cur[q] >= 0)
-			st_occ(g, q, g->cur[q], -1);
-	for (q = 0; q < g->nq; q++)
-		if ((g->cur[q] = g->pb->slot[q]) >= 0)
-			st_occ(g, q, g->cur[q], 1);
-	for (p = 0; p < g->np; p++)
-		st_refresh(g, p);
-	for (k = 0, n = 0; k < ST_KICK && n < 50 * ST_KICK && g->nbad > 0;
-	    n++) {
-		p = g->bad[st_randn(g, g->nbad)];
-		q = g->pq[g->pqo[p] + st_randn(g, g->pqo[p + 1] - g->pqo[p])];
-		al = &g->allow[q];
-		t = st_randn(g, g->H);
-		if (g->cur[q] < 0 || t == g->cur[q] || !((*al >> t) & 1) ||
-		    !st_grow(g, q, t, &c))
-			continue;
-		st_apply(g, &c);
-		k++;
-	}
-}
-
-/* Halve the people's weights (never below 1). */
-static void
-st_decay(struct st *g)
-{
-	int	 p;
-
-	for (p = 0; p < g->np; p++)
-		g->wb[p] = g->wb[p] > 2 * ST_W0 ? g->wb[p] / 2 : ST_W0;
-}
-
 /* Is anyone's breaks more than ST_SPREAD above someone else's? */
 static int
 st_unfair(const struct st *g)
@@ -660,7 +554,7 @@ st_solve(struct sg_problem *pb)
 {
 	struct st	 g;
 	struct st_best	 best;
-	long		 total = pb->iters / ST_DIV + 1, last = 0;
+	long		 total = pb->iters / ST_DIV + 1;
 
 	if (!st_applies(pb))
 		return sg_solve(pb);
@@ -668,10 +562,6 @@ st_solve(struct sg_problem *pb)
 	best.b = best.c = LONG_MAX;
 	best.f = 1;
 	st_better(&g, &best);
-#ifdef ST_DEBUG
-	fprintf(stderr, "st start B %ld budget %ld, %.0f ms left\n", g.TB,
-	    total, pb->deadline - sg_now_ms());
-#endif
 	for (g.it = 0; g.it < total && best.b > 0; g.it++) {
 		if ((g.it & 255) == 0) {
 			if (sg_now_ms() > pb->deadline) {
@@ -680,33 +570,11 @@ st_solve(struct sg_problem *pb)
 			}
 			st_weight(&g);
 		}
-		if (ST_BW && g.it > 0 && g.it % ST_DECAY == 0)
-			st_decay(&g);
-		if (ST_STAG > 0 && g.it - last > ST_STAG) {
-			st_restart(&g);
-			last = g.it;
-		}
 		if (!st_step(&g, &best))
 			break;
-#ifdef ST_DEBUG
-		if (g.it % 500 == 0)
-			fprintf(stderr, "st %ld B %ld C %ld X %ld bad %d best "
-			    "%ld %.0f ms\n", g.it, g.TB, g.C, g.X, g.nbad,
-			    best.b, sg_now_ms());
-#endif
-		if (!st_better(&g, &best))
-			continue;
-		last = g.it;
-#ifdef ST_DEBUG
-		fprintf(stderr, "st best %ld at step %ld\n", best.b, g.it);
-#endif
+		st_better(&g, &best);
 	}
 	pb->done = g.it * ST_DIV;
-#ifdef ST_DEBUG
-	st_dump(&g);
-	fprintf(stderr, "st end %ld steps of %ld, best %ld, %.0f ms\n", g.it,
-	    total, best.b, sg_now_ms());
-#endif
 	st_free(&g);
 	return best.b;
 }
