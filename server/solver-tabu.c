@@ -15,9 +15,12 @@
  * Each step takes a person with breaks, evaluates every chain that moves
  * one of their meetings to another allowed cell, and makes the best one
  * that is not tabu (a member going back to a cell it left recently),
- * unless it beats the best state (aspiration). The best room-feasible
- * state (fewest breaks, then cost) is kept. Deterministic for a seed and
- * an iteration budget; the clock only ever cuts a run short.
+ * unless it beats the best state (aspiration); a crowded cell is repaired
+ * the same way. The best room-feasible state is kept: spread of breaks
+ * between people <= ST_SPREAD first, then fewest breaks, then cost.
+ * Deterministic for a seed and an iteration budget; the clock only ever
+ * cuts a run short. Meetings longer than one cell, or a start that is not
+ * clash-free, go to the annealing of solver-grid.c instead.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -563,13 +566,12 @@ st_solve(struct sg_problem *pb)
 	best.f = 1;
 	st_better(&g, &best);
 	for (g.it = 0; g.it < total && best.b > 0; g.it++) {
-		if ((g.it & 255) == 0) {
-			if (sg_now_ms() > pb->deadline) {
-				pb->hit = 1;
-				break;
-			}
-			st_weight(&g);
+		if ((g.it & 31) == 0 && sg_now_ms() > pb->deadline) {
+			pb->hit = 1;
+			break;
 		}
+		if ((g.it & 255) == 0)
+			st_weight(&g);
 		if (!st_step(&g, &best))
 			break;
 		st_better(&g, &best);
