@@ -1,6 +1,6 @@
 /*
- * solver-tabu.c — a second grid search for solver-grid.c: tabu search
- * over Kempe chains, for one-cell meetings.
+ * solver-tabu.c — the grid search that sg_solve_pair (solver-grid.c) runs
+ * on both threads: tabu search over Kempe chains, for one-cell meetings.
  *
  * On the grid the problem is a list edge-colouring of the request graph
  * (cells are colours, at most nrooms edges per colour) minimising the
