@@ -46,4 +46,10 @@ long	 sg_solve(struct sg_problem *);
 /* Two searches of different seeds on two threads; the better kept. */
 long	 sg_solve_pair(struct sg_problem *);
 
+/* solver-tabu.c: can the tabu search take this problem? */
+int	 st_applies(const struct sg_problem *);
+/* Weighted-penalty tabu search; same contract as sg_solve (which it
+ * falls back to when it does not apply). */
+long	 st_solve(struct sg_problem *);
+
 #endif

@@ -1580,6 +1580,7 @@ struct sv_run {
 	long		 done;
 	int		 hit;
 	int		 shrunk;	/* budget cut to fit the clock */
+	int		 placing;	/* stop once all placeable are placed */
 	long		 best[4];
 	int		*bs, *bk;
 };
@@ -1620,6 +1621,8 @@ sv_anneal(struct sv *sv, struct sv_run *run)
 	int		 q;
 
 	for (it = 0; it < run->iters; it++) {
+		if (run->placing && sv->nplaced == sv->nplaceable)
+			break;
 		if ((it & 63) == 0) {
 			now = sg_now_ms();
 			if (now > run->deadline) {
@@ -1799,7 +1802,9 @@ sv_search(struct sv *sv, struct sv_run *run, uint64_t seed)
 		now = sg_now_ms();
 		run->deadline = now + (deadline - now) / 2;
 		run->iters = run->asked = asked / 2;
+		run->placing = 1;
 		sv_anneal(sv, run);
+		run->placing = 0;
 		run->deadline = deadline;
 		sv_to_best(sv, run);
 	}
