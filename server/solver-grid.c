@@ -629,41 +629,62 @@ sg_partner_any(struct sg *g, int q)
 	return o == q ? -1 : o;
 }
 
-/* Masks of the days' cells and of each day's first cell. */
-static void
-sg_days(struct sg *g)
+/* Masks of the days' cells and of each day's first cell (both searches). */
+void
+sg_day_masks(const struct sg_problem *pb, uint64_t day[64], uint64_t *first,
+    int *ndays)
 {
 	int	 c, d;
 
-	for (c = 0; c < g->pb->H; c++) {
-		if ((d = g->pb->dayof[c]) < 0 || d >= 64)
+	for (c = 0; c < pb->H; c++) {
+		if ((d = pb->dayof[c]) < 0 || d >= 64)
 			continue;
-		if (d >= g->ndays)
-			g->ndays = d + 1;
-		if (g->day[d] == 0)
-			g->first |= 1ULL << c;
-		g->day[d] |= 1ULL << c;
+		if (d >= *ndays)
+			*ndays = d + 1;
+		if (day[d] == 0)
+			*first |= 1ULL << c;
+		day[d] |= 1ULL << c;
 	}
+}
+
+/*
+ * The person -> placed meetings index (both searches): person p's
+ * meetings are (*pq)[(*pqo)[p + 1] .. (*pqo)[p + 2]) once built.
+ */
+void
+sg_person_index(const struct sg_problem *pb, int **pqo, int **pq)
+{
+	int	 q, i, p;
+
+	*pqo = xcalloc((size_t)pb->np + 2, sizeof **pqo);
+	for (q = 0; q < pb->nq; q++)
+		for (i = 0; pb->slot[q] >= 0 && i < pb->rq[q].npeople; i++)
+			(*pqo)[pb->rq[q].people[i] + 2]++;
+	for (p = 0; p < pb->np; p++)
+		(*pqo)[p + 2] += (*pqo)[p + 1];
+	*pq = xcalloc((size_t)(*pqo)[pb->np + 1] + 1, sizeof **pq);
+	for (q = 0; q < pb->nq; q++)
+		for (i = 0; pb->slot[q] >= 0 && i < pb->rq[q].npeople; i++)
+			(*pq)[(*pqo)[pb->rq[q].people[i] + 1]++] = q;
 }
 
 /* Build occupancy, breaks and the person -> meetings index. */
 static void
 sg_init(struct sg *g, struct sg_problem *pb)
 {
-	int	 q, i, p;
+	int	 q;
 
 	memset(g, 0, sizeof *g);
 	g->pb = pb;
 	g->rng = pb->seed ^ 0x677269642d736561ULL;
 	g->cnt = xcalloc((size_t)pb->np * pb->H + 1, 1);
 	g->bits = xcalloc((size_t)pb->np + 1, sizeof *g->bits);
-	sg_days(g);
+	sg_day_masks(pb, g->day, &g->first, &g->ndays);
 	g->rc = xcalloc((size_t)pb->H + 1, sizeof *g->rc);
 	g->pb_ = xcalloc((size_t)pb->np + 1, sizeof *g->pb_);
 	g->pi = xcalloc((size_t)pb->np + 1, sizeof *g->pi);
 	g->cur = xcalloc((size_t)pb->nq + 1, sizeof *g->cur);
 	g->mov = xcalloc((size_t)pb->nq + 1, sizeof *g->mov);
-	g->pqo = xcalloc((size_t)pb->np + 2, sizeof *g->pqo);
 	for (q = 0; q < pb->nq; q++) {
 		g->cur[q] = pb->slot[q];
 		if (pb->slot[q] < 0)
@@ -671,15 +692,8 @@ sg_init(struct sg *g, struct sg_problem *pb)
 		sg_occ(g, q, pb->slot[q], 1);
 		if (pb->rq[q].movable)
 			g->mov[g->nmov++] = q;
-		for (i = 0; i < pb->rq[q].npeople; i++)
-			g->pqo[pb->rq[q].people[i] + 2]++;
 	}
-	for (p = 0; p < pb->np; p++)
-		g->pqo[p + 2] += g->pqo[p + 1];
-	g->pq = xcalloc((size_t)g->pqo[pb->np + 1] + 1, sizeof *g->pq);
-	for (q = 0; q < pb->nq; q++)
-		for (i = 0; pb->slot[q] >= 0 && i < pb->rq[q].npeople; i++)
-			g->pq[g->pqo[pb->rq[q].people[i] + 1]++] = q;
+	sg_person_index(pb, &g->pqo, &g->pq);
 	sg_rescore(g);
 }
 

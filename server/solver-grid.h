@@ -41,6 +41,11 @@ uint64_t sg_rng_next(uint64_t *state);
 double	 sg_now_ms(void);
 /* Min-cost perfect assignment of an n x n matrix (Hungarian): row -> col. */
 void	 sg_hungarian(const long *, int n, int *col);
+/* Masks of the days' cells and each day's first cell, from pb->dayof. */
+void	 sg_day_masks(const struct sg_problem *, uint64_t day[64],
+	    uint64_t *first, int *ndays);
+/* Person -> placed meetings index: p's are pq[pqo[p + 1] .. pqo[p + 2]). */
+void	 sg_person_index(const struct sg_problem *, int **pqo, int **pq);
 /* Search; slot ends as the best clash-free state found. Returns its breaks. */
 long	 sg_solve(struct sg_problem *);
 /* Two searches of different seeds on two threads; the better kept. */

@@ -381,42 +381,6 @@ st_step(struct st *g, const struct st_best *best)
 	return 1;
 }
 
-/* Masks of the days' cells and of each day's first cell. */
-static void
-st_days(struct st *g)
-{
-	int	 c, d;
-
-	for (c = 0; c < g->H; c++) {
-		if ((d = g->pb->dayof[c]) < 0 || d >= 64)
-			continue;
-		if (d >= g->ndays)
-			g->ndays = d + 1;
-		if (g->day[d] == 0)
-			g->first |= 1ULL << c;
-		g->day[d] |= 1ULL << c;
-	}
-}
-
-/* The person -> placed meetings index. */
-static void
-st_index(struct st *g)
-{
-	const struct sg_problem	*pb = g->pb;
-	int			 q, i, p;
-
-	g->pqo = xcalloc((size_t)g->np + 2, sizeof *g->pqo);
-	for (q = 0; q < g->nq; q++)
-		for (i = 0; pb->slot[q] >= 0 && i < pb->rq[q].npeople; i++)
-			g->pqo[pb->rq[q].people[i] + 2]++;
-	for (p = 0; p < g->np; p++)
-		g->pqo[p + 2] += g->pqo[p + 1];
-	g->pq = xcalloc((size_t)g->pqo[g->np + 1] + 1, sizeof *g->pq);
-	for (q = 0; q < g->nq; q++)
-		for (i = 0; pb->slot[q] >= 0 && i < pb->rq[q].npeople; i++)
-			g->pq[g->pqo[pb->rq[q].people[i] + 1]++] = q;
-}
-
 /* Build the state from pb->slot (which must be clash-free). */
 static void
 st_init(struct st *g, struct sg_problem *pb)
@@ -432,7 +396,7 @@ st_init(struct st *g, struct sg_problem *pb)
 	g->R = pb->nrooms;
 	g->wr = ST_WR;
 	g->rng = pb->seed ^ 0x746162752d736561ULL;
-	st_days(g);
+	sg_day_masks(pb, g->day, &g->first, &g->ndays);
 	g->at = xcalloc(nc + 1, sizeof *g->at);
 	for (i = 0; i < nc; i++)
 		g->at[i] = -1;
@@ -458,7 +422,7 @@ st_init(struct st *g, struct sg_problem *pb)
 			st_occ(g, q, g->cur[q], 1);
 	for (p = 0; p < pb->np; p++)
 		st_refresh(g, p);
-	st_index(g);
+	sg_person_index(pb, &g->pqo, &g->pq);
 }
 
 /* Free the state. */
