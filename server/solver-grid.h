@@ -41,6 +41,8 @@ uint64_t sg_rng_next(uint64_t *state);
 double	 sg_now_ms(void);
 /* Min-cost perfect assignment of an n x n matrix (Hungarian): row -> col. */
 void	 sg_hungarian(const long *, int n, int *col);
+/* Is s in the ascending list starts[0..n)? */
+int	 sg_has_start(const int *starts, int n, int s);
 /* Masks of the days' cells and each day's first cell, from pb->dayof. */
 void	 sg_day_masks(const struct sg_problem *, uint64_t day[64],
 	    uint64_t *first, int *ndays);

@@ -531,22 +531,11 @@ sv_best_start(struct sv *sv, int q, int *room)
 	return best;
 }
 
-/* Is s one of q's static starts? (binary search) */
+/* Is s one of q's static starts? */
 static int
 sv_has_start(const struct sv_req *r, int s)
 {
-	int	 lo = 0, hi = r->nstarts - 1, mid;
-
-	while (lo <= hi) {
-		mid = (lo + hi) / 2;
-		if (r->starts[mid] == s)
-			return 1;
-		if (r->starts[mid] < s)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return 0;
+	return sg_has_start(r->starts, r->nstarts, s);
 }
 
 /* Check a request's fields; 0 if usable. */
