@@ -22,6 +22,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/util.h>
 
 #include "auth.h"
 #include "config.h"
@@ -131,25 +132,20 @@ http_method_name(int method)
 }
 
 /*
- * The Date header, formatted once a second: evhttp would otherwise format
- * it with snprintf for every answer, a tenth of the cost of a 304.
+ * The Date header, formatted (by libevent's own RFC 1123 formatter) once
+ * a second: evhttp would otherwise format it for every answer, a tenth of
+ * the cost of a 304.
  */
 static const char *
 http_date_now(void)
 {
-	static const char	*wday[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
-				    "Fri", "Sat" };
-	static const char	*mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
-				    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	static char		 date[32];
-	static time_t		 made = -1;
-	time_t			 now = time(NULL);
-	struct tm		 tm;
+	static char	 date[32];
+	static time_t	 made = -1;
+	time_t		 now = time(NULL);
+	struct tm	 tm;
 
 	if (now != made && gmtime_r(&now, &tm) != NULL) {
-		snprintf(date, sizeof date, "%s, %02d %s %d %02d:%02d:%02d GMT",
-		    wday[tm.tm_wday], tm.tm_mday, mon[tm.tm_mon],
-		    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		evutil_date_rfc1123(date, sizeof date, &tm);
 		made = now;
 	}
 	return date;
