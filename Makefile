@@ -18,6 +18,9 @@ BUILD   ?= build/release
 # them inside evhttp); jemalloc, as Redis uses, does that for about a tenth
 # less of a 304's CPU than glibc. The sanitizer build keeps ASan's allocator.
 MALLOC  ?= $(shell pkg-config --libs jemalloc 2>/dev/null)
+# CaDiCaL (libcadical-dev: a static C++ library without a .pc file), for
+# the scheduler's SAT step in server/solver-sat.c.
+SATLIBS  = -lcadical -lstdc++
 
 SERVER_SRC := $(wildcard server/*.c)
 CLIENT_SRC := $(wildcard client/*.c)
@@ -37,12 +40,12 @@ client/kaigi: $(BUILD)/kaigi
 	cp $< $@
 
 $(BUILD)/kaigid: $(SERVER_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MALLOC)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SATLIBS) $(MALLOC)
 $(BUILD)/kaigi: $(CLIENT_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/tests/%: tests/unit/%.c $(SERVER_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iserver -Itests/unit $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -Iserver -Itests/unit $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SATLIBS)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<

@@ -833,7 +833,7 @@ struct sg_job {
 #define SG_FIRST	st_solve	/* the search on the calling thread */
 #endif
 #ifndef SG_SECOND
-#define SG_SECOND	st_solve	/* the search on the second thread */
+#define SG_SECOND	ss_solve	/* the search on the second thread */
 #endif
 
 /* Thread body: run one search. */

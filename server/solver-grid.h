@@ -59,4 +59,12 @@ int	 st_applies(const struct sg_problem *);
  * falls back to when it does not apply). */
 long	 st_solve(struct sg_problem *);
 
+/* solver-sat.c: a short tabu search, then SAT (CaDiCaL) for fewer breaks
+ * until pb->deadline; same contract as sg_solve. */
+long	 ss_solve(struct sg_problem *);
+/* SAT alone: a placement with fewer than best breaks, the fewest it can
+ * show within pb->deadline, replaces pb->slot (clash-free on entry).
+ * Returns the breaks of pb->slot. */
+long	 ss_improve(struct sg_problem *, long best);
+
 #endif
