@@ -53,6 +53,9 @@
 #ifndef SS_HINT
 #define SS_HINT		1	/* start CaDiCaL from the tabu search's state */
 #endif
+#ifndef SS_FIRST
+#define SS_FIRST	2500	/* conflicts of a target's first try */
+#endif
 #ifndef SS_MAXVARS
 #define SS_MAXVARS	60000	/* larger problems stay with the tabu search */
 #endif
@@ -72,6 +75,7 @@ struct ss {
 	int		*bl, nbl;	/* break literals */
 	int		*hl, nhl;	/* has-a-break literals */
 	int		 oneday;	/* every cell of the grid is one day */
+	int		 hinted;	/* rename so the hint is all false */
 	double		 deadline;
 };
 
@@ -100,7 +104,7 @@ ss_map(const struct ss *g, int l)
 {
 	int	 v = l > 0 ? l : -l;
 
-	return SS_HINT && g->hint[v] ? -l : l;
+	return g->hinted && g->hint[v] ? -l : l;
 }
 
 /* Add a clause of n literals; constants are folded (true drops it). */
@@ -369,6 +373,35 @@ ss_count(struct ss *g, int p, int *l)
 }
 
 /*
+ * Bounds on p's block start from its meetings' allowed cells: the block
+ * holds every meeting that can only be at or before c (n of them), so it
+ * starts at or before c - n + 1; likewise after c. Unit propagation does
+ * not count, so these are given.
+ */
+static void
+ss_bounds(struct ss *g, int p, int k)
+{
+	const struct sg_problem	*pb = g->pb;
+	const struct sg_req	*rq;
+	int			 c, j, n, m, H = pb->H, h = g->h[p];
+	int			*s = g->sv + (size_t)p * H;
+
+	for (c = 0; c < H; c++) {
+		for (n = m = 0, j = g->pqo[p]; j < g->pqo[p + 1]; j++) {
+			rq = &pb->rq[g->pq[j]];
+			if (!rq->movable || rq->nstarts == 0)
+				continue;
+			n += rq->starts[rq->nstarts - 1] <= c;
+			m += rq->starts[0] >= c;
+		}
+		if (n > 0 && c - n + 1 >= 0 && c - n + 1 < H)
+			ss_cl4(g, h, s[c - n + 1], 0, 0);
+		if (m > 0 && c + m - k - 1 >= 0 && c + m - k - 1 < H)
+			ss_cl4(g, h, -s[c + m - k - 1], 0, 0);
+	}
+}
+
+/*
  * One-day grids: unless p has a break, p's k meetings fill one block.
  * s(c) "the block starts at or before c"; o(c) <-> s(c) & !s(c - k).
  */
@@ -397,6 +430,7 @@ ss_block(struct ss *g, int p)
 		ss_cl4(g, h, -u, -pv, 0);
 		ss_cl4(g, h, u, -s[c], pv);
 	}
+	ss_bounds(g, p, k);
 }
 
 /* People who meet have overlapping blocks: s_p <= s_r + k_r - 1. */
@@ -667,31 +701,33 @@ ss_close(struct ss *g)
 }
 
 /*
- * One target: a fresh formula with at most t breaks (and people with a
- * break) as units, which CaDiCaL simplifies with, unlike assumptions.
- * Returns CaDiCaL's answer; on a model, slot holds it.
+ * One try at target t: a fresh formula with at most t breaks (and people
+ * with a break) as units, which CaDiCaL simplifies with, unlike
+ * assumptions; try k picks the start (even: the hint's phases, odd:
+ * CaDiCaL's own) and the seed. Returns CaDiCaL's answer; on a model,
+ * slot holds it.
  */
 static int
-ss_try(struct sg_problem *pb, long t, double deadline, int *slot)
+ss_try(struct sg_problem *pb, long t, int k, long conflicts, int *slot)
 {
 	struct ss	 g;
 	int		 rs;
-	long		 conflicts = pb->iters / SS_DIV + 1000;
 
 	memset(&g, 0, sizeof g);
 	g.pb = pb;
-	g.deadline = deadline;
+	g.deadline = pb->deadline;
+	g.hinted = SS_HINT && k % 2 == 0;
 	g.s = ccadical_init();
 	ccadical_set_option(g.s, "quiet", 1);
-	if (SS_HINT)
+	if (g.hinted)
 		ccadical_set_option(g.s, "phase", 0);
 	ccadical_set_option(g.s, "chrono", 0);
+	ccadical_set_option(g.s, "seed", k);
 	ccadical_set_terminate(g.s, &g, ss_stop);
 	ss_build(&g);
 	ss_atmost(&g, g.bl, g.nbl, (int)t);
 	ss_atmost(&g, g.hl, g.nhl, (int)t);
-	ccadical_limit(g.s, "conflicts", (int)(conflicts < 1 << 30 ?
-	    conflicts : 1 << 30));
+	ccadical_limit(g.s, "conflicts", (int)conflicts);
 	rs = ccadical_solve(g.s);
 	if (rs == 10)
 		ss_decode(&g, slot);
@@ -705,27 +741,33 @@ ss_try(struct sg_problem *pb, long t, double deadline, int *slot)
  * propagates best when few people may have breaks, so low targets are
  * refuted or met fastest (on the B2B originals a refutation takes a few
  * milliseconds, a model at the optimum a few hundred, while a target one
- * or two above the optimum can take seconds). A target that runs out of
- * its conflict budget is passed over. The first model, decoded and
- * checked, replaces pb->slot.
+ * or two above the optimum can take seconds). How long a target takes
+ * depends much on where CaDiCaL starts, so a target is tried again from
+ * another start with twice the conflicts (SS_FIRST, 2 SS_FIRST, ...) up
+ * to the budget; after that it is passed over. The first model, decoded
+ * and checked, replaces pb->slot.
  */
 long
 ss_improve(struct sg_problem *pb, long best)
 {
-	int	*slot;
-	long	 t, B;
+	int	*slot, rs = 0, k;
+	long	 t, B, lim, budget = pb->iters / SS_DIV + SS_FIRST;
 
 	if (best <= 0 || !st_applies(pb) || ss_size(pb) > SS_MAXVARS)
 		return best;
 	slot = xcalloc((size_t)pb->nq + 1, sizeof *slot);
-	for (t = 0; t < best && sg_now_ms() < pb->deadline; t++) {
-		if (ss_try(pb, t, pb->deadline, slot) != 10)
-			continue;
-		if (ss_valid(pb, slot) && (B = ss_breaks(pb, slot)) < best) {
-			best = B;
-			memcpy(pb->slot, slot, (size_t)pb->nq * sizeof *slot);
+	for (t = 0; t < best && rs != 10 && sg_now_ms() < pb->deadline; t++)
+		for (k = 0, lim = SS_FIRST; lim <= budget &&
+		    sg_now_ms() < pb->deadline; k++, lim *= 2) {
+			if ((rs = ss_try(pb, t, k, lim, slot)) == 20)
+				break;
+			if (rs == 10)
+				break;
 		}
-		break;
+	if (rs == 10 && ss_valid(pb, slot) && (B = ss_breaks(pb, slot)) <
+	    best) {
+		best = B;
+		memcpy(pb->slot, slot, (size_t)pb->nq * sizeof *slot);
 	}
 	free(slot);
 	return best;
