@@ -45,7 +45,7 @@
 #define SS_SPREAD	2	/* most breaks of one person */
 #endif
 #ifndef SS_WARM
-#define SS_WARM		0.15	/* share of the time for the first tabu run */
+#define SS_WARM		0.10	/* share of the time for the first tabu run */
 #endif
 #ifndef SS_DIV
 #define SS_DIV		64	/* grid budget units per conflict */
