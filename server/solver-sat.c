@@ -1,38 +1,41 @@
 /*
  * solver-sat.c — the exact half of the grid search: the one-cell grid
  * problem (see solver-grid.h) as a SAT formula for CaDiCaL, asked for a
- * clash-free placement with fewer breaks than a tabu search found, then
- * fewer again, until the clock or the budget runs out. sg_solve_pair
- * (solver-grid.c) runs ss_solve on its second thread beside the tabu
- * search of the first.
+ * clash-free placement with at most 0, 1, 2, ... breaks until one comes
+ * in below what a short tabu search found, or the clock or the budget
+ * runs out. sg_solve_pair (solver-grid.c) runs ss_solve on its second
+ * thread beside the tabu search of the first.
  *
  * Variables: x(q,c) "meeting q is in cell c" for each allowed cell of a
  * movable meeting; o(p,c) "person p is busy in c" (o <-> OR of p's x in
  * c; fixed meetings are constants); e(p,c) "p was busy earlier that day";
  * b(p,c) "a break ends in c" (o(c) & !o(c-1) & e(c-2) -> b(c)), exactly
- * the checker's idle gaps between two meetings of one person on a day.
- * Constraints: one cell per meeting, at most one meeting per person and
- * cell, at most nrooms per cell, at most SS_SPREAD breaks per person (so
- * the spread stays fair), and a counter over every b whose register "at
- * least target + 1 breaks" is assumed false.
+ * the checker's idle gaps between two meetings of one person on a day;
+ * h(p) "p has a break". Constraints: one cell per meeting, at most one
+ * meeting per person and cell, at most nrooms per cell, at most SS_SPREAD
+ * breaks per person (so the spread stays fair), and at most t b's and t
+ * h's for the target t.
  *
  * What makes it fast enough (measured on the B2B originals, where these
- * took a 14 s solve down to about 0.4 s):
+ * took a 14 s solve down to about 0.3 s):
  *  - each person is busy in exactly as many cells as they have meetings
  *    (a totalizer over their o);
  *  - on a one-day grid, a person without breaks (h(p) false) is busy in
  *    one block: an order variable s(p,c) "the block starts at or before
- *    c" with o(c) <-> s(c) & !s(c - k), and two people who meet have
- *    overlapping blocks (binary clauses between their s);
+ *    c" with o(c) <-> s(c) & !s(c - k); two people who meet have
+ *    overlapping blocks (binary clauses between their s), and the
+ *    meetings' allowed cells bound where a block can start;
  *  - rooms are counted over a vertex cover of the meetings (each owner
  *    has at most one of its meetings in a cell), about a fifth of the
  *    literals of a count over meetings;
- *  - CaDiCaL without chronological backtracking (chrono=0).
- * The tabu search's state is the hint: every variable is renamed so that
- * its value in that state is "false", and CaDiCaL's initial phase is
- * false. A model is decoded and checked (placed, clash-free, breaks
- * recounted) before it is taken. A conflict budget from pb->iters keeps
- * a run deterministic; the clock only cuts it short.
+ *  - low targets first (see ss_improve), each a fresh formula with the
+ *    target as units; CaDiCaL without chronological backtracking;
+ *  - a target that runs long is tried again from another start.
+ * The tabu search's state is the hint: on even tries every variable is
+ * renamed so that its value in that state is "false", and CaDiCaL's
+ * initial phase is false. A model is decoded and checked (placed,
+ * clash-free, breaks recounted) before it is taken. Conflict limits from
+ * pb->iters keep a run deterministic; the clock only cuts it short.
  */
 #include <ccadical.h>
 #include <stdlib.h>
@@ -134,12 +137,12 @@ ss_cl4(struct ss *g, int a, int b, int c, int d)
 }
 
 /*
- * Sequential counter over n literals up to k: returns the k registers of
- * the last position, r[j] -> "at least j + 1 of them true" (allocated).
- * Registers are only forced up. With cap, at most k may be true.
+ * Sequential counter (Sinz) over n literals: registers r[j] "at least
+ * j + 1 of the first i true", forced up; no literal may be true once k
+ * before it are. So at most k of them.
  */
-static int *
-ss_counter(struct ss *g, const int *x, int n, int k, int cap)
+static void
+ss_counter(struct ss *g, const int *x, int n, int k)
 {
 	int	*r = xcalloc((size_t)k + 1, sizeof *r), *nr, i, j, cnt = 0;
 
@@ -148,9 +151,8 @@ ss_counter(struct ss *g, const int *x, int n, int k, int cap)
 	nr = xcalloc((size_t)k + 1, sizeof *nr);
 	for (i = 0; i < n; i++) {
 		cnt += ss_hval(g, x[i]);
-		if (cap)
-			ss_cl4(g, -x[i], -r[k - 1], 0, 0);
-		if (cap && i == n - 1)
+		ss_cl4(g, -x[i], -r[k - 1], 0, 0);
+		if (i == n - 1)
 			break;
 		for (j = 0; j < k; j++) {
 			nr[j] = ss_var(g, cnt >= j + 1);
@@ -161,7 +163,7 @@ ss_counter(struct ss *g, const int *x, int n, int k, int cap)
 		memcpy(r, nr, (size_t)k * sizeof *r);
 	}
 	free(nr);
-	return r;
+	free(r);
 }
 
 /* At most k of the n literals x (pairwise, or a sequential counter). */
@@ -183,7 +185,7 @@ ss_atmost(struct ss *g, const int *x, int n, int k)
 				ss_cl4(g, -x[i / n], -x[i % n], 0, 0);
 		return;
 	}
-	free(ss_counter(g, x, n, k, 1));
+	ss_counter(g, x, n, k);
 }
 
 /*
@@ -277,12 +279,28 @@ ss_meetings(struct ss *g)
 	}
 }
 
+/* A new variable o <-> OR of l[0..n) (l has room for one more). */
+static int
+ss_or(struct ss *g, int *l, int n)
+{
+	int	 o, j;
+
+	for (o = 0, j = 0; j < n; j++)
+		o |= ss_hval(g, l[j]);
+	o = ss_var(g, o);
+	for (j = 0; j < n; j++)
+		ss_cl4(g, -l[j], o, 0, 0);
+	l[n] = -o;
+	ss_clause(g, l, n + 1);
+	return o;
+}
+
 /* Busy literal of p in c: at most one meeting, o <-> OR of them. */
 static int
 ss_busy(struct ss *g, int p, int c, int *l)
 {
 	const struct sg_problem	*pb = g->pb;
-	int			 j, q, n = 0, o, fixed = 0;
+	int			 j, q, n = 0, fixed = 0;
 
 	for (j = g->pqo[p]; j < g->pqo[p + 1]; j++) {
 		q = g->pq[j];
@@ -299,14 +317,7 @@ ss_busy(struct ss *g, int p, int c, int *l)
 	if (n == 0)
 		return -g->T;
 	ss_atmost(g, l, n, 1);
-	for (o = 0, j = 0; j < n; j++)
-		o |= ss_hval(g, l[j]);
-	o = ss_var(g, o);
-	for (j = 0; j < n; j++)
-		ss_cl4(g, -l[j], o, 0, 0);
-	l[n] = -o;
-	ss_clause(g, l, n + 1);
-	return o;
+	return ss_or(g, l, n);
 }
 
 /* Earlier and break literals of p (breaks appended to g->bl), and h(p). */
@@ -503,7 +514,7 @@ ss_room(struct ss *g, int c, const int *own, const int *ord, int *l,
     int *w)
 {
 	const struct sg_problem	*pb = g->pb;
-	int			 q, p, x, j, n = 0, m, cap, cnt, *out, *xs, v, k;
+	int			 q, p, x, n = 0, m, cap, cnt, *out, *xs, k;
 
 	cap = pb->nrooms - g->rc[c];
 	if (cap < 0)
@@ -515,18 +526,7 @@ ss_room(struct ss *g, int c, const int *own, const int *ord, int *l,
 				xs[m++] = x;
 		if (m == 0)
 			continue;
-		if (m == 1) {
-			l[n++] = xs[0];
-			continue;
-		}
-		for (v = 0, j = 0; j < m; j++)
-			v |= ss_hval(g, xs[j]);
-		v = ss_var(g, v);
-		for (j = 0; j < m; j++)
-			ss_cl4(g, -xs[j], v, 0, 0);
-		xs[m] = -v;
-		ss_clause(g, xs, m + 1);
-		l[n++] = v;
+		l[n++] = m == 1 ? xs[0] : ss_or(g, xs, m);
 	}
 	if (n <= cap)
 		return;
