@@ -62,9 +62,9 @@ long	 st_solve(struct sg_problem *);
 /* solver-sat.c: a short tabu search, then SAT (CaDiCaL) for fewer breaks
  * until pb->deadline; same contract as sg_solve. */
 long	 ss_solve(struct sg_problem *);
-/* SAT alone: a placement with fewer than best breaks, the fewest it can
- * show within pb->deadline, replaces pb->slot (clash-free on entry).
- * Returns the breaks of pb->slot. */
+/* SAT alone: the first placement found asking for 0, 1, ... breaks below
+ * best (those of pb->slot, clash-free on entry) within pb->deadline
+ * replaces pb->slot. Returns the breaks of pb->slot. */
 long	 ss_improve(struct sg_problem *, long best);
 
 #endif

@@ -508,18 +508,18 @@ ss_owners(const struct ss *g, int *own, int *ord)
 }
 
 /* Rooms of cell c: at most nrooms (less the fixed) owners busy in it;
- * an owner's literal is its own meetings' x, or their OR. */
+ * an owner's literal is its own meetings' x, or their OR (l: the owners'
+ * literals, xs: scratch). */
 static void
 ss_room(struct ss *g, int c, const int *own, const int *ord, int *l,
-    int *w)
+    int *xs)
 {
 	const struct sg_problem	*pb = g->pb;
-	int			 q, p, x, n = 0, m, cap, cnt, *out, *xs, k;
+	int			 q, p, x, n = 0, m, cap, cnt, *out, k;
 
 	cap = pb->nrooms - g->rc[c];
 	if (cap < 0)
 		cap = 0;
-	xs = w + pb->np + 1;
 	for (k = 0; (p = ord[k]) >= 0; k++) {
 		for (m = 0, q = 0; q < pb->nq; q++)
 			if (own[q] == p && (x = ss_x(g, q, c)) != 0)
@@ -795,5 +795,6 @@ ss_solve(struct sg_problem *pb)
 	pb->iters = iters;
 	best = ss_improve(pb, best);
 	pb->done = done;
+	pb->hit = sg_now_ms() >= end;	/* the warm-up's own clock is not it */
 	return best;
 }
