@@ -38,6 +38,7 @@
  * pb->iters keep a run deterministic; the clock only cuts it short.
  */
 #include <ccadical.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -683,6 +684,13 @@ ss_size(const struct sg_problem *pb)
 	return n;
 }
 
+/* Can SAT take this problem? (the tabu search's kind, not too large) */
+static int
+ss_applies(const struct sg_problem *pb)
+{
+	return st_applies(pb) && ss_size(pb) <= SS_MAXVARS;
+}
+
 /* Free the formula's state and the solver. */
 static void
 ss_close(struct ss *g)
@@ -727,7 +735,8 @@ ss_try(struct sg_problem *pb, long t, int k, long conflicts, int *slot)
 	ss_build(&g);
 	ss_atmost(&g, g.bl, g.nbl, (int)t);
 	ss_atmost(&g, g.hl, g.nhl, (int)t);
-	ccadical_limit(g.s, "conflicts", (int)conflicts);
+	ccadical_limit(g.s, "conflicts", conflicts < INT_MAX ? (int)conflicts :
+	    INT_MAX);
 	rs = ccadical_solve(g.s);
 	if (rs == 10)
 		ss_decode(&g, slot);
@@ -753,16 +762,15 @@ ss_improve(struct sg_problem *pb, long best)
 	int	*slot, rs = 0, k;
 	long	 t, B, lim, budget = pb->iters / SS_DIV + SS_FIRST;
 
-	if (best <= 0 || !st_applies(pb) || ss_size(pb) > SS_MAXVARS)
+	if (best <= 0 || !ss_applies(pb))
 		return best;
 	slot = xcalloc((size_t)pb->nq + 1, sizeof *slot);
 	for (t = 0; t < best && rs != 10 && sg_now_ms() < pb->deadline; t++)
 		for (k = 0, lim = SS_FIRST; lim <= budget &&
 		    sg_now_ms() < pb->deadline; k++, lim *= 2) {
-			if ((rs = ss_try(pb, t, k, lim, slot)) == 20)
-				break;
-			if (rs == 10)
-				break;
+			if ((rs = ss_try(pb, t, k, lim, slot)) == 20 ||
+			    rs == 10)
+				break;	/* refuted, or met */
 		}
 	if (rs == 10 && ss_valid(pb, slot) && (B = ss_breaks(pb, slot)) <
 	    best) {
@@ -784,7 +792,7 @@ ss_solve(struct sg_problem *pb)
 	double		 end = pb->deadline, now = sg_now_ms();
 	long		 iters = pb->iters, done, best;
 
-	if (!st_applies(pb) || ss_size(pb) > SS_MAXVARS)
+	if (!ss_applies(pb))
 		return st_solve(pb);
 	if (end > now)
 		pb->deadline = now + (end - now) * SS_WARM;
