@@ -31,6 +31,7 @@ struct sg_problem {
 	double			 deadline;	/* ms, CLOCK_MONOTONIC */
 	long			 done;		/* out: moves made */
 	int			 hit;		/* out: the clock cut the run */
+	int			 satfrom;	/* first SAT try (0; tests) */
 };
 
 #define SG_MAXK		24	/* largest matrix of sg_hungarian */

@@ -1719,7 +1719,7 @@ sv_grid_import(struct sv *sv, const int *slot)
 }
 
 #ifndef SV_GRID_SHARE
-#define SV_GRID_SHARE	0.85	/* of the time left, for the grid search */
+#define SV_GRID_SHARE	0.95	/* of the time left, for the grid search */
 #endif
 
 /* Run the grid search from the current state and adopt what it finds. */

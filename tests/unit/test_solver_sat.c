@@ -2,7 +2,8 @@
  * test_solver_sat.c — unit tests of the SAT step of the grid solver
  * (server/solver-sat.c): tiny grids with a known best number of breaks,
  * rooms that bind, a forced gap, a fixed meeting, two days, a planted
- * zero-break problem scrambled first, and determinism.
+ * zero-break problem scrambled first, the same with the crowd counts,
+ * and determinism.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -138,7 +139,7 @@ tsat_days(void)
  * gaps; SAT must get back to zero breaks with the rooms still full.
  */
 static void
-tsat_planted(void)
+tsat_planted(int from)
 {
 	static int		 people[PC * PN], cells[PC], dayp[PC];
 	struct sg_req		 rq[PC * 3];
@@ -168,10 +169,39 @@ tsat_planted(void)
 	pb.np = PN;
 	pb.H = PC;
 	pb.dayof = dayp;
+	pb.satfrom = from;
 	ok(tsat_clean(&pb), "sat: the scrambled start is clash-free");
 	r = ss_improve(&pb, 4);
 	ok(r == 0 && tsat_clean(&pb), "sat: a planted zero-break problem "
-	    "is solved from a scrambled start (%ld)", r);
+	    "is solved from a scrambled start (%ld, try %d first)", r, from);
+}
+
+/*
+ * The crowd counts (odd tries; satfrom 1 starts there, 3 from the hint):
+ * a gap closes with one room, and in the planted problem, where every
+ * cell holds exactly as many busy people as the rooms allow, the count
+ * must not cut the answer (one too few and it would be refuted).
+ */
+static void
+tsat_crowd(void)
+{
+	struct sg_req		 rq[3] = {
+		{ ab, 2, all, NC, 1, 1 }, { ac, 2, all, NC, 1, 1 },
+		{ de, 2, only1, 1, 1, 1 },
+	};
+	struct sg_problem	 pb;
+	int			 slot[3] = { 0, 2, 1 }, from;
+
+	for (from = 1; from <= 3; from += 2) {
+		slot[0] = 0; slot[1] = 2; slot[2] = 1;
+		tsat_init(&pb, rq, 3, 1, slot);
+		pb.satfrom = from;
+		ok(ss_improve(&pb, 1) == 0 && tsat_clean(&pb) &&
+		    abs(slot[0] - slot[1]) == 1 && slot[2] == 1,
+		    "sat crowd (try %d): one room, the gap closes (%d, %d, %d)",
+		    from, slot[0], slot[1], slot[2]);
+	}
+	tsat_planted(1);
 }
 
 /* Same problem, seed and budget: same answer. */
@@ -201,7 +231,8 @@ main(void)
 	tsat_gap();
 	tsat_forced();
 	tsat_days();
-	tsat_planted();
+	tsat_planted(0);
+	tsat_crowd();
 	tsat_determinism();
 	return tap_done();
 }
