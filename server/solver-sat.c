@@ -29,9 +29,12 @@
  *    has at most one of its meetings in a cell), about a fifth of the
  *    literals of a count over meetings;
  *  - low targets first (see ss_improve), each a fresh formula with the
- *    target as units; CaDiCaL without chronological backtracking;
+ *    target as units; CaDiCaL in its stable mode only, without
+ *    chronological backtracking, elimination or probing;
+ *  - where rooms bind (forum-14), a count of each cell's busy people
+ *    (ss_crowd), on every other try since it slows other problems;
  *  - a target that runs long is tried again from another start.
- * The tabu search's state is the hint: on even tries every variable is
+ * The tabu search's state is the hint: on hinted tries every variable is
  * renamed so that its value in that state is "false", and CaDiCaL's
  * initial phase is false. A model is decoded and checked (placed,
  * clash-free, breaks recounted) before it is taken. Conflict limits from
@@ -49,7 +52,7 @@
 #define SS_SPREAD	2	/* most breaks of one person */
 #endif
 #ifndef SS_WARM
-#define SS_WARM		0.10	/* share of the time for the first tabu run */
+#define SS_WARM		0.05	/* share of the time for the first tabu run */
 #endif
 #ifndef SS_DIV
 #define SS_DIV		64	/* grid budget units per conflict */
@@ -540,10 +543,11 @@ ss_room(struct ss *g, int c, const int *own, const int *ord, int *l,
 /*
  * The people busy in cell c, at most nrooms times the largest meeting:
  * implied by the rooms, but on the busy literals, so a count that the
- * people's blocks fill up propagates at once. It helps where rooms bind
- * and the target is met (forum-14: 2 breaks in 8 of 8 runs, against 1
- * of 4), and slows refutations and other instances down, hence a
- * switch. Counted from the side with fewer outputs.
+ * people's blocks fill up propagates at once. Where rooms bind it finds
+ * models far sooner (forum-14 at 2 breaks: about 0.1 s, against 0.3 to
+ * 1.5 s without), but it slows refutations and the models of
+ * forum-13crafc and ticf-13crafc down, so only odd tries have it.
+ * Counted from the side with fewer outputs.
  */
 static void
 ss_crowd(struct ss *g, int c, int *l)
@@ -821,7 +825,7 @@ ss_improve(struct sg_problem *pb, long best)
 		return best;
 	slot = xcalloc((size_t)pb->nq + 1, sizeof *slot);
 	for (t = 0; t < best && rs != 10 && sg_now_ms() < pb->deadline; t++)
-		for (k = pb->satfrom; (lim = SS_FIRST << k / 2) <= budget &&
+		for (k = pb->satfrom; (lim = (long)SS_FIRST << k / 2) <= budget &&
 		    sg_now_ms() < pb->deadline; k++)
 			if ((rs = ss_try(pb, t, k, lim, slot)) == 20 ||
 			    rs == 10)
