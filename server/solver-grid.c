@@ -827,7 +827,7 @@ struct sg_job {
  * solver-tabu.c (Kempe chains; it falls back to sg_solve above when the
  * meetings are not all one cell long or the start is not clash-free),
  * the second a short tabu search and then SAT (solver-sat.c). Measured on
- * the B2B originals: 17 of 20 at the published optimum against 15 with
+ * the B2B originals: 18 of 20 at the published optimum against 15 with
  * the tabu search on both threads, which beat annealing + tabu and
  * annealing twice. Build with -DSG_SECOND=st_solve (or SG_FIRST=sg_solve)
  * to compare.
