@@ -84,6 +84,7 @@ struct ss {
 	int		 oneday;	/* every cell of the grid is one day */
 	int		 hinted;	/* rename so the hint is all false */
 	int		 crowd;		/* count each cell's busy people too */
+	int		 big;		/* most people of one meeting */
 	double		 deadline;
 };
 
@@ -259,7 +260,7 @@ ss_x(const struct ss *g, int q, int c)
 	return 0;
 }
 
-/* Cell variables and exactly one cell per movable meeting. */
+/* Cell variables and exactly one cell per movable meeting (and g->big). */
 static void
 ss_meetings(struct ss *g)
 {
@@ -269,6 +270,8 @@ ss_meetings(struct ss *g)
 	for (q = 0; q < pb->nq; q++) {
 		if (pb->slot[q] < 0)
 			continue;
+		if (pb->rq[q].npeople > g->big)
+			g->big = pb->rq[q].npeople;
 		if (!pb->rq[q].movable) {
 			g->rc[pb->slot[q]]++;
 			continue;
@@ -553,11 +556,8 @@ static void
 ss_crowd(struct ss *g, int c, int *l)
 {
 	const struct sg_problem	*pb = g->pb;
-	int			 p, q, o, n = 0, busy = 0, big = 0, cap, cnt, *out;
+	int			 p, o, n = 0, busy = 0, cap, cnt, *out;
 
-	for (q = 0; q < pb->nq; q++)
-		if (pb->rq[q].npeople > big)
-			big = pb->rq[q].npeople;
 	for (p = 0; p < pb->np; p++) {
 		o = g->o[(size_t)p * pb->H + c];
 		if (o == g->T)
@@ -565,7 +565,7 @@ ss_crowd(struct ss *g, int c, int *l)
 		else if (o != 0 && o != -g->T)
 			l[n++] = o;
 	}
-	cap = pb->nrooms * big - busy;
+	cap = pb->nrooms * g->big - busy;
 	if (cap < 0)
 		cap = 0;
 	if (n <= cap)

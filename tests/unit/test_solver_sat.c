@@ -18,6 +18,12 @@ static const int only0[1] = { 0 }, only1[1] = { 1 }, only2[1] = { 2 };
 static const int ab[2] = { 0, 1 }, ac[2] = { 0, 2 }, de[2] = { 3, 4 };
 static const int dayof[NC] = { 0, 0, 0, 0 };
 
+/* A (person 0) meets B and C anywhere; D and E meet in cell 1 only. */
+static const struct sg_req gaprq[3] = {
+	{ ab, 2, all, NC, 1, 1 }, { ac, 2, all, NC, 1, 1 },
+	{ de, 2, only1, 1, 1, 1 },
+};
+
 /* A problem over the requests rq (nq of them) with rooms per cell. */
 static void
 tsat_init(struct sg_problem *pb, const struct sg_req *rq, int nq, int rooms,
@@ -63,20 +69,16 @@ tsat_clean(const struct sg_problem *pb)
 static void
 tsat_gap(void)
 {
-	struct sg_req		 rq[3] = {
-		{ ab, 2, all, NC, 1, 1 }, { ac, 2, all, NC, 1, 1 },
-		{ de, 2, only1, 1, 1, 1 },
-	};
 	struct sg_problem	 pb;
 	int			 slot[3] = { 0, 2, 1 };
 
-	tsat_init(&pb, rq, 2, 2, slot);
+	tsat_init(&pb, gaprq, 2, 2, slot);
 	ok(ss_improve(&pb, 1) == 0, "sat: a one-cell gap is closed");
 	ok(tsat_clean(&pb) && abs(slot[0] - slot[1]) == 1,
 	    "sat: the answer is clean and back to back (%d, %d)", slot[0],
 	    slot[1]);
 	slot[0] = 0; slot[1] = 2; slot[2] = 1;
-	tsat_init(&pb, rq, 3, 1, slot);
+	tsat_init(&pb, gaprq, 3, 1, slot);
 	ok(ss_improve(&pb, 1) == 0, "sat: with one room the gap still closes");
 	ok(tsat_clean(&pb) && slot[0] != 1 && slot[1] != 1 && slot[2] == 1,
 	    "sat: one meeting per cell (%d, %d, %d)", slot[0], slot[1],
@@ -185,16 +187,12 @@ tsat_planted(int from)
 static void
 tsat_crowd(void)
 {
-	struct sg_req		 rq[3] = {
-		{ ab, 2, all, NC, 1, 1 }, { ac, 2, all, NC, 1, 1 },
-		{ de, 2, only1, 1, 1, 1 },
-	};
 	struct sg_problem	 pb;
-	int			 slot[3] = { 0, 2, 1 }, from;
+	int			 slot[3], from;
 
 	for (from = 1; from <= 3; from += 2) {
 		slot[0] = 0; slot[1] = 2; slot[2] = 1;
-		tsat_init(&pb, rq, 3, 1, slot);
+		tsat_init(&pb, gaprq, 3, 1, slot);
 		pb.satfrom = from;
 		ok(ss_improve(&pb, 1) == 0 && tsat_clean(&pb) &&
 		    abs(slot[0] - slot[1]) == 1 && slot[2] == 1,
