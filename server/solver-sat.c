@@ -547,8 +547,8 @@ ss_room(struct ss *g, int c, const int *own, const int *ord, int *l,
  * The people busy in cell c, at most nrooms times the largest meeting:
  * implied by the rooms, but on the busy literals, so a count that the
  * people's blocks fill up propagates at once. Where rooms bind it finds
- * models far sooner (forum-14 at 2 breaks: about 0.1 s, against 0.3 to
- * 1.5 s without), but it slows refutations and the models of
+ * models far sooner (forum-14 at 2 breaks: often 0.1 to 0.2 s, against
+ * 0.3 to 1.5 s without), but it slows refutations and the models of
  * forum-13crafc and ticf-13crafc down, so only odd tries have it.
  * Counted from the side with fewer outputs.
  */
