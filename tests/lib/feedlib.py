@@ -94,6 +94,7 @@ def expected_ids(s, scope, slug=SLUG):
 import http.client  # noqa: E402
 import json  # noqa: E402
 import queue  # noqa: E402
+import socket  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 
@@ -111,6 +112,8 @@ class Stream:
         if last_id is not None:
             hdrs["Last-Event-ID"] = str(last_id)
         self.conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=timeout)
+        self.conn.connect()
+        self.sock = self.conn.sock      # the response keeps using it after getresponse()
         self.conn.request("GET", path or CHANGES % SLUG, headers=hdrs)
         self.resp = self.conn.getresponse()
         self.status = self.resp.status
@@ -170,7 +173,15 @@ class Stream:
                 return got
 
     def close(self):
+        """Hang up: shut the socket down first, so that the reader thread's
+        readline returns at once (closing the response would wait for it)."""
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.ended.wait(10)
         self.conn.close()
+        self.resp.close()
 
 
 def ids(events):
