@@ -13,7 +13,8 @@ from kaigitest import *  # noqa: E402,F403
 
 WAITING = 4
 
-with Server() as s:
+# No statement timeout: the look-ups wait as long as the test holds the lock.
+with Server(args=("--set", "statement_timeout_ms=0")) as s:
     tok = s.token("secretariat", conference="g7-digital-2023")
     blocker = s.db()
     blocker.autocommit = False
