@@ -85,12 +85,13 @@ def reconnect():
         is_(metric(s, "feed_cache_misses_total"), misses, "cached")
         listening = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()" \
             " AND query LIKE 'LISTEN%%'"
-        ok(wait_until(lambda: one(s, listening) == 1, timeout=10), "kaigid's LISTEN connection is up")
+        ok(wait_until(lambda: one(s, listening) == 1, timeout=PATIENCE), "kaigid's LISTEN connection is up")
         with s.db().cursor() as cur:
             cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                         " WHERE datname = current_database() AND query LIKE 'LISTEN%%'")
             ok(cur.rowcount == 1, "the LISTEN connection is killed")
-        ok(wait_until(lambda: "listening again" in s.log_tail(20), timeout=10),
+        ok(wait_until(lambda: "listening again" in open(s.log_path, "rb").read().decode("utf-8", "replace"),
+                      timeout=PATIENCE),
            "kaigid listens again")
         s.request("GET", path)
         is_(metric(s, "feed_cache_misses_total"), misses + 1, "after a reconnect the feed is rendered afresh")
