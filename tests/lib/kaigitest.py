@@ -743,7 +743,7 @@ def collect_workers(s, fetch, path, workers=2, timeout=None):
         if len(pids) >= workers or time.monotonic() >= deadline:
             break
     # The log line of the last answer may still be on its way: wait for it.
-    wait_until(lambda: len(access_lines(s, since, path)) >= len(answers), 5)
+    wait_until(lambda: len(access_lines(s, since, path)) >= len(answers), PATIENCE)
     pids = {}
     for pid, _, _, status in access_lines(s, since, path):
         pids.setdefault(pid, []).append(status)
