@@ -3,6 +3,8 @@
 # templates exist and carry the migrated schema, a fresh database can be made
 # from them and dropped again.
 import os
+import re
+import socket
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -38,6 +40,11 @@ def tables(url):
 ok("schema_migrations" in tables(os.environ["KAIGI_TEST_DATABASE_URL"]),
    "kaigi_unit is migrated (schema_migrations)")
 
+# The migrations kaigid applies: the NNN_name.sql files of sql/ (migrate.c).
+MIGRATIONS = sorted(f for f in os.listdir(os.path.join(TOP, "sql"))
+                    if re.match(r"^[0-9].{4,}\.sql$", f))
+ok(len(MIGRATIONS) >= 1, "sql/ holds migrations (%d)" % len(MIGRATIONS))
+
 # A copy of each template, as Server makes them, then dropped.
 for demo in (True, False):
     s = Server(demo=demo)
@@ -45,11 +52,31 @@ for demo in (True, False):
     ok("schema_migrations" in tables(s.db_url),
        "copy of %s has schema_migrations" % s.template)
     with s.db().cursor() as c:
-        c.execute("SELECT count(*) FROM schema_migrations")
-        ok(c.fetchone()[0] >= 0, "schema_migrations is readable")
+        c.execute("SELECT version FROM schema_migrations ORDER BY 1")
+        is_([r[0] for r in c.fetchall()], MIGRATIONS,
+            "copy of %s records every migration of sql/ (%d)" % (s.template, len(MIGRATIONS)))
+        c.execute("SELECT slug FROM conferences ORDER BY 1")
+        is_([r[0] for r in c.fetchall()], ["g7-digital-2023"] if demo else [],
+            "copy of %s: %s" % (s.template, "the demo conference" if demo else "no data"))
     s.drop_db()
     cur.execute("SELECT count(*) FROM pg_database WHERE datname = %s", (s.db_name,))
     is_(cur.fetchone()[0], 0, "copy %s dropped again" % s.db_name)
 
-ok(free_port() > 0, "free_port gives a port")
+# free_port: a loopback port nothing listens on, that a listener can take.
+port = free_port()
+probe = socket.socket()
+try:
+    probe.settimeout(5)
+    probe.connect(("127.0.0.1", port))
+    ok(False, "free_port %d: nothing listens there" % port)
+except ConnectionRefusedError:
+    ok(True, "free_port %d: nothing listens there (connection refused)" % port)
+finally:
+    probe.close()
+with socket.socket() as ls:
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(1)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+        ok(c.getpeername()[1] == port, "free_port %d: a listener can take it" % port)
 done_testing()

@@ -166,9 +166,10 @@ with Server() as s:
             is_(getattr(e, "pgcode", None), "23P01", "raw overlapping insert refused by the constraint")
     # The constraint as backstop inside the function: a row the clash check
     # could not see yet (another transaction, uncommitted) still gives a 409
-    # naming it once that transaction commits, never a 500.
+    # naming it once that transaction commits, never a 500. The race is made
+    # certain: the request's INSERT is seen (pg_locks) waiting for the
+    # uncommitted transaction before that transaction commits.
     import threading
-    import time
     raw = s.db()
     raw.autocommit = False
     rcur = raw.cursor()
@@ -179,11 +180,14 @@ with Server() as s:
     racing = rcur.fetchone()[0]
     box = {}
     t = threading.Thread(target=lambda: box.setdefault("r", s.request(
-        "POST", BASE, body("Bilateral Room C", "28T09:30:00", "28T09:45:00", [], "Racer"), token=sec)))
+        "POST", BASE, body("Bilateral Room C", "28T09:30:00", "28T09:45:00", [], "Racer"), token=sec,
+        timeout=PATIENCE * 3)))
     t.start()
-    time.sleep(1.0)
+    waiter = wait_lock_waiters(s, 1, blocker=raw.get_backend_pid())
+    ok(waiter is not None and "r" not in box,
+       "the request is seen waiting for the uncommitted row's transaction (pg_locks)")
     raw.commit()
-    t.join()
+    t.join(PATIENCE * 3)
     r = box.get("r")
     is_(getattr(r, "status", None), 409, "clash with a concurrent uncommitted row: 409")
     is_([c.get("session_id") for c in (r.json or {}).get("conflicts", [])], [racing],

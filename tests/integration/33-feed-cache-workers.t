@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 # 33-feed-cache-workers.t — the feed cache against several processes.
 #  * TWO kaigid on one database: B serves a feed from its cache; a session
-#    moved through A (the API) shows in B's feed within a second, with a new
-#    ETag (B hears the NOTIFY and drops its copy).
+#    moved through A (the API) shows in B's feed with a new ETag (B hears the
+#    NOTIFY and drops its copy; the cache has no expiry, so nothing else
+#    renews it). The time it took is reported; the bound is generous.
 #  * --workers 2: both worker processes serve feeds; a revoked token is 404
-#    from every worker at once.
+#    from every worker at once (requests go on until the log shows both
+#    workers answering, within a bound).
 #  * The LISTEN connection killed: kaigid listens again and drops every
 #    cached feed (notifications may have been lost meanwhile).
 #  * A cold render of a 300-session feed is logged at debug with its time.
@@ -46,28 +48,14 @@ def two_servers():
         end = new + (start_of(first.body, sid, "DTEND") - old)
         r = a.request("PATCH", "/api/v1/sessions/%d" % sid,
                       {"start": new.isoformat(), "end": end.isoformat()}, token=sec)
-        if r.status == 404 or r.status == 405:      # no session API: move by SQL through A's database
-            with a.db().cursor() as cur:
-                cur.execute("UPDATE sessions SET starts_at = %s, ends_at = %s WHERE id = %s",
-                        (new, end, sid))
-        elif not is_(r.status, 200, "session moved through A's API"):
+        if not is_(r.status, 200, "session moved through A's API (PATCH /sessions/{id})"):
             diag(r.text)
-        t0 = time.monotonic()
-        seen = wait_until(lambda: (lambda x: x if x.headers["ETag"] != first.headers["ETag"] else None)(
-            b.request("GET", path)), timeout=1.0, interval=0.01)
-        ok(seen is not None, "B's feed shows the move within a second (%.0f ms)"
-           % ((time.monotonic() - t0) * 1000))
+        seen, took = wait_for(lambda: (lambda x: x if x.headers["ETag"] != first.headers["ETag"] else None)(
+            b.request("GET", path)), interval=0.01)
+        ok(seen is not None, "B's feed shows the move (%.0f ms; bound %g s)" % (took * 1000, PATIENCE))
         if seen is not None:
             is_(start_of(seen.body, sid), new, "B's feed has the new start")
         is_(b.stop(drop=False), 0, "B exits 0")
-
-
-def worker_pids(s, since):
-    """Pids that logged a feed access after byte offset since."""
-    with open(s.log_path, "rb") as f:
-        f.seek(since)
-        text = f.read().decode("utf-8", "replace")
-    return {m.group(1): m.group(2) for m in re.finditer(r"\[(\d+)\] info: access GET /feeds/… (\d+)", text)}
 
 
 def workers():
@@ -76,17 +64,15 @@ def workers():
         r = s.request("POST", "/api/v1/conferences/%s/feed-tokens" % SLUG, {"delegation": "IT"}, token=sec)
         is_(r.status, 201, "token issued")
         path = "/feeds/%s.ics" % r.json["token"]
-        mark = os.path.getsize(s.log_path)
-        codes = [s.request("GET", path).status for _ in range(40)]
-        is_(set(codes), {200}, "--workers 2: 40 requests, all 200")
-        pids = worker_pids(s, mark)
-        is_(len(pids), 2, "both workers served the feed (pids %s)" % sorted(pids))
-        mark = os.path.getsize(s.log_path)
+        fetch = lambda: s.request("GET", path).status  # noqa: E731
+        codes, pids = collect_workers(s, fetch, "/feeds/…")
+        is_(len(pids), 2, "--workers 2: both workers served the feed (pids %s)" % sorted(pids))
+        is_(set(codes), {200}, "%d requests, all 200" % len(codes))
         is_(s.request("DELETE", "/api/v1/feed-tokens/%d" % r.json["id"], token=sec).status, 204, "revoked")
-        codes = [s.request("GET", path).status for _ in range(40)]
-        is_(set(codes), {404}, "right after revocation: 40 requests, all 404")
-        pids = worker_pids(s, mark)
-        ok(len(pids) == 2 and set(pids.values()) == {"404"}, "404 from both workers")
+        codes, pids = collect_workers(s, fetch, "/feeds/…")
+        is_(len(pids), 2, "right after revocation, both workers answer (pids %s)" % sorted(pids))
+        ok(set(codes) == {404} and {c for v in pids.values() for c in v} == {404},
+           "every answer is 404, from both workers (%d requests: %s)" % (len(codes), sorted(set(codes))))
         is_(s.stop(), 0, "SIGTERM: the workers exit, kaigid exits 0")
 
 
@@ -99,12 +85,13 @@ def reconnect():
         is_(metric(s, "feed_cache_misses_total"), misses, "cached")
         listening = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()" \
             " AND query LIKE 'LISTEN%%'"
-        ok(wait_until(lambda: one(s, listening) == 1, timeout=10), "kaigid's LISTEN connection is up")
+        ok(wait_until(lambda: one(s, listening) == 1, timeout=PATIENCE), "kaigid's LISTEN connection is up")
         with s.db().cursor() as cur:
             cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                         " WHERE datname = current_database() AND query LIKE 'LISTEN%%'")
             ok(cur.rowcount == 1, "the LISTEN connection is killed")
-        ok(wait_until(lambda: "listening again" in s.log_tail(20), timeout=10),
+        ok(wait_until(lambda: "listening again" in open(s.log_path, "rb").read().decode("utf-8", "replace"),
+                      timeout=PATIENCE),
            "kaigid listens again")
         s.request("GET", path)
         is_(metric(s, "feed_cache_misses_total"), misses + 1, "after a reconnect the feed is rendered afresh")
@@ -140,9 +127,8 @@ def big_feed():
             note("cold render of 300 sessions (%s bytes): query %s ms, render %s ms"
                  % m.groups())
             # 5 ms is the target on a quiet machine: scripts/bench/feeds measures
-            # it. Here, with the rest of the suite running on two cores, only
-            # catch something grossly wrong.
-            ok(float(m.group(3)) < 1000.0, "render under a second (%s ms)" % m.group(3))
+            # it. Here, with the rest of the suite (and ASan) on two cores, the
+            # time is only reported: a test does not time speed.
         ok(tok not in open(s.log_path, "rb").read().decode("utf-8", "replace"),
            "no feed token in the log at debug level either")
         t0 = time.monotonic()

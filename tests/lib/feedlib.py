@@ -6,6 +6,8 @@ expected_ids(s, scope) the session ids a scope may see, computed here in SQL
                     written independently of sql/030 (the visibility rule as
                     API.md states it), so the feed is checked against the contract
 one(s, sql, *args)  first column of the first row
+Stream(s, token, last_id) a client of the change stream (SSE); .until(id) reads
+                    up to a positive marker
 """
 import re
 
@@ -81,3 +83,107 @@ def expected_ids(s, scope, slug=SLUG):
     else:
         raise ValueError(scope)
     return sorted(r[0] for r in rows(s, sql + " ORDER BY 1", args)), []
+
+
+# ---------------------------------------------------------------- the change stream
+# An SSE client for GET /conferences/{slug}/changes. kaigid sends the headers
+# once the stream's starting point is fixed (after the latest change, or
+# after Last-Event-ID), so a change made after Stream() returns is always
+# delivered to a caller who may see it.
+
+import http.client  # noqa: E402
+import json  # noqa: E402
+import queue  # noqa: E402
+import socket  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+CHANGES = "/api/v1/conferences/%s/changes"
+
+
+class Stream:
+    """An SSE client on its own thread: .status, .headers, .events (queue of
+    {id, event, data}), .comments (count), .ended (threading.Event)."""
+
+    def __init__(self, s, token=None, last_id=None, path=None, timeout=60):
+        hdrs = {"Accept": "text/event-stream"}
+        if token:
+            hdrs["Authorization"] = "Bearer " + token
+        if last_id is not None:
+            hdrs["Last-Event-ID"] = str(last_id)
+        self.conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=timeout)
+        self.conn.connect()
+        self.sock = self.conn.sock      # the response keeps using it after getresponse()
+        self.conn.request("GET", path or CHANGES % SLUG, headers=hdrs)
+        self.resp = self.conn.getresponse()
+        self.status = self.resp.status
+        self.headers = dict((k.lower(), v) for k, v in self.resp.getheaders())
+        self.events = queue.Queue()
+        self.comments = 0
+        self.ended = threading.Event()
+        self.body = b""
+        if self.status == 200:
+            threading.Thread(target=self._read, daemon=True).start()
+        else:
+            self.body = self.resp.read()
+            self.ended.set()
+
+    def _read(self):
+        ev = {}
+        try:
+            while True:
+                line = self.resp.readline()
+                if not line:
+                    break
+                line = line.decode().rstrip("\r\n")
+                if line == "":
+                    if "data" in ev:
+                        self.events.put(ev)
+                    ev = {}
+                elif line.startswith(":"):
+                    self.comments += 1
+                else:
+                    k, _, v = line.partition(":")
+                    ev[k] = v[1:] if v.startswith(" ") else v
+        except (OSError, ValueError, AttributeError, http.client.HTTPException):
+            pass
+        self.ended.set()
+
+    def get(self, timeout=60.0):
+        """Next event {id, event, data (parsed)}, or None when none came in time."""
+        try:
+            ev = self.events.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        ev["data"] = json.loads(ev["data"])
+        return ev
+
+    def until(self, last_id, timeout=60.0):
+        """Every event up to and including the one with id last_id (a positive
+        marker: a change made after the ones checked), in order. Returns the
+        list, ending with the marker; without it when time ran out."""
+        got = []
+        deadline = time.monotonic() + timeout
+        while True:
+            ev = self.get(max(0.0, deadline - time.monotonic()))
+            if ev is None:
+                return got
+            got.append(ev)
+            if int(ev["id"]) >= last_id:
+                return got
+
+    def close(self):
+        """Hang up: shut the socket down first, so that the reader thread's
+        readline returns at once (closing the response would wait for it)."""
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.ended.wait(10)
+        self.conn.close()
+        self.resp.close()
+
+
+def ids(events):
+    """The ids of a list of events."""
+    return [int(e["id"]) for e in events]

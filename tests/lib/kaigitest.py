@@ -652,3 +652,99 @@ class Cluster:
         """Stop the server and remove everything."""
         self._pg("destroy", check=False)
         subprocess.run(["rm", "-rf", self.dir])
+
+
+# ---------------------------------------------------------------- waiting on conditions
+# Tests wait on a CONDITION with a generous bound, never on a bare sleep: the
+# machine may be busy (two cores shared with other work, the ASan build).
+# PATIENCE is the bound for something that must happen; a check that passes
+# only pays it when the thing does not happen (and then it fails).
+
+PATIENCE = float(os.environ.get("KAIGI_TEST_PATIENCE", "30"))
+__all__ += ["PATIENCE", "wait_for", "lock_waiters", "wait_lock_waiters",
+            "log_offset", "access_lines", "collect_workers"]
+
+
+def wait_for(fn, timeout=None, interval=0.02):
+    """wait_until with PATIENCE as the default bound: (value, seconds waited);
+    value is None when fn never returned something true in time."""
+    t0 = time.monotonic()
+    v = wait_until(fn, PATIENCE if timeout is None else timeout, interval)
+    return v, time.monotonic() - t0
+
+
+def lock_waiters(s, table=None, blocker=None):
+    """Pids of the backends of s's database now waiting for a lock: on table
+    (a relation name) if given, and blocked by backend pid blocker if given."""
+    q = ("SELECT DISTINCT a.pid FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid"
+         " WHERE a.datname = current_database() AND NOT l.granted")
+    args = []
+    if table is not None:
+        q += " AND l.relation = to_regclass(%s)"
+        args.append(table)
+    if blocker is not None:
+        q += " AND %s = ANY (pg_blocking_pids(a.pid))"
+        args.append(blocker)
+    conn = s.db()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(q + " ORDER BY 1", args)
+            return [r[0] for r in cur.fetchall()]
+    finally:
+        conn.close()
+        if conn in s._conns:
+            s._conns.remove(conn)
+
+
+def wait_lock_waiters(s, n, table=None, blocker=None, timeout=None):
+    """Wait until at least n backends wait for the lock (see lock_waiters);
+    returns their pids, or None when that did not happen within the bound."""
+    got, _ = wait_for(lambda: (lambda p: p if len(p) >= n else None)(
+        lock_waiters(s, table, blocker)), timeout, 0.05)
+    return got
+
+
+def log_offset(s):
+    """The current size of kaigid's log: pass it to access_lines as since."""
+    return os.path.getsize(s.log_path)
+
+
+_ACCESS = re.compile(r"\[(\d+)\] info: access (\S+) (\S+) (\d+) (\d+) \d+us")
+
+
+def access_lines(s, since=0, path=None):
+    """Access-log lines written after byte offset since, as (pid, method, path,
+    status) tuples; only those whose path equals path when it is given."""
+    with open(s.log_path, "rb") as f:
+        f.seek(since)
+        text = f.read().decode("utf-8", "replace")
+    out = []
+    for m in _ACCESS.finditer(text):
+        if path is None or m.group(3) == path:
+            out.append((int(m.group(1)), m.group(2), m.group(3), int(m.group(4))))
+    return out
+
+
+def collect_workers(s, fetch, path, workers=2, timeout=None):
+    """Call fetch() (one request to path) again and again until the access log
+    shows `workers` different processes answering path since the first call,
+    within the bound (new connections are spread over the workers by the
+    kernel, so this takes a handful of requests, but no number of requests is
+    certain). Returns (answers, {pid: [statuses]}); the dict has fewer than
+    `workers` pids when the bound ran out."""
+    since = log_offset(s)
+    answers = []
+    deadline = time.monotonic() + (PATIENCE if timeout is None else timeout)
+    while True:
+        answers.append(fetch())
+        pids = {}
+        for pid, _, _, status in access_lines(s, since, path):
+            pids.setdefault(pid, []).append(status)
+        if len(pids) >= workers or time.monotonic() >= deadline:
+            break
+    # The log line of the last answer may still be on its way: wait for it.
+    wait_until(lambda: len(access_lines(s, since, path)) >= len(answers), PATIENCE)
+    pids = {}
+    for pid, _, _, status in access_lines(s, since, path):
+        pids.setdefault(pid, []).append(status)
+    return answers, pids
