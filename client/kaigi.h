@@ -134,12 +134,16 @@ const char *api_str(json_t *, const char *);
 long long api_int(json_t *, const char *);
 
 /* timefmt.c: time zones and instants. */
+#define TIME_EXACT	0	/* a wall-clock time the zone shows once */
+#define TIME_REPEATED	1	/* ... twice (clocks went back) */
+#define TIME_SKIPPED	2	/* ... never (clocks went forward) */
 icaltimezone	*time_zone(const char *);
 const char	*time_local_zone_name(void);
 int		 time_parse_rfc3339(const char *, time_t *);
 int		 time_parse_input(const char *, icaltimezone *, time_t *);
 int		 time_parse_date(const char *, int *, int *, int *);
 time_t		 time_day_start(int, int, int, icaltimezone *);
+time_t		 time_from_local(struct icaltimetype, icaltimezone *, int *);
 char		*time_rfc3339(time_t, icaltimezone *);
 struct icaltimetype time_in_zone(time_t, icaltimezone *);
 char		*time_hm(time_t, icaltimezone *);
@@ -148,6 +152,13 @@ char		*time_day_long(time_t, icaltimezone *);
 char		*time_range(time_t, time_t, icaltimezone *);
 char		*time_hm_of_rfc3339(const char *);
 char		*time_day_of_rfc3339(const char *);
+
+/* text.c: printing text from elsewhere without its control characters. */
+char	*text_clean(const char *);
+void	 out_line(FILE *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 out_blank(FILE *);
+void	 text_print_json(FILE *, json_t *, size_t);
 
 /* table.c: aligned text tables. */
 struct table;
