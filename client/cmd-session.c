@@ -463,7 +463,7 @@ cmd_session_cancel_run(struct client *c, struct args *a)
 	if (c->json)
 		api_print_json(s);
 	else
-		printf("cancelled session %lld%s%s%s\n", id,
+		out_line(stdout, "cancelled session %lld%s%s%s", id,
 		    s ? " '" : "", s ? api_str(s, "title") : "", s ? "'" : "");
 	json_decref(s);
 	return EXIT_OK;

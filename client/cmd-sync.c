@@ -244,16 +244,17 @@ sync_print_change(struct sync_run *s, json_t *c)
 	if (was != NULL)
 		r1 = sync_range(s, was);
 	if (strcmp(kind, "moved") == 0)
-		printf("%-10s %s: %s → %s\n", kind, api_str(c, "summary"), r1,
-		    r2);
+		out_line(stdout, "%-10s %s: %s → %s", kind,
+		    api_str(c, "summary"), r1, r2);
 	else if (strcmp(kind, "re-roomed") == 0)
-		printf("%-10s %s: %s → %s\n", kind, api_str(c, "summary"),
-		    api_str(was, "location"), api_str(now, "location"));
+		out_line(stdout, "%-10s %s: %s → %s", kind,
+		    api_str(c, "summary"), api_str(was, "location"),
+		    api_str(now, "location"));
 	else if (strcmp(kind, "retitled") == 0)
-		printf("%-10s %s → %s\n", kind, api_str(was, "summary"),
-		    api_str(now, "summary"));
+		out_line(stdout, "%-10s %s → %s", kind,
+		    api_str(was, "summary"), api_str(now, "summary"));
 	else
-		printf("%-10s %s  %s%s%s%s\n", kind, now ? r2 : r1,
+		out_line(stdout, "%-10s %s  %s%s%s%s", kind, now ? r2 : r1,
 		    api_str(c, "summary"),
 		    *api_str(now ? now : was, "location") ? "  (" : "",
 		    api_str(now ? now : was, "location"),
@@ -282,13 +283,13 @@ sync_report(struct client *c, struct sync_run *s, int status, json_t *st)
 		return;
 	}
 	if (status == 304) {
-		printf("not modified\n");
+		out_line(stdout, "not modified");
 		return;
 	}
 	json_array_foreach(s->changes, i, ch)
 		sync_print_change(s, ch);
 	if (json_array_size(s->changes) == 0)
-		printf("no changes\n");
+		out_line(stdout, "no changes");
 }
 
 /* Make the directory if it does not exist; -1 if it cannot be used. */

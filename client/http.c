@@ -152,6 +152,21 @@ http_chunk_cb_wrap(struct evhttp_request *req, void *arg)
 	free(data);
 }
 
+/* Header callback of a stream: a 2xx tells the caller with a NULL chunk. */
+static int
+http_header_cb(struct evhttp_request *req, void *arg)
+{
+	struct http_call	*call = arg;
+	int			 status = evhttp_request_get_response_code(req);
+
+	if (status >= 200 && status <= 299 &&
+	    call->chunk_cb(NULL, 0, call->chunk_arg) != 0) {
+		call->stopped = 1;
+		event_base_loopbreak(call->base);
+	}
+	return 0;
+}
+
 /* Done callback: keep status, headers and body, then stop the loop. */
 static void
 http_done_cb(struct evhttp_request *req, void *arg)
@@ -328,8 +343,10 @@ http_build(struct http_call *call, const char *hostport,
 
 	req = evhttp_request_new(http_done_cb, call);
 	evhttp_request_set_error_cb(req, http_error_cb);
-	if (call->chunk_cb != NULL)
+	if (call->chunk_cb != NULL) {
+		evhttp_request_set_header_cb(req, http_header_cb);
 		evhttp_request_set_chunked_cb(req, http_chunk_cb_wrap);
+	}
 	out = evhttp_request_get_output_headers(req);
 	evhttp_add_header(out, "Host", hostport);
 	evhttp_add_header(out, "User-Agent", "kaigi/" KAIGI_VERSION);
@@ -436,7 +453,8 @@ http_request(const char *method, const char *url,
 
 /*
  * GET a stream: a 2xx body is handed to cb as it arrives (cb returns
- * non-zero to stop); any other status is collected into r->body.
+ * non-zero to stop), after one call with NULL data when the 2xx headers
+ * arrive; any other status is collected into r->body.
  */
 int
 http_stream(const char *url, const struct http_header *hdrs, int timeout,
