@@ -136,6 +136,8 @@ cmd_agenda_json(struct feed *f, icaltimezone *zone, const char *zname,
 		json_object_set_new(e, "categories", json_string(
 		    ev->categories ? ev->categories : ""));
 		json_object_set_new(e, "sequence", json_integer(ev->sequence));
+		if (ev->floating)
+			json_object_set_new(e, "floating", json_true());
 		cmd_agenda_set_time(e, "start", ev->start, zone);
 		cmd_agenda_set_time(e, "end", ev->end, zone);
 		json_array_append_new(list, e);
@@ -177,7 +179,7 @@ cmd_agenda_run(struct client *c, struct args *a)
 		http_response_free(&r);
 		return feed_is_url(src) ? EXIT_SERVER : EXIT_USAGE;
 	}
-	feed_localize_dates(&f, zone);
+	feed_localize(&f, zone, src);
 	if (cmd_agenda_window(a, zone, &f, &lo, &hi) != 0)
 		rc = EXIT_USAGE;
 	else if (c->json)

@@ -324,7 +324,7 @@ sync_apply(struct sync_run *s, const char *src, struct http_response *r,
 		free(cause);
 		return feed_is_url(src) ? EXIT_SERVER : EXIT_USAGE;
 	}
-	feed_localize_dates(&f, s->zone);
+	feed_localize(&f, s->zone, src);
 	s->events = json_object();
 	for (i = 0; i < f.n; i++)
 		if (sync_event(s, &f, &f.events[i]) != 0)
@@ -348,7 +348,7 @@ cmd_sync_run(struct client *c, struct args *a)
 {
 	struct sync_run		 s;
 	struct http_response	 r;
-	const char		*src = args_get(a, "feed"), *etag = NULL;
+	const char		*src = args_get(a, "feed"), *etag = NULL, *zname;
 	json_t			*st;
 	int			 rc;
 
@@ -357,10 +357,10 @@ cmd_sync_run(struct client *c, struct args *a)
 	if (src == NULL || s.dir == NULL)
 		return cmd_usage_error(&cmd_sync_entry,
 		    "--feed and --dir are required");
-	s.zone = time_zone(args_get(a, "tz") ? args_get(a, "tz") :
-	    time_local_zone_name());
-	if (s.zone == NULL) {
-		warnx_kaigi("unknown time zone '%s'", args_get(a, "tz"));
+	zname = args_get(a, "tz") ? args_get(a, "tz") : time_local_zone_name();
+	if ((s.zone = time_zone(zname)) == NULL) {
+		warnx_kaigi("unknown time zone '%s' (expected an IANA name "
+		    "such as Europe/Berlin)", zname);
 		return EXIT_USAGE;
 	}
 	if (sync_make_dir(s.dir) != 0)

@@ -139,6 +139,7 @@ long long api_int(json_t *, const char *);
 #define TIME_SKIPPED	2	/* ... never (clocks went forward) */
 icaltimezone	*time_zone(const char *);
 const char	*time_local_zone_name(void);
+const char	*time_zone_name(icaltimezone *);
 int		 time_parse_rfc3339(const char *, time_t *);
 int		 time_parse_input(const char *, icaltimezone *, time_t *);
 int		 time_parse_date(const char *, int *, int *, int *);
@@ -179,6 +180,7 @@ struct feed_event {
 	int			 sequence;
 	int			 no_time;	/* no DTSTART: not on the agenda */
 	int			 all_day;	/* DTSTART is a DATE */
+	int			 floating;	/* a time without a known zone */
 	time_t			 start;
 	time_t			 end;
 	icalcomponent		*comp;		/* the VEVENT, owned by the feed */
@@ -190,7 +192,7 @@ struct feed {
 };
 int	 feed_parse(const char *, struct feed *, char **);
 void	 feed_free(struct feed *);
-void	 feed_localize_dates(struct feed *, icaltimezone *);
+void	 feed_localize(struct feed *, icaltimezone *, const char *);
 char	*feed_event_calendar(struct feed *, struct feed_event *);
 int	 feed_fetch(struct client *, const char *, const char *,
 	    struct http_response *);

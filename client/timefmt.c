@@ -47,7 +47,21 @@ time_zone(const char *name)
 	return icaltimezone_get_builtin_timezone(name);
 }
 
-/* The reader's zone name: $TZ, /etc/timezone, /etc/localtime, else UTC. */
+/* The name of a zone, for messages ("Europe/Berlin"). */
+const char *
+time_zone_name(icaltimezone *zone)
+{
+	const char	*s = icaltimezone_get_location(zone);
+
+	if (s == NULL || *s == '\0')
+		s = icaltimezone_get_tzid(zone);
+	return s != NULL && *s != '\0' ? s : "UTC";
+}
+
+/*
+ * The reader's zone name: $TZ, /etc/timezone, /etc/localtime, else UTC
+ * (with a warning if /etc/localtime is there but does not name a zone).
+ */
 const char *
 time_local_zone_name(void)
 {
@@ -77,6 +91,11 @@ time_local_zone_name(void)
 		if ((p = strstr(buf, "zoneinfo/")) != NULL)
 			return p + 9;
 	}
+	/* No /etc/localtime means UTC to the C library too; a copy we
+	 * cannot name is not UTC for sure. */
+	if (access("/etc/localtime", F_OK) == 0)
+		warnx_kaigi("cannot tell the local time zone (/etc/localtime is "
+		    "not a link into zoneinfo): using UTC; give --tz or set TZ");
 	return "UTC";
 }
 
@@ -239,7 +258,7 @@ time_parse_input(const char *s, icaltimezone *zone, time_t *out)
 		return 0;
 	w = time_rfc3339(*out, zone);
 	warnx_kaigi("%s %s in %s; taken as %s%s", s, how == TIME_REPEATED ?
-	    "happens twice" : "does not exist", icaltimezone_get_location(zone),
+	    "happens twice" : "does not exist", time_zone_name(zone),
 	    w, how == TIME_REPEATED ? " (the first; give an offset for the "
 	    "other)" : " (the offset before the clocks changed)");
 	free(w);
