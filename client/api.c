@@ -271,11 +271,12 @@ api_call_if_match(struct client *c, const char *method, const char *path,
 	hdrs[3] = (struct http_header){ NULL, NULL };
 	if (body != NULL)
 		text = json_dumps(body, JSON_COMPACT);
+	c->status = 0;
 	if (http_request(method, url, hdrs, text, c->timeout, &r) != 0) {
 		if (!c->quiet)
 			warnx_kaigi("%s", r.error);
 		rc = EXIT_SERVER;
-	} else if (r.status < 200 || r.status > 299)
+	} else if ((c->status = r.status) < 200 || r.status > 299)
 		rc = c->quiet ? api_status_exit(r.status) : api_problem(c, &r);
 	else if (r.len == 0)
 		rc = EXIT_OK;

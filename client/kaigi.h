@@ -64,6 +64,7 @@ struct client {
 	int		 timeout;	/* seconds */
 	int		 insecure_webcal;	/* webcal:// means http:// */
 	int		 quiet;		/* api_call prints no errors */
+	int		 status;	/* HTTP status of the last answer */
 	json_t		*conference_obj;	/* cached GET /conferences/{slug} */
 	json_t		*rooms_obj;	/* cached GET .../rooms */
 };
