@@ -543,7 +543,7 @@ const struct cmd_entry cmd_session_move_entry = {
 	.name = "session move",
 	.usage = "ID [--start TIME [--end TIME | --duration MIN]] "
 	    "[--room ID|NAME] [--if-match VERSION]",
-	.summary = "move a session in time and/or to another room",
+	.summary = "move a session in time and/or room (if still as read)",
 	.valued = cmd_session_move_valued,
 	.min_args = 1,
 	.max_args = 1,
