@@ -12,6 +12,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kaigi.h"
 #include "tap.h"
@@ -47,6 +48,28 @@ parse_rfc3339(const char *s, time_t *out)
 	int	 rc = time_parse_rfc3339(copy, out);
 
 	free(copy);
+	return rc;
+}
+
+/* parse_input with what it says on stderr captured into buf. */
+static int
+parse_input_said(const char *s, icaltimezone *zone, time_t *out, char *buf,
+    size_t size)
+{
+	FILE	*f = tmpfile();
+	int	 saved = dup(2), rc;
+	size_t	 n;
+
+	fflush(stderr);
+	dup2(fileno(f), 2);
+	rc = parse_input(s, zone, out);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(f);
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
 	return rc;
 }
 
@@ -164,6 +187,7 @@ test_dst(void)
 	icaltimezone	*berlin = time_zone("Europe/Berlin");
 	icaltimezone	*havana = time_zone("America/Havana");
 	time_t		 t;
+	char		 said[512];
 
 	ok(rfc3339_is(UTC(2023, 10, 29, 0, 30), berlin,
 	    "2023-10-29T02:30:00+02:00"), "autumn: the first 02:30 is +02:00");
@@ -194,16 +218,26 @@ test_dst(void)
 	    "2014-10-26T01:30:00+04:00") && rfc3339_is(UTC(2014, 10, 25, 22, 30),
 	    time_zone("Europe/Moscow"), "2014-10-26T01:30:00+03:00"),
 	    "Europe/Moscow 2014: both 01:30s with their own offsets");
-	ok(parse_input("2023-10-29T02:30", berlin, &t) == 0 &&
-	    t == UTC(2023, 10, 29, 0, 30),
+	ok(parse_input_said("2023-10-29T02:30", berlin, &t, said, sizeof said)
+	    == 0 && t == UTC(2023, 10, 29, 0, 30),
 	    "a local time in the repeated hour is its first occurrence");
+	ok(strstr(said, "2023-10-29T02:30 happens twice in Europe/Berlin; "
+	    "taken as 2023-10-29T02:30:00+02:00 (the first") != NULL,
+	    "... and kaigi says which it took (%.*s)", (int)strcspn(said, "\n"),
+	    said);
 	ok(parse_input("2023-10-29T02:30+01:00", berlin, &t) == 0 &&
 	    t == UTC(2023, 10, 29, 1, 30) && rfc3339_is(t, berlin,
 	    "2023-10-29T02:30:00+01:00"),
 	    "the second occurrence, given with its offset, round-trips");
-	ok(parse_input("2023-03-26T02:30", berlin, &t) == 0 &&
-	    t == UTC(2023, 3, 26, 1, 30),
+	ok(parse_input_said("2023-03-26T02:30", berlin, &t, said, sizeof said)
+	    == 0 && t == UTC(2023, 3, 26, 1, 30),
 	    "a local time in the spring's gap: the offset before the gap");
+	ok(strstr(said, "2023-03-26T02:30 does not exist in Europe/Berlin; "
+	    "taken as 2023-03-26T03:30:00+02:00") != NULL,
+	    "... and kaigi says so (%.*s)", (int)strcspn(said, "\n"), said);
+	ok(parse_input_said("2023-10-29T03:30", berlin, &t, said, sizeof said)
+	    == 0 && t == UTC(2023, 10, 29, 2, 30) && *said == '\0',
+	    "an hour later, a plain local time: no warning");
 	ok(time_day_start(2023, 10, 29, berlin) == UTC(2023, 10, 28, 22, 0) &&
 	    time_day_start(2023, 10, 30, berlin) == UTC(2023, 10, 29, 23, 0),
 	    "a 25-hour day in Berlin");
