@@ -29,6 +29,8 @@ SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o)
 # Everything of the server but main(), for unit tests and fuzz targets.
 SERVER_LIB := $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ))
+# Everything of the client but main(), for its unit tests (test_client_*).
+CLIENT_LIB := $(filter-out $(BUILD)/client/main.o,$(CLIENT_OBJ))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all asan run test test-release test-asan unit install clean deps
@@ -46,6 +48,9 @@ $(BUILD)/kaigi: $(CLIENT_OBJ)
 $(BUILD)/tests/%: tests/unit/%.c $(SERVER_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iserver -Itests/unit $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SATLIBS)
+$(BUILD)/tests/test_client_%: tests/unit/test_client_%.c $(CLIENT_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iclient -Itests/unit $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<

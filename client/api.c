@@ -15,6 +15,9 @@
 
 #include "kaigi.h"
 
+/* The most pages api_get_all follows: a million items at limit=1000. */
+#define API_MAX_PAGES	1000
+
 /* The exit code for an HTTP status. */
 int
 api_status_exit(int status)
@@ -32,8 +35,7 @@ api_status_exit(int status)
 void
 api_print_json(json_t *j)
 {
-	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', stdout);
+	text_print_json(stdout, j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }
 
 /* The array of a list answer: the value itself or its "items". */
@@ -153,11 +155,11 @@ api_print_conflict(struct client *c, json_t *k)
 	from = time_hm_of_rfc3339(api_str(k, "start"));
 	to = time_hm_of_rfc3339(api_str(k, "end"));
 	if (json_object_get(k, "session_id") != NULL)
-		fprintf(stderr, "conflict: %s with session %s '%s' %s–%s\n",
+		out_line(stderr, "conflict: %s with session %s '%s' %s–%s",
 		    what, api_str(k, "session_id"), api_str(k, "title"), from,
 		    to);
 	else
-		fprintf(stderr, "conflict: %s %s–%s\n", what, from, to);
+		out_line(stderr, "conflict: %s %s–%s", what, from, to);
 	free(what);
 	free(name);
 	free(from);
@@ -174,17 +176,18 @@ api_print_field_errors(json_t *errors)
 
 	if (json_is_object(errors)) {
 		json_object_foreach(errors, key, v)
-			fprintf(stderr, "  %s: %s\n", key, json_is_string(v) ?
+			out_line(stderr, "  %s: %s", key, json_is_string(v) ?
 			    json_string_value(v) : "invalid");
 	} else if (json_is_array(errors)) {
 		json_array_foreach(errors, i, v) {
 			if (json_is_string(v))
-				fprintf(stderr, "  %s\n", json_string_value(v));
+				out_line(stderr, "  %s", json_string_value(v));
 			else
-				fprintf(stderr, "  %s%s%s\n", api_str(v, "field"),
+				out_line(stderr, "  %s%s%s",
+				    api_str(v, "field"),
 				    *api_str(v, "field") ? ": " : "",
-				    *api_str(v, "message") ? api_str(v, "message") :
-				    api_str(v, "detail"));
+				    *api_str(v, "message") ?
+				    api_str(v, "message") : api_str(v, "detail"));
 		}
 	}
 }
@@ -217,11 +220,11 @@ api_problem(struct client *c, struct http_response *r)
 	detail = p ? api_str(p, "detail") : "";
 	if (*title == '\0')
 		title = r->status == 409 ? "Conflict" : "request failed";
-	fprintf(stderr, "kaigi: %s (HTTP %d)%s%s\n", title, r->status,
+	out_line(stderr, "kaigi: %s (HTTP %d)%s%s", title, r->status,
 	    *detail ? ": " : "", detail);
 	if (r->status == 401)
-		fprintf(stderr, "kaigi: check the token (--token, KAIGI_TOKEN "
-		    "or token= in the configuration file)\n");
+		out_line(stderr, "kaigi: check the token (--token, KAIGI_TOKEN "
+		    "or token= in the configuration file)");
 	if (p != NULL) {
 		if (!api_detail_repeats_errors(detail, json_object_get(p,
 		    "errors")))
@@ -268,11 +271,12 @@ api_call_if_match(struct client *c, const char *method, const char *path,
 	hdrs[3] = (struct http_header){ NULL, NULL };
 	if (body != NULL)
 		text = json_dumps(body, JSON_COMPACT);
+	c->status = 0;
 	if (http_request(method, url, hdrs, text, c->timeout, &r) != 0) {
 		if (!c->quiet)
 			warnx_kaigi("%s", r.error);
 		rc = EXIT_SERVER;
-	} else if (r.status < 200 || r.status > 299)
+	} else if ((c->status = r.status) < 200 || r.status > 299)
 		rc = c->quiet ? api_status_exit(r.status) : api_problem(c, &r);
 	else if (r.len == 0)
 		rc = EXIT_OK;
@@ -320,7 +324,7 @@ api_conference(struct client *c, const char **slug)
 		warnx_kaigi("several conferences; choose one with --conference "
 		    "or KAIGI_CONFERENCE:");
 		json_array_foreach(items, i, v)
-			fprintf(stderr, "  %s\n", api_str(v, "slug"));
+			out_line(stderr, "  %s", api_str(v, "slug"));
 	}
 	json_decref(list);
 	*slug = c->conference;
@@ -397,7 +401,7 @@ api_resolve_room(struct client *c, const char *room, long long *id)
 	}
 	warnx_kaigi("no room named '%s'; rooms are:", room);
 	json_array_foreach(api_items(c->rooms_obj), i, v)
-		fprintf(stderr, "  %s  %s\n", api_str(v, "id"),
+		out_line(stderr, "  %s  %s", api_str(v, "id"),
 		    api_str(v, "name"));
 	return EXIT_USAGE;
 }
@@ -419,35 +423,70 @@ api_room_name(struct client *c, long long id)
 }
 
 /*
+ * The cursor of a list page's "next" into *cursor: 0 and NULL at the end
+ * of the list (null or absent), 0 and the cursor, or -1 if it is neither
+ * (a message was printed).
+ */
+static int
+api_next_cursor(json_t *page, const char *path, const char **cursor)
+{
+	json_t	*next = json_object_get(page, "next");
+
+	*cursor = NULL;
+	if (next == NULL || json_is_null(next))
+		return 0;
+	if ((!json_is_string(next) && !json_is_integer(next)) ||
+	    *api_str(page, "next") == '\0') {
+		warnx_kaigi("%s: the answer's \"next\" is not a cursor", path);
+		return -1;
+	}
+	*cursor = api_str(page, "next");
+	return 0;
+}
+
+/*
  * GET a list, following "next" cursors; *out is an {"items": [...]}
- * holding every item (so --json prints one document).
+ * holding every item (so --json prints one document). A server that
+ * sends a cursor it sent before, or more than API_MAX_PAGES pages, would
+ * keep kaigi asking forever: both are errors (EXIT_SERVER).
  */
 int
 api_get_all(struct client *c, const char *path, json_t **out)
 {
-	json_t		*page, *all = json_array(), *next;
+	json_t		*page, *all = json_array(), *seen = json_object();
+	const char	*cursor;
 	char		*url = xstrdup(path), *e;
-	int		 rc;
+	int		 rc, pages = 0;
 
 	*out = NULL;
-	for (;;) {
-		if ((rc = api_get(c, url, &page)) != EXIT_OK)
-			break;
+	while ((rc = api_get(c, url, &page)) == EXIT_OK) {
 		json_array_extend(all, api_items(page) ? api_items(page) :
 		    page);
-		next = json_object_get(page, "next");
-		if (!json_is_string(next) && !json_is_integer(next)) {
+		if (api_next_cursor(page, path, &cursor) != 0)
+			rc = EXIT_SERVER;
+		else if (cursor != NULL && json_object_get(seen, cursor)) {
+			warnx_kaigi("%s: the server sent the cursor '%s' twice;"
+			    " stopping (the list would never end)", path, cursor);
+			rc = EXIT_SERVER;
+		} else if (cursor != NULL && ++pages >= API_MAX_PAGES) {
+			warnx_kaigi("%s: more than %d pages; stopping", path,
+			    API_MAX_PAGES);
+			rc = EXIT_SERVER;
+		}
+		if (rc != EXIT_OK || cursor == NULL) {
 			json_decref(page);
 			break;
 		}
+		json_object_set_new(seen, cursor, json_true());
 		free(url);
-		e = api_escape(api_str(page, "next"));
+		e = api_escape(cursor);
 		url = xasprintf("%s%scursor=%s", path,
 		    strchr(path, '?') ? "&" : "?", e);
 		free(e);
 		json_decref(page);
 	}
 	free(url);
+	json_decref(seen);
 	if (rc != EXIT_OK) {
 		json_decref(all);
 		return rc;

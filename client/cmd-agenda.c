@@ -71,18 +71,18 @@ cmd_agenda_print(struct feed *f, icaltimezone *zone, const char *zname,
     time_t lo, time_t hi)
 {
 	struct table	*t = table_new(4, NULL, NULL, NULL, NULL);
-	char		*day, *last = NULL, *range, *title, *h1, *h2, *head;
+	char		*day, *last = NULL, *range, *title, *h1, *h2;
 	size_t		 i, shown = 0;
 
-	printf("Times in %s\n", zname);
+	out_line(stdout, "Times in %s", zname);
 	for (i = 0; i < f->n; i++) {
 		if (f->events[i].no_time || (lo != 0 && f->events[i].end <= lo) ||
 		    (hi != 0 && f->events[i].start >= hi))
 			continue;
 		day = time_day_long(f->events[i].start, zone);
 		if (last == NULL || strcmp(day, last) != 0) {
-			table_add_heading(t, head = xasprintf("\n%s", day));
-			free(head);
+			table_add_heading(t, "");
+			table_add_heading(t, day);
 		}
 		free(last);
 		last = day;
@@ -98,8 +98,10 @@ cmd_agenda_print(struct feed *f, icaltimezone *zone, const char *zname,
 	table_print(t, stdout);
 	table_free(t);
 	free(last);
-	if (shown == 0)
-		printf("\nNothing scheduled.\n");
+	if (shown == 0) {
+		out_blank(stdout);
+		out_line(stdout, "Nothing scheduled.");
+	}
 }
 
 /* Set key of o to t as RFC 3339 in zone. */
@@ -134,6 +136,8 @@ cmd_agenda_json(struct feed *f, icaltimezone *zone, const char *zname,
 		json_object_set_new(e, "categories", json_string(
 		    ev->categories ? ev->categories : ""));
 		json_object_set_new(e, "sequence", json_integer(ev->sequence));
+		if (ev->floating)
+			json_object_set_new(e, "floating", json_true());
 		cmd_agenda_set_time(e, "start", ev->start, zone);
 		cmd_agenda_set_time(e, "end", ev->end, zone);
 		json_array_append_new(list, e);
@@ -175,7 +179,7 @@ cmd_agenda_run(struct client *c, struct args *a)
 		http_response_free(&r);
 		return feed_is_url(src) ? EXIT_SERVER : EXIT_USAGE;
 	}
-	feed_localize_dates(&f, zone);
+	feed_localize(&f, zone, src);
 	if (cmd_agenda_window(a, zone, &f, &lo, &hi) != 0)
 		rc = EXIT_USAGE;
 	else if (c->json)

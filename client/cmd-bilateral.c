@@ -201,7 +201,7 @@ bilateral_post(struct client *c, struct args *a, const char *action,
 	if (b != NULL)
 		bilateral_output(c, b);
 	else
-		printf("bilateral %lld: %s\n", id, action);
+		out_line(stdout, "bilateral %lld: %s", id, action);
 	json_decref(b);
 	return EXIT_OK;
 }

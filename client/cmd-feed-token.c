@@ -46,7 +46,7 @@ cmd_feed_token_create_run(struct client *c, struct args *a)
 		table_add(t, "webcal_url:", api_str(res, "webcal_url"));
 		table_print(t, stdout);
 		table_free(t);
-		printf("(the token is shown only once)\n");
+		out_line(stdout, "(the token is shown only once)");
 	}
 	json_decref(res);
 	return EXIT_OK;
@@ -73,7 +73,7 @@ cmd_feed_token_revoke_run(struct client *c, struct args *a)
 	if (c->json)
 		api_print_json(res);
 	else
-		printf("revoked feed token %lld\n", id);
+		out_line(stdout, "revoked feed token %lld", id);
 	json_decref(res);
 	return EXIT_OK;
 }

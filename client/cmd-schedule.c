@@ -19,7 +19,8 @@ schedule_print(struct client *c, json_t *res, int dry_run)
 	size_t		 i;
 	char		*day, *h1, *h2, *room;
 
-	printf("%s %zu bilateral(s):\n", dry_run ? "Would place" : "Placed",
+	out_line(stdout, "%s %zu bilateral(s):", dry_run ? "Would place" :
+	    "Placed",
 	    json_array_size(json_object_get(res, "placed")));
 	t = table_new(5, "BILATERAL", "DAY", "START", "END", "ROOM");
 	json_array_foreach(json_object_get(res, "placed"), i, v) {
@@ -35,7 +36,8 @@ schedule_print(struct client *c, json_t *res, int dry_run)
 	table_free(t);
 	if (json_array_size(json_object_get(res, "unplaced")) == 0)
 		return;
-	printf("\nCould not place %zu:\n",
+	out_blank(stdout);
+	out_line(stdout, "Could not place %zu:",
 	    json_array_size(json_object_get(res, "unplaced")));
 	t = table_new(2, "BILATERAL", "REASON");
 	json_array_foreach(json_object_get(res, "unplaced"), i, v)
@@ -90,14 +92,14 @@ conflicts_print_one(json_t *v)
 	    api_str(v, "message");
 
 	if (json_object_get(v, "other_session_id") != NULL)
-		printf("%s: sessions %s and %s: %s\n", what,
+		out_line(stdout, "%s: sessions %s and %s: %s", what,
 		    api_str(v, "session_id"), api_str(v, "other_session_id"),
 		    detail);
 	else if (json_object_get(v, "session_id") != NULL)
-		printf("%s: session %s: %s\n", what, api_str(v, "session_id"),
-		    detail);
+		out_line(stdout, "%s: session %s: %s", what,
+		    api_str(v, "session_id"), detail);
 	else
-		printf("%s: %s\n", what, detail);
+		out_line(stdout, "%s: %s", what, detail);
 }
 
 /* kaigi conflicts: exit 0 when there are none, 4 when there are. */
@@ -122,7 +124,7 @@ cmd_conflicts_run(struct client *c, struct args *a)
 	if (c->json)
 		api_print_json(res);
 	else if (json_array_size(items) == 0)
-		printf("no conflicts\n");
+		out_line(stdout, "no conflicts");
 	else
 		json_array_foreach(items, i, v)
 			conflicts_print_one(v);

@@ -256,20 +256,19 @@ cmd_session_show_run(struct client *c, struct args *a)
 	return rc;
 }
 
-/* Set key of body to time option opt read in zone; -1 if malformed. */
+/* Set key of body to time value read in zone (also in *t); -1 if bad. */
 static int
 session_set_time(json_t *body, const char *key, const char *value,
-    icaltimezone *zone)
+    icaltimezone *zone, time_t *t)
 {
-	time_t	 t;
 	char	*s;
 
-	if (time_parse_input(value, zone, &t) != 0) {
+	if (time_parse_input(value, zone, t) != 0) {
 		warnx_kaigi("--%s: expected YYYY-MM-DDTHH:MM (conference time)"
 		    " or RFC 3339, got '%s'", key, value);
 		return -1;
 	}
-	s = time_rfc3339(t, zone);
+	s = time_rfc3339(*t, zone);
 	json_object_set_new(body, key, json_string(s));
 	free(s);
 	return 0;
@@ -281,9 +280,11 @@ session_set_end(struct args *a, json_t *body, icaltimezone *zone, time_t start)
 {
 	long	 minutes;
 	char	*cause = NULL, *s;
+	time_t	 end;
 
 	if (args_has(a, "end"))
-		return session_set_time(body, "end", args_get(a, "end"), zone);
+		return session_set_time(body, "end", args_get(a, "end"), zone,
+		    &end);
 	if (args_int(a, "duration", 0, 1, 24 * 60, &minutes, &cause) != 0) {
 		warnx_kaigi("%s", cause);
 		free(cause);
@@ -355,10 +356,8 @@ session_create_body(struct client *c, struct args *a, json_t *body)
 			    *k)));
 	if ((rc = api_conference_zone(c, &zone)) != EXIT_OK)
 		return rc;
-	if (session_set_time(body, "start", args_get(a, "start"), zone) != 0)
-		return EXIT_USAGE;
-	time_parse_input(args_get(a, "start"), zone, &start);
-	if (session_set_end(a, body, zone, start) != 0)
+	if (session_set_time(body, "start", args_get(a, "start"), zone,
+	    &start) != 0 || session_set_end(a, body, zone, start) != 0)
 		return EXIT_USAGE;
 	session_set_lists(a, body);
 	return session_set_room(c, a, body);
@@ -385,39 +384,74 @@ cmd_session_create_run(struct client *c, struct args *a)
 	return rc;
 }
 
-/* Build the PATCH body of session move (keeping the duration); exit code. */
+/*
+ * Build the PATCH body of session move from cur, the session as read
+ * (keeping its duration when only --start is given); exit code.
+ */
 static int
-session_move_body(struct client *c, struct args *a, const char *path,
+session_move_body(struct client *c, struct args *a, json_t *cur,
     json_t *body)
 {
 	icaltimezone	*zone;
-	json_t		*cur;
 	time_t		 start, s0, e0;
+	char		*s;
 	int		 rc;
 
-	if (!args_has(a, "start") && !args_has(a, "room"))
-		return cmd_usage_error(&cmd_session_move_entry,
-		    "give --start and/or --room");
 	if ((rc = session_set_room(c, a, body)) != EXIT_OK ||
 	    !args_has(a, "start"))
 		return rc;
 	if ((rc = api_conference_zone(c, &zone)) != EXIT_OK)
 		return rc;
-	if (session_set_time(body, "start", args_get(a, "start"), zone) != 0)
+	if (session_set_time(body, "start", args_get(a, "start"), zone,
+	    &start) != 0)
 		return EXIT_USAGE;
-	time_parse_input(args_get(a, "start"), zone, &start);
 	if (args_has(a, "end") || args_has(a, "duration"))
 		return session_set_end(a, body, zone, start) ? EXIT_USAGE : 0;
-	if ((rc = api_get(c, path, &cur)) != EXIT_OK)
-		return rc;
-	if (time_parse_rfc3339(api_str(cur, "start"), &s0) == 0 &&
-	    time_parse_rfc3339(api_str(cur, "end"), &e0) == 0) {
-		char *s = time_rfc3339(start + (e0 - s0), zone);
-		json_object_set_new(body, "end", json_string(s));
-		free(s);
+	if (time_parse_rfc3339(api_str(cur, "start"), &s0) != 0 ||
+	    time_parse_rfc3339(api_str(cur, "end"), &e0) != 0) {
+		warnx_kaigi("the session's times are not RFC 3339; give --end "
+		    "or --duration");
+		return EXIT_SERVER;
 	}
-	json_decref(cur);
+	s = time_rfc3339(start + (e0 - s0), zone);
+	json_object_set_new(body, "end", json_string(s));
+	free(s);
 	return EXIT_OK;
+}
+
+/*
+ * The version to send in If-Match: --if-match, else the version of the
+ * session as read, so that a change made meanwhile by someone else is a
+ * 412, not silently overwritten; NULL (said) if the session has none.
+ */
+static const char *
+session_move_version(struct args *a, json_t *cur)
+{
+	if (args_has(a, "if-match"))
+		return args_get(a, "if-match");
+	if (*api_str(cur, "version") != '\0')
+		return api_str(cur, "version");
+	warnx_kaigi("the session as read has no version; nothing moved");
+	return NULL;
+}
+
+/* PATCH path with body if version still matches; print the answer. */
+static int
+session_move_send(struct client *c, const char *path, json_t *body,
+    const char *version, long long id)
+{
+	json_t	*s;
+	int	 rc;
+
+	rc = api_call_if_match(c, "PATCH", path, body, version, &s);
+	if (rc == EXIT_OK) {
+		session_output(c, s);
+		json_decref(s);
+	} else if (c->status == 412)
+		warnx_kaigi("session %lld changed since kaigi read it (version "
+		    "%s); nothing moved: see kaigi session show %lld, then move "
+		    "it again", id, version, id);
+	return rc;
 }
 
 /* kaigi session move ID [--start T [--end T|--duration M]] [--room R]. */
@@ -425,21 +459,26 @@ static int
 cmd_session_move_run(struct client *c, struct args *a)
 {
 	long long	 id;
-	json_t		*body, *s;
+	json_t		*body = NULL, *cur = NULL;
+	const char	*version;
 	char		*path;
 	int		 rc;
 
 	if (api_parse_id(args_pos(a, 0), &id) != 0)
 		return EXIT_USAGE;
+	if (!args_has(a, "start") && !args_has(a, "room"))
+		return cmd_usage_error(&cmd_session_move_entry,
+		    "give --start and/or --room");
 	path = xasprintf("/api/v1/sessions/%lld", id);
-	body = json_object();
-	if ((rc = session_move_body(c, a, path, body)) == EXIT_OK &&
-	    (rc = api_call_if_match(c, "PATCH", path, body,
-	    args_get(a, "if-match"), &s)) == EXIT_OK) {
-		session_output(c, s);
-		json_decref(s);
+	if ((rc = api_get(c, path, &cur)) == EXIT_OK) {
+		body = json_object();
+		if ((version = session_move_version(a, cur)) == NULL)
+			rc = EXIT_SERVER;
+		else if ((rc = session_move_body(c, a, cur, body)) == EXIT_OK)
+			rc = session_move_send(c, path, body, version, id);
 	}
 	json_decref(body);
+	json_decref(cur);
 	free(path);
 	return rc;
 }
@@ -463,7 +502,7 @@ cmd_session_cancel_run(struct client *c, struct args *a)
 	if (c->json)
 		api_print_json(s);
 	else
-		printf("cancelled session %lld%s%s%s\n", id,
+		out_line(stdout, "cancelled session %lld%s%s%s", id,
 		    s ? " '" : "", s ? api_str(s, "title") : "", s ? "'" : "");
 	json_decref(s);
 	return EXIT_OK;
@@ -504,7 +543,7 @@ const struct cmd_entry cmd_session_move_entry = {
 	.name = "session move",
 	.usage = "ID [--start TIME [--end TIME | --duration MIN]] "
 	    "[--room ID|NAME] [--if-match VERSION]",
-	.summary = "move a session in time and/or to another room",
+	.summary = "move a session in time and/or room (if still as read)",
 	.valued = cmd_session_move_valued,
 	.min_args = 1,
 	.max_args = 1,

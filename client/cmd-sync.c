@@ -244,16 +244,17 @@ sync_print_change(struct sync_run *s, json_t *c)
 	if (was != NULL)
 		r1 = sync_range(s, was);
 	if (strcmp(kind, "moved") == 0)
-		printf("%-10s %s: %s → %s\n", kind, api_str(c, "summary"), r1,
-		    r2);
+		out_line(stdout, "%-10s %s: %s → %s", kind,
+		    api_str(c, "summary"), r1, r2);
 	else if (strcmp(kind, "re-roomed") == 0)
-		printf("%-10s %s: %s → %s\n", kind, api_str(c, "summary"),
-		    api_str(was, "location"), api_str(now, "location"));
+		out_line(stdout, "%-10s %s: %s → %s", kind,
+		    api_str(c, "summary"), api_str(was, "location"),
+		    api_str(now, "location"));
 	else if (strcmp(kind, "retitled") == 0)
-		printf("%-10s %s → %s\n", kind, api_str(was, "summary"),
-		    api_str(now, "summary"));
+		out_line(stdout, "%-10s %s → %s", kind,
+		    api_str(was, "summary"), api_str(now, "summary"));
 	else
-		printf("%-10s %s  %s%s%s%s\n", kind, now ? r2 : r1,
+		out_line(stdout, "%-10s %s  %s%s%s%s", kind, now ? r2 : r1,
 		    api_str(c, "summary"),
 		    *api_str(now ? now : was, "location") ? "  (" : "",
 		    api_str(now ? now : was, "location"),
@@ -282,13 +283,13 @@ sync_report(struct client *c, struct sync_run *s, int status, json_t *st)
 		return;
 	}
 	if (status == 304) {
-		printf("not modified\n");
+		out_line(stdout, "not modified");
 		return;
 	}
 	json_array_foreach(s->changes, i, ch)
 		sync_print_change(s, ch);
 	if (json_array_size(s->changes) == 0)
-		printf("no changes\n");
+		out_line(stdout, "no changes");
 }
 
 /* Make the directory if it does not exist; -1 if it cannot be used. */
@@ -323,7 +324,7 @@ sync_apply(struct sync_run *s, const char *src, struct http_response *r,
 		free(cause);
 		return feed_is_url(src) ? EXIT_SERVER : EXIT_USAGE;
 	}
-	feed_localize_dates(&f, s->zone);
+	feed_localize(&f, s->zone, src);
 	s->events = json_object();
 	for (i = 0; i < f.n; i++)
 		if (sync_event(s, &f, &f.events[i]) != 0)
@@ -347,7 +348,7 @@ cmd_sync_run(struct client *c, struct args *a)
 {
 	struct sync_run		 s;
 	struct http_response	 r;
-	const char		*src = args_get(a, "feed"), *etag = NULL;
+	const char		*src = args_get(a, "feed"), *etag = NULL, *zname;
 	json_t			*st;
 	int			 rc;
 
@@ -356,10 +357,10 @@ cmd_sync_run(struct client *c, struct args *a)
 	if (src == NULL || s.dir == NULL)
 		return cmd_usage_error(&cmd_sync_entry,
 		    "--feed and --dir are required");
-	s.zone = time_zone(args_get(a, "tz") ? args_get(a, "tz") :
-	    time_local_zone_name());
-	if (s.zone == NULL) {
-		warnx_kaigi("unknown time zone '%s'", args_get(a, "tz"));
+	zname = args_get(a, "tz") ? args_get(a, "tz") : time_local_zone_name();
+	if ((s.zone = time_zone(zname)) == NULL) {
+		warnx_kaigi("unknown time zone '%s' (expected an IANA name "
+		    "such as Europe/Berlin)", zname);
 		return EXIT_USAGE;
 	}
 	if (sync_make_dir(s.dir) != 0)

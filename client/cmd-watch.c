@@ -6,7 +6,10 @@
  * assembled into events as the bytes arrive (an event ends at a blank
  * line), and each is printed at once. When the stream ends the client
  * reconnects after a pause with Last-Event-ID, so nothing is missed that
- * the server still remembers. --count N stops after N events.
+ * the server still remembers. --count N stops after N events. Each
+ * time the stream is open, "connected" is said on stderr. Event text is
+ * printed through out_line (and --json through text_print_json), never
+ * raw: it comes from the server.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,7 @@ static const char *const cmd_watch_valued[] = { "count", NULL };
 /* The state of one stream being read. */
 struct watch_state {
 	struct client	*client;
+	const char	*url;		/* of the stream */
 	char		*line;		/* partial line */
 	char		*event;		/* "event:" of the current event */
 	char		*data;		/* "data:" lines joined by \n */
@@ -27,31 +31,38 @@ struct watch_state {
 	long		 count;		/* stop after this many, 0 = never */
 };
 
+/* Print one change of session s (d is the whole event) as a line. */
+static void
+watch_print_change(struct watch_state *w, json_t *d, json_t *s)
+{
+	char	*day, *h1, *h2;
+
+	day = time_day_of_rfc3339(api_str(s, "start"));
+	h1 = time_hm_of_rfc3339(api_str(s, "start"));
+	h2 = time_hm_of_rfc3339(api_str(s, "end"));
+	out_line(stdout, "%-9s session %s '%s' %s %s–%s %s %s",
+	    *api_str(d, "op") ? api_str(d, "op") : *api_str(d, "change") ?
+	    api_str(d, "change") : w->event ? w->event : "change",
+	    *api_str(s, "id") ? api_str(s, "id") : api_str(d, "session_id"),
+	    api_str(s, "title"), day, h1, h2, api_str(s, "room"),
+	    api_str(s, "status"));
+	free(day), free(h1), free(h2);
+}
+
 /* Print one event's data as a line (JSON lines with --json). */
 static void
 watch_print(struct watch_state *w)
 {
-	json_t	*d = json_loads(w->data, 0, NULL), *s;
-	char	*day, *h1, *h2;
+	json_t	*d = json_loads(w->data, 0, NULL);
 
-	if (w->client->json) {
-		printf("%s\n", w->data);
-	} else if (!json_is_object(d))
-		printf("%s: %s\n", w->event ? w->event : "message", w->data);
-	else {
-		s = json_is_object(json_object_get(d, "session")) ?
-		    json_object_get(d, "session") : d;
-		day = time_day_of_rfc3339(api_str(s, "start"));
-		h1 = time_hm_of_rfc3339(api_str(s, "start"));
-		h2 = time_hm_of_rfc3339(api_str(s, "end"));
-		printf("%-9s session %s '%s' %s %s–%s %s %s\n",
-		    *api_str(d, "op") ? api_str(d, "op") : *api_str(d,
-		    "change") ? api_str(d, "change") : w->event ? w->event :
-		    "change", *api_str(s, "id") ? api_str(s, "id") :
-		    api_str(d, "session_id"), api_str(s, "title"), day, h1, h2,
-		    api_str(s, "room"), api_str(s, "status"));
-		free(day), free(h1), free(h2);
-	}
+	if (w->client->json && d != NULL)
+		text_print_json(stdout, d, JSON_COMPACT);
+	else if (!json_is_object(d))
+		out_line(stdout, "%s: %s", w->event ? w->event : "message",
+		    w->data);
+	else
+		watch_print_change(w, d, json_is_object(json_object_get(d,
+		    "session")) ? json_object_get(d, "session") : d);
 	fflush(stdout);
 	json_decref(d);
 }
@@ -90,7 +101,11 @@ watch_line(struct watch_state *w, const char *line)
 	return 0;
 }
 
-/* Chunk callback: split bytes into lines; non-zero to stop. */
+/*
+ * Chunk callback: split bytes into lines; non-zero to stop. No data means
+ * the stream's 2xx headers arrived: from then on every change is sent, so
+ * "connected" is said (on stderr) for people and scripts waiting on it.
+ */
 static int
 watch_chunk(const char *data, size_t len, void *arg)
 {
@@ -98,6 +113,10 @@ watch_chunk(const char *data, size_t len, void *arg)
 	char			*buf, *p, *nl;
 	int			 stop = 0;
 
+	if (data == NULL) {
+		warnx_kaigi("connected to %s; waiting for changes", w->url);
+		return 0;
+	}
 	buf = xasprintf("%s%.*s", w->line ? w->line : "", (int)len, data);
 	free(w->line);
 	w->line = NULL;
@@ -163,6 +182,7 @@ cmd_watch_run(struct client *c, struct args *a)
 	if ((rc = api_conference_path(c, "/changes", &path)) != EXIT_OK)
 		return rc;
 	url = xasprintf("%s%s", c->url, path);
+	w.url = url;
 	for (first = 1; (rc = watch_once(&w, url, first)) == 0; first = 0)
 		sleep(2);
 	free(url), free(path);

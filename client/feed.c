@@ -4,7 +4,10 @@
  *
  * DTSTART/DTEND carry a TZID whose VTIMEZONE is in the same calendar;
  * libical resolves it, so the instants are right whatever zone the feed
- * was written in. feed_event_calendar rebuilds one event as a calendar
+ * was written in (a TZID without a VTIMEZONE is looked up as an IANA
+ * name). A time without a zone — floating, as RFC 5545 allows, or with a
+ * TZID that is neither — is never taken as UTC: feed_localize reads it as
+ * a wall-clock time in the reader's zone and says so. feed_event_calendar rebuilds one event as a calendar
  * of its own (with the VTIMEZONEs it needs), as a vdir stores it.
  */
 #include <errno.h>
@@ -32,24 +35,49 @@ feed_prop_text(icalcomponent *comp, icalproperty_kind kind)
 	return xstrdup(v);
 }
 
-/* The UTC instant of a DTSTART/DTEND value. */
-static time_t
-feed_instant(icalcomponent *comp, struct icaltimetype t,
-    icalproperty_kind kind)
+/*
+ * The zone of a DTSTART/DTEND value t: UTC, the feed's VTIMEZONE, or the
+ * IANA zone its TZID names. NULL when there is none: a floating time (no
+ * TZID, *tzid NULL) or a TZID nobody knows (*tzid is it).
+ */
+static icaltimezone *
+feed_zone(icalcomponent *comp, struct icaltimetype t, icalproperty_kind kind,
+    const char **tzid)
 {
 	icalproperty	*p;
-	icalparameter	*tzid;
-	icaltimezone	*zone = (icaltimezone *)t.zone;
+	icalparameter	*param;
 
+	*tzid = NULL;
 	if (icaltime_is_utc(t))
-		return icaltime_as_timet(t);
-	if (zone == NULL && (p = icalcomponent_get_first_property(comp,
-	    kind)) != NULL && (tzid = icalproperty_get_first_parameter(p,
-	    ICAL_TZID_PARAMETER)) != NULL)
-		zone = time_zone(icalparameter_get_tzid(tzid));
-	if (zone == NULL)
-		zone = icaltimezone_get_utc_timezone();
-	return icaltime_as_timet_with_zone(t, zone);
+		return icaltimezone_get_utc_timezone();
+	if (t.zone != NULL)
+		return (icaltimezone *)t.zone;
+	if ((p = icalcomponent_get_first_property(comp, kind)) == NULL ||
+	    (param = icalproperty_get_first_parameter(p,
+	    ICAL_TZID_PARAMETER)) == NULL)
+		return NULL;
+	*tzid = icalparameter_get_tzid(param);
+	return time_zone(*tzid);
+}
+
+/*
+ * The instant of a DTSTART/DTEND value read in its own zone, or else in
+ * reader (which may be NULL until feed_localize knows it); *floating is
+ * set when it had no zone of its own.
+ */
+static time_t
+feed_instant(icalcomponent *comp, struct icaltimetype t,
+    icalproperty_kind kind, icaltimezone *reader, int *floating)
+{
+	icaltimezone	*zone;
+	const char	*tzid;
+	int		 how;
+
+	if ((zone = feed_zone(comp, t, kind, &tzid)) == NULL) {
+		*floating = 1;
+		zone = reader ? reader : icaltimezone_get_utc_timezone();
+	}
+	return time_from_local(t, zone, &how);
 }
 
 /* Fill ev from a VEVENT. */
@@ -70,11 +98,6 @@ feed_read_event(icalcomponent *comp, struct feed_event *ev)
 	if ((p = icalcomponent_get_first_property(comp,
 	    ICAL_SEQUENCE_PROPERTY)) != NULL)
 		ev->sequence = icalproperty_get_sequence(p);
-	ev->no_time = icaltime_is_null_time(s);
-	ev->all_day = s.is_date;
-	ev->start = feed_instant(comp, s, ICAL_DTSTART_PROPERTY);
-	ev->end = icaltime_is_null_time(e) ? ev->start :
-	    feed_instant(comp, e, ICAL_DTEND_PROPERTY);
 	if (ev->uid == NULL)
 		ev->uid = xstrdup("");
 	if (ev->summary == NULL)
@@ -83,6 +106,14 @@ feed_read_event(icalcomponent *comp, struct feed_event *ev)
 		ev->location = xstrdup("");
 	if (ev->status == NULL)
 		ev->status = xstrdup("");
+	ev->no_time = icaltime_is_null_time(s);
+	ev->all_day = s.is_date;
+	if (ev->no_time || ev->all_day)
+		return;		/* feed_localize places the days */
+	ev->start = feed_instant(comp, s, ICAL_DTSTART_PROPERTY, NULL,
+	    &ev->floating);
+	ev->end = icaltime_is_null_time(e) ? ev->start :
+	    feed_instant(comp, e, ICAL_DTEND_PROPERTY, NULL, &ev->floating);
 }
 
 /* Order events by start, then UID. */
@@ -125,26 +156,85 @@ feed_parse(const char *text, struct feed *f, char **cause)
 	return 0;
 }
 
-/*
- * All-day events (DTSTART;VALUE=DATE) are days, not instants: place them at
- * midnight of their dates in the reader's zone, then sort again.
- */
-void
-feed_localize_dates(struct feed *f, icaltimezone *zone)
+/* Place an all-day event (DTSTART;VALUE=DATE) at midnights in zone. */
+static void
+feed_place_days(struct feed_event *ev, icaltimezone *zone)
 {
-	struct icaltimetype	 s, e;
-	size_t			 i;
+	struct icaltimetype	s = icalcomponent_get_dtstart(ev->comp);
+	struct icaltimetype	e = icalcomponent_get_dtend(ev->comp);
+
+	ev->start = time_day_start(s.year, s.month, s.day, zone);
+	ev->end = icaltime_is_null_time(e) ?
+	    time_day_start(s.year, s.month, s.day + 1, zone) :
+	    time_day_start(e.year, e.month, e.day, zone);
+}
+
+/* Place a floating event's times (those without a zone) in zone. */
+static void
+feed_place_floating(struct feed_event *ev, icaltimezone *zone)
+{
+	struct icaltimetype	s = icalcomponent_get_dtstart(ev->comp);
+	struct icaltimetype	e = icalcomponent_get_dtend(ev->comp);
+
+	ev->start = feed_instant(ev->comp, s, ICAL_DTSTART_PROPERTY, zone,
+	    &ev->floating);
+	ev->end = icaltime_is_null_time(e) ? ev->start :
+	    feed_instant(ev->comp, e, ICAL_DTEND_PROPERTY, zone,
+	    &ev->floating);
+}
+
+/*
+ * Say which events were read in the reader's zone for want of their own:
+ * one line for floating times, one per unknown TZID, with counts.
+ */
+static void
+feed_warn_floating(struct feed *f, const char *src, const char *zname)
+{
+	json_t		*tzids = json_object(), *v;
+	const char	*tzid, *key;
+	size_t		 i, floating = 0;
 
 	for (i = 0; i < f->n; i++) {
-		if (!f->events[i].all_day)
+		if (!f->events[i].floating)
 			continue;
-		s = icalcomponent_get_dtstart(f->events[i].comp);
-		e = icalcomponent_get_dtend(f->events[i].comp);
-		f->events[i].start = time_day_start(s.year, s.month, s.day, zone);
-		f->events[i].end = icaltime_is_null_time(e) ?
-		    time_day_start(s.year, s.month, s.day + 1, zone) :
-		    time_day_start(e.year, e.month, e.day, zone);
+		if (feed_zone(f->events[i].comp, icalcomponent_get_dtstart(
+		    f->events[i].comp), ICAL_DTSTART_PROPERTY, &tzid) == NULL &&
+		    tzid != NULL) {
+			v = json_object_get(tzids, tzid);
+			json_object_set_new(tzids, tzid, json_integer(
+			    json_integer_value(v) + 1));
+		} else
+			floating++;
 	}
+	if (floating > 0)
+		warnx_kaigi("%s: %zu event(s) have a floating time (no time "
+		    "zone): read as %s times", src, floating, zname);
+	json_object_foreach(tzids, key, v)
+		warnx_kaigi("%s: unknown time zone '%s' (no VTIMEZONE in the "
+		    "feed, not an IANA name) in %lld event(s): read as %s times,"
+		    " which may be wrong", src, key,
+		    (long long)json_integer_value(v), zname);
+	json_decref(tzids);
+}
+
+/*
+ * Place what depends on the reader's zone, then sort again: all-day
+ * events (days, not instants) start at midnight of their dates, and times
+ * without a zone of their own (floating, or an unknown TZID) are read as
+ * wall-clock times in zone, which is said on stderr (src names the feed).
+ */
+void
+feed_localize(struct feed *f, icaltimezone *zone, const char *src)
+{
+	size_t	i;
+
+	for (i = 0; i < f->n; i++) {
+		if (f->events[i].all_day)
+			feed_place_days(&f->events[i], zone);
+		else if (f->events[i].floating && !f->events[i].no_time)
+			feed_place_floating(&f->events[i], zone);
+	}
+	feed_warn_floating(f, src, time_zone_name(zone));
 	qsort(f->events, f->n, sizeof *f->events, feed_event_cmp);
 }
 

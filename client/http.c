@@ -10,15 +10,18 @@
  *
  * webcal:// is how calendar links are published; it is the same resource
  * over https, so webcal:// maps to https:// (webcals:// too), except for
- * the loopback hosts localhost, 127.0.0.1 and [::1], or when the user
- * passes --insecure-webcal-http, where it maps to http://.
+ * loopback hosts (localhost, 127.0.0.0/8, [::1]), or when the user passes
+ * --insecure-webcal-http, where it maps to http://.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -57,12 +60,33 @@ struct http_call {
 	unsigned long			 ssl_error;
 };
 
-/* Is host a loopback name or address? */
+/*
+ * Is host (as a URL gives it) "localhost" or a loopback address? Addresses
+ * are parsed, not matched by prefix: 127.0.0.0/8, ::1 and ::ffff:127.x are
+ * loopback, a name such as 127.evil.example is not.
+ */
 static int
 http_is_loopback(const char *host)
 {
-	return strcmp(host, "localhost") == 0 ||
-	    strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0;
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+	char		 buf[INET6_ADDRSTRLEN + 1];
+	size_t		 len = strlen(host);
+
+	if (strcasecmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (len > 2 && host[0] == '[' && host[len - 1] == ']' &&
+	    len - 2 < sizeof buf) {
+		memcpy(buf, host + 1, len - 2);
+		buf[len - 2] = '\0';
+		host = buf;
+	}
+	if (inet_pton(AF_INET6, host, &a6) != 1)
+		return 0;
+	return IN6_IS_ADDR_LOOPBACK(&a6) ||
+	    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
 }
 
 /* Map webcal:// and check the scheme; new URL or NULL with *cause. */
@@ -150,6 +174,21 @@ http_chunk_cb_wrap(struct evhttp_request *req, void *arg)
 		event_base_loopbreak(call->base);
 	}
 	free(data);
+}
+
+/* Header callback of a stream: a 2xx tells the caller with a NULL chunk. */
+static int
+http_header_cb(struct evhttp_request *req, void *arg)
+{
+	struct http_call	*call = arg;
+	int			 status = evhttp_request_get_response_code(req);
+
+	if (status >= 200 && status <= 299 &&
+	    call->chunk_cb(NULL, 0, call->chunk_arg) != 0) {
+		call->stopped = 1;
+		event_base_loopbreak(call->base);
+	}
+	return 0;
 }
 
 /* Done callback: keep status, headers and body, then stop the loop. */
@@ -328,8 +367,10 @@ http_build(struct http_call *call, const char *hostport,
 
 	req = evhttp_request_new(http_done_cb, call);
 	evhttp_request_set_error_cb(req, http_error_cb);
-	if (call->chunk_cb != NULL)
+	if (call->chunk_cb != NULL) {
+		evhttp_request_set_header_cb(req, http_header_cb);
 		evhttp_request_set_chunked_cb(req, http_chunk_cb_wrap);
+	}
 	out = evhttp_request_get_output_headers(req);
 	evhttp_add_header(out, "Host", hostport);
 	evhttp_add_header(out, "User-Agent", "kaigi/" KAIGI_VERSION);
@@ -436,7 +477,8 @@ http_request(const char *method, const char *url,
 
 /*
  * GET a stream: a 2xx body is handed to cb as it arrives (cb returns
- * non-zero to stop); any other status is collected into r->body.
+ * non-zero to stop), after one call with NULL data when the 2xx headers
+ * arrive; any other status is collected into r->body.
  */
 int
 http_stream(const char *url, const struct http_header *hdrs, int timeout,

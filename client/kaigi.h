@@ -64,6 +64,7 @@ struct client {
 	int		 timeout;	/* seconds */
 	int		 insecure_webcal;	/* webcal:// means http:// */
 	int		 quiet;		/* api_call prints no errors */
+	int		 status;	/* HTTP status of the last answer */
 	json_t		*conference_obj;	/* cached GET /conferences/{slug} */
 	json_t		*rooms_obj;	/* cached GET .../rooms */
 };
@@ -134,12 +135,17 @@ const char *api_str(json_t *, const char *);
 long long api_int(json_t *, const char *);
 
 /* timefmt.c: time zones and instants. */
+#define TIME_EXACT	0	/* a wall-clock time the zone shows once */
+#define TIME_REPEATED	1	/* ... twice (clocks went back) */
+#define TIME_SKIPPED	2	/* ... never (clocks went forward) */
 icaltimezone	*time_zone(const char *);
 const char	*time_local_zone_name(void);
+const char	*time_zone_name(icaltimezone *);
 int		 time_parse_rfc3339(const char *, time_t *);
 int		 time_parse_input(const char *, icaltimezone *, time_t *);
 int		 time_parse_date(const char *, int *, int *, int *);
 time_t		 time_day_start(int, int, int, icaltimezone *);
+time_t		 time_from_local(struct icaltimetype, icaltimezone *, int *);
 char		*time_rfc3339(time_t, icaltimezone *);
 struct icaltimetype time_in_zone(time_t, icaltimezone *);
 char		*time_hm(time_t, icaltimezone *);
@@ -148,6 +154,13 @@ char		*time_day_long(time_t, icaltimezone *);
 char		*time_range(time_t, time_t, icaltimezone *);
 char		*time_hm_of_rfc3339(const char *);
 char		*time_day_of_rfc3339(const char *);
+
+/* text.c: printing text from elsewhere without its control characters. */
+char	*text_clean(const char *);
+void	 out_line(FILE *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 out_blank(FILE *);
+void	 text_print_json(FILE *, json_t *, size_t);
 
 /* table.c: aligned text tables. */
 struct table;
@@ -168,6 +181,7 @@ struct feed_event {
 	int			 sequence;
 	int			 no_time;	/* no DTSTART: not on the agenda */
 	int			 all_day;	/* DTSTART is a DATE */
+	int			 floating;	/* a time without a known zone */
 	time_t			 start;
 	time_t			 end;
 	icalcomponent		*comp;		/* the VEVENT, owned by the feed */
@@ -179,7 +193,7 @@ struct feed {
 };
 int	 feed_parse(const char *, struct feed *, char **);
 void	 feed_free(struct feed *);
-void	 feed_localize_dates(struct feed *, icaltimezone *);
+void	 feed_localize(struct feed *, icaltimezone *, const char *);
 char	*feed_event_calendar(struct feed *, struct feed_event *);
 int	 feed_fetch(struct client *, const char *, const char *,
 	    struct http_response *);

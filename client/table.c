@@ -4,6 +4,8 @@
  * Columns are padded to the widest cell measured in terminal columns
  * (UTF-8 aware: an en dash is one column, a kanji two), two spaces apart;
  * the last column is not padded, so lines carry no trailing blanks.
+ * Cells are stored cleaned of control characters (text.c): they hold
+ * titles and names from servers and feeds.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -81,7 +83,7 @@ table_add_va(struct table *t, va_list ap)
 	for (i = 0; i < t->ncols; i++) {
 		s = va_arg(ap, const char *);
 		t->cells[t->nrows * (size_t)t->ncols + (size_t)i] =
-		    xstrdup(s ? s : "");
+		    text_clean(s ? s : "");
 	}
 	t->nrows++;
 }
@@ -101,7 +103,7 @@ table_new(int ncols, ...)
 	return t;
 }
 
-/* Add a row of ncols strings (copied). */
+/* Add a row of ncols strings (copied, cleaned). */
 void
 table_add(struct table *t, ...)
 {
@@ -124,7 +126,7 @@ table_add_heading(struct table *t, const char *text)
 	t->spans[t->nrows] = 1;
 	for (c = 0; c < t->ncols; c++)
 		t->cells[t->nrows * (size_t)t->ncols + (size_t)c] =
-		    xstrdup(c == 0 ? text : "");
+		    text_clean(c == 0 ? text : "");
 	t->nrows++;
 }
 

@@ -2,7 +2,8 @@
  * xmalloc.c — allocation that never fails, and the client's messages.
  *
  * As in tmux, running out of memory is fatal: callers never check for NULL.
- * Messages go to stderr prefixed with the program name.
+ * Messages go to stderr prefixed with the program name (warnx_kaigi cleans
+ * them of control characters, as text.c explains).
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -104,15 +105,20 @@ fatalx(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-/* Print "kaigi: message" to stderr and go on. */
+/*
+ * Print "kaigi: message" to stderr and go on. Messages quote URLs, names
+ * and answers from elsewhere, so the line is cleaned as out_line does.
+ */
 void
 warnx_kaigi(const char *fmt, ...)
 {
 	va_list	 ap;
+	char	*raw;
 
-	fputs("kaigi: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&raw, fmt, ap) < 0)
+		fatalx("out of memory");
 	va_end(ap);
-	fputc('\n', stderr);
+	out_line(stderr, "kaigi: %s", raw);
+	free(raw);
 }

@@ -106,6 +106,76 @@ class FeedHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def write(tmp, name, events):
+    path = os.path.join(tmp, name)
+    with open(path, "w", newline="") as f:
+        f.write("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n" + VTZ +
+                "".join("BEGIN:VEVENT\r\nUID:%s\r\nDTSTAMP:20230401T000000Z\r\n%s\r\n"
+                        "SUMMARY:%s\r\nEND:VEVENT\r\n" % e for e in events) +
+                "END:VCALENDAR\r\n")
+    return path
+
+
+def check_zones(tmp):
+    """A floating time and an unknown TZID are read in the reader's zone, and
+    said so: never silently taken as UTC."""
+    path = write(tmp, "zones.ics", [
+        ("float@t", "DTSTART:20230429T100000\r\nDTEND:20230429T110000", "Floating meeting"),
+        ("mars@t", "DTSTART;TZID=Mars/Olympus:20230429T120000\r\n"
+                   "DTEND;TZID=Mars/Olympus:20230429T130000", "Martian lunch"),
+        ("tokyo@t", "DTSTART;TZID=Asia/Tokyo:20230429T150000\r\n"
+                    "DTEND;TZID=Asia/Tokyo:20230429T160000", "Known zone"),
+        ("utc@t", "DTSTART:20230429T070000Z\r\nDTEND:20230429T080000Z", "UTC one")])
+    rc, out, err = kaigi("agenda", "--feed", path, "--tz", "Europe/Berlin")
+    sat = day_block(out, "Saturday 29 April 2023")
+    ok(rc == 0 and any("10:00–11:00" in l and "Floating meeting" in l for l in sat),
+       "a floating time is a wall-clock time in the reader's zone (10:00 in Berlin)", out + err)
+    ok("1 event(s) have a floating time" in err and "Europe/Berlin" in err,
+       "... and kaigi says so on stderr", err)
+    ok(any("12:00–13:00" in l and "Martian lunch" in l for l in sat),
+       "an unknown TZID is read in the reader's zone too (not as UTC)", out)
+    ok("unknown time zone 'Mars/Olympus'" in err and "1 event(s)" in err and "may be wrong" in err,
+       "... and kaigi names the unknown zone", err)
+    ok(any("08:00–09:00" in l and "Known zone" in l for l in sat)
+       and any("09:00–10:00" in l and "UTC one" in l for l in sat),
+       "zoned and UTC times are converted as before, without a warning for them", out)
+    rc, out, err = kaigi("agenda", "--feed", path, "--tz", "Asia/Tokyo", "--json")
+    by = {e["uid"]: e for e in json.loads(out)["events"]} if rc == 0 else {}
+    ok(by.get("float@t", {}).get("start") == "2023-04-29T10:00:00+09:00"
+       and by["float@t"].get("floating") is True and by["mars@t"].get("floating") is True
+       and "floating" not in by["tokyo@t"], "--json marks those events \"floating\"", out + err)
+
+
+def check_dst(tmp):
+    """Offsets belong to the instant: the hour Moscow repeated in 2014 (no DST
+    flag to tell the two apart) and Berlin's autumn hour."""
+    path = write(tmp, "dst.ics", [
+        ("m1@t", "DTSTART:20141025T213000Z\r\nDTEND:20141025T220000Z", "First 01:30"),
+        ("m2@t", "DTSTART:20141025T223000Z\r\nDTEND:20141025T230000Z", "Second 01:30"),
+        ("b1@t", "DTSTART;TZID=Europe/Berlin:20231029T023000\r\n"
+                 "DTEND:20231029T013000Z", "Berlin repeated")])
+    rc, out, err = kaigi("agenda", "--feed", path, "--tz", "Europe/Moscow", "--json")
+    by = {e["uid"]: e for e in json.loads(out)["events"]} if rc == 0 else {}
+    ok(by.get("m1@t", {}).get("start") == "2014-10-26T01:30:00+04:00"
+       and by.get("m2@t", {}).get("start") == "2014-10-26T01:30:00+03:00",
+       "Moscow's repeated 01:30: each with its own offset", out + err)
+    rc, out, err = kaigi("agenda", "--feed", path, "--tz", "Europe/Berlin", "--json")
+    by = {e["uid"]: e for e in json.loads(out)["events"]} if rc == 0 else {}
+    ok(by.get("b1@t", {}).get("start") == "2023-10-29T02:30:00+02:00"
+       and by["b1@t"].get("end") == "2023-10-29T02:30:00+01:00",
+       "Berlin: a local 02:30 is the first, the end at 01:30Z the second 02:30", by.get("b1@t"))
+
+
+def check_loopback():
+    """Only loopback addresses and localhost keep webcal:// on plain http."""
+    for host, scheme in (("127.evil.example", "https"), ("localhost.evil.example", "https"),
+                         ("127.0.0.1.evil.example", "https"), ("[::1]:1", "http"),
+                         ("127.0.0.2:1", "http"), ("LOCALHOST:1", "http")):
+        rc, out, err = kaigi("agenda", "--timeout", "5", "--feed", "webcal://%s/f.ics" % host)
+        ok(rc == 3 and "%s://%s/f.ics" % (scheme, host) in err,
+           "webcal://%s is %s://" % (host, scheme), (rc, err))
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="kaigi-agenda-")
     path = os.path.join(tmp, "feed.ics")
@@ -207,6 +277,9 @@ def main():
     ok(rc == 0 and any("all day" in l and "Arrival day" in l for l in fri)
        and "No time at all" not in out,
        "an all-day event stays on its date in any zone; one without DTSTART is left out", out)
+    check_zones(tmp)
+    check_dst(tmp)
+    check_loopback()
     rc, out, err = kaigi("agenda")
     ok(rc == 1 and "usage: kaigi agenda" in err, "no --feed is a usage error", (rc, err))
     rc, out, err = kaigi("agenda", "--feed", path, "--days", "zero")

@@ -15,16 +15,17 @@ playwright-core (tests/web/timetable.js), loads the demo:
   (29 and 30 April); a move through the form (stored: checked in the
   database); a clashing move shows the 409's conflicts; a cancel strikes the
   session through;
-- live: a change written through the API appears without reload (when the
-  server has the change stream);
+- live: a change written through the API appears without reload (through
+  the change stream);
 - the bilateral board: the pending JP→UA request is accepted and
-  auto-scheduled, and the new session appears in the grid (when the server
-  has the bilateral API; skipped, and said so, when it does not).
+  auto-scheduled, and the new session appears in the grid.
 
-Fails on any console error or page error, except the "Failed to load
-resource" lines of HTTP answers the scenario provokes on purpose (the 409 of
-the clashing move) or of endpoints this server does not have. Screenshots go
-to $KAIGI_TEST_TMPDIR/web-shots (KAIGI_WEB_SHOTS=DIR to keep them elsewhere).
+Both are part of the contract: a server without the change stream or the
+bilateral API fails here, it is not skipped. Fails on any console error or
+page error, except the "Failed to load resource" lines of HTTP answers the
+scenario provokes on purpose (the 409 of the clashing move, the 412 of the
+stale edit). Screenshots go to $KAIGI_TEST_TMPDIR/web-shots
+(KAIGI_WEB_SHOTS=DIR to keep them elsewhere).
 """
 import json
 import os
@@ -35,7 +36,6 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-import kaigitest  # noqa: E402
 from kaigitest import *  # noqa: E402,F403
 
 SLUG = "g7-digital-2023"
@@ -46,26 +46,12 @@ KONO_DAYS = {"Canada": "2023-04-29", "Italy": "2023-04-29", "United States": "20
              "United Kingdom": "2023-04-30"}
 
 
-def skip(why):
-    """One skipped test (TAP "ok N # skip why")."""
-    kaigitest._state["count"] += 1
-    sys.stdout.write("ok %d # skip %s\n" % (kaigitest._state["count"], why))
-    sys.stdout.flush()
-
-
 def one(s, sql, *args):
     """First column of the first row."""
     with s.db().cursor() as cur:
         cur.execute(sql, args)
         row = cur.fetchone()
         return row[0] if row else None
-
-
-def has_route(s, path):
-    """Does the server have this path? OPTIONS is no route's method: the router
-    answers 405 for a path it knows and 404 for one it does not, without
-    calling a handler (so a stream is not opened)."""
-    return s.request("OPTIONS", path).status != 404
 
 
 def static_files(s):
@@ -108,15 +94,14 @@ def allowed_console(msg, allow):
     return any(re.search(pat, msg["url"]) and int(m.group(1)) == st for pat, st in allow)
 
 
-def run_browser(s, token, bilaterals, changes):
+def run_browser(s, token):
     """Run tests/web/timetable.js; its JSON report (or None)."""
     tmp = os.environ.get("KAIGI_TEST_TMPDIR") or tempfile.mkdtemp()
     shots = os.environ.get("KAIGI_WEB_SHOTS") or os.path.join(tmp, "web-shots-%d" % os.getpid())
     os.makedirs(shots, exist_ok=True)
     profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp)
     env = dict(os.environ, KAIGI_WEB_URL=s.url, KAIGI_WEB_TOKEN=token, KAIGI_WEB_SHOTS=shots,
-               KAIGI_WEB_PROFILE=profile, KAIGI_WEB_BILATERALS="1" if bilaterals else "0",
-               KAIGI_WEB_CHANGES="1" if changes else "0", KAIGI_WEB_CHROMIUM=CHROMIUM)
+               KAIGI_WEB_PROFILE=profile, KAIGI_WEB_CHROMIUM=CHROMIUM)
     try:
         p = subprocess.run(["node", SCRIPT], env=env, cwd=TOP, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=240)
@@ -237,18 +222,12 @@ def check_secretariat(s, report):
             or diag(repr(v["block"]))
 
 
-def check_board(s, report, bilaterals, changes):
-    """The change stream and the bilateral board (when the server has them)."""
-    if changes:
-        v = step(report, "live: change without reload")
-        if v:
-            is_(v["patch"], 200, "live: the change went in through the API")
-            ok(v["sameDocument"], "live: both pages (token and anonymous) show it without reload")
-    else:
-        skip("no GET /conferences/{slug}/changes on this server yet: live update not tested")
-    if not bilaterals:
-        skip("no bilateral API on this server yet: board, accept and auto-schedule not tested")
-        return
+def check_board(s, report):
+    """The change stream and the bilateral board."""
+    v = step(report, "live: change without reload")
+    if v:
+        is_(v["patch"], 200, "live: the change went in through the API")
+        ok(v["sameDocument"], "live: both pages (token and anonymous) show it without reload")
     v = step(report, "board: columns")
     if v:
         ok(any(c.startswith("JP → UA") for c in v["columns"].get("requested", [])),
@@ -277,15 +256,13 @@ def check_board(s, report, bilaterals, changes):
 with Server() as s:
     static_files(s)
     token = s.token("secretariat", conference=SLUG)
-    bilaterals = has_route(s, "/api/v1/conferences/%s/bilaterals" % SLUG)
-    changes = has_route(s, "/api/v1/conferences/%s/changes" % SLUG)
     DEMO_IDS = sorted(r[0] for r in _rows(s, "SELECT id FROM sessions"))
     if not ok(os.access(CHROMIUM, os.X_OK), "%s is there" % CHROMIUM):
         diag("scripts/deps installs Debian's chromium (apt-get install chromium)")
     elif not ok(os.path.isdir(os.path.join(TOP, "tests", "node_modules", "playwright-core")),
                 "tests/node_modules/playwright-core is there"):
         diag("scripts/deps installs it (npm ci --prefix tests)")
-    elif not ok((report := run_browser(s, token, bilaterals, changes)) is not None,
+    elif not ok((report := run_browser(s, token)) is not None,
                 "the browser script ran and reported"):
         pass
     else:
@@ -293,13 +270,9 @@ with Server() as s:
         check_anonymous(s, report)
         check_phone(report, "phone: public")
         check_secretariat(s, report)
-        check_board(s, report, bilaterals, changes)
+        check_board(s, report)
         check_phone(report, "phone: secretariat")
         allow = [(r"/api/v1/sessions/\d+$", 409), (r"/api/v1/sessions/\d+$", 412)]
-        if not changes:
-            allow.append((r"/changes$", 404))
-        if not bilaterals:
-            allow.append((r"/bilaterals(\?|$)", 404))
         bad = [m for m in report["console"]
                if m["type"] in ("error", "warning") and not allowed_console(m, allow)]
         is_(bad, [], "no console error or warning")

@@ -125,35 +125,66 @@ chk_attends(const struct solver_request *r, int p)
 	return 0;
 }
 
-/* Violations of one placed request against its own rules and busy times. */
+/*
+ * Violations of request q held in room from start to end: its window, the
+ * 5-minute grid, the days, the room's seats and busy times, and its
+ * attendees' busy times (with changeover and travel).
+ */
 static int
-chk_one(const struct tp *t, const struct solver_answer *ans, int q)
+chk_span(const struct tp *t, int q, int start, int end, int room)
 {
 	const struct solver_request	*r = &t->reqs[q];
-	const struct solver_placement	*a = &ans->placements[q];
-	const struct solver_room	*rm;
+	const struct solver_room	*rm = &t->rooms[room];
 	int				 bad = 0, i, j, d, inday = 0, p;
 
-	if (a->room < 0 || a->room >= t->pb.nrooms)
-		return 1;
-	rm = &t->rooms[a->room];
-	bad += a->end != a->start + r->duration;
-	bad += a->start < r->earliest || a->end > r->latest;
-	bad += a->start % 5 != 0;
+	bad += start < r->earliest || end > r->latest;
+	bad += start % 5 != 0;
 	bad += rm->capacity < (r->capacity > 0 ? r->capacity : r->npeople);
 	for (d = 0; d < t->pb.ndays; d++)
-		inday |= a->start >= t->days[d].start && a->end <= t->days[d].end;
+		inday |= start >= t->days[d].start && end <= t->days[d].end;
 	bad += !inday;
 	for (j = 0; j < rm->nbusy; j++)
-		bad += a->start < rm->busy[j].end && rm->busy[j].start < a->end;
+		bad += start < rm->busy[j].end && rm->busy[j].start < end;
 	for (i = 0; i < r->npeople; i++) {
 		p = r->people[i];
 		for (j = 0; j < t->people[p].nbusy; j++)
-			bad += chk_clash(t, a->start, a->end, rm->venue,
+			bad += chk_clash(t, start, end, rm->venue,
 			    t->pbusy[p][j].start, t->pbusy[p][j].end,
 			    t->pbusy[p][j].venue);
 	}
 	return bad;
+}
+
+/* Violations of one placed request against its own rules and busy times. */
+static int
+chk_one(const struct tp *t, const struct solver_answer *ans, int q)
+{
+	const struct solver_placement	*a = &ans->placements[q];
+
+	if (a->room < 0 || a->room >= t->pb.nrooms)
+		return 1;
+	return (a->end != a->start + t->reqs[q].duration) +
+	    chk_span(t, q, a->start, a->end, a->room);
+}
+
+/*
+ * Does request q fit on its own (no other request placed)? Brute force
+ * over every start on the 5-minute grid and every room, judged by
+ * chk_span: independent of the solver's own search. The solver holds a
+ * meeting for whole 5-minute cells (62 minutes take 65), so that is the
+ * span tried.
+ */
+static int
+chk_fits_alone(const struct tp *t, int q)
+{
+	int	s, room, cells = (t->reqs[q].duration + 4) / 5 * 5;
+
+	for (s = (t->reqs[q].earliest + 4) / 5 * 5;
+	    s + cells <= t->reqs[q].latest; s += 5)
+		for (room = 0; room < t->pb.nrooms; room++)
+			if (chk_span(t, q, s, s + cells, room) == 0)
+				return 1;
+	return 0;
 }
 
 /* Independent count of violations in an answer. */
@@ -469,7 +500,8 @@ test_random(void)
 	struct solver_answer	 a, b;
 	struct solver_options	 opt = { 10000, 7, 20000 };
 	int			 seed, bad = 0, same = 1, placed = 0, i, stats = 1;
-	int			 reasons = 1;
+	int			 reasons = 1, fits = 0, agree = 1, alone;
+	enum solver_reason	 why;
 
 	for (seed = 1; seed <= 40; seed++) {
 		tp_random(&t, (unsigned)seed);
@@ -486,17 +518,32 @@ test_random(void)
 		    a.stats.iterations == b.stats.iterations &&
 		    !a.stats.time_limit_hit;
 		placed += a.stats.placed;
-		for (i = 0, stats = stats && a.nplacements == 30; i < 30; i++)
-			reasons &= (a.placements[i].reason == SOLVER_PLACED) ==
+		for (i = 0, stats = stats && a.nplacements == 30; i < 30; i++) {
+			why = a.placements[i].reason;
+			reasons &= (why == SOLVER_PLACED) ==
 			    (a.placements[i].room >= 0);
+			fits += alone = chk_fits_alone(&t, i);
+			agree &= alone ? why == SOLVER_PLACED ||
+			    why == SOLVER_CONFLICT : why == SOLVER_NO_COMMON_TIME ||
+			    why == SOLVER_NO_ROOM;
+		}
 		solver_answer_free(&a);
 		solver_answer_free(&b);
 	}
 	ok(bad == 0, "random: 40 problems, no clash found by the independent "
 	    "checker (%d violations)", bad);
 	ok(same, "random: same seed, same answer and statistics");
-	ok(placed > 40 * 10, "random: most requests placed (%d of 1200)",
-	    placed);
+	/*
+	 * Of the 1200 requests, about half cannot be placed even alone (no
+	 * common free time or no room in their window): "most of 1200" means
+	 * nothing. What the solver must reach is most of those that fit on
+	 * their own: nine in ten (608 of 671 when this was written).
+	 */
+	ok(agree, "random: placed or lost to others (conflict) exactly when "
+	    "the request fits on its own (independent brute force)");
+	ok(fits > 0 && placed * 10 >= fits * 9, "random: at least nine in ten "
+	    "of the requests that fit on their own are placed (%d of %d; %d "
+	    "of 1200 asked)", placed, fits, placed);
 	ok(stats && reasons, "random: every request answered, reason matches");
 }
 
