@@ -61,6 +61,11 @@ extern const struct route route_feed_room;
 extern const struct route route_feed_token_create;
 extern const struct route route_feed_token_revoke;
 extern const struct route route_changes;
+/* Set-up (issue 15): api-me.c, api-token.c. */
+extern const struct route route_me;
+extern const struct route route_token_create;
+extern const struct route route_token_list;
+extern const struct route route_token_revoke;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -109,6 +114,11 @@ static const struct route *route_table[] = {
 	&route_feed_token_create,
 	&route_feed_token_revoke,
 	&route_changes,
+	/* Set-up (issue 15). */
+	&route_me,
+	&route_token_create,
+	&route_token_list,
+	&route_token_revoke,
 	NULL
 };
 
