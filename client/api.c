@@ -296,7 +296,23 @@ api_get(struct client *c, const char *path, json_t **out)
 	return api_call(c, "GET", path, NULL, out);
 }
 
-/* The conference slug: given, or the only one on the server. */
+/* The conference of the token (GET /api/v1/me), quietly, if it has one. */
+static void
+api_me_conference(struct client *c)
+{
+	struct client	 quiet = *c;
+	json_t		*me;
+
+	quiet.json = 0;
+	quiet.quiet = 1;
+	if (c->token == NULL || api_get(&quiet, "/api/v1/me", &me) != EXIT_OK)
+		return;
+	if (json_is_string(json_object_get(me, "conference")))
+		c->conference = xstrdup(api_str(me, "conference"));
+	json_decref(me);
+}
+
+/* The conference slug: given, the token's, or the only one on the server. */
 int
 api_conference(struct client *c, const char **slug)
 {
@@ -304,6 +320,8 @@ api_conference(struct client *c, const char **slug)
 	size_t	 i;
 	int	 rc;
 
+	if (c->conference == NULL)
+		api_me_conference(c);
 	if (c->conference != NULL) {
 		*slug = c->conference;
 		return EXIT_OK;

@@ -32,6 +32,11 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_agenda_entry,
 	&cmd_sync_entry,
 	&cmd_watch_entry,
+	/* Set-up (issue 15). */
+	&cmd_whoami_entry,
+	&cmd_token_create_entry,
+	&cmd_token_list_entry,
+	&cmd_token_revoke_entry,
 	&cmd_help_entry,
 	NULL
 };

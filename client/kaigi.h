@@ -207,6 +207,11 @@ extern const struct cmd_entry cmd_agenda_entry;
 extern const struct cmd_entry cmd_sync_entry;
 extern const struct cmd_entry cmd_watch_entry;
 extern const struct cmd_entry cmd_help_entry;
+/* Set-up (issue 15). */
+extern const struct cmd_entry cmd_whoami_entry;
+extern const struct cmd_entry cmd_token_create_entry;
+extern const struct cmd_entry cmd_token_list_entry;
+extern const struct cmd_entry cmd_token_revoke_entry;
 
 /* Session output helpers shared by session and bilateral commands. */
 void	 session_print_table(struct client *, json_t *);
