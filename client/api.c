@@ -189,6 +189,23 @@ api_print_field_errors(json_t *errors)
 	}
 }
 
+/* What still refers to a row a DELETE was refused for ("references"). */
+static void
+api_print_references(json_t *refs)
+{
+	const char	*kind;
+	json_t		*list, *v;
+	size_t		 i;
+
+	json_object_foreach(refs, kind, list) {
+		json_array_foreach(list, i, v)
+			fprintf(stderr, "  %s %s %s%s%s\n", kind,
+			    api_str(v, "id"), *api_str(v, "title") ?
+			    api_str(v, "title") : api_str(v, "name"),
+			    *api_str(v, "start") ? " " : "", api_str(v, "start"));
+	}
+}
+
 /* Does the detail already say the only field error ("end: must be ...")? */
 static int
 api_detail_repeats_errors(const char *detail, json_t *errors)
@@ -228,6 +245,7 @@ api_problem(struct client *c, struct http_response *r)
 			api_print_field_errors(json_object_get(p, "errors"));
 		json_array_foreach(json_object_get(p, "conflicts"), i, v)
 			api_print_conflict(c, v);
+		api_print_references(json_object_get(p, "references"));
 		json_decref(p);
 	}
 	return api_status_exit(r->status);

@@ -6,6 +6,11 @@
 #   * kaigi whoami; kaigi token create|list|revoke (the token printed once,
 #     usable at once, refused once revoked; 403 for a liaison, with the role
 #     named);
+#   * kaigi venue|room|delegation|participant add|edit|rm|list, rows named
+#     by id, name, code, e-mail or ref (an ambiguous name lists the
+#     candidates), rm refused (exit 4) while something refers to the row,
+#     with the references printed; kaigi conference archive|unarchive and
+#     kaigi conferences --archived;
 # each with --json parsed back and the exit codes of kaigi(1).
 import json
 import os
@@ -110,6 +115,107 @@ def check_tokens(s, k, sec, jp):
     is_(rc, 2, "an unknown token: exit 2")
 
 
+def check_venues_rooms(k, jp):
+    rc, out, err = k("venue", "add", "--name", "Annex", "--address", "1 Main St", "--json")
+    annex = js(out) or {}
+    is_((rc, annex.get("name"), annex.get("address")), (0, "Annex", "1 Main St"), "venue add --json")
+    rc, out, err = k("venue", "list")
+    like(out, r"(?m)^%d +Annex +1 Main St$" % annex.get("id", 0), "venue list shows it")
+    rc, out, err = k("venue", "edit", "annex", "--name", "Annexe")
+    is_(rc, 0, "venue edit by name (any case)")
+    like(out, r"name: +Annexe", "... prints the changed row")
+    like(out, r"version: +2", "... at version 2")
+    rc, out, err = k("venue", "add", "--name", "ANNEXE")
+    is_(rc, 4, "a venue name again: exit 4 (409)")
+    like(err, r"already has name", "... saying so")
+    rc, out, err = k("room", "add", "--venue", "Annexe", "--name", "Salon", "--capacity", "20",
+                     "--kind", "bilateral", "--ref", "R-7", "--json")
+    room = js(out) or {}
+    is_((rc, room.get("venue_id"), room.get("usable_for_bilaterals"), room.get("ref")),
+        (0, annex.get("id"), True, "R-7"), "room add --venue by name, with a ref")
+    rc, out, err = k("room", "list", "--venue", "Annexe")
+    is_((rc, [l.split()[1] for l in out.splitlines()[1:]]), (0, ["Salon"]), "room list --venue filters")
+    rc, out, err = k("room", "edit", "R-7", "--capacity", "24", "--bilaterals", "no", "--json")
+    j = js(out) or {}
+    is_((rc, j.get("capacity"), j.get("usable_for_bilaterals")), (0, 24, False), "room edit by ref")
+    rc, out, err = k("room", "edit", "Salon", "--capacity", "0")
+    is_(rc, 2, "room edit --capacity 0: exit 2 (422)")
+    like(err, r"capacity", "... naming capacity")
+    rc, out, err = k("room", "edit", "Salon", "--capacity", "many")
+    is_(rc, 1, "a capacity that is no number: usage error")
+    rc, out, err = k("room", "add", "--venue", "Annexe", "--capacity", "3")
+    is_(rc, 1, "room add without --name: usage error")
+    rc, out, err = k("room", "rm", "Bilateral Room A")
+    is_(rc, 4, "room rm of a room with sessions: exit 4")
+    like(err, r"sessions [0-9]+ Bilateral meeting: Japan – Canada 2023-04-29T11:40", "... lists its sessions")
+    rc, out, err = k("venue", "rm", "Annexe")
+    is_(rc, 4, "venue rm of a venue with a room: exit 4")
+    like(err, r"rooms [0-9]+ Salon", "... lists the room")
+    rc, out, err = k("room", "rm", "Salon")
+    is_((rc, out.strip()), (0, "deleted room %s (Salon)" % room.get("id")), "room rm")
+    rc, out, err = k("venue", "rm", "Annexe")
+    is_(rc, 0, "then venue rm")
+    rc, out, err = k("venue", "rm", "Annexe")
+    is_(rc, 1, "venue rm of a venue that is gone: usage error")
+    like(err, r"no venue 'Annexe'", "... saying there is none")
+    rc, out, err = k("venue", "add", "--name", "Liaison's", token=jp)
+    is_(rc, 2, "venue add as a liaison: exit 2")
+    like(err, r"secretariat", "... naming the role needed")
+
+
+def check_people(k, jp):
+    rc, out, err = k("delegation", "add", "--code", "NZ", "--name", "New Zeland", "--kind", "guest")
+    is_(rc, 0, "delegation add")
+    rc, out, err = k("delegation", "edit", "nz", "--name", "New Zealand", "--ref", "D-1", "--json")
+    is_((rc, (js(out) or {}).get("name"), (js(out) or {}).get("ref")), (0, "New Zealand", "D-1"),
+        "delegation edit by code")
+    rc, out, err = k("delegation", "list")
+    like(out, r"NZ +New Zealand +guest +D-1", "delegation list")
+    for n in ("Aide", "Aide"):
+        rc, out, err = k("participant", "add", "--delegation", "NZ", "--name", n, "--role", "staff")
+        is_(rc, 0, "participant add %s" % n)
+    rc, out, err = k("participant", "edit", "Aide", "--title", "x")
+    is_(rc, 1, "participant edit of an ambiguous name: usage error")
+    like(err, r"names 2 participants", "... saying how many")
+    ok(len([l for l in err.splitlines() if l.strip().endswith("Aide")]) == 2, "... listing both")
+    rc, out, err = k("participant", "list", "--delegation", "NZ", "--json")
+    ids = [p["id"] for p in (js(out) or {}).get("items", [])]
+    is_(len(ids), 2, "participant list --delegation filters")
+    rc, out, err = k("participant", "edit", str(ids[0]), "--email", "aide@example.org", "--ref", "P-1")
+    is_(rc, 0, "participant edit by id")
+    rc, out, err = k("participant", "edit", "AIDE@example.org", "--timezone", "Pacific/Auckland", "--json")
+    is_((rc, (js(out) or {}).get("timezone")), (0, "Pacific/Auckland"), "participant edit by e-mail")
+    rc, out, err = k("participant", "edit", "P-1", "--email", "", "--json")
+    is_((rc, (js(out) or {}).get("email")), (0, None), "participant edit by ref; \"\" clears the e-mail")
+    rc, out, err = k("participant", "edit", str(ids[1]), "--email", "x")
+    is_(rc, 2, "a bad e-mail: exit 2")
+    rc, out, err = k("delegation", "rm", "NZ")
+    is_(rc, 4, "delegation rm with participants: exit 4")
+    like(err, r"participants [0-9]+ Aide", "... lists them")
+    rc, out, err = k("participant", "rm", "Kono Taro", token=jp)
+    is_(rc, 4, "participant rm of someone in sessions (as Japan's liaison): exit 4")
+    like(err, r"sessions [0-9]+ ", "... lists the sessions")
+    for pid in ids:
+        rc, out, err = k("participant", "rm", str(pid))
+        is_(rc, 0, "participant rm %d" % pid)
+    rc, out, err = k("delegation", "rm", "D-1", "--json")
+    is_((rc, (js(out) or {}).get("ok")), (0, True), "delegation rm by ref, --json")
+
+
+def check_archive(k, admin):
+    rc, out, err = k("conference", "archive")
+    is_(rc, 0, "conference archive (the token's conference)")
+    like(out, r"archived", "... says so")
+    rc, out, err = k("conferences", token=admin)
+    ok(rc == 0 and SLUG not in out and "second" in out, "kaigi conferences no longer shows it")
+    rc, out, err = k("conferences", "--archived", token=admin)
+    ok(rc == 0 and SLUG in out, "kaigi conferences --archived does")
+    rc, out, err = k("conference", "unarchive", SLUG, "--json", token=admin)
+    is_((rc, (js(out) or {}).get("archived")), (0, False), "conference unarchive SLUG --json")
+    rc, out, err = k("conference", "archive", "nope", token=admin)
+    is_(rc, 2, "archiving an unknown conference: exit 2")
+
+
 with Server() as s:
     admin = s.token("admin")
     r = s.request("POST", "/api/v1/conferences", {
@@ -122,4 +228,7 @@ with Server() as s:
     check_scope(k, admin, sec, jp)
     check_whoami(k, sec, jp)
     check_tokens(s, k, sec, jp)
+    check_venues_rooms(k, jp)
+    check_people(k, jp)
+    check_archive(k, admin)
 done_testing()
