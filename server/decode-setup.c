@@ -318,11 +318,12 @@ static json_t *
 setup_with_ref(const json_t *b, json_t *errors, int clearable,
     json_t *(*base)(const json_t *, json_t *))
 {
-	json_t	*rest, *out, *ref = json_object();
+	json_t	*rest, *out, *ref;
 	size_t	 n = json_array_size(errors);
 
 	if (!json_is_object(b))
 		return base(b, errors);
+	ref = json_object();
 	rest = json_copy((json_t *)b);
 	json_object_del(rest, "ref");
 	out = base(rest, errors);
