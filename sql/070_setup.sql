@@ -253,8 +253,10 @@ RETURNS void LANGUAGE sql AS $$
 	    AND x.ref = p.ref AND x.id IS DISTINCT FROM p.id))
 $$;
 
--- A unique index refused a write that kaigi_*_taken let through (another
--- transaction committed the same key meanwhile): 409 all the same.
+-- A unique index refused a write that kaigi_*_taken let through: another
+-- transaction committed the same key meanwhile. The handlers ask
+-- kaigi_*_taken again (a new statement sees that row, so the 409 names
+-- it); this is the 409 for what is still unnamed.
 CREATE FUNCTION kaigi_setup_unique_failed(p_constraint text)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
@@ -309,6 +311,7 @@ BEGIN
 		RETURNING * INTO v;
 	EXCEPTION WHEN unique_violation THEN
 		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
+		PERFORM kaigi_venue_taken(v);	-- now committed: name it
 		PERFORM kaigi_setup_unique_failed(cn);
 	END;
 	j := kaigi_venue_json(v, c.slug);
@@ -347,6 +350,7 @@ BEGIN
 		RETURNING * INTO r;
 	EXCEPTION WHEN unique_violation THEN
 		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
+		PERFORM kaigi_room_taken(r);	-- now committed: name it
 		PERFORM kaigi_setup_unique_failed(cn);
 	END;
 	j := kaigi_room_json(r, c.slug);
@@ -377,6 +381,7 @@ BEGIN
 		RETURNING * INTO d;
 	EXCEPTION WHEN unique_violation THEN
 		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
+		PERFORM kaigi_delegation_taken(d);	-- now committed: name it
 		PERFORM kaigi_setup_unique_failed(cn);
 	WHEN check_violation THEN
 		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
@@ -417,6 +422,7 @@ BEGIN
 		RETURNING * INTO p;
 	EXCEPTION WHEN unique_violation THEN
 		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
+		PERFORM kaigi_participant_taken(p);	-- now committed: name it
 		PERFORM kaigi_setup_unique_failed(cn);
 	WHEN check_violation THEN
 		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
@@ -525,6 +531,7 @@ BEGIN
 		WHERE id = v.id RETURNING * INTO n;
 	EXCEPTION WHEN unique_violation THEN
 		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
+		PERFORM kaigi_venue_taken(n);	-- now committed: name it
 		PERFORM kaigi_setup_unique_failed(cn);
 	END;
 	j := kaigi_venue_json(n, slug);
@@ -645,6 +652,7 @@ BEGIN
 		WHERE id = r.id RETURNING * INTO n;
 	EXCEPTION WHEN unique_violation THEN
 		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
+		PERFORM kaigi_room_taken(n);	-- now committed: name it
 		PERFORM kaigi_setup_unique_failed(cn);
 	END;
 	j := kaigi_room_json(n, slug);
@@ -784,6 +792,7 @@ BEGIN
 		WHERE id = d.id RETURNING * INTO n;
 	EXCEPTION WHEN unique_violation THEN
 		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
+		PERFORM kaigi_delegation_taken(n);	-- now committed: name it
 		PERFORM kaigi_setup_unique_failed(cn);
 	WHEN check_violation THEN
 		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
@@ -869,6 +878,7 @@ BEGIN
 		WHERE id = p.id RETURNING * INTO n;
 	EXCEPTION WHEN unique_violation THEN
 		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
+		PERFORM kaigi_participant_taken(n);	-- now committed: name it
 		PERFORM kaigi_setup_unique_failed(cn);
 	WHEN check_violation THEN
 		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;

@@ -126,11 +126,13 @@ def participants(s, db, sec, sec_o, jp_tok):
 def concurrent(s, db, sec):
     """Eight simultaneous creates of one e-mail: one 201, seven 409."""
     got = []
+    named = []
 
     def post(i):
         r = s.request("POST", C + "/participants", {"delegation": "IT", "name": "Twin %d" % i,
                                                     "role": "staff", "email": "twin@example.org"}, token=sec)
         got.append(r.status)
+        named.append((r.json or {}).get("existing_id") if r.status == 409 else r.json["id"])
 
     threads = [threading.Thread(target=post, args=(i,)) for i in range(8)]
     for th in threads:
@@ -140,6 +142,7 @@ def concurrent(s, db, sec):
     is_(sorted(got), [201] + [409] * 7, "simultaneous creates: one 201, the rest 409")
     is_(one(db, "SELECT count(*) FROM participants WHERE lower(email) = 'twin@example.org'"), 1,
         "one participant stored")
+    is_(len(set(named)), 1, "every 409 names the one stored (existing_id), even those that lost the race")
 
 
 def bilateral_ref(s, db, sec):
