@@ -192,6 +192,23 @@ api_print_field_errors(json_t *errors)
 	}
 }
 
+/* What still refers to a row a DELETE was refused for ("references"). */
+static void
+api_print_references(json_t *refs)
+{
+	const char	*kind;
+	json_t		*list, *v;
+	size_t		 i;
+
+	json_object_foreach(refs, kind, list) {
+		json_array_foreach(list, i, v)
+			fprintf(stderr, "  %s %s %s%s%s\n", kind,
+			    api_str(v, "id"), *api_str(v, "title") ?
+			    api_str(v, "title") : api_str(v, "name"),
+			    *api_str(v, "start") ? " " : "", api_str(v, "start"));
+	}
+}
+
 /* Does the detail already say the only field error ("end: must be ...")? */
 static int
 api_detail_repeats_errors(const char *detail, json_t *errors)
@@ -231,6 +248,7 @@ api_problem(struct client *c, struct http_response *r)
 			api_print_field_errors(json_object_get(p, "errors"));
 		json_array_foreach(json_object_get(p, "conflicts"), i, v)
 			api_print_conflict(c, v);
+		api_print_references(json_object_get(p, "references"));
 		json_decref(p);
 	}
 	return api_status_exit(r->status);
@@ -300,7 +318,23 @@ api_get(struct client *c, const char *path, json_t **out)
 	return api_call(c, "GET", path, NULL, out);
 }
 
-/* The conference slug: given, or the only one on the server. */
+/* The conference of the token (GET /api/v1/me), quietly, if it has one. */
+static void
+api_me_conference(struct client *c)
+{
+	struct client	 quiet = *c;
+	json_t		*me;
+
+	quiet.json = 0;
+	quiet.quiet = 1;
+	if (c->token == NULL || api_get(&quiet, "/api/v1/me", &me) != EXIT_OK)
+		return;
+	if (json_is_string(json_object_get(me, "conference")))
+		c->conference = xstrdup(api_str(me, "conference"));
+	json_decref(me);
+}
+
+/* The conference slug: given, the token's, or the only one on the server. */
 int
 api_conference(struct client *c, const char **slug)
 {
@@ -308,6 +342,8 @@ api_conference(struct client *c, const char **slug)
 	size_t	 i;
 	int	 rc;
 
+	if (c->conference == NULL)
+		api_me_conference(c);
 	if (c->conference != NULL) {
 		*slug = c->conference;
 		return EXIT_OK;

@@ -32,6 +32,29 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_agenda_entry,
 	&cmd_sync_entry,
 	&cmd_watch_entry,
+	/* Set-up (issue 15). */
+	&cmd_whoami_entry,
+	&cmd_token_create_entry,
+	&cmd_token_list_entry,
+	&cmd_token_revoke_entry,
+	&cmd_venue_add_entry,
+	&cmd_venue_edit_entry,
+	&cmd_venue_rm_entry,
+	&cmd_venue_list_entry,
+	&cmd_room_add_entry,
+	&cmd_room_edit_entry,
+	&cmd_room_rm_entry,
+	&cmd_room_list_entry,
+	&cmd_delegation_add_entry,
+	&cmd_delegation_edit_entry,
+	&cmd_delegation_rm_entry,
+	&cmd_delegation_list_entry,
+	&cmd_participant_add_entry,
+	&cmd_participant_edit_entry,
+	&cmd_participant_rm_entry,
+	&cmd_participant_list_entry,
+	&cmd_conference_archive_entry,
+	&cmd_conference_unarchive_entry,
 	&cmd_help_entry,
 	NULL
 };
@@ -95,7 +118,8 @@ cmd_print_help(FILE *f)
 	    "  --url URL            kaigid base URL (KAIGI_URL, url=)\n"
 	    "  --token TOKEN        API token (KAIGI_TOKEN, token=)\n"
 	    "  --conference SLUG    conference (KAIGI_CONFERENCE, conference=;"
-	    " default: the only one)\n"
+	    " default: the\n"
+	    "                       token's (GET /me), else the only one)\n"
 	    "  --json               print the API's JSON instead of a table\n"
 	    "  --timeout SECONDS    network timeout (KAIGI_TIMEOUT; default 30)"
 	    "\n"

@@ -221,6 +221,64 @@ extern const struct cmd_entry cmd_agenda_entry;
 extern const struct cmd_entry cmd_sync_entry;
 extern const struct cmd_entry cmd_watch_entry;
 extern const struct cmd_entry cmd_help_entry;
+/* Set-up (issue 15). */
+extern const struct cmd_entry cmd_whoami_entry;
+extern const struct cmd_entry cmd_token_create_entry;
+extern const struct cmd_entry cmd_token_list_entry;
+extern const struct cmd_entry cmd_token_revoke_entry;
+extern const struct cmd_entry cmd_venue_add_entry;
+extern const struct cmd_entry cmd_venue_edit_entry;
+extern const struct cmd_entry cmd_venue_rm_entry;
+extern const struct cmd_entry cmd_venue_list_entry;
+extern const struct cmd_entry cmd_room_add_entry;
+extern const struct cmd_entry cmd_room_edit_entry;
+extern const struct cmd_entry cmd_room_rm_entry;
+extern const struct cmd_entry cmd_room_list_entry;
+extern const struct cmd_entry cmd_delegation_add_entry;
+extern const struct cmd_entry cmd_delegation_edit_entry;
+extern const struct cmd_entry cmd_delegation_rm_entry;
+extern const struct cmd_entry cmd_delegation_list_entry;
+extern const struct cmd_entry cmd_participant_add_entry;
+extern const struct cmd_entry cmd_participant_edit_entry;
+extern const struct cmd_entry cmd_participant_rm_entry;
+extern const struct cmd_entry cmd_participant_list_entry;
+extern const struct cmd_entry cmd_conference_archive_entry;
+extern const struct cmd_entry cmd_conference_unarchive_entry;
+
+/* setup.c: add|edit|rm|list of the rows a secretariat sets up. */
+enum setup_type {
+	SETUP_TEXT,		/* a string */
+	SETUP_CLEARABLE,	/* a string; "" sends null (clears it) */
+	SETUP_INT,
+	SETUP_BOOL,		/* yes or no */
+	SETUP_VENUE,		/* a venue by id or name, sent as its id */
+};
+struct setup_field {
+	const char	*option;	/* --option */
+	const char	*field;		/* JSON member (or query name of a filter) */
+	enum setup_type	 type;
+	int		 required;	/* by add */
+};
+struct setup_column {
+	const char	*heading;	/* NULL ends the list (at most 5) */
+	const char	*field;
+};
+struct setup_kind {
+	const char			*name;		/* "venue" */
+	const char			*list_suffix;	/* "/venues" (conference's) */
+	const char			*item_prefix;	/* "/api/v1/venues/" */
+	const char *const		*keys;		/* fields naming a row */
+	const struct setup_field	*fields;	/* add and edit options */
+	const struct setup_field	*filter;	/* list option, or NULL */
+	const struct setup_column	*columns;	/* the first one names it */
+};
+extern const struct setup_kind setup_venue_kind;
+int	 setup_find(struct client *, const struct setup_kind *, const char *,
+	    json_t **);
+int	 setup_add(struct client *, struct args *, const struct setup_kind *);
+int	 setup_edit(struct client *, struct args *, const struct setup_kind *);
+int	 setup_rm(struct client *, struct args *, const struct setup_kind *);
+int	 setup_list(struct client *, struct args *, const struct setup_kind *);
 
 /* Session output helpers shared by session and bilateral commands. */
 void	 session_print_table(struct client *, json_t *);

@@ -5,7 +5,15 @@
  * Bodies are decoded by decode_conference (decode-core.c); the work,
  * permission checks and audit rows are done by the kaigi_conference_*
  * functions of sql/010_api_core.sql in one statement each.
+ *
+ * Archiving (issue 15, sql/070_setup.sql): POST .../archive and
+ * .../unarchive (secretariat, If-Match honoured) take a conference out of
+ * GET /conferences and the web page's picker and put it back; its data,
+ * GET /conferences/{slug} and its feeds stay. GET /conferences?archived=true
+ * lists the archived ones.
  */
+#include <string.h>
+
 #include <event2/http.h>
 
 #include "api.h"
@@ -17,6 +25,8 @@ static void conference_create(struct req *);
 static void conference_list(struct req *);
 static void conference_get(struct req *);
 static void conference_patch(struct req *);
+static void conference_archive(struct req *);
+static void conference_unarchive(struct req *);
 
 const struct route route_conference_create = {
 	.method = EVHTTP_REQ_POST, .path = "/api/v1/conferences",
@@ -35,16 +45,28 @@ const struct route route_conference_patch = {
 	.role = ROLE_SECRETARIAT, .handle = conference_patch,
 };
 
+const struct route route_conference_archive = {
+	.method = EVHTTP_REQ_POST, .path = "/api/v1/conferences/{slug}/archive",
+	.role = ROLE_SECRETARIAT, .handle = conference_archive,
+};
+const struct route route_conference_unarchive = {
+	.method = EVHTTP_REQ_POST, .path = "/api/v1/conferences/{slug}/unarchive",
+	.role = ROLE_SECRETARIAT, .handle = conference_unarchive,
+};
+
 static const char CONFERENCE_CREATE_SQL[] =
     "SELECT j::text, j->>'version'"
     "  FROM kaigi_conference_create($1::jsonb, $2::jsonb) AS j";
 static const char CONFERENCE_LIST_SQL[] =
-    "SELECT kaigi_conference_list($1::int, $2::bigint)::text";
+    "SELECT kaigi_conference_list($1::int, $2::bigint, $3::boolean)::text";
 static const char CONFERENCE_GET_SQL[] =
     "SELECT j::text, j->>'version' FROM kaigi_conference_get($1) AS j";
 static const char CONFERENCE_PATCH_SQL[] =
     "SELECT j::text, j->>'version'"
     "  FROM kaigi_conference_patch($1::jsonb, $3, $2::jsonb, $4) AS j";
+static const char CONFERENCE_ARCHIVE_SQL[] =
+    "SELECT j::text, j->>'version'"
+    "  FROM kaigi_conference_archive($1::jsonb, $2, $3::boolean, $4) AS j";
 
 /* decode_conference for a new conference. */
 static json_t *
@@ -68,16 +90,24 @@ conference_create(struct req *r)
 	    api_reply_row_etag_201, 0, NULL);
 }
 
-/* GET /api/v1/conferences */
+/* GET /api/v1/conferences[?archived=true|false] */
 static void
 conference_list(struct req *r)
 {
 	char		 limit[16], cursor[24];
-	const char	*params[2] = { limit, cursor };
+	const char	*archived = req_query(r, "archived");
+	const char	*params[3] = { limit, cursor, "false" };
 
 	if (api_page(r, limit, cursor) != 0)
 		return;
-	db_query(CONFERENCE_LIST_SQL, 2, params, api_reply_row_200, r);
+	if (archived != NULL && strcmp(archived, "true") != 0 &&
+	    strcmp(archived, "false") != 0) {
+		http_reply_problem(r, 400, "archived must be true or false", NULL);
+		return;
+	}
+	if (archived != NULL)
+		params[2] = archived;
+	db_query(CONFERENCE_LIST_SQL, 3, params, api_reply_row_200, r);
 }
 
 /* GET /api/v1/conferences/{slug} */
@@ -100,4 +130,37 @@ conference_patch(struct req *r)
 	rest[1] = api_if_match(r, version);
 	api_write(r, conference_decode_patch, CONFERENCE_PATCH_SQL,
 	    api_reply_row_etag_200, 2, rest);
+}
+
+/* Archive (1) or bring back (0) the {slug} conference. */
+static void
+conference_set_archived(struct req *r, int archive)
+{
+	char		 version[24];
+	const char	*rest[3] = { req_param(r, "slug"),
+	    archive ? "true" : "false", api_if_match(r, version) };
+
+	if (r->body != NULL && !(json_is_object(r->body) &&
+	    json_object_size(r->body) == 0)) {
+		http_reply_problem(r, 422, "archive and unarchive take no fields",
+		    json_pack("{s:[{s:s, s:s}]}", "errors", "field", "",
+		    "message", "must be empty"));
+		return;
+	}
+	api_call(r, CONFERENCE_ARCHIVE_SQL, api_reply_row_etag_200, NULL, 3,
+	    rest);
+}
+
+/* POST /api/v1/conferences/{slug}/archive */
+static void
+conference_archive(struct req *r)
+{
+	conference_set_archived(r, 1);
+}
+
+/* POST /api/v1/conferences/{slug}/unarchive */
+static void
+conference_unarchive(struct req *r)
+{
+	conference_set_archived(r, 0);
 }

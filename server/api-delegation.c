@@ -10,14 +10,23 @@
  * of sql/010_api_core.sql.
  *
  * Beyond API.md's table, in the same style: GET /participants/{id}
- * (secretariat, own liaison), PATCH /participants/{id} (secretariat, with
- * If-Match) and DELETE /participants/{id}/unavailability/{uid} (secretariat,
- * own liaison) → 204.
+ * (secretariat, own liaison), PATCH /participants/{id} (with If-Match) and
+ * DELETE /participants/{id}/unavailability/{uid} (secretariat, own liaison)
+ * → 204.
+ *
+ * Editing (issue 15, sql/070_setup.sql, bodies by decode-setup.c): GET,
+ * PATCH and DELETE /delegations/{id} (secretariat); DELETE
+ * /participants/{id} and PATCH /participants/{id}/unavailability/{uid}
+ * (secretariat, own liaison), all with If-Match. A delegation or
+ * participant something still refers to is not deleted: 409 with
+ * "references". Codes, e-mails (any case) and refs are unique within a
+ * conference: 409 with "existing_id".
  */
 #include <event2/http.h>
 
 #include "api.h"
 #include "decode-core.h"
+#include "decode-setup.h"
 #include "route.h"
 #include "util.h"
 
@@ -30,6 +39,11 @@ static void unavailability_list(struct req *);
 static void participant_get(struct req *);
 static void participant_patch(struct req *);
 static void unavailability_delete(struct req *);
+static void delegation_get(struct req *);
+static void delegation_patch(struct req *);
+static void delegation_delete(struct req *);
+static void participant_delete(struct req *);
+static void unavailability_patch(struct req *);
 
 const struct route route_delegation_create = {
 	.method = EVHTTP_REQ_POST, .path = "/api/v1/conferences/{slug}/delegations",
@@ -62,12 +76,34 @@ const struct route route_participant_get = {
 };
 const struct route route_participant_patch = {
 	.method = EVHTTP_REQ_PATCH, .path = "/api/v1/participants/{id}",
-	.role = ROLE_SECRETARIAT, .handle = participant_patch,
+	.role = ROLE_LIAISON, .handle = participant_patch,
 };
 const struct route route_unavailability_delete = {
 	.method = EVHTTP_REQ_DELETE,
 	.path = "/api/v1/participants/{id}/unavailability/{uid}",
 	.role = ROLE_LIAISON, .handle = unavailability_delete,
+};
+
+const struct route route_delegation_get = {
+	.method = EVHTTP_REQ_GET, .path = "/api/v1/delegations/{id}",
+	.handle = delegation_get,
+};
+const struct route route_delegation_patch = {
+	.method = EVHTTP_REQ_PATCH, .path = "/api/v1/delegations/{id}",
+	.role = ROLE_SECRETARIAT, .handle = delegation_patch,
+};
+const struct route route_delegation_delete = {
+	.method = EVHTTP_REQ_DELETE, .path = "/api/v1/delegations/{id}",
+	.role = ROLE_SECRETARIAT, .handle = delegation_delete,
+};
+const struct route route_participant_delete = {
+	.method = EVHTTP_REQ_DELETE, .path = "/api/v1/participants/{id}",
+	.role = ROLE_LIAISON, .handle = participant_delete,
+};
+const struct route route_unavailability_patch = {
+	.method = EVHTTP_REQ_PATCH,
+	.path = "/api/v1/participants/{id}/unavailability/{uid}",
+	.role = ROLE_LIAISON, .handle = unavailability_patch,
 };
 
 static const char DELEGATION_CREATE_SQL[] =
@@ -93,6 +129,18 @@ static const char PARTICIPANT_PATCH_SQL[] =
     "  FROM kaigi_participant_patch($1::jsonb, $3, $2::jsonb, $4) AS j";
 static const char UNAVAILABILITY_DELETE_SQL[] =
     "SELECT kaigi_unavailability_delete($1::jsonb, $2, $3)";
+static const char DELEGATION_GET_SQL[] =
+    "SELECT j::text, j->>'version' FROM kaigi_delegation_get($1) AS j";
+static const char DELEGATION_PATCH_SQL[] =
+    "SELECT j::text, j->>'version'"
+    "  FROM kaigi_delegation_patch($1::jsonb, $3, $2::jsonb, $4) AS j";
+static const char DELEGATION_DELETE_SQL[] =
+    "SELECT kaigi_delegation_delete($1::jsonb, $2, $3)";
+static const char PARTICIPANT_DELETE_SQL[] =
+    "SELECT kaigi_participant_delete($1::jsonb, $2, $3)";
+static const char UNAVAILABILITY_PATCH_SQL[] =
+    "SELECT j::text, j->>'version'"
+    "  FROM kaigi_unavailability_patch($1::jsonb, $3, $4, $2::jsonb, $5) AS j";
 
 /* POST /api/v1/conferences/{slug}/delegations */
 static void
@@ -100,7 +148,7 @@ delegation_create(struct req *r)
 {
 	const char	*rest[1] = { req_param(r, "slug") };
 
-	api_write(r, decode_delegation, DELEGATION_CREATE_SQL,
+	api_write(r, decode_delegation_with_ref, DELEGATION_CREATE_SQL,
 	    api_reply_row_etag_201, 1, rest);
 }
 
@@ -122,7 +170,7 @@ participant_create(struct req *r)
 {
 	const char	*rest[1] = { req_param(r, "slug") };
 
-	api_write(r, decode_participant, PARTICIPANT_CREATE_SQL,
+	api_write(r, decode_participant_with_ref, PARTICIPANT_CREATE_SQL,
 	    api_reply_row_etag_201, 1, rest);
 }
 
@@ -198,21 +246,8 @@ participant_patch(struct req *r)
 		return;
 	rest[0] = req_param(r, "id");
 	rest[1] = api_if_match(r, version);
-	api_write(r, decode_participant_patch, PARTICIPANT_PATCH_SQL,
+	api_write(r, decode_participant_patch_with_ref, PARTICIPANT_PATCH_SQL,
 	    api_reply_row_etag_200, 2, rest);
-}
-
-/* The block was removed (204) or not (its problem). */
-static void
-unavailability_deleted(enum db_status st, PGresult *res, void *arg)
-{
-	struct req	*r = arg;
-
-	if (st != DB_OK) {
-		http_reply_db_error(r, st, res);
-		return;
-	}
-	http_reply_json(r, 204, NULL);
 }
 
 /* DELETE /api/v1/participants/{id}/unavailability/{uid} */
@@ -228,6 +263,54 @@ unavailability_delete(struct req *r)
 		http_reply_problem(r, 404, "no such unavailability", NULL);
 		return;
 	}
-	api_call(r, UNAVAILABILITY_DELETE_SQL, unavailability_deleted, NULL, 2,
-	    rest);
+	api_call(r, UNAVAILABILITY_DELETE_SQL, api_reply_204, NULL, 2, rest);
+}
+
+/* GET /api/v1/delegations/{id} */
+static void
+delegation_get(struct req *r)
+{
+	api_get_by_id(r, "delegation", DELEGATION_GET_SQL);
+}
+
+/* PATCH /api/v1/delegations/{id} */
+static void
+delegation_patch(struct req *r)
+{
+	api_patch_by_id(r, "delegation", decode_delegation_patch,
+	    DELEGATION_PATCH_SQL);
+}
+
+/* DELETE /api/v1/delegations/{id} */
+static void
+delegation_delete(struct req *r)
+{
+	api_delete_by_id(r, "delegation", DELEGATION_DELETE_SQL);
+}
+
+/* DELETE /api/v1/participants/{id} */
+static void
+participant_delete(struct req *r)
+{
+	api_delete_by_id(r, "participant", PARTICIPANT_DELETE_SQL);
+}
+
+/* PATCH /api/v1/participants/{id}/unavailability/{uid} */
+static void
+unavailability_patch(struct req *r)
+{
+	char		 version[24];
+	const char	*rest[3] = { req_param(r, "id"), req_param(r, "uid"),
+	    NULL };
+	long long	 uid;
+
+	if (participant_id(r) != 0)
+		return;
+	if (parse_id(rest[1], &uid) != 0) {
+		http_reply_problem(r, 404, "no such unavailability", NULL);
+		return;
+	}
+	rest[2] = api_if_match(r, version);
+	api_write(r, decode_unavailability_patch, UNAVAILABILITY_PATCH_SQL,
+	    api_reply_row_etag_200, 3, rest);
 }

@@ -5,11 +5,20 @@
  * Bodies are decoded by decode-core.c; each request is one call of a
  * kaigi_venue_* / kaigi_room_* / kaigi_travel_times_* function of
  * sql/010_api_core.sql, which checks the caller, writes, audits and answers.
+ *
+ * Editing (issue 15, sql/070_setup.sql, bodies by decode-setup.c): GET,
+ * PATCH (If-Match) and DELETE /venues/{id} and /rooms/{id}; PATCH
+ * .../travel-times sets some pairs and keeps the rest; DELETE
+ * .../travel-times/{from}/{to} removes both directions. A venue with rooms
+ * or travel times, or a room any session uses, is not deleted: 409 with
+ * "references". Names are unique (any case) per conference for venues and
+ * per venue for rooms: 409 with "existing_id".
  */
 #include <event2/http.h>
 
 #include "api.h"
 #include "decode-core.h"
+#include "decode-setup.h"
 #include "route.h"
 #include "util.h"
 
@@ -19,6 +28,14 @@ static void room_create(struct req *);
 static void room_list(struct req *);
 static void travel_put(struct req *);
 static void travel_get(struct req *);
+static void venue_get(struct req *);
+static void venue_patch(struct req *);
+static void venue_delete(struct req *);
+static void room_get(struct req *);
+static void room_patch(struct req *);
+static void room_delete(struct req *);
+static void travel_patch(struct req *);
+static void travel_delete(struct req *);
 
 const struct route route_venue_create = {
 	.method = EVHTTP_REQ_POST, .path = "/api/v1/conferences/{slug}/venues",
@@ -45,6 +62,40 @@ const struct route route_travel_get = {
 	.handle = travel_get,
 };
 
+const struct route route_venue_get = {
+	.method = EVHTTP_REQ_GET, .path = "/api/v1/venues/{id}",
+	.handle = venue_get,
+};
+const struct route route_venue_patch = {
+	.method = EVHTTP_REQ_PATCH, .path = "/api/v1/venues/{id}",
+	.role = ROLE_SECRETARIAT, .handle = venue_patch,
+};
+const struct route route_venue_delete = {
+	.method = EVHTTP_REQ_DELETE, .path = "/api/v1/venues/{id}",
+	.role = ROLE_SECRETARIAT, .handle = venue_delete,
+};
+const struct route route_room_get = {
+	.method = EVHTTP_REQ_GET, .path = "/api/v1/rooms/{id}",
+	.handle = room_get,
+};
+const struct route route_room_patch = {
+	.method = EVHTTP_REQ_PATCH, .path = "/api/v1/rooms/{id}",
+	.role = ROLE_SECRETARIAT, .handle = room_patch,
+};
+const struct route route_room_delete = {
+	.method = EVHTTP_REQ_DELETE, .path = "/api/v1/rooms/{id}",
+	.role = ROLE_SECRETARIAT, .handle = room_delete,
+};
+const struct route route_travel_patch = {
+	.method = EVHTTP_REQ_PATCH, .path = "/api/v1/conferences/{slug}/travel-times",
+	.role = ROLE_SECRETARIAT, .handle = travel_patch,
+};
+const struct route route_travel_delete = {
+	.method = EVHTTP_REQ_DELETE,
+	.path = "/api/v1/conferences/{slug}/travel-times/{from}/{to}",
+	.role = ROLE_SECRETARIAT, .handle = travel_delete,
+};
+
 static const char VENUE_CREATE_SQL[] =
     "SELECT j::text, j->>'version'"
     "  FROM kaigi_venue_create($1::jsonb, $3, $2::jsonb) AS j";
@@ -59,6 +110,24 @@ static const char TRAVEL_PUT_SQL[] =
     "SELECT kaigi_travel_times_put($1::jsonb, $3, $2::jsonb)::text";
 static const char TRAVEL_GET_SQL[] =
     "SELECT kaigi_travel_times_get($1)::text";
+static const char VENUE_GET_SQL[] =
+    "SELECT j::text, j->>'version' FROM kaigi_venue_get($1) AS j";
+static const char VENUE_PATCH_SQL[] =
+    "SELECT j::text, j->>'version'"
+    "  FROM kaigi_venue_patch($1::jsonb, $3, $2::jsonb, $4) AS j";
+static const char VENUE_DELETE_SQL[] =
+    "SELECT kaigi_venue_delete($1::jsonb, $2, $3)";
+static const char ROOM_GET_SQL[] =
+    "SELECT j::text, j->>'version' FROM kaigi_room_get($1) AS j";
+static const char ROOM_PATCH_SQL[] =
+    "SELECT j::text, j->>'version'"
+    "  FROM kaigi_room_patch($1::jsonb, $3, $2::jsonb, $4) AS j";
+static const char ROOM_DELETE_SQL[] =
+    "SELECT kaigi_room_delete($1::jsonb, $2, $3)";
+static const char TRAVEL_PATCH_SQL[] =
+    "SELECT kaigi_travel_times_patch($1::jsonb, $3, $2::jsonb)::text";
+static const char TRAVEL_DELETE_SQL[] =
+    "SELECT kaigi_travel_time_delete($1::jsonb, $2, $3, $4)";
 
 /* POST /api/v1/conferences/{slug}/venues */
 static void
@@ -88,8 +157,8 @@ room_create(struct req *r)
 {
 	const char	*rest[1] = { req_param(r, "slug") };
 
-	api_write(r, decode_room, ROOM_CREATE_SQL, api_reply_row_etag_201,
-	    1, rest);
+	api_write(r, decode_room_with_ref, ROOM_CREATE_SQL,
+	    api_reply_row_etag_201, 1, rest);
 }
 
 /* GET /api/v1/conferences/{slug}/rooms[?venue_id=] */
@@ -130,4 +199,71 @@ travel_get(struct req *r)
 	const char	*params[1] = { req_param(r, "slug") };
 
 	db_query(TRAVEL_GET_SQL, 1, params, api_reply_row_200, r);
+}
+
+/* GET /api/v1/venues/{id} */
+static void
+venue_get(struct req *r)
+{
+	api_get_by_id(r, "venue", VENUE_GET_SQL);
+}
+
+/* PATCH /api/v1/venues/{id} */
+static void
+venue_patch(struct req *r)
+{
+	api_patch_by_id(r, "venue", decode_venue_patch, VENUE_PATCH_SQL);
+}
+
+/* DELETE /api/v1/venues/{id} */
+static void
+venue_delete(struct req *r)
+{
+	api_delete_by_id(r, "venue", VENUE_DELETE_SQL);
+}
+
+/* GET /api/v1/rooms/{id} */
+static void
+room_get(struct req *r)
+{
+	api_get_by_id(r, "room", ROOM_GET_SQL);
+}
+
+/* PATCH /api/v1/rooms/{id} */
+static void
+room_patch(struct req *r)
+{
+	api_patch_by_id(r, "room", decode_room_patch, ROOM_PATCH_SQL);
+}
+
+/* DELETE /api/v1/rooms/{id} */
+static void
+room_delete(struct req *r)
+{
+	api_delete_by_id(r, "room", ROOM_DELETE_SQL);
+}
+
+/* PATCH /api/v1/conferences/{slug}/travel-times */
+static void
+travel_patch(struct req *r)
+{
+	const char	*rest[1] = { req_param(r, "slug") };
+
+	api_write(r, decode_travel_times, TRAVEL_PATCH_SQL, api_reply_row_200,
+	    1, rest);
+}
+
+/* DELETE /api/v1/conferences/{slug}/travel-times/{from}/{to} */
+static void
+travel_delete(struct req *r)
+{
+	const char	*rest[3] = { req_param(r, "slug"), req_param(r, "from"),
+	    req_param(r, "to") };
+	long long	 id;
+
+	if (parse_id(rest[1], &id) != 0 || parse_id(rest[2], &id) != 0) {
+		http_reply_problem(r, 404, "no such travel time", NULL);
+		return;
+	}
+	api_call(r, TRAVEL_DELETE_SQL, api_reply_204, NULL, 3, rest);
 }

@@ -230,3 +230,57 @@ api_id_param(struct req *r, const char *what, char buf[24])
 	api_id_text(id, buf);
 	return 0;
 }
+
+/* ---- Added for editing and deleting (issue 15): by id, with If-Match. ---- */
+
+/* db_cb: 204 when the statement succeeded, else its problem. */
+void
+api_reply_204(enum db_status st, PGresult *res, void *arg)
+{
+	struct req	*r = arg;
+
+	if (st != DB_OK) {
+		http_reply_db_error(r, st, res);
+		return;
+	}
+	http_reply_json(r, 204, NULL);
+}
+
+/* GET one row by {id}: $1 = id; 404 "no such <what>" when absent. */
+void
+api_get_by_id(struct req *r, const char *what, const char *sql)
+{
+	char		 id[24];
+	const char	*params[1] = { id };
+
+	if (api_id_param(r, what, id) != 0)
+		return;
+	db_query(sql, 1, params, api_reply_row_etag_200, r);
+}
+
+/* PATCH by {id}: $1 actor, $2 decoded body, $3 id, $4 If-Match version. */
+void
+api_patch_by_id(struct req *r, const char *what, api_decoder *decode,
+    const char *sql)
+{
+	char		 id[24], version[24];
+	const char	*rest[2] = { id, NULL };
+
+	if (api_id_param(r, what, id) != 0)
+		return;
+	rest[1] = api_if_match(r, version);
+	api_write(r, decode, sql, api_reply_row_etag_200, 2, rest);
+}
+
+/* DELETE by {id}: $1 actor, $2 id, $3 If-Match version; 204. */
+void
+api_delete_by_id(struct req *r, const char *what, const char *sql)
+{
+	char		 id[24], version[24];
+	const char	*rest[2] = { id, NULL };
+
+	if (api_id_param(r, what, id) != 0)
+		return;
+	rest[1] = api_if_match(r, version);
+	api_call(r, sql, api_reply_204, NULL, 2, rest);
+}

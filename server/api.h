@@ -72,4 +72,21 @@ typedef json_t *api_decoder(const json_t *body, json_t *errors);
 void	api_write(struct req *, api_decoder *, const char *sql, db_cb *cb,
 	    int n, const char *const *rest);
 
+/*
+ * Added for editing and deleting (issue 15). {id} captures that are no id
+ * answer 404 "no such <what>" before any database work.
+ */
+/* db_cb: 204 No Content when the statement succeeded, else its problem. */
+void	api_reply_204(enum db_status, PGresult *, void *);
+/* GET by {id}: sql takes $1 = id and answers (JSON text, version). */
+void	api_get_by_id(struct req *, const char *what, const char *sql);
+/*
+ * PATCH by {id}: decode the body (422), then sql with $1 actor, $2 input,
+ * $3 id, $4 the If-Match version (NULL: none); answers 200 with ETag.
+ */
+void	api_patch_by_id(struct req *, const char *what, api_decoder *,
+	    const char *sql);
+/* DELETE by {id}: sql with $1 actor, $2 id, $3 If-Match version; 204. */
+void	api_delete_by_id(struct req *, const char *what, const char *sql);
+
 #endif

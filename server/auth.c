@@ -7,6 +7,7 @@
  * 401 on every route, public ones included: a caller who sends credentials
  * learns that they are wrong rather than silently seeing less.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,6 +20,18 @@
 static const char AUTH_LOOKUP_SQL[] =
     "SELECT id, role, coalesce(conference_id, 0), coalesce(delegation_id, 0)"
     "  FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL";
+
+#define AUTH_TOKEN_BYTES	32	/* 256 bits from getrandom(2) */
+
+/* A new raw token and its hash. */
+char *
+auth_token_new(char hash[65])
+{
+	char	*token = random_token(AUTH_TOKEN_BYTES);
+
+	sha256_hex(token, hash);
+	return token;
+}
 
 /* Token charset (base64url) and length check. */
 int
@@ -49,6 +62,21 @@ auth_reply_401(struct req *r, const char *detail)
 	http_reply_problem(r, 401, detail, NULL);
 }
 
+/* 403 naming the role the route needs and the caller's. */
+static void
+auth_reply_403(struct req *r)
+{
+	const char	*need = role_name(r->route->role);
+	char		 detail[160];
+
+	snprintf(detail, sizeof detail, "this needs %s %s token%s; yours is %s %s token",
+	    r->route->role == ROLE_ADMIN ? "an" : "a", need,
+	    r->route->role == ROLE_ADMIN ? "" : " (or an admin's)",
+	    r->who.role == ROLE_ADMIN ? "an" : "a", role_name(r->who.role));
+	http_reply_problem(r, 403, detail, json_pack("{s:s, s:s}",
+	    "required_role", need, "role", role_name(r->who.role)));
+}
+
 /* The role check of the route, then the handler. */
 static void
 auth_handle(struct req *r)
@@ -59,7 +87,7 @@ auth_handle(struct req *r)
 			return;
 		}
 		if (r->who.role < r->route->role) {
-			http_reply_problem(r, 403, "your token's role may not do this", NULL);
+			auth_reply_403(r);
 			return;
 		}
 	}

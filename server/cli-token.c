@@ -12,10 +12,9 @@
 
 #include <libpq-fe.h>
 
+#include "auth.h"
 #include "server.h"
 #include "util.h"
-
-#define TOKEN_BYTES 32	/* 256 bits from getrandom(2) */
 
 static const char TOKEN_INSERT_SQL[] =
     "INSERT INTO api_tokens (role, conference_id, delegation_id, token_hash, label)"
@@ -130,8 +129,7 @@ cli_token_main(int argc, char **argv, const char *conninfo)
 		    "admin|secretariat|liaison [--conference SLUG] [--delegation CODE]\n");
 		return 2;
 	}
-	token = random_token(TOKEN_BYTES);
-	sha256_hex(token, hash);
+	token = auth_token_new(hash);
 	p[0] = v[0]; p[1] = v[1]; p[2] = v[2]; p[3] = hash;
 	p[4] = v[4] != NULL ? v[4] : "created by kaigid token create";
 	rc = cli_insert(conninfo, TOKEN_INSERT_SQL, 5, p, token, "conference or delegation");
@@ -153,8 +151,7 @@ cli_feed_token_main(int argc, char **argv, const char *conninfo)
 		    "SLUG (--delegation CODE | --participant ID)\n");
 		return 2;
 	}
-	token = random_token(TOKEN_BYTES);
-	sha256_hex(token, hash);
+	token = auth_token_new(hash);
 	p[0] = v[1]; p[1] = v[2]; p[2] = v[3]; p[3] = hash; p[4] = NULL;
 	rc = cli_insert(conninfo, FEED_TOKEN_INSERT_SQL, 4, p, token,
 	    "conference, delegation or participant");

@@ -61,6 +61,30 @@ extern const struct route route_feed_room;
 extern const struct route route_feed_token_create;
 extern const struct route route_feed_token_revoke;
 extern const struct route route_changes;
+/*
+ * Set-up (issue 15): api-me.c, api-token.c, and editing in api-venue.c,
+ * api-delegation.c, api-conference.c, api-bilateral-edit.c.
+ */
+extern const struct route route_me;
+extern const struct route route_token_create;
+extern const struct route route_token_list;
+extern const struct route route_token_revoke;
+extern const struct route route_venue_get;
+extern const struct route route_venue_patch;
+extern const struct route route_venue_delete;
+extern const struct route route_room_get;
+extern const struct route route_room_patch;
+extern const struct route route_room_delete;
+extern const struct route route_travel_patch;
+extern const struct route route_travel_delete;
+extern const struct route route_delegation_get;
+extern const struct route route_delegation_patch;
+extern const struct route route_delegation_delete;
+extern const struct route route_participant_delete;
+extern const struct route route_unavailability_patch;
+extern const struct route route_bilateral_patch;
+extern const struct route route_conference_archive;
+extern const struct route route_conference_unarchive;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -109,6 +133,27 @@ static const struct route *route_table[] = {
 	&route_feed_token_create,
 	&route_feed_token_revoke,
 	&route_changes,
+	/* Set-up (issue 15). */
+	&route_me,
+	&route_token_create,
+	&route_token_list,
+	&route_token_revoke,
+	&route_venue_get,
+	&route_venue_patch,
+	&route_venue_delete,
+	&route_room_get,
+	&route_room_patch,
+	&route_room_delete,
+	&route_travel_patch,
+	&route_travel_delete,
+	&route_delegation_get,
+	&route_delegation_patch,
+	&route_delegation_delete,
+	&route_participant_delete,
+	&route_unavailability_patch,
+	&route_bilateral_patch,
+	&route_conference_archive,
+	&route_conference_unarchive,
 	NULL
 };
 

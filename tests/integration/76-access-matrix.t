@@ -177,7 +177,7 @@ def cells(x):
          exp(none=401, liaison_other=404, liaison_party=200, sec_other=404, sec=200, admin=200)),
         ("PATCH /participants/{id}", lambda r: ("PATCH", "/api/v1/participants/%d" % x.ca_head,
                                                 {"title": "T %s" % r}),
-         exp(none=401, liaison_other=403, liaison_party=403, sec_other=404, sec=200, admin=200)),
+         exp(none=401, liaison_other=404, liaison_party=200, sec_other=404, sec=200, admin=200)),
         ("POST unavailability", lambda r: ("POST", "/api/v1/participants/%d/unavailability" % x.ca_head,
                                            dict(zip(("start", "end"), st_en()))),
          exp(none=401, liaison_other=404, liaison_party=201, sec_other=404, sec=201, admin=201)),
