@@ -9,6 +9,12 @@
  * stores the result and answers. No row means no such feed: 404, also for a
  * malformed, unknown or revoked token (never an empty calendar).
  *
+ * Paths: the public and room feeds answer both as shared/API.md writes them
+ * (/conferences/{slug}/calendar.ics, /conferences/{slug}/rooms/{id}/
+ * calendar.ics, like /feeds/{token}.ics) and under /api/v1; both forms run
+ * the same handler with the same cache key, so the bytes and the ETag are
+ * the same.
+ *
  * HTTP: Content-Type text/calendar; charset=utf-8, a strong ETag (hash of the
  * bytes), Last-Modified (the latest change of anything the conference's
  * feeds show), Cache-Control no-cache (private for token feeds), and 304
@@ -75,6 +81,16 @@ const struct route route_feed_token = {
 const struct route route_feed_room = {
 	.method = EVHTTP_REQ_GET,
 	.path = "/api/v1/conferences/{slug}/rooms/{id}/calendar.ics",
+	.role = ROLE_NONE, .handle = feed_room,
+};
+/* The contract's own paths (shared/API.md): no /api/v1, same handlers. */
+const struct route route_feed_public_short = {
+	.method = EVHTTP_REQ_GET, .path = "/conferences/{slug}/calendar.ics",
+	.role = ROLE_NONE, .handle = feed_public,
+};
+const struct route route_feed_room_short = {
+	.method = EVHTTP_REQ_GET,
+	.path = "/conferences/{slug}/rooms/{id}/calendar.ics",
 	.role = ROLE_NONE, .handle = feed_room,
 };
 
@@ -344,7 +360,7 @@ feed_serve(struct req *r, const char *key, int private, const char *sql,
 	db_query(sql, nparams, params, feed_loaded, m);
 }
 
-/* GET /api/v1/conferences/{slug}/calendar.ics */
+/* GET [/api/v1]/conferences/{slug}/calendar.ics */
 static void
 feed_public(struct req *r)
 {
@@ -389,7 +405,7 @@ feed_viewer(const struct principal *p)
 	}
 }
 
-/* GET /api/v1/conferences/{slug}/rooms/{id}/calendar.ics */
+/* GET [/api/v1]/conferences/{slug}/rooms/{id}/calendar.ics */
 static void
 feed_room(struct req *r)
 {
