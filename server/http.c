@@ -6,8 +6,8 @@
  * Lifetime: http_dispatch() creates a struct req for each request and either
  * answers at once (404, 405, 413, 415, 400, 401) or hands it to the route's
  * handler, which answers exactly once, maybe from a database callback later.
- * If the client disconnects first, evhttp frees its request; our close
- * callback notices and sets r->ev = NULL so the late answer is dropped.
+ * If the client hangs up first, conn.c notices, closes the connection and
+ * sets r->ev = NULL, so the late answer is dropped (and logged as such).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -221,8 +221,8 @@ http_stream_end(struct req *r)
 	long long	us;
 
 	conn_detach(r);
-	if (r->stream_ev != NULL)
-		evhttp_send_reply_end(r->stream_ev);	/* frees it, also when gone */
+	if (r->stream_ev != NULL)		/* NULL once the client is gone */
+		evhttp_send_reply_end(r->stream_ev);
 	gettimeofday(&now, NULL);
 	us = (now.tv_sec - r->started.tv_sec) * 1000000LL +
 	    (now.tv_usec - r->started.tv_usec);
@@ -577,7 +577,7 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 		if (http_read_body(r) != 0)
 			return;
 	}
-	auth_then_handle(r);
+	conn_handle(r, auth_then_handle);
 }
 
 /* Create the evhttp server on an already-listening socket. */
