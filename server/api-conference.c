@@ -39,7 +39,7 @@ static const char CONFERENCE_CREATE_SQL[] =
     "SELECT j::text, j->>'version'"
     "  FROM kaigi_conference_create($1::jsonb, $2::jsonb) AS j";
 static const char CONFERENCE_LIST_SQL[] =
-    "SELECT kaigi_conference_list($1::int, $2::bigint)::text";
+    "SELECT l->'items', l->>'next' FROM kaigi_conference_list($1::int, $2::bigint) AS l";
 static const char CONFERENCE_GET_SQL[] =
     "SELECT j::text, j->>'version' FROM kaigi_conference_get($1) AS j";
 static const char CONFERENCE_PATCH_SQL[] =
@@ -72,12 +72,12 @@ conference_create(struct req *r)
 static void
 conference_list(struct req *r)
 {
-	char		 limit[16], cursor[24];
+	char		 limit[16], cursor[API_CURSOR_LEN];
 	const char	*params[2] = { limit, cursor };
 
 	if (api_page(r, limit, cursor) != 0)
 		return;
-	db_query(CONFERENCE_LIST_SQL, 2, params, api_reply_row_200, r);
+	db_query(CONFERENCE_LIST_SQL, 2, params, api_reply_page, r);
 }
 
 /* GET /api/v1/conferences/{slug} */

@@ -527,7 +527,9 @@ http_req_init(struct req *r, struct evhttp_request *ev)
 	 */
 	bufferevent_set_max_single_write(evhttp_connection_get_bufferevent(
 	    evhttp_request_get_connection(ev)), HTTP_MAX_SINGLE_WRITE);
-	if (q != NULL && evhttp_parse_query_str(q, &r->query) != 0)
+	/* A %00 would cut the decoded value short, unseen: refuse it. */
+	if (q != NULL && (strstr(q, "%00") != NULL ||
+	    evhttp_parse_query_str(q, &r->query) != 0))
 		return -1;
 	return http_query_utf8(&r->query);
 }
