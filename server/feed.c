@@ -15,8 +15,9 @@
  * without a break since the feed was read (same notify_epoch). Otherwise
  * (LISTEN down or reconnecting, or the feed read while it was) one cheap
  * query first asks whether anything of the conference changed since the
- * snapshot the feed was read under (kaigi_feed_fresh, sql/061_feed_clock.sql);
- * if so the feed is read again, so a revoked token is 404 at once.
+ * snapshot the feed was read under (kaigi_feed_fresh in
+ * sql/061_feed_clock.sql); if so the feed is read again, so a revoked
+ * token is 404 at once.
  *
  * Last-Modified is the feed's own clock (kaigi_feed_clock): the same bytes
  * keep their instant, new bytes get one at least a second later, in every
@@ -30,9 +31,10 @@
  * the same.
  *
  * HTTP: Content-Type text/calendar; charset=utf-8, a strong ETag (hash of the
- * bytes), Last-Modified (the feed's clock, above), Cache-Control no-cache (private for token feeds), and 304
- * for If-None-Match (a list of tags or *, compared as RFC 9110 says: weakly)
- * or, without If-None-Match, If-Modified-Since. HEAD is served by these GET
+ * bytes), Last-Modified (the feed's clock, above), Cache-Control no-cache
+ * (private for token feeds), and 304 for If-None-Match (a list of tags or
+ * *, compared as RFC 9110 says: weakly) or, without If-None-Match,
+ * If-Modified-Since. HEAD is served by these GET
  * routes; evhttp sends no body then.
  *
  * The token is never logged (http.c writes /feeds/… in the access log) and
