@@ -30,7 +30,8 @@
 #define BIL_CREATE_SQL \
     "SELECT kaigi_bilateral_create($1::jsonb, $2, $3::jsonb)::text"
 #define BIL_LIST_SQL \
-    "SELECT kaigi_bilaterals_list($1::jsonb, $2, $3, $4::int, $5::bigint)::text"
+    "SELECT l->'items', l->>'next' FROM kaigi_bilaterals_list($1::jsonb, $2, $3," \
+    " $4::int, $5::bigint) AS l"
 #define BIL_GET_SQL \
     "SELECT kaigi_bilateral_get($1::jsonb, $2::bigint)::text"
 #define BIL_TRANSITION_SQL \
@@ -211,7 +212,7 @@ static void
 bil_list(struct req *r)
 {
 	const char	*params[5], *status = req_query(r, "status");
-	char		 limit[16], cursor[24], *actor;
+	char		 limit[16], cursor[API_CURSOR_LEN], *actor;
 	int		 i;
 
 	if (api_page(r, limit, cursor) != 0)
@@ -232,7 +233,7 @@ bil_list(struct req *r)
 	params[2] = status;
 	params[3] = limit;
 	params[4] = cursor;
-	db_query(BIL_LIST_SQL, 5, params, api_reply_row_200, r);
+	db_query(BIL_LIST_SQL, 5, params, api_reply_page, r);
 	free(actor);
 }
 

@@ -34,7 +34,8 @@
 #define SESSION_GET_SQL \
     "SELECT j::text, j->>'version' FROM kaigi_session_get($1::jsonb, $2::bigint) j"
 #define SESSION_LIST_SQL \
-    "SELECT kaigi_sessions_list($1::jsonb, $2, $3::jsonb, $4::int, $5::bigint)::text"
+    "SELECT l->'items', l->>'next' FROM kaigi_sessions_page($1::jsonb, $2," \
+    " $3::jsonb, $4::int, $5) AS l"
 #define SESSION_CONFLICTS_SQL \
     "SELECT kaigi_conference_conflicts($1::jsonb, $2)::text"
 
@@ -160,7 +161,7 @@ static void
 session_list(struct req *r)
 {
 	const char	*params[5], *why;
-	char		 limit[16], cursor[24], *actor, *filter;
+	char		 limit[16], cursor[API_CURSOR_LEN], *actor, *filter;
 	json_t		*f;
 
 	if (api_page(r, limit, cursor) != 0)
@@ -180,7 +181,7 @@ session_list(struct req *r)
 	params[2] = filter;
 	params[3] = limit;
 	params[4] = cursor;
-	db_query(SESSION_LIST_SQL, 5, params, api_reply_row_200, r);
+	db_query(SESSION_LIST_SQL, 5, params, api_reply_page, r);
 	free(actor);
 	free(filter);
 }

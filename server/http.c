@@ -6,8 +6,8 @@
  * Lifetime: http_dispatch() creates a struct req for each request and either
  * answers at once (404, 405, 413, 415, 400, 401) or hands it to the route's
  * handler, which answers exactly once, maybe from a database callback later.
- * If the client disconnects first, evhttp frees its request; our close
- * callback notices and sets r->ev = NULL so the late answer is dropped.
+ * If the client hangs up first, conn.c notices, closes the connection and
+ * sets r->ev = NULL, so the late answer is dropped (and logged as such).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -221,8 +221,8 @@ http_stream_end(struct req *r)
 	long long	us;
 
 	conn_detach(r);
-	if (r->stream_ev != NULL)
-		evhttp_send_reply_end(r->stream_ev);	/* frees it, also when gone */
+	if (r->stream_ev != NULL)		/* NULL once the client is gone */
+		evhttp_send_reply_end(r->stream_ev);
 	gettimeofday(&now, NULL);
 	us = (now.tv_sec - r->started.tv_sec) * 1000000LL +
 	    (now.tv_usec - r->started.tv_usec);
@@ -527,7 +527,9 @@ http_req_init(struct req *r, struct evhttp_request *ev)
 	 */
 	bufferevent_set_max_single_write(evhttp_connection_get_bufferevent(
 	    evhttp_request_get_connection(ev)), HTTP_MAX_SINGLE_WRITE);
-	if (q != NULL && evhttp_parse_query_str(q, &r->query) != 0)
+	/* A %00 would cut the decoded value short, unseen: refuse it. */
+	if (q != NULL && (strstr(q, "%00") != NULL ||
+	    evhttp_parse_query_str(q, &r->query) != 0))
 		return -1;
 	return http_query_utf8(&r->query);
 }
@@ -577,7 +579,7 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 		if (http_read_body(r) != 0)
 			return;
 	}
-	auth_then_handle(r);
+	conn_handle(r, auth_then_handle);
 }
 
 /* Create the evhttp server on an already-listening socket. */

@@ -109,11 +109,12 @@ void	http_reply_db_error(struct req *, enum db_status, const PGresult *);
  * http_stream_write sends a piece (-1 once the client is gone);
  * http_stream_end finishes the answer, writes the access log line and frees
  * r, whether or not the client is still there. on_close, if set, is called
- * once when the client goes away first (r->ev is NULL by then); libevent has
- * already detached the request from the dead connection, so on_close may
- * call http_stream_end at once. A stream has libevent's default connection
- * timeouts (50 s) instead of kaigid's: its owner writes keep-alives more
- * often than that.
+ * once when the client goes away first (conn.c: r->ev and r->stream_ev are
+ * NULL by then, libevent's request is freed), so on_close may call
+ * http_stream_end at once. A stream started for a client that is already
+ * gone (r->ev NULL) would never get on_close: check first. A stream has
+ * libevent's default connection timeouts (50 s) instead of kaigid's: its
+ * owner writes keep-alives more often than that.
  */
 void	http_stream_start(struct req *, const char *content_type,
 	    void (*on_close)(struct req *, void *), void *arg);

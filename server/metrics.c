@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "changes.h"
 #include "conn.h"
 #include "db.h"
 #include "http.h"
@@ -71,6 +72,11 @@ metrics_render(struct evbuffer *b)
 	    pid, metrics_requests);
 	evbuffer_add_printf(b, "# TYPE kaigi_http_connections gauge\n"
 	    "kaigi_http_connections{pid=\"%d\"} %d\n", pid, conn_count());
+	evbuffer_add_printf(b, "# TYPE kaigi_http_requests_in_flight gauge\n"
+	    "kaigi_http_requests_in_flight{pid=\"%d\"} %lu\n"
+	    "# TYPE kaigi_change_streams gauge\n"
+	    "kaigi_change_streams{pid=\"%d\"} %d\n",
+	    pid, http_inflight_count(), pid, changes_stream_count());
 	db_get_stats(&s);
 	evbuffer_add_printf(b, "# TYPE kaigi_db_connections_up gauge\n"
 	    "kaigi_db_connections_up{pid=\"%d\"} %d\n"

@@ -13,6 +13,9 @@
  * closes the connection and retries after 100 ms doubling to 5 s (with
  * jitter), reset when LISTEN succeeds again. Reaching READY again after a
  * loss calls on_reconnect, because notifications sent in between are gone.
+ * Each time READY is reached starts a new epoch (notify_epoch), so a cache
+ * can tell whether LISTEN has been in force without a break since it
+ * rendered something.
  *
  * LISTEN takes no parameters, so the channel is quoted with
  * PQescapeIdentifier; it is the only statement built from a string here.
@@ -55,6 +58,7 @@ static struct {
 	int			 backoff_ms;
 	int			 quiet;		/* failure already logged */
 	int			 listened;	/* LISTEN succeeded before */
+	unsigned long		 epoch;		/* times LISTEN succeeded */
 	int			 flushing;
 	uint64_t		 connect_deadline;
 	PGresult		*result;
@@ -263,6 +267,7 @@ notify_listen_done(void)
 	PQclear(nt.result);
 	nt.result = NULL;
 	nt.state = NOTIFY_READY;
+	nt.epoch++;
 	nt.backoff_ms = NOTIFY_BACKOFF_MIN_MS;
 	if (nt.quiet)
 		log_info("notify: listening on %s again", nt.channel);
@@ -358,4 +363,11 @@ int
 notify_ready(void)
 {
 	return (nt.state == NOTIFY_READY);
+}
+
+/* Which spell of LISTEN is in force: 0 none, else +1 at each (re)connect. */
+unsigned long
+notify_epoch(void)
+{
+	return nt.state == NOTIFY_READY ? nt.epoch : 0;
 }
