@@ -169,5 +169,5 @@ main(int argc, char **argv)
 		sql_dir = config_data_dir(sql_dir, "sql", buf, sizeof buf);
 		return migrate_run(config.database_url, sql_dir) == 0 ? 0 : 1;
 	}
-	return worker_serve(config_path);
+	return supervise(config_path);
 }

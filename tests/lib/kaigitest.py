@@ -652,3 +652,25 @@ class Cluster:
         """Stop the server and remove everything."""
         self._pg("destroy", check=False)
         subprocess.run(["rm", "-rf", self.dir])
+
+
+# ---------------------------------------------------------------- processes
+
+def worker_pids(pid):
+    """The live children of process pid (kaigid's workers under its
+    supervisor), sorted; zombies (dead, not yet reaped) are left out."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[1] == str(pid) and fields[0] not in ("Z", "X"):
+            out.append(int(name))
+    return sorted(out)
+
+
+__all__ += ["worker_pids"]
