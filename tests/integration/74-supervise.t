@@ -11,12 +11,15 @@
 #  * SIGKILL of the supervisor takes the workers with it (PR_SET_PDEATHSIG)
 #    and frees the port;
 #  * SIGTERM after a worker died: the rest drain, exit status 1, and the log
-#    names the dead worker and its signal.
+#    names the dead worker and its signal;
+#  * Ctrl-C (SIGINT to the whole process group, supervisor and workers at
+#    once, as a terminal sends it under `make run`): exit 0, nothing left.
 import http.client
 import os
 import re
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -245,10 +248,49 @@ def _alive(pids):
     return out
 
 
+def ctrl_c(workers):
+    """SIGINT to kaigid's process group (a session of its own here)."""
+    tag = "workers = %d" % workers
+    s = Server()
+    s.start()
+    s.stop(drop=False)          # the database stays; kaigid is run below
+    port = free_port()
+    with open(s.log_path, "ab") as log:
+        p = subprocess.Popen([os.environ["KAIGID"], "--database-url", s.db_url, "--port",
+                              str(port), "--workers", str(workers)], cwd=TOP,
+                             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+    s.port = port
+    up = wait_until(lambda: _healthz(s), 30)
+    pids = worker_pids(p.pid)
+    ok(up and len(pids) == workers, "%s: kaigid in a process group of its own, workers %s"
+       % (tag, pids))
+    os.killpg(p.pid, signal.SIGINT)
+    try:
+        code = p.wait(30)
+    except subprocess.TimeoutExpired:
+        code = None
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+    is_(code, 0, "%s: Ctrl-C (SIGINT to supervisor and workers at once): exit 0" % tag)
+    is_(_alive(pids), [], "%s: no worker left" % tag)
+    s.drop_db()
+
+
+def _healthz(s):
+    """Does /healthz answer 200?"""
+    try:
+        return s.request("GET", "/healthz", timeout=5).status == 200
+    except OSError:
+        return False
+
+
 kill_mid_load(1)
 kill_mid_load(2)
 crash_loop()
 supervisor_killed(1)
 supervisor_killed(2)
+ctrl_c(1)
+ctrl_c(2)
 note("figures: %r" % figures)
 done_testing()
