@@ -93,31 +93,6 @@ class Load:
         return list(self.log)
 
 
-def client_connections(pid, port):
-    """Established connections from HTTP clients that process pid holds."""
-    inodes = set()
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        try:
-            link = os.readlink("/proc/%d/fd/%s" % (pid, fd))
-        except OSError:
-            continue
-        if link.startswith("socket:["):
-            inodes.add(link[8:-1])
-    n = 0
-    for table in ("tcp", "tcp6"):
-        try:
-            with open("/proc/%d/net/%s" % (pid, table)) as f:
-                rows = f.read().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            col = row.split()
-            if (col[3] == "01" and int(col[1].rsplit(":", 1)[1], 16) == port
-                    and col[9] in inodes):
-                n += 1
-    return n
-
-
 def serving(s):
     """The processes that serve: the supervisor's workers, or kaigid itself
     when it serves in-process (as it did with one worker before issue 14)."""
