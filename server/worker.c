@@ -36,6 +36,32 @@ struct worker {
 	int			 draining;
 };
 
+/* event_base_foreach_event() visitor: count the events waiting to write. */
+static int
+worker_count_writer(const struct event_base *base, const struct event *ev,
+    void *arg)
+{
+	(void)base;
+	if ((event_get_events(ev) & EV_WRITE) && event_pending(ev, EV_WRITE, NULL))
+		(*(int *)arg)++;
+	return 0;
+}
+
+/*
+ * Is an answer still on its way out? An answer leaves the request count
+ * when it is queued on its connection; the bytes go when the socket is
+ * writable, a loop turn or more later, and a connection's write event is
+ * pending until then. Freeing evhttp before would cut them off.
+ */
+static int
+worker_writes_pending(struct event_base *base)
+{
+	int	n = 0;
+
+	event_base_foreach_event(base, worker_count_writer, &n);
+	return n;
+}
+
 /* Drain timer: exit the loop once nothing is in flight or time is up. */
 static void
 worker_drain_tick(evutil_socket_t fd, short what, void *arg)
@@ -46,12 +72,12 @@ worker_drain_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	gettimeofday(&now, NULL);
-	if (http_inflight_count() == 0 || timercmp(&now, &w->drain_deadline, >)) {
-		if (http_inflight_count() > 0)
-			log_warn("drain: giving up on %lu request(s)",
-			    http_inflight_count());
+	if (timercmp(&now, &w->drain_deadline, >)) {
+		log_warn("drain: giving up on %lu request(s), %d answer(s) unsent",
+		    http_inflight_count(), worker_writes_pending(w->base));
 		event_base_loopbreak(w->base);
-	}
+	} else if (http_inflight_count() == 0 && worker_writes_pending(w->base) == 0)
+		event_base_loopbreak(w->base);
 }
 
 /* SIGTERM/SIGINT: stop accepting and drain. */
