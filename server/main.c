@@ -27,7 +27,7 @@ static const char kaigid_usage[] =
 "  -l, --listen ADDR        address to serve on (default 127.0.0.1)\n"
 "  -p, --port N             port (default 8080)\n"
 "  -d, --database-url URL   PostgreSQL connection (also DATABASE_URL)\n"
-"  -w, --workers N          processes sharing the port (SO_REUSEPORT)\n"
+"  -w, --workers N          worker processes sharing the port (SO_REUSEPORT)\n"
 "  -L, --log-level LEVEL    debug, info, warn, error\n"
 "      --sql-dir DIR        migrations directory (default: sql)\n"
 "      --set KEY=VALUE      any setting of kaigid.conf\n"
@@ -36,8 +36,13 @@ static const char kaigid_usage[] =
 "\n"
 "Every setting can also come from KAIGI_<KEY> in the environment\n"
 "(KAIGI_PORT, KAIGI_DATABASE_URL...). Flags win over the environment, the\n"
-"environment over the file. SIGTERM drains in-flight requests and exits 0;\n"
-"SIGHUP re-reads the config file and keeps the old settings if it is bad.\n";
+"environment over the file.\n"
+"\n"
+"kaigid supervises its workers: one that dies is restarted at once (after a\n"
+"growing pause if it keeps dying right after its start), and the workers end\n"
+"with the supervisor. SIGTERM or SIGINT drains in-flight requests and exits 0\n"
+"(1 if a worker died during the run); SIGHUP re-reads the config file and\n"
+"keeps the old settings if it is bad.\n";
 
 static const struct option kaigid_options[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -169,5 +174,5 @@ main(int argc, char **argv)
 		sql_dir = config_data_dir(sql_dir, "sql", buf, sizeof buf);
 		return migrate_run(config.database_url, sql_dir) == 0 ? 0 : 1;
 	}
-	return worker_serve(config_path);
+	return supervise(config_path);
 }
