@@ -13,6 +13,9 @@
  * just formats, for slots and dry runs). A plan whose write finds the data
  * changed (409), or a best slot taken meanwhile by someone else, is looked
  * for again once from fresh data.
+ *
+ * The solver runs at most solver_jobs jobs at once (scheduler.c); beyond
+ * its queue a request gets 503 with Retry-After.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +23,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "config.h"
 #include "http.h"
 #include "log.h"
 #include "route.h"
@@ -366,12 +370,36 @@ bil_load(struct req *r)
 	db_query(BIL_PROBLEM_SQL, 3, params, bil_problem_loaded, r);
 }
 
+/* 503 with Retry-After and a detail. */
+static void
+bil_reply_503(struct req *r, const char *detail)
+{
+	char	 secs[16];
+
+	snprintf(secs, sizeof secs, "%d", cfg->retry_after);
+	http_add_header(r, "Retry-After", secs);
+	http_reply_problem(r, 503, detail, NULL);
+}
+
 /* A job that could not run or failed: answer and return -1. */
 static int
 bil_job_failed(struct req *r, struct scheduler_job *job)
 {
-	if (job->failed) {
-		http_reply_problem(r, 503, "the server is shutting down", NULL);
+	char	*detail;
+	int	 running, waiting;
+
+	if (job->failed == SCHEDULER_BUSY) {
+		scheduler_counts(&running, &waiting);
+		detail = xasprintf("the solver is busy: %d job(s) running and %d"
+		    " waiting, the most this server takes; retry shortly",
+		    running, waiting);
+		bil_reply_503(r, detail);
+		free(detail);
+		return -1;
+	}
+	if (job->failed != SCHEDULER_RAN) {
+		bil_reply_503(r, "the solver could not start (the server is "
+		    "shutting down or out of threads); retry shortly");
 		return -1;
 	}
 	if (job->rc < 0) {
