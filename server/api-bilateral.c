@@ -14,6 +14,12 @@
  * changed (409), or a best slot taken meanwhile by someone else, is looked
  * for again once from fresh data.
  *
+ * Slots are the secretariat's at any time and the parties' once the
+ * counterpart has accepted (409 before: a liaison cannot map another
+ * head's diary with requests nobody accepted). The parties get them
+ * earliest first and without new_breaks/room_changes: the secretariat's
+ * ranking and figures come from third parties' schedules.
+ *
  * The solver runs at most solver_jobs jobs at once (scheduler.c); beyond
  * its queue a request gets 503 with Retry-After.
  */
@@ -40,9 +46,9 @@
 #define BIL_TRANSITION_SQL \
     "SELECT kaigi_bilateral_transition($1::jsonb, $2::bigint, $3)::text"
 #define BIL_PROBLEM_SQL \
-    "SELECT kaigi_bilateral_problem($1::jsonb, $2, $3::bigint)::text"
+    "SELECT kaigi_bilateral_problem_for($1::jsonb, $2, $3::bigint)::text"
 #define BIL_SLOTS_SQL \
-    "SELECT kaigi_bilateral_slots_out($1::bigint, $2::jsonb)::text"
+    "SELECT kaigi_bilateral_slots_for($1::jsonb, $2::bigint, $3::jsonb)::text"
 #define BIL_SCHEDULE_SQL \
     "SELECT kaigi_bilateral_schedule($1::jsonb, $2::bigint," \
     " to_timestamp($3::double precision), $4::bigint)::text"
@@ -346,6 +352,7 @@ bil_problem_loaded(enum db_status status, PGresult *res, void *arg)
 	scheduler_job_free(st->job);
 	st->job = scheduler_job_new(st->kind);
 	st->job->slot_max = st->slot_max;
+	st->job->chronological = !json_is_true(json_object_get(root, "secretariat"));
 	st->job->options.time_limit_ms = st->time_limit_ms;
 	if (root == NULL || scheduler_problem_parse(root, &st->job->problem,
 	    &why) != 0) {
@@ -415,7 +422,7 @@ bil_slots_solved(struct scheduler_job *job, void *arg)
 {
 	struct req		*r = arg;
 	struct bil_state	*st = r->state;
-	const char		*params[2];
+	const char		*params[3];
 	json_t			*items;
 	char			*text;
 
@@ -424,9 +431,10 @@ bil_slots_solved(struct scheduler_job *job, void *arg)
 	items = scheduler_slots_json(job);
 	text = api_json_text(items);
 	json_decref(items);
-	params[0] = st->id;
-	params[1] = text;
-	db_query(BIL_SLOTS_SQL, 2, params, api_reply_row_200, r);
+	params[0] = st->actor;
+	params[1] = st->id;
+	params[2] = text;
+	db_query(BIL_SLOTS_SQL, 3, params, api_reply_row_200, r);
 	free(text);
 }
 
