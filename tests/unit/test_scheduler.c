@@ -297,6 +297,48 @@ test_chronological(void)
 	scheduler_job_free(early);
 }
 
+/*
+ * A person busier than the problem is large: one request of two people,
+ * person 0 in 24 meetings of 20 minutes a day with breaks between them.
+ * The solver's break moves once listed that person's breaks in a scratch
+ * array sized by requests + people (4 here): a heap overflow (ASan).
+ */
+static void
+test_busy_person(void)
+{
+	struct scheduler_job	*job = scheduler_job_new(SCHEDULER_SOLVE);
+	const char		*why;
+	json_t			*root, *busy = json_array();
+	char			*text;
+	int			 d, i, placed = 0;
+
+	for (d = 0; d < 3; d++)
+		for (i = 0; i < 8; i++)
+			json_array_append_new(busy, json_pack("[i, i, i]",
+			    d * 1440 + 480 + i * 80, d * 1440 + 500 + i * 80, 0));
+	root = json_pack("{s:i, s:I, s:i, s:i, s:[[i,i],[i,i],[i,i]], s:[i], s:[i],"
+	    " s:[{s:i, s:i, s:i, s:[]}], s:[{s:i, s:o}, {s:i, s:[]}],"
+	    " s:[{s:i, s:i, s:[i,i], s:[i,i], s:i, s:i, s:i, s:i}]}",
+	    "conference_id", 9, "origin", (json_int_t)1682607600, "slot", 5,
+	    "changeover", 10, "days", 480, 1200, 1920, 2640, 3360, 4080,
+	    "venues", 1, "travel", 0,
+	    "rooms", "id", 31, "venue", 0, "capacity", 8, "busy",
+	    "people", "id", 200, "busy", busy, "id", 201, "busy",
+	    "requests", "id", 8, "version", 1, "people", 0, 1, "parties", 1, 2,
+	    "duration", 30, "earliest", 480, "latest", 4080, "priority", 3);
+	text = json_dumps(root, 0);
+	json_decref(root);
+	ok(parse(text, &job->problem, &why) == 0, "a busy person's problem parses");
+	free(text);
+	job->options.time_limit_ms = 300;
+	scheduler_run(job, count_cb, NULL);
+	for (i = 0; i < job->answer.nplacements; i++)
+		placed += job->answer.placements[i].reason == SOLVER_PLACED;
+	ok(job->rc == 0 && placed == 1,
+	    "one request, a person with 24 meetings: solved, placed (and no overflow under ASan)");
+	scheduler_job_free(job);
+}
+
 /* Run the tests. */
 int
 main(void)
@@ -310,6 +352,7 @@ main(void)
 	test_limits(&c);
 	test_queue(&c);
 	test_chronological();
+	test_busy_person();
 	cfg = NULL;
 	config_free(&c);
 	return tap_done();
