@@ -36,7 +36,7 @@
     " $3::int, $4::jsonb) j"
 #define SESSION_CANCEL_SQL \
     "SELECT j::text, j->>'version' FROM kaigi_session_cancel_with($1::jsonb," \
-    " $2::bigint, $3::int, $4::boolean, $5) j"
+    " $2::bigint, $3::int, $4::boolean) j"
 #define SESSION_GET_SQL \
     "SELECT j::text, j->>'version' FROM kaigi_session_get($1::jsonb, $2::bigint) j"
 #define SESSION_LIST_SQL \
@@ -228,19 +228,17 @@ session_patch(struct req *r)
 	free(input);
 }
 
-/* A cancel body: none, {}, or {replace?: bool, reason?: text}; -1 (422). */
+/* A cancel body: none, {}, or {"replace": bool}; -1 (422). */
 static int
-session_decode_cancel(struct req *r, int *replace, const char **reason)
+session_decode_cancel(struct req *r, int *replace)
 {
-	static const char *const known[] = { "replace", "reason", NULL };
+	static const char *const known[] = { "replace", NULL };
 	json_t	*errors = json_array();
 
 	*replace = 0;
-	*reason = NULL;
 	if (r->body != NULL && valid_object(r->body, errors) == 0) {
 		valid_known(r->body, known, errors);
 		valid_bool(r->body, "replace", VALID_OPTIONAL, replace, errors);
-		valid_string(r->body, "reason", VALID_OPTIONAL, 500, reason, errors);
 	}
 	if (json_array_size(errors) > 0) {
 		api_reply_invalid(r, errors);
@@ -250,24 +248,23 @@ session_decode_cancel(struct req *r, int *replace, const char **reason)
 	return 0;
 }
 
-/* POST /api/v1/sessions/{id}/cancel {replace?, reason?} */
+/* POST /api/v1/sessions/{id}/cancel {replace?} */
 static void
 session_cancel(struct req *r)
 {
-	const char	*params[5], *reason;
+	const char	*params[4];
 	char		 id[24], version[24], *actor;
 	int		 replace;
 
 	if (api_id_param(r, "session", id) != 0 ||
 	    session_version(r, version, &params[2]) != 0 ||
-	    session_decode_cancel(r, &replace, &reason) != 0)
+	    session_decode_cancel(r, &replace) != 0)
 		return;
 	actor = api_actor_text(r);
 	params[0] = actor;
 	params[1] = id;
 	params[3] = replace ? "true" : "false";
-	params[4] = reason;
-	db_query(SESSION_CANCEL_SQL, 5, params, session_reply_200, r);
+	db_query(SESSION_CANCEL_SQL, 4, params, session_reply_200, r);
 	free(actor);
 }
 

@@ -407,12 +407,12 @@ BEGIN
 	    kaigi_bilateral_json(p_id));
 END $$;
 
--- POST /sessions/{id}/cancel {replace?, reason?}: as kaigi_session_cancel;
--- for a bilateral's session the request is cancelled, or (p_replace)
--- accepted and unplaced; the answer carries the request under "bilateral"
--- and "replace". p_replace for any other session: 422.
+-- POST /sessions/{id}/cancel {replace?}: as kaigi_session_cancel; for a
+-- bilateral's session the request is cancelled, or (p_replace) accepted and
+-- unplaced; the answer carries the request under "bilateral" and "replace".
+-- p_replace for any other session: 422.
 CREATE FUNCTION kaigi_session_cancel_with(p_actor jsonb, p_id bigint,
-    p_if_match int, p_replace boolean, p_reason text) RETURNS jsonb
+    p_if_match int, p_replace boolean) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
 	v_bid	bigint;
@@ -425,7 +425,7 @@ BEGIN
 		    jsonb_build_object('errors', jsonb_build_array(kaigi_session_err('replace',
 		    'only the session of a bilateral request can be cancelled for re-placing'))));
 	END IF;
-	PERFORM kaigi_bilateral_context(p_actor, p_replace, p_reason);
+	PERFORM kaigi_bilateral_context(p_actor, p_replace);
 	v_out := kaigi_session_cancel(p_actor, p_id, p_if_match);
 	PERFORM kaigi_bilateral_context(p_actor);
 	IF v_bid IS NOT NULL THEN
