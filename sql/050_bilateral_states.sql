@@ -407,6 +407,15 @@ BEGIN
 	    kaigi_bilateral_json(p_id));
 END $$;
 
+-- The request of a bilateral's session, locked (NULL for other sessions).
+-- Writers lock a request before its session, rooms and people (as
+-- withdraw and schedule do), so that they cannot deadlock.
+CREATE FUNCTION kaigi_bilateral_lock_of(p_session_id bigint) RETURNS bigint
+LANGUAGE sql AS $$
+	SELECT b.id FROM bilateral_sessions x JOIN bilateral_requests b ON b.id = x.bilateral_id
+	WHERE x.session_id = p_session_id FOR UPDATE OF b
+$$;
+
 -- POST /sessions/{id}/cancel {replace?}: as kaigi_session_cancel; for a
 -- bilateral's session the request is cancelled, or (p_replace) accepted and
 -- unplaced; the answer carries the request under "bilateral" and "replace".
@@ -415,11 +424,10 @@ CREATE FUNCTION kaigi_session_cancel_with(p_actor jsonb, p_id bigint,
     p_if_match int, p_replace boolean) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
-	v_bid	bigint;
+	v_bid	bigint := kaigi_bilateral_lock_of(p_id);
 	v_out	jsonb;
 BEGIN
 	PERFORM kaigi_session_for_write(p_actor, p_id, p_if_match);
-	SELECT bilateral_id INTO v_bid FROM bilateral_sessions WHERE session_id = p_id;
 	IF p_replace AND v_bid IS NULL THEN
 		PERFORM kaigi_session_raise('KG422', 'the request has invalid fields',
 		    jsonb_build_object('errors', jsonb_build_array(kaigi_session_err('replace',
@@ -444,11 +452,10 @@ CREATE FUNCTION kaigi_session_patch(p_actor jsonb, p_id bigint, p_if_match int,
     p_input jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
+	v_bid	bigint := kaigi_bilateral_lock_of(p_id);
 	s	sessions := kaigi_session_for_write(p_actor, p_id, p_if_match);
-	v_bid	bigint;
 	v_out	jsonb;
 BEGIN
-	SELECT bilateral_id INTO v_bid FROM bilateral_sessions WHERE session_id = p_id;
 	IF v_bid IS NOT NULL AND s.status = 'cancelled'
 	    AND coalesce(p_input->>'status', 'cancelled') <> 'cancelled' THEN
 		PERFORM kaigi_bilateral_next(b.status, 'session_revive', b.id)
@@ -526,3 +533,37 @@ LANGUAGE sql STABLE AS $$
 	    LATERAL kaigi_bilateral_slots_out(p_id, p_items) o
 	WHERE b.id = p_id
 $$;
+
+-- ---------------------------------------------------------------------------
+-- A plan locks its requests first
+-- ---------------------------------------------------------------------------
+
+-- Place each item of the plan [{bilateral_id, version, start, room_id}]:
+-- 409 when a request changed since it was read (status or version). Every
+-- request of the plan is locked first, in id order, before any room or
+-- person: a writer holding one request (revive, schedule, withdraw) and
+-- wanting a room the plan holds cannot deadlock with it.
+CREATE OR REPLACE FUNCTION kaigi_bilateral_apply(p_actor jsonb, p_conference_id bigint,
+    p_placed jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+	x	jsonb;
+	b	bilateral_requests;
+BEGIN
+	PERFORM 1 FROM bilateral_requests WHERE id IN (SELECT (e->>'bilateral_id')::bigint
+	    FROM jsonb_array_elements(p_placed) e) ORDER BY id FOR UPDATE;
+	FOR x IN SELECT * FROM jsonb_array_elements(p_placed) LOOP
+		SELECT * INTO b FROM bilateral_requests
+		WHERE id = (x->>'bilateral_id')::bigint AND conference_id = p_conference_id
+		FOR UPDATE;
+		IF NOT FOUND OR b.status <> 'accepted' OR b.session_id IS NOT NULL
+		    OR b.version <> (x->>'version')::int THEN
+			PERFORM kaigi_session_raise('KG409',
+			    'a bilateral request changed while the plan was made',
+			    jsonb_build_object('bilateral_id', x->'bilateral_id'));
+		END IF;
+		PERFORM kaigi_bilateral_place(p_actor, b,
+		    to_timestamp((x->>'start')::double precision),
+		    (x->>'room_id')::bigint);
+	END LOOP;
+END $$;

@@ -9,10 +9,14 @@
 # refuses to plain SQL; and a seeded random walk over the API that checks,
 # after every step, the answers against the spec and that no request ever
 # has two live sessions (KAIGI_WALK_SEED, KAIGI_WALK_STEPS to vary it).
+import glob
 import hashlib
 import os
 import random
+import subprocess
 import sys
+import tempfile
+import threading
 
 import psycopg2
 
@@ -307,6 +311,73 @@ def test_database(s, api):
     is_((status_of(s, bid), status_of(s, bid2)), ("scheduled", "accepted"), "nothing changed")
 
 
+def test_races(s, api):
+    """Revive, schedule {} and auto-schedule of one unplaced request at once: one meeting at most."""
+    for i in range(8):
+        rq, cp = PAIRS[(i + 3) % len(PAIRS)]
+        bid, sids = make(api, s, "accepted/replaced", (rq, cp))
+        calls = [lambda: api.revive(sids[0]), lambda: api.schedule(bid), lambda: api.auto()]
+        out = [None] * 3
+        barrier = threading.Barrier(3)
+
+        def go(k):
+            barrier.wait()
+            out[k] = calls[k]().status
+        ts = [threading.Thread(target=go, args=(k,)) for k in range(3)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        live = one(s, "SELECT array_agg(y.id) FROM bilateral_sessions x JOIN sessions y ON y.id = x.session_id"
+                      " WHERE x.bilateral_id = %s AND y.status <> 'cancelled'", bid) or []
+        st, sid = rows(s, "SELECT status, session_id FROM bilateral_requests WHERE id = %s", bid)[0]
+        ok(len(live) == 1 and st == "scheduled" and live == [sid] and out[0] in (200, 409)
+           and out[1] in (201, 409) and out[2] == 200,
+           "round %d: revive %s, schedule %s, auto-schedule %s at once: scheduled on its one live session"
+           % (i, out[0], out[1], out[2]))
+
+
+def test_upgrade():
+    """A database migrated to 040 with the demo loaded takes 050: links, nothing else changed."""
+    import psycopg2.sql as psql
+    admin = os.environ["KAIGI_TEST_PG_ADMIN_URL"]
+    name = "t_upgrade_%d" % os.getpid()
+    url = "%s/%s" % (admin.rsplit("/", 1)[0], name)
+    conn = psycopg2.connect(admin)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(psql.SQL("CREATE DATABASE {}").format(psql.Identifier(name)))
+    old = tempfile.mkdtemp(dir=os.environ.get("KAIGI_TEST_TMPDIR"))
+    for f in glob.glob(os.path.join(TOP, "sql", "0[0-4]*.sql")):
+        os.symlink(f, os.path.join(old, os.path.basename(f)))
+
+    def run(*cmd):
+        p = subprocess.run(list(cmd), cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+        return p.returncode, p.stdout.decode("utf-8", "replace")
+    try:
+        rc1 = run(os.environ["KAIGID"], "--database-url", url, "--migrate", "--sql-dir", old)
+        rc2 = run(os.path.join(TOP, "scripts", "demo"), url)
+        db = psycopg2.connect(url)
+        db.autocommit = True
+        with db.cursor() as cur:
+            cur.execute("SELECT id, status, session_id, version FROM bilateral_requests ORDER BY id")
+            before = cur.fetchall()
+            rc3 = run(os.environ["KAIGID"], "--database-url", url, "--migrate")
+            cur.execute("SELECT id, status, session_id, version FROM bilateral_requests ORDER BY id")
+            after = cur.fetchall()
+            cur.execute("SELECT count(*), count(*) FILTER (WHERE live) FROM bilateral_sessions")
+            links = cur.fetchone()
+        db.close()
+        is_((rc1[0], rc2[0], rc3[0]), (0, 0, 0), "migrate to 040, load the demo, migrate again: all succeed")
+        like(rc3[1], "applied 050_bilateral_states.sql", "the second migration applies 050 only")
+        is_(after, before, "the demo's requests are unchanged by 050")
+        is_(links, (7, 7), "Kono's seven scheduled bilaterals are linked to their live sessions")
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(psql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(psql.Identifier(name)))
+        conn.close()
+
+
 # ---------------------------------------------------------------- the walk
 
 class Walk:
@@ -470,6 +541,8 @@ with Server() as s:
     section(test_cancel_bodies, s, api)
     section(test_every_pair, s, api)
     section(test_database, s, api)
+    section(test_races, s, api)
+section(test_upgrade)
 with Server() as s:
     section(test_walk, s, Api(s, s.token("secretariat", conference=SLUG)))
 done_testing()
