@@ -30,6 +30,10 @@ static const char kaigid_usage[] =
 "  -w, --workers N          worker processes sharing the port (SO_REUSEPORT)\n"
 "  -L, --log-level LEVEL    debug, info, warn, error\n"
 "      --sql-dir DIR        migrations directory (default: sql)\n"
+"      --solver-jobs N      solver jobs running at once per worker\n"
+"                           (default 0: as many as the cores)\n"
+"      --solver-queue N     solver jobs waiting beyond that before 503\n"
+"                           (default 32)\n"
 "      --set KEY=VALUE      any setting of kaigid.conf\n"
 "  -h, --help               this text\n"
 "  -V, --version            version\n"
@@ -52,6 +56,8 @@ static const struct option kaigid_options[] = {
 	{ "workers", required_argument, NULL, 'w' },
 	{ "log-level", required_argument, NULL, 'L' },
 	{ "sql-dir", required_argument, NULL, 'S' },
+	{ "solver-jobs", required_argument, NULL, 'J' },
+	{ "solver-queue", required_argument, NULL, 'Q' },
 	{ "set", required_argument, NULL, 's' },
 	{ "migrate", no_argument, NULL, 'M' },
 	{ "help", no_argument, NULL, 'h' },
@@ -155,6 +161,8 @@ main(int argc, char **argv)
 		case 'w': kaigid_flag(&config, "workers", optarg); break;
 		case 'L': kaigid_flag(&config, "log_level", optarg); break;
 		case 'S': sql_dir = optarg; break;
+		case 'J': kaigid_flag(&config, "solver_jobs", optarg); break;
+		case 'Q': kaigid_flag(&config, "solver_queue", optarg); break;
 		case 's': kaigid_flag_set(&config, optarg); break;
 		case 'M': migrate = 1; break;
 		case 'h': fputs(kaigid_usage, stdout); return 0;

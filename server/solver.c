@@ -1217,12 +1217,24 @@ sv_kempe_to(struct sv *sv, int a, int to, double T)
 		sv_journal_undo(sv, &j);
 }
 
-/* A random person with breaks and one of their breaks (index), or -1. */
+/* Is there a break between items i - 1 and i of list l (one day)? */
+static int
+sv_break_before(struct sv *sv, const struct sv_list *l, int i)
+{
+	return l->v[i].day >= 0 && l->v[i].day == l->v[i - 1].day &&
+	    sv_is_break(sv, &l->v[i - 1], &l->v[i]);
+}
+
+/*
+ * A random person with breaks and one of their breaks (index), or -1. The
+ * breaks are counted, then the k-th is found again: a person may have far
+ * more meetings than sv->tmp (requests + people) has room for.
+ */
 static int
 sv_pick_break(struct sv *sv, int *gap)
 {
 	const struct sv_list	*l;
-	int			 p, i, n = 0;
+	int			 p, i, k, n = 0;
 
 	for (p = 0; p < sv->np; p++)
 		if (sv->pbrk[p] > 0)
@@ -1232,12 +1244,13 @@ sv_pick_break(struct sv *sv, int *gap)
 	p = sv->tmp[sv_randn(sv, n)];
 	l = &sv->mtg[p];
 	for (n = 0, i = 1; i < l->n; i++)
-		if (l->v[i].day >= 0 && l->v[i].day == l->v[i - 1].day &&
-		    sv_is_break(sv, &l->v[i - 1], &l->v[i]))
-			sv->tmp[n++] = i;
+		n += sv_break_before(sv, l, i);
 	if (n == 0)
 		return -1;
-	*gap = sv->tmp[sv_randn(sv, n)];
+	k = sv_randn(sv, n);
+	for (i = 1; !sv_break_before(sv, l, i) || k-- > 0; i++)
+		/* nothing */;
+	*gap = i;
 	return p;
 }
 
