@@ -37,7 +37,12 @@ static const char kaigid_usage[] =
 "Every setting can also come from KAIGI_<KEY> in the environment\n"
 "(KAIGI_PORT, KAIGI_DATABASE_URL...). Flags win over the environment, the\n"
 "environment over the file. SIGTERM drains in-flight requests and exits 0;\n"
-"SIGHUP re-reads the config file and keeps the old settings if it is bad.\n";
+"SIGHUP re-reads the config file and keeps the old settings if it is bad.\n"
+"\n"
+"A request waits for a database connection in a queue of at most\n"
+"db_queue_max (256) per worker; one more gets 503 \"the server is busy\".\n"
+"A queued request gets 503 after db_wait_ms (2000) only if no connection\n"
+"came free meanwhile (busy) or none is up (the database is unavailable).\n";
 
 static const struct option kaigid_options[] = {
 	{ "config", required_argument, NULL, 'c' },

@@ -142,6 +142,7 @@ worker_sighup(evutil_socket_t sig, short what, void *arg)
 	config_apply_flags(cfg);
 	log_set_level_name(cfg->log_level);
 	http_reconfigure(w->http);
+	db_set_limits(cfg->db_wait_ms, cfg->db_queue_max);
 	log_info("SIGHUP: settings re-read from %s", w->config_path);
 }
 
@@ -181,6 +182,7 @@ worker_run(const char *config_path, evutil_socket_t fd)
 	dbo.pool_size = cfg->pool_size;
 	dbo.wait_ms = cfg->db_wait_ms;
 	dbo.statement_timeout_ms = cfg->statement_timeout_ms;
+	dbo.queue_max = cfg->db_queue_max;
 	db_init(w.base, &dbo);
 	w.http = http_start(w.base, fd);
 	hooks_start(w.base);
