@@ -347,6 +347,29 @@ http_reply_unavailable(struct req *r)
 	    "the database is unavailable; retry shortly");
 }
 
+/* 503 with Retry-After: the database is up, but too much waits for it. */
+void
+http_reply_busy(struct req *r)
+{
+	http_reply_unavailable_detail(r,
+	    "the server is busy (too many requests waiting for the database);"
+	    " retry shortly");
+}
+
+/* A SQLSTATE that means: retry shortly (1 busy, 2 unavailable, 0 neither). */
+static int
+http_retry_state(const char *state)
+{
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0 ||
+	    strncmp(state, "53", 2) == 0)
+		return 1;	/* serialisation, deadlock, timeout, lock, resources */
+	if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+	    strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0)
+		return 2;	/* connection gone, server shutting down */
+	return 0;
+}
+
 /* Status for a SQLSTATE raised by our own SQL functions ("KG409" -> 409). */
 static int
 http_kaigi_status(const char *state)
@@ -367,6 +390,10 @@ http_reply_db_error(struct req *r, enum db_status st, const PGresult *res)
 	json_t		*extra = NULL;
 	int		 status;
 
+	if (st == DB_BUSY) {
+		http_reply_busy(r);
+		return;
+	}
 	if (st == DB_UNAVAILABLE || res == NULL) {
 		http_reply_unavailable(r);
 		return;
@@ -388,11 +415,11 @@ http_reply_db_error(struct req *r, enum db_status st, const PGresult *res)
 		http_reply_problem(r, 409, "that already exists", NULL);
 	else if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0)
 		http_reply_problem(r, 422, "the values break a rule of the data", NULL);
-	else if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-	    strcmp(state, "57014") == 0 || strncmp(state, "08", 2) == 0 ||
-	    strcmp(state, "57P01") == 0) {
+	else if (http_retry_state(state) == 1)
+		http_reply_busy(r);
+	else if (http_retry_state(state) == 2)
 		http_reply_unavailable(r);
-	} else {
+	else {
 		log_error("database error %s: %s", state, msg ? msg : "?");
 		http_reply_problem(r, 500, "internal error", NULL);
 	}

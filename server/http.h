@@ -95,6 +95,8 @@ void	http_reply_ref(struct req *, int status, const char *content_type,
 void	http_reply_problem(struct req *, int status, const char *detail, json_t *extra);
 /* 503 with Retry-After: the database is unavailable. */
 void	http_reply_unavailable(struct req *);
+/* 503 with Retry-After: the server is busy (the database is up). */
+void	http_reply_busy(struct req *);
 /*
  * Map a failed statement to an answer: SQLSTATE 23P01 -> 409, 23505 -> 409,
  * 23503/23514/22xxx -> 422, P0001 raised with a "kaigi:" prefix -> its own
