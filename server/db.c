@@ -366,7 +366,11 @@ db_queue_expire_cb(evutil_socket_t fd, short what, void *arg)
 	db_queue_arm();
 }
 
-/* Put w at the end of the FIFO, with its deadline, and try to start it. */
+/*
+ * Put w at the end of the FIFO, with its deadline, and start what can start.
+ * If more than queue_max are left waiting then, w is refused (counted after
+ * the dispatch: a connection just freed takes the head first).
+ */
 static void
 db_enqueue(struct db_work *w)
 {
@@ -374,15 +378,16 @@ db_enqueue(struct db_work *w)
 		db_fail_later(w, DB_UNAVAILABLE);
 		return;
 	}
-	if (db.queue_length >= db.queue_max) {
-		log_debug("db: queue full (%d waiting)", db.queue_length);
-		db_fail_later(w, db_refusal());
-		return;
-	}
 	w->deadline = db_now_ms() + (uint64_t)db.wait_ms;
 	TAILQ_INSERT_TAIL(&db.queue, w, entry);
 	db.queue_length++;
 	db_dispatch();
+	if (db.queue_length > db.queue_max) {
+		TAILQ_REMOVE(&db.queue, w, entry);
+		db.queue_length--;
+		log_debug("db: queue full (%d waiting)", db.queue_length);
+		db_fail_later(w, db_refusal());
+	}
 	db_queue_arm();
 }
 
