@@ -13,8 +13,11 @@
 # 3. The queue bound (db_queue_max=2, db_wait_ms=60000): with the one
 #    connection stuck and two requests queued, more requests get 503 busy at
 #    once (they cannot be the wait: it is 60 s); the queued ones are served
-#    when the lock goes.
+#    when the lock goes. The bound comes from the config file, changed from
+#    5 to 2 under the running kaigid by SIGHUP (db_queue_max and db_wait_ms
+#    are not restart settings).
 import os
+import signal
 import sys
 import threading
 
@@ -168,8 +171,10 @@ def bound(s, tok):
         "bound: the stuck and the queued are answered 200 once the lock goes")
 
 
+# No statement_timeout: a request stuck on the lock must wait for the lock,
+# however slow the machine, not be cancelled (that would be a 503 as well).
 with Server(args=("--set", "pool_size=2", "--set", "db_wait_ms=1000",
-                  "--set", "retry_after=3")) as s:
+                  "--set", "retry_after=3", "--set", "statement_timeout_ms=0")) as s:
     tok = s.token("secretariat", conference=SLUG)
     room = dict(rows(s.db(), "SELECT name, id FROM rooms"))
     rooms = [room[n] for n in ("Bilateral Room A", "Bilateral Room B", "Press Centre", "Banquet Room")]
@@ -177,9 +182,17 @@ with Server(args=("--set", "pool_size=2", "--set", "db_wait_ms=1000",
     stuck(s, tok)
     is_(s.stop(), 0, "kaigid exits 0 on SIGTERM")
 
-with Server(args=("--set", "pool_size=1", "--set", "db_wait_ms=60000",
-                  "--set", "db_queue_max=2", "--set", "retry_after=3")) as s:
+conf = os.path.join(os.environ.get("KAIGI_TEST_TMPDIR", "/tmp"), "pool-busy-%d.conf" % os.getpid())
+with open(conf, "w") as f:
+    f.write("[kaigid]\ndb_queue_max = 5\n")
+with Server(args=("--config", conf, "--set", "pool_size=1", "--set", "db_wait_ms=60000",
+                  "--set", "retry_after=3", "--set", "statement_timeout_ms=0")) as s:
     tok = s.token("secretariat", conference=SLUG)
+    with open(conf, "w") as f:
+        f.write("[kaigid]\ndb_queue_max = 2\n")
+    s.proc.send_signal(signal.SIGHUP)
+    ok(wait_until(lambda: "settings re-read" in s.log_tail(5), 30),
+       "SIGHUP: db_queue_max 5 -> 2 re-read from the config file")
     bound(s, tok)
     is_(s.stop(), 0, "kaigid exits 0 on SIGTERM")
 done_testing()
