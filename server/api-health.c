@@ -40,7 +40,7 @@ health_ready_done(enum db_status st, PGresult *res, void *arg)
 
 	(void)res;
 	if (st == DB_BUSY) {
-		http_reply_busy(r);
+		http_reply_busy(r, HTTP_BUSY_POOL);
 		return;
 	}
 	if (st != DB_OK) {
