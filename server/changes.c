@@ -232,7 +232,7 @@ changes_open(struct req *r)
 		return;
 	}
 	if (changes_count >= CHANGES_MAX_STREAMS) {
-		http_reply_unavailable(r);
+		http_reply_busy(r, "too many change streams are open");
 		return;
 	}
 	db_query(CHANGES_HEAD_SQL, 1, &slug, changes_started, r);

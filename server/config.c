@@ -41,6 +41,7 @@ static const struct config_key config_keys[] = {
 	KEY_S(database_url, "postgresql:///kaigi"),
 	KEY_I(pool_size, "8", 1, 256),
 	KEY_I(db_wait_ms, "2000", 10, 600000),
+	KEY_I(db_queue_max, "256", 1, 1000000),
 	KEY_I(statement_timeout_ms, "10000", 0, 3600000),
 	KEY_I(retry_after, "2", 1, 3600),
 	KEY_Z(max_body, "1048576", 1024, 1073741824),

@@ -14,6 +14,7 @@ struct config {
 	char	*database_url;		/* libpq conninfo */
 	int	 pool_size;		/* connections per worker */
 	int	 db_wait_ms;		/* queue wait before 503 */
+	int	 db_queue_max;		/* requests waiting for the pool, per worker */
 	int	 statement_timeout_ms;
 	int	 retry_after;		/* seconds, in 503 answers */
 	size_t	 max_body;		/* bytes, 413 beyond */

@@ -95,11 +95,15 @@ void	http_reply_ref(struct req *, int status, const char *content_type,
 void	http_reply_problem(struct req *, int status, const char *detail, json_t *extra);
 /* 503 with Retry-After: the database is unavailable. */
 void	http_reply_unavailable(struct req *);
+/* 503 with Retry-After: "the server is busy (why); retry shortly". */
+void	http_reply_busy(struct req *, const char *why);
+#define HTTP_BUSY_POOL	"too many requests are waiting for the database"
 /*
  * Map a failed statement to an answer: SQLSTATE 23P01 -> 409, 23505 -> 409,
  * 23503/23514/22xxx -> 422, P0001 raised with a "kaigi:" prefix -> its own
- * status (see sql/), 40001/40P01 -> 503, anything else -> 500 (logged).
- * DB_UNAVAILABLE -> 503.
+ * status (see sql/), 40001/40P01/57014 -> 503 busy, 08xxx/57P0x -> 503
+ * unavailable, anything else -> 500 (logged). DB_BUSY -> 503 "the server is
+ * busy", DB_UNAVAILABLE -> 503 "the database is unavailable".
  */
 void	http_reply_db_error(struct req *, enum db_status, const PGresult *);
 

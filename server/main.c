@@ -46,7 +46,12 @@ static const char kaigid_usage[] =
 "growing pause if it keeps dying right after its start), and the workers end\n"
 "with the supervisor. SIGTERM or SIGINT drains in-flight requests and exits 0\n"
 "(1 if a worker died during the run); SIGHUP re-reads the config file and\n"
-"keeps the old settings if it is bad.\n";
+"keeps the old settings if it is bad.\n"
+"\n"
+"A request waits for a database connection in a queue of at most\n"
+"db_queue_max (256) per worker; one more gets 503 \"the server is busy\".\n"
+"A queued request gets 503 after db_wait_ms (2000) only if no connection\n"
+"came free meanwhile (busy) or none is up (the database is unavailable).\n";
 
 static const struct option kaigid_options[] = {
 	{ "config", required_argument, NULL, 'c' },

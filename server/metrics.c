@@ -81,12 +81,15 @@ metrics_render(struct evbuffer *b)
 	evbuffer_add_printf(b, "# TYPE kaigi_db_connections_up gauge\n"
 	    "kaigi_db_connections_up{pid=\"%d\"} %d\n"
 	    "kaigi_db_connections_busy{pid=\"%d\"} %d\n"
+	    "kaigi_db_connections_down{pid=\"%d\"} %d\n"
 	    "kaigi_db_queue_length{pid=\"%d\"} %d\n"
 	    "kaigi_db_queries_total{pid=\"%d\"} %lu\n"
 	    "kaigi_db_errors_total{pid=\"%d\"} %lu\n"
-	    "kaigi_db_unavailable_total{pid=\"%d\"} %lu\n",
-	    pid, s.connections_up, pid, s.connections_busy, pid, s.queue_length,
-	    pid, s.queries, pid, s.errors, pid, s.unavailable);
+	    "kaigi_db_unavailable_total{pid=\"%d\"} %lu\n"
+	    "kaigi_db_busy_total{pid=\"%d\"} %lu\n",
+	    pid, s.connections_up, pid, s.connections_busy,
+	    pid, s.connections_down, pid, s.queue_length,
+	    pid, s.queries, pid, s.errors, pid, s.unavailable, pid, s.busy);
 	for (i = 0; i < METRICS_MAX_NAMED && metrics_named[i].name; i++)
 		evbuffer_add_printf(b, "kaigi_%s{pid=\"%d\"} %lu\n",
 		    metrics_named[i].name, pid, metrics_named[i].value);

@@ -10,12 +10,13 @@
  *
  * In READY the socket is watched for reading; each readable event runs
  * PQconsumeInput and hands every PQnotifies entry to on_notify. Any error
- * closes the connection and retries after 100 ms doubling to 5 s (with
- * jitter), reset when LISTEN succeeds again. Reaching READY again after a
- * loss calls on_reconnect, because notifications sent in between are gone.
- * Each time READY is reached starts a new epoch (notify_epoch), so a cache
- * can tell whether LISTEN has been in force without a break since it
- * rendered something.
+ * closes the connection and retries after 100 ms doubling to 1 s (with
+ * jitter), reset when LISTEN succeeds again: a longer wait would leave the
+ * feed caches deaf to changes that long after the database is back. Reaching
+ * READY again after a loss calls on_reconnect, because notifications sent in
+ * between are gone. Each time READY is reached starts a new epoch
+ * (notify_epoch), so a cache can tell whether LISTEN has been in force
+ * without a break since it rendered something.
  *
  * LISTEN takes no parameters, so the channel is quoted with
  * PQescapeIdentifier; it is the only statement built from a string here.
@@ -34,7 +35,7 @@
 #include "util.h"
 
 #define NOTIFY_BACKOFF_MIN_MS		100
-#define NOTIFY_BACKOFF_MAX_MS		5000
+#define NOTIFY_BACKOFF_MAX_MS		1000
 #define NOTIFY_CONNECT_TIMEOUT_MS	10000
 
 enum notify_state {

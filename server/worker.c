@@ -141,6 +141,7 @@ worker_sighup(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	http_reconfigure(w->http);
+	db_set_limits(cfg->db_wait_ms, cfg->db_queue_max);
 	log_info("SIGHUP: settings re-read from %s", w->config_path);
 }
 
@@ -185,6 +186,7 @@ worker_run(const char *config_path, int fd, const sigset_t *mask)
 	dbo.pool_size = cfg->pool_size;
 	dbo.wait_ms = cfg->db_wait_ms;
 	dbo.statement_timeout_ms = cfg->statement_timeout_ms;
+	dbo.queue_max = cfg->db_queue_max;
 	db_init(w.base, &dbo);
 	w.http = http_start(w.base, fd);
 	hooks_start(w.base);
