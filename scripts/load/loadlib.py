@@ -72,6 +72,15 @@ def epoch(text):
     return datetime.datetime.fromisoformat(text).timestamp()
 
 
+def workers_rss_kb(pid):
+    """Resident set size in kB of kaigid's serving processes: the workers
+    under supervisor pid (the supervisor itself serves nothing). None when
+    it has no worker."""
+    sizes = [rss_kb(w) for w in worker_pids(pid)]
+    sizes = [kb for kb in sizes if kb is not None]
+    return sum(sizes) if sizes else None
+
+
 def rss_kb(pid):
     """Resident set size of a process in kB (None if it is gone)."""
     try:
