@@ -652,6 +652,81 @@ sv_req_starts(struct sv *sv, int q)
 		r->reason = best == 0 ? SOLVER_NO_COMMON_TIME : SOLVER_NO_ROOM;
 }
 
+/* Greatest common divisor of |a| and |b| (gcd(0, b) = |b|). */
+static int
+sv_gcd(int a, int b)
+{
+	int	 t;
+
+	a = abs(a);
+	b = abs(b);
+	while (b != 0) {
+		t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* g folded with minute m if m lies strictly inside a day (an edge there
+ * matters; outside the days, rounding outwards changes nothing). */
+static int
+sv_gcd_inside(const struct solver_problem *pb, int g, int m)
+{
+	int	 i;
+
+	for (i = 0; i < pb->ndays; i++)
+		if (pb->days[i].start < m && m < pb->days[i].end)
+			return sv_gcd(g, m);
+	return g;
+}
+
+/* g folded with the edges of n busy intervals. */
+static int
+sv_gcd_busy(const struct solver_problem *pb, int g,
+    const struct solver_interval *b, int n)
+{
+	int	 j;
+
+	for (j = 0; j < n; j++)
+		g = sv_gcd_inside(pb, sv_gcd_inside(pb, g, b[j].start),
+		    b[j].end);
+	return g;
+}
+
+/*
+ * Cell size for a problem: the greatest common divisor of the day hours,
+ * durations, changeover and travel times, and of the window, fixed-start
+ * and busy edges that fall inside a day; so every start that matters is
+ * on the grid and nothing is rounded. Below SOLVER_MIN_CELL (an edge at
+ * 09:07), SOLVER_MIN_CELL, with busy time rounded outwards as before.
+ */
+int
+solver_cell_minutes(const struct solver_problem *pb)
+{
+	const struct solver_request	*r;
+	int				 g = 0, i;
+
+	for (i = 0; i < pb->ndays && pb->days != NULL; i++)
+		g = sv_gcd(sv_gcd(g, pb->days[i].start), pb->days[i].end);
+	g = sv_gcd(g, pb->changeover > 0 ? pb->changeover : 0);
+	for (i = 0; pb->travel != NULL && i < pb->nvenues * pb->nvenues; i++)
+		g = sv_gcd(g, pb->travel[i] > 0 ? pb->travel[i] : 0);
+	for (i = 0; i < pb->nrequests; i++) {
+		r = &pb->requests[i];
+		g = sv_gcd(g, r->duration > 0 ? r->duration : 0);
+		g = sv_gcd_inside(pb, sv_gcd_inside(pb, g, r->earliest),
+		    r->latest);
+		if (r->fixed_start >= 0)
+			g = sv_gcd(g, r->fixed_start);
+	}
+	for (i = 0; i < pb->npeople; i++)
+		g = sv_gcd_busy(pb, g, pb->people[i].busy, pb->people[i].nbusy);
+	for (i = 0; i < pb->nrooms; i++)
+		g = sv_gcd_busy(pb, g, pb->rooms[i].busy, pb->rooms[i].nbusy);
+	return g >= SOLVER_MIN_CELL ? g : SOLVER_MIN_CELL;
+}
+
 /* Grid, horizon, day map and travel in cells. */
 static int
 sv_init_time(struct sv *sv)
@@ -659,7 +734,8 @@ sv_init_time(struct sv *sv)
 	const struct solver_problem *pb = sv->pb;
 	int	 i, c, lo, hi, t;
 
-	sv->slot = pb->slot_minutes > 0 ? pb->slot_minutes : 5;
+	sv->slot = pb->slot_minutes > 0 ? pb->slot_minutes :
+	    solver_cell_minutes(pb);
 	sv->chg = (pb->changeover > 0 ? pb->changeover : 0);
 	sv->chg = (sv->chg + sv->slot - 1) / sv->slot;
 	sv->nv = pb->travel != NULL ? pb->nvenues : 0;
@@ -1570,6 +1646,7 @@ struct sv_run {
 	int		 hit;
 	int		 shrunk;	/* budget cut to fit the clock */
 	int		 placing;	/* stop once all placeable are placed */
+	int		 grid;		/* the grid search ran */
 	long		 best[4];
 	int		*bs, *bk;
 };
@@ -1651,18 +1728,23 @@ sv_anneal(struct sv *sv, struct sv_run *run)
 	run->done += it;
 }
 
+#ifndef SV_GRID_MAXCELLS
+#define SV_GRID_MAXCELLS	4000000L	/* requests x cells, for memory */
+#endif
+
 /*
  * Does the grid search of solver-grid.c apply? Rooms interchangeable and
- * never busy, no changeover or travel, no fixed rooms, and people's own
- * sessions (which count in breaks) absent: then meetings are start cells.
+ * never busy, no changeover or travel, no fixed rooms: then meetings are
+ * start cells (people's own sessions become fixed busy cells there, see
+ * sv_grid_busy). Any number of cells a day; not beyond SV_GRID_MAXCELLS.
  */
 static int
 sv_grid_ok(const struct sv *sv)
 {
-	const struct sv_list	*l;
-	int			 p, i, k, q;
+	int	 k, q;
 
-	if (sv->G != 0 || sv->nr == 0 || sv->H > 64 || sv->pb->ndays > 64)
+	if (sv->G != 0 || sv->nr == 0 ||
+	    (long)(sv->nq + sv->np) * sv->H > SV_GRID_MAXCELLS)
 		return 0;
 	for (k = 0; k < sv->nr; k++)
 		if (sv->pb->rooms[k].nbusy > 0)
@@ -1671,13 +1753,67 @@ sv_grid_ok(const struct sv *sv)
 		if (sv->rq[q].nstarts > 0 && (sv->rq[q].nrooms != sv->nr ||
 		    sv->rq[q].src->fixed_room >= 0))
 			return 0;
-	for (p = 0; p < sv->np; p++) {
-		l = &sv->mtg[p];
-		for (i = 0; i < l->n; i++)
-			if (l->v[i].req < 0)
-				return 0;
-	}
 	return 1;
+}
+
+/* The grid search's problem: requests, then people's busy cells. */
+struct sv_gridpb {
+	struct sg_req	*rq;
+	int		*slot;
+	int		*who;	/* person of each busy cell */
+	int		 n;	/* requests and busy cells */
+};
+
+/* Cells of person p's sessions inside days, each once (mark: H bytes). */
+static int
+sv_grid_cells(const struct sv *sv, int p, unsigned char *mark,
+    struct sv_gridpb *x)
+{
+	const struct sv_list	*l = &sv->mtg[p];
+	int			 i, c, n = 0;
+
+	memset(mark, 0, (size_t)sv->H);
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].req >= 0)
+			continue;
+		for (c = l->v[i].s < 0 ? 0 : l->v[i].s; c < l->v[i].e &&
+		    c < sv->H; c++) {
+			if (sv->dayof[c] < 0 || mark[c]++)
+				continue;
+			n++;
+			if (x == NULL)
+				continue;
+			x->who[x->n - sv->nq] = p;
+			x->rq[x->n].people = &x->who[x->n - sv->nq];
+			x->rq[x->n].npeople = 1;
+			x->rq[x->n].d = 1;
+			x->rq[x->n].noroom = 1;
+			x->slot[x->n++] = c;
+		}
+	}
+	return n;
+}
+
+/*
+ * People's own sessions (plenaries) as fixed one-cell meetings of that
+ * person alone that take no room: busy cells that count in breaks the
+ * way the annealing counts them (unavailability does not count).
+ */
+static void
+sv_grid_busy(const struct sv *sv, struct sv_gridpb *x)
+{
+	unsigned char	*mark = xcalloc((size_t)sv->H + 1, 1);
+	int		 p, n = 0;
+
+	for (p = 0; p < sv->np; p++)
+		n += sv_grid_cells(sv, p, mark, NULL);
+	x->rq = xcalloc((size_t)(sv->nq + n) + 1, sizeof *x->rq);
+	x->slot = xcalloc((size_t)(sv->nq + n) + 1, sizeof *x->slot);
+	x->who = xcalloc((size_t)n + 1, sizeof *x->who);
+	x->n = sv->nq;
+	for (p = 0; p < sv->np; p++)
+		sv_grid_cells(sv, p, mark, x);
+	free(mark);
 }
 
 /* Order of placement when importing: by start cell. */
@@ -1727,11 +1863,15 @@ static void
 sv_grid(struct sv *sv, struct sv_run *run, uint64_t seed, long iters)
 {
 	struct sg_problem	 g;
-	struct sg_req		*rq = xcalloc((size_t)sv->nq + 1, sizeof *rq);
-	int			*slot = xcalloc((size_t)sv->nq + 1, sizeof *slot);
+	struct sv_gridpb	 x;
+	struct sg_req		*rq;
+	int			*slot;
 	int			 q;
 
 	memset(&g, 0, sizeof g);
+	sv_grid_busy(sv, &x);
+	rq = x.rq;
+	slot = x.slot;
 	for (q = 0; q < sv->nq; q++) {
 		rq[q].people = sv->rq[q].src->people;
 		rq[q].npeople = sv->rq[q].src->npeople;
@@ -1741,7 +1881,7 @@ sv_grid(struct sv *sv, struct sv_run *run, uint64_t seed, long iters)
 		rq[q].movable = sv->ps[q] >= 0 && sv->rq[q].fixed_s < 0;
 		slot[q] = sv->ps[q];
 	}
-	g.nq = sv->nq;
+	g.nq = x.n;
 	g.np = sv->np;
 	g.H = sv->H;
 	g.nrooms = sv->nr;
@@ -1758,8 +1898,10 @@ sv_grid(struct sv *sv, struct sv_run *run, uint64_t seed, long iters)
 		sv_save(sv, run->best, run->bs, run->bk);
 	run->done += g.done;
 	run->hit |= g.hit;
+	run->grid = 1;
 	free(rq);
 	free(slot);
+	free(x.who);
 }
 
 /* Go back to the best state seen, if not there. */
@@ -1885,6 +2027,7 @@ solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
 	sv_answer(&sv, ans);
 	ans->stats.iterations = run.done;
 	ans->stats.time_limit_hit = run.hit || run.shrunk;
+	ans->stats.grid = run.grid;
 	ans->stats.elapsed_ms = sg_now_ms() - t0;
 	free(run.bs);
 	free(run.bk);

@@ -4,8 +4,9 @@
  *
  * Time is integer minutes from an epoch the caller chooses (e.g. midnight of
  * the first conference day in the conference's zone). Starts are placed on a
- * grid of slot_minutes from that epoch (default 5). Busy intervals are
- * rounded outwards to the grid.
+ * grid of slot_minutes from that epoch (0: solver_cell_minutes(), the
+ * greatest common divisor of the problem's times, so nothing is rounded).
+ * Busy intervals are rounded outwards to the grid.
  *
  * Hard: no person and no room in two things at once; between two sessions of
  * one person at least max(changeover, travel between their venues) minutes;
@@ -22,6 +23,9 @@
 #define KAIGI_SOLVER_H
 
 #include <stdint.h>
+
+/* Smallest cell solver_cell_minutes() gives, in minutes. */
+#define SOLVER_MIN_CELL	5
 
 /* Venue of a busy interval that is not a session (unavailability). */
 #define SOLVER_NO_VENUE	-1
@@ -64,7 +68,7 @@ struct solver_request {
 };
 
 struct solver_problem {
-	int				 slot_minutes;	/* grid; 0 = 5 */
+	int				 slot_minutes;	/* grid; 0 = from the problem */
 	const struct solver_interval	*days;		/* allowed day windows */
 	int				 ndays;
 	const struct solver_person	*people;
@@ -112,6 +116,7 @@ struct solver_stats {
 	long	 iterations;
 	double	 elapsed_ms;
 	int	 time_limit_hit;
+	int	 grid;			/* the grid search ran (else annealing) */
 };
 
 struct solver_answer {
@@ -144,5 +149,7 @@ int	 solver_slots(const struct solver_problem *, int req,
 	     struct solver_slot *out, int max);
 /* Short English name of a reason code. */
 const char	*solver_reason_string(enum solver_reason);
+/* Cell size for a problem: the gcd of its times (see solver.c). */
+int	 solver_cell_minutes(const struct solver_problem *);
 
 #endif
