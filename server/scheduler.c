@@ -212,7 +212,8 @@ scheduler_problem_parse(const json_t *root, struct scheduler_problem *p,
 		*why = "a request names an unknown person";
 		return -1;
 	}
-	/* Cells from the problem (the gcd of its times), not the JSON's "slot". */
+	/* Cells from the problem (the gcd of its times), not the JSON's
+	 * "slot"; a slots job offers every SOLVER_MIN_CELL minutes instead. */
 	p->pb.slot_minutes = solver_cell_minutes(&p->pb);
 	return 0;
 }
@@ -261,9 +262,11 @@ scheduler_job_free(struct scheduler_job *job)
 static void
 sched_work(struct scheduler_job *job)
 {
-	const struct solver_problem	*pb = &job->problem.pb;
+	struct solver_problem	*pb = &job->problem.pb;
 
 	if (job->kind == SCHEDULER_SLOTS) {
+		/* Starts for people to choose from: every 5 minutes, not cells. */
+		pb->slot_minutes = SOLVER_MIN_CELL;
 		job->slots = xcalloc((size_t)job->slot_max + 1, sizeof *job->slots);
 		job->nslots = 0;
 		job->rc = pb->nrequests < 1 ? -1 :
