@@ -1729,8 +1729,27 @@ sv_anneal(struct sv *sv, struct sv_run *run)
 }
 
 #ifndef SV_GRID_MAXCELLS
-#define SV_GRID_MAXCELLS	4000000L	/* requests x cells, for memory */
+#define SV_GRID_MAXCELLS	4000000L	/* (meetings + busy cells + people)
+						   x cells, for memory */
 #endif
+
+struct sv_gridpb;
+static int	 sv_grid_cells(const struct sv *, int, unsigned char *,
+		    struct sv_gridpb *);
+
+/* Meetings and busy cells of the grid search, times the cells, fit? */
+static int
+sv_grid_small(const struct sv *sv)
+{
+	unsigned char	*mark = xcalloc((size_t)sv->H + 1, 1);
+	long		 n = sv->nq + sv->np;
+	int		 p;
+
+	for (p = 0; p < sv->np && n * sv->H <= SV_GRID_MAXCELLS; p++)
+		n += sv_grid_cells(sv, p, mark, NULL);
+	free(mark);
+	return n * sv->H <= SV_GRID_MAXCELLS;
+}
 
 /*
  * Does the grid search of solver-grid.c apply? Rooms interchangeable and
@@ -1743,8 +1762,7 @@ sv_grid_ok(const struct sv *sv)
 {
 	int	 k, q;
 
-	if (sv->G != 0 || sv->nr == 0 ||
-	    (long)(sv->nq + sv->np) * sv->H > SV_GRID_MAXCELLS)
+	if (sv->G != 0 || sv->nr == 0)
 		return 0;
 	for (k = 0; k < sv->nr; k++)
 		if (sv->pb->rooms[k].nbusy > 0)
@@ -1753,7 +1771,7 @@ sv_grid_ok(const struct sv *sv)
 		if (sv->rq[q].nstarts > 0 && (sv->rq[q].nrooms != sv->nr ||
 		    sv->rq[q].src->fixed_room >= 0))
 			return 0;
-	return 1;
+	return sv_grid_small(sv);
 }
 
 /* The grid search's problem: requests, then people's busy cells. */
