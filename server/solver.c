@@ -55,6 +55,8 @@ struct sv_req {
 	int		*starts;	/* start cells feasible on busy alone */
 	int		 nstarts;
 	int		 onevenue;	/* all its rooms in one venue */
+	int		*pre, npre;	/* requests it starts after */
+	int		*suc, nsuc;	/* requests that start after it */
 	enum solver_reason reason;	/* static reason if nstarts == 0 */
 };
 
@@ -83,6 +85,7 @@ struct sv {
 	int		*tmp;		/* scratch, nq */
 	int		*pbrk;		/* breaks per person */
 	int		 nbrk;		/* people with breaks > 0 */
+	int		 nprec;		/* precedences ("after") in all */
 };
 
 /* Next random number of this solve (splitmix64, shared with the grid search). */
@@ -457,6 +460,24 @@ sv_is_nb_room(const struct sv *sv, int np, int k)
 	return 0;
 }
 
+/* Would q at start s keep its precedences with the placed requests? */
+static int
+sv_prec_ok(const struct sv *sv, int q, int s)
+{
+	const struct sv_req	*r = &sv->rq[q];
+	int			 i, o;
+
+	for (i = 0; i < r->npre; i++)
+		if ((o = r->pre[i]) != q && sv->ps[o] >= 0 &&
+		    sv->ps[o] + sv->rq[o].d > s)
+			return 0;
+	for (i = 0; i < r->nsuc; i++)
+		if ((o = r->suc[i]) != q && sv->ps[o] >= 0 &&
+		    s + r->d > sv->ps[o])
+			return 0;
+	return 1;
+}
+
 /*
  * Best room for unplaced request q at start s given everything placed:
  * the room with the fewest added breaks, then room changes, then lowest
@@ -477,6 +498,8 @@ sv_best_at(struct sv *sv, int q, int s, int *db, int *drc)
 	m.e = s + r->d;
 	m.req = q;
 	m.day = sv->dayof[s];
+	if (sv->nprec > 0 && !sv_prec_ok(sv, q, s))
+		return -1;
 	for (i = 0; i < src->npeople; i++) {
 		st = sv_person_scan(sv, src->people[i], m.s, m.e);
 		if (st == 0)
@@ -546,8 +569,13 @@ sv_req_valid(const struct sv *sv, const struct solver_request *src)
 
 	if (src->npeople < 1 || src->people == NULL || src->duration <= 0)
 		return -1;
-	if (src->fixed_room >= sv->nr)
+	if (src->fixed_room >= sv->nr || src->nafter < 0 ||
+	    (src->nafter > 0 && src->after == NULL))
 		return -1;
+	for (i = 0; i < src->nafter; i++)
+		if (src->after[i] < 0 || src->after[i] >= sv->nq ||
+		    &sv->pb->requests[src->after[i]] == src)
+			return -1;
 	for (i = 0; i < src->npeople; i++) {
 		if (src->people[i] < 0 || src->people[i] >= sv->np)
 			return -1;
@@ -836,6 +864,8 @@ sv_free(struct sv *sv)
 	for (i = 0; i < sv->nq; i++) {
 		free(sv->rq[i].rooms);
 		free(sv->rq[i].starts);
+		free(sv->rq[i].pre);
+		free(sv->rq[i].suc);
 	}
 	free(sv->all);
 	free(sv->mtg);
@@ -852,6 +882,38 @@ sv_free(struct sv *sv)
 	free(sv->near);
 	free(sv->tmp);
 	free(sv->pbrk);
+}
+
+/* Both directions of the valid requests' precedences ("after"). */
+static void
+sv_init_prec(struct sv *sv)
+{
+	const struct solver_request	*src;
+	struct sv_req			*r;
+	int				 q, i, a;
+
+	for (q = 0; q < sv->nq; q++) {
+		src = sv->rq[q].src;
+		if (sv->rq[q].reason == SOLVER_INVALID || src->nafter <= 0)
+			continue;
+		for (i = 0; i < src->nafter; i++)
+			sv->rq[src->after[i]].nsuc++;
+		sv->rq[q].pre = xcalloc((size_t)src->nafter, sizeof(int));
+		sv->nprec += src->nafter;
+	}
+	for (q = 0; q < sv->nq; q++) {
+		r = &sv->rq[q];
+		r->suc = xcalloc((size_t)r->nsuc + 1, sizeof *r->suc);
+		r->nsuc = 0;
+	}
+	for (q = 0; q < sv->nq; q++) {
+		src = sv->rq[q].src;
+		for (i = 0; sv->rq[q].pre != NULL && i < src->nafter; i++) {
+			a = src->after[i];
+			sv->rq[q].pre[sv->rq[q].npre++] = a;
+			sv->rq[a].suc[sv->rq[a].nsuc++] = q;
+		}
+	}
 }
 
 /*
@@ -915,15 +977,17 @@ sv_new(struct sv *sv, const struct solver_problem *pb, int only)
 		sv->RC += rc;
 		sv_person_brk(sv, p, b);
 	}
+	sv_init_prec(sv);
 	return 0;
 }
 
 /* Sort key of the greedy order. */
 struct sv_key {
-	int	 fixed, prio, nstarts, d, q;
+	int	 fixed, depth, prio, nstarts, d, q;
 };
 
-/* Order for the greedy: fixed, priority, fewest starts, longest, index. */
+/* Order for the greedy: fixed, fewest predecessors in a chain, priority,
+ * fewest starts, longest, index. */
 static int
 sv_greedy_cmp(const void *a, const void *b)
 {
@@ -931,6 +995,8 @@ sv_greedy_cmp(const void *a, const void *b)
 
 	if (x->fixed != y->fixed)
 		return y->fixed - x->fixed;
+	if (x->depth != y->depth)
+		return x->depth - y->depth;
 	if (x->prio != y->prio)
 		return y->prio - x->prio;
 	if (x->nstarts != y->nstarts)
@@ -955,6 +1021,25 @@ sv_first_start(struct sv *sv, int q, int *room)
 	return -1;
 }
 
+/* Longest chain of predecessors of each request (bounded on a cycle). */
+static int *
+sv_depths(const struct sv *sv)
+{
+	int	*depth = xcalloc((size_t)sv->nq + 1, sizeof *depth);
+	int	 q, i, round, changed = 1;
+
+	for (round = 0; changed && round < sv->nq && sv->nprec > 0; round++) {
+		changed = 0;
+		for (q = 0; q < sv->nq; q++)
+			for (i = 0; i < sv->rq[q].npre; i++)
+				if (depth[sv->rq[q].pre[i]] + 1 > depth[q]) {
+					depth[q] = depth[sv->rq[q].pre[i]] + 1;
+					changed = 1;
+				}
+	}
+	return depth;
+}
+
 /*
  * Greedy construction: each request in order at its best start, or at its
  * first feasible one once the deadline has passed.
@@ -963,12 +1048,14 @@ static void
 sv_greedy(struct sv *sv, double deadline)
 {
 	struct sv_key	*keys = xcalloc((size_t)sv->nq + 1, sizeof *keys);
+	int		*depth = sv_depths(sv);
 	int		 i, q, s, k, n = 0, late = 0;
 
 	for (q = 0; q < sv->nq; q++) {
 		if (sv->rq[q].nstarts == 0 || sv->ps[q] >= 0)
 			continue;
 		keys[n].fixed = sv->rq[q].fixed_s >= 0;
+		keys[n].depth = depth[q];
 		keys[n].prio = sv->rq[q].src->priority;
 		keys[n].nstarts = sv->rq[q].nstarts;
 		keys[n].d = sv->rq[q].d;
@@ -985,6 +1072,7 @@ sv_greedy(struct sv *sv, double deadline)
 			sv_place(sv, q, s, k);
 	}
 	free(keys);
+	free(depth);
 }
 
 /* Scalar cost below priorities: breaks, then room changes, then lateness. */
@@ -1496,6 +1584,26 @@ sv_eject_room(struct sv *sv, int q, int s)
 
 #define SV_MAXBLK	3
 
+/* Add the placed requests whose precedence q at s would break; -1 if full. */
+static int
+sv_prec_blockers(const struct sv *sv, int q, int s, int *set, int *n)
+{
+	const struct sv_req	*r = &sv->rq[q];
+	int			 i, o;
+
+	for (i = 0; i < r->npre; i++)
+		if ((o = r->pre[i]) != q && sv->ps[o] >= 0 &&
+		    sv->ps[o] + sv->rq[o].d > s &&
+		    !sv_blocker_add(set, n, SV_MAXBLK, o))
+			return -1;
+	for (i = 0; i < r->nsuc; i++)
+		if ((o = r->suc[i]) != q && sv->ps[o] >= 0 &&
+		    s + r->d > sv->ps[o] &&
+		    !sv_blocker_add(set, n, SV_MAXBLK, o))
+			return -1;
+	return 0;
+}
+
 /* Placed requests in the way of q at s in room k; -1 if not removable. */
 static int
 sv_blockers(struct sv *sv, int q, int s, int k, int *set)
@@ -1522,6 +1630,8 @@ sv_blockers(struct sv *sv, int q, int s, int k, int *set)
 				return -1;
 		}
 	}
+	if (sv->nprec > 0 && sv_prec_blockers(sv, q, s, set, &n) != 0)
+		return -1;
 	for (i = 0; i < n; i++) {
 		if (sv->rq[set[i]].fixed_s >= 0)
 			return -1;
@@ -1753,7 +1863,8 @@ sv_grid_small(const struct sv *sv)
 
 /*
  * Does the grid search of solver-grid.c apply? Rooms interchangeable and
- * never busy, no changeover or travel, no fixed rooms: then meetings are
+ * never busy, no changeover or travel, no fixed rooms, no precedences
+ * (the annealing keeps those): then meetings are
  * start cells (people's own sessions become fixed busy cells there, see
  * sv_grid_busy). Any number of cells a day; not beyond SV_GRID_MAXCELLS.
  */
@@ -1762,7 +1873,7 @@ sv_grid_ok(const struct sv *sv)
 {
 	int	 k, q;
 
-	if (sv->G != 0 || sv->nr == 0)
+	if (sv->G != 0 || sv->nr == 0 || sv->nprec > 0)
 		return 0;
 	for (k = 0; k < sv->nr; k++)
 		if (sv->pb->rooms[k].nbusy > 0)

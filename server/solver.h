@@ -11,7 +11,9 @@
  * Hard: no person and no room in two things at once; between two sessions of
  * one person at least max(changeover, travel between their venues) minutes;
  * every meeting inside one day window and inside its request's window; room
- * capacity at least the request's. Objective, in lexicographic order:
+ * capacity at least the request's; a request with "after" starts once
+ * each of those requests ends (when both are placed; such problems always
+ * take the annealing). Objective, in lexicographic order:
  * maximise the sum of priorities placed; minimise breaks (two consecutive
  * meetings of one person on one day that are not back to back); minimise room
  * changes between consecutive meetings of one person; prefer earlier starts.
@@ -65,6 +67,8 @@ struct solver_request {
 	int		 capacity;	/* seats needed; 0 = npeople */
 	int		 fixed_start;	/* -1, or minutes: must start there */
 	int		 fixed_room;	/* -1, or room index it must use */
+	const int	*after;		/* requests (indices) it must start */
+	int		 nafter;	/* after the end of, if both placed */
 };
 
 struct solver_problem {

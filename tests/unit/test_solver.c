@@ -739,6 +739,48 @@ test_grid_plenary(void)
 	solver_answer_free(&a);
 }
 
+/*
+ * "after": a request starts once each of those it follows ends, on the
+ * annealing path (the grid search does not model it); a bad index is an
+ * invalid request.
+ */
+static void
+test_after(void)
+{
+	struct tp		 t;
+	struct solver_answer	 a;
+	static const int	 first[1] = { 1 }, chain[1] = { 2 }, bad[1] = { 9 };
+	int			 q;
+
+	tp_init(&t, 3, 2);
+	for (q = 0; q < 3; q++)
+		tp_req(&t, 0, 1, 30, H(8, 0), H(20, 0), 1);
+	t.reqs[0].after = first;	/* 0 after 1 after 2 */
+	t.reqs[0].nafter = 1;
+	t.reqs[1].after = chain;
+	t.reqs[1].nafter = 1;
+	tp_req(&t, 1, 2, 30, H(8, 0), H(20, 0), 1);
+	t.reqs[3].after = first;	/* 3 after 1, other people */
+	t.reqs[3].nafter = 1;
+	t.reqs[2].earliest = H(12, 0);	/* the others are earlier alone */
+	if (tp_solve(&t, &a) != 0) {
+		ok(0, "after: solved");
+		return;
+	}
+	ok(chk_answer(&t, &a) == 0 && a.stats.placed == 4,
+	    "after: all placed, no clash");
+	ok(a.placements[2].end <= a.placements[1].start &&
+	    a.placements[1].end <= a.placements[0].start &&
+	    a.placements[1].end <= a.placements[3].start,
+	    "after: each starts once the one it follows ends");
+	ok(!a.stats.grid, "after: the annealing keeps precedences");
+	solver_answer_free(&a);
+	t.reqs[3].after = bad;
+	ok(tp_solve(&t, &a) == 0 && a.placements[3].reason == SOLVER_INVALID,
+	    "after: an unknown request index is invalid");
+	solver_answer_free(&a);
+}
+
 /* A different seed still gives a valid answer; the clock cuts the search. */
 static void
 test_limits(void)
@@ -772,6 +814,7 @@ main(void)
 	test_cells();
 	test_grid_long_day();
 	test_grid_plenary();
+	test_after();
 	test_limits();
 	return tap_done();
 }
