@@ -214,7 +214,6 @@ scheduler_problem_parse(const json_t *root, struct scheduler_problem *p,
 	}
 	p->conference_id = sched_int(root, "conference_id");
 	p->origin = sched_int(root, "origin");
-	p->pb.slot_minutes = (int)sched_int(root, "slot");
 	p->pb.changeover = (int)sched_int(root, "changeover");
 	if (sched_parse_time(root, p) != 0) {
 		*why = "the problem has no days or a bad travel matrix";
@@ -225,6 +224,9 @@ scheduler_problem_parse(const json_t *root, struct scheduler_problem *p,
 		*why = "a request names an unknown person";
 		return -1;
 	}
+	/* Cells from the problem (the gcd of its times), not the JSON's
+	 * "slot"; a slots job offers every SOLVER_MIN_CELL minutes instead. */
+	p->pb.slot_minutes = solver_cell_minutes(&p->pb);
 	return 0;
 }
 
@@ -322,9 +324,11 @@ sched_slots(struct scheduler_job *job)
 static void
 sched_work(struct scheduler_job *job)
 {
-	const struct solver_problem	*pb = &job->problem.pb;
+	struct solver_problem	*pb = &job->problem.pb;
 
 	if (job->kind == SCHEDULER_SLOTS) {
+		/* Starts for people to choose from: every 5 minutes, not cells. */
+		pb->slot_minutes = SOLVER_MIN_CELL;
 		sched_slots(job);
 		return;
 	}
@@ -533,14 +537,15 @@ sched_reason(const struct solver_request *q, enum solver_reason r)
 static json_t *
 sched_stats(const struct solver_stats *s)
 {
-	return json_pack("{s:i, s:i, s:I, s:I, s:i, s:i, s:i, s:I, s:f, s:b}",
+	return json_pack("{s:i, s:i, s:I, s:I, s:i, s:i, s:i, s:I, s:f, s:b, s:s}",
 	    "requested", s->requested, "placed", s->placed,
 	    "priority_sum", (json_int_t)s->priority_sum,
 	    "priority_total", (json_int_t)s->priority_total,
 	    "breaks", s->breaks, "break_spread", s->break_spread,
 	    "room_changes", s->room_changes,
 	    "iterations", (json_int_t)s->iterations,
-	    "elapsed_ms", s->elapsed_ms, "time_limit_hit", s->time_limit_hit);
+	    "elapsed_ms", s->elapsed_ms, "time_limit_hit", s->time_limit_hit,
+	    "search", s->grid ? "grid" : "annealing");
 }
 
 /* The plan of a solved job. */

@@ -52,6 +52,36 @@ parse(const char *text, struct scheduler_problem *p, const char **why)
 	return rc;
 }
 
+/*
+ * The cells come from the problem, not from the JSON's "slot": with no
+ * changeover, 15-minute meetings and everything on the quarter hour, 15;
+ * with the changeover and travel of problem_json, 5.
+ */
+static void
+test_cells(void)
+{
+	struct scheduler_problem	 p;
+	const char			*why = NULL;
+	const char			*quarter =
+	    "{\"conference_id\": 7, \"origin\": 1682607600, \"slot\": 5,"
+	    " \"changeover\": 0, \"days\": [[540, 840]], \"venues\": [1],"
+	    " \"travel\": [0], \"rooms\": [{\"id\": 21, \"venue\": 0,"
+	    " \"capacity\": 2, \"busy\": []}],"
+	    " \"people\": [{\"id\": 100, \"busy\": [[600, 615, -1], [-1000, -7, -1]]},"
+	    "  {\"id\": 101, \"busy\": []}],"
+	    " \"requests\": [{\"id\": 5, \"version\": 1, \"people\": [0, 1],"
+	    "  \"parties\": [1, 2], \"duration\": 15, \"earliest\": 540,"
+	    "  \"latest\": 705, \"priority\": 1}]}";
+
+	ok(parse(quarter, &p, &why) == 0 && p.pb.slot_minutes == 15,
+	    "cells: 15 minutes from the problem, not the JSON's 5 (%d)",
+	    p.pb.slot_minutes);
+	scheduler_problem_free(&p);
+	ok(parse(problem_json, &p, &why) == 0 && p.pb.slot_minutes == 5,
+	    "cells: changeover 10 and travel 15 give 5");
+	scheduler_problem_free(&p);
+}
+
 /* The structs mirror the JSON. */
 static void
 test_parse(void)
@@ -347,6 +377,7 @@ main(void)
 
 	config_defaults(&c);
 	test_parse();
+	test_cells();
 	test_inline();
 	test_thread();
 	test_limits(&c);
