@@ -364,6 +364,7 @@ async function reloadAll() {
 	try {
 		await loadSessions();
 		await loadBilaterals();
+		await wbReload();
 	} catch (e) {
 		showProblem(e, $("notice"));
 	}
@@ -390,7 +391,7 @@ function renderWho() {
 	const signed = !!S.token;
 	$("token-form").hidden = signed;
 	$("who").hidden = !signed;
-	$("who-role").textContent = { secretariat: "Secretariat", token: "Signed in (read-only)", public: "" }[S.role] || "";
+	$("who-role").textContent = { secretariat: "Secretariat", liaison: "Liaison", token: "Signed in (read-only)", public: "" }[S.role] || "";
 	$("board-section").hidden = !canEdit();
 }
 
@@ -566,7 +567,7 @@ function sessionBlock(s, lane, win) {
 	    (s.room ? ", " + s.room : "") + (s.status === "cancelled" ? ", cancelled" : "");
 	const el = h("button", {
 		type: "button", class: "session kind-" + kind + " " + (s.status || ""),
-		title: label, "aria-label": label,
+		title: label,
 		dataset: { sessionId: s.id, kind, status: s.status || "", title: s.title },
 		onclick: (ev) => openSession(s.id, ev.currentTarget),
 	});
@@ -578,6 +579,7 @@ function sessionBlock(s, lane, win) {
 		el.append(h("span", { class: "t" }, parts.map((p) => h("span", { class: "l" }, p))), h("span", { class: "w" }, hhmm(a.min)));
 	} else
 		el.append(h("span", { class: "t" }, shortTitle(s)), h("span", { class: "w" }, hhmm(a.min) + "–" + hhmm(b.min)));
+	el.append(h("span", { class: "sr" }, ", " + label));	/* the full description, after the visible text (the accessible name starts with what is seen) */
 	el.style.left = ((a.min - win.from) / 60) * S.hourW + 1 + "px";
 	el.style.width = width + "px";
 	el.style.top = lane * LANE_H + "px";
@@ -1093,16 +1095,9 @@ async function readSse(body, ctl) {
 
 /* ------------------------------------------------------------ sign-in */
 
-/* Find out what a token may do: the audit log is the secretariat's (and admin's). */
+/* Find out what a token may do: GET /me (workbench.js). */
 async function probeRole() {
-	try {
-		await api("GET", "/conferences/" + encodeURIComponent(S.slug) + "/audit?limit=1");
-		return "secretariat";
-	} catch (e) {
-		if (e.status === 403 || e.status === 404)
-			return "token";
-		throw e;
-	}
+	return wbRole();
 }
 
 /* Use a token: check it, then reload everything as its holder. */
@@ -1120,7 +1115,8 @@ async function signIn(token) {
 	}
 	sessionStorage.setItem(TOKEN_KEY, token);
 	renderWho();
-	say(S.role === "secretariat" ? "Signed in as the secretariat." : "Signed in.");
+	say(S.role === "secretariat" ? "Signed in as the secretariat."
+	    : S.role === "liaison" ? "Signed in as the liaison of " + (WB.me.delegation_name || WB.me.delegation) + "." : "Signed in.");
 	await reloadAll();
 	liveStart();
 }
