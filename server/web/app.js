@@ -508,6 +508,11 @@ function renderGrid() {
 		return;
 	}
 	const list = sessionsOn(S.day);
+	grid.classList.toggle("as-list", phoneScreen());
+	if (phoneScreen()) {
+		grid.replaceChildren(dayList(list));
+		return;
+	}
 	const win = dayWindow(list);
 	const hours = (win.to - win.from) / 60;
 	S.hourW = hourWidth(hours);
@@ -523,6 +528,29 @@ function renderGrid() {
 	if (!list.length)
 		rows.push(h("p", { class: "empty" }, "Nothing visible on " + dayLabel(S.day, true) + "."));
 	grid.replaceChildren(...rows);
+}
+
+/* Under 600 px the grid becomes a day list. */
+function phoneScreen() {
+	return window.matchMedia("(max-width: 600px)").matches;
+}
+
+/* The day's sessions as a list by start time: time, title, room (for a phone). */
+function dayList(list) {
+	if (!list.length)
+		return h("p", { class: "empty" }, "Nothing visible on " + dayLabel(S.day, true) + ".");
+	const sorted = list.slice().sort((a, b) => new Date(a.start) - new Date(b.start) || roomName(a.room_id).localeCompare(roomName(b.room_id)));
+	return h("ol", { class: "day-list", "aria-label": dayLabel(S.day, true) }, sorted.map((s) => {
+		const a = zparts(s.start), b = zparts(s.end);
+		const kind = KINDS.includes(s.kind) ? s.kind : "other";
+		const where = [s.room, s.venue].filter(Boolean).join(", ") || "No room";
+		return h("li", {}, h("button", {
+			type: "button", class: "session listed kind-" + kind + " " + (s.status || ""),
+			dataset: { sessionId: s.id, kind, status: s.status || "", title: s.title, room: s.room || "" },
+			onclick: (ev) => openSession(s.id, ev.currentTarget),
+		}, h("span", { class: "w" }, hhmm(a.min) + "–" + hhmm(b.min)), h("span", { class: "t" }, s.title),
+		h("span", { class: "where" }, where + " · " + KIND_LABEL[kind] + (s.status === "cancelled" ? " · cancelled" : ""))));
+	}));
 }
 
 /* The header row with the hours. */

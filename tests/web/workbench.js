@@ -214,6 +214,13 @@ async function liaison(ctx, token) {
 		}
 		v.overflow = await shots(page, "20-liaison-delegation");
 		v.axe = await axe(page, "liaison delegation");
+		/* On a phone the grid is a day list; axe-core on it too. */
+		await page.setViewportSize({ width: 390, height: 844 });
+		await page.waitForSelector("#grid .day-list .session");
+		v.phoneListed = await page.$$eval("#grid .day-list .session", (els) => els.length);
+		v.axePhone = await axe(page, "liaison phone day list");
+		await page.setViewportSize({ width: 1280, height: 800 });
+		await page.waitForSelector("#grid .row .track");
 		return v;
 	});
 	await step("liaison: unavailability", async () => {
