@@ -126,11 +126,18 @@ function wbTable(caption, heads, rows, cls) {
 		h("tbody", {}, rows));
 }
 
-/* Edit and Delete buttons of a row; edit opens the row's form in the panel. */
+/* Edit and Delete buttons of a row (Delete when onDelete is given, after a confirmation); edit opens the row's form in the panel. */
 function wbRowActions(what, name, onEdit, onDelete) {
-	return h("td", { class: "wb-actions" },
-		h("button", { type: "button", onclick: (ev) => onEdit(ev.currentTarget), "aria-label": "Edit " + what + " " + name }, "Edit"),
-		h("button", { type: "button", class: "danger", onclick: onDelete, "aria-label": "Delete " + what + " " + name }, "Delete"));
+	const td = h("td", { class: "wb-actions" });
+	const edit = h("button", { type: "button", onclick: (ev) => onEdit(ev.currentTarget), "aria-label": "Edit " + what + " " + name }, "Edit");
+	const del = onDelete ? h("button", { type: "button", class: "danger", "aria-label": "Delete " + what + " " + name, onclick: () => {
+		const no = h("button", { type: "button", onclick: () => { td.replaceChildren(edit, del); del.focus(); } }, "No");
+		td.replaceChildren(h("span", {}, "Delete " + name + "? "),
+			h("button", { type: "button", class: "danger confirm", onclick: onDelete }, "Yes, delete"), no);
+		td.querySelector("button.confirm").focus();
+	} }, "Delete") : null;
+	td.append(...[edit, del].filter(Boolean));
+	return td;
 }
 
 /* Edit a row in the side panel: PATCH with If-Match its version. */
@@ -367,8 +374,11 @@ function wbSettingsScreen() {
 /* ---- liaison: its delegation */
 
 function wbDelegationScreen() {
-	const rows = WB.parts.map((p) => h("tr", {}, h("td", {}, p.name), h("td", {}, p.role || ""), h("td", {}, p.title || "")));
-	const out = [wbTable("Participants of " + WB.me.delegation, ["Name", "Role", "Title"], rows, "participants")];
+	const rows = WB.parts.map((p) => h("tr", { dataset: { participantId: p.id } }, h("td", {}, p.name), h("td", {}, p.role || ""), h("td", {}, p.title || ""),
+		wbRowActions("participant", p.name, (op) => wbEdit("Edit participant " + p.name, "/participants/" + p.id, p,
+			[wbField("Name", wbInput("name", p.name, { required: true })), wbField("Title", wbInput("title", p.title)),
+				wbField("E-mail", wbInput("email", p.email, { type: "email" }))], op))));
+	const out = [wbTable("Participants of " + WB.me.delegation, ["Name", "Role", "Title", "Actions"], rows, "participants")];
 	out.push(wbUnavailability());
 	const fbox = wbProblemBox();
 	const feed = h("div", { id: "wb-feed", "aria-live": "polite" });

@@ -6,14 +6,16 @@ playwright-core (tests/web/workbench.js), two browser contexts:
 
 - the secretariat (its token's role read from GET /me): adds a venue and a
   room, a delegation and a participant, edits the participant (PATCH with
-  If-Match); deleting the Plenary Hall, which sessions use, shows the 409
+  If-Match); deleting the Plenary Hall (confirmed by keyboard: the
+  confirmation takes the focus), which sessions use, shows the 409
   with the sessions that refer to it (and nothing is deleted); the
   searchable table filters; a liaison token for Ukraine is issued and shown
   once with its feed link; archive hides the conference from the public
   list and unarchive returns it;
 - Ukraine's liaison, with that token: the page says "Liaison", shows its
-  delegation's screens and not the secretariat's, its participants only, in
-  the grid exactly the sessions the API gives that token; accepts Japan's
+  delegation's screens and not the secretariat's, its participants only
+  (its head's title edited), in the grid exactly the sessions the API
+  gives that token, on a phone as a day list; accepts Japan's
   request, requests a bilateral with Germany, adds and deletes its head's
   unavailability, creates its feed link, lists the slots of the accepted
   request. Each is checked in the database.
@@ -161,6 +163,11 @@ def check_liaison(s, report, token):
         ok(not any("Japan – Canada" in x["title"] for x in v["sessions"]), "no other delegations' bilateral")
         ok(v["phoneListed"] > 0, "390 px: the day as a list (%d)" % v["phoneListed"])
         narrow(v, "liaison")
+    v = step(report, "liaison: edit participant")
+    if v:
+        is_(one(s, "SELECT p.title FROM participants p JOIN delegations d ON d.id = p.delegation_id"
+                   " WHERE d.code = 'UA' AND p.role = 'head'"), "Minister of Digital Transformation",
+            "its head's title edited (PATCH with If-Match): stored")
     v = step(report, "liaison: unavailability")
     if v:
         is_(rows(s, "SELECT u.reason, to_char(lower(u.during) AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD HH24:MI'),"

@@ -135,6 +135,8 @@ async function secretariat(ctx) {
 	});
 	await step("secretariat: referenced room 409", async () => {
 		await page.click('#wb-body tr[data-room="Plenary Hall"] button.danger');
+		await page.waitForSelector('#wb-body tr[data-room="Plenary Hall"] button.confirm:focus');
+		await page.keyboard.press("Enter");
 		await page.waitForSelector("#wb-body > .wb-problem:not([hidden]) ul.references li");
 		const v = { problem: await page.textContent("#wb-body > .wb-problem"),
 			refs: await page.$$eval("#wb-body > .wb-problem ul.references li", (els) => els.map((e) => e.textContent)) };
@@ -222,6 +224,15 @@ async function liaison(ctx, token) {
 		await page.setViewportSize({ width: 1280, height: 800 });
 		await page.waitForSelector("#grid .row .track");
 		return v;
+	});
+	await step("liaison: edit participant", async () => {
+		await page.click('#wb-body table.participants button:has-text("Edit")');
+		await page.waitForSelector('#panel:not([hidden]) form[aria-label^="Edit participant"]');
+		await page.fill('#panel input[name="title"]', "Minister of Digital Transformation");
+		await page.click("#panel button[type=submit]");
+		await page.waitForSelector("#panel", { state: "hidden" });
+		await page.waitForFunction(() => /Digital Transformation/.test(document.querySelector("#wb-body table.participants").textContent));
+		return { rows: await rows(page, "participants") };
 	});
 	await step("liaison: unavailability", async () => {
 		const day = await page.$eval('#wb-body form[aria-label="Add unavailability"] select[name=day] option:nth-child(2)', (e) => e.value);
