@@ -310,7 +310,7 @@ function wbTokensScreen() {
 	const live = WB.tokens.filter((t) => !t.revoked_at);
 	const rows = live.map((t) => h("tr", { dataset: { tokenId: t.id } }, h("td", {}, "#" + t.id), h("td", {}, t.role), h("td", {}, t.delegation || ""),
 		h("td", {}, t.label || ""), h("td", {}, t.created_at ? t.created_at.slice(0, 16).replace("T", " ") : ""),
-		h("td", {}, h("button", { type: "button", class: "danger", "aria-label": "Revoke token #" + t.id,
+		h("td", {}, t.id === WB.me.token_id ? "this page's token" : h("button", { type: "button", class: "danger", "aria-label": "Revoke token #" + t.id,
 			onclick: () => wbDo(box, () => api("DELETE", "/tokens/" + t.id), "Token #" + t.id + " revoked.") }, "Revoke"))));
 	const shown = h("div", { id: "wb-issued", class: "wb-issued", "aria-live": "polite" }, wbIssuedNodes());
 	const form = wbForm("Issue a liaison token", [wbField("Delegation", wbSelect("delegation", WB.dels.map((d) => [d.code, d.code + " — " + d.name]))),
@@ -452,7 +452,7 @@ function wbRequestsScreen() {
 			{ body: Object.assign(v, { requester: me, priority: Number(v.priority) }) }), "Requested a bilateral with " + v.counterpart + "."));
 	return [box, h("h3", {}, "Incoming (" + incoming.length + ")"), h("ul", { class: "wb-cards incoming" }, incoming.map((b) => card(b, false))),
 		h("h3", {}, "Requested by us (" + outgoing.length + ")"), h("ul", { class: "wb-cards outgoing" }, outgoing.map((b) => card(b, true))),
-		form];
+		h("h3", {}, "Request a bilateral"), form];
 }
 
 /* The feasible slots of an accepted request (the secretariat places it). */

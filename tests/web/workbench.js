@@ -54,7 +54,8 @@ function watch(page, label) {
 async function shots(page, name) {
 	for (const w of [1280, 390]) {
 		await page.setViewportSize({ width: w, height: w === 390 ? 844 : 800 });
-		await page.waitForTimeout(50);	/* a layout pass; the screenshot itself waits for paint */
+		/* The grid is redrawn (a day list under 600 px) after a resize settles. */
+		await page.waitForSelector(w === 390 ? "#grid.as-list" : "#grid:not(.as-list) .row");
 		const file = path.join(SHOTS, name + "-" + w + ".png");
 		await page.screenshot({ path: file, fullPage: true });
 		out.shots.push(file);
