@@ -168,6 +168,8 @@ async function wbReload() {
 		return;
 	if (S.role !== "secretariat" && S.role !== "liaison") {
 		sec.hidden = true;
+		WB.issued = null;	/* signed out: a token shown once is gone */
+		$("wb-body").replaceChildren();
 		return;
 	}
 	try {
