@@ -86,6 +86,11 @@ async function open(ctx, label, token) {
 	await page.setViewportSize({ width: 1280, height: 800 });
 	await page.goto(URL + "/");
 	await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
+	if (label === "secretariat") {
+		/* The public page, before signing in: no workbench, and axe-core on it. */
+		out.publicWorkbenchHidden = await page.isHidden("#workbench");
+		await axe(page, "public timetable");
+	}
 	await page.fill("#token-input", token);
 	await page.press("#token-input", "Enter");
 	await page.waitForSelector("#workbench:not([hidden]) #wb-nav button");
