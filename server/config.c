@@ -51,6 +51,10 @@ static const struct config_key config_keys[] = {
 	KEY_S(public_url, ""),
 	KEY_S(web_root, "server/web"),
 	KEY_S(feed_ttl, "PT15M"),
+	KEY_S(smtp_url, ""),
+	KEY_S(mail_from, "kaigi@localhost"),
+	KEY_I(notify_quiet_seconds, "300", 0, 86400),
+	KEY_S(maildir, "var/mail"),
 };
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
 

@@ -24,6 +24,10 @@ struct config {
 	char	*public_url;		/* base for feed links, e.g. http://127.0.0.1:8080 */
 	char	*web_root;		/* static files for the timetable */
 	char	*feed_ttl;		/* REFRESH-INTERVAL, default PT15M */
+	char	*smtp_url;		/* change mail by SMTP (libcurl); empty: Maildir */
+	char	*mail_from;		/* From: and ORGANIZER of change mail */
+	int	 notify_quiet_seconds;	/* a batch closes after this quiet time */
+	char	*maildir;		/* change mail without smtp_url */
 };
 
 extern struct config *cfg;	/* the settings in force */
