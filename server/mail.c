@@ -162,7 +162,8 @@ mail_headers(FILE *f, const struct mail_batch *b, const char *message_id)
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	text = b->n == 1 ? xasprintf("%s: %s: %s", b->conference,
 	    mail_verb(&b->ev[0]), b->ev[0].now.title) :
-	    xasprintf("%s: %zu schedule changes", b->conference, b->n);
+	    xasprintf("%s: %s: %s (and %zu more)", b->conference,
+	    mail_verb(&b->ev[0]), b->ev[0].now.title, b->n - 1);
 	subject = mail_encoded_word(text);
 	name = mail_quoted(b->to_name);
 	fprintf(f, "From: %s\r\nTo: \"%s\" <%s>\r\nSubject: %s\r\n"

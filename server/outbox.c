@@ -334,7 +334,7 @@ outbox_send_one(PGconn *c)
 	if (outbox_deliver(c, next, &mid, &err) == 0) {
 		p[1] = mid != NULL ? mid : "";
 		rc = outbox_run(c, "SELECT kaigi_outbox_sent($1, $2)", 2, p);
-		log_info("mail: batch %s to participant's %s sent %s", p[0],
+		log_info("mail: batch %s delivered (%s) as %s", p[0],
 		    *ob.smtp_url != '\0' ? "SMTP" : "Maildir", p[1]);
 	} else {
 		snprintf(backoff, sizeof backoff, "%d", OUTBOX_MAX_BACKOFF);

@@ -1,0 +1,262 @@
+#!/usr/bin/python3
+# 45-mail.t — change mail (issue 18) against a real SMTP server (Debian's
+# aiosmtpd, in this process) and, without smtp_url, into a Maildir. Every
+# message is parsed with Python's `email` and `icalendar`.
+#
+#  - a burst of edits (the press conference moved three times, the
+#    Japan–Canada bilateral moved once) gives ONE message per affected
+#    participant (the JP delegation for the press conference, the two heads
+#    for the bilateral; Japan's head gets both in one message), none for
+#    anyone else: not the Canadian delegation's other members (the bilateral
+#    is restricted: attendees only), not WEF;
+#  - the move is an iMIP METHOD:REQUEST whose UID and SEQUENCE are the
+#    public feed's; a cancellation (through the API) is METHOD:CANCEL with
+#    the feed's SEQUENCE and STATUS:CANCELLED;
+#  - a 451 from the server is retried: the message arrives after it, and the
+#    batch records two attempts;
+#  - a participant who opted out (participants.notify) gets nothing;
+#  - with no smtp_url the message is a file in the Maildir's new/.
+#
+# Nothing is timed: "none for the unaffected" is checked once messages of a
+# later change (the marker) have arrived, and batches go out in order.
+import email
+import email.policy
+import email.utils
+import glob
+import os
+import sys
+import tempfile
+
+import icalendar
+from aiosmtpd.controller import Controller
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from kaigitest import *  # noqa: E402,F403
+from feedlib import SLUG, one, rows, events  # noqa: E402
+
+
+class Sink:
+    """aiosmtpd handler: keeps each accepted message; answers 451 to the
+    next `fail` DATA commands."""
+
+    def __init__(self):
+        self.messages = []
+        self.fail = 0
+        self.refused = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.fail > 0:
+            self.fail -= 1
+            self.refused += 1
+            return "451 4.3.0 try again later"
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+def to_addr(m):
+    return email.utils.parseaddr(str(m["To"]))[1]
+
+
+def cal_parts(m):
+    """{method: icalendar.Calendar} of the message's text/calendar parts."""
+    out = {}
+    for part in m.walk():
+        if part.get_content_type() == "text/calendar":
+            cal = icalendar.Calendar.from_ical(part.get_content())
+            is_(part.get_param("method"), str(cal["METHOD"]),
+                "the part's method= is the calendar's METHOD (%s)" % cal["METHOD"])
+            out[str(cal["METHOD"])] = cal
+    return out
+
+
+def texts(m):
+    return {p.get_content_type(): p.get_content() for p in m.walk()
+            if p.get_content_type() in ("text/plain", "text/html")}
+
+
+def move(s, sid, start, end):
+    with s.db().cursor() as cur:
+        cur.execute("UPDATE sessions SET starts_at = %s, ends_at = %s WHERE id = %s", (start, end, sid))
+
+
+def emails(s, where, *args):
+    return {r[0] for r in rows(s, "SELECT p.email FROM participants p JOIN delegations d"
+                                  " ON d.id = p.delegation_id WHERE " + where, *args)}
+
+
+def feed_event(s, sid):
+    r = s.request("GET", "/api/v1/conferences/%s/calendar.ics" % SLUG)
+    return events(r.body).get("session-%d@kaigi" % sid)
+
+
+def burst(s, sink, press, bil):
+    move(s, press, "2023-04-30 17:00+09", "2023-04-30 17:40+09")
+    move(s, press, "2023-04-30 17:10+09", "2023-04-30 17:50+09")
+    move(s, press, "2023-04-30 18:30+09", "2023-04-30 19:10+09")
+    move(s, bil, "2023-04-29 19:15+09", "2023-04-29 19:45+09")
+    jp = emails(s, "d.code = 'JP'")
+    heads = emails(s, "d.code IN ('JP', 'CA') AND p.role = 'head'")
+    want = jp | heads
+    got, took = wait_for(lambda: len(sink.messages) >= len(want))
+    ok(got, "burst: %d messages arrived (%.1f s)" % (len(sink.messages), took))
+    by = {}
+    for m in sink.messages:
+        by.setdefault(to_addr(m), []).append(m)
+    is_(sorted(by), sorted(want), "one message each for the JP delegation and the two heads")
+    ok(all(len(v) == 1 for v in by.values()), "never two messages for one participant's burst")
+    return by, want
+
+
+def check_request(s, m, press):
+    cals = cal_parts(m)
+    ok("REQUEST" in cals and "CANCEL" not in cals, "a move is METHOD:REQUEST only")
+    ev = {str(e["UID"]): e for e in cals["REQUEST"].walk("VEVENT")}
+    uid = "session-%d@kaigi" % press
+    ok(uid in ev, "the press conference's event has the feed's UID")
+    fe = feed_event(s, press)
+    is_(int(ev[uid]["SEQUENCE"]), int(fe["SEQUENCE"]), "SEQUENCE is the feed's (%s)" % fe["SEQUENCE"])
+    is_(ev[uid]["DTSTART"].dt, fe["DTSTART"].dt, "DTSTART is the last move's (the feed's)")
+    like(str(ev[uid]["ATTENDEE"]), r"^mailto:" + to_addr(m).replace(".", r"\."), "ATTENDEE: the participant")
+    like(str(ev[uid]["ORGANIZER"]), r"^mailto:secretariat@kaigi\.test$", "ORGANIZER: mail_from")
+    t = texts(m)
+    like(t.get("text/plain", ""), r"Moved: Press conference of the chair\r?\n  was: Sun 2023-04-30 16:00–16:40, ",
+         "text: what moved, from when (before the burst)")
+    like(t.get("text/plain", ""), r"now: Sun 2023-04-30 18:30–19:10, ", "text: to when (after the burst)")
+    like(t.get("text/html", ""), r"<b>Moved:</b> Press conference of the chair", "HTML alternative")
+    like(str(m["Message-ID"]), r"^<kaigi-batch-\d+@kaigi>$", "Message-ID per batch")
+    like(str(m["Subject"]), r": Moved: Bilateral meeting: Japan – Canada \(and 1 more\)$",
+         "Subject: the first session, and how many more")
+
+
+def check_restricted(s, by, bil):
+    attendees = {r[0] for r in rows(s, "SELECT p.email FROM session_attendees a JOIN participants p"
+                                       " ON p.id = a.participant_id WHERE a.session_id = %s", bil)}
+    is_(len(attendees), 2, "the bilateral has two attendees")
+    for addr in attendees:
+        ok(any("session-%d@kaigi" % bil in str(cal_parts(m).get("REQUEST", "")) for m in by.get(addr, [])),
+           "%s: the bilateral's REQUEST" % addr)
+
+
+def check_cancel(s, sink, sec, plen):
+    before = len(sink.messages)
+    r = s.request("POST", "/api/v1/sessions/%d/cancel" % plen, token=sec)
+    is_(r.status, 200, "the plenary cancelled through the API")
+    heads = emails(s, "p.role = 'head' AND d.kind <> 'guest' AND d.conference_id ="
+                      " (SELECT id FROM conferences WHERE slug = %s)", SLUG)
+    got, took = wait_for(lambda: len(sink.messages) >= before + len(heads))
+    ok(got, "cancel: %d messages (%.1f s)" % (len(sink.messages) - before, took))
+    new = sink.messages[before:]
+    is_(sorted(to_addr(m) for m in new), sorted(heads), "one per head of delegation (not the guest)")
+    cals = cal_parts(new[0])
+    ok("CANCEL" in cals and "REQUEST" not in cals, "a cancellation is METHOD:CANCEL")
+    ev = list(cals["CANCEL"].walk("VEVENT"))[0]
+    fe = feed_event(s, plen)
+    is_(str(ev["UID"]), "session-%d@kaigi" % plen, "CANCEL: the feed's UID")
+    is_(int(ev["SEQUENCE"]), int(fe["SEQUENCE"]), "CANCEL: the feed's SEQUENCE (%s)" % fe["SEQUENCE"])
+    is_(str(ev["STATUS"]), "CANCELLED", "STATUS:CANCELLED")
+    return new
+
+
+def check_nobody_else(s, sink, bil):
+    """After the marker (the cancel): no second message of the burst, none
+    to WEF, the Canadian non-heads or anyone but the bilateral's attendees
+    with its UID or title."""
+    wef = emails(s, "d.code = 'WEF'")
+    ca_others = emails(s, "d.code = 'CA' AND p.role <> 'head'")
+    ok(len(ca_others) > 0, "Canada has members besides its head")
+    got = [to_addr(m) for m in sink.messages]
+    ok(not (set(got) & wef), "WEF (unaffected) got nothing")
+    ok(not (set(got) & ca_others), "Canada's other members got nothing (restricted: attendees only)")
+    attendees = {r[0] for r in rows(s, "SELECT p.email FROM session_attendees a JOIN participants p"
+                                       " ON p.id = a.participant_id WHERE a.session_id = %s", bil)}
+    leaks = [to_addr(m) for m in sink.messages if to_addr(m) not in attendees and
+             ("session-%d@" % bil in m.as_string() or "Japan – Canada" in m.as_string())]
+    is_(leaks, [], "the bilateral is never mailed to non-attendees")
+
+
+def check_retry(s, sink):
+    """A public side event of WEF's retitled while the server answers 451
+    once; one of its people opted out."""
+    side = one(s, "SELECT s.id FROM sessions s JOIN session_delegations sd ON sd.session_id = s.id"
+                  " JOIN delegations d ON d.id = sd.delegation_id WHERE d.code = 'WEF' ORDER BY"
+                  " (SELECT count(*) FROM session_attendees a WHERE a.session_id = s.id) DESC, s.id LIMIT 1")
+    people = {r[0]: r[1] for r in rows(
+        s, "SELECT p.id, p.email FROM participants p WHERE p.id IN (SELECT participant_id FROM"
+           " session_attendees WHERE session_id = %s) OR p.delegation_id IN (SELECT delegation_id"
+           " FROM session_delegations WHERE session_id = %s)", side, side)}
+    ok(len(people) >= 2, "the side event concerns %d people" % len(people))
+    optout = min(people)
+    with s.db().cursor() as cur:
+        cur.execute("UPDATE participants SET notify = false WHERE id = %s", (optout,))
+    want = set(people.values()) - {people[optout]}
+    before = len(sink.messages)
+    sink.fail = 1
+    with s.db().cursor() as cur:
+        cur.execute("UPDATE sessions SET title = title || ' (moved)' WHERE id = %s", (side,))
+    got, took = wait_for(lambda: len(sink.messages) >= before + len(want))
+    ok(got, "after a 451: every message arrived (%.1f s)" % took)
+    is_(sink.refused, 1, "the server refused one DATA with 451")
+    new = sorted(to_addr(m) for m in sink.messages[before:])
+    is_(new, sorted(want), "one message each, none for the one who opted out")
+    ok(any(str(texts(m).get("text/plain", "")).startswith("Schedule changes") and "Retitled:" in
+           texts(m).get("text/plain", "") for m in sink.messages[before:]), "a retitle says Retitled")
+    is_(one(s, "SELECT max(attempts) FROM outbox_batches WHERE sent_at IS NOT NULL"), 2,
+        "the refused batch was sent at its second attempt")
+    is_(one(s, "SELECT count(*) FROM outbox_batches WHERE sent_at IS NULL"), 0, "nothing left unsent")
+
+
+def smtp_run():
+    sink = Sink()
+    port = free_port()
+    ctl = Controller(sink, hostname="127.0.0.1", port=port)
+    ctl.start()
+    env = {"KAIGI_SMTP_URL": "smtp://127.0.0.1:%d" % port, "KAIGI_MAIL_FROM": "secretariat@kaigi.test",
+           "KAIGI_NOTIFY_QUIET_SECONDS": "1"}
+    try:
+        with Server(env=env) as s:
+            with s.db().cursor() as cur:
+                cur.execute("UPDATE participants SET email = 'p' || id || '@example.org'")
+            press = one(s, "SELECT id FROM sessions WHERE title = 'Press conference of the chair'")
+            bil = one(s, "SELECT id FROM sessions WHERE title = 'Bilateral meeting: Japan – Canada'")
+            plen = one(s, "SELECT id FROM sessions WHERE title = 'Internet Governance'")
+            sec = s.token("secretariat", conference=SLUG)
+            by, want = burst(s, sink, press, bil)
+            jp_head = one(s, "SELECT p.email FROM participants p JOIN delegations d ON d.id = p.delegation_id"
+                             " WHERE d.code = 'JP' AND p.role = 'head'")
+            if jp_head in by:
+                check_request(s, by[jp_head][0], press)
+                ok(len(list(cal_parts(by[jp_head][0])["REQUEST"].walk("VEVENT"))) == 2,
+                   "Japan's head: both sessions in one message")
+            other = sorted(emails(s, "d.code = 'JP' AND p.role <> 'head'"))[0]
+            like(str(by.get(other, [{"Subject": ""}])[0]["Subject"]), r"^G7 .*: Moved: Press conference of the chair$",
+                 "Subject of a JP member's message: the conference, what, which session")
+            check_restricted(s, by, bil)
+            check_cancel(s, sink, sec, plen)
+            check_nobody_else(s, sink, bil)
+            check_retry(s, sink)
+    finally:
+        ctl.stop()
+
+
+def maildir_run():
+    d = tempfile.mkdtemp(prefix="kaigi-maildir-")
+    with Server(env={"KAIGI_MAILDIR": d, "KAIGI_NOTIFY_QUIET_SECONDS": "1"}) as s:
+        with s.db().cursor() as cur:
+            cur.execute("UPDATE participants SET email = 'p' || id || '@example.org'")
+        press = one(s, "SELECT id FROM sessions WHERE title = 'Press conference of the chair'")
+        move(s, press, "2023-04-30 18:30+09", "2023-04-30 19:10+09")
+        n = len(emails(s, "d.code = 'JP'"))
+        got, took = wait_for(lambda: len(glob.glob(os.path.join(d, "new", "*"))) >= n)
+        ok(got, "no smtp_url: %d files in the Maildir's new/ (%.1f s)" % (n, took))
+        is_(glob.glob(os.path.join(d, "tmp", "*")), [], "nothing left in tmp/")
+        files = sorted(glob.glob(os.path.join(d, "new", "*")))
+        if files:
+            with open(files[0], "rb") as f:
+                m = email.message_from_bytes(f.read(), policy=email.policy.default)
+            ok("REQUEST" in cal_parts(m), "a Maildir message holds the iMIP REQUEST")
+            like(str(m["From"]), r"^kaigi@localhost$", "mail_from's default")
+
+
+smtp_run()
+maildir_run()
+done_testing()
