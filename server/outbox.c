@@ -368,6 +368,18 @@ outbox_round(PGconn *c)
 	return rc;
 }
 
+/* A blocking connection, given up after 5 s (so a stop is never held up
+ * long by a database that does not answer). */
+static PGconn *
+outbox_connect(void)
+{
+	static const char	*keys[] = { "dbname", "connect_timeout",
+	    "application_name", NULL };
+	const char		*values[] = { ob.conninfo, "5", "kaigid-mail", NULL };
+
+	return PQconnectdbParams(keys, values, 1);
+}
+
 /* The thread: connect (again after a loss), round, sleep. */
 static void *
 outbox_thread(void *arg)
@@ -378,7 +390,7 @@ outbox_thread(void *arg)
 	while (!outbox_stopping()) {
 		if (c == NULL || PQstatus(c) != CONNECTION_OK) {
 			PQfinish(c);
-			c = PQconnectdb(ob.conninfo);
+			c = outbox_connect();
 		}
 		if (PQstatus(c) == CONNECTION_OK && outbox_round(c) != 0)
 			PQreset(c);	/* also ends a failed transaction */
