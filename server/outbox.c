@@ -36,6 +36,7 @@
 #include <libpq-fe.h>
 
 #include "config.h"
+#include "ical.h"
 #include "log.h"
 #include "mail.h"
 #include "outbox.h"
@@ -408,6 +409,9 @@ outbox_start(void)
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		fatal("curl_global_init");
+	/* libical fills its table of built-in zones on first use, unlocked:
+	 * do it here, on the loop thread, before the sender can race it. */
+	(void)ical_zone_valid("Etc/UTC");
 	ob.conninfo = xstrdup(cfg->database_url);
 	ob.smtp_url = xstrdup(cfg->smtp_url != NULL ? cfg->smtp_url : "");
 	ob.from = xstrdup(cfg->mail_from);
