@@ -124,7 +124,9 @@ $$;
 
 -- The sessions of batch p_batch_id as the participant's feed shows them
 -- now (the feed's row, so UID and SEQUENCE are the feed's), each with how
--- it was before the batch's first change (epoch seconds).
+-- it was before the batch's first change (epoch seconds). Visibility is
+-- asked again here: a session the participant may no longer see (made
+-- restricted, attendee removed, deleted) is left out of the message.
 CREATE FUNCTION kaigi_outbox_events(p_batch_id bigint)
 RETURNS TABLE (id bigint, kind text, title text, description text,
     room text, venue text, starts_at bigint, ends_at bigint, status text,

@@ -15,6 +15,9 @@
 #  - a 451 from the server is retried: the message arrives after it, and the
 #    batch records two attempts;
 #  - a participant who opted out (participants.notify) gets nothing;
+#  - the worker killed after the server has a message but before its 250:
+#    after the restart the batch is sent again with the same Message-ID
+#    (at least once: one duplicate, nothing lost);
 #  - with no smtp_url the message is a file in the Maildir's new/.
 #
 # Nothing is timed: "none for the unaffected" is checked once messages of a
@@ -24,6 +27,7 @@ import email.policy
 import email.utils
 import glob
 import os
+import signal
 import sys
 import tempfile
 
@@ -43,6 +47,7 @@ class Sink:
         self.messages = []
         self.fail = 0
         self.refused = 0
+        self.kill_pid = None
 
     async def handle_DATA(self, server, session, envelope):
         if self.fail > 0:
@@ -50,6 +55,9 @@ class Sink:
             self.refused += 1
             return "451 4.3.0 try again later"
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        if self.kill_pid is not None:	# the sender dies before our 250
+            os.kill(self.kill_pid, signal.SIGKILL)
+            self.kill_pid = None
         return "250 OK"
 
 
@@ -205,6 +213,32 @@ def check_retry(s, sink):
     is_(one(s, "SELECT count(*) FROM outbox_batches WHERE sent_at IS NULL"), 0, "nothing left unsent")
 
 
+def check_crash(s, sink):
+    """The worker is killed (SIGKILL) once the SMTP server holds a message
+    but before its 250: the supervisor restarts it and the batch goes out
+    again with the same Message-ID; nothing is lost."""
+    bil = one(s, "SELECT id FROM sessions WHERE title = 'Bilateral meeting: Japan – Italy'")
+    want = {r[0] for r in rows(s, "SELECT p.email FROM session_attendees a JOIN participants p"
+                                  " ON p.id = a.participant_id WHERE a.session_id = %s", bil)}
+    is_(len(want), 2, "the Japan–Italy bilateral has two attendees")
+    with s.db().cursor() as cur:	# the opt-out of check_retry ends
+        cur.execute("UPDATE participants SET notify = true")
+    workers = worker_pids(s.proc.pid)
+    sink.kill_pid = workers[0]
+    before = len(sink.messages)
+    move(s, bil, "2023-04-29 20:15+09", "2023-04-29 20:45+09")
+    got, took = wait_for(lambda: len(sink.messages) >= before + len(want) + 1)
+    ok(got, "after the kill: %d messages (%.1f s)" % (len(sink.messages) - before, took))
+    new = sink.messages[before:]
+    ok(worker_pids(s.proc.pid) != workers, "the worker was restarted")
+    is_(sorted(set(to_addr(m) for m in new)), sorted(want), "both attendees got the change")
+    mids = [str(m["Message-ID"]) for m in new]
+    dup = [x for x in set(mids) if mids.count(x) > 1]
+    is_(len(dup), 1, "exactly one message was sent twice")
+    is_(len(mids), len(want) + 1, "at most one duplicate, with the same Message-ID: %s" % dup)
+    is_(one(s, "SELECT count(*) FROM outbox_batches WHERE sent_at IS NULL"), 0, "nothing left unsent")
+
+
 def smtp_run():
     sink = Sink()
     port = free_port()
@@ -234,6 +268,7 @@ def smtp_run():
             check_cancel(s, sink, sec, plen)
             check_nobody_else(s, sink, bil)
             check_retry(s, sink)
+            check_crash(s, sink)
     finally:
         ctl.stop()
 
