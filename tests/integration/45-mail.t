@@ -18,6 +18,8 @@
 #  - the worker killed after the server has a message but before its 250:
 #    after the restart the batch is sent again with the same Message-ID
 #    (at least once: one duplicate, nothing lost);
+#  - AUTH: with user:password@ in smtp_url, kaigid authenticates to a
+#    server that requires it;
 #  - with no smtp_url the message is a file in the Maildir's new/.
 #
 # kaigid runs two workers, each with its sender: they share the outbox
@@ -37,14 +39,17 @@ import signal
 import subprocess
 import sys
 import tempfile
+import warnings
 
 import icalendar
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
 from feedlib import SLUG, one, rows, events  # noqa: E402
 
+warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
 DRIVERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ical")
 
 
@@ -315,6 +320,34 @@ def smtp_run():
         ctl.stop()
 
 
+def auth_run():
+    """smtp_url with user:password@: libcurl authenticates (AUTH) to a
+    server that requires it (plain text here: no certificate in tests)."""
+    sink, logins = Sink(), []
+
+    def authenticator(server, session, envelope, mechanism, data):
+        logins.append((mechanism, data.login, data.password))
+        return AuthResult(success=(data.login, data.password) == (b"kaigi", b"s3cret"))
+    port = free_port()
+    ctl = Controller(sink, hostname="127.0.0.1", port=port, auth_required=True,
+                     auth_require_tls=False, authenticator=authenticator)
+    ctl.start()
+    env = {"KAIGI_SMTP_URL": "smtp://kaigi:s3cret@127.0.0.1:%d" % port, "KAIGI_NOTIFY_QUIET_SECONDS": "1"}
+    try:
+        with Server(env=env) as s:
+            with s.db().cursor() as cur:
+                cur.execute("UPDATE participants SET email = 'p' || id || '@example.org'")
+            press = one(s, "SELECT id FROM sessions WHERE title = 'Press conference of the chair'")
+            move(s, press, "2023-04-30 18:30+09", "2023-04-30 19:10+09")
+            n = len(emails(s, "d.code = 'JP'"))
+            got, took = wait_for(lambda: len(sink.messages) >= n)
+            ok(got, "AUTH: %d messages delivered (%.1f s)" % (len(sink.messages), took))
+            ok(logins and all(x[1:] == (b"kaigi", b"s3cret") for x in logins),
+               "kaigid authenticated with the URL's user and password (%s)" % (logins[0][0] if logins else None))
+    finally:
+        ctl.stop()
+
+
 def maildir_run():
     d = tempfile.mkdtemp(prefix="kaigi-maildir-")
     with Server(env={"KAIGI_MAILDIR": d, "KAIGI_NOTIFY_QUIET_SECONDS": "1"}) as s:
@@ -335,5 +368,6 @@ def maildir_run():
 
 
 smtp_run()
+auth_run()
 maildir_run()
 done_testing()
