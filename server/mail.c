@@ -228,6 +228,24 @@ mail_calendar(FILE *f, const struct mail_batch *b, int cancel, char **cause)
 	return rc;
 }
 
+/* 1 if s may stand in a header and an SMTP command as <s>: one @ neither
+ * first nor last, no space, control character or <>"(),;:\ (so never a
+ * header or command injection, whatever the database holds). */
+int
+mail_address_ok(const char *s)
+{
+	const char	*at = strchr(s, '@'), *p;
+
+	if (at == NULL || at == s || at[1] == '\0' ||
+	    strchr(at + 1, '@') != NULL || strlen(s) > 254)
+		return 0;
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f ||
+		    strchr("<>\"(),;:\\", *p) != NULL)
+			return 0;
+	return 1;
+}
+
 /* The whole message; 0, or -1 with *cause. */
 int
 mail_build(const struct mail_batch *b, char **out, char **message_id,
@@ -237,6 +255,12 @@ mail_build(const struct mail_batch *b, char **out, char **message_id,
 	size_t	 len;
 	int	 rc;
 
+	*out = *message_id = NULL;
+	if (!mail_address_ok(b->from) || !mail_address_ok(b->to_addr)) {
+		*cause = xasprintf("not an e-mail address: %s",
+		    mail_address_ok(b->from) ? "the participant's" : "mail_from");
+		return -1;
+	}
 	*message_id = mail_message_id(b->batch_id, b->host);
 	if ((f = open_memstream(out, &len)) == NULL)
 		fatal("open_memstream");

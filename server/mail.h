@@ -41,10 +41,13 @@ struct mail_batch {
 /*
  * The whole message (CRLF lines) into *out and its Message-ID (with the
  * angle brackets) into *message_id, both for the caller to free; 0, or -1
- * with *cause (caller frees).
+ * with *cause (caller frees), e.g. when from or to_addr fails
+ * mail_address_ok.
  */
 int	mail_build(const struct mail_batch *b, char **out, char **message_id,
 	    char **cause);
+/* 1 if s is an address fit for a header and an SMTP command. */
+int	mail_address_ok(const char *s);
 /* The Message-ID of a batch: stable per (participant, batch). */
 char	*mail_message_id(long long batch_id, const char *host);
 
