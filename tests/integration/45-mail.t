@@ -34,6 +34,7 @@ import email.policy
 import email.utils
 import glob
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -50,6 +51,8 @@ from kaigitest import *  # noqa: E402,F403
 from feedlib import SLUG, one, rows, events  # noqa: E402
 
 warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+warnings.filterwarnings("ignore", message="Session.login_data is deprecated")
+logging.getLogger("mail.log").setLevel(logging.ERROR)	# aiosmtpd's notes on plain-text AUTH
 DRIVERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ical")
 
 
