@@ -27,6 +27,10 @@ struct config {
 	char	*feed_ttl;		/* REFRESH-INTERVAL, default PT15M */
 	int	 solver_jobs;		/* solver threads at once; 0 = the cores */
 	int	 solver_queue;		/* solver jobs waiting; more get 503 */
+	char	*smtp_url;		/* change mail by SMTP (libcurl); empty: Maildir */
+	char	*mail_from;		/* From: and ORGANIZER of change mail */
+	int	 notify_quiet_seconds;	/* a batch closes after this quiet time */
+	char	*maildir;		/* change mail without smtp_url */
 };
 
 extern struct config *cfg;	/* the settings in force */

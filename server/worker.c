@@ -23,6 +23,7 @@
 #include "hooks.h"
 #include "http.h"
 #include "log.h"
+#include "outbox.h"
 #include "server.h"
 #include "slowclient.h"
 #include "util.h"
@@ -190,6 +191,7 @@ worker_run(const char *config_path, int fd, const sigset_t *mask)
 	db_init(w.base, &dbo);
 	w.http = http_start(w.base, fd);
 	hooks_start(w.base);
+	outbox_start();
 	w.sigterm = evsignal_new(w.base, SIGTERM, worker_sigterm, &w);
 	w.sigint = evsignal_new(w.base, SIGINT, worker_sigterm, &w);
 	w.sighup = evsignal_new(w.base, SIGHUP, worker_sighup, &w);
@@ -199,6 +201,7 @@ worker_run(const char *config_path, int fd, const sigset_t *mask)
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	event_base_dispatch(w.base);
 	hooks_stop();
+	outbox_stop();
 	db_shutdown();	/* answers what still waits on the database, before evhttp goes */
 	slowclient_stop();
 	evhttp_free(w.http);
