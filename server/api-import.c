@@ -1,0 +1,282 @@
+/*
+ * api-import.c — POST /api/v1/conferences/{slug}/import?kind=K[&dry_run=]
+ * (secretariat): a spreadsheet of venues, rooms, travel times,
+ * delegations, participants, unavailability, sessions or bilateral
+ * requests, as text/csv or a JSON array of the same objects.
+ *
+ * The body is read here, not by http.c: an import may be larger than
+ * max_body (up to max_import_body) and is not always JSON. The file is
+ * read and every row checked by server/import/ (no I/O); then one call of
+ * kaigi_import (sql/080_import.sql) resolves the references and writes
+ * all rows in one transaction, or none. Every bad row is named: when some
+ * rows already failed here, the others still go through kaigi_import as a
+ * dry run, so one 422 lists the errors of both.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "api.h"
+#include "config.h"
+#include "import/import.h"
+#include "route.h"
+#include "util.h"
+
+static void import_handle(struct req *);
+
+const struct route route_import = {
+	.method = EVHTTP_REQ_POST, .path = "/api/v1/conferences/{slug}/import",
+	.role = ROLE_SECRETARIAT, .raw_body = 1, .handle = import_handle,
+};
+
+static const char IMPORT_SQL[] =
+    "SELECT kaigi_import($1::jsonb, $2, $3, $4::jsonb, $5::boolean)::text";
+
+/* Is the content type ct (any case, parameters after ';') type? */
+static int
+import_type_is(const char *ct, const char *type)
+{
+	size_t	n = strlen(type);
+
+	while (ct != NULL && *ct == ' ')
+		ct++;
+	return ct != NULL && strncasecmp(ct, type, n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* A charset other than UTF-8 named in the content type, or NULL. */
+static const char *
+import_bad_charset(const char *ct)
+{
+	const char	*cs = ct != NULL ? strcasestr(ct, "charset=") : NULL;
+
+	if (cs == NULL)
+		return NULL;
+	cs += strlen("charset=");
+	if (*cs == '"')
+		cs++;
+	if (strncasecmp(cs, "utf-8", 5) == 0 || strncasecmp(cs, "utf8", 4) == 0)
+		return NULL;
+	return cs;
+}
+
+/* ?dry_run: absent, true/false or 1/0; -1 otherwise. */
+static int
+import_dry_run(const struct req *r)
+{
+	const char	*v = req_query(r, "dry_run");
+
+	if (v == NULL || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+		return 0;
+	if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || *v == '\0')
+		return 1;
+	return -1;
+}
+
+/* qsort: errors by row, the file's own (row 0, 1) first. */
+static int
+import_by_row(const void *a, const void *b)
+{
+	json_int_t	x = json_integer_value(json_object_get(*(json_t *const *)a, "row"));
+	json_int_t	y = json_integer_value(json_object_get(*(json_t *const *)b, "row"));
+
+	return x < y ? -1 : x > y;
+}
+
+/* errors sorted by row (a new array; errors is released). */
+static json_t *
+import_sorted(json_t *errors)
+{
+	size_t	  i, n = json_array_size(errors);
+	json_t	**v = xcalloc(n + 1, sizeof *v), *out = json_array();
+
+	for (i = 0; i < n; i++)
+		v[i] = json_array_get(errors, i);
+	qsort(v, n, sizeof *v, import_by_row);
+	for (i = 0; i < n; i++)
+		json_array_append(out, v[i]);
+	free(v);
+	json_decref(errors);
+	return out;
+}
+
+/* 422 naming every bad row (errors stolen), sorted by row. */
+static void
+import_reply_errors(struct req *r, json_t *errors)
+{
+	json_t	*rows = json_object(), *e;
+	size_t	 i;
+	char	 detail[128], key[24];
+
+	errors = import_sorted(errors);
+	json_array_foreach(errors, i, e) {
+		snprintf(key, sizeof key, "%lld",
+		    (long long)json_integer_value(json_object_get(e, "row")));
+		json_object_set_new(rows, key, json_true());
+	}
+	snprintf(detail, sizeof detail, "%zu row(s) have errors; nothing was "
+	    "stored", json_object_size(rows));
+	json_decref(rows);
+	http_reply_problem(r, 422, detail, json_pack("{s:o}", "errors", errors));
+}
+
+/* The rows the SQL found bad, from a failed kaigi_import (KG422), or NULL. */
+static json_t *
+import_sql_errors(enum db_status st, const PGresult *res)
+{
+	const char	*det;
+	json_t		*d, *errors;
+
+	if (st != DB_ERROR || strcmp(db_sqlstate(res), "KG422") != 0 ||
+	    (det = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL)) == NULL ||
+	    (d = json_loads(det, 0, NULL)) == NULL)
+		return NULL;
+	errors = json_incref(json_object_get(d, "errors"));
+	json_decref(d);
+	if (!json_is_array(errors)) {
+		json_decref(errors);
+		return NULL;
+	}
+	return errors;
+}
+
+/*
+ * db_cb of kaigi_import. r->state holds the rows found bad here: with
+ * any, the call was a dry run of the others, and its errors join them.
+ */
+static void
+import_done(enum db_status st, PGresult *res, void *arg)
+{
+	struct req	*r = arg;
+	json_t		*mine = r->state, *theirs;
+
+	if (json_array_size(mine) == 0) {
+		api_reply_row(r, st, res, 200);
+		return;
+	}
+	if (st == DB_OK || (theirs = import_sql_errors(st, res)) != NULL) {
+		if (st != DB_OK) {
+			json_array_extend(mine, theirs);
+			json_decref(theirs);
+		}
+		r->state = NULL;
+		import_reply_errors(r, mine);
+		return;
+	}
+	http_reply_db_error(r, st, res);
+}
+
+/* The checked rows of the body, by its type; NULL after answering. */
+static json_t *
+import_rows(struct req *r, const struct import_kind *k, const char *data,
+    size_t len, json_t *errors)
+{
+	const char	*ct = req_header(r, "Content-Type");
+	json_t		*parsed, *rows;
+	json_error_t	 jerr;
+	char		 detail[256];
+
+	if (import_type_is(ct, "application/json")) {
+		if ((parsed = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+			snprintf(detail, sizeof detail, "malformed JSON at line %d, "
+			    "column %d: %s", jerr.line, jerr.column, jerr.text);
+			http_reply_problem(r, 400, detail, NULL);
+			return NULL;
+		}
+		rows = import_rows_json(k, parsed, errors);
+	} else if ((parsed = import_csv_read(data, len, errors)) != NULL)
+		rows = import_rows_csv(k, parsed, errors);
+	else
+		rows = NULL;
+	json_decref(parsed);
+	if (rows == NULL)
+		import_reply_errors(r, json_incref(errors));
+	return rows;
+}
+
+/* 415 unless the body is CSV or JSON in UTF-8; 413 beyond max_import_body. */
+static int
+import_check_body(struct req *r, size_t len)
+{
+	const char	*ct = req_header(r, "Content-Type");
+	char		 detail[160];
+
+	if (len > cfg->max_import_body) {
+		snprintf(detail, sizeof detail, "the file is %zu bytes; the limit "
+		    "is %zu (max_import_body)", len, cfg->max_import_body);
+		http_reply_problem(r, 413, detail, NULL);
+		return -1;
+	}
+	if (!import_type_is(ct, "text/csv") && !import_type_is(ct,
+	    "application/csv") && !import_type_is(ct, "application/json")) {
+		http_reply_problem(r, 415, "send the file as text/csv, or a JSON "
+		    "array of objects as application/json", NULL);
+		return -1;
+	}
+	if (import_bad_charset(ct) != NULL) {
+		http_reply_problem(r, 415, "send the file as UTF-8 (charset=utf-8)",
+		    NULL);
+		return -1;
+	}
+	if (len == 0) {
+		http_reply_problem(r, 422, "the body is empty: send the file", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* r->state_free: the rows found bad here. */
+static void
+import_state_free(void *errors)
+{
+	json_decref(errors);
+}
+
+/* POST /api/v1/conferences/{slug}/import?kind=K[&dry_run=true] */
+static void
+import_handle(struct req *r)
+{
+	struct evbuffer			*in;
+	const struct import_kind	*k = import_kind_find(req_query(r, "kind"));
+	const char			*params[5];
+	json_t				*errors, *rows;
+	char				*actor, *text, detail[200];
+	size_t				 len;
+	int				 dry = import_dry_run(r);
+
+	if (k == NULL || dry < 0) {
+		snprintf(detail, sizeof detail, k == NULL ? "kind must be one of: "
+		    "%s" : "dry_run must be true or false", import_kind_names());
+		http_reply_problem(r, 400, detail, NULL);
+		return;
+	}
+	if (r->ev == NULL) {	/* gone while its token was checked */
+		http_reply_problem(r, 400, "the client went away", NULL);
+		return;
+	}
+	in = evhttp_request_get_input_buffer(r->ev);
+	if (import_check_body(r, len = evbuffer_get_length(in)) != 0)
+		return;
+	errors = json_array();
+	rows = import_rows(r, k, (const char *)evbuffer_pullup(in, -1), len,
+	    errors);
+	if (rows == NULL) {
+		json_decref(errors);
+		return;
+	}
+	r->state = errors;
+	r->state_free = import_state_free;
+	actor = api_actor_text(r);
+	text = api_json_text(rows);
+	json_decref(rows);
+	params[0] = actor, params[1] = req_param(r, "slug");
+	params[2] = req_query(r, "kind");
+	params[3] = text, params[4] = dry || json_array_size(errors) > 0 ?
+	    "true" : "false";
+	db_query(IMPORT_SQL, 5, params, import_done, r);
+	free(actor);
+	free(text);
+}
