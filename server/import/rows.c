@@ -241,17 +241,19 @@ rows_column_list(const struct import_kind *k)
 	return s;
 }
 
-/* Has errors an entry for (row, column) already? */
+/* Has errors an entry for (row, column) already? (A row's come last.) */
 static int
 rows_named(const json_t *errors, long row, const char *column)
 {
 	const json_t	*e;
-	size_t		 i;
+	size_t		 i = json_array_size(errors);
 
-	json_array_foreach(errors, i, e) {
-		if (json_integer_value(json_object_get(e, "row")) == row &&
-		    column != NULL && strcmp(column, json_string_value(
-		    json_object_get(e, "column")) ?: "") == 0)
+	while (column != NULL && i-- > 0) {
+		e = json_array_get(errors, i);
+		if (json_integer_value(json_object_get(e, "row")) != row)
+			return 0;
+		if (strcmp(column, json_string_value(json_object_get(e,
+		    "column")) ?: "") == 0)
 			return 1;
 	}
 	return 0;
