@@ -155,7 +155,8 @@ import_summary_line(json_t *res, const char *what)
 	char	*ranges = import_ranges(rows);
 
 	out_line(stdout, "%-10s %6zu%s%s%s", what, json_array_size(rows),
-	    *ranges ? "  (rows " : "", ranges, *ranges ? ")" : "");
+	    *ranges == '\0' ? "" : json_array_size(rows) == 1 ? "  (row " :
+	    "  (rows ", ranges, *ranges ? ")" : "");
 	free(ranges);
 }
 
@@ -167,7 +168,8 @@ import_summary(struct client *c, const char *file, json_t *res)
 		api_print_json(res);
 		return;
 	}
-	out_line(stdout, "%s: %s rows of %s%s", file, api_str(res, "rows"),
+	out_line(stdout, "%s: %s row%s of %s%s", file, api_str(res, "rows"),
+	    strcmp(api_str(res, "rows"), "1") == 0 ? "" : "s",
 	    api_str(res, "kind"), json_is_true(json_object_get(res, "dry_run")) ?
 	    " (dry run: nothing was stored)" : "");
 	import_summary_line(res, "created");
