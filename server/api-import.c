@@ -7,8 +7,9 @@
  * The body is read here, not by http.c: an import may be larger than
  * max_body (up to max_import_body) and is not always JSON. The file is
  * read and every row checked by server/import/ (no I/O); then one call of
- * kaigi_import (sql/080_import.sql) resolves the references and writes
- * all rows in one transaction, or none. Every bad row is named: when some
+ * kaigi_import (sql/080_import.sql), in a transaction of its own with the
+ * longer import_timeout_ms, resolves the references and writes all rows,
+ * or none; the answer goes out once that has committed. Every bad row is named: when some
  * rows already failed here, the others still go through kaigi_import as a
  * dry run, so one 422 lists the errors of both.
  */
@@ -34,6 +35,8 @@ const struct route route_import = {
 
 static const char IMPORT_SQL[] =
     "SELECT kaigi_import($1::jsonb, $2, $3, $4::jsonb, $5::boolean)::text";
+static const char IMPORT_TIMEOUT_SQL[] =
+    "SELECT set_config('statement_timeout', $1, true)";
 
 /* Is the content type ct (any case, parameters after ';') type? */
 static int
@@ -143,30 +146,104 @@ import_sql_errors(enum db_status st, const PGresult *res)
 	return errors;
 }
 
+/* An import under way: what the callbacks need, owned by r->state. */
+struct import_call {
+	json_t		*errors;	/* the rows found bad here */
+	char		*params[5];	/* actor, slug, kind, rows, dry_run */
+	char		*answer;	/* kaigi_import's, sent once committed */
+	struct db_txn	*txn;
+};
+
+/* r->state_free. */
+static void
+import_call_free(void *arg)
+{
+	struct import_call	*ic = arg;
+	int			 i;
+
+	json_decref(ic->errors);
+	for (i = 0; i < 5; i++)
+		free(ic->params[i]);
+	free(ic->answer);
+	free(ic);
+}
+
+/* db_cb of the COMMIT: now the import is stored, say so. */
+static void
+import_committed(enum db_status st, PGresult *res, void *arg)
+{
+	struct req		*r = arg;
+	struct import_call	*ic = r->state;
+
+	if (st != DB_OK)
+		http_reply_db_error(r, st, res);
+	else
+		http_reply_json_text(r, 200, ic->answer, strlen(ic->answer));
+}
+
 /*
- * db_cb of kaigi_import. r->state holds the rows found bad here: with
- * any, the call was a dry run of the others, and its errors join them.
+ * db_cb of kaigi_import. With rows found bad here, the call was a dry
+ * run of the others, and its errors join theirs. A success is answered
+ * once committed; anything else at once, and the transaction rolled back.
  */
 static void
 import_done(enum db_status st, PGresult *res, void *arg)
 {
-	struct req	*r = arg;
-	json_t		*mine = r->state, *theirs;
+	struct req		*r = arg;
+	struct import_call	*ic = r->state;
+	struct db_txn		*txn = ic->txn;
+	json_t			*theirs;
 
-	if (json_array_size(mine) == 0) {
-		api_reply_row(r, st, res, 200);
+	if (json_array_size(ic->errors) == 0 && st == DB_OK &&
+	    PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
+		ic->answer = xstrdup(PQgetvalue(res, 0, 0));
+		db_txn_end(txn, 1, import_committed, r);
 		return;
 	}
-	if (st == DB_OK || (theirs = import_sql_errors(st, res)) != NULL) {
+	if (json_array_size(ic->errors) == 0)
+		api_reply_row(r, st, res, 200);
+	else if (st == DB_OK || (theirs = import_sql_errors(st, res)) != NULL) {
 		if (st != DB_OK) {
-			json_array_extend(mine, theirs);
+			json_array_extend(ic->errors, theirs);
 			json_decref(theirs);
 		}
-		r->state = NULL;
-		import_reply_errors(r, mine);
+		import_reply_errors(r, json_incref(ic->errors));
+	} else
+		http_reply_db_error(r, st, res);
+	db_txn_end(txn, 0, NULL, NULL);
+}
+
+/* db_cb of statements whose answer does not matter (the next one tells). */
+static void
+import_ignore(enum db_status st, PGresult *res, void *arg)
+{
+	(void)st;
+	(void)res;
+	(void)arg;
+}
+
+/*
+ * db_txn_cb: a connection of our own: the import's statement timeout
+ * (import_timeout_ms; a large file takes longer than an ordinary
+ * request), then kaigi_import.
+ */
+static void
+import_begun(struct db_txn *txn, void *arg)
+{
+	struct req		*r = arg;
+	struct import_call	*ic = r->state;
+	char			 ms[16];
+	const char		*set[1] = { ms };
+
+	if (txn == NULL) {
+		http_reply_unavailable(r);
 		return;
 	}
-	http_reply_db_error(r, st, res);
+	ic->txn = txn;
+	snprintf(ms, sizeof ms, "%d", cfg->import_timeout_ms);
+	db_txn_query(txn, IMPORT_TIMEOUT_SQL, 1, set, import_ignore, NULL);
+	db_txn_query(txn, IMPORT_SQL, 5, (const char *const *)ic->params,
+	    import_done, r);
 }
 
 /* The checked rows of the body, by its type; NULL after answering. */
@@ -228,22 +305,15 @@ import_check_body(struct req *r, size_t len)
 	return 0;
 }
 
-/* r->state_free: the rows found bad here. */
-static void
-import_state_free(void *errors)
-{
-	json_decref(errors);
-}
-
 /* POST /api/v1/conferences/{slug}/import?kind=K[&dry_run=true] */
 static void
 import_handle(struct req *r)
 {
 	struct evbuffer			*in;
 	const struct import_kind	*k = import_kind_find(req_query(r, "kind"));
-	const char			*params[5];
+	struct import_call		*ic;
 	json_t				*errors, *rows;
-	char				*actor, *text, detail[200];
+	char				 detail[200];
 	size_t				 len;
 	int				 dry = import_dry_run(r);
 
@@ -267,16 +337,16 @@ import_handle(struct req *r)
 		json_decref(errors);
 		return;
 	}
-	r->state = errors;
-	r->state_free = import_state_free;
-	actor = api_actor_text(r);
-	text = api_json_text(rows);
+	ic = xcalloc(1, sizeof *ic);
+	ic->errors = errors;
+	ic->params[0] = api_actor_text(r);
+	ic->params[1] = xstrdup(req_param(r, "slug"));
+	ic->params[2] = xstrdup(req_query(r, "kind"));
+	ic->params[3] = api_json_text(rows);
+	ic->params[4] = xstrdup(dry || json_array_size(errors) > 0 ?
+	    "true" : "false");
 	json_decref(rows);
-	params[0] = actor, params[1] = req_param(r, "slug");
-	params[2] = req_query(r, "kind");
-	params[3] = text, params[4] = dry || json_array_size(errors) > 0 ?
-	    "true" : "false";
-	db_query(IMPORT_SQL, 5, params, import_done, r);
-	free(actor);
-	free(text);
+	r->state = ic;
+	r->state_free = import_call_free;
+	db_txn_begin(import_begun, r);
 }

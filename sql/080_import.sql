@@ -1057,7 +1057,7 @@ DECLARE
 	n	int;
 BEGIN
 	PERFORM kaigi_core_need_secretariat(p_actor, c.id);
-	PERFORM pg_advisory_xact_lock(hashtext('kaigi_import'), c.id::int);
+	PERFORM pg_advisory_xact_lock(hashtextextended('kaigi_import ' || c.id, 0));
 	BEGIN
 		res := kaigi_import_run(p_actor, c, p_kind, p_rows);
 		n := (SELECT count(DISTINCT e->>'row') FROM jsonb_array_elements(res->'errors') e);

@@ -15,10 +15,14 @@
 #     goes up, audit before/after);
 #   * 400 / 401 / 403 / 404 / 413 / 415 / 422 cases, a JSON array body, and
 #     max_import_body: a file over max_body is taken, over the import's
-#     own limit it is 413.
+#     own limit it is 413;
+#   * an import runs under import_timeout_ms: held up by a lock past
+#     statement_timeout_ms it still succeeds, past import_timeout_ms it is
+#     503.
 import json
 import os
 import sys
+import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
@@ -283,6 +287,42 @@ def limits():
             "a file over max_import_body: 413 naming the setting", repr(r))
 
 
+LOCK = "SELECT pg_advisory_lock(hashtextextended('kaigi_import ' || id, 0)) FROM conferences WHERE slug = %s"
+WAITED = ("SELECT count(*) FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid "
+          "WHERE a.datname = current_database() AND NOT l.granted AND l.locktype = 'advisory' "
+          "AND now() - a.query_start > interval '700 milliseconds'")
+
+
+def held_import(s, holder, tok, f):
+    """POST f while holder's session holds the conference's import lock; the
+    lock is let go once the import has waited longer than statement_timeout_ms."""
+    out = {}
+    t = threading.Thread(target=lambda: out.update(r=imp(s, tok, SLUG, "venues", f)))
+    with holder.cursor() as cur:
+        cur.execute(LOCK, (SLUG,))
+    t.start()
+    waited, _ = wait_for(lambda: one(holder, WAITED) > 0 or "r" in out)
+    still_waiting = bool(waited) and "r" not in out
+    with holder.cursor() as cur:
+        cur.execute("SELECT pg_advisory_unlock_all()")
+    t.join(PATIENCE)
+    return still_waiting, out.get("r")
+
+
+def import_timeout():
+    """An import runs under import_timeout_ms, not statement_timeout_ms."""
+    for import_ms, want, what in ((60000, 200, "import_timeout_ms 60000: 200"),
+                                  (300, 503, "import_timeout_ms 300: 503 (the same wait)")):
+        with Server(args=("--set", "statement_timeout_ms=500", "--set",
+                          "import_timeout_ms=%d" % import_ms)) as s:
+            holder = s.db()
+            tok = s.token("secretariat", conference=SLUG)
+            waited, r = held_import(s, holder, tok, "name\nNew Hall %d\n" % import_ms)
+            if import_ms == 60000:
+                ok(waited, "an import waited longer than statement_timeout_ms (500 ms) for a lock")
+            is_(r.status if r else None, want, what)
+
+
 with Server() as s:
     db = s.db()
     admin = s.token("admin")
@@ -295,4 +335,5 @@ with Server() as s:
     dry_run_and_updates(s, db, copy)
     refusals(s, db, sec, copy)
 limits()
+import_timeout()
 done_testing()
