@@ -840,6 +840,20 @@ BEGIN
 		FROM import_people i JOIN participants p ON p.conference_id = c.id
 		    AND p.ref = i.ref AND p.id IS DISTINCT FROM i.id
 		UNION ALL
+		SELECT kaigi_import_err(i.row, 'name', format('the same name as row %s '
+		    'in delegation %s: give people who share a name a ref or an e-mail',
+		    i.first, i.code))
+		FROM (SELECT *, min(row) OVER (PARTITION BY did, lower(name)) AS first
+		    FROM import_people WHERE ref IS NULL AND email IS NULL) i
+		WHERE i.row > i.first
+		UNION ALL
+		SELECT kaigi_import_err(i.row, 'name', format('%s participants of %s are '
+		    'called %s: give the row a ref or an e-mail', count(*), i.code, i.name))
+		FROM import_people i JOIN participants p ON p.delegation_id = i.did
+		    AND lower(p.name) = lower(i.name)
+		WHERE i.id IS NULL AND i.ref IS NULL AND i.email IS NULL
+		GROUP BY i.row, i.code, i.name HAVING count(*) > 1
+		UNION ALL
 		SELECT kaigi_import_err(row, 'timezone',
 		    'is not a time zone the database knows')
 		FROM import_people WHERE timezone IS NOT NULL
@@ -1238,14 +1252,14 @@ BEGIN
 END $$;
 
 -- GET /conferences/{slug}/export.xlsx: {kind: rows} for every kind the
--- actor may export (the others are left out).
+-- actor may export (the others are left out); KG404 for no conference.
 CREATE FUNCTION kaigi_export_all(p_actor jsonb, p_slug text)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
-	c	conferences := kaigi_core_conference(p_slug);
 	out	jsonb := '{}';
 	k	text;
 BEGIN
+	PERFORM kaigi_core_conference(p_slug);
 	FOREACH k IN ARRAY ARRAY['venues', 'rooms', 'travel-times', 'delegations',
 	    'participants', 'unavailability', 'sessions', 'bilaterals'] LOOP
 		BEGIN

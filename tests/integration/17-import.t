@@ -233,6 +233,18 @@ def dry_run_and_updates(s, db, copy):
         is_(cur.fetchone(), ("Minister for Digital Transformation",
                              "Minister for Digital Transformation (new title)", "K1"),
             "... audited with before and after")
+    twins = "delegation,name,role\nJP,Twin,member\nJP,Twin,staff\n"
+    r = imp(s, copy, "copy", "participants", twins)
+    e = (r.json or {}).get("errors", [{}])
+    is_((r.status, [(x.get("row"), x.get("column")) for x in e]), (422, [(3, "name")]),
+        "two people of one delegation with one name and no ref or e-mail: 422 on the second")
+    like(e[0].get("message", ""), r"give people who share a name a ref or an e-mail", "... saying what to do")
+    for role in ("member", "staff"):
+        s.request("POST", "/api/v1/conferences/copy/participants",
+                  {"delegation": "JP", "name": "Twin", "role": role}, token=copy)
+    r = imp(s, copy, "copy", "participants", "delegation,name,role\nJP,Twin,member\n")
+    like((r.json or {}).get("errors", [{}])[0].get("message", ""), r"^2 participants of JP are called Twin",
+         "a row naming one of two stored namesakes: 422, not a third Twin")
     r = imp(s, copy, "copy", "participants", json.dumps([{"ref": "K1", "delegation": "JP",
             "name": "Kono Taro", "role": "head"}]), ctype="application/json")
     is_((r.status, (r.json or {}).get("unchanged")), (200, [1]),
