@@ -60,7 +60,7 @@ import_read(const char *path, size_t *len)
 	return buf;
 }
 
-/* Is the file JSON (its first character, after a BOM and blanks, '[' or '{')? */
+/* Is it JSON (the first character after a BOM and blanks '[' or '{')? */
 static int
 import_is_json(const char *data, size_t len)
 {

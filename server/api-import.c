@@ -9,9 +9,9 @@
  * read and every row checked by server/import/ (no I/O); then one call of
  * kaigi_import (sql/080_import.sql), in a transaction of its own with the
  * longer import_timeout_ms, resolves the references and writes all rows,
- * or none; the answer goes out once that has committed. Every bad row is named: when some
- * rows already failed here, the others still go through kaigi_import as a
- * dry run, so one 422 lists the errors of both.
+ * or none; the answer goes out once that has committed. Every bad row is
+ * named: when some rows already failed here, the others still go through
+ * kaigi_import as a dry run, so one 422 lists the errors of both.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -597,7 +597,7 @@ rows_decode(const struct import_kind *k, long rowno, const json_t *row,
 	json_decref(body);
 }
 
-/* Defaults that depend on another cell: a bilateral room is usable for bilaterals. */
+/* A default that depends on another cell: a bilateral room is usable. */
 static void
 rows_defaults(const struct import_kind *k, json_t *row)
 {
