@@ -223,6 +223,12 @@ def dry_run_and_updates(s, db, copy):
     g = s.request("GET", "/api/v1/sessions/%d" % sid, token=copy).json
     is_((g["start"], g["sequence"]), ("2023-04-28T09:10:00+09:00", seq + 1),
         "... moved through the session rules: the sequence went up by one")
+    r = imp(s, copy, "copy", "sessions", "ref,kind,title,room,start,end\n"
+            "S2,press,Clash,Press Centre,2023-04-28T09:20,2023-04-28T09:50\n")
+    e = (r.json or {}).get("errors", [{}])
+    is_((r.status, e[0].get("row"), e[0].get("column")), (422, 2, "start"),
+        "a session in a room already taken then: 422 on its row (the API's 409 rules)")
+    like(e[0].get("message", ""), r"double-book.*room Doorstep \(2023-04-28T09:10", "... naming the clash")
     p = "ref,delegation,name,title,role\nK1,JP,Kono Taro,Minister for Digital Transformation (new title),head\n"
     r = imp(s, copy, "copy", "participants", p)
     is_((r.status, (r.json or {}).get("updated")), (200, [2]),
