@@ -21,8 +21,11 @@ MALLOC  ?= $(shell pkg-config --libs jemalloc 2>/dev/null)
 # CaDiCaL (libcadical-dev: a static C++ library without a .pc file), for
 # the scheduler's SAT step in server/solver-sat.c.
 SATLIBS  = -lcadical -lstdc++
+# Spreadsheets in and out (server/import/): libcsv (libcsv-dev, no .pc
+# file) reads and writes CSV, libxlsxwriter writes the .xlsx export.
+SHEETLIBS = -lcsv $(shell pkg-config --libs xlsxwriter)
 
-SERVER_SRC := $(wildcard server/*.c)
+SERVER_SRC := $(wildcard server/*.c server/import/*.c)
 CLIENT_SRC := $(wildcard client/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
@@ -42,12 +45,12 @@ client/kaigi: $(BUILD)/kaigi
 	cp $< $@
 
 $(BUILD)/kaigid: $(SERVER_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SATLIBS) $(MALLOC)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SATLIBS) $(SHEETLIBS) $(MALLOC)
 $(BUILD)/kaigi: $(CLIENT_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/tests/%: tests/unit/%.c $(SERVER_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iserver -Itests/unit $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SATLIBS)
+	$(CC) $(CFLAGS) -Iserver -Itests/unit $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SATLIBS) $(SHEETLIBS)
 $(BUILD)/tests/test_client_%: tests/unit/test_client_%.c $(CLIENT_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iclient -Itests/unit $(LDFLAGS) -o $@ $^ $(LDLIBS)

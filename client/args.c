@@ -2,9 +2,10 @@
  * args.c — command-line arguments: long options and positional words.
  *
  * Every command names the options it takes (those with a value and plain
- * flags); the global ones (--url, --token, --json, ...) are accepted
- * everywhere, before or after the command name. Options may repeat
- * (--attendee 3 --attendee 4); "--" ends the options.
+ * flags; a one-letter one with a value is written "-o FILE"); the global
+ * ones (--url, --token, --json, ...) are accepted everywhere, before or
+ * after the command name. Options may repeat (--attendee 3 --attendee 4);
+ * "--" ends the options.
  */
 #include <errno.h>
 #include <limits.h>
@@ -105,6 +106,14 @@ args_parse(int argc, char **argv, const char *const *valued,
 		}
 		if (!only_pos && strcmp(argv[i], "-h") == 0) {
 			args_add(a, "help", 4, NULL);
+			continue;
+		}
+		/* "-o FILE": a one-letter option the command lists. */
+		if (!only_pos && argv[i][0] == '-' && argv[i][1] != '\0' &&
+		    argv[i][2] == '\0' && args_in_list(valued, argv[i] + 1, 1) &&
+		    i + 1 < argc) {
+			args_add(a, argv[i] + 1, 1, argv[i + 1]);
+			i++;
 			continue;
 		}
 		if (only_pos || strncmp(argv[i], "--", 2) != 0) {

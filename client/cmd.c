@@ -55,6 +55,9 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_participant_list_entry,
 	&cmd_conference_archive_entry,
 	&cmd_conference_unarchive_entry,
+	/* Spreadsheets in and out (issue 15). */
+	&cmd_import_entry,
+	&cmd_export_entry,
 	&cmd_help_entry,
 	NULL
 };

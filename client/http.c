@@ -56,6 +56,8 @@ struct http_call {
 	http_chunk_cb			 chunk_cb;
 	void				*chunk_arg;
 	int				 stopped;	/* chunk_cb asked to stop */
+	const struct http_body		*upload;	/* the request's body, or NULL */
+	size_t				 sent;		/* bytes written so far */
 	int				 error_kind;	/* evhttp_request_error + 1 */
 	unsigned long			 ssl_error;
 };
@@ -356,10 +358,25 @@ http_method(const char *method)
 	return EVHTTP_REQ_GET;
 }
 
+/* Output callback of an upload: tell the caller how much is sent. */
+static void
+http_sent_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct http_call	*call = arg;
+
+	(void)buf;
+	if (info->n_deleted == 0)
+		return;
+	call->sent += info->n_deleted;
+	call->upload->progress(call->sent < call->upload->len ? call->sent :
+	    call->upload->len, call->upload->len, call->upload->arg);
+}
+
 /* Build the request: headers and body. */
 static struct evhttp_request *
 http_build(struct http_call *call, const char *hostport,
-    const struct http_header *hdrs, const char *body)
+    const struct http_header *hdrs, const struct http_body *body)
 {
 	struct evhttp_request	*req;
 	struct evkeyvalq	*out;
@@ -381,10 +398,13 @@ http_build(struct http_call *call, const char *hostport,
 	}
 	if (body != NULL) {
 		/* evhttp adds Content-Length only for POST and PUT. */
-		snprintf(len, sizeof len, "%zu", strlen(body));
+		snprintf(len, sizeof len, "%zu", body->len);
 		evhttp_add_header(out, "Content-Length", len);
-		evbuffer_add(evhttp_request_get_output_buffer(req), body,
-		    strlen(body));
+		evbuffer_add(evhttp_request_get_output_buffer(req), body->data,
+		    body->len);
+		if (body->progress != NULL)
+			evbuffer_add_cb(bufferevent_get_output(call->bev),
+			    http_sent_cb, call);
 		if (evhttp_find_header(out, "Content-Type") == NULL)
 			evhttp_add_header(out, "Content-Type",
 			    "application/json; charset=utf-8");
@@ -421,7 +441,7 @@ http_take_body(struct http_call *call, struct http_response *r)
 /* Run one request; 0 when a response arrived, -1 with r->error if not. */
 static int
 http_run(const char *method, const char *url, const struct http_header *hdrs,
-    const char *body, int timeout, http_chunk_cb cb, void *arg,
+    const struct http_body *body, int timeout, http_chunk_cb cb, void *arg,
     struct http_response *r)
 {
 	struct http_call	 call;
@@ -436,6 +456,7 @@ http_run(const char *method, const char *url, const struct http_header *hdrs,
 	call.resp = r;
 	call.chunk_cb = cb;
 	call.chunk_arg = arg;
+	call.upload = body;
 	u = evhttp_uri_parse_with_flags(url, 0);
 	if (u == NULL || evhttp_uri_get_scheme(u) == NULL ||
 	    evhttp_uri_get_host(u) == NULL) {
@@ -470,6 +491,19 @@ http_run(const char *method, const char *url, const struct http_header *hdrs,
 int
 http_request(const char *method, const char *url,
     const struct http_header *hdrs, const char *body, int timeout,
+    struct http_response *r)
+{
+	struct http_body	b = { body, body != NULL ? strlen(body) : 0,
+				    NULL, NULL };
+
+	return http_run(method, url, hdrs, body != NULL ? &b : NULL, timeout,
+	    NULL, NULL, r);
+}
+
+/* Make one request with a body of len bytes (progress, if set, is told). */
+int
+http_upload(const char *method, const char *url,
+    const struct http_header *hdrs, const struct http_body *body, int timeout,
     struct http_response *r)
 {
 	return http_run(method, url, hdrs, body, timeout, NULL, NULL, r);

@@ -106,11 +106,19 @@ struct http_header {
 	const char	*value;
 };
 typedef int (*http_chunk_cb)(const char *, size_t, void *);
+struct http_body {
+	const char	*data;
+	size_t		 len;
+	void		(*progress)(size_t sent, size_t total, void *);	/* or NULL */
+	void		*arg;
+};
 char	*http_normalize_url(const char *, int, char **);
 int	 http_request(const char *, const char *, const struct http_header *,
 	    const char *, int, struct http_response *);
 int	 http_stream(const char *, const struct http_header *, int,
 	    http_chunk_cb, void *, struct http_response *);
+int	 http_upload(const char *, const char *, const struct http_header *,
+	    const struct http_body *, int, struct http_response *);
 void	 http_response_free(struct http_response *);
 
 /* api.c: JSON requests to kaigid and their errors. */
@@ -160,6 +168,9 @@ char	*text_clean(const char *);
 void	 out_line(FILE *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 out_blank(FILE *);
+void	 out_status(FILE *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 out_status_end(FILE *);
 void	 text_print_json(FILE *, json_t *, size_t);
 
 /* table.c: aligned text tables. */
@@ -244,6 +255,9 @@ extern const struct cmd_entry cmd_participant_rm_entry;
 extern const struct cmd_entry cmd_participant_list_entry;
 extern const struct cmd_entry cmd_conference_archive_entry;
 extern const struct cmd_entry cmd_conference_unarchive_entry;
+/* Spreadsheets in and out (issue 15). */
+extern const struct cmd_entry cmd_import_entry;
+extern const struct cmd_entry cmd_export_entry;
 
 /* setup.c: add|edit|rm|list of the rows a secretariat sets up. */
 enum setup_type {

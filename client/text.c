@@ -103,6 +103,35 @@ out_line(FILE *f, const char *fmt, ...)
 	free(raw);
 }
 
+/*
+ * Show a status (a progress bar) on the current terminal line of f, over
+ * the one before: a carriage return, the cleaned text, erase to the end of
+ * the line, no newline. out_status_end ends the line.
+ */
+void
+out_status(FILE *f, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*raw, *clean;
+
+	va_start(ap, fmt);
+	if (vasprintf(&raw, fmt, ap) < 0)
+		fatalx("out of memory");
+	va_end(ap);
+	clean = text_clean(raw);
+	fprintf(f, "\r%s\033[K", clean);
+	fflush(f);
+	free(clean);
+	free(raw);
+}
+
+/* End a line of out_status. */
+void
+out_status_end(FILE *f)
+{
+	fputc('\n', f);
+}
+
 /* Print an empty line to f. */
 void
 out_blank(FILE *f)

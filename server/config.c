@@ -45,6 +45,8 @@ static const struct config_key config_keys[] = {
 	KEY_I(statement_timeout_ms, "10000", 0, 3600000),
 	KEY_I(retry_after, "2", 1, 3600),
 	KEY_Z(max_body, "1048576", 1024, 1073741824),
+	KEY_Z(max_import_body, "4194304", 1024, 1073741824),
+	KEY_I(import_timeout_ms, "120000", 0, 3600000),
 	KEY_Z(max_headers, "16384", 1024, 1048576),
 	KEY_I(timeout, "30", 1, 3600),
 	KEY_I(max_connections, "1024", 1, 1000000),

@@ -18,6 +18,8 @@ struct config {
 	int	 statement_timeout_ms;
 	int	 retry_after;		/* seconds, in 503 answers */
 	size_t	 max_body;		/* bytes, 413 beyond */
+	size_t	 max_import_body;	/* bytes of an import's file, 413 beyond */
+	int	 import_timeout_ms;	/* an import's statement timeout, 0 = none */
 	size_t	 max_headers;		/* bytes */
 	int	 timeout;		/* seconds of client inactivity before drop */
 	int	 max_connections;	/* open client connections per worker */

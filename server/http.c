@@ -616,6 +616,20 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 	conn_handle(r, auth_then_handle);
 }
 
+/*
+ * libevent's own body limit: a backstop above max_body (and above
+ * max_import_body, which only the import route reads; see api-import.c).
+ */
+static ev_ssize_t
+http_hard_body_limit(void)
+{
+	size_t	n = cfg->max_body * 4;
+
+	if (cfg->max_import_body > n)
+		n = cfg->max_import_body;
+	return (ev_ssize_t)n + 65536;
+}
+
 /* Create the evhttp server on an already-listening socket. */
 struct evhttp *
 http_start(struct event_base *base, evutil_socket_t fd)
@@ -630,7 +644,7 @@ http_start(struct event_base *base, evutil_socket_t fd)
 	 * offers no hook to change that, so its limit is a generous backstop
 	 * and http_read_body() gives the problem+json 413 below it.
 	 */
-	hard_body = (ev_ssize_t)cfg->max_body * 4 + 65536;
+	hard_body = http_hard_body_limit();
 	evhttp_set_max_body_size(http, hard_body);
 	evhttp_set_max_headers_size(http, (ev_ssize_t)cfg->max_headers);
 	evhttp_set_timeout(http, cfg->timeout);
@@ -648,7 +662,7 @@ http_start(struct event_base *base, evutil_socket_t fd)
 void
 http_reconfigure(struct evhttp *http)
 {
-	evhttp_set_max_body_size(http, (ev_ssize_t)cfg->max_body * 4 + 65536);
+	evhttp_set_max_body_size(http, http_hard_body_limit());
 	evhttp_set_max_headers_size(http, (ev_ssize_t)cfg->max_headers);
 	evhttp_set_timeout(http, cfg->timeout);
 	slowclient_set_timeout(cfg->timeout);

@@ -87,6 +87,10 @@ extern const struct route route_unavailability_patch;
 extern const struct route route_bilateral_patch;
 extern const struct route route_conference_archive;
 extern const struct route route_conference_unarchive;
+/* Spreadsheets in and out (issue 15): api-import.c, api-export.c. */
+extern const struct route route_import;
+extern const struct route route_export_csv;
+extern const struct route route_export_xlsx;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -158,6 +162,10 @@ static const struct route *route_table[] = {
 	&route_bilateral_patch,
 	&route_conference_archive,
 	&route_conference_unarchive,
+	/* Spreadsheets in and out (issue 15). */
+	&route_import,
+	&route_export_csv,
+	&route_export_xlsx,
 	NULL
 };
 

@@ -1,0 +1,352 @@
+/*
+ * api-import.c — POST /api/v1/conferences/{slug}/import?kind=K[&dry_run=]
+ * (secretariat): a spreadsheet of venues, rooms, travel times,
+ * delegations, participants, unavailability, sessions or bilateral
+ * requests, as text/csv or a JSON array of the same objects.
+ *
+ * The body is read here, not by http.c: an import may be larger than
+ * max_body (up to max_import_body) and is not always JSON. The file is
+ * read and every row checked by server/import/ (no I/O); then one call of
+ * kaigi_import (sql/080_import.sql), in a transaction of its own with the
+ * longer import_timeout_ms, resolves the references and writes all rows,
+ * or none; the answer goes out once that has committed. Every bad row is
+ * named: when some rows already failed here, the others still go through
+ * kaigi_import as a dry run, so one 422 lists the errors of both.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "api.h"
+#include "config.h"
+#include "import/import.h"
+#include "route.h"
+#include "util.h"
+
+static void import_handle(struct req *);
+
+const struct route route_import = {
+	.method = EVHTTP_REQ_POST, .path = "/api/v1/conferences/{slug}/import",
+	.role = ROLE_SECRETARIAT, .raw_body = 1, .handle = import_handle,
+};
+
+static const char IMPORT_SQL[] =
+    "SELECT kaigi_import($1::jsonb, $2, $3, $4::jsonb, $5::boolean)::text";
+static const char IMPORT_TIMEOUT_SQL[] =
+    "SELECT set_config('statement_timeout', $1, true)";
+
+/* Is the content type ct (any case, parameters after ';') type? */
+static int
+import_type_is(const char *ct, const char *type)
+{
+	size_t	n = strlen(type);
+
+	while (ct != NULL && *ct == ' ')
+		ct++;
+	return ct != NULL && strncasecmp(ct, type, n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* A charset other than UTF-8 named in the content type, or NULL. */
+static const char *
+import_bad_charset(const char *ct)
+{
+	const char	*cs = ct != NULL ? strcasestr(ct, "charset=") : NULL;
+
+	if (cs == NULL)
+		return NULL;
+	cs += strlen("charset=");
+	if (*cs == '"')
+		cs++;
+	if (strncasecmp(cs, "utf-8", 5) == 0 || strncasecmp(cs, "utf8", 4) == 0)
+		return NULL;
+	return cs;
+}
+
+/* ?dry_run: absent, true/false or 1/0; -1 otherwise. */
+static int
+import_dry_run(const struct req *r)
+{
+	const char	*v = req_query(r, "dry_run");
+
+	if (v == NULL || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+		return 0;
+	if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || *v == '\0')
+		return 1;
+	return -1;
+}
+
+/* qsort: errors by row, the file's own (row 0, 1) first. */
+static int
+import_by_row(const void *a, const void *b)
+{
+	json_int_t	x = json_integer_value(json_object_get(*(json_t *const *)a, "row"));
+	json_int_t	y = json_integer_value(json_object_get(*(json_t *const *)b, "row"));
+
+	return x < y ? -1 : x > y;
+}
+
+/* errors sorted by row (a new array; errors is released). */
+static json_t *
+import_sorted(json_t *errors)
+{
+	size_t	  i, n = json_array_size(errors);
+	json_t	**v = xcalloc(n + 1, sizeof *v), *out = json_array();
+
+	for (i = 0; i < n; i++)
+		v[i] = json_array_get(errors, i);
+	qsort(v, n, sizeof *v, import_by_row);
+	for (i = 0; i < n; i++)
+		json_array_append(out, v[i]);
+	free(v);
+	json_decref(errors);
+	return out;
+}
+
+/* 422 naming every bad row (errors stolen), sorted by row. */
+static void
+import_reply_errors(struct req *r, json_t *errors)
+{
+	json_t	*rows = json_object(), *e;
+	size_t	 i;
+	char	 detail[128], key[24];
+
+	errors = import_sorted(errors);
+	json_array_foreach(errors, i, e) {
+		snprintf(key, sizeof key, "%lld",
+		    (long long)json_integer_value(json_object_get(e, "row")));
+		json_object_set_new(rows, key, json_true());
+	}
+	snprintf(detail, sizeof detail, "%zu row(s) have errors; nothing was "
+	    "stored", json_object_size(rows));
+	json_decref(rows);
+	http_reply_problem(r, 422, detail, json_pack("{s:o}", "errors", errors));
+}
+
+/* The rows the SQL found bad, from a failed kaigi_import (KG422), or NULL. */
+static json_t *
+import_sql_errors(enum db_status st, const PGresult *res)
+{
+	const char	*det;
+	json_t		*d, *errors;
+
+	if (st != DB_ERROR || strcmp(db_sqlstate(res), "KG422") != 0 ||
+	    (det = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL)) == NULL ||
+	    (d = json_loads(det, 0, NULL)) == NULL)
+		return NULL;
+	errors = json_incref(json_object_get(d, "errors"));
+	json_decref(d);
+	if (!json_is_array(errors)) {
+		json_decref(errors);
+		return NULL;
+	}
+	return errors;
+}
+
+/* An import under way: what the callbacks need, owned by r->state. */
+struct import_call {
+	json_t		*errors;	/* the rows found bad here */
+	char		*params[5];	/* actor, slug, kind, rows, dry_run */
+	char		*answer;	/* kaigi_import's, sent once committed */
+	struct db_txn	*txn;
+};
+
+/* r->state_free. */
+static void
+import_call_free(void *arg)
+{
+	struct import_call	*ic = arg;
+	int			 i;
+
+	json_decref(ic->errors);
+	for (i = 0; i < 5; i++)
+		free(ic->params[i]);
+	free(ic->answer);
+	free(ic);
+}
+
+/* db_cb of the COMMIT: now the import is stored, say so. */
+static void
+import_committed(enum db_status st, PGresult *res, void *arg)
+{
+	struct req		*r = arg;
+	struct import_call	*ic = r->state;
+
+	if (st != DB_OK)
+		http_reply_db_error(r, st, res);
+	else
+		http_reply_json_text(r, 200, ic->answer, strlen(ic->answer));
+}
+
+/*
+ * db_cb of kaigi_import. With rows found bad here, the call was a dry
+ * run of the others, and its errors join theirs. A success is answered
+ * once committed; anything else at once, and the transaction rolled back.
+ */
+static void
+import_done(enum db_status st, PGresult *res, void *arg)
+{
+	struct req		*r = arg;
+	struct import_call	*ic = r->state;
+	struct db_txn		*txn = ic->txn;
+	json_t			*theirs;
+
+	if (json_array_size(ic->errors) == 0 && st == DB_OK &&
+	    PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
+		ic->answer = xstrdup(PQgetvalue(res, 0, 0));
+		db_txn_end(txn, 1, import_committed, r);
+		return;
+	}
+	if (json_array_size(ic->errors) == 0)
+		api_reply_row(r, st, res, 200);
+	else if (st == DB_OK || (theirs = import_sql_errors(st, res)) != NULL) {
+		if (st != DB_OK) {
+			json_array_extend(ic->errors, theirs);
+			json_decref(theirs);
+		}
+		import_reply_errors(r, json_incref(ic->errors));
+	} else
+		http_reply_db_error(r, st, res);
+	db_txn_end(txn, 0, NULL, NULL);
+}
+
+/* db_cb of statements whose answer does not matter (the next one tells). */
+static void
+import_ignore(enum db_status st, PGresult *res, void *arg)
+{
+	(void)st;
+	(void)res;
+	(void)arg;
+}
+
+/*
+ * db_txn_cb: a connection of our own: the import's statement timeout
+ * (import_timeout_ms; a large file takes longer than an ordinary
+ * request), then kaigi_import.
+ */
+static void
+import_begun(struct db_txn *txn, void *arg)
+{
+	struct req		*r = arg;
+	struct import_call	*ic = r->state;
+	char			 ms[16];
+	const char		*set[1] = { ms };
+
+	if (txn == NULL) {
+		http_reply_unavailable(r);
+		return;
+	}
+	ic->txn = txn;
+	snprintf(ms, sizeof ms, "%d", cfg->import_timeout_ms);
+	db_txn_query(txn, IMPORT_TIMEOUT_SQL, 1, set, import_ignore, NULL);
+	db_txn_query(txn, IMPORT_SQL, 5, (const char *const *)ic->params,
+	    import_done, r);
+}
+
+/* The checked rows of the body, by its type; NULL after answering. */
+static json_t *
+import_rows(struct req *r, const struct import_kind *k, const char *data,
+    size_t len, json_t *errors)
+{
+	const char	*ct = req_header(r, "Content-Type");
+	json_t		*parsed, *rows;
+	json_error_t	 jerr;
+	char		 detail[256];
+
+	if (import_type_is(ct, "application/json")) {
+		if ((parsed = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+			snprintf(detail, sizeof detail, "malformed JSON at line %d, "
+			    "column %d: %s", jerr.line, jerr.column, jerr.text);
+			http_reply_problem(r, 400, detail, NULL);
+			return NULL;
+		}
+		rows = import_rows_json(k, parsed, errors);
+	} else if ((parsed = import_csv_read(data, len, errors)) != NULL)
+		rows = import_rows_csv(k, parsed, errors);
+	else
+		rows = NULL;
+	json_decref(parsed);
+	if (rows == NULL)
+		import_reply_errors(r, json_incref(errors));
+	return rows;
+}
+
+/* 415 unless the body is CSV or JSON in UTF-8; 413 beyond max_import_body. */
+static int
+import_check_body(struct req *r, size_t len)
+{
+	const char	*ct = req_header(r, "Content-Type");
+	char		 detail[160];
+
+	if (len > cfg->max_import_body) {
+		snprintf(detail, sizeof detail, "the file is %zu bytes; the limit "
+		    "is %zu (max_import_body)", len, cfg->max_import_body);
+		http_reply_problem(r, 413, detail, NULL);
+		return -1;
+	}
+	if (!import_type_is(ct, "text/csv") && !import_type_is(ct,
+	    "application/csv") && !import_type_is(ct, "application/json")) {
+		http_reply_problem(r, 415, "send the file as text/csv, or a JSON "
+		    "array of objects as application/json", NULL);
+		return -1;
+	}
+	if (import_bad_charset(ct) != NULL) {
+		http_reply_problem(r, 415, "send the file as UTF-8 (charset=utf-8)",
+		    NULL);
+		return -1;
+	}
+	if (len == 0) {
+		http_reply_problem(r, 422, "the body is empty: send the file", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* POST /api/v1/conferences/{slug}/import?kind=K[&dry_run=true] */
+static void
+import_handle(struct req *r)
+{
+	struct evbuffer			*in;
+	const struct import_kind	*k = import_kind_find(req_query(r, "kind"));
+	struct import_call		*ic;
+	json_t				*errors, *rows;
+	char				 detail[200];
+	size_t				 len;
+	int				 dry = import_dry_run(r);
+
+	if (k == NULL || dry < 0) {
+		snprintf(detail, sizeof detail, k == NULL ? "kind must be one of: "
+		    "%s" : "dry_run must be true or false", import_kind_names());
+		http_reply_problem(r, 400, detail, NULL);
+		return;
+	}
+	if (r->ev == NULL) {	/* gone while its token was checked */
+		http_reply_problem(r, 400, "the client went away", NULL);
+		return;
+	}
+	in = evhttp_request_get_input_buffer(r->ev);
+	if (import_check_body(r, len = evbuffer_get_length(in)) != 0)
+		return;
+	errors = json_array();
+	rows = import_rows(r, k, (const char *)evbuffer_pullup(in, -1), len,
+	    errors);
+	if (rows == NULL) {
+		json_decref(errors);
+		return;
+	}
+	ic = xcalloc(1, sizeof *ic);
+	ic->errors = errors;
+	ic->params[0] = api_actor_text(r);
+	ic->params[1] = xstrdup(req_param(r, "slug"));
+	ic->params[2] = xstrdup(req_query(r, "kind"));
+	ic->params[3] = api_json_text(rows);
+	ic->params[4] = xstrdup(dry || json_array_size(errors) > 0 ?
+	    "true" : "false");
+	json_decref(rows);
+	r->state = ic;
+	r->state_free = import_call_free;
+	db_txn_begin(import_begun, r);
+}
