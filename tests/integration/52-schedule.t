@@ -297,8 +297,12 @@ def test_off_loop(s, sec):
     r = out["r"]
     is_(r.status, 200, "long dry run: 200")
     stats = r.json["stats"] if r.status == 200 else {}
-    ok(stats.get("time_limit_hit") and stats.get("elapsed_ms", 1e9) < 2 * 3000,
-       "the solver stops at its time limit (%.0f ms)" % stats.get("elapsed_ms", -1))
+    # It may finish early (the grid search can prove it has the best); if it
+    # ran into the limit it must say so and stop there.
+    elapsed = stats.get("elapsed_ms", 1e9)
+    ok(elapsed < 2 * 3000 and (stats.get("time_limit_hit") or elapsed < 3000),
+       "the solver stops at its time limit or before (%.0f ms, limit hit: %s)"
+       % (elapsed, stats.get("time_limit_hit")))
     ok(rounds >= 1, "%d rounds of probes answered while the solver job ran" % rounds)
     is_(answered, rounds, "every probe answered 200")
     is_(snapshot(s), before, "dry run: nothing written")

