@@ -1,6 +1,7 @@
 /*
  * main.c — kaigid's command line: settings from file, environment and flags,
- * then one of: serve (default), --migrate, `token create`, `feed-token create`.
+ * then one of: serve (default), --migrate, --routes, `token create`,
+ * `feed-token create`.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "route.h"
 #include "server.h"
 #include "util.h"
 
@@ -17,6 +19,7 @@
 static const char kaigid_usage[] =
 "usage: kaigid [options]                 serve HTTP\n"
 "       kaigid [options] --migrate       apply the SQL migrations and exit\n"
+"       kaigid --routes                  print the route table and exit\n"
 "       kaigid [options] token create --role admin|secretariat|liaison\n"
 "                         [--conference SLUG] [--delegation CODE] [--label TEXT]\n"
 "       kaigid [options] feed-token create --conference SLUG\n"
@@ -65,6 +68,7 @@ static const struct option kaigid_options[] = {
 	{ "solver-queue", required_argument, NULL, 'Q' },
 	{ "set", required_argument, NULL, 's' },
 	{ "migrate", no_argument, NULL, 'M' },
+	{ "routes", no_argument, NULL, 'R' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -170,6 +174,7 @@ main(int argc, char **argv)
 		case 'Q': kaigid_flag(&config, "solver_queue", optarg); break;
 		case 's': kaigid_flag_set(&config, optarg); break;
 		case 'M': migrate = 1; break;
+		case 'R': route_print(stdout); return 0;
 		case 'h': fputs(kaigid_usage, stdout); return 0;
 		case 'V': puts("kaigid " KAIGID_VERSION); return 0;
 		default: fputs(kaigid_usage, stderr); return 2;
