@@ -507,7 +507,7 @@ http_read_body(struct req *r)
 	struct evbuffer	*in = evhttp_request_get_input_buffer(r->ev);
 	size_t		 len = evbuffer_get_length(in);
 	json_error_t	 err;
-	char		 detail[256];
+	char		 detail[256], *why;
 
 	if (len == 0)
 		return 0;
@@ -524,9 +524,9 @@ http_read_body(struct req *r)
 	r->body = json_loadb((const char *)evbuffer_pullup(in, -1), len,
 	    JSON_REJECT_DUPLICATES, &err);
 	if (r->body == NULL) {
-		snprintf(detail, sizeof detail, "malformed JSON at line %d, column %d: %s",
-		    err.line, err.column, err.text);
-		http_reply_problem(r, 400, detail, NULL);
+		why = reply_parse_detail(&err);
+		http_reply_problem(r, 400, why, NULL);
+		free(why);
 		return -1;
 	}
 	return 0;

@@ -103,6 +103,18 @@ reply_invalid_detail(const json_t *errors)
 	return d;
 }
 
+/* "malformed JSON at line L, column C: reason"; the reason may quote the body. */
+char *
+reply_parse_detail(const json_error_t *err)
+{
+	char	*s = xasprintf("malformed JSON at line %d, column %d: %s",
+	    err->line, err->column, err->text);
+	char	*d = reply_text(s, REPLY_DETAIL_MAX);
+
+	free(s);
+	return d;
+}
+
 /* Compact ASCII JSON text; NULL if jansson cannot write it. */
 char *
 reply_json_text(const json_t *body)

@@ -31,6 +31,9 @@ int	 reply_problem(int status, const char *title, const char *detail,
 /* The detail of a 422: "field: message" when errors holds one, else a summary. Caller frees. */
 char	*reply_invalid_detail(const json_t *errors);
 
+/* The detail of a 400 for a body jansson could not parse (where, and jansson's reason). Caller frees. */
+char	*reply_parse_detail(const json_error_t *);
+
 /* Compact, ASCII-only JSON text of body; NULL when it cannot be built (caller answers 500). */
 char	*reply_json_text(const json_t *body);
 
