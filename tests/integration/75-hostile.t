@@ -105,35 +105,59 @@ class Battery:
         self.by_route = {}
         self.sent = []          # (battery, method, path without query)
         self.battery = None     # the name of the battery running
+        self.keep = False       # one keep-alive connection for many requests
+        self.conn = None
 
     def raw(self, method, path, body=None, ctype="application/json", token="admin",
             headers=None):
-        """One request; body is bytes or None. Returns (status, ctype, doc, text)."""
+        """One request; body is bytes or None. Returns (status, ctype, doc, text).
+        With self.keep, requests share one keep-alive connection; one that the
+        server closed between two requests is opened again once (a crash still
+        shows: the new connection is refused, and the pids of the log differ)."""
         hdrs = {}
         if body is not None and ctype:
             hdrs["Content-Type"] = ctype
         if token:
             hdrs["Authorization"] = "Bearer " + self.tokens[token]
         hdrs.update(headers or {})
-        conn = http.client.HTTPConnection("127.0.0.1", self.s.port, timeout=30)
+        hdrs["Content-Length"] = str(len(body) if body is not None else 0)
+        reused = self.keep and self.conn is not None
         try:
-            conn.putrequest(method, path, skip_accept_encoding=True)
-            for k, v in hdrs.items():
-                conn.putheader(k, v)
-            conn.putheader("Content-Length", str(len(body) if body is not None else 0))
-            conn.endheaders(body)
-            resp = conn.getresponse()
-            text = resp.read()
-            ct = resp.getheader("Content-Type", "")
+            try:
+                resp, text = self.exchange(method, path, hdrs, body)
+            except (ConnectionError, http.client.RemoteDisconnected):
+                if not reused:
+                    raise
+                self.close()
+                resp, text = self.exchange(method, path, hdrs, body)
         except (OSError, http.client.HTTPException) as e:
+            self.close()
             return None, "", None, repr(e)
         finally:
-            conn.close()
+            if not self.keep:
+                self.close()
         try:
             doc = json.loads(text)
         except ValueError:
             doc = None
-        return resp.status, ct, doc, text[:300]
+        return resp.status, resp.getheader("Content-Type", ""), doc, text[:300]
+
+    def exchange(self, method, path, hdrs, body):
+        """Send one request on self.conn (opened if need be); (response, body)."""
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.s.port, timeout=30)
+        self.conn.putrequest(method, path, skip_accept_encoding=True)
+        for k, v in hdrs.items():
+            self.conn.putheader(k, v)
+        self.conn.endheaders(body)
+        resp = self.conn.getresponse()
+        return resp, resp.read()
+
+    def close(self):
+        """Close the connection, if any."""
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
     def expect(self, route, what, want, method, path, body=None, ascii=True, **kw):
         """Send one bad request; it must get a problem document with a status in want.
@@ -323,6 +347,7 @@ def wide_battery(bt, ids):
     invalid there whatever its length). Odd lengths go as \\u escapes, even
     ones as raw UTF-8."""
     bt.battery = "wide"
+    bt.keep = True
     for name, method, path, base, fields in routes(ids):
         names = sorted(fields) or ["x"]
         for width in (2, 3, 4):
@@ -336,6 +361,8 @@ def wide_battery(bt, ids):
                 value = wide_value(fields.get(field, "text"), width, n, n)
                 bt.expect(name, "%s = %d bytes of %d-byte characters" % (field, n, width), 422,
                           method, path, mutate(base, field, value), ascii=ascii)
+    bt.keep = False
+    bt.close()
 
 
 def path_battery(bt, ids):
