@@ -155,7 +155,7 @@ main(int argc, char **argv)
 {
 	static struct config	 config;
 	const char		*config_path = kaigid_config_path(argc, argv);
-	const char		*sql_dir = "sql";
+	const char		*sql_dir = "sql", *cause;
 	int			 ch, migrate = 0;
 
 	kaigid_load(&config, config_path);
@@ -191,6 +191,10 @@ main(int argc, char **argv)
 
 		sql_dir = config_data_dir(sql_dir, "sql", buf, sizeof buf);
 		return migrate_run(config.database_url, sql_dir) == 0 ? 0 : 1;
+	}
+	if (util_check_start(&cause) != 0) {
+		fprintf(stderr, "kaigid: %s\n", cause);
+		return 1;
 	}
 	return supervise(config_path);
 }

@@ -115,21 +115,56 @@ parse_id(const char *s, long long *out)
 	return 0;
 }
 
+/* SHA-256 from libcrypto, fetched once (EVP_sha256() fetches per call). */
+static EVP_MD *
+sha256_md(void)
+{
+	static EVP_MD	*sha256;
+
+	if (sha256 == NULL)
+		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	return sha256;
+}
+
+/*
+ * What the request-time helpers here (and ical.c's and web.c's ETags) need
+ * from the system, tried once before serving: SHA-256 from libcrypto and
+ * getrandom(2). Once these worked, their fatal() calls can only be reached
+ * when memory runs out. -1 with *cause (static text) if one is missing.
+ */
+int
+util_check_start(const char **cause)
+{
+	unsigned char	 b[16], md[EVP_MAX_MD_SIZE];
+	unsigned int	 len = 0;
+
+	if (sha256_md() == NULL ||
+	    EVP_Digest("kaigi", 5, md, &len, EVP_sha256(), NULL) != 1) {
+		*cause = "SHA-256 is not available from libcrypto";
+		return -1;
+	}
+	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+		*cause = "getrandom(2) does not work";
+		return -1;
+	}
+	return 0;
+}
+
 /* SHA-256 of s as lowercase hex: the only form in which secrets are stored. */
 void
 sha256_hex(const char *s, char out[65])
 {
 	static const char	 hex[] = "0123456789abcdef";
-	static EVP_MD		*sha256;	/* fetched once: EVP_sha256() fetches per call */
 	static __thread EVP_MD_CTX *ctx;	/* one per thread, reused */
 	unsigned char		 md[EVP_MAX_MD_SIZE];
 	unsigned int		 len = 0, i;
 
-	if (sha256 == NULL && (sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+	/* util_check_start() fetched SHA-256: what fails now is memory. */
+	if (sha256_md() == NULL)
 		fatal("sha256 unavailable");
 	if (ctx == NULL && (ctx = EVP_MD_CTX_new()) == NULL)
-		fatal("EVP_MD_CTX_new");
-	if (EVP_DigestInit_ex2(ctx, sha256, NULL) != 1 ||
+		fatal("EVP_MD_CTX_new: out of memory");
+	if (EVP_DigestInit_ex2(ctx, sha256_md(), NULL) != 1 ||
 	    EVP_DigestUpdate(ctx, s, strlen(s)) != 1 ||
 	    EVP_DigestFinal_ex(ctx, md, &len) != 1)
 		fatal("sha256 failed");
@@ -152,6 +187,7 @@ random_token(size_t nbytes)
 	unsigned int		 acc = 0;
 	int			 bits = 0;
 
+	/* util_check_start() drew bytes: only EINTR may happen now. */
 	while (got < nbytes) {
 		ssize_t n = getrandom(raw + got, nbytes - got, 0);
 		if (n < 0 && errno != EINTR)

@@ -28,6 +28,8 @@ int	 utf8_valid(const char *s, size_t len);
 size_t	 utf8_cut(const char *s, size_t len, size_t max);
 /* Copy of s[0..len) with each byte that begins no well-formed character (and NUL) as U+FFFD; caller frees. */
 char	*utf8_mend(const char *s, size_t len);
+/* SHA-256 and getrandom(2) tried once before serving; -1 with *cause if one fails. */
+int	 util_check_start(const char **cause);
 /* n random bytes from the kernel as URL-safe base64 (no padding); caller frees. */
 char	*random_token(size_t nbytes);
 
