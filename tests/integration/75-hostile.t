@@ -159,9 +159,10 @@ class Battery:
             self.conn.close()
             self.conn = None
 
-    def expect(self, route, what, want, method, path, body=None, ascii=True, **kw):
-        """Send one bad request; it must get a problem document with a status in want.
-        A body that is not bytes is sent as JSON, with \\u escapes or (ascii=False) raw UTF-8."""
+    def expect(self, route, what, want, method, path, body=None, ascii=True, check=None, **kw):
+        """Send one bad request; it must get a problem document with a status in want
+        (and, given check, one for which check(doc) is true). A body that is not
+        bytes is sent as JSON, with \\u escapes or (ascii=False) raw UTF-8."""
         if not isinstance(body, (bytes, type(None))):
             body = json.dumps(body, ensure_ascii=ascii).encode()
         want = (want,) if isinstance(want, int) else tuple(want)
@@ -171,7 +172,8 @@ class Battery:
         self.sent.append((self.battery, method, path.split("?")[0]))
         good = (st in want and ct.startswith("application/problem+json")
                 and isinstance(doc, dict) and doc.get("status") == st
-                and all(isinstance(doc.get(k), str) for k in ("type", "title", "detail")))
+                and all(isinstance(doc.get(k), str) for k in ("type", "title", "detail"))
+                and (check is None or check(doc)))
         if EXPLORE:
             print("%s %s %s %s -> %s %s" % ("good" if good else "BAD ", route, what, want, st, text[:120]))
         if not good:
@@ -340,6 +342,25 @@ def wide_value(kind, width, n, k):
     return wide(width, n, k)
 
 
+def names_key(key, in_list):
+    """A check that a 422 names key whole in its errors, and in its detail as
+    "key: message" or, beyond 320 bytes, as a prefix of that cut on a character
+    boundary (a character cut in two would come back as U+FFFD) and ended by "…"."""
+    field = "[0]." + key if in_list else key
+
+    def check(doc):
+        errors = [e for e in doc.get("errors", []) if e.get("field") == field]
+        if not errors:
+            return False
+        full = "%s: %s" % (field, errors[0].get("message"))
+        detail = doc.get("detail", "")
+        if detail == full:
+            return len(full.encode()) <= 320
+        cut = len(detail[:-1].encode())
+        return detail.endswith("\u2026") and full.startswith(detail[:-1]) and 313 < cut <= 317
+    return check
+
+
 def wide_battery(bt, ids):
     """For every route with a JSON body, every length of 100-400 bytes and every
     width: an unknown key of that length (one error: the 422 names it), and a
@@ -356,7 +377,8 @@ def wide_battery(bt, ids):
                 ascii = n % 2 == 1
                 key = ("0." if isinstance(base, list) else "") + text
                 bt.expect(name, "key of %d bytes of %d-byte characters" % (n, width), 422,
-                          method, path, mutate(base, key, 1), ascii=ascii)
+                          method, path, mutate(base, key, 1), ascii=ascii,
+                          check=names_key(text, isinstance(base, list)) if fields else None)
                 field = names[(n * 3 + width) % len(names)]
                 value = wide_value(fields.get(field, "text"), width, n, n)
                 bt.expect(name, "%s = %d bytes of %d-byte characters" % (field, n, width), 422,
