@@ -69,11 +69,13 @@ REQUIRED = {
     "session create": ("kind", "title", "start", "end"),
     "bilateral create": ("requester", "counterpart", "duration_minutes"),
     "travel put": ("0.from_venue_id", "0.to_venue_id", "0.minutes"),
+    "travel patch": ("0.from_venue_id", "0.to_venue_id", "0.minutes"),
+    "token create": ("role",),
 }
 # Routes where no body means "the defaults" or "nothing to say": a request
 # without a body (and for the schedules, {}) is valid there and never sent.
 EMPTY_OK = ("bilateral schedule", "conference schedule", "session cancel", "bilateral accept",
-            "bilateral decline", "bilateral withdraw")
+            "bilateral decline", "bilateral withdraw", "conference archive", "conference unarchive")
 
 
 def wide(width, nbytes, k=0):
@@ -236,9 +238,10 @@ def routes(ids):
         ("venue create", "POST", c + "/venues", {"name": "V"}, {"name": "req_text", "address": "text"}),
         ("room create", "POST", c + "/rooms",
          {"venue_id": i["venue"], "name": "R", "capacity": 10, "kind": "other"},
-         {"venue_id": "id", "name": "req_text", "capacity": "int", "kind": "enum"}),
+         {"venue_id": "id", "name": "req_text", "capacity": "int", "kind": "enum",
+          "ref": "req_text"}),
         ("delegation create", "POST", c + "/delegations", {"code": "ZZ", "name": "Z", "kind": "guest"},
-         {"code": "code", "name": "req_text", "kind": "enum"}),
+         {"code": "code", "name": "req_text", "kind": "enum", "ref": "req_text"}),
         ("participant create", "POST", c + "/participants",
          {"delegation": "JP", "name": "N", "role": "member"},
          {"delegation": "deleg", "name": "req_text", "title": "text", "role": "enum",
@@ -275,11 +278,39 @@ def routes(ids):
         ("travel put", "PUT", c + "/travel-times",
          [{"from_venue_id": i["venue"], "to_venue_id": i["venue2"], "minutes": 15}],
          {"0.from_venue_id": "id", "0.to_venue_id": "id", "0.minutes": "int"}),
-    ] + [(name, "POST", path, {}, {}) for name, path in (
+    ] + setup_routes(ids) + [(name, "POST", path, {}, {}) for name, path in (
         ("session cancel", "/api/v1/sessions/%d/cancel" % i["session"]),
         ("bilateral accept", "/api/v1/bilaterals/%d/accept" % i["bilateral"]),
         ("bilateral decline", "/api/v1/bilaterals/%d/decline" % i["bilateral"]),
-        ("bilateral withdraw", "/api/v1/bilaterals/%d/withdraw" % i["bilateral"]))]
+        ("bilateral withdraw", "/api/v1/bilaterals/%d/withdraw" % i["bilateral"]),
+        ("conference archive", c + "/archive"), ("conference unarchive", c + "/unarchive"))]
+
+
+def setup_routes(ids):
+    """The set-up routes (issue 15): API tokens and the PATCH of venues, rooms,
+    travel times, delegations, unavailability and bilateral requests."""
+    c = "/api/v1/conferences/" + SLUG
+    i = ids
+    return [
+        ("token create", "POST", c + "/tokens", {"role": "liaison", "delegation": "JP"},
+         {"role": "enum", "delegation": "deleg", "label": "text"}),
+        ("venue patch", "PATCH", "/api/v1/venues/%d" % i["venue"], {"name": "V2"},
+         {"name": "req_text", "address": "text"}),
+        ("room patch", "PATCH", "/api/v1/rooms/%d" % i["room"], {"name": "R2"},
+         {"venue_id": "id", "name": "req_text", "capacity": "int", "kind": "enum",
+          "usable_for_bilaterals": "bool", "ref": "req_text"}),
+        ("travel patch", "PATCH", c + "/travel-times",
+         [{"from_venue_id": i["venue"], "to_venue_id": i["venue2"], "minutes": 15}],
+         {"0.from_venue_id": "id", "0.to_venue_id": "id", "0.minutes": "int"}),
+        ("delegation patch", "PATCH", "/api/v1/delegations/%d" % i["delegation"], {"name": "D2"},
+         {"code": "code", "name": "req_text", "kind": "enum", "ref": "req_text"}),
+        ("unavailability patch", "PATCH", "/api/v1/participants/%d/unavailability/%d" % (
+            i["unavail_participant"], i["unavailability"]), {"reason": "R2"},
+         {"start": "instant", "end": "instant", "reason": "text"}),
+        ("bilateral patch", "PATCH", "/api/v1/bilaterals/%d" % i["bilateral"], {"priority": 3},
+         {"duration_minutes": "int", "earliest": "instant", "latest": "instant", "priority": "int",
+          "level": "enum", "topics": "text", "ref": "req_text"}),
+    ]
 
 
 def mutate(body, field, value):
@@ -406,6 +437,17 @@ def path_battery(bt, ids):
         ("GET", "/feeds/%s.ics"), ("GET", c + SLUG + "/rooms/%s/calendar.ics"),
         ("DELETE", "/api/v1/participants/%d/unavailability/%%s" % ids["participant"]),
         ("GET", c + "%s/changes"), ("GET", "/web/%s"),
+        # The set-up routes (issue 15).
+        ("GET", c + "%s/tokens"), ("POST", c + "%s/tokens"), ("DELETE", "/api/v1/tokens/%s"),
+        ("GET", "/api/v1/venues/%s"), ("PATCH", "/api/v1/venues/%s"), ("DELETE", "/api/v1/venues/%s"),
+        ("GET", "/api/v1/rooms/%s"), ("PATCH", "/api/v1/rooms/%s"), ("DELETE", "/api/v1/rooms/%s"),
+        ("GET", "/api/v1/delegations/%s"), ("PATCH", "/api/v1/delegations/%s"),
+        ("DELETE", "/api/v1/delegations/%s"), ("DELETE", "/api/v1/participants/%s"),
+        ("PATCH", "/api/v1/bilaterals/%s"), ("PATCH", c + "%s/travel-times"),
+        ("DELETE", c + SLUG + "/travel-times/%s/" + str(ids["venue"])),
+        ("DELETE", c + SLUG + "/travel-times/" + str(ids["venue"]) + "/%s"),
+        ("PATCH", "/api/v1/participants/%d/unavailability/%%s" % ids["unavail_participant"]),
+        ("POST", c + "%s/archive"), ("POST", c + "%s/unarchive"),
         # The contract's feed paths without /api/v1 (issue 14.11): 404 either way.
         ("GET", "/conferences/%s/calendar.ics"),
         ("GET", "/conferences/" + SLUG + "/rooms/%s/calendar.ics"),
@@ -416,6 +458,14 @@ def path_battery(bt, ids):
             {"kind": "other", "title": "T", "start": "2023-04-30T07:00:00+09:00",
              "end": "2023-04-30T07:30:00+09:00"}).encode(),
         ("POST", "/api/v1/bilaterals/%s/schedule"): b'{}',
+        ("POST", c + "%s/tokens"): b'{"role":"liaison","delegation":"JP"}',
+        ("PATCH", "/api/v1/venues/%s"): b'{"name":"x"}', ("PATCH", "/api/v1/rooms/%s"): b'{"name":"x"}',
+        ("PATCH", "/api/v1/delegations/%s"): b'{"name":"x"}',
+        ("PATCH", "/api/v1/bilaterals/%s"): b'{"priority":3}',
+        ("PATCH", c + "%s/travel-times"): json.dumps(
+            [{"from_venue_id": ids["venue"], "to_venue_id": ids["venue2"], "minutes": 15}]).encode(),
+        ("PATCH", "/api/v1/participants/%d/unavailability/%%s" % ids["unavail_participant"]):
+            b'{"reason":"x"}',
     }
     bt.battery = "path"
     values = INJECT + ["0", "-1", "99999999999999999999999", "1e3", "0x10", " 1", "1%00",
@@ -434,7 +484,8 @@ def query_battery(bt):
     c = "/api/v1/conferences/" + SLUG
     bt.battery = "query"
     lists = [c + "/sessions", c + "/venues", c + "/rooms", c + "/delegations",
-             c + "/participants", c + "/audit", c + "/bilaterals", "/api/v1/conferences"]
+             c + "/participants", c + "/audit", c + "/bilaterals", "/api/v1/conferences",
+             c + "/tokens"]
     long = [quote(wide(w, n)) for w in (2, 3, 4) for n in (100, 320, 400)]
     for path in lists:
         for q in ["limit=-1", "limit=0", "limit=1001", "limit=abc", "limit=99999999999999999999999",
@@ -451,7 +502,7 @@ def query_battery(bt):
         bt.expect("query bilaterals", q, 400, "GET", c + "/bilaterals?" + q)
     bt.expect("query malformed", "%zz", 400, "GET", c + "/sessions?from=%zz")
     # Routes that take no input: a query value that is not UTF-8 is refused all the same.
-    for path in ("/healthz", "/readyz", "/metrics", "/"):
+    for path in ("/healthz", "/readyz", "/metrics", "/", "/api/v1/me"):
         for q in ("a=%ff", "a=%ff%fe", "a=%c0%af", "a=%ed%a0%80", "a=%f4%90%80%80"):
             bt.expect("query " + path, q, 400, "GET", path + "?" + q)
 
@@ -592,7 +643,11 @@ with Server(args=("--set", "max_body=1048576", "--set", "max_headers=16384")) as
                "room": one("SELECT min(id) FROM rooms"),
                "participant": one("SELECT min(id) FROM participants"),
                "session": one("SELECT min(id) FROM sessions"),
-               "bilateral": one("SELECT coalesce(min(id), 1) FROM bilateral_requests")}
+               "bilateral": one("SELECT coalesce(min(id), 1) FROM bilateral_requests"),
+               "delegation": one("SELECT min(id) FROM delegations"),
+               "unavailability": one("SELECT min(id) FROM unavailability"),
+               "unavail_participant": one("SELECT participant_id FROM unavailability"
+                                          " ORDER BY id LIMIT 1")}
     before = dump(s.db_url)
     bt = Battery(s, tokens)
     field_battery(bt, ids)
