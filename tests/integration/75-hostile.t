@@ -501,9 +501,9 @@ def query_battery(bt):
     for q in ("status=nope", "status=" + quote(INJECT[0])):
         bt.expect("query bilaterals", q, 400, "GET", c + "/bilaterals?" + q)
     bt.expect("query malformed", "%zz", 400, "GET", c + "/sessions?from=%zz")
-    # Routes that take no input: a query value that is not UTF-8 is refused all the same.
+    # Routes that take no input: a query value that is not UTF-8, or holds NUL, is refused all the same.
     for path in ("/healthz", "/readyz", "/metrics", "/", "/api/v1/me"):
-        for q in ("a=%ff", "a=%ff%fe", "a=%c0%af", "a=%ed%a0%80", "a=%f4%90%80%80"):
+        for q in ("a=%ff", "a=%ff%fe", "a=%c0%af", "a=%ed%a0%80", "a=%f4%90%80%80", "a=%00", "a=1%00"):
             bt.expect("query " + path, q, 400, "GET", path + "?" + q)
 
 
