@@ -222,8 +222,8 @@ def field_values(kind):
 
 def routes(ids):
     """(name, method, path, valid-looking body, {field: kind}) for every write route.
-    The transitions (cancel, accept, decline, withdraw) take no fields: any member
-    is refused, and their valid body {} is never sent."""
+    The transitions (accept, decline, withdraw, archive, unarchive) take no
+    fields: any member is refused, and their valid body {} is never sent."""
     c = "/api/v1/conferences/" + SLUG
     i = ids
     return [
@@ -278,8 +278,10 @@ def routes(ids):
         ("travel put", "PUT", c + "/travel-times",
          [{"from_venue_id": i["venue"], "to_venue_id": i["venue2"], "minutes": 15}],
          {"0.from_venue_id": "id", "0.to_venue_id": "id", "0.minutes": "int"}),
+        # Cancel takes only {"replace": bool}; its valid body {} is never sent.
+        ("session cancel", "POST", "/api/v1/sessions/%d/cancel" % i["session"], {},
+         {"replace": "bool"}),
     ] + setup_routes(ids) + [(name, "POST", path, {}, {}) for name, path in (
-        ("session cancel", "/api/v1/sessions/%d/cancel" % i["session"]),
         ("bilateral accept", "/api/v1/bilaterals/%d/accept" % i["bilateral"]),
         ("bilateral decline", "/api/v1/bilaterals/%d/decline" % i["bilateral"]),
         ("bilateral withdraw", "/api/v1/bilaterals/%d/withdraw" % i["bilateral"]),
