@@ -10,6 +10,7 @@
 #include "api.h"
 #include "cursor.h"
 #include "log.h"
+#include "reply.h"
 #include "util.h"
 
 /*
@@ -74,21 +75,16 @@ api_reply_page(enum db_status st, PGresult *res, void *arg)
 	free(text);
 }
 
-/* 422 naming each bad field. */
+/* 422 naming each bad field (the detail is built by reply.c: any key will do). */
 void
 api_reply_invalid(struct req *r, json_t *errors)
 {
-	const char	*detail = "the request has invalid fields";
-	json_t		*first = json_array_get(errors, 0);
-	char		 buf[320];
+	char	*detail = reply_invalid_detail(errors);
+	json_t	*extra = json_object();
 
-	if (json_array_size(errors) == 1 && first != NULL) {
-		snprintf(buf, sizeof buf, "%s: %s",
-		    json_string_value(json_object_get(first, "field")),
-		    json_string_value(json_object_get(first, "message")));
-		detail = buf;
-	}
-	http_reply_problem(r, 422, detail, json_pack("{s:o}", "errors", errors));
+	json_object_set_new(extra, "errors", errors);
+	http_reply_problem(r, 422, detail, extra);
+	free(detail);
 }
 
 /* One JSON row, or the right problem. */
@@ -121,14 +117,18 @@ api_reply_row_201(enum db_status st, PGresult *res, void *arg)
 	api_reply_row(arg, st, res, 201);
 }
 
-/* Compact JSON text. */
+/*
+ * Compact JSON text. Every string in a json_t was checked by jansson when
+ * it was made (parsed bodies, json_pack, json_string), so json_dumps fails
+ * only when memory runs out, which is fatal everywhere (util.h).
+ */
 char *
 api_json_text(const json_t *v)
 {
 	char	*s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 
 	if (s == NULL)
-		fatal("json_dumps");
+		fatal("json_dumps: out of memory");
 	return s;
 }
 
@@ -207,8 +207,12 @@ api_call(struct req *r, const char *sql, db_cb *cb, json_t *input, int n,
 	char		*a, *in = NULL;
 	int		 i, np = 0;
 
-	if (n > 6)
-		fatal("api_call: too many parameters");
+	if (n > 6) {
+		log_error("api_call: %d parameters, at most 6", n);
+		json_decref(input);
+		http_reply_problem(r, 500, "internal error", NULL);
+		return;
+	}
 	a = api_json_text(actor);
 	json_decref(actor);
 	params[np++] = a;

@@ -4,6 +4,7 @@
  * bad field; what comes out is the normalised input of a SQL function.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -238,7 +239,7 @@ decode_travel_one(const json_t *e, size_t i, json_t *out, json_t *errors)
 	long long	 from = 0, to = 0, min = 0;
 	size_t		 n = json_array_size(errors), k;
 	json_t		*item;
-	char		 field[64];
+	char		 field[64], *name;
 
 	if (!json_is_object(e)) {
 		snprintf(field, sizeof field, "[%zu]", i);
@@ -254,10 +255,12 @@ decode_travel_one(const json_t *e, size_t i, json_t *out, json_t *errors)
 	if (json_array_size(errors) == n && decode_travel_find(out, from, to) >= 0)
 		valid_error(errors, "to_venue_id", "pair %lld -> %lld is given twice", from, to);
 	for (k = n; k < json_array_size(errors); k++) {
+		/* The whole key: a fixed buffer would cut it inside a character. */
 		item = json_array_get(errors, k);
-		snprintf(field, sizeof field, "[%zu].%s", i,
+		name = xasprintf("[%zu].%s", i,
 		    json_string_value(json_object_get(item, "field")));
-		json_object_set_new(item, "field", json_string(field));
+		json_object_set_new(item, "field", json_string(name));
+		free(name);
 	}
 	if (json_array_size(errors) == n)
 		json_array_append_new(out, json_pack("{s:I, s:I, s:I}",

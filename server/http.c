@@ -30,6 +30,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "reply.h"
 #include "route.h"
 #include "slowclient.h"
 #include "util.h"
@@ -284,45 +285,54 @@ http_reply_json_text(struct req *r, int status, const char *text, size_t len)
 	http_reply_bytes(r, status, "application/json; charset=utf-8", text, len);
 }
 
-/* Answer with a JSON value (stolen). */
+/* 500 for an answer that could not be built: logged, never an exit. */
+static void
+http_reply_unbuilt(struct req *r, int status)
+{
+	char	path[256];
+
+	http_log_path(r, path, sizeof path);
+	log_error("%s %s: the %d answer could not be built; answering 500",
+	    http_method_name(r->method), path, status);
+	http_reply_problem(r, 500, "the answer could not be built", NULL);
+}
+
+/* Answer with a JSON value (stolen); NULL is no body (204, 304) or a 500. */
 void
 http_reply_json(struct req *r, int status, json_t *body)
 {
 	char	*text;
 
 	if (body == NULL) {
-		http_send(r, status, NULL);
+		if (status == 204 || status == 304)
+			http_send(r, status, NULL);
+		else
+			http_reply_unbuilt(r, status);
 		return;
 	}
-	text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+	text = reply_json_text(body);
 	json_decref(body);
-	if (text == NULL)
-		fatal("json_dumps");
+	if (text == NULL) {
+		http_reply_unbuilt(r, status);
+		return;
+	}
 	http_reply_json_text(r, status, text, strlen(text));
 	free(text);
 }
 
-/* RFC 9457 problem document, with extra fields merged in. */
+/*
+ * RFC 9457 problem document, with extra fields merged in. Any detail will
+ * do (reply.c mends and cuts it); a document that cannot be built at all
+ * goes out as a 500.
+ */
 void
 http_reply_problem(struct req *r, int status, const char *detail,
     json_t *extra)
 {
-	json_t	*p;
 	char	*text;
 
-	p = json_pack("{s:s, s:s, s:i, s:s}",
-	    "type", "about:blank", "title", http_status_title(status),
-	    "status", status, "detail", detail != NULL ? detail : "");
-	if (p == NULL)
-		fatal("json_pack");
-	if (extra != NULL) {
-		json_object_update_missing(p, extra);
-		json_decref(extra);
-	}
-	text = json_dumps(p, JSON_COMPACT | JSON_ENSURE_ASCII);
-	json_decref(p);
-	if (text == NULL)
-		fatal("json_dumps");
+	status = reply_problem(status, http_status_title(status), detail,
+	    extra, &text);
 	http_reply_bytes(r, status, "application/problem+json", text,
 	    strlen(text));
 	free(text);
@@ -497,7 +507,7 @@ http_read_body(struct req *r)
 	struct evbuffer	*in = evhttp_request_get_input_buffer(r->ev);
 	size_t		 len = evbuffer_get_length(in);
 	json_error_t	 err;
-	char		 detail[256];
+	char		 detail[256], *why;
 
 	if (len == 0)
 		return 0;
@@ -514,9 +524,9 @@ http_read_body(struct req *r)
 	r->body = json_loadb((const char *)evbuffer_pullup(in, -1), len,
 	    JSON_REJECT_DUPLICATES, &err);
 	if (r->body == NULL) {
-		snprintf(detail, sizeof detail, "malformed JSON at line %d, column %d: %s",
-		    err.line, err.column, err.text);
-		http_reply_problem(r, 400, detail, NULL);
+		why = reply_parse_detail(&err);
+		http_reply_problem(r, 400, why, NULL);
+		free(why);
 		return -1;
 	}
 	return 0;

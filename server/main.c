@@ -1,6 +1,7 @@
 /*
  * main.c — kaigid's command line: settings from file, environment and flags,
- * then one of: serve (default), --migrate, `token create`, `feed-token create`.
+ * then one of: serve (default), --migrate, --routes, `token create`,
+ * `feed-token create`.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "route.h"
 #include "server.h"
 #include "util.h"
 
@@ -17,6 +19,7 @@
 static const char kaigid_usage[] =
 "usage: kaigid [options]                 serve HTTP\n"
 "       kaigid [options] --migrate       apply the SQL migrations and exit\n"
+"       kaigid --routes                  print the route table and exit\n"
 "       kaigid [options] token create --role admin|secretariat|liaison\n"
 "                         [--conference SLUG] [--delegation CODE] [--label TEXT]\n"
 "       kaigid [options] feed-token create --conference SLUG\n"
@@ -74,6 +77,7 @@ static const struct option kaigid_options[] = {
 	{ "solver-queue", required_argument, NULL, 'Q' },
 	{ "set", required_argument, NULL, 's' },
 	{ "migrate", no_argument, NULL, 'M' },
+	{ "routes", no_argument, NULL, 'R' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -160,7 +164,7 @@ main(int argc, char **argv)
 {
 	static struct config	 config;
 	const char		*config_path = kaigid_config_path(argc, argv);
-	const char		*sql_dir = "sql";
+	const char		*sql_dir = "sql", *cause;
 	int			 ch, migrate = 0;
 
 	kaigid_load(&config, config_path);
@@ -179,6 +183,7 @@ main(int argc, char **argv)
 		case 'Q': kaigid_flag(&config, "solver_queue", optarg); break;
 		case 's': kaigid_flag_set(&config, optarg); break;
 		case 'M': migrate = 1; break;
+		case 'R': route_print(stdout); return 0;
 		case 'h': fputs(kaigid_usage, stdout); return 0;
 		case 'V': puts("kaigid " KAIGID_VERSION); return 0;
 		default: fputs(kaigid_usage, stderr); return 2;
@@ -195,6 +200,10 @@ main(int argc, char **argv)
 
 		sql_dir = config_data_dir(sql_dir, "sql", buf, sizeof buf);
 		return migrate_run(config.database_url, sql_dir) == 0 ? 0 : 1;
+	}
+	if (util_check_start(&cause) != 0) {
+		fprintf(stderr, "kaigid: %s\n", cause);
+		return 1;
 	}
 	return supervise(config_path);
 }

@@ -7,6 +7,7 @@
  * the only code that looks at paths: handlers get their captures through
  * req_param().
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,6 +169,39 @@ static const struct route *route_table[] = {
 	&route_export_xlsx,
 	NULL
 };
+
+/* Method name as the table prints it. */
+static const char *
+route_method_name(int method)
+{
+	switch (method) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_PATCH: return "PATCH";
+	default: return "?";
+	}
+}
+
+/*
+ * Print the table (kaigid --routes), one route a line: method, path,
+ * minimum role and "json" when the body is parsed as JSON, tab-separated.
+ */
+void
+route_print(FILE *f)
+{
+	const struct route	**rp;
+	int			  m;
+
+	for (rp = route_table; *rp != NULL; rp++) {
+		m = (*rp)->method;
+		fprintf(f, "%s\t%s\t%s\t%s\n", route_method_name(m), (*rp)->path,
+		    role_name((*rp)->role), !(*rp)->raw_body &&
+		    (m == EVHTTP_REQ_POST || m == EVHTTP_REQ_PUT ||
+		    m == EVHTTP_REQ_PATCH) ? "json" : "-");
+	}
+}
 
 /* Append a method name to the Allow list. */
 static void

@@ -11,6 +11,8 @@
 #ifndef KAIGI_ROUTE_H
 #define KAIGI_ROUTE_H
 
+#include <stdio.h>
+
 #include "http.h"
 
 struct route {
@@ -24,6 +26,9 @@ struct route {
 /* Find the route for method and path; fills captures. *allowed gets the Allow header when the path matches but the method does not. */
 const struct route *route_match(int method, const char *path, struct req *r,
 	    char *allowed, size_t allowedlen, int *path_matched);
+
+/* Print the route table, one "METHOD\tPATH\tROLE\tjson|-" a line (kaigid --routes). */
+void	route_print(FILE *);
 
 /* Match a pattern against a path, capturing {names}; pure, for tests and fuzzing. */
 int	route_path_match(const char *pattern, const char *path,

@@ -1,5 +1,7 @@
 /*
- * util.c — allocation that never fails, id parsing, hashing and random tokens.
+ * util.c — allocation that never fails, id parsing, hashing, random tokens
+ * and UTF-8: checking it, cutting it on a character boundary, and mending
+ * bytes that are not UTF-8 so that jansson can always take a text.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -113,21 +115,56 @@ parse_id(const char *s, long long *out)
 	return 0;
 }
 
+/* SHA-256 from libcrypto, fetched once (EVP_sha256() fetches per call). */
+static EVP_MD *
+sha256_md(void)
+{
+	static EVP_MD	*sha256;
+
+	if (sha256 == NULL)
+		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	return sha256;
+}
+
+/*
+ * What the request-time helpers here (and ical.c's and web.c's ETags) need
+ * from the system, tried once before serving: SHA-256 from libcrypto and
+ * getrandom(2). Once these worked, their fatal() calls can only be reached
+ * when memory runs out. -1 with *cause (static text) if one is missing.
+ */
+int
+util_check_start(const char **cause)
+{
+	unsigned char	 b[16], md[EVP_MAX_MD_SIZE];
+	unsigned int	 len = 0;
+
+	if (sha256_md() == NULL ||
+	    EVP_Digest("kaigi", 5, md, &len, EVP_sha256(), NULL) != 1) {
+		*cause = "SHA-256 is not available from libcrypto";
+		return -1;
+	}
+	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+		*cause = "getrandom(2) does not work";
+		return -1;
+	}
+	return 0;
+}
+
 /* SHA-256 of s as lowercase hex: the only form in which secrets are stored. */
 void
 sha256_hex(const char *s, char out[65])
 {
 	static const char	 hex[] = "0123456789abcdef";
-	static EVP_MD		*sha256;	/* fetched once: EVP_sha256() fetches per call */
 	static __thread EVP_MD_CTX *ctx;	/* one per thread, reused */
 	unsigned char		 md[EVP_MAX_MD_SIZE];
 	unsigned int		 len = 0, i;
 
-	if (sha256 == NULL && (sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+	/* util_check_start() fetched SHA-256: what fails now is memory. */
+	if (sha256_md() == NULL)
 		fatal("sha256 unavailable");
 	if (ctx == NULL && (ctx = EVP_MD_CTX_new()) == NULL)
-		fatal("EVP_MD_CTX_new");
-	if (EVP_DigestInit_ex2(ctx, sha256, NULL) != 1 ||
+		fatal("EVP_MD_CTX_new: out of memory");
+	if (EVP_DigestInit_ex2(ctx, sha256_md(), NULL) != 1 ||
 	    EVP_DigestUpdate(ctx, s, strlen(s)) != 1 ||
 	    EVP_DigestFinal_ex(ctx, md, &len) != 1)
 		fatal("sha256 failed");
@@ -150,6 +187,7 @@ random_token(size_t nbytes)
 	unsigned int		 acc = 0;
 	int			 bits = 0;
 
+	/* util_check_start() drew bytes: only EINTR may happen now. */
 	while (got < nbytes) {
 		ssize_t n = getrandom(raw + got, nbytes - got, 0);
 		if (n < 0 && errno != EINTR)
@@ -199,23 +237,79 @@ utf8_lead(unsigned char c, unsigned char *lo, unsigned char *hi)
 	return 0;
 }
 
+/* Length of the well-formed sequence at s[0..len), or 0 if none starts there. */
+static size_t
+utf8_seq(const unsigned char *p, size_t len)
+{
+	unsigned char	lo, hi;
+	int		n, k;
+
+	if ((n = utf8_lead(p[0], &lo, &hi)) == 0 || (size_t)n > len)
+		return 0;
+	for (k = 1; k < n; k++) {
+		if (p[k] < (k == 1 ? lo : 0x80) || p[k] > (k == 1 ? hi : 0xbf))
+			return 0;
+	}
+	return (size_t)n;
+}
+
+/*
+ * The largest n <= max (and <= len) such that s[0..n) does not end inside a
+ * character: a cut there keeps well-formed UTF-8 well-formed.
+ */
+size_t
+utf8_cut(const char *s, size_t len, size_t max)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = len < max ? len : max, lead = n;
+
+	if (n == len)
+		return n;
+	/* Back over continuation bytes (at most 3) to the lead of p[n]. */
+	while (lead > 0 && n - lead < 3 && (p[lead] & 0xc0) == 0x80)
+		lead--;
+	if ((p[lead] & 0xc0) == 0x80)
+		return n;		/* not UTF-8 here: any cut is as good */
+	return lead;
+}
+
+/*
+ * A copy of s[0..len) that is well-formed UTF-8 without NUL: every byte
+ * that does not begin a well-formed character (NUL included) becomes
+ * U+FFFD. Caller frees.
+ */
+char *
+utf8_mend(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	char			*out = xmalloc(len * 3 + 1);
+	size_t			 i = 0, o = 0, n;
+
+	while (i < len) {
+		if ((n = utf8_seq(p + i, len - i)) == 0) {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		memcpy(out + o, s + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 /* Well-formed UTF-8 with no NUL byte. */
 int
 utf8_valid(const char *s, size_t len)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	unsigned char		 lo, hi;
-	size_t			 i = 0;
-	int			 n, k;
+	size_t			 i = 0, n;
 
 	while (i < len) {
-		if ((n = utf8_lead(p[i], &lo, &hi)) == 0 || (size_t)n > len - i)
+		if ((n = utf8_seq(p + i, len - i)) == 0)
 			return 0;
-		for (k = 1; k < n; k++) {
-			if (p[i + k] < (k == 1 ? lo : 0x80) ||
-			    p[i + k] > (k == 1 ? hi : 0xbf))
-				return 0;
-		}
 		i += n;
 	}
 	return 1;

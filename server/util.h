@@ -1,5 +1,6 @@
 /*
- * util.h — allocation that never returns NULL, and small string helpers.
+ * util.h — allocation that never returns NULL, and small string helpers
+ * (ids, hashes, tokens, UTF-8).
  *
  * As in tmux, running out of memory is fatal: callers never check for NULL.
  */
@@ -23,6 +24,12 @@ int	 parse_id(const char *, long long *);
 void	 sha256_hex(const char *, char out[65]);
 /* 1 when s[0..len) is well-formed UTF-8 without NUL (RFC 3629: no overlongs, no surrogates). */
 int	 utf8_valid(const char *s, size_t len);
+/* The largest n <= max, n <= len, where s[0..n) does not end inside a character. */
+size_t	 utf8_cut(const char *s, size_t len, size_t max);
+/* Copy of s[0..len) with each byte that begins no well-formed character (and NUL) as U+FFFD; caller frees. */
+char	*utf8_mend(const char *s, size_t len);
+/* SHA-256 and getrandom(2) tried once before serving; -1 with *cause if one fails. */
+int	 util_check_start(const char **cause);
 /* n random bytes from the kernel as URL-safe base64 (no padding); caller frees. */
 char	*random_token(size_t nbytes);
 
