@@ -450,6 +450,9 @@ def path_battery(bt, ids):
         ("DELETE", c + SLUG + "/travel-times/" + str(ids["venue"]) + "/%s"),
         ("PATCH", "/api/v1/participants/%d/unavailability/%%s" % ids["unavail_participant"]),
         ("POST", c + "%s/archive"), ("POST", c + "%s/unarchive"),
+        # Spreadsheets (issue 15): an unknown conference or kind is 404.
+        ("POST", c + "%s/import?kind=venues"), ("GET", c + "%s/export/venues.csv"),
+        ("GET", c + "%s/export.xlsx"), ("GET", c + SLUG + "/export/%s.csv"),
         # The contract's feed paths without /api/v1 (issue 14.11): 404 either way.
         ("GET", "/conferences/%s/calendar.ics"),
         ("GET", "/conferences/" + SLUG + "/rooms/%s/calendar.ics"),
@@ -468,6 +471,7 @@ def path_battery(bt, ids):
             [{"from_venue_id": ids["venue"], "to_venue_id": ids["venue2"], "minutes": 15}]).encode(),
         ("PATCH", "/api/v1/participants/%d/unavailability/%%s" % ids["unavail_participant"]):
             b'{"reason":"x"}',
+        ("POST", c + "%s/import?kind=venues"): b'[{"name":"x"}]',
     }
     bt.battery = "path"
     values = INJECT + ["0", "-1", "99999999999999999999999", "1e3", "0x10", " 1", "1%00",
@@ -502,6 +506,10 @@ def query_battery(bt):
         bt.expect("query sessions", q, 400, "GET", c + "/sessions?" + q)
     for q in ("status=nope", "status=" + quote(INJECT[0])):
         bt.expect("query bilaterals", q, 400, "GET", c + "/bilaterals?" + q)
+    # An import names its kind (the valid ones listed) and says true or false.
+    for q in ["kind=nope", "kind=", "kind=%00", "kind=" + quote(INJECT[0]), "kind=venues&dry_run=maybe",
+              "kind=venues&dry_run=%00"] + ["kind=" + v for v in long]:
+        bt.expect("query import", q, 400, "POST", c + "/import?" + q, b'[{"name":"x"}]')
     bt.expect("query malformed", "%zz", 400, "GET", c + "/sessions?from=%zz")
     # Routes that take no input: a query value that is not UTF-8, or holds NUL, is refused all the same.
     for path in ("/healthz", "/readyz", "/metrics", "/", "/api/v1/me"):
