@@ -85,6 +85,8 @@ extern const struct route route_unavailability_patch;
 extern const struct route route_bilateral_patch;
 extern const struct route route_conference_archive;
 extern const struct route route_conference_unarchive;
+/* The printed programme (issue 16): api-programme.c. */
+extern const struct route route_programme_pdf;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -154,6 +156,8 @@ static const struct route *route_table[] = {
 	&route_bilateral_patch,
 	&route_conference_archive,
 	&route_conference_unarchive,
+	/* The printed programme (issue 16). */
+	&route_programme_pdf,
 	NULL
 };
 
