@@ -4,7 +4,8 @@
  * Every command names the options it takes (those with a value and plain
  * flags); the global ones (--url, --token, --json, ...) are accepted
  * everywhere, before or after the command name. Options may repeat
- * (--attendee 3 --attendee 4); "--" ends the options.
+ * (--attendee 3 --attendee 4); "--" ends the options. The one short
+ * option besides -h is -o, for --output, where a command takes it.
  */
 #include <errno.h>
 #include <limits.h>
@@ -105,6 +106,17 @@ args_parse(int argc, char **argv, const char *const *valued,
 		}
 		if (!only_pos && strcmp(argv[i], "-h") == 0) {
 			args_add(a, "help", 4, NULL);
+			continue;
+		}
+		/* -o FILE is --output FILE, for the commands that write one. */
+		if (!only_pos && strcmp(argv[i], "-o") == 0 &&
+		    args_in_list(valued, "output", 6)) {
+			if (i + 1 >= argc) {
+				*cause = xstrdup("option -o needs a value");
+				args_free(a);
+				return NULL;
+			}
+			args_add(a, "output", 6, argv[++i]);
 			continue;
 		}
 		if (only_pos || strncmp(argv[i], "--", 2) != 0) {

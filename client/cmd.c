@@ -55,6 +55,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_participant_list_entry,
 	&cmd_conference_archive_entry,
 	&cmd_conference_unarchive_entry,
+	/* The printed programme (issue 16). */
+	&cmd_programme_entry,
 	&cmd_help_entry,
 	NULL
 };

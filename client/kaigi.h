@@ -244,6 +244,8 @@ extern const struct cmd_entry cmd_participant_rm_entry;
 extern const struct cmd_entry cmd_participant_list_entry;
 extern const struct cmd_entry cmd_conference_archive_entry;
 extern const struct cmd_entry cmd_conference_unarchive_entry;
+/* The printed programme (issue 16). */
+extern const struct cmd_entry cmd_programme_entry;
 
 /* setup.c: add|edit|rm|list of the rows a secretariat sets up. */
 enum setup_type {

@@ -93,9 +93,9 @@ pdf_write(void *closure, const unsigned char *data, unsigned int len)
 	    CAIRO_STATUS_WRITE_ERROR;
 }
 
-/* Set the layout up for text in a style, width wide. */
+/* Set a layout up for text in a style, width wide. */
 static void
-pdf_layout(struct pdf *p, const struct pdf_style *st, double width,
+pdf_layout(PangoLayout *l, const struct pdf_style *st, double width,
     const char *text)
 {
 	PangoFontDescription	*fd = pango_font_description_new();
@@ -104,15 +104,24 @@ pdf_layout(struct pdf *p, const struct pdf_style *st, double width,
 	pango_font_description_set_absolute_size(fd, st->size * PANGO_SCALE);
 	pango_font_description_set_weight(fd, st->bold ? PANGO_WEIGHT_BOLD :
 	    PANGO_WEIGHT_NORMAL);
-	pango_layout_set_font_description(p->layout, fd);
+	pango_layout_set_font_description(l, fd);
 	pango_font_description_free(fd);
-	pango_layout_set_width(p->layout, (int)(width * PANGO_SCALE));
-	pango_layout_set_wrap(p->layout, PANGO_WRAP_WORD_CHAR);
-	pango_layout_set_height(p->layout, st->max_lines > 0 ?
-	    -st->max_lines : -1000);
-	pango_layout_set_ellipsize(p->layout, st->max_lines > 0 ?
+	pango_layout_set_width(l, (int)(width * PANGO_SCALE));
+	pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+	pango_layout_set_height(l, st->max_lines > 0 ? -st->max_lines : -1000);
+	pango_layout_set_ellipsize(l, st->max_lines > 0 ?
 	    PANGO_ELLIPSIZE_END : PANGO_ELLIPSIZE_NONE);
-	pango_layout_set_text(p->layout, text, -1);
+	pango_layout_set_text(l, text, -1);
+}
+
+/* The height of a laid-out text in points. */
+static double
+pdf_height(PangoLayout *l)
+{
+	int	h;
+
+	pango_layout_get_size(l, NULL, &h);
+	return (double)h / PANGO_SCALE;
 }
 
 /* The height text takes in a style and width. */
@@ -120,13 +129,10 @@ static double
 pdf_measure(struct pdf *p, const struct pdf_style *st, double width,
     const char *text)
 {
-	int	h;
-
 	if (*text == '\0')
 		return 0;
-	pdf_layout(p, st, width, text);
-	pango_layout_get_size(p->layout, NULL, &h);
-	return (double)h / PANGO_SCALE;
+	pdf_layout(p->layout, st, width, text);
+	return pdf_height(p->layout);
 }
 
 /* Draw text at (x, y); returns its height. */
@@ -366,71 +372,99 @@ pdf_item_kind(const json_t *item)
 	    "\nrestricted" : "");
 }
 
-/* Draw (or, with draw 0, only measure) an item's text column at y. */
-static double
-pdf_item_column(struct pdf *p, const json_t *item,
-    const struct pdf_item_text *t, double y, int draw)
-{
-	const char	*lines[3] = { t->where, t->parties, t->who };
-	double		 h;
-	int		 i;
+/*
+ * A block: texts laid out once, at offsets from its top, measured before
+ * it is placed and drawn where it lands.
+ */
+#define PDF_BLOCK_MAX	8
+struct pdf_block {
+	PangoLayout		*layout[PDF_BLOCK_MAX];
+	const struct pdf_style	*style[PDF_BLOCK_MAX];
+	double			 x[PDF_BLOCK_MAX];
+	double			 y[PDF_BLOCK_MAX];
+	int			 n;
+	double			 height;
+};
 
-	h = draw ? pdf_text(p, &PDF_TITLE, PDF_TEXT_X, y, PDF_ITEM_WIDTH,
-	    pdf_str(item, "title")) : pdf_measure(p, &PDF_TITLE,
-	    PDF_ITEM_WIDTH, pdf_str(item, "title"));
-	for (i = 0; i < 3; i++) {
-		if (*lines[i] == '\0')
-			continue;
-		h += 2 + (draw ? pdf_text(p, &PDF_BODY, PDF_TEXT_X, y + h + 2,
-		    PDF_ITEM_WIDTH, lines[i]) : pdf_measure(p, &PDF_BODY,
-		    PDF_ITEM_WIDTH, lines[i]));
-	}
-	return h;
+/* Add text to a block in a column at x whose next free line is *col. */
+static void
+pdf_block_add(struct pdf *p, struct pdf_block *b, const struct pdf_style *st,
+    double x, double width, double *col, const char *text)
+{
+	PangoLayout	*l;
+
+	if (*text == '\0' || b->n == PDF_BLOCK_MAX)
+		return;
+	l = pango_layout_new(p->ctx);
+	pdf_layout(l, st, width, text);
+	b->layout[b->n] = l;
+	b->style[b->n] = st;
+	b->x[b->n] = x;
+	b->y[b->n] = *col;
+	b->n++;
+	*col += pdf_height(l) + 2;
+	if (*col - 2 > b->height)
+		b->height = *col - 2;
 }
 
-/* Draw an item's time column at y; returns its height. */
-static double
-pdf_item_time(struct pdf *p, const json_t *item, double y, int draw)
+/* Draw a block with its top at y, and free its texts. */
+static void
+pdf_block_draw(struct pdf *p, struct pdf_block *b, double y)
 {
-	char	*when = xasprintf("%s–%s", pdf_str(item, "start"),
-	    pdf_str(item, "end"));
-	char	*kind = pdf_item_kind(item);
-	double	 h;
+	int	i;
 
-	if (draw) {
-		h = pdf_text(p, &PDF_TITLE, PDF_MARGIN, y, PDF_TIME_WIDTH, when);
-		h += 2 + pdf_text(p, &PDF_SMALL, PDF_MARGIN, y + h + 2,
-		    PDF_TIME_WIDTH, kind);
-	} else
-		h = pdf_measure(p, &PDF_TITLE, PDF_TIME_WIDTH, when) + 2 +
-		    pdf_measure(p, &PDF_SMALL, PDF_TIME_WIDTH, kind);
+	for (i = 0; i < b->n; i++) {
+		cairo_set_source_rgb(p->cr, b->style[i]->grey, b->style[i]->grey,
+		    b->style[i]->grey);
+		cairo_move_to(p->cr, b->x[i], y + b->y[i]);
+		pango_cairo_show_layout(p->cr, b->layout[i]);
+		g_object_unref(b->layout[i]);
+	}
+	b->n = 0;
+}
+
+/* Lay an item out: time and kind on the left; title, place, who beside. */
+static void
+pdf_item_block(struct pdf *p, const json_t *item, struct pdf_block *b)
+{
+	struct pdf_item_text	 t;
+	char			*when, *kind;
+	double			 left = 0, right = 0;
+
+	memset(b, 0, sizeof *b);
+	when = xasprintf("%s–%s", pdf_str(item, "start"), pdf_str(item, "end"));
+	kind = pdf_item_kind(item);
+	pdf_block_add(p, b, &PDF_TITLE, PDF_MARGIN, PDF_TIME_WIDTH, &left, when);
+	pdf_block_add(p, b, &PDF_SMALL, PDF_MARGIN, PDF_TIME_WIDTH, &left, kind);
+	pdf_item_text(p->doc, item, &t);
+	pdf_block_add(p, b, &PDF_TITLE, PDF_TEXT_X, PDF_ITEM_WIDTH, &right,
+	    pdf_str(item, "title"));
+	pdf_block_add(p, b, &PDF_BODY, PDF_TEXT_X, PDF_ITEM_WIDTH, &right,
+	    t.where);
+	pdf_block_add(p, b, &PDF_BODY, PDF_TEXT_X, PDF_ITEM_WIDTH, &right,
+	    t.parties);
+	pdf_block_add(p, b, &PDF_BODY, PDF_TEXT_X, PDF_ITEM_WIDTH, &right,
+	    t.who);
+	pdf_item_text_free(&t);
 	free(when);
 	free(kind);
-	return h;
 }
 
 /* One item of a day: a new page first when it does not fit. */
 static void
 pdf_item(struct pdf *p, const json_t *day, const json_t *item)
 {
-	struct pdf_item_text	 t;
-	double			 h, ht;
+	struct pdf_block	b;
 
-	pdf_item_text(p->doc, item, &t);
-	h = pdf_item_column(p, item, &t, 0, 0);
-	ht = pdf_item_time(p, item, 0, 0);
-	if (ht > h)
-		h = ht;
-	if (p->y + h > PDF_BOTTOM) {
+	pdf_item_block(p, item, &b);
+	if (p->y + b.height > PDF_BOTTOM) {
 		pdf_new_page(p);
 		pdf_day_heading(p, day, 1);
 	}
-	pdf_item_time(p, item, p->y, 1);
-	pdf_item_column(p, item, &t, p->y, 1);
-	p->y += h + PDF_ITEM_GAP;
+	pdf_block_draw(p, &b, p->y);
+	p->y += b.height + PDF_ITEM_GAP;
 	pdf_rule(p, p->y - PDF_ITEM_GAP / 2, 0.82, 0.4);
 	p->y += 3;
-	pdf_item_text_free(&t);
 }
 
 /* A day: from a new page, its heading, then its items. */
