@@ -17,7 +17,7 @@
  * conference, the reader, the zone and the page number.
  *
  * Text is set with pango_layout_set_text (never markup: titles come from
- * users) in Noto Sans CJK, which has Latin and Japanese glyphs; Cairo
+ * users) in Lato, with Noto Sans CJK for Japanese (PDF_FONT_FAMILY); Cairo
  * embeds subsets with ToUnicode maps, so the text can be searched and
  * extracted (pdftotext) as it was written.
  */

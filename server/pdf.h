@@ -14,8 +14,14 @@
 #include <event2/buffer.h>
 #include <jansson.h>
 
-/* The fonts: Noto Sans CJK (Debian's fonts-noto-cjk) covers Latin and CJK. */
-#define PDF_FONT_FAMILY	"Noto Sans CJK JP"
+/*
+ * The fonts: Lato (fonts-lato) for Latin, Greek and Cyrillic, and Pango
+ * falls back to Noto Sans CJK JP (fonts-noto-cjk) for Japanese, Chinese and
+ * Korean. Noto CJK alone would do, but Cairo's CFF subsetter then embeds
+ * all of its global subroutines as soon as a page uses certain Latin
+ * glyphs (bold K, L or I beside kanji: 0.8 MB instead of 0.1 MB).
+ */
+#define PDF_FONT_FAMILY	"Lato, Noto Sans CJK JP"
 
 /*
  * Append the programme doc as a PDF to out: a front page naming the
