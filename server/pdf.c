@@ -253,30 +253,43 @@ pdf_front_days(struct pdf *p)
 	}
 }
 
-/* The front page. */
+/* The front page's head: the conference, its dates and place. */
 static void
-pdf_front(struct pdf *p)
+pdf_front_title(struct pdf *p)
 {
-	const json_t	*doc = p->doc;
-	char		*who = pdf_reader_label(doc), *place, *zone;
+	char	*place = xasprintf("%s%s%s", pdf_str(p->doc, "dates"),
+	    *pdf_str(p->doc, "location") != '\0' ? " · " : "",
+	    pdf_str(p->doc, "location"));
 
-	pdf_new_page(p);
 	p->y += 40;
 	pdf_line(p, &PDF_SMALL, "PROGRAMME", 8);
-	pdf_line(p, &PDF_HUGE, pdf_str(doc, "conference"), 10);
-	place = xasprintf("%s%s%s", pdf_str(doc, "dates"),
-	    *pdf_str(doc, "location") != '\0' ? " · " : "",
-	    pdf_str(doc, "location"));
+	pdf_line(p, &PDF_HUGE, pdf_str(p->doc, "conference"), 10);
 	pdf_line(p, &PDF_LEAD, place, 28);
 	pdf_rule(p, p->y, 0.6, 0.8);
 	p->y += 20;
-	pdf_line(p, &PDF_LEAD, pdf_reader_intro(doc), 6);
+	free(place);
+}
+
+/* The front page: whose programme, in which zone, which days. */
+static void
+pdf_front(struct pdf *p)
+{
+	char	*who = pdf_reader_label(p->doc), *zone, *printed;
+
+	pdf_new_page(p);
+	pdf_front_title(p);
+	pdf_line(p, &PDF_LEAD, pdf_reader_intro(p->doc), 6);
 	pdf_line(p, &PDF_BIG, who, 22);
-	zone = xasprintf("All times are in %s (%s).", pdf_str(doc, "timezone"),
-	    pdf_str(doc, "utc_offset"));
+	zone = xasprintf("All times are in %s (%s).",
+	    pdf_str(p->doc, "timezone"), pdf_str(p->doc, "utc_offset"));
 	pdf_line(p, &PDF_LEAD, zone, 30);
 	pdf_front_days(p);
-	free(place);
+	p->y += 24;
+	printed = xasprintf("Printed %s (%s). Cancelled sessions are left "
+	    "out; check the live programme for changes.",
+	    pdf_str(p->doc, "printed_at"), pdf_str(p->doc, "timezone"));
+	pdf_line(p, &PDF_SMALL, printed, 0);
+	free(printed);
 	free(zone);
 	free(who);
 }
