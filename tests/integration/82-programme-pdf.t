@@ -21,7 +21,10 @@ render (pdftoppm) to PNGs that are not blank (decoded here; the PNGs are
 kept in $KAIGI_TEST_TMPDIR/programme-shots-<pid>). Errors: 404 for an
 unknown or unseen delegation or participant, 422 naming IANA for an
 unknown zone, 400 for both parameters or a bad lang, 404 for an unknown
-conference.
+conference. And the access matrix: no token, a malformed or revoked one,
+another delegation's liaison, the party's liaison, another conference's
+secretariat, the secretariat and an admin, each asking for the programme,
+CA's pack and a CA participant's pack.
 """
 import datetime
 import os
@@ -326,6 +329,49 @@ def check_secretariat(s, sec, ca, everything, people, shots):
         ok(len(r.body) < 300000, "Kono's pack stays small (%d bytes)" % len(r.body))
 
 
+def revoked_token(s, admin):
+    """A secretariat token issued and revoked through the API."""
+    r = s.request("POST", "/api/v1/conferences/%s/tokens" % SLUG, {"role": "secretariat"}, token=admin)
+    is_(r.status, 201, "(a secretariat token issued)") or diag(r.text)
+    is_(s.request("DELETE", "/api/v1/tokens/%s" % r.json["id"], token=admin).status, 204,
+        "(... and revoked)")
+    return r.json["token"]
+
+
+def check_matrix(s, sec, ca, people):
+    """Who gets which programme: every caller x the three kinds of request."""
+    admin = s.token("admin")
+    r = s.request("POST", "/api/v1/conferences", {
+        "slug": "other-meeting", "title": "Other", "timezone": "UTC",
+        "start_date": "2024-01-01", "end_date": "2024-01-02"}, token=admin)
+    is_(r.status, 201, "(another conference, for its secretariat)")
+    callers = {"none": None, "malformed": "not a token!", "revoked": revoked_token(s, admin),
+               "UA liaison": s.token("liaison", conference=SLUG, delegation="UA"),
+               "CA liaison": ca, "other secretariat": s.token("secretariat", conference="other-meeting"),
+               "secretariat": sec, "admin": admin}
+    want = {"": dict(none=200, malformed=401, revoked=401, **{
+                "UA liaison": 200, "CA liaison": 200, "other secretariat": 200,
+                "secretariat": 200, "admin": 200}),
+            "?delegation=CA": dict(none=404, malformed=401, revoked=401, **{
+                "UA liaison": 404, "CA liaison": 200, "other secretariat": 404,
+                "secretariat": 200, "admin": 200}),
+            "?participant=%d" % people["Francis Bilodeau"]: dict(none=404, malformed=401, revoked=401, **{
+                "UA liaison": 404, "CA liaison": 200, "other secretariat": 404,
+                "secretariat": 200, "admin": 200})}
+    got = {q: {who: s.request("GET", BASE + q, token=t).status for who, t in callers.items()}
+           for q in want}
+    is_(got, want, "the access matrix: %d callers x %d requests" % (len(callers), len(want)))
+    r = s.request("GET", BASE, token=callers["other secretariat"])
+    like(pdf_text(r.body, 1) if r.status == 200 else "", r"Public programme",
+         "another conference's secretariat gets this one's public programme")
+    r = s.request("GET", BASE, token=callers["UA liaison"])
+    text = squash(pdf_text(r.body)) if r.status == 200 else ""
+    ok(squash("Ukraine (UA)") in text and squash("Bilateral meeting: Japan – Canada") not in text,
+       "the UA liaison: Ukraine's pack, without the Japan–Canada bilateral")
+    r = s.request("GET", BASE, token=admin)
+    like(pdf_text(r.body, 1) if r.status == 200 else "", r"Full programme", "an admin: the full programme")
+
+
 with Server() as s:
     if not ok(shutil.which("pdftotext") and shutil.which("pdftoppm"), "poppler-utils is installed"):
         diag("scripts/deps installs poppler-utils")
@@ -345,5 +391,6 @@ with Server() as s:
         check_jp(s, jp, everything, shots)
         check_secretariat(s, sec, ca, everything, people, shots)
         check_errors(s, sec, jp, people)
+        check_matrix(s, sec, ca, people)
     is_(s.stop(), 0, "kaigid exits 0 on SIGTERM")
 done_testing()
