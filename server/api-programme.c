@@ -13,7 +13,7 @@
  * participant's pack; anything else named is a 404.
  *
  * One statement reads the whole document as JSON; parsing it and laying
- * it out (pdf.c: about a quarter of a millisecond of CPU per session, so
+ * it out (pdf.c: a third of a millisecond of CPU per session or less, so
  * tens to hundreds of milliseconds for a large programme) run on a worker
  * thread (offload.c), so the event loop never waits for them; the PDF
  * comes back on the loop and is sent from its evbuffer without a copy.
@@ -37,7 +37,7 @@
 
 #define PROGRAMME_SQL \
     "SELECT kaigi_programme($1::jsonb, $2, $3, $4, $5)::text"
-#define PROGRAMME_MAX_QUERY	200	/* longest delegation, tz or lang */
+#define PROGRAMME_MAX_QUERY	200	/* longest delegation code or tz */
 
 static void programme_get(struct req *);
 
