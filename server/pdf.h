@@ -15,13 +15,15 @@
 #include <jansson.h>
 
 /*
- * The fonts: Lato (fonts-lato) for Latin, Greek and Cyrillic, and Pango
- * falls back to Noto Sans CJK JP (fonts-noto-cjk) for Japanese, Chinese and
- * Korean. Noto CJK alone would do, but Cairo's CFF subsetter then embeds
- * all of its global subroutines as soon as a page uses certain Latin
- * glyphs (bold K, L or I beside kanji: 0.8 MB instead of 0.1 MB).
+ * The fonts, first that has the glyph: Lato (fonts-lato) for Latin, Greek
+ * and Cyrillic; IPAex Gothic (fonts-ipaexfont-gothic) for Japanese; Noto
+ * Sans CJK JP (fonts-noto-cjk) for the rest of CJK (Hangul, rarer Han).
+ * Noto CJK alone would cover all, but it is CFF-only, and Cairo 1.16's CFF
+ * subsetter (Debian 12) loses 768 bytes per PDF that embeds such a font
+ * and, beside certain Latin glyphs (bold K, L, I), embeds all of Noto's
+ * subroutines (0.8 MB instead of 0.1 MB). Lato and IPAex are TrueType.
  */
-#define PDF_FONT_FAMILY	"Lato, Noto Sans CJK JP"
+#define PDF_FONT_FAMILY	"Lato, IPAexGothic, Noto Sans CJK JP"
 
 /*
  * Append the programme doc as a PDF to out: a front page naming the
