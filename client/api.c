@@ -202,7 +202,7 @@ api_print_references(json_t *refs)
 
 	json_object_foreach(refs, kind, list) {
 		json_array_foreach(list, i, v)
-			fprintf(stderr, "  %s %s %s%s%s\n", kind,
+			out_line(stderr, "  %s %s %s%s%s", kind,
 			    api_str(v, "id"), *api_str(v, "title") ?
 			    api_str(v, "title") : api_str(v, "name"),
 			    *api_str(v, "start") ? " " : "", api_str(v, "start"));

@@ -71,7 +71,7 @@ cmd_conference_set_archived(struct client *c, struct args *a, int archive)
 	if (c->json)
 		api_print_json(res);
 	else
-		printf("%s %s\n", api_str(res, "slug"), json_is_true(
+		out_line(stdout, "%s %s", api_str(res, "slug"), json_is_true(
 		    json_object_get(res, "archived")) ? "archived: out of the "
 		    "public list, data and feeds kept" : "is back in the public "
 		    "list");

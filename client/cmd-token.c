@@ -91,7 +91,7 @@ cmd_token_create_run(struct client *c, struct args *a)
 		table_add(t, "token:", api_str(res, "token"));
 		table_print(t, stdout);
 		table_free(t);
-		printf("(the token is shown only once)\n");
+		out_line(stdout, "(the token is shown only once)");
 	}
 	json_decref(res);
 	return EXIT_OK;
@@ -153,7 +153,7 @@ cmd_token_revoke_run(struct client *c, struct args *a)
 		res = json_pack("{s:I,s:b}", "id", (json_int_t)id, "revoked", 1);
 		api_print_json(res);
 	} else
-		printf("revoked token %lld\n", id);
+		out_line(stdout, "revoked token %lld", id);
 	json_decref(res);
 	return EXIT_OK;
 }

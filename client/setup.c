@@ -105,12 +105,17 @@ static void
 setup_print_candidate(const struct setup_kind *k, json_t *row)
 {
 	const char *const	*key;
+	char			*line, *longer;
 
-	fprintf(stderr, "  %s", api_str(row, "id"));
+	line = xstrdup(api_str(row, "id"));
 	for (key = k->keys; *key != NULL; key++)
-		if (*api_str(row, *key) != '\0')
-			fprintf(stderr, "  %s", api_str(row, *key));
-	fputc('\n', stderr);
+		if (*api_str(row, *key) != '\0') {
+			longer = xasprintf("%s  %s", line, api_str(row, *key));
+			free(line);
+			line = longer;
+		}
+	out_line(stderr, "  %s", line);
+	free(line);
 }
 
 /* Fetch every row of the kind in the current conference. */
@@ -280,7 +285,7 @@ setup_rm(struct client *c, struct args *a, const struct setup_kind *k)
 			api_print_json(res);
 			json_decref(res);
 		} else
-			printf("deleted %s\n", label);
+			out_line(stdout, "deleted %s", label);
 	}
 	free(label);
 	return rc;

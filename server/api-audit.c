@@ -19,14 +19,14 @@ const struct route route_audit_list = {
 };
 
 static const char AUDIT_LIST_SQL[] =
-    "SELECT kaigi_audit_list($1::jsonb, $2, $3::int, $4::bigint, $5,"
-    "    $6::bigint)::text";
+    "SELECT l->'items', l->>'next' FROM kaigi_audit_list($1::jsonb, $2,"
+    "    $3::int, $4::bigint, $5, $6::bigint) AS l";
 
 /* GET /api/v1/conferences/{slug}/audit */
 static void
 audit_list(struct req *r)
 {
-	char		 limit[16], cursor[24];
+	char		 limit[16], cursor[API_CURSOR_LEN];
 	const char	*entity_id = req_query(r, "entity_id");
 	const char	*rest[5] = { req_param(r, "slug"), limit, cursor,
 	    req_query(r, "entity"), entity_id };
@@ -38,5 +38,5 @@ audit_list(struct req *r)
 		http_reply_problem(r, 400, "entity_id must be a positive id", NULL);
 		return;
 	}
-	api_call(r, AUDIT_LIST_SQL, api_reply_row_200, NULL, 5, rest);
+	api_call(r, AUDIT_LIST_SQL, api_reply_page, NULL, 5, rest);
 }

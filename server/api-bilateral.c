@@ -13,6 +13,15 @@
  * just formats, for slots and dry runs). A plan whose write finds the data
  * changed (409), or a best slot taken meanwhile by someone else, is looked
  * for again once from fresh data.
+ *
+ * Slots are the secretariat's at any time and the parties' once the
+ * counterpart has accepted (409 before: a liaison cannot map another
+ * head's diary with requests nobody accepted). The parties get them
+ * earliest first and without new_breaks/room_changes: the secretariat's
+ * ranking and figures come from third parties' schedules.
+ *
+ * The solver runs at most solver_jobs jobs at once (scheduler.c); beyond
+ * its queue a request gets 503 with Retry-After.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +29,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "config.h"
 #include "http.h"
 #include "log.h"
 #include "route.h"
@@ -30,15 +40,16 @@
 #define BIL_CREATE_SQL \
     "SELECT kaigi_bilateral_create($1::jsonb, $2, $3::jsonb)::text"
 #define BIL_LIST_SQL \
-    "SELECT kaigi_bilaterals_list($1::jsonb, $2, $3, $4::int, $5::bigint)::text"
+    "SELECT l->'items', l->>'next' FROM kaigi_bilaterals_list($1::jsonb, $2, $3," \
+    " $4::int, $5::bigint) AS l"
 #define BIL_GET_SQL \
     "SELECT kaigi_bilateral_get($1::jsonb, $2::bigint)::text"
 #define BIL_TRANSITION_SQL \
     "SELECT kaigi_bilateral_transition($1::jsonb, $2::bigint, $3)::text"
 #define BIL_PROBLEM_SQL \
-    "SELECT kaigi_bilateral_problem($1::jsonb, $2, $3::bigint)::text"
+    "SELECT kaigi_bilateral_problem_for($1::jsonb, $2, $3::bigint)::text"
 #define BIL_SLOTS_SQL \
-    "SELECT kaigi_bilateral_slots_out($1::bigint, $2::jsonb)::text"
+    "SELECT kaigi_bilateral_slots_for($1::jsonb, $2::bigint, $3::jsonb)::text"
 #define BIL_SCHEDULE_SQL \
     "SELECT kaigi_bilateral_schedule($1::jsonb, $2::bigint," \
     " to_timestamp($3::double precision), $4::bigint)::text"
@@ -211,7 +222,7 @@ static void
 bil_list(struct req *r)
 {
 	const char	*params[5], *status = req_query(r, "status");
-	char		 limit[16], cursor[24], *actor;
+	char		 limit[16], cursor[API_CURSOR_LEN], *actor;
 	int		 i;
 
 	if (api_page(r, limit, cursor) != 0)
@@ -232,7 +243,7 @@ bil_list(struct req *r)
 	params[2] = status;
 	params[3] = limit;
 	params[4] = cursor;
-	db_query(BIL_LIST_SQL, 5, params, api_reply_row_200, r);
+	db_query(BIL_LIST_SQL, 5, params, api_reply_page, r);
 	free(actor);
 }
 
@@ -342,6 +353,7 @@ bil_problem_loaded(enum db_status status, PGresult *res, void *arg)
 	scheduler_job_free(st->job);
 	st->job = scheduler_job_new(st->kind);
 	st->job->slot_max = st->slot_max;
+	st->job->chronological = !json_is_true(json_object_get(root, "secretariat"));
 	st->job->options.time_limit_ms = st->time_limit_ms;
 	if (root == NULL || scheduler_problem_parse(root, &st->job->problem,
 	    &why) != 0) {
@@ -366,12 +378,36 @@ bil_load(struct req *r)
 	db_query(BIL_PROBLEM_SQL, 3, params, bil_problem_loaded, r);
 }
 
+/* 503 with Retry-After and a detail. */
+static void
+bil_reply_503(struct req *r, const char *detail)
+{
+	char	 secs[16];
+
+	snprintf(secs, sizeof secs, "%d", cfg->retry_after);
+	http_add_header(r, "Retry-After", secs);
+	http_reply_problem(r, 503, detail, NULL);
+}
+
 /* A job that could not run or failed: answer and return -1. */
 static int
 bil_job_failed(struct req *r, struct scheduler_job *job)
 {
-	if (job->failed) {
-		http_reply_problem(r, 503, "the server is shutting down", NULL);
+	char	*detail;
+	int	 running, waiting;
+
+	if (job->failed == SCHEDULER_BUSY) {
+		scheduler_counts(&running, &waiting);
+		detail = xasprintf("the solver is busy: %d job(s) running and %d"
+		    " waiting, the most this server takes; retry shortly",
+		    running, waiting);
+		bil_reply_503(r, detail);
+		free(detail);
+		return -1;
+	}
+	if (job->failed != SCHEDULER_RAN) {
+		bil_reply_503(r, "the solver could not start (the server is "
+		    "shutting down or out of threads); retry shortly");
 		return -1;
 	}
 	if (job->rc < 0) {
@@ -387,7 +423,7 @@ bil_slots_solved(struct scheduler_job *job, void *arg)
 {
 	struct req		*r = arg;
 	struct bil_state	*st = r->state;
-	const char		*params[2];
+	const char		*params[3];
 	json_t			*items;
 	char			*text;
 
@@ -396,9 +432,10 @@ bil_slots_solved(struct scheduler_job *job, void *arg)
 	items = scheduler_slots_json(job);
 	text = api_json_text(items);
 	json_decref(items);
-	params[0] = st->id;
-	params[1] = text;
-	db_query(BIL_SLOTS_SQL, 2, params, api_reply_row_200, r);
+	params[0] = st->actor;
+	params[1] = st->id;
+	params[2] = text;
+	db_query(BIL_SLOTS_SQL, 3, params, api_reply_row_200, r);
 	free(text);
 }
 

@@ -58,7 +58,8 @@ static const char CONFERENCE_CREATE_SQL[] =
     "SELECT j::text, j->>'version'"
     "  FROM kaigi_conference_create($1::jsonb, $2::jsonb) AS j";
 static const char CONFERENCE_LIST_SQL[] =
-    "SELECT kaigi_conference_list($1::int, $2::bigint, $3::boolean)::text";
+    "SELECT l->'items', l->>'next'"
+    "  FROM kaigi_conference_list($1::int, $2::bigint, $3::boolean) AS l";
 static const char CONFERENCE_GET_SQL[] =
     "SELECT j::text, j->>'version' FROM kaigi_conference_get($1) AS j";
 static const char CONFERENCE_PATCH_SQL[] =
@@ -94,7 +95,7 @@ conference_create(struct req *r)
 static void
 conference_list(struct req *r)
 {
-	char		 limit[16], cursor[24];
+	char		 limit[16], cursor[API_CURSOR_LEN];
 	const char	*archived = req_query(r, "archived");
 	const char	*params[3] = { limit, cursor, "false" };
 
@@ -107,7 +108,7 @@ conference_list(struct req *r)
 	}
 	if (archived != NULL)
 		params[2] = archived;
-	db_query(CONFERENCE_LIST_SQL, 3, params, api_reply_row_200, r);
+	db_query(CONFERENCE_LIST_SQL, 3, params, api_reply_page, r);
 }
 
 /* GET /api/v1/conferences/{slug} */

@@ -110,17 +110,19 @@ static const char DELEGATION_CREATE_SQL[] =
     "SELECT j::text, j->>'version'"
     "  FROM kaigi_delegation_create($1::jsonb, $3, $2::jsonb) AS j";
 static const char DELEGATION_LIST_SQL[] =
-    "SELECT kaigi_delegation_list($1, $2::int, $3::bigint)::text";
+    "SELECT l->'items', l->>'next' FROM kaigi_delegation_list($1, $2::int, $3::bigint) AS l";
 static const char PARTICIPANT_CREATE_SQL[] =
     "SELECT j::text, j->>'version'"
     "  FROM kaigi_participant_create($1::jsonb, $3, $2::jsonb) AS j";
 static const char PARTICIPANT_LIST_SQL[] =
-    "SELECT kaigi_participant_list($1::jsonb, $2, $3::int, $4::bigint, $5)::text";
+    "SELECT l->'items', l->>'next'"
+    " FROM kaigi_participant_list($1::jsonb, $2, $3::int, $4::bigint, $5) AS l";
 static const char UNAVAILABILITY_CREATE_SQL[] =
     "SELECT j::text, j->>'version'"
     "  FROM kaigi_unavailability_create($1::jsonb, $3, $2::jsonb) AS j";
 static const char UNAVAILABILITY_LIST_SQL[] =
-    "SELECT kaigi_unavailability_list($1::jsonb, $2, $3::int, $4::bigint)::text";
+    "SELECT l->'items', l->>'next'"
+    " FROM kaigi_unavailability_list($1::jsonb, $2, $3::int, $4::bigint) AS l";
 
 static const char PARTICIPANT_GET_SQL[] =
     "SELECT j::text, j->>'version' FROM kaigi_participant_get($1::jsonb, $2) AS j";
@@ -156,12 +158,12 @@ delegation_create(struct req *r)
 static void
 delegation_list(struct req *r)
 {
-	char		 limit[16], cursor[24];
+	char		 limit[16], cursor[API_CURSOR_LEN];
 	const char	*params[3] = { req_param(r, "slug"), limit, cursor };
 
 	if (api_page(r, limit, cursor) != 0)
 		return;
-	db_query(DELEGATION_LIST_SQL, 3, params, api_reply_row_200, r);
+	db_query(DELEGATION_LIST_SQL, 3, params, api_reply_page, r);
 }
 
 /* POST /api/v1/conferences/{slug}/participants */
@@ -178,13 +180,13 @@ participant_create(struct req *r)
 static void
 participant_list(struct req *r)
 {
-	char		 limit[16], cursor[24];
+	char		 limit[16], cursor[API_CURSOR_LEN];
 	const char	*rest[4] = { req_param(r, "slug"), limit, cursor,
 	    req_query(r, "delegation") };
 
 	if (api_page(r, limit, cursor) != 0)
 		return;
-	api_call(r, PARTICIPANT_LIST_SQL, api_reply_row_200, NULL, 4, rest);
+	api_call(r, PARTICIPANT_LIST_SQL, api_reply_page, NULL, 4, rest);
 }
 
 /* The {id} capture as a participant id; answers 404 itself when it is not one. */
@@ -216,12 +218,12 @@ unavailability_create(struct req *r)
 static void
 unavailability_list(struct req *r)
 {
-	char		 limit[16], cursor[24];
+	char		 limit[16], cursor[API_CURSOR_LEN];
 	const char	*rest[3] = { req_param(r, "id"), limit, cursor };
 
 	if (participant_id(r) != 0 || api_page(r, limit, cursor) != 0)
 		return;
-	api_call(r, UNAVAILABILITY_LIST_SQL, api_reply_row_200, NULL, 3, rest);
+	api_call(r, UNAVAILABILITY_LIST_SQL, api_reply_page, NULL, 3, rest);
 }
 
 /* GET /api/v1/participants/{id} */

@@ -39,6 +39,10 @@ health_ready_done(enum db_status st, PGresult *res, void *arg)
 	struct req	*r = arg;
 
 	(void)res;
+	if (st == DB_BUSY) {
+		http_reply_busy(r, HTTP_BUSY_POOL);
+		return;
+	}
 	if (st != DB_OK) {
 		http_reply_unavailable(r);
 		return;

@@ -10,6 +10,12 @@
  *
  * Visibility (who may see a restricted session) is decided only in SQL, by
  * kaigi_session_visible(): a session the caller may not see is a 404.
+ *
+ * A bilateral's session moves its request (sql/050_bilateral_states.sql):
+ * cancelling it cancels the request, or with {"replace": true} puts it back
+ * to accepted and unplaced; un-cancelling it (PATCH status) is a 409 unless
+ * the request is accepted and unplaced. Both answers carry the request
+ * under "bilateral".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,15 +32,16 @@
     "SELECT j::text, j->>'version', j->>'id'" \
     " FROM kaigi_session_create($1::jsonb, $2, $3::jsonb) j"
 #define SESSION_UPDATE_SQL \
-    "SELECT j::text, j->>'version' FROM kaigi_session_update($1::jsonb, $2::bigint," \
+    "SELECT j::text, j->>'version' FROM kaigi_session_patch($1::jsonb, $2::bigint," \
     " $3::int, $4::jsonb) j"
 #define SESSION_CANCEL_SQL \
-    "SELECT j::text, j->>'version' FROM kaigi_session_cancel($1::jsonb, $2::bigint," \
-    " $3::int) j"
+    "SELECT j::text, j->>'version' FROM kaigi_session_cancel_with($1::jsonb," \
+    " $2::bigint, $3::int, $4::boolean) j"
 #define SESSION_GET_SQL \
     "SELECT j::text, j->>'version' FROM kaigi_session_get($1::jsonb, $2::bigint) j"
 #define SESSION_LIST_SQL \
-    "SELECT kaigi_sessions_list($1::jsonb, $2, $3::jsonb, $4::int, $5::bigint)::text"
+    "SELECT l->'items', l->>'next' FROM kaigi_sessions_page($1::jsonb, $2," \
+    " $3::jsonb, $4::int, $5) AS l"
 #define SESSION_CONFLICTS_SQL \
     "SELECT kaigi_conference_conflicts($1::jsonb, $2)::text"
 
@@ -160,7 +167,7 @@ static void
 session_list(struct req *r)
 {
 	const char	*params[5], *why;
-	char		 limit[16], cursor[24], *actor, *filter;
+	char		 limit[16], cursor[API_CURSOR_LEN], *actor, *filter;
 	json_t		*f;
 
 	if (api_page(r, limit, cursor) != 0)
@@ -180,7 +187,7 @@ session_list(struct req *r)
 	params[2] = filter;
 	params[3] = limit;
 	params[4] = cursor;
-	db_query(SESSION_LIST_SQL, 5, params, api_reply_row_200, r);
+	db_query(SESSION_LIST_SQL, 5, params, api_reply_page, r);
 	free(actor);
 	free(filter);
 }
@@ -222,28 +229,43 @@ session_patch(struct req *r)
 	free(input);
 }
 
-/* POST /api/v1/sessions/{id}/cancel (body empty or {}). */
+/* A cancel body: none, {}, or {"replace": bool}; -1 (422). */
+static int
+session_decode_cancel(struct req *r, int *replace)
+{
+	static const char *const known[] = { "replace", NULL };
+	json_t	*errors = json_array();
+
+	*replace = 0;
+	if (r->body != NULL && valid_object(r->body, errors) == 0) {
+		valid_known(r->body, known, errors);
+		valid_bool(r->body, "replace", VALID_OPTIONAL, replace, errors);
+	}
+	if (json_array_size(errors) > 0) {
+		api_reply_invalid(r, errors);
+		return -1;
+	}
+	json_decref(errors);
+	return 0;
+}
+
+/* POST /api/v1/sessions/{id}/cancel {replace?} */
 static void
 session_cancel(struct req *r)
 {
-	const char	*params[3];
+	const char	*params[4];
 	char		 id[24], version[24], *actor;
-	json_t		*errors;
+	int		 replace;
 
 	if (api_id_param(r, "session", id) != 0 ||
-	    session_version(r, version, &params[2]) != 0)
+	    session_version(r, version, &params[2]) != 0 ||
+	    session_decode_cancel(r, &replace) != 0)
 		return;
-	if (r->body != NULL && (!json_is_object(r->body) ||
-	    json_object_size(r->body) != 0)) {
-		errors = json_array();
-		valid_error(errors, "", "cancel takes no fields");
-		api_reply_invalid(r, errors);
-		return;
-	}
 	actor = api_actor_text(r);
 	params[0] = actor;
 	params[1] = id;
-	db_query(SESSION_CANCEL_SQL, 3, params, session_reply_200, r);
+	params[3] = replace ? "true" : "false";
+	db_query(SESSION_CANCEL_SQL, 4, params, session_reply_200, r);
 	free(actor);
 }
 

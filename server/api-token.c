@@ -43,7 +43,8 @@ const struct route route_token_revoke = {
 static const char TOKEN_CREATE_SQL[] =
     "SELECT kaigi_token_create($1::jsonb, $3, $2::jsonb, $4)::text";
 static const char TOKEN_LIST_SQL[] =
-    "SELECT kaigi_token_list($1::jsonb, $2, $3::int, $4::bigint)::text";
+    "SELECT l->'items', l->>'next'"
+    "  FROM kaigi_token_list($1::jsonb, $2, $3::int, $4::bigint) AS l";
 static const char TOKEN_REVOKE_SQL[] =
     "SELECT kaigi_token_revoke($1::jsonb, $2)";
 
@@ -103,12 +104,12 @@ token_create(struct req *r)
 static void
 token_list(struct req *r)
 {
-	char		 limit[16], cursor[24];
+	char		 limit[16], cursor[API_CURSOR_LEN];
 	const char	*rest[3] = { req_param(r, "slug"), limit, cursor };
 
 	if (api_page(r, limit, cursor) != 0)
 		return;
-	api_call(r, TOKEN_LIST_SQL, api_reply_row_200, NULL, 3, rest);
+	api_call(r, TOKEN_LIST_SQL, api_reply_page, NULL, 3, rest);
 }
 
 /* Revoked (204) or its problem. */

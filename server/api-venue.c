@@ -100,12 +100,13 @@ static const char VENUE_CREATE_SQL[] =
     "SELECT j::text, j->>'version'"
     "  FROM kaigi_venue_create($1::jsonb, $3, $2::jsonb) AS j";
 static const char VENUE_LIST_SQL[] =
-    "SELECT kaigi_venue_list($1, $2::int, $3::bigint)::text";
+    "SELECT l->'items', l->>'next' FROM kaigi_venue_list($1, $2::int, $3::bigint) AS l";
 static const char ROOM_CREATE_SQL[] =
     "SELECT j::text, j->>'version'"
     "  FROM kaigi_room_create($1::jsonb, $3, $2::jsonb) AS j";
 static const char ROOM_LIST_SQL[] =
-    "SELECT kaigi_room_list($1, $2::int, $3::bigint, $4::bigint)::text";
+    "SELECT l->'items', l->>'next'"
+    " FROM kaigi_room_list($1, $2::int, $3::bigint, $4::bigint) AS l";
 static const char TRAVEL_PUT_SQL[] =
     "SELECT kaigi_travel_times_put($1::jsonb, $3, $2::jsonb)::text";
 static const char TRAVEL_GET_SQL[] =
@@ -143,12 +144,12 @@ venue_create(struct req *r)
 static void
 venue_list(struct req *r)
 {
-	char		 limit[16], cursor[24];
+	char		 limit[16], cursor[API_CURSOR_LEN];
 	const char	*params[3] = { req_param(r, "slug"), limit, cursor };
 
 	if (api_page(r, limit, cursor) != 0)
 		return;
-	db_query(VENUE_LIST_SQL, 3, params, api_reply_row_200, r);
+	db_query(VENUE_LIST_SQL, 3, params, api_reply_page, r);
 }
 
 /* POST /api/v1/conferences/{slug}/rooms */
@@ -165,7 +166,7 @@ room_create(struct req *r)
 static void
 room_list(struct req *r)
 {
-	char		 limit[16], cursor[24];
+	char		 limit[16], cursor[API_CURSOR_LEN];
 	const char	*venue = req_query(r, "venue_id");
 	const char	*params[4] = { req_param(r, "slug"), limit, cursor, NULL };
 	long long	 id;
@@ -179,7 +180,7 @@ room_list(struct req *r)
 		}
 		params[3] = venue;
 	}
-	db_query(ROOM_LIST_SQL, 4, params, api_reply_row_200, r);
+	db_query(ROOM_LIST_SQL, 4, params, api_reply_page, r);
 }
 
 /* PUT /api/v1/conferences/{slug}/travel-times */

@@ -1,5 +1,6 @@
 /*
- * api.c — helpers shared by the api-*.c handlers: paging, the common
+ * api.c — helpers shared by the api-*.c handlers: paging (with cursor.c's
+ * sealed cursors), the common
  * "one JSON row or 404" answer, and 422 for field errors.
  */
 #include <stdio.h>
@@ -7,17 +8,23 @@
 #include <string.h>
 
 #include "api.h"
+#include "cursor.h"
+#include "log.h"
 #include "util.h"
 
-/* Parse ?limit and ?cursor. */
+/*
+ * Parse ?limit and ?cursor: the limit, and the position the cursor was
+ * sealed with for this list and caller (cursor.c), "0" without one.
+ */
 int
-api_page(struct req *r, char limit[16], char cursor[24])
+api_page(struct req *r, char limit[16], char cursor[API_CURSOR_LEN])
 {
-	const char	*l = req_query(r, "limit"), *c = req_query(r, "cursor");
+	const char	*l = req_query(r, "limit");
 	long long	 v;
 
+	if (!cursor_key_ready(r))
+		return -1;	/* runs again once the key is there */
 	snprintf(limit, 16, "100");
-	snprintf(cursor, 24, "0");
 	if (l != NULL) {
 		if (parse_id(l, &v) != 0 || v > 1000) {
 			http_reply_problem(r, 400, "limit must be a whole number from 1 to 1000", NULL);
@@ -25,14 +32,46 @@ api_page(struct req *r, char limit[16], char cursor[24])
 		}
 		snprintf(limit, 16, "%d", (int)v);
 	}
-	if (c != NULL && *c != '\0') {
-		if (parse_id(c, &v) != 0) {
-			http_reply_problem(r, 400, "cursor is not one this server handed out", NULL);
-			return -1;
-		}
-		snprintf(cursor, 24, "%lld", v);
+	if (cursor_from_req(r, cursor) < 0) {
+		http_reply_problem(r, 400, "cursor is not one this server handed out "
+		    "for this list", NULL);
+		return -1;
 	}
 	return 0;
+}
+
+/*
+ * db_cb of a list: column 0 the items (a JSON array), column 1 the position
+ * of the last one when there is a next page. Answers {"items", "next"}
+ * with next the sealed cursor of that position, or null.
+ */
+void
+api_reply_page(enum db_status st, PGresult *res, void *arg)
+{
+	struct req	*r = arg;
+	char		 cursor[CURSOR_TEXT_MAX], *text;
+	const char	*items;
+
+	if (st != DB_OK) {
+		http_reply_db_error(r, st, res);
+		return;
+	}
+	if (PQntuples(res) < 1 || PQnfields(res) < 2 || PQgetisnull(res, 0, 0)) {
+		http_reply_problem(r, 404, "no such resource", NULL);
+		return;
+	}
+	items = PQgetvalue(res, 0, 0);
+	if (PQgetisnull(res, 0, 1))
+		text = xasprintf("{\"items\":%s,\"next\":null}", items);
+	else if (cursor_for_req(r, PQgetvalue(res, 0, 1), cursor) == 0)
+		text = xasprintf("{\"items\":%s,\"next\":\"%s\"}", items, cursor);
+	else {
+		log_error("list: position %.64s cannot be sealed", PQgetvalue(res, 0, 1));
+		http_reply_problem(r, 500, "internal error", NULL);
+		return;
+	}
+	http_reply_json_text(r, 200, text, strlen(text));
+	free(text);
 }
 
 /* 422 naming each bad field. */

@@ -6,12 +6,27 @@
 
 #include "http.h"
 
+#include "cursor.h"
+
+/* A list's position as text (the last id seen, or "<start µs>:<id>"). */
+#define API_CURSOR_LEN	(CURSOR_POSITION_MAX + 1)
+
 /*
- * ?limit= (1..1000, default 100) and ?cursor= (opaque: the last id seen).
- * Writes both as decimal text into the buffers for use as $n parameters.
- * Answers 400 itself and returns -1 when either is malformed.
+ * ?limit= (1..1000, default 100) and ?cursor= (opaque, sealed by this
+ * server for this list and caller: cursor.h). Writes the limit and the
+ * position the cursor stands for ("0" without one: the first page) as text
+ * for use as $n parameters. Answers 400 itself and returns -1 when either
+ * is malformed or the cursor is not one this server handed out for this
+ * list and caller; also returns -1 when r waits for the cursor key (its
+ * handler then runs again): the caller just returns.
  */
-int	api_page(struct req *, char limit[16], char cursor[24]);
+int	api_page(struct req *, char limit[16], char cursor[API_CURSOR_LEN]);
+/*
+ * db_cb of a list statement returning (items JSON array, position of the
+ * last item or NULL when there is no next page): {"items", "next"} with
+ * the sealed cursor. arg is the struct req.
+ */
+void	api_reply_page(enum db_status, PGresult *, void *);
 
 /* 422 with the errors array (stolen). */
 void	api_reply_invalid(struct req *, json_t *errors);

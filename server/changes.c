@@ -17,7 +17,10 @@
  * may not see are skipped without a trace.
  *
  * One poll at a time per stream; a wake-up during a poll polls again after.
- * A stream ends when the client goes away, or when the worker drains.
+ * A stream ends when the client goes away (conn.c notices a hang-up at once
+ * and calls changes_on_close), or when the worker drains. A client that
+ * hangs up before its stream starts gets none, so nothing is left counted
+ * toward CHANGES_MAX_STREAMS (changes_stream_count, /metrics).
  */
 #include <sys/queue.h>
 
@@ -191,6 +194,10 @@ changes_started(enum db_status st_db, PGresult *res, void *arg)
 		http_reply_db_error(r, st_db, res);
 		return;
 	}
+	if (r->ev == NULL) {	/* hung up meanwhile: no stream for nobody */
+		http_reply_problem(r, 499, "the client closed the connection", NULL);
+		return;
+	}
 	if (PQntuples(res) != 1) {
 		http_reply_problem(r, 404, "no such conference", NULL);
 		return;
@@ -225,7 +232,7 @@ changes_open(struct req *r)
 		return;
 	}
 	if (changes_count >= CHANGES_MAX_STREAMS) {
-		http_reply_unavailable(r);
+		http_reply_busy(r, "too many change streams are open");
 		return;
 	}
 	db_query(CHANGES_HEAD_SQL, 1, &slug, changes_started, r);
@@ -242,8 +249,10 @@ changes_tick(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 	for (st = TAILQ_FIRST(&changes_streams); st != NULL; st = next) {
 		next = TAILQ_NEXT(st, entry);
-		http_stream_write(st->r, ": keep-alive\n\n", 14);
-		changes_poll(st);
+		if (http_stream_write(st->r, ": keep-alive\n\n", 14) != 0)
+			changes_end(st);	/* gone (conn.c ends those itself) */
+		else
+			changes_poll(st);
 	}
 }
 
@@ -273,6 +282,13 @@ changes_wake(long long conference_id)
 		if (st->conference_id == conference_id)
 			changes_poll(st);
 	}
+}
+
+/* Streams open now (they count toward CHANGES_MAX_STREAMS). */
+int
+changes_stream_count(void)
+{
+	return changes_count;
 }
 
 /* Anything may have changed (LISTEN reconnected). */

@@ -19,5 +19,7 @@ void	changes_wake_all(void);
 /* End every stream (draining, stopping). */
 void	changes_close_all(void);
 void	changes_stop(void);
+/* Streams open now (/metrics: kaigi_change_streams). */
+int	changes_stream_count(void);
 
 #endif

@@ -41,6 +41,7 @@ static const struct config_key config_keys[] = {
 	KEY_S(database_url, "postgresql:///kaigi"),
 	KEY_I(pool_size, "8", 1, 256),
 	KEY_I(db_wait_ms, "2000", 10, 600000),
+	KEY_I(db_queue_max, "256", 1, 1000000),
 	KEY_I(statement_timeout_ms, "10000", 0, 3600000),
 	KEY_I(retry_after, "2", 1, 3600),
 	KEY_Z(max_body, "1048576", 1024, 1073741824),
@@ -51,6 +52,12 @@ static const struct config_key config_keys[] = {
 	KEY_S(public_url, ""),
 	KEY_S(web_root, "server/web"),
 	KEY_S(feed_ttl, "PT15M"),
+	KEY_I(solver_jobs, "0", 0, 1024),
+	KEY_I(solver_queue, "32", 0, 100000),
+	KEY_S(smtp_url, ""),
+	KEY_S(mail_from, "kaigi@localhost"),
+	KEY_I(notify_quiet_seconds, "300", 0, 86400),
+	KEY_S(maildir, "var/mail"),
 };
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
 

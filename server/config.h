@@ -14,6 +14,7 @@ struct config {
 	char	*database_url;		/* libpq conninfo */
 	int	 pool_size;		/* connections per worker */
 	int	 db_wait_ms;		/* queue wait before 503 */
+	int	 db_queue_max;		/* requests waiting for the pool, per worker */
 	int	 statement_timeout_ms;
 	int	 retry_after;		/* seconds, in 503 answers */
 	size_t	 max_body;		/* bytes, 413 beyond */
@@ -24,6 +25,12 @@ struct config {
 	char	*public_url;		/* base for feed links, e.g. http://127.0.0.1:8080 */
 	char	*web_root;		/* static files for the timetable */
 	char	*feed_ttl;		/* REFRESH-INTERVAL, default PT15M */
+	int	 solver_jobs;		/* solver threads at once; 0 = the cores */
+	int	 solver_queue;		/* solver jobs waiting; more get 503 */
+	char	*smtp_url;		/* change mail by SMTP (libcurl); empty: Maildir */
+	char	*mail_from;		/* From: and ORGANIZER of change mail */
+	int	 notify_quiet_seconds;	/* a batch closes after this quiet time */
+	char	*maildir;		/* change mail without smtp_url */
 };
 
 extern struct config *cfg;	/* the settings in force */

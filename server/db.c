@@ -20,13 +20,22 @@
  * struct db_txn until db_txn_end's COMMIT/ROLLBACK has run. A lost connection
  * (socket error, server gone, pg_terminate_backend) is closed, its in-flight
  * work and its transaction's pending statements get DB_UNAVAILABLE, and it is
- * re-opened after a backoff of 100 ms doubling to 5 s (with jitter), reset
- * once a connection is up again.
+ * re-opened after a backoff of 100 ms doubling to 1 s (with jitter). When one
+ * connection is up again the database is back, so every connection still
+ * waiting out its backoff is re-opened at once (and its backoff reset): the
+ * whole pool returns within about a second of the database, not after each
+ * connection's own (formerly up to 5 s) timer.
  *
- * Work waits in the queue at most wait_ms (one timer armed on the head's
- * deadline; all deadlines are queue-ordered since wait_ms is the same for
- * all). Expired work gets DB_UNAVAILABLE, so a dead database makes callers
- * answer 503 after wait_ms instead of hanging.
+ * Work waits in the FIFO queue. Waiting for a connection is not a failure as
+ * long as the pool keeps freeing connections (freed_at, the last time one
+ * became free): a burst larger than the pool waits its turn. Work that has
+ * waited wait_ms fails only when no connection is up (DB_UNAVAILABLE: the
+ * database is down, callers answer 503 instead of hanging) or when none has
+ * come free for wait_ms either (DB_BUSY: every connection held by slow
+ * statements or locks). One timer is armed on the head's deadline, pushed to
+ * freed_at + wait_ms while the pool moves; deadlines are queue-ordered. The
+ * queue holds at most queue_max items; more work gets DB_BUSY at once (or
+ * DB_UNAVAILABLE if no connection is up), so a wait stays bounded.
  *
  * Callbacks are only ever called from the event loop, never from inside
  * db_query() and friends (failures found while queueing are delivered from a
@@ -37,10 +46,10 @@
  * Rules for callers:
  * - sql and params are copied: they may be freed as soon as the call returns.
  * - res is valid only during the callback (PQclear follows); copy what you
- *   keep. DB_UNAVAILABLE always comes with res == NULL; DB_ERROR normally
- *   with the server's result (db_sqlstate), but a COMMIT that the server
- *   turned into ROLLBACK (transaction already aborted) is DB_ERROR with
- *   SQLSTATE "".
+ *   keep. DB_UNAVAILABLE and DB_BUSY always come with res == NULL;
+ *   DB_ERROR normally with the server's result (db_sqlstate), but a COMMIT
+ *   that the server turned into ROLLBACK (transaction already aborted) is
+ *   DB_ERROR with SQLSTATE "".
  * - Every db_txn_begin that got a handle must end with db_txn_end, also
  *   after DB_UNAVAILABLE or DB_ERROR inside it; until then the connection is
  *   out of the pool. The handle must not be used after db_txn_end.
@@ -70,9 +79,10 @@
 #include "util.h"
 
 #define DB_DEFAULT_POOL_SIZE	8
-#define DB_DEFAULT_WAIT_MS	5000
+#define DB_DEFAULT_WAIT_MS	2000
+#define DB_DEFAULT_QUEUE_MAX	256
 #define DB_BACKOFF_MIN_MS	100
-#define DB_BACKOFF_MAX_MS	5000
+#define DB_BACKOFF_MAX_MS	1000
 #define DB_CONNECT_TIMEOUT_MS	10000
 
 /* Sent first on a fresh connection when statement_timeout_ms > 0. */
@@ -105,6 +115,7 @@ struct db_work {
 	struct db_txn		*txn;		/* BEGIN and END */
 	int			 commit;	/* END */
 	uint64_t		 deadline;	/* ms, monotonic; queued work */
+	enum db_status		 failure;	/* on the failed list: what to tell */
 };
 TAILQ_HEAD(db_work_list, db_work);
 
@@ -145,18 +156,21 @@ static struct {
 	char			*conninfo;
 	int			 pool_size;
 	int			 wait_ms;
+	int			 queue_max;
 	int			 statement_timeout_ms;
 	int			 stopping;
 	struct db_conn		*conns;
 	struct db_work_list	 queue;		/* waiting for a connection */
 	int			 queue_length;
 	struct event		*queue_timer;	/* head's deadline */
-	struct db_work_list	 failed;	/* to get DB_UNAVAILABLE */
+	uint64_t		 freed_at;	/* ms: a connection last came free */
+	struct db_work_list	 failed;	/* to get w->failure */
 	struct event		*fail_event;
 	TAILQ_HEAD(, db_txn)	 txns;		/* live transactions */
 	unsigned long		 queries;
 	unsigned long		 errors;
 	unsigned long		 unavailable;
+	unsigned long		 busy;
 } db;
 
 static void	db_conn_open(struct db_conn *);
@@ -165,6 +179,7 @@ static void	db_conn_next(struct db_conn *);
 static void	db_conn_start(struct db_conn *, struct db_work *);
 static void	db_conn_io_cb(evutil_socket_t, short, void *);
 static void	db_dispatch(void);
+static void	db_queue_arm(void);
 
 /* Milliseconds on the monotonic clock. */
 static uint64_t
@@ -228,6 +243,7 @@ db_txn_free(struct db_txn *txn)
 
 	while ((w = TAILQ_FIRST(&txn->queue)) != NULL) {
 		TAILQ_REMOVE(&txn->queue, w, entry);
+		w->failure = DB_UNAVAILABLE;
 		TAILQ_INSERT_TAIL(&db.failed, w, entry);
 	}
 	if (!db.stopping && !TAILQ_EMPTY(&db.failed))
@@ -251,6 +267,8 @@ db_work_deliver(struct db_work *w, enum db_status status, PGresult *res)
 		return;
 	if (status == DB_UNAVAILABLE)
 		db.unavailable++;
+	else if (status == DB_BUSY)
+		db.busy++;
 	else {
 		db.queries++;
 		if (status == DB_ERROR)
@@ -270,16 +288,17 @@ db_work_deliver(struct db_work *w, enum db_status status, PGresult *res)
 		cb(status, res, arg);
 }
 
-/* Queue w to get DB_UNAVAILABLE from the loop (never from the caller's stack). */
+/* Queue w to get status from the loop (never from the caller's stack). */
 static void
-db_fail_later(struct db_work *w)
+db_fail_later(struct db_work *w, enum db_status status)
 {
+	w->failure = status;
 	TAILQ_INSERT_TAIL(&db.failed, w, entry);
 	if (!db.stopping)
 		event_active(db.fail_event, 0, 0);
 }
 
-/* Deliver DB_UNAVAILABLE to everything on the failed list. */
+/* Deliver its failure to everything on the failed list. */
 static void
 db_fail_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -288,56 +307,87 @@ db_fail_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd; (void)what; (void)arg;
 	while ((w = TAILQ_FIRST(&db.failed)) != NULL) {
 		TAILQ_REMOVE(&db.failed, w, entry);
-		db_work_deliver(w, DB_UNAVAILABLE, NULL);
+		db_work_deliver(w, w->failure, NULL);
 	}
 }
 
-/* Arm the queue timer on the head's deadline (or stop it). */
+/* Why work cannot have a connection: the database is down, or the pool busy. */
+static enum db_status
+db_refusal(void)
+{
+	return (db_ready() ? DB_BUSY : DB_UNAVAILABLE);
+}
+
+/* Is the pool moving: a connection up, and one freed within wait_ms? */
+static int
+db_moving(uint64_t now)
+{
+	return (db_ready() && db.freed_at + (uint64_t)db.wait_ms > now);
+}
+
+/* Arm the queue timer on the head's deadline, later while the pool moves. */
 static void
 db_queue_arm(void)
 {
 	struct db_work	*w = TAILQ_FIRST(&db.queue);
 	struct timeval	 tv;
-	uint64_t	 now;
+	uint64_t	 now, when;
 
 	if (w == NULL) {
 		event_del(db.queue_timer);
 		return;
 	}
 	now = db_now_ms();
-	evtimer_add(db.queue_timer,
-	    db_tv(&tv, w->deadline > now ? w->deadline - now : 0));
+	when = w->deadline;
+	if (db_moving(now) && db.freed_at + (uint64_t)db.wait_ms > when)
+		when = db.freed_at + (uint64_t)db.wait_ms;
+	evtimer_add(db.queue_timer, db_tv(&tv, when > now ? when - now : 0));
 }
 
-/* Queue timer: fail every item whose deadline has passed. */
+/*
+ * Queue timer: fail the work that has waited wait_ms, unless the pool is
+ * moving (then it is a wait, not a failure: everything keeps its place).
+ */
 static void
 db_queue_expire_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct db_work	*w;
+	uint64_t	 now = db_now_ms();
 
 	(void)fd; (void)what; (void)arg;
-	while ((w = TAILQ_FIRST(&db.queue)) != NULL &&
-	    w->deadline <= db_now_ms()) {
+	while ((w = TAILQ_FIRST(&db.queue)) != NULL && w->deadline <= now &&
+	    !db_moving(now)) {
 		TAILQ_REMOVE(&db.queue, w, entry);
 		db.queue_length--;
-		log_debug("db: no connection within %d ms", db.wait_ms);
-		db_work_deliver(w, DB_UNAVAILABLE, NULL);
+		log_debug("db: no connection %s within %d ms",
+		    db_ready() ? "came free" : "up", db.wait_ms);
+		db_work_deliver(w, db_refusal(), NULL);
 	}
 	db_queue_arm();
 }
 
-/* Put w at the end of the FIFO, with its deadline, and try to start it. */
+/*
+ * Put w at the end of the FIFO, with its deadline, and start what can start.
+ * If more than queue_max are left waiting then, w is refused (counted after
+ * the dispatch: a connection just freed takes the head first).
+ */
 static void
 db_enqueue(struct db_work *w)
 {
 	if (db.stopping) {
-		db_fail_later(w);
+		db_fail_later(w, DB_UNAVAILABLE);
 		return;
 	}
 	w->deadline = db_now_ms() + (uint64_t)db.wait_ms;
 	TAILQ_INSERT_TAIL(&db.queue, w, entry);
 	db.queue_length++;
 	db_dispatch();
+	if (db.queue_length > db.queue_max) {
+		TAILQ_REMOVE(&db.queue, w, entry);
+		db.queue_length--;
+		log_debug("db: queue full (%d waiting)", db.queue_length);
+		db_fail_later(w, db_refusal());
+	}
 	db_queue_arm();
 }
 
@@ -417,7 +467,7 @@ db_conn_orphan(struct db_conn *c)
 		if (w->kind == DB_WORK_SETUP)
 			db_work_free(w);
 		else
-			db_fail_later(w);
+			db_fail_later(w, DB_UNAVAILABLE);
 	}
 	if (txn == NULL)
 		return;
@@ -425,7 +475,7 @@ db_conn_orphan(struct db_conn *c)
 	txn->conn = NULL;
 	while ((w = TAILQ_FIRST(&txn->queue)) != NULL) {
 		TAILQ_REMOVE(&txn->queue, w, entry);
-		db_fail_later(w);
+		db_fail_later(w, DB_UNAVAILABLE);
 	}
 }
 
@@ -445,6 +495,7 @@ db_conn_lost(struct db_conn *c, const char *why)
 	db_conn_orphan(c);
 	if (db.stopping)
 		return;
+	db_queue_arm();		/* the last one gone: the head's own deadline */
 	delay = c->backoff_ms / 2 + (int)(random() % (c->backoff_ms / 2 + 1));
 	c->backoff_ms *= 2;
 	if (c->backoff_ms > DB_BACKOFF_MAX_MS)
@@ -491,6 +542,23 @@ db_conn_open(struct db_conn *c)
 	db_conn_arm(c, EV_WRITE, DB_CONNECT_TIMEOUT_MS);
 }
 
+/* The database is back: re-open every connection waiting out a backoff now. */
+static void
+db_conn_wake_others(void)
+{
+	struct db_conn	*o;
+	int		 i;
+
+	for (i = 0; i < db.pool_size; i++) {
+		o = &db.conns[i];
+		if (o->state != DB_CONN_DOWN || !evtimer_pending(o->retry, NULL))
+			continue;
+		event_del(o->retry);
+		o->backoff_ms = DB_BACKOFF_MIN_MS;
+		db_conn_open(o);
+	}
+}
+
 /* The connection is usable: put it in the pool. */
 static void
 db_conn_up(struct db_conn *c)
@@ -500,6 +568,7 @@ db_conn_up(struct db_conn *c)
 	c->quiet = 0;
 	c->backoff_ms = DB_BACKOFF_MIN_MS;
 	c->state = DB_CONN_IDLE;
+	db_conn_wake_others();
 	db_conn_next(c);
 }
 
@@ -610,8 +679,10 @@ db_conn_next(struct db_conn *c)
 	}
 	/* Stay readable so a server-side close is seen at once. */
 	db_conn_arm(c, EV_READ, -1);
-	if (c->state == DB_CONN_IDLE)
+	if (c->state == DB_CONN_IDLE) {
+		db.freed_at = db_now_ms();
 		db_dispatch();
+	}
 }
 
 /* A connection left inside a transaction by accident is not reusable. */
@@ -786,7 +857,9 @@ db_init(struct event_base *base, const struct db_options *o)
 	db.conninfo = xstrdup(o->conninfo != NULL ? o->conninfo : "");
 	db.pool_size = o->pool_size > 0 ? o->pool_size : DB_DEFAULT_POOL_SIZE;
 	db.wait_ms = o->wait_ms > 0 ? o->wait_ms : DB_DEFAULT_WAIT_MS;
+	db.queue_max = o->queue_max > 0 ? o->queue_max : DB_DEFAULT_QUEUE_MAX;
 	db.statement_timeout_ms = o->statement_timeout_ms;
+	db.freed_at = db_now_ms();
 	db.queue_timer = evtimer_new(base, db_queue_expire_cb, NULL);
 	db.fail_event = event_new(base, -1, 0, db_fail_cb, NULL);
 	db.conns = xcalloc(db.pool_size, sizeof *db.conns);
@@ -817,6 +890,7 @@ db_shutdown(void)
 	}
 	while ((w = TAILQ_FIRST(&db.queue)) != NULL) {
 		TAILQ_REMOVE(&db.queue, w, entry);
+		w->failure = DB_UNAVAILABLE;
 		TAILQ_INSERT_TAIL(&db.failed, w, entry);
 	}
 	db.queue_length = 0;
@@ -832,6 +906,16 @@ db_shutdown(void)
 	free(db.conns);
 	free(db.conninfo);
 	memset(&db, 0, sizeof db);
+}
+
+/* New limits for a running pool (SIGHUP); queued work keeps its deadline. */
+void
+db_set_limits(int wait_ms, int queue_max)
+{
+	if (wait_ms > 0)
+		db.wait_ms = wait_ms;
+	if (queue_max > 0)
+		db.queue_max = queue_max;
 }
 
 /* Run one statement on the next free connection. */
@@ -877,7 +961,7 @@ static void
 db_txn_push(struct db_txn *txn, struct db_work *w)
 {
 	if (txn->conn == NULL) {
-		db_fail_later(w);
+		db_fail_later(w, DB_UNAVAILABLE);
 		return;
 	}
 	TAILQ_INSERT_TAIL(&txn->queue, w, entry);
@@ -946,11 +1030,14 @@ db_get_stats(struct db_stats *s)
 		if (db.conns[i].state == DB_CONN_BUSY ||
 		    db.conns[i].state == DB_CONN_TXN)
 			s->connections_busy++;
+		if (db.conns[i].state == DB_CONN_DOWN)
+			s->connections_down++;
 	}
 	s->queue_length = db.queue_length;
 	s->queries = db.queries;
 	s->errors = db.errors;
 	s->unavailable = db.unavailable;
+	s->busy = db.busy;
 }
 
 /* SQLSTATE of a failed result, or "". */

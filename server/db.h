@@ -3,9 +3,14 @@
  *
  * Nothing here ever blocks the loop (start-up migration, in migrate.c, is the
  * one exception). A request that needs the database is queued (FIFO) until a
- * connection is free; if none becomes usable within db_wait_ms (database
- * down, pool exhausted) its callback gets DB_UNAVAILABLE and the caller
- * answers 503 with Retry-After. Lost connections are re-opened with backoff.
+ * connection is free. A wait is not a failure while the pool keeps freeing
+ * connections: a burst larger than the pool is queued and served. The
+ * callback gets DB_UNAVAILABLE when no connection is up for wait_ms (the
+ * database is down), and DB_BUSY when the database is up but the queue
+ * already holds queue_max requests, or no connection came free for wait_ms
+ * (all held by slow statements or locks). The caller answers 503 with
+ * Retry-After either way, saying which. Lost connections are re-opened with
+ * a short backoff, and all at once as soon as one of them is back.
  *
  * Statements always use $n parameters, text format in and out.
  */
@@ -18,7 +23,8 @@
 enum db_status {
 	DB_OK,		/* res is a PGRES_TUPLES_OK or PGRES_COMMAND_OK result */
 	DB_ERROR,	/* the statement failed: res carries SQLSTATE and message */
-	DB_UNAVAILABLE,	/* no connection in time, or it was lost: res is NULL */
+	DB_UNAVAILABLE,	/* no connection up in time, or it was lost: res is NULL */
+	DB_BUSY,	/* up, but queue full or none freed in time: res is NULL */
 };
 
 /*
@@ -30,12 +36,15 @@ typedef void db_cb(enum db_status, PGresult *res, void *arg);
 struct db_options {
 	const char	*conninfo;	/* libpq URL or key=value string */
 	int		 pool_size;	/* connections kept open (default 8) */
-	int		 wait_ms;	/* max queue wait before DB_UNAVAILABLE */
+	int		 wait_ms;	/* queue wait with no connection up/freed */
 	int		 statement_timeout_ms; /* 0 = none */
+	int		 queue_max;	/* requests waiting at most (default 256) */
 };
 
 void	db_init(struct event_base *, const struct db_options *);
 void	db_shutdown(void);	/* close every connection; callbacks of queued work get DB_UNAVAILABLE */
+/* Change wait_ms and queue_max of a running pool (SIGHUP); <= 0 keeps one. */
+void	db_set_limits(int wait_ms, int queue_max);
 
 /* One statement on any free connection. */
 void	db_query(const char *sql, int nparams, const char *const *params,
@@ -62,10 +71,12 @@ int	db_ready(void);
 struct db_stats {
 	int		connections_up;
 	int		connections_busy;
+	int		connections_down;	/* waiting out a backoff */
 	int		queue_length;
 	unsigned long	queries;
 	unsigned long	errors;
 	unsigned long	unavailable;
+	unsigned long	busy;
 };
 void	db_get_stats(struct db_stats *);
 

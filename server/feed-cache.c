@@ -82,6 +82,7 @@ feed_cache_free(struct feed_entry *e)
 {
 	free(e->key);
 	free(e->data);
+	free(e->snapshot);
 	free(e);
 }
 

@@ -18,6 +18,10 @@
  * be stale and must not be stored: take feed_cache_generation() before the
  * query and pass it to feed_cache_store(), which then refuses.
  *
+ * Each entry also keeps what feed.c needs to tell whether it may serve it
+ * without asking the database: the snapshot it was read under and the
+ * LISTEN epoch then (feed.c explains).
+ *
  * Not thread-safe: one cache per worker process, used on its loop only.
  */
 #ifndef KAIGI_FEED_CACHE_H
@@ -37,6 +41,9 @@ struct feed_entry {
 	time_t		 last_modified;
 	char		 last_modified_http[40];	/* as an HTTP date */
 	long long	 conference_id;
+	/* Set by the caller after feed_cache_store (feed.c): */
+	char		*snapshot;	/* pg_snapshot the feed was read under */
+	unsigned long	 listen_epoch;	/* notify_epoch() then; 0: LISTEN was down */
 	int		 refs;		/* the cache's own + replies in flight */
 	int		 cached;	/* still in the cache */
 	struct feed_entry *hnext;	/* hash chain */

@@ -5,15 +5,36 @@
  * A request names a scope; the scope is the cache key. A hit answers from
  * feed-cache.c (the bytes, or 304); a miss runs ONE query (a kaigi_feed_*
  * function of sql/030_feeds.sql, which applies the visibility rule), renders
- * the rows with ical_render() (libical; never hand-written iCalendar),
- * stores the result and answers. No row means no such feed: 404, also for a
- * malformed, unknown or revoked token (never an empty calendar).
+ * the rows with ical_render() (libical; never hand-written iCalendar), asks
+ * the feed's clock for its Last-Modified (below), stores the result and
+ * answers. No row means no such feed: 404, also for a malformed, unknown or
+ * revoked token (never an empty calendar).
+ *
+ * A cached feed is served as is only while the LISTEN connection that
+ * drops changed conferences' feeds (hooks.c, notify.c) has been in force
+ * without a break since the feed was read (same notify_epoch). Otherwise
+ * (LISTEN down or reconnecting, or the feed read while it was) one cheap
+ * query first asks whether anything of the conference changed since the
+ * snapshot the feed was read under (kaigi_feed_fresh in
+ * sql/061_feed_clock.sql); if so the feed is read again, so a revoked
+ * token is 404 at once.
+ *
+ * Last-Modified is the feed's own clock (kaigi_feed_clock): the same bytes
+ * keep their instant, new bytes get one at least a second later, in every
+ * worker and across restarts; so If-Modified-Since never gets a 304 for
+ * bytes the client has not seen.
+ *
+ * Paths: the public and room feeds answer both as shared/API.md writes them
+ * (/conferences/{slug}/calendar.ics, /conferences/{slug}/rooms/{id}/
+ * calendar.ics, like /feeds/{token}.ics) and under /api/v1; both forms run
+ * the same handler with the same cache key, so the bytes and the ETag are
+ * the same.
  *
  * HTTP: Content-Type text/calendar; charset=utf-8, a strong ETag (hash of the
- * bytes), Last-Modified (the latest change of anything the conference's
- * feeds show), Cache-Control no-cache (private for token feeds), and 304
- * for If-None-Match (a list of tags or *, compared as RFC 9110 says: weakly)
- * or, without If-None-Match, If-Modified-Since. HEAD is served by these GET
+ * bytes), Last-Modified (the feed's clock, above), Cache-Control no-cache
+ * (private for token feeds), and 304 for If-None-Match (a list of tags or
+ * *, compared as RFC 9110 says: weakly) or, without If-None-Match,
+ * If-Modified-Since. HEAD is served by these GET
  * routes; evhttp sends no body then.
  *
  * The token is never logged (http.c writes /feeds/… in the access log) and
@@ -35,28 +56,44 @@
 #include "ical.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
 #include "route.h"
 #include "util.h"
 
-#define FEED_PUBLIC_SQL	"SELECT * FROM kaigi_feed_public($1)"
-#define FEED_TOKEN_SQL	"SELECT * FROM kaigi_feed_token($1)"
-#define FEED_ROOM_SQL	"SELECT * FROM kaigi_feed_room($1, $2::bigint, $3::jsonb)"
+/* Each feed query also says which snapshot it read (revalidation). */
+#define FEED_PUBLIC_SQL	"SELECT f.*, pg_current_snapshot()::text" \
+    " FROM kaigi_feed_public($1) AS f"
+#define FEED_TOKEN_SQL	"SELECT f.*, pg_current_snapshot()::text" \
+    " FROM kaigi_feed_token($1) AS f"
+#define FEED_ROOM_SQL	"SELECT f.*, pg_current_snapshot()::text" \
+    " FROM kaigi_feed_room($1, $2::bigint, $3::jsonb) AS f"
+#define FEED_FRESH_SQL	"SELECT kaigi_feed_fresh($1::bigint, $2::pg_snapshot)"
+#define FEED_CLOCK_SQL	"SELECT kaigi_feed_clock($1, $2, $3::bigint)"
 #define FEED_TYPE	"text/calendar; charset=utf-8"
 
 /* Columns of a kaigi_feed_row, in order. */
 enum feed_col {
 	FC_CONFERENCE, FC_NAME, FC_ZONE, FC_CHANGED, FC_ID, FC_KIND, FC_TITLE,
 	FC_DESCRIPTION, FC_ROOM, FC_VENUE, FC_START, FC_END, FC_STATUS,
-	FC_SEQUENCE, FC_CREATED, FC_UPDATED, FC_RESERVED, FC_COUNT
+	FC_SEQUENCE, FC_CREATED, FC_UPDATED, FC_RESERVED, FC_SNAPSHOT, FC_COUNT
 };
 
-/* A miss in flight. */
-struct feed_miss {
-	struct req	*r;
-	char		*key;
-	int		 private;
-	unsigned long	 generation;
-	struct timeval	 started;
+/* A feed request that needs the database: revalidation, load, clock. */
+struct feed_job {
+	struct req		*r;
+	char			*key;
+	int			 private;
+	const char		*sql;		/* the feed's query and its */
+	int			 nparams;	/*   parameters (copied) */
+	char			*params[3];
+	struct feed_entry	*cached;	/* being revalidated, or NULL */
+	unsigned long		 generation;	/* of the cache, at the load */
+	unsigned long		 epoch;		/* notify_epoch() at the query */
+	struct timeval		 started;
+	struct ical_feed	 f;		/* rendered, waiting for the clock */
+	int			 rendered;
+	long long		 conference_id;
+	char			*snapshot;	/* the load's */
 };
 
 static void feed_public(struct req *);
@@ -75,6 +112,16 @@ const struct route route_feed_token = {
 const struct route route_feed_room = {
 	.method = EVHTTP_REQ_GET,
 	.path = "/api/v1/conferences/{slug}/rooms/{id}/calendar.ics",
+	.role = ROLE_NONE, .handle = feed_room,
+};
+/* The contract's own paths (shared/API.md): no /api/v1, same handlers. */
+const struct route route_feed_public_short = {
+	.method = EVHTTP_REQ_GET, .path = "/conferences/{slug}/calendar.ics",
+	.role = ROLE_NONE, .handle = feed_public,
+};
+const struct route route_feed_room_short = {
+	.method = EVHTTP_REQ_GET,
+	.path = "/conferences/{slug}/rooms/{id}/calendar.ics",
 	.role = ROLE_NONE, .handle = feed_room,
 };
 
@@ -254,12 +301,38 @@ feed_render(const PGresult *res, struct ical_feed *f, size_t *nevents)
 	return rc;
 }
 
-/* Free a miss. */
-static void
-feed_miss_free(struct feed_miss *m)
+/* A job for a request of key, with a copy of the feed's query parameters. */
+static struct feed_job *
+feed_job_new(struct req *r, const char *key, int private, const char *sql,
+    int nparams, const char *const *params)
 {
-	free(m->key);
-	free(m);
+	struct feed_job	*j = xcalloc(1, sizeof *j);
+	int		 i;
+
+	j->r = r;
+	j->key = xstrdup(key);
+	j->private = private;
+	j->sql = sql;
+	j->nparams = nparams;
+	for (i = 0; i < nparams && i < 3; i++)
+		j->params[i] = xstrdup(params[i]);
+	return j;
+}
+
+/* Free a job (its request has been answered). */
+static void
+feed_job_free(struct feed_job *j)
+{
+	int	i;
+
+	for (i = 0; i < j->nparams && i < 3; i++)
+		free(j->params[i]);
+	if (j->rendered)
+		ical_feed_free(&j->f);
+	feed_cache_release(j->cached);
+	free(j->snapshot);
+	free(j->key);
+	free(j);
 }
 
 /* Milliseconds since tv. */
@@ -273,78 +346,163 @@ feed_ms_since(const struct timeval *tv)
 	    (double)(now.tv_usec - tv->tv_usec) / 1e3;
 }
 
-/* Store a freshly rendered feed and answer from it. */
+/* The clock answered: store the rendered feed with its Last-Modified, answer. */
 static void
-feed_store_reply(struct feed_miss *m, const PGresult *res,
-    const struct ical_feed *f)
+feed_clocked(enum db_status st, PGresult *res, void *arg)
 {
+	struct feed_job		*j = arg;
 	struct feed_entry	*e;
-	long long		 conf = strtoll(PQgetvalue(res, 0, FC_CONFERENCE), NULL, 10);
-	time_t			 changed;
+	long long		 lm;
 
-	changed = (time_t)strtoll(PQgetvalue(res, 0, FC_CHANGED), NULL, 10);
-	if (f->last_modified > changed)
-		changed = f->last_modified;
-	e = feed_cache_store(m->key, conf, f->data, f->len, f->etag, changed,
-	    m->generation);
-	feed_reply(m->r, e, m->private);
+	if (st != DB_OK || PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+		http_reply_db_error(j->r, st == DB_OK ? DB_UNAVAILABLE : st, res);
+		feed_job_free(j);
+		return;
+	}
+	lm = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	e = feed_cache_store(j->key, j->conference_id, j->f.data, j->f.len,
+	    j->f.etag, (time_t)lm, j->generation);
+	e->snapshot = xstrdup(j->snapshot);
+	e->listen_epoch = j->epoch;
+	feed_reply(j->r, e, j->private);
 	feed_cache_release(e);
+	feed_job_free(j);
 }
 
-/* The feed's query answered: 404, or render, store and answer. */
+/* Rendered: ask the feed's clock for the Last-Modified of these bytes. */
+static void
+feed_clock(struct feed_job *j, const PGresult *res)
+{
+	const char	*params[3];
+	char		 changed[24];
+	long long	 c = strtoll(PQgetvalue(res, 0, FC_CHANGED), NULL, 10);
+
+	if ((long long)j->f.last_modified > c)
+		c = (long long)j->f.last_modified;
+	j->conference_id = strtoll(PQgetvalue(res, 0, FC_CONFERENCE), NULL, 10);
+	j->snapshot = xstrdup(PQgetvalue(res, 0, FC_SNAPSHOT));
+	snprintf(changed, sizeof changed, "%lld", c);
+	params[0] = j->key;
+	params[1] = j->f.etag;
+	params[2] = changed;
+	db_query(FEED_CLOCK_SQL, 3, params, feed_clocked, j);
+}
+
+/* The feed's query answered: 404, or render and go on to the clock. */
 static void
 feed_loaded(enum db_status st, PGresult *res, void *arg)
 {
-	struct feed_miss	*m = arg;
-	struct ical_feed	 f;
+	struct feed_job		*j = arg;
 	struct timeval		 t0;
-	double			 query_ms = feed_ms_since(&m->started);
+	double			 query_ms = feed_ms_since(&j->started);
 	size_t			 n;
 
 	metrics_count("feed_cache_misses_total", 1);
 	if (st != DB_OK)
-		http_reply_db_error(m->r, st, res);
+		http_reply_db_error(j->r, st, res);
 	else if (PQntuples(res) == 0 || PQnfields(res) != FC_COUNT)
-		http_reply_problem(m->r, 404, "no such feed", NULL);
+		http_reply_problem(j->r, 404, "no such feed", NULL);
 	else {
 		gettimeofday(&t0, NULL);
-		if (feed_render(res, &f, &n) != 0)
-			http_reply_problem(m->r, 500, "the feed cannot be rendered", NULL);
+		if (feed_render(res, &j->f, &n) != 0)
+			http_reply_problem(j->r, 500, "the feed cannot be rendered", NULL);
 		else {
+			j->rendered = 1;
 			log_debug("feed: cold render of %zu sessions, %zu bytes: "
-			    "query %.2f ms, render %.2f ms", n, f.len, query_ms,
+			    "query %.2f ms, render %.2f ms", n, j->f.len, query_ms,
 			    feed_ms_since(&t0));
-			feed_store_reply(m, res, &f);
-			ical_feed_free(&f);
+			feed_clock(j, res);
+			return;
 		}
 	}
-	feed_miss_free(m);
+	feed_job_free(j);
 }
 
-/* Serve key from the cache, or run sql and render. */
+/* Read the feed from the database. */
+static void
+feed_load(struct feed_job *j)
+{
+	j->generation = feed_cache_generation();
+	j->epoch = notify_epoch();
+	gettimeofday(&j->started, NULL);
+	db_query(j->sql, j->nparams, (const char *const *)j->params,
+	    feed_loaded, j);
+}
+
+/* The revalidation answered: the cached feed, or read it again. */
+static void
+feed_checked(enum db_status st, PGresult *res, void *arg)
+{
+	struct feed_job	*j = arg;
+
+	if (st != DB_OK || PQntuples(res) != 1) {
+		http_reply_db_error(j->r, st == DB_OK ? DB_UNAVAILABLE : st, res);
+		feed_job_free(j);
+		return;
+	}
+	if (PQgetvalue(res, 0, 0)[0] == 't') {
+		metrics_count("feed_cache_hits_total", 1);
+		/* LISTEN in force since before this check: trusted again. */
+		if (j->epoch != 0 && j->epoch == notify_epoch())
+			j->cached->listen_epoch = j->epoch;
+		feed_reply(j->r, j->cached, j->private);
+		feed_job_free(j);
+		return;
+	}
+	metrics_count("feed_cache_stale_total", 1);
+	feed_cache_invalidate(j->cached->conference_id);
+	feed_cache_release(j->cached);
+	j->cached = NULL;
+	feed_load(j);
+}
+
+/* Ask whether anything changed since the cached feed was read. */
+static void
+feed_revalidate(struct feed_job *j)
+{
+	const char	*params[2];
+	char		 conf[24];
+
+	metrics_count("feed_cache_revalidations_total", 1);
+	snprintf(conf, sizeof conf, "%lld", j->cached->conference_id);
+	params[0] = conf;
+	params[1] = j->cached->snapshot;
+	j->epoch = notify_epoch();
+	db_query(FEED_FRESH_SQL, 2, params, feed_checked, j);
+}
+
+/* May a cached feed be served without asking the database? */
+static int
+feed_trusted(const struct feed_entry *e)
+{
+	return e->listen_epoch != 0 && e->listen_epoch == notify_epoch();
+}
+
+/* Serve key from the cache (revalidated unless trusted), or read and render. */
 static void
 feed_serve(struct req *r, const char *key, int private, const char *sql,
     int nparams, const char *const *params)
 {
-	struct feed_entry	*e;
-	struct feed_miss	*m;
+	struct feed_entry	*e = feed_cache_get(key);
+	struct feed_job		*j;
 
-	if ((e = feed_cache_get(key)) != NULL) {
+	if (e != NULL && feed_trusted(e)) {
 		metrics_count("feed_cache_hits_total", 1);
 		feed_reply(r, e, private);
 		feed_cache_release(e);
 		return;
 	}
-	m = xcalloc(1, sizeof *m);
-	m->r = r;
-	m->key = xstrdup(key);
-	m->private = private;
-	m->generation = feed_cache_generation();
-	gettimeofday(&m->started, NULL);
-	db_query(sql, nparams, params, feed_loaded, m);
+	j = feed_job_new(r, key, private, sql, nparams, params);
+	if (e != NULL && e->snapshot != NULL) {
+		j->cached = e;
+		feed_revalidate(j);
+		return;
+	}
+	feed_cache_release(e);
+	feed_load(j);
 }
 
-/* GET /api/v1/conferences/{slug}/calendar.ics */
+/* GET [/api/v1]/conferences/{slug}/calendar.ics */
 static void
 feed_public(struct req *r)
 {
@@ -389,7 +547,7 @@ feed_viewer(const struct principal *p)
 	}
 }
 
-/* GET /api/v1/conferences/{slug}/rooms/{id}/calendar.ics */
+/* GET [/api/v1]/conferences/{slug}/rooms/{id}/calendar.ics */
 static void
 feed_room(struct req *r)
 {

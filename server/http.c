@@ -6,8 +6,8 @@
  * Lifetime: http_dispatch() creates a struct req for each request and either
  * answers at once (404, 405, 413, 415, 400, 401) or hands it to the route's
  * handler, which answers exactly once, maybe from a database callback later.
- * If the client disconnects first, evhttp frees its request; our close
- * callback notices and sets r->ev = NULL so the late answer is dropped.
+ * If the client hangs up first, conn.c notices, closes the connection and
+ * sets r->ev = NULL, so the late answer is dropped (and logged as such).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -221,8 +221,8 @@ http_stream_end(struct req *r)
 	long long	us;
 
 	conn_detach(r);
-	if (r->stream_ev != NULL)
-		evhttp_send_reply_end(r->stream_ev);	/* frees it, also when gone */
+	if (r->stream_ev != NULL)		/* NULL once the client is gone */
+		evhttp_send_reply_end(r->stream_ev);
 	gettimeofday(&now, NULL);
 	us = (now.tv_sec - r->started.tv_sec) * 1000000LL +
 	    (now.tv_usec - r->started.tv_usec);
@@ -347,6 +347,36 @@ http_reply_unavailable(struct req *r)
 	    "the database is unavailable; retry shortly");
 }
 
+/* 503 with Retry-After: the server (and database) is up, but busy: why. */
+void
+http_reply_busy(struct req *r, const char *why)
+{
+	char	detail[192];
+
+	snprintf(detail, sizeof detail, "the server is busy (%s); retry shortly",
+	    why);
+	http_reply_unavailable_detail(r, detail);
+}
+
+/* Why a SQLSTATE means "busy, retry shortly", or NULL. */
+static const char *
+http_busy_state(const char *state)
+{
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+		return "a concurrent change got in the way";
+	if (strcmp(state, "57014") == 0)
+		return "the database took too long";
+	return NULL;
+}
+
+/* Does a SQLSTATE mean the database went away (connection, shutdown)? */
+static int
+http_gone_state(const char *state)
+{
+	return strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+	    strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0;
+}
+
 /* Status for a SQLSTATE raised by our own SQL functions ("KG409" -> 409). */
 static int
 http_kaigi_status(const char *state)
@@ -367,6 +397,10 @@ http_reply_db_error(struct req *r, enum db_status st, const PGresult *res)
 	json_t		*extra = NULL;
 	int		 status;
 
+	if (st == DB_BUSY) {
+		http_reply_busy(r, HTTP_BUSY_POOL);
+		return;
+	}
 	if (st == DB_UNAVAILABLE || res == NULL) {
 		http_reply_unavailable(r);
 		return;
@@ -388,11 +422,11 @@ http_reply_db_error(struct req *r, enum db_status st, const PGresult *res)
 		http_reply_problem(r, 409, "that already exists", NULL);
 	else if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0)
 		http_reply_problem(r, 422, "the values break a rule of the data", NULL);
-	else if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-	    strcmp(state, "57014") == 0 || strncmp(state, "08", 2) == 0 ||
-	    strcmp(state, "57P01") == 0) {
+	else if (http_busy_state(state) != NULL)
+		http_reply_busy(r, http_busy_state(state));
+	else if (http_gone_state(state))
 		http_reply_unavailable(r);
-	} else {
+	else {
 		log_error("database error %s: %s", state, msg ? msg : "?");
 		http_reply_problem(r, 500, "internal error", NULL);
 	}
@@ -527,7 +561,9 @@ http_req_init(struct req *r, struct evhttp_request *ev)
 	 */
 	bufferevent_set_max_single_write(evhttp_connection_get_bufferevent(
 	    evhttp_request_get_connection(ev)), HTTP_MAX_SINGLE_WRITE);
-	if (q != NULL && evhttp_parse_query_str(q, &r->query) != 0)
+	/* A %00 would cut the decoded value short, unseen: refuse it. */
+	if (q != NULL && (strstr(q, "%00") != NULL ||
+	    evhttp_parse_query_str(q, &r->query) != 0))
 		return -1;
 	return http_query_utf8(&r->query);
 }
@@ -577,7 +613,7 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 		if (http_read_body(r) != 0)
 			return;
 	}
-	auth_then_handle(r);
+	conn_handle(r, auth_then_handle);
 }
 
 /* Create the evhttp server on an already-listening socket. */

@@ -95,11 +95,15 @@ void	http_reply_ref(struct req *, int status, const char *content_type,
 void	http_reply_problem(struct req *, int status, const char *detail, json_t *extra);
 /* 503 with Retry-After: the database is unavailable. */
 void	http_reply_unavailable(struct req *);
+/* 503 with Retry-After: "the server is busy (why); retry shortly". */
+void	http_reply_busy(struct req *, const char *why);
+#define HTTP_BUSY_POOL	"too many requests are waiting for the database"
 /*
  * Map a failed statement to an answer: SQLSTATE 23P01 -> 409, 23505 -> 409,
  * 23503/23514/22xxx -> 422, P0001 raised with a "kaigi:" prefix -> its own
- * status (see sql/), 40001/40P01 -> 503, anything else -> 500 (logged).
- * DB_UNAVAILABLE -> 503.
+ * status (see sql/), 40001/40P01/57014 -> 503 busy, 08xxx/57P0x -> 503
+ * unavailable, anything else -> 500 (logged). DB_BUSY -> 503 "the server is
+ * busy", DB_UNAVAILABLE -> 503 "the database is unavailable".
  */
 void	http_reply_db_error(struct req *, enum db_status, const PGresult *);
 
@@ -109,11 +113,12 @@ void	http_reply_db_error(struct req *, enum db_status, const PGresult *);
  * http_stream_write sends a piece (-1 once the client is gone);
  * http_stream_end finishes the answer, writes the access log line and frees
  * r, whether or not the client is still there. on_close, if set, is called
- * once when the client goes away first (r->ev is NULL by then); libevent has
- * already detached the request from the dead connection, so on_close may
- * call http_stream_end at once. A stream has libevent's default connection
- * timeouts (50 s) instead of kaigid's: its owner writes keep-alives more
- * often than that.
+ * once when the client goes away first (conn.c: r->ev and r->stream_ev are
+ * NULL by then, libevent's request is freed), so on_close may call
+ * http_stream_end at once. A stream started for a client that is already
+ * gone (r->ev NULL) would never get on_close: check first. A stream has
+ * libevent's default connection timeouts (50 s) instead of kaigid's: its
+ * owner writes keep-alives more often than that.
  */
 void	http_stream_start(struct req *, const char *content_type,
 	    void (*on_close)(struct req *, void *), void *arg);

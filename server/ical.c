@@ -140,7 +140,8 @@ ical_vtimezone(icaltimezone *z, const char *tzid, time_t first)
 
 /* The VCALENDAR with its own properties and no events yet. */
 static icalcomponent *
-ical_calendar(const struct ical_cal *cal, const char *refresh)
+ical_calendar(const struct ical_cal *cal, const char *refresh,
+    icalproperty_method method)
 {
 	icalcomponent		*vcal;
 	icalproperty		*p;
@@ -153,7 +154,7 @@ ical_calendar(const struct ical_cal *cal, const char *refresh)
 	icalcomponent_add_property(vcal, icalproperty_new_version("2.0"));
 	icalcomponent_add_property(vcal, icalproperty_new_calscale("GREGORIAN"));
 	icalcomponent_add_property(vcal,
-	    icalproperty_new_method(ICAL_METHOD_PUBLISH));
+	    icalproperty_new_method(method));
 	icalcomponent_add_property(vcal, icalproperty_new_name(name));
 	icalcomponent_add_property(vcal, ical_xprop("X-WR-CALNAME", name));
 	icalcomponent_add_property(vcal, ical_xprop("X-WR-TIMEZONE", cal->zone));
@@ -321,11 +322,30 @@ ical_fix_folds(char *s, size_t len)
 	return o;
 }
 
-/* Render cal and its n events into out; 0, or -1 with *cause. */
-int
-ical_render(const struct ical_cal *cal, const struct ical_event *ev,
-    size_t n, struct ical_feed *out, char **cause)
+/* iMIP: ORGANIZER and ATTENDEE (mailto: addresses) of one event. */
+static void
+ical_imip_people(icalcomponent *ve, const struct ical_imip *im)
 {
+	icalproperty	*p;
+	char		*uri;
+
+	uri = xasprintf("mailto:%s", im->organizer);
+	icalcomponent_add_property(ve, icalproperty_new_organizer(uri));
+	free(uri);
+	uri = xasprintf("mailto:%s", im->attendee);
+	p = icalproperty_new_attendee(uri);
+	icalproperty_add_parameter(p, icalparameter_new_role(ICAL_ROLE_REQPARTICIPANT));
+	icalproperty_add_parameter(p, icalparameter_new_rsvp(ICAL_RSVP_FALSE));
+	icalcomponent_add_property(ve, p);
+	free(uri);
+}
+
+/* Render cal and its n events into out; 0, or -1 with *cause. */
+static int
+ical_build(const struct ical_cal *cal, const struct ical_event *ev,
+    size_t n, const struct ical_imip *im, struct ical_feed *out, char **cause)
+{
+	icalcomponent		 *ve;
 	const char		 *refresh, *bad;
 	const struct ical_event	**order;
 	icaltimezone		 *z;
@@ -346,11 +366,15 @@ ical_render(const struct ical_cal *cal, const struct ical_event *ev,
 	for (i = 0; i < n; i++)
 		order[i] = &ev[i];
 	qsort(order, n, sizeof *order, ical_event_cmp);
-	vcal = ical_calendar(cal, refresh);
+	vcal = ical_calendar(cal, refresh, im == NULL ? ICAL_METHOD_PUBLISH :
+	    im->cancel ? ICAL_METHOD_CANCEL : ICAL_METHOD_REQUEST);
 	icalcomponent_add_component(vcal,
 	    ical_vtimezone(z, cal->zone, n > 0 ? order[0]->start : 0));
 	for (i = 0; i < n; i++) {
-		icalcomponent_add_component(vcal, ical_event(cal, order[i], z));
+		ve = ical_event(cal, order[i], z);
+		if (im != NULL)
+			ical_imip_people(ve, im);
+		icalcomponent_add_component(vcal, ve);
 		if (order[i]->updated > out->last_modified)
 			out->last_modified = order[i]->updated;
 	}
@@ -360,6 +384,22 @@ ical_render(const struct ical_cal *cal, const struct ical_event *ev,
 	out->len = ical_fix_folds(out->data, strlen(out->data));
 	ical_etag(out->data, out->len, out->etag);
 	return 0;
+}
+
+/* Render a feed: METHOD:PUBLISH. */
+int
+ical_render(const struct ical_cal *cal, const struct ical_event *ev,
+    size_t n, struct ical_feed *out, char **cause)
+{
+	return ical_build(cal, ev, n, NULL, out, cause);
+}
+
+/* Render an iMIP object (RFC 6047): METHOD:REQUEST or CANCEL. */
+int
+ical_render_imip(const struct ical_cal *cal, const struct ical_event *ev,
+    size_t n, const struct ical_imip *im, struct ical_feed *out, char **cause)
+{
+	return ical_build(cal, ev, n, im, out, cause);
 }
 
 /* Free the text of a rendered feed. */

@@ -99,6 +99,20 @@ int	ical_zone_valid(const char *zone);
  */
 int	ical_render(const struct ical_cal *cal, const struct ical_event *ev,
 	    size_t n, struct ical_feed *out, char **cause);
+/* iMIP (RFC 6047, e-mail): the method and the people of every event. */
+struct ical_imip {
+	int		 cancel;	/* METHOD:CANCEL, else METHOD:REQUEST */
+	const char	*organizer;	/* e-mail address, without mailto: */
+	const char	*attendee;	/* e-mail address, without mailto: */
+};
+/*
+ * As ical_render, but METHOD:REQUEST/CANCEL and ORGANIZER/ATTENDEE on every
+ * event; UID, SEQUENCE and the rest exactly as in the feeds. libical 3
+ * guards its zone cache with its own mutexes, so the mail sender's thread
+ * may call this (and ical_render) once the zone was warmed on the loop.
+ */
+int	ical_render_imip(const struct ical_cal *cal, const struct ical_event *ev,
+	    size_t n, const struct ical_imip *im, struct ical_feed *out, char **cause);
 /* Free what ical_render put in f (f itself is the caller's). */
 void	ical_feed_free(struct ical_feed *f);
 /* Strong ETag of len bytes: quoted first 32 hex of SHA-256 (OpenSSL EVP). */

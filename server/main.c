@@ -27,17 +27,40 @@ static const char kaigid_usage[] =
 "  -l, --listen ADDR        address to serve on (default 127.0.0.1)\n"
 "  -p, --port N             port (default 8080)\n"
 "  -d, --database-url URL   PostgreSQL connection (also DATABASE_URL)\n"
-"  -w, --workers N          processes sharing the port (SO_REUSEPORT)\n"
+"  -w, --workers N          worker processes sharing the port (SO_REUSEPORT)\n"
 "  -L, --log-level LEVEL    debug, info, warn, error\n"
 "      --sql-dir DIR        migrations directory (default: sql)\n"
+"      --solver-jobs N      solver jobs running at once per worker\n"
+"                           (default 0: as many as the cores)\n"
+"      --solver-queue N     solver jobs waiting beyond that before 503\n"
+"                           (default 32)\n"
 "      --set KEY=VALUE      any setting of kaigid.conf\n"
 "  -h, --help               this text\n"
 "  -V, --version            version\n"
 "\n"
 "Every setting can also come from KAIGI_<KEY> in the environment\n"
 "(KAIGI_PORT, KAIGI_DATABASE_URL...). Flags win over the environment, the\n"
-"environment over the file. SIGTERM drains in-flight requests and exits 0;\n"
-"SIGHUP re-reads the config file and keeps the old settings if it is bad.\n";
+"environment over the file.\n"
+"\n"
+"change mail (issue 18; --set KEY=VALUE, KAIGI_<KEY> or the file):\n"
+"  smtp_url URL             smtp://host:587 or smtps://...; STARTTLS when\n"
+"                           offered, AUTH from user:password@ in the URL;\n"
+"                           empty (default): messages go to the Maildir\n"
+"  mail_from ADDR           From: and ORGANIZER (default kaigi@localhost)\n"
+"  notify_quiet_seconds N   a participant's changes are mailed once quiet\n"
+"                           for N seconds (default 300)\n"
+"  maildir DIR              Maildir used without smtp_url (default var/mail)\n"
+"\n"
+"kaigid supervises its workers: one that dies is restarted at once (after a\n"
+"growing pause if it keeps dying right after its start), and the workers end\n"
+"with the supervisor. SIGTERM or SIGINT drains in-flight requests and exits 0\n"
+"(1 if a worker died during the run); SIGHUP re-reads the config file and\n"
+"keeps the old settings if it is bad.\n"
+"\n"
+"A request waits for a database connection in a queue of at most\n"
+"db_queue_max (256) per worker; one more gets 503 \"the server is busy\".\n"
+"A queued request gets 503 after db_wait_ms (2000) only if no connection\n"
+"came free meanwhile (busy) or none is up (the database is unavailable).\n";
 
 static const struct option kaigid_options[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -47,6 +70,8 @@ static const struct option kaigid_options[] = {
 	{ "workers", required_argument, NULL, 'w' },
 	{ "log-level", required_argument, NULL, 'L' },
 	{ "sql-dir", required_argument, NULL, 'S' },
+	{ "solver-jobs", required_argument, NULL, 'J' },
+	{ "solver-queue", required_argument, NULL, 'Q' },
 	{ "set", required_argument, NULL, 's' },
 	{ "migrate", no_argument, NULL, 'M' },
 	{ "help", no_argument, NULL, 'h' },
@@ -150,6 +175,8 @@ main(int argc, char **argv)
 		case 'w': kaigid_flag(&config, "workers", optarg); break;
 		case 'L': kaigid_flag(&config, "log_level", optarg); break;
 		case 'S': sql_dir = optarg; break;
+		case 'J': kaigid_flag(&config, "solver_jobs", optarg); break;
+		case 'Q': kaigid_flag(&config, "solver_queue", optarg); break;
 		case 's': kaigid_flag_set(&config, optarg); break;
 		case 'M': migrate = 1; break;
 		case 'h': fputs(kaigid_usage, stdout); return 0;
@@ -169,5 +196,5 @@ main(int argc, char **argv)
 		sql_dir = config_data_dir(sql_dir, "sql", buf, sizeof buf);
 		return migrate_run(config.database_url, sql_dir) == 0 ? 0 : 1;
 	}
-	return worker_serve(config_path);
+	return supervise(config_path);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "changes.h"
 #include "conn.h"
 #include "db.h"
 #include "http.h"
@@ -71,16 +72,24 @@ metrics_render(struct evbuffer *b)
 	    pid, metrics_requests);
 	evbuffer_add_printf(b, "# TYPE kaigi_http_connections gauge\n"
 	    "kaigi_http_connections{pid=\"%d\"} %d\n", pid, conn_count());
+	evbuffer_add_printf(b, "# TYPE kaigi_http_requests_in_flight gauge\n"
+	    "kaigi_http_requests_in_flight{pid=\"%d\"} %lu\n"
+	    "# TYPE kaigi_change_streams gauge\n"
+	    "kaigi_change_streams{pid=\"%d\"} %d\n",
+	    pid, http_inflight_count(), pid, changes_stream_count());
 	db_get_stats(&s);
 	evbuffer_add_printf(b, "# TYPE kaigi_db_connections_up gauge\n"
 	    "kaigi_db_connections_up{pid=\"%d\"} %d\n"
 	    "kaigi_db_connections_busy{pid=\"%d\"} %d\n"
+	    "kaigi_db_connections_down{pid=\"%d\"} %d\n"
 	    "kaigi_db_queue_length{pid=\"%d\"} %d\n"
 	    "kaigi_db_queries_total{pid=\"%d\"} %lu\n"
 	    "kaigi_db_errors_total{pid=\"%d\"} %lu\n"
-	    "kaigi_db_unavailable_total{pid=\"%d\"} %lu\n",
-	    pid, s.connections_up, pid, s.connections_busy, pid, s.queue_length,
-	    pid, s.queries, pid, s.errors, pid, s.unavailable);
+	    "kaigi_db_unavailable_total{pid=\"%d\"} %lu\n"
+	    "kaigi_db_busy_total{pid=\"%d\"} %lu\n",
+	    pid, s.connections_up, pid, s.connections_busy,
+	    pid, s.connections_down, pid, s.queue_length,
+	    pid, s.queries, pid, s.errors, pid, s.unavailable, pid, s.busy);
 	for (i = 0; i < METRICS_MAX_NAMED && metrics_named[i].name; i++)
 		evbuffer_add_printf(b, "kaigi_%s{pid=\"%d\"} %lu\n",
 		    metrics_named[i].name, pid, metrics_named[i].value);

@@ -10,9 +10,13 @@
  *
  * In READY the socket is watched for reading; each readable event runs
  * PQconsumeInput and hands every PQnotifies entry to on_notify. Any error
- * closes the connection and retries after 100 ms doubling to 5 s (with
- * jitter), reset when LISTEN succeeds again. Reaching READY again after a
- * loss calls on_reconnect, because notifications sent in between are gone.
+ * closes the connection and retries after 100 ms doubling to 1 s (with
+ * jitter), reset when LISTEN succeeds again: a longer wait would leave the
+ * feed caches deaf to changes that long after the database is back. Reaching
+ * READY again after a loss calls on_reconnect, because notifications sent in
+ * between are gone. Each time READY is reached starts a new epoch
+ * (notify_epoch), so a cache can tell whether LISTEN has been in force
+ * without a break since it rendered something.
  *
  * LISTEN takes no parameters, so the channel is quoted with
  * PQescapeIdentifier; it is the only statement built from a string here.
@@ -31,7 +35,7 @@
 #include "util.h"
 
 #define NOTIFY_BACKOFF_MIN_MS		100
-#define NOTIFY_BACKOFF_MAX_MS		5000
+#define NOTIFY_BACKOFF_MAX_MS		1000
 #define NOTIFY_CONNECT_TIMEOUT_MS	10000
 
 enum notify_state {
@@ -55,6 +59,7 @@ static struct {
 	int			 backoff_ms;
 	int			 quiet;		/* failure already logged */
 	int			 listened;	/* LISTEN succeeded before */
+	unsigned long		 epoch;		/* times LISTEN succeeded */
 	int			 flushing;
 	uint64_t		 connect_deadline;
 	PGresult		*result;
@@ -263,6 +268,7 @@ notify_listen_done(void)
 	PQclear(nt.result);
 	nt.result = NULL;
 	nt.state = NOTIFY_READY;
+	nt.epoch++;
 	nt.backoff_ms = NOTIFY_BACKOFF_MIN_MS;
 	if (nt.quiet)
 		log_info("notify: listening on %s again", nt.channel);
@@ -358,4 +364,11 @@ int
 notify_ready(void)
 {
 	return (nt.state == NOTIFY_READY);
+}
+
+/* Which spell of LISTEN is in force: 0 none, else +1 at each (re)connect. */
+unsigned long
+notify_epoch(void)
+{
+	return nt.state == NOTIFY_READY ? nt.epoch : 0;
 }

@@ -27,5 +27,12 @@ void	notify_start(struct event_base *, const char *conninfo,
 void	notify_stop(void);
 /* 1 when the connection is up and LISTEN has succeeded. */
 int	notify_ready(void);
+/*
+ * 0 while LISTEN is not in force; else a number that grows by one each
+ * time LISTEN succeeds (after start or a loss). Something read from the
+ * database while the epoch was e (> 0) hears of every later change as long
+ * as the epoch is still e.
+ */
+unsigned long notify_epoch(void);
 
 #endif

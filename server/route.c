@@ -58,6 +58,8 @@ extern const struct route route_web_file;
 extern const struct route route_feed_public;
 extern const struct route route_feed_token;
 extern const struct route route_feed_room;
+extern const struct route route_feed_public_short;
+extern const struct route route_feed_room_short;
 extern const struct route route_feed_token_create;
 extern const struct route route_feed_token_revoke;
 extern const struct route route_changes;
@@ -132,6 +134,8 @@ static const struct route *route_table[] = {
 	&route_feed_public,
 	&route_feed_token,
 	&route_feed_room,
+	&route_feed_public_short,
+	&route_feed_room_short,
 	&route_feed_token_create,
 	&route_feed_token_revoke,
 	&route_changes,

@@ -4,20 +4,26 @@
  * the solver on a worker thread, and hands the finished job back to the
  * event loop.
  *
- * Threading: one thread per job (jobs are rare: a secretary asking for
- * slots or a plan). The thread touches only its job, never libevent, the
- * pool or the request. When it is done it writes the job's pointer into a
- * pipe whose read end the loop watches (a write of one pointer is atomic);
- * the loop joins the thread and calls the job's callback. So no libevent
- * locking (evthread_use_pthreads) is needed. scheduler_shutdown() joins
- * whatever still runs (each job is bounded by its time limit) and calls
- * the callbacks with job->failed set.
+ * Threading: one thread per running job, and at most solver_jobs of them
+ * (default: the cores this process may use); up to solver_queue more jobs
+ * wait in a FIFO for a free one, and a job beyond that is refused at once
+ * (job->failed = SCHEDULER_BUSY: the handler answers 503). The thread
+ * touches only its job, never libevent, the pool or the request. When it is
+ * done it writes the job's pointer into a pipe whose read end the loop
+ * watches (a write of one pointer is atomic); the loop joins the thread,
+ * starts the next waiting job and calls the callback. A thread is joined
+ * before the next one starts, so the process never has more than
+ * solver_jobs solver threads. Only the loop touches the lists and counts,
+ * so no locking (and no evthread_use_pthreads) is needed.
+ * scheduler_shutdown() joins whatever still runs (each job is bounded by
+ * its time limit) and fails it and every waiting job.
  */
 #include <sys/queue.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,20 +31,26 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "scheduler.h"
 #include "solver.h"
 #include "util.h"
 
 TAILQ_HEAD(scheduler_jobs, scheduler_job);
 
-/* The hand-back channel of this process's loop. */
+/* The hand-back channel of this process's loop, and its jobs. */
 static struct {
 	struct event_base	*base;
 	struct event		*ev;
 	int			 fd[2];
 	struct scheduler_jobs	 running;
-} sched = { NULL, NULL, { -1, -1 }, TAILQ_HEAD_INITIALIZER(sched.running) };
+	struct scheduler_jobs	 waiting;
+	int			 nrunning;
+	int			 nwaiting;
+} sched = { NULL, NULL, { -1, -1 }, TAILQ_HEAD_INITIALIZER(sched.running),
+    TAILQ_HEAD_INITIALIZER(sched.waiting), 0, 0 };
 
 /* Integer member of an object (0 when absent). */
 static long long
@@ -202,7 +214,6 @@ scheduler_problem_parse(const json_t *root, struct scheduler_problem *p,
 	}
 	p->conference_id = sched_int(root, "conference_id");
 	p->origin = sched_int(root, "origin");
-	p->pb.slot_minutes = (int)sched_int(root, "slot");
 	p->pb.changeover = (int)sched_int(root, "changeover");
 	if (sched_parse_time(root, p) != 0) {
 		*why = "the problem has no days or a bad travel matrix";
@@ -213,6 +224,9 @@ scheduler_problem_parse(const json_t *root, struct scheduler_problem *p,
 		*why = "a request names an unknown person";
 		return -1;
 	}
+	/* Cells from the problem (the gcd of its times), not the JSON's
+	 * "slot"; a slots job offers every SOLVER_MIN_CELL minutes instead. */
+	p->pb.slot_minutes = solver_cell_minutes(&p->pb);
 	return 0;
 }
 
@@ -256,19 +270,66 @@ scheduler_job_free(struct scheduler_job *job)
 	free(job);
 }
 
+/* An upper bound of a request's slots: one per minute of the days. */
+static int
+sched_slot_bound(const struct solver_problem *pb)
+{
+	int	 i, n = 1;
+
+	for (i = 0; i < pb->ndays; i++)
+		if (pb->days[i].end > pb->days[i].start)
+			n += pb->days[i].end - pb->days[i].start + 1;
+	return n;
+}
+
+/* qsort: the earlier slot first (then the lower room index). */
+static int
+sched_slot_earlier(const void *a, const void *b)
+{
+	const struct solver_slot	*x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return (x->room > y->room) - (x->room < y->room);
+}
+
+/*
+ * Slots of request 0: the solver's best slot_max, or (chronological) every
+ * slot, earliest first, cut to slot_max, so that the order says nothing of
+ * the solver's costs (which come from other people's schedules).
+ */
+static void
+sched_slots(struct scheduler_job *job)
+{
+	const struct solver_problem	*pb = &job->problem.pb;
+	int				 max = job->slot_max;
+
+	if (job->chronological && pb->nrequests > 0)
+		max = sched_slot_bound(pb);
+	job->slots = xcalloc((size_t)max + 1, sizeof *job->slots);
+	job->nslots = 0;
+	job->rc = pb->nrequests < 1 ? -1 : solver_slots(pb, 0, job->slots, max);
+	if (job->rc <= 0)
+		return;
+	job->nslots = job->rc;
+	if (job->chronological) {
+		qsort(job->slots, (size_t)job->nslots, sizeof *job->slots,
+		    sched_slot_earlier);
+		if (job->nslots > job->slot_max)
+			job->nslots = job->slot_max;
+	}
+}
+
 /* The work itself (on the worker thread, or inline). */
 static void
 sched_work(struct scheduler_job *job)
 {
-	const struct solver_problem	*pb = &job->problem.pb;
+	struct solver_problem	*pb = &job->problem.pb;
 
 	if (job->kind == SCHEDULER_SLOTS) {
-		job->slots = xcalloc((size_t)job->slot_max + 1, sizeof *job->slots);
-		job->nslots = 0;
-		job->rc = pb->nrequests < 1 ? -1 :
-		    solver_slots(pb, 0, job->slots, job->slot_max);
-		if (job->rc > 0)
-			job->nslots = job->rc;
+		/* Starts for people to choose from: every 5 minutes, not cells. */
+		pb->slot_minutes = SOLVER_MIN_CELL;
+		sched_slots(job);
 		return;
 	}
 	job->rc = pb->nrequests < 1 ? 0 :
@@ -291,7 +352,85 @@ sched_thread(void *arg)
 	return NULL;
 }
 
-/* Loop: jobs are done; join their threads and call back. */
+/* The cores this process may run on (its affinity), at least 1. */
+static int
+sched_cores(void)
+{
+	cpu_set_t	set;
+	long		n;
+
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+/* solver_jobs, or the cores when it is 0 (the default). */
+int
+scheduler_jobs_limit(void)
+{
+	if (cfg != NULL && cfg->solver_jobs > 0)
+		return cfg->solver_jobs;
+	return sched_cores();
+}
+
+/* solver_queue. */
+int
+scheduler_queue_limit(void)
+{
+	return cfg != NULL ? cfg->solver_queue : SCHEDULER_QUEUE_DEFAULT;
+}
+
+/* Jobs running and waiting now. */
+void
+scheduler_counts(int *running, int *waiting)
+{
+	*running = sched.nrunning;
+	*waiting = sched.nwaiting;
+}
+
+/* Call back a job that does not run. */
+static void
+sched_fail(struct scheduler_job *job, enum scheduler_failure why)
+{
+	job->failed = why;
+	job->cb(job, job->arg);
+}
+
+/* Start a job's thread; a job whose thread cannot start fails. */
+static void
+sched_start(struct scheduler_job *job)
+{
+	int	 rc;
+
+	TAILQ_INSERT_TAIL(&sched.running, job, entry);
+	sched.nrunning++;
+	if ((rc = pthread_create(&job->thread, NULL, sched_thread, job)) != 0) {
+		log_error("scheduler: pthread_create: %s", strerror(rc));
+		TAILQ_REMOVE(&sched.running, job, entry);
+		sched.nrunning--;
+		sched_fail(job, SCHEDULER_NOT_RUN);
+		return;
+	}
+	pthread_setname_np(job->thread, "kaigi-solver");	/* for ps, top, tests */
+	metrics_count("solver_jobs_started_total", 1);
+}
+
+/* Start waiting jobs while there is room. */
+static void
+sched_next(void)
+{
+	struct scheduler_job	*job;
+
+	while (sched.nrunning < scheduler_jobs_limit() &&
+	    (job = TAILQ_FIRST(&sched.waiting)) != NULL) {
+		TAILQ_REMOVE(&sched.waiting, job, entry);
+		sched.nwaiting--;
+		sched_start(job);
+	}
+}
+
+/* Loop: jobs are done; join their threads, start waiting ones, call back. */
 static void
 sched_done(evutil_socket_t fd, short what, void *arg)
 {
@@ -305,30 +444,36 @@ sched_done(evutil_socket_t fd, short what, void *arg)
 		for (i = 0; i < (size_t)n / sizeof jobs[0]; i++) {
 			pthread_join(jobs[i]->thread, NULL);
 			TAILQ_REMOVE(&sched.running, jobs[i], entry);
+			sched.nrunning--;
+			metrics_count("solver_jobs_finished_total", 1);
+			sched_next();
 			jobs[i]->cb(jobs[i], jobs[i]->arg);
 		}
 	}
 }
 
-/* Run a job off the loop; cb on the loop when done. */
+/* Run a job off the loop (or wait, or refuse); cb on the loop when done. */
 void
 scheduler_run(struct scheduler_job *job, scheduler_cb *cb, void *arg)
 {
-	int	 rc;
-
 	job->cb = cb;
 	job->arg = arg;
+	job->failed = SCHEDULER_RAN;
 	if (sched.ev == NULL) {		/* no loop (tools, tests): inline */
 		sched_work(job);
 		cb(job, arg);
 		return;
 	}
-	TAILQ_INSERT_TAIL(&sched.running, job, entry);
-	if ((rc = pthread_create(&job->thread, NULL, sched_thread, job)) != 0) {
-		log_error("scheduler: pthread_create: %s", strerror(rc));
-		TAILQ_REMOVE(&sched.running, job, entry);
-		job->failed = 1;
-		cb(job, arg);
+	if (sched.nrunning < scheduler_jobs_limit()) {
+		metrics_count("solver_jobs_accepted_total", 1);
+		sched_start(job);
+	} else if (sched.nwaiting < scheduler_queue_limit()) {
+		metrics_count("solver_jobs_accepted_total", 1);
+		TAILQ_INSERT_TAIL(&sched.waiting, job, entry);
+		sched.nwaiting++;
+	} else {
+		metrics_count("solver_jobs_refused_total", 1);
+		sched_fail(job, SCHEDULER_BUSY);
 	}
 }
 
@@ -346,7 +491,7 @@ scheduler_init(struct event_base *base)
 	event_add(sched.ev, NULL);
 }
 
-/* Wait for running jobs, fail them, close the channel. */
+/* Wait for running jobs, fail them and the waiting ones, close the channel. */
 void
 scheduler_shutdown(void)
 {
@@ -357,8 +502,13 @@ scheduler_shutdown(void)
 	while ((job = TAILQ_FIRST(&sched.running)) != NULL) {
 		pthread_join(job->thread, NULL);
 		TAILQ_REMOVE(&sched.running, job, entry);
-		job->failed = 1;
-		job->cb(job, job->arg);
+		sched.nrunning--;
+		sched_fail(job, SCHEDULER_NOT_RUN);
+	}
+	while ((job = TAILQ_FIRST(&sched.waiting)) != NULL) {
+		TAILQ_REMOVE(&sched.waiting, job, entry);
+		sched.nwaiting--;
+		sched_fail(job, SCHEDULER_NOT_RUN);
 	}
 	event_free(sched.ev);
 	sched.ev = NULL;
@@ -387,14 +537,15 @@ sched_reason(const struct solver_request *q, enum solver_reason r)
 static json_t *
 sched_stats(const struct solver_stats *s)
 {
-	return json_pack("{s:i, s:i, s:I, s:I, s:i, s:i, s:i, s:I, s:f, s:b}",
+	return json_pack("{s:i, s:i, s:I, s:I, s:i, s:i, s:i, s:I, s:f, s:b, s:s}",
 	    "requested", s->requested, "placed", s->placed,
 	    "priority_sum", (json_int_t)s->priority_sum,
 	    "priority_total", (json_int_t)s->priority_total,
 	    "breaks", s->breaks, "break_spread", s->break_spread,
 	    "room_changes", s->room_changes,
 	    "iterations", (json_int_t)s->iterations,
-	    "elapsed_ms", s->elapsed_ms, "time_limit_hit", s->time_limit_hit);
+	    "elapsed_ms", s->elapsed_ms, "time_limit_hit", s->time_limit_hit,
+	    "search", s->grid ? "grid" : "annealing");
 }
 
 /* The plan of a solved job. */

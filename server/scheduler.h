@@ -2,7 +2,8 @@
  * scheduler.h — between the bilateral handlers and the solver: turns the
  * problem read from the database (the JSON of kaigi_bilateral_problem() in
  * sql/040_bilaterals.sql) into solver structs, runs the solver on a worker
- * thread off the event loop, and hands the job back to the loop.
+ * thread off the event loop (at most solver_jobs at once, solver_queue
+ * more waiting, the rest refused), and hands the job back to the loop.
  */
 #ifndef KAIGI_SCHEDULER_H
 #define KAIGI_SCHEDULER_H
@@ -18,6 +19,7 @@
 
 #define SCHEDULER_SEED		20230429ULL	/* fixed: same data, same plan */
 #define SCHEDULER_TIME_LIMIT_MS	2000
+#define SCHEDULER_QUEUE_DEFAULT	32	/* waiting jobs without a config */
 
 /* A problem and the storage behind the solver's pointers. */
 struct scheduler_problem {
@@ -39,6 +41,13 @@ enum scheduler_kind {
 	SCHEDULER_SLOTS,	/* solver_slots for request 0 */
 };
 
+/* Why a job did not run (job->failed). */
+enum scheduler_failure {
+	SCHEDULER_RAN = 0,
+	SCHEDULER_NOT_RUN,	/* no thread could be started, or shutting down */
+	SCHEDULER_BUSY,		/* solver_jobs running and solver_queue waiting */
+};
+
 struct scheduler_job;
 typedef void scheduler_cb(struct scheduler_job *, void *arg);
 
@@ -47,8 +56,9 @@ struct scheduler_job {
 	struct scheduler_problem	 problem;
 	struct solver_options		 options;
 	int				 slot_max;	/* SLOTS: at most this many */
+	int				 chronological;	/* SLOTS: earliest first, not best */
 	/* Results, valid in the callback. */
-	int				 failed;	/* not run: thread or shutdown */
+	enum scheduler_failure		 failed;
 	int				 rc;		/* solver's return */
 	struct solver_answer		 answer;	/* SOLVE */
 	struct solver_slot		*slots;		/* SLOTS */
@@ -71,11 +81,20 @@ struct scheduler_job *scheduler_job_new(enum scheduler_kind);
 /* Free a job and its results. */
 void	scheduler_job_free(struct scheduler_job *);
 /*
- * Run the job on a worker thread; cb is called on the loop once it is done
- * (or with job->failed set when it could not run). The caller keeps the job
- * and frees it after (or in) the callback.
+ * Run the job on a worker thread; cb is called on the loop once it is done,
+ * or with job->failed set when it could not run (at once when the solver is
+ * busy: scheduler_jobs_limit() running and scheduler_queue_limit() waiting).
+ * A job beyond the running limit waits for a free one, first come first
+ * served. The caller keeps the job and frees it after (or in) the callback.
  */
 void	scheduler_run(struct scheduler_job *, scheduler_cb *, void *arg);
+
+/* Jobs that may run at once: solver_jobs, or the usable cores when 0. */
+int	scheduler_jobs_limit(void);
+/* Jobs that may wait for a free one: solver_queue. */
+int	scheduler_queue_limit(void);
+/* Jobs running and waiting right now. */
+void	scheduler_counts(int *running, int *waiting);
 
 /* The plan of a solved job: {placed:[{bilateral_id, version, start (unix
  * seconds), room_id}], unplaced:[{bilateral_id, reason}], stats}. */

@@ -7,7 +7,7 @@
  * (to a random start or next to a meeting of one of its people) and swap
  * the starts of two meetings sharing a person (that person's timeline is
  * unchanged, only the two partners' change). Breaks of a person are
- * recomputed from their occupancy row (a few dozen cells). The best
+ * recomputed from their occupancy row, day by day. The best
  * clash-free state is kept; the annealing runs in rounds, each starting
  * again from the best state. Deterministic for a seed and a budget.
  */
@@ -61,10 +61,8 @@ struct sg {
 	int		 nmov;
 	long		 B, I, V;
 	long		 w;	/* current weight of a clash */
-	uint64_t	*bits;	/* per person: occupied cells (H <= 64) */
-	uint64_t	 day[64];	/* cells of each day */
-	uint64_t	 first;	/* first cell of each day */
-	int		 ndays;
+	uint64_t	*bits;	/* np x W: a person's occupied cells */
+	struct sg_days	 dd;
 	uint64_t	 rng;
 	int		 aff[8], naff, old[8], oldi[8];
 };
@@ -104,23 +102,56 @@ sg_now_ms(void)
 	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
+/* The bits of a word inside cells [lo, hi) (the word holds cells w * 64..). */
+static uint64_t
+sg_word_mask(int w, int lo, int hi)
+{
+	uint64_t	 m = ~0ULL;
+
+	if (w == lo >> 6)
+		m &= ~0ULL << (lo & 63);
+	if (w == (hi - 1) >> 6 && (hi & 63) != 0)
+		m &= ~0ULL >> (64 - (hi & 63));
+	return m;
+}
+
+/* Breaks of a row on day d (runs - 1); idle cells inside the day in *idle. */
+int
+sg_day_breaks(const struct sg_days *dd, const uint64_t *row, int d, int *idle)
+{
+	uint64_t	 x, carry = 0;
+	int		 w, lo = dd->lo[d], hi = dd->hi[d], runs = 0, busy = 0;
+	int		 first = -1, last = -1;
+
+	*idle = 0;
+	for (w = lo >> 6; lo < hi && w <= (hi - 1) >> 6; w++) {
+		x = row[w] & sg_word_mask(w, lo, hi);
+		runs += __builtin_popcountll(x & ~((x << 1) | carry));
+		carry = x >> 63;
+		if (x == 0)
+			continue;
+		busy += __builtin_popcountll(x);
+		if (first < 0)
+			first = w * 64 + __builtin_ctzll(x);
+		last = w * 64 + 63 - __builtin_clzll(x);
+	}
+	if (runs == 0)
+		return 0;
+	*idle = last - first + 1 - busy;
+	return runs - 1;
+}
+
 /* Breaks of person p from their occupancy bits; idle cells between in *idle. */
 static int
 sg_breaks(const struct sg *g, int p, int *idle)
 {
-	uint64_t	 m = g->bits[p], dm, starts;
-	int		 d, b = 0;
+	const uint64_t	*row = g->bits + (size_t)p * g->dd.W;
+	int		 d, b = 0, i;
 
 	*idle = 0;
-	if (m == 0)
-		return 0;
-	starts = m & ~((m << 1) & ~g->first);
-	for (d = 0; d < g->ndays; d++) {
-		if ((dm = m & g->day[d]) == 0)
-			continue;
-		b += __builtin_popcountll(starts & g->day[d]) - 1;
-		*idle += 64 - __builtin_clzll(dm) - __builtin_ctzll(dm) -
-		    __builtin_popcountll(dm);
+	for (d = 0; d < g->dd.n; d++) {
+		b += sg_day_breaks(&g->dd, row, d, &i);
+		*idle += i;
 	}
 	return b;
 }
@@ -131,9 +162,10 @@ sg_occ(struct sg *g, int q, int s, int delta)
 {
 	const struct sg_req	*r = &g->pb->rq[q];
 	unsigned char		*o;
+	uint64_t		*row;
 	int			 i, c;
 
-	for (c = s; c < s + r->d; c++) {
+	for (c = s; c < s + r->d && !r->noroom; c++) {
 		if (delta > 0)
 			g->V += g->rc[c]++ >= g->pb->nrooms;
 		else
@@ -141,15 +173,16 @@ sg_occ(struct sg *g, int q, int s, int delta)
 	}
 	for (i = 0; i < r->npeople; i++) {
 		o = g->cnt + (size_t)r->people[i] * g->pb->H;
+		row = g->bits + (size_t)r->people[i] * g->dd.W;
 		for (c = s; c < s + r->d; c++) {
 			if (delta > 0)
 				g->V += o[c]++ >= 1;
 			else
 				g->V -= --o[c] >= 1;
 			if (o[c])
-				g->bits[r->people[i]] |= 1ULL << c;
+				SG_SET(row, c);
 			else
-				g->bits[r->people[i]] &= ~(1ULL << c);
+				SG_CLR(row, c);
 		}
 	}
 }
@@ -640,22 +673,34 @@ sg_partner_any(struct sg *g, int q)
 	return o == q ? -1 : o;
 }
 
-/* Masks of the days' cells and of each day's first cell (both searches). */
+/* The days of a grid as runs of cells (all three searches). */
 void
-sg_day_masks(const struct sg_problem *pb, uint64_t day[64], uint64_t *first,
-    int *ndays)
+sg_days_init(const struct sg_problem *pb, struct sg_days *dd)
 {
 	int	 c, d;
 
-	for (c = 0; c < pb->H; c++) {
-		if ((d = pb->dayof[c]) < 0 || d >= 64)
-			continue;
-		if (d >= *ndays)
-			*ndays = d + 1;
-		if (day[d] == 0)
-			*first |= 1ULL << c;
-		day[d] |= 1ULL << c;
-	}
+	memset(dd, 0, sizeof *dd);
+	dd->W = SG_WORDS(pb->H);
+	for (c = 0; c < pb->H; c++)
+		if (pb->dayof[c] >= dd->n)
+			dd->n = pb->dayof[c] + 1;
+	dd->lo = xcalloc((size_t)dd->n + 1, sizeof *dd->lo);
+	dd->hi = xcalloc((size_t)dd->n + 1, sizeof *dd->hi);
+	for (c = pb->H - 1; c >= 0; c--)
+		if ((d = pb->dayof[c]) >= 0)
+			dd->lo[d] = c;
+	for (c = 0; c < pb->H; c++)
+		if ((d = pb->dayof[c]) >= 0)
+			dd->hi[d] = c + 1;
+}
+
+/* Free what sg_days_init allocated. */
+void
+sg_days_free(struct sg_days *dd)
+{
+	free(dd->lo);
+	free(dd->hi);
+	memset(dd, 0, sizeof *dd);
 }
 
 /*
@@ -689,8 +734,8 @@ sg_init(struct sg *g, struct sg_problem *pb)
 	g->pb = pb;
 	g->rng = pb->seed ^ 0x677269642d736561ULL;
 	g->cnt = xcalloc((size_t)pb->np * pb->H + 1, 1);
-	g->bits = xcalloc((size_t)pb->np + 1, sizeof *g->bits);
-	sg_day_masks(pb, g->day, &g->first, &g->ndays);
+	sg_days_init(pb, &g->dd);
+	g->bits = xcalloc((size_t)pb->np * g->dd.W + 1, sizeof *g->bits);
 	g->rc = xcalloc((size_t)pb->H + 1, sizeof *g->rc);
 	g->pb_ = xcalloc((size_t)pb->np + 1, sizeof *g->pb_);
 	g->pi = xcalloc((size_t)pb->np + 1, sizeof *g->pi);
@@ -714,6 +759,7 @@ sg_free(struct sg *g)
 {
 	free(g->cnt);
 	free(g->bits);
+	sg_days_free(&g->dd);
 	free(g->rc);
 	free(g->pb_);
 	free(g->pi);

@@ -3,7 +3,11 @@
  * for the special case where rooms are interchangeable and there is no
  * changeover or travel (e.g. the B2B benchmark). Meetings are then just
  * start cells; a person's breaks are the runs of their occupied cells on a
- * day minus one, and rooms are a count per cell.
+ * day minus one, and rooms are a count per cell. A person's other sessions
+ * (plenaries) are fixed one-cell meetings of that person alone that take
+ * no room (noroom): busy cells that count in breaks like meetings.
+ * A person's cells are a row of bits, as many 64-bit words as the grid
+ * needs (no limit on the cells of a day).
  */
 #ifndef KAIGI_SOLVER_GRID_H
 #define KAIGI_SOLVER_GRID_H
@@ -18,6 +22,21 @@ struct sg_req {
 	int		 nstarts;
 	int		 d;		/* duration in cells */
 	int		 movable;	/* placed and not fixed */
+	int		 noroom;	/* fixed busy cell of a person: no room */
+};
+
+/* Bit rows of H cells: cell c is bit c % 64 of word c / 64. */
+#define SG_WORDS(H)	(((H) + 63) / 64)
+#define SG_BIT(row, c)	((int)(((row)[(c) >> 6] >> ((c) & 63)) & 1))
+#define SG_SET(row, c)	((row)[(c) >> 6] |= 1ULL << ((c) & 63))
+#define SG_CLR(row, c)	((row)[(c) >> 6] &= ~(1ULL << ((c) & 63)))
+#define SG_FLIP(row, c)	((row)[(c) >> 6] ^= 1ULL << ((c) & 63))
+
+/* The days of a grid as runs of cells, from pb->dayof. */
+struct sg_days {
+	int	 n;		/* days (one past the largest index) */
+	int	 W;		/* words of a row: SG_WORDS(H) */
+	int	*lo, *hi;	/* day d: cells [lo[d], hi[d]) */
 };
 
 struct sg_problem {
@@ -44,9 +63,13 @@ double	 sg_now_ms(void);
 void	 sg_hungarian(const long *, int n, int *col);
 /* Is s in the ascending list starts[0..n)? */
 int	 sg_has_start(const int *starts, int n, int s);
-/* Masks of the days' cells and each day's first cell, from pb->dayof. */
-void	 sg_day_masks(const struct sg_problem *, uint64_t day[64],
-	    uint64_t *first, int *ndays);
+/* The days of pb (free with sg_days_free). */
+void	 sg_days_init(const struct sg_problem *, struct sg_days *);
+void	 sg_days_free(struct sg_days *);
+/* Breaks (runs of busy cells - 1) of a row on day d; idle cells between
+ * the first and last busy cell in *idle. */
+int	 sg_day_breaks(const struct sg_days *, const uint64_t *row, int d,
+	    int *idle);
 /* Person -> placed meetings index: p's are pq[pqo[p + 1] .. pqo[p + 2]). */
 void	 sg_person_index(const struct sg_problem *, int **pqo, int **pq);
 /* Search; slot ends as the best clash-free state found. Returns its breaks. */

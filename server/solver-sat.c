@@ -32,7 +32,8 @@
  *    target as units; CaDiCaL in its stable mode only, without
  *    chronological backtracking, elimination or probing;
  *  - where rooms bind (forum-14), a count of each cell's busy people
- *    (ss_crowd), on every other try since it slows other problems;
+ *    (ss_crowd), on every other try since it slows other problems (not
+ *    where people have busy cells that take no room: plenaries);
  *  - a target that runs long is tried again from another start.
  * The tabu search's state is the hint: on hinted tries every variable is
  * renamed so that its value in that state is "false", and CaDiCaL's
@@ -84,6 +85,7 @@ struct ss {
 	int		 oneday;	/* every cell of the grid is one day */
 	int		 hinted;	/* rename so the hint is all false */
 	int		 crowd;		/* count each cell's busy people too */
+	int		 noroom;	/* some fixed busy cells take no room */
 	int		 big;		/* most people of one meeting */
 	double		 deadline;
 };
@@ -273,7 +275,8 @@ ss_meetings(struct ss *g)
 		if (pb->rq[q].npeople > g->big)
 			g->big = pb->rq[q].npeople;
 		if (!pb->rq[q].movable) {
-			g->rc[pb->slot[q]]++;
+			g->rc[pb->slot[q]] += !pb->rq[q].noroom;
+			g->noroom |= pb->rq[q].noroom;
 			continue;
 		}
 		n = pb->rq[q].nstarts;
@@ -637,7 +640,7 @@ ss_build(struct ss *g)
 		ss_overlap(g);
 	for (c = 0; c < pb->H; c++) {
 		ss_room(g, c, own, ord, l, l + pb->nq + 1);
-		if (g->crowd)
+		if (g->crowd && !g->noroom)	/* busy cells without a room */
 			ss_crowd(g, c, l);
 	}
 	free(own);
@@ -649,23 +652,24 @@ ss_build(struct ss *g)
 static long
 ss_breaks(const struct sg_problem *pb, const int *slot)
 {
-	uint64_t	*bits = xcalloc((size_t)pb->np + 1, sizeof *bits), m;
+	unsigned char	*o = xcalloc((size_t)pb->np * pb->H + 1, 1), *row;
 	long		 B = 0;
 	int		 q, i, p, c, last;
 
 	for (q = 0; q < pb->nq; q++)
 		for (i = 0; slot[q] >= 0 && i < pb->rq[q].npeople; i++)
-			bits[pb->rq[q].people[i]] |= 1ULL << slot[q];
+			o[(size_t)pb->rq[q].people[i] * pb->H + slot[q]] = 1;
 	for (p = 0; p < pb->np; p++)
-		for (m = bits[p], last = -1, c = 0; c < pb->H; c++) {
-			if (!(m >> c & 1))
+		for (row = o + (size_t)p * pb->H, last = -1, c = 0; c < pb->H;
+		    c++) {
+			if (!row[c])
 				continue;
 			if (last >= 0 && pb->dayof[last] == pb->dayof[c] &&
 			    last != c - 1)
 				B++;
 			last = c;
 		}
-	free(bits);
+	free(o);
 	return B;
 }
 
@@ -680,7 +684,7 @@ ss_valid(const struct sg_problem *pb, const int *slot)
 	for (q = 0; q < pb->nq && ok; q++) {
 		if (slot[q] < 0)
 			ok = pb->slot[q] < 0;
-		else if (++rc[slot[q]] > pb->nrooms)
+		else if (!pb->rq[q].noroom && ++rc[slot[q]] > pb->nrooms)
 			ok = 0;
 		else if (!pb->rq[q].movable && slot[q] != pb->slot[q])
 			ok = 0;

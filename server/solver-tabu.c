@@ -55,11 +55,12 @@ struct st {
 	struct sg_problem *pb;
 	int		 np, nq, H, R;
 	int		*at;	/* np x H: a person's meeting in a cell, or -1 */
-	uint64_t	*bits;	/* per person: occupied cells */
-	uint64_t	*allow;	/* per meeting: allowed cells (none if fixed) */
-	int		*rc;	/* meetings per cell */
-	int		*pc;	/* cost units per person (see st_pcost) */
+	uint64_t	*bits;	/* np x W: a person's occupied cells */
+	uint64_t	*allow;	/* nq x W: allowed cells (none if fixed) */
+	int		*rc;	/* meetings per cell (that take a room) */
+	int		*pc;	/* cost units per person (see st_dcost) */
 	int		*tb;	/* breaks per person */
+	int		*dc, *db;	/* np x days: cost units, breaks of a day */
 	int		*cur;	/* current starts */
 	int		*pq, *pqo;	/* CSR: placed meetings of each person */
 	long		*tabu;	/* nq x H: step until which q may not enter */
@@ -69,8 +70,7 @@ struct st {
 	long		 stamp;
 	long		 C, TB, X, it;	/* cost units, breaks, room excess */
 	long		 wr;	/* weight of a room excess */
-	uint64_t	 day[64], first;
-	int		 ndays;
+	struct sg_days	 dd;
 	uint64_t	 rng;
 };
 
@@ -87,38 +87,21 @@ st_randn(struct st *g, int n)
 	return (int)(sg_rng_next(&g->rng) % (uint64_t)n);
 }
 
-/* Breaks of an occupancy mask: runs per day minus one per busy day. */
+/* Cost units of a row on day d (breaks and idle cells); breaks in *b. */
 static int
-st_breaks(const struct st *g, uint64_t m)
+st_dcost(const struct st *g, const uint64_t *row, int d, int *b)
 {
-	uint64_t	 starts;
-	int		 d, b;
+	int	 idle;
 
-	if (m == 0)
-		return 0;
-	starts = m & ~((m << 1) & ~g->first);
-	b = __builtin_popcountll(starts);
-	for (d = 0; d < g->ndays; d++)
-		b -= (m & g->day[d]) != 0;
-	return b;
+	*b = sg_day_breaks(&g->dd, row, d, &idle);
+	return ST_KB * *b + ST_KI * idle;
 }
 
-/* Cost units of an occupancy mask: breaks and idle cells inside days. */
-static int
-st_pcost(const struct st *g, uint64_t m)
+/* Person a's row. */
+static uint64_t *
+st_row(const struct st *g, int a)
 {
-	uint64_t	 dm;
-	int		 d, idle = 0;
-
-	if (m == 0)
-		return 0;
-	for (d = 0; d < g->ndays; d++) {
-		if ((dm = m & g->day[d]) == 0)
-			continue;
-		idle += 64 - __builtin_clzll(dm) - __builtin_ctzll(dm) -
-		    __builtin_popcountll(dm);
-	}
-	return ST_KB * st_breaks(g, m) + ST_KI * idle;
+	return g->bits + (size_t)a * g->dd.W;
 }
 
 /* Keep p in the set of people with breaks iff they have one. */
@@ -137,18 +120,22 @@ st_mark(struct st *g, int p)
 	}
 }
 
-/* Recompute person a's cost and breaks into the totals. */
+/* Recompute person a's cost and breaks on day d into the totals. */
 static void
-st_refresh(struct st *g, int a)
+st_refresh(struct st *g, int a, int d)
 {
-	int	 v;
+	size_t	 k = (size_t)a * g->dd.n + d;
+	int	 v, b;
 
-	v = st_pcost(g, g->bits[a]);
-	g->C += v - g->pc[a];
-	g->pc[a] = v;
-	v = st_breaks(g, g->bits[a]);
-	g->TB += v - g->tb[a];
-	g->tb[a] = v;
+	if (d < 0)
+		return;
+	v = st_dcost(g, st_row(g, a), d, &b);
+	g->C += v - g->dc[k];
+	g->pc[a] += v - g->dc[k];
+	g->dc[k] = v;
+	g->TB += b - g->db[k];
+	g->tb[a] += b - g->db[k];
+	g->db[k] = b;
 	st_mark(g, a);
 }
 
@@ -159,7 +146,9 @@ st_occ(struct st *g, int q, int s, int delta)
 	const struct sg_req	*r = &g->pb->rq[q];
 	int			 i, a;
 
-	if (delta > 0)
+	if (r->noroom)
+		;
+	else if (delta > 0)
 		g->X += g->rc[s]++ >= g->R;
 	else
 		g->X -= --g->rc[s] >= g->R;
@@ -167,9 +156,9 @@ st_occ(struct st *g, int q, int s, int delta)
 		a = r->people[i];
 		g->at[(size_t)a * g->H + s] = delta > 0 ? q : -1;
 		if (delta > 0)
-			g->bits[a] |= 1ULL << s;
+			SG_SET(st_row(g, a), s);
 		else
-			g->bits[a] &= ~(1ULL << s);
+			SG_CLR(st_row(g, a), s);
 	}
 }
 
@@ -188,7 +177,7 @@ st_grow(struct st *g, int q, int t, struct st_chain *c)
 	for (i = 0; i < c->n; i++) {
 		r = &g->pb->rq[c->m[i]];
 		x = g->cur[c->m[i]] == c->s ? c->t : c->s;
-		if (!((g->allow[c->m[i]] >> x) & 1))
+		if (!SG_BIT(g->allow + (size_t)c->m[i] * g->dd.W, x))
 			return 0;
 		for (j = 0; j < r->npeople; j++) {
 			a = r->people[j];
@@ -204,15 +193,32 @@ st_grow(struct st *g, int q, int t, struct st_chain *c)
 	return 1;
 }
 
-/* Swap bits s and t of m. */
-static uint64_t
-st_xbits(uint64_t m, int s, int t)
+/*
+ * Cost and breaks change of person a's row when cells s and t swap: only
+ * the days of s and t change (the row is swapped and put back).
+ */
+static void
+st_swap_delta(struct st *g, int a, int s, int t, int *dv, int *dbr)
 {
-	uint64_t	 bs = (m >> s) & 1, bt = (m >> t) & 1;
+	uint64_t	*row = st_row(g, a);
+	size_t		 k = (size_t)a * g->dd.n;
+	int		 ds = g->pb->dayof[s], dt = g->pb->dayof[t], b;
 
-	if (bs == bt)
-		return m;
-	return m ^ (1ULL << s) ^ (1ULL << t);
+	*dv = *dbr = 0;
+	if (SG_BIT(row, s) == SG_BIT(row, t))
+		return;
+	SG_FLIP(row, s);
+	SG_FLIP(row, t);
+	if (ds >= 0) {
+		*dv += st_dcost(g, row, ds, &b) - g->dc[k + ds];
+		*dbr += b - g->db[k + ds];
+	}
+	if (dt >= 0 && dt != ds) {
+		*dv += st_dcost(g, row, dt, &b) - g->dc[k + dt];
+		*dbr += b - g->db[k + dt];
+	}
+	SG_FLIP(row, s);
+	SG_FLIP(row, t);
 }
 
 /* Cost change of chain c (people's rows swap cells s and t). */
@@ -220,8 +226,7 @@ static void
 st_eval(struct st *g, struct st_chain *c)
 {
 	const struct sg_req	*r;
-	uint64_t		 m;
-	int			 i, j, a, ns = 0, rs, rt, v;
+	int			 i, j, a, ns = 0, rs, rt, v, b;
 
 	c->dc = c->du = c->db = 0;
 	g->stamp++;
@@ -233,13 +238,10 @@ st_eval(struct st *g, struct st_chain *c)
 			if (g->seen[a] == g->stamp)
 				continue;
 			g->seen[a] = (int)g->stamp;
-			m = st_xbits(g->bits[a], c->s, c->t);
-			if (m == g->bits[a])
-				continue;
-			v = st_pcost(g, m) - g->pc[a];
+			st_swap_delta(g, a, c->s, c->t, &v, &b);
 			c->du += v;
 			c->dc += v;
-			c->db += st_breaks(g, m) - g->tb[a];
+			c->db += b;
 		}
 	}
 	rs = g->rc[c->s] - ns + (c->n - ns);
@@ -270,8 +272,11 @@ st_apply(struct st *g, const struct st_chain *c)
 	}
 	for (i = 0; i < c->n; i++) {
 		r = &g->pb->rq[c->m[i]];
-		for (j = 0; j < r->npeople; j++)
-			st_refresh(g, r->people[j]);
+		for (j = 0; j < r->npeople; j++) {
+			st_refresh(g, r->people[j], g->pb->dayof[c->s]);
+			if (g->pb->dayof[c->t] != g->pb->dayof[c->s])
+				st_refresh(g, r->people[j], g->pb->dayof[c->t]);
+		}
 	}
 }
 
@@ -386,7 +391,7 @@ static void
 st_init(struct st *g, struct sg_problem *pb)
 {
 	size_t	 i, nc = (size_t)pb->np * pb->H;
-	int	 q, p;
+	int	 q, p, d;
 
 	memset(g, 0, sizeof *g);
 	g->pb = pb;
@@ -396,12 +401,14 @@ st_init(struct st *g, struct sg_problem *pb)
 	g->R = pb->nrooms;
 	g->wr = ST_WR;
 	g->rng = pb->seed ^ 0x746162752d736561ULL;
-	sg_day_masks(pb, g->day, &g->first, &g->ndays);
+	sg_days_init(pb, &g->dd);
 	g->at = xcalloc(nc + 1, sizeof *g->at);
 	for (i = 0; i < nc; i++)
 		g->at[i] = -1;
 	g->tabu = xcalloc((size_t)pb->nq * pb->H + 1, sizeof *g->tabu);
-	g->bits = xcalloc((size_t)pb->np + 1, sizeof *g->bits);
+	g->bits = xcalloc((size_t)pb->np * g->dd.W + 1, sizeof *g->bits);
+	g->dc = xcalloc((size_t)pb->np * g->dd.n + 1, sizeof *g->dc);
+	g->db = xcalloc((size_t)pb->np * g->dd.n + 1, sizeof *g->db);
 	g->pc = xcalloc((size_t)pb->np + 1, sizeof *g->pc);
 	g->tb = xcalloc((size_t)pb->np + 1, sizeof *g->tb);
 	g->seen = xcalloc((size_t)pb->np + 1, sizeof *g->seen);
@@ -412,16 +419,18 @@ st_init(struct st *g, struct sg_problem *pb)
 		g->badpos[p] = -1;
 	g->rc = xcalloc((size_t)pb->H + 1, sizeof *g->rc);
 	g->cur = xcalloc((size_t)pb->nq + 1, sizeof *g->cur);
-	g->allow = xcalloc((size_t)pb->nq + 1, sizeof *g->allow);
+	g->allow = xcalloc((size_t)pb->nq * g->dd.W + 1, sizeof *g->allow);
 	for (q = 0; q < pb->nq; q++)
 		for (i = 0; pb->rq[q].movable &&
 		    i < (size_t)pb->rq[q].nstarts; i++)
-			g->allow[q] |= 1ULL << pb->rq[q].starts[i];
+			SG_SET(g->allow + (size_t)q * g->dd.W,
+			    pb->rq[q].starts[i]);
 	for (q = 0; q < pb->nq; q++)
 		if ((g->cur[q] = pb->slot[q]) >= 0)
 			st_occ(g, q, g->cur[q], 1);
 	for (p = 0; p < pb->np; p++)
-		st_refresh(g, p);
+		for (d = 0; d < g->dd.n; d++)
+			st_refresh(g, p, d);
 	sg_person_index(pb, &g->pqo, &g->pq);
 }
 
@@ -432,6 +441,9 @@ st_free(struct st *g)
 	free(g->at);
 	free(g->tabu);
 	free(g->bits);
+	free(g->dc);
+	free(g->db);
+	sg_days_free(&g->dd);
 	free(g->pc);
 	free(g->tb);
 	free(g->seen);
@@ -450,7 +462,7 @@ int
 st_applies(const struct sg_problem *pb)
 {
 	unsigned char	*o;
-	int		 q, i, ok = pb->H > 0 && pb->H <= 64;
+	int		 q, i, ok = pb->H > 0;
 	size_t		 k;
 
 	if (!ok)

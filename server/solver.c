@@ -55,6 +55,8 @@ struct sv_req {
 	int		*starts;	/* start cells feasible on busy alone */
 	int		 nstarts;
 	int		 onevenue;	/* all its rooms in one venue */
+	int		*pre, npre;	/* requests it starts after */
+	int		*suc, nsuc;	/* requests that start after it */
 	enum solver_reason reason;	/* static reason if nstarts == 0 */
 };
 
@@ -83,6 +85,7 @@ struct sv {
 	int		*tmp;		/* scratch, nq */
 	int		*pbrk;		/* breaks per person */
 	int		 nbrk;		/* people with breaks > 0 */
+	int		 nprec;		/* precedences ("after") in all */
 };
 
 /* Next random number of this solve (splitmix64, shared with the grid search). */
@@ -457,6 +460,24 @@ sv_is_nb_room(const struct sv *sv, int np, int k)
 	return 0;
 }
 
+/* Would q at start s keep its precedences with the placed requests? */
+static int
+sv_prec_ok(const struct sv *sv, int q, int s)
+{
+	const struct sv_req	*r = &sv->rq[q];
+	int			 i, o;
+
+	for (i = 0; i < r->npre; i++)
+		if ((o = r->pre[i]) != q && sv->ps[o] >= 0 &&
+		    sv->ps[o] + sv->rq[o].d > s)
+			return 0;
+	for (i = 0; i < r->nsuc; i++)
+		if ((o = r->suc[i]) != q && sv->ps[o] >= 0 &&
+		    s + r->d > sv->ps[o])
+			return 0;
+	return 1;
+}
+
 /*
  * Best room for unplaced request q at start s given everything placed:
  * the room with the fewest added breaks, then room changes, then lowest
@@ -477,6 +498,8 @@ sv_best_at(struct sv *sv, int q, int s, int *db, int *drc)
 	m.e = s + r->d;
 	m.req = q;
 	m.day = sv->dayof[s];
+	if (sv->nprec > 0 && !sv_prec_ok(sv, q, s))
+		return -1;
 	for (i = 0; i < src->npeople; i++) {
 		st = sv_person_scan(sv, src->people[i], m.s, m.e);
 		if (st == 0)
@@ -546,8 +569,13 @@ sv_req_valid(const struct sv *sv, const struct solver_request *src)
 
 	if (src->npeople < 1 || src->people == NULL || src->duration <= 0)
 		return -1;
-	if (src->fixed_room >= sv->nr)
+	if (src->fixed_room >= sv->nr || src->nafter < 0 ||
+	    (src->nafter > 0 && src->after == NULL))
 		return -1;
+	for (i = 0; i < src->nafter; i++)
+		if (src->after[i] < 0 || src->after[i] >= sv->nq ||
+		    &sv->pb->requests[src->after[i]] == src)
+			return -1;
 	for (i = 0; i < src->npeople; i++) {
 		if (src->people[i] < 0 || src->people[i] >= sv->np)
 			return -1;
@@ -652,6 +680,81 @@ sv_req_starts(struct sv *sv, int q)
 		r->reason = best == 0 ? SOLVER_NO_COMMON_TIME : SOLVER_NO_ROOM;
 }
 
+/* Greatest common divisor of |a| and |b| (gcd(0, b) = |b|). */
+static int
+sv_gcd(int a, int b)
+{
+	int	 t;
+
+	a = abs(a);
+	b = abs(b);
+	while (b != 0) {
+		t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* g folded with minute m if m lies strictly inside a day (an edge there
+ * matters; outside the days, rounding outwards changes nothing). */
+static int
+sv_gcd_inside(const struct solver_problem *pb, int g, int m)
+{
+	int	 i;
+
+	for (i = 0; i < pb->ndays; i++)
+		if (pb->days[i].start < m && m < pb->days[i].end)
+			return sv_gcd(g, m);
+	return g;
+}
+
+/* g folded with the edges of n busy intervals. */
+static int
+sv_gcd_busy(const struct solver_problem *pb, int g,
+    const struct solver_interval *b, int n)
+{
+	int	 j;
+
+	for (j = 0; j < n; j++)
+		g = sv_gcd_inside(pb, sv_gcd_inside(pb, g, b[j].start),
+		    b[j].end);
+	return g;
+}
+
+/*
+ * Cell size for a problem: the greatest common divisor of the day hours,
+ * durations, changeover and travel times, and of the window, fixed-start
+ * and busy edges that fall inside a day; so every start that matters is
+ * on the grid and nothing is rounded. Below SOLVER_MIN_CELL (an edge at
+ * 09:07), SOLVER_MIN_CELL, with busy time rounded outwards as before.
+ */
+int
+solver_cell_minutes(const struct solver_problem *pb)
+{
+	const struct solver_request	*r;
+	int				 g = 0, i;
+
+	for (i = 0; i < pb->ndays && pb->days != NULL; i++)
+		g = sv_gcd(sv_gcd(g, pb->days[i].start), pb->days[i].end);
+	g = sv_gcd(g, pb->changeover > 0 ? pb->changeover : 0);
+	for (i = 0; pb->travel != NULL && i < pb->nvenues * pb->nvenues; i++)
+		g = sv_gcd(g, pb->travel[i] > 0 ? pb->travel[i] : 0);
+	for (i = 0; i < pb->nrequests; i++) {
+		r = &pb->requests[i];
+		g = sv_gcd(g, r->duration > 0 ? r->duration : 0);
+		g = sv_gcd_inside(pb, sv_gcd_inside(pb, g, r->earliest),
+		    r->latest);
+		if (r->fixed_start >= 0)
+			g = sv_gcd(g, r->fixed_start);
+	}
+	for (i = 0; i < pb->npeople; i++)
+		g = sv_gcd_busy(pb, g, pb->people[i].busy, pb->people[i].nbusy);
+	for (i = 0; i < pb->nrooms; i++)
+		g = sv_gcd_busy(pb, g, pb->rooms[i].busy, pb->rooms[i].nbusy);
+	return g >= SOLVER_MIN_CELL ? g : SOLVER_MIN_CELL;
+}
+
 /* Grid, horizon, day map and travel in cells. */
 static int
 sv_init_time(struct sv *sv)
@@ -659,7 +762,8 @@ sv_init_time(struct sv *sv)
 	const struct solver_problem *pb = sv->pb;
 	int	 i, c, lo, hi, t;
 
-	sv->slot = pb->slot_minutes > 0 ? pb->slot_minutes : 5;
+	sv->slot = pb->slot_minutes > 0 ? pb->slot_minutes :
+	    solver_cell_minutes(pb);
 	sv->chg = (pb->changeover > 0 ? pb->changeover : 0);
 	sv->chg = (sv->chg + sv->slot - 1) / sv->slot;
 	sv->nv = pb->travel != NULL ? pb->nvenues : 0;
@@ -760,6 +864,8 @@ sv_free(struct sv *sv)
 	for (i = 0; i < sv->nq; i++) {
 		free(sv->rq[i].rooms);
 		free(sv->rq[i].starts);
+		free(sv->rq[i].pre);
+		free(sv->rq[i].suc);
 	}
 	free(sv->all);
 	free(sv->mtg);
@@ -776,6 +882,38 @@ sv_free(struct sv *sv)
 	free(sv->near);
 	free(sv->tmp);
 	free(sv->pbrk);
+}
+
+/* Both directions of the valid requests' precedences ("after"). */
+static void
+sv_init_prec(struct sv *sv)
+{
+	const struct solver_request	*src;
+	struct sv_req			*r;
+	int				 q, i, a;
+
+	for (q = 0; q < sv->nq; q++) {
+		src = sv->rq[q].src;
+		if (sv->rq[q].reason == SOLVER_INVALID || src->nafter <= 0)
+			continue;
+		for (i = 0; i < src->nafter; i++)
+			sv->rq[src->after[i]].nsuc++;
+		sv->rq[q].pre = xcalloc((size_t)src->nafter, sizeof(int));
+		sv->nprec += src->nafter;
+	}
+	for (q = 0; q < sv->nq; q++) {
+		r = &sv->rq[q];
+		r->suc = xcalloc((size_t)r->nsuc + 1, sizeof *r->suc);
+		r->nsuc = 0;
+	}
+	for (q = 0; q < sv->nq; q++) {
+		src = sv->rq[q].src;
+		for (i = 0; sv->rq[q].pre != NULL && i < src->nafter; i++) {
+			a = src->after[i];
+			sv->rq[q].pre[sv->rq[q].npre++] = a;
+			sv->rq[a].suc[sv->rq[a].nsuc++] = q;
+		}
+	}
 }
 
 /*
@@ -839,15 +977,17 @@ sv_new(struct sv *sv, const struct solver_problem *pb, int only)
 		sv->RC += rc;
 		sv_person_brk(sv, p, b);
 	}
+	sv_init_prec(sv);
 	return 0;
 }
 
 /* Sort key of the greedy order. */
 struct sv_key {
-	int	 fixed, prio, nstarts, d, q;
+	int	 fixed, depth, prio, nstarts, d, q;
 };
 
-/* Order for the greedy: fixed, priority, fewest starts, longest, index. */
+/* Order for the greedy: fixed, fewest predecessors in a chain, priority,
+ * fewest starts, longest, index. */
 static int
 sv_greedy_cmp(const void *a, const void *b)
 {
@@ -855,6 +995,8 @@ sv_greedy_cmp(const void *a, const void *b)
 
 	if (x->fixed != y->fixed)
 		return y->fixed - x->fixed;
+	if (x->depth != y->depth)
+		return x->depth - y->depth;
 	if (x->prio != y->prio)
 		return y->prio - x->prio;
 	if (x->nstarts != y->nstarts)
@@ -879,6 +1021,25 @@ sv_first_start(struct sv *sv, int q, int *room)
 	return -1;
 }
 
+/* Longest chain of predecessors of each request (bounded on a cycle). */
+static int *
+sv_depths(const struct sv *sv)
+{
+	int	*depth = xcalloc((size_t)sv->nq + 1, sizeof *depth);
+	int	 q, i, round, changed = 1;
+
+	for (round = 0; changed && round < sv->nq && sv->nprec > 0; round++) {
+		changed = 0;
+		for (q = 0; q < sv->nq; q++)
+			for (i = 0; i < sv->rq[q].npre; i++)
+				if (depth[sv->rq[q].pre[i]] + 1 > depth[q]) {
+					depth[q] = depth[sv->rq[q].pre[i]] + 1;
+					changed = 1;
+				}
+	}
+	return depth;
+}
+
 /*
  * Greedy construction: each request in order at its best start, or at its
  * first feasible one once the deadline has passed.
@@ -887,12 +1048,14 @@ static void
 sv_greedy(struct sv *sv, double deadline)
 {
 	struct sv_key	*keys = xcalloc((size_t)sv->nq + 1, sizeof *keys);
+	int		*depth = sv_depths(sv);
 	int		 i, q, s, k, n = 0, late = 0;
 
 	for (q = 0; q < sv->nq; q++) {
 		if (sv->rq[q].nstarts == 0 || sv->ps[q] >= 0)
 			continue;
 		keys[n].fixed = sv->rq[q].fixed_s >= 0;
+		keys[n].depth = depth[q];
 		keys[n].prio = sv->rq[q].src->priority;
 		keys[n].nstarts = sv->rq[q].nstarts;
 		keys[n].d = sv->rq[q].d;
@@ -909,6 +1072,7 @@ sv_greedy(struct sv *sv, double deadline)
 			sv_place(sv, q, s, k);
 	}
 	free(keys);
+	free(depth);
 }
 
 /* Scalar cost below priorities: breaks, then room changes, then lateness. */
@@ -1217,12 +1381,24 @@ sv_kempe_to(struct sv *sv, int a, int to, double T)
 		sv_journal_undo(sv, &j);
 }
 
-/* A random person with breaks and one of their breaks (index), or -1. */
+/* Is there a break between items i - 1 and i of list l (one day)? */
+static int
+sv_break_before(struct sv *sv, const struct sv_list *l, int i)
+{
+	return l->v[i].day >= 0 && l->v[i].day == l->v[i - 1].day &&
+	    sv_is_break(sv, &l->v[i - 1], &l->v[i]);
+}
+
+/*
+ * A random person with breaks and one of their breaks (index), or -1. The
+ * breaks are counted, then the k-th is found again: a person may have far
+ * more meetings than sv->tmp (requests + people) has room for.
+ */
 static int
 sv_pick_break(struct sv *sv, int *gap)
 {
 	const struct sv_list	*l;
-	int			 p, i, n = 0;
+	int			 p, i, k, n = 0;
 
 	for (p = 0; p < sv->np; p++)
 		if (sv->pbrk[p] > 0)
@@ -1232,12 +1408,13 @@ sv_pick_break(struct sv *sv, int *gap)
 	p = sv->tmp[sv_randn(sv, n)];
 	l = &sv->mtg[p];
 	for (n = 0, i = 1; i < l->n; i++)
-		if (l->v[i].day >= 0 && l->v[i].day == l->v[i - 1].day &&
-		    sv_is_break(sv, &l->v[i - 1], &l->v[i]))
-			sv->tmp[n++] = i;
+		n += sv_break_before(sv, l, i);
 	if (n == 0)
 		return -1;
-	*gap = sv->tmp[sv_randn(sv, n)];
+	k = sv_randn(sv, n);
+	for (i = 1; !sv_break_before(sv, l, i) || k-- > 0; i++)
+		/* nothing */;
+	*gap = i;
 	return p;
 }
 
@@ -1420,6 +1597,26 @@ sv_eject_room(struct sv *sv, int q, int s)
 
 #define SV_MAXBLK	3
 
+/* Add the placed requests whose precedence q at s would break; -1 if full. */
+static int
+sv_prec_blockers(const struct sv *sv, int q, int s, int *set, int *n)
+{
+	const struct sv_req	*r = &sv->rq[q];
+	int			 i, o;
+
+	for (i = 0; i < r->npre; i++)
+		if ((o = r->pre[i]) != q && sv->ps[o] >= 0 &&
+		    sv->ps[o] + sv->rq[o].d > s &&
+		    !sv_blocker_add(set, n, SV_MAXBLK, o))
+			return -1;
+	for (i = 0; i < r->nsuc; i++)
+		if ((o = r->suc[i]) != q && sv->ps[o] >= 0 &&
+		    s + r->d > sv->ps[o] &&
+		    !sv_blocker_add(set, n, SV_MAXBLK, o))
+			return -1;
+	return 0;
+}
+
 /* Placed requests in the way of q at s in room k; -1 if not removable. */
 static int
 sv_blockers(struct sv *sv, int q, int s, int k, int *set)
@@ -1446,6 +1643,8 @@ sv_blockers(struct sv *sv, int q, int s, int k, int *set)
 				return -1;
 		}
 	}
+	if (sv->nprec > 0 && sv_prec_blockers(sv, q, s, set, &n) != 0)
+		return -1;
 	for (i = 0; i < n; i++) {
 		if (sv->rq[set[i]].fixed_s >= 0)
 			return -1;
@@ -1570,6 +1769,7 @@ struct sv_run {
 	int		 hit;
 	int		 shrunk;	/* budget cut to fit the clock */
 	int		 placing;	/* stop once all placeable are placed */
+	int		 grid;		/* the grid search ran */
 	long		 best[4];
 	int		*bs, *bk;
 };
@@ -1651,18 +1851,42 @@ sv_anneal(struct sv *sv, struct sv_run *run)
 	run->done += it;
 }
 
+#ifndef SV_GRID_MAXCELLS
+#define SV_GRID_MAXCELLS	4000000L	/* (meetings + busy cells + people)
+						   x cells, for memory */
+#endif
+
+struct sv_gridpb;
+static int	 sv_grid_cells(const struct sv *, int, unsigned char *,
+		    struct sv_gridpb *);
+
+/* Meetings and busy cells of the grid search, times the cells, fit? */
+static int
+sv_grid_small(const struct sv *sv)
+{
+	unsigned char	*mark = xcalloc((size_t)sv->H + 1, 1);
+	long		 n = sv->nq + sv->np;
+	int		 p;
+
+	for (p = 0; p < sv->np && n * sv->H <= SV_GRID_MAXCELLS; p++)
+		n += sv_grid_cells(sv, p, mark, NULL);
+	free(mark);
+	return n * sv->H <= SV_GRID_MAXCELLS;
+}
+
 /*
  * Does the grid search of solver-grid.c apply? Rooms interchangeable and
- * never busy, no changeover or travel, no fixed rooms, and people's own
- * sessions (which count in breaks) absent: then meetings are start cells.
+ * never busy, no changeover or travel, no fixed rooms, no precedences
+ * (the annealing keeps those): then meetings are
+ * start cells (people's own sessions become fixed busy cells there, see
+ * sv_grid_busy). Any number of cells a day; not beyond SV_GRID_MAXCELLS.
  */
 static int
 sv_grid_ok(const struct sv *sv)
 {
-	const struct sv_list	*l;
-	int			 p, i, k, q;
+	int	 k, q;
 
-	if (sv->G != 0 || sv->nr == 0 || sv->H > 64 || sv->pb->ndays > 64)
+	if (sv->G != 0 || sv->nr == 0 || sv->nprec > 0)
 		return 0;
 	for (k = 0; k < sv->nr; k++)
 		if (sv->pb->rooms[k].nbusy > 0)
@@ -1671,13 +1895,67 @@ sv_grid_ok(const struct sv *sv)
 		if (sv->rq[q].nstarts > 0 && (sv->rq[q].nrooms != sv->nr ||
 		    sv->rq[q].src->fixed_room >= 0))
 			return 0;
-	for (p = 0; p < sv->np; p++) {
-		l = &sv->mtg[p];
-		for (i = 0; i < l->n; i++)
-			if (l->v[i].req < 0)
-				return 0;
+	return sv_grid_small(sv);
+}
+
+/* The grid search's problem: requests, then people's busy cells. */
+struct sv_gridpb {
+	struct sg_req	*rq;
+	int		*slot;
+	int		*who;	/* person of each busy cell */
+	int		 n;	/* requests and busy cells */
+};
+
+/* Cells of person p's sessions inside days, each once (mark: H bytes). */
+static int
+sv_grid_cells(const struct sv *sv, int p, unsigned char *mark,
+    struct sv_gridpb *x)
+{
+	const struct sv_list	*l = &sv->mtg[p];
+	int			 i, c, n = 0;
+
+	memset(mark, 0, (size_t)sv->H);
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].req >= 0)
+			continue;
+		for (c = l->v[i].s < 0 ? 0 : l->v[i].s; c < l->v[i].e &&
+		    c < sv->H; c++) {
+			if (sv->dayof[c] < 0 || mark[c]++)
+				continue;
+			n++;
+			if (x == NULL)
+				continue;
+			x->who[x->n - sv->nq] = p;
+			x->rq[x->n].people = &x->who[x->n - sv->nq];
+			x->rq[x->n].npeople = 1;
+			x->rq[x->n].d = 1;
+			x->rq[x->n].noroom = 1;
+			x->slot[x->n++] = c;
+		}
 	}
-	return 1;
+	return n;
+}
+
+/*
+ * People's own sessions (plenaries) as fixed one-cell meetings of that
+ * person alone that take no room: busy cells that count in breaks the
+ * way the annealing counts them (unavailability does not count).
+ */
+static void
+sv_grid_busy(const struct sv *sv, struct sv_gridpb *x)
+{
+	unsigned char	*mark = xcalloc((size_t)sv->H + 1, 1);
+	int		 p, n = 0;
+
+	for (p = 0; p < sv->np; p++)
+		n += sv_grid_cells(sv, p, mark, NULL);
+	x->rq = xcalloc((size_t)(sv->nq + n) + 1, sizeof *x->rq);
+	x->slot = xcalloc((size_t)(sv->nq + n) + 1, sizeof *x->slot);
+	x->who = xcalloc((size_t)n + 1, sizeof *x->who);
+	x->n = sv->nq;
+	for (p = 0; p < sv->np; p++)
+		sv_grid_cells(sv, p, mark, x);
+	free(mark);
 }
 
 /* Order of placement when importing: by start cell. */
@@ -1727,11 +2005,15 @@ static void
 sv_grid(struct sv *sv, struct sv_run *run, uint64_t seed, long iters)
 {
 	struct sg_problem	 g;
-	struct sg_req		*rq = xcalloc((size_t)sv->nq + 1, sizeof *rq);
-	int			*slot = xcalloc((size_t)sv->nq + 1, sizeof *slot);
+	struct sv_gridpb	 x;
+	struct sg_req		*rq;
+	int			*slot;
 	int			 q;
 
 	memset(&g, 0, sizeof g);
+	sv_grid_busy(sv, &x);
+	rq = x.rq;
+	slot = x.slot;
 	for (q = 0; q < sv->nq; q++) {
 		rq[q].people = sv->rq[q].src->people;
 		rq[q].npeople = sv->rq[q].src->npeople;
@@ -1741,7 +2023,7 @@ sv_grid(struct sv *sv, struct sv_run *run, uint64_t seed, long iters)
 		rq[q].movable = sv->ps[q] >= 0 && sv->rq[q].fixed_s < 0;
 		slot[q] = sv->ps[q];
 	}
-	g.nq = sv->nq;
+	g.nq = x.n;
 	g.np = sv->np;
 	g.H = sv->H;
 	g.nrooms = sv->nr;
@@ -1758,8 +2040,10 @@ sv_grid(struct sv *sv, struct sv_run *run, uint64_t seed, long iters)
 		sv_save(sv, run->best, run->bs, run->bk);
 	run->done += g.done;
 	run->hit |= g.hit;
+	run->grid = 1;
 	free(rq);
 	free(slot);
+	free(x.who);
 }
 
 /* Go back to the best state seen, if not there. */
@@ -1885,6 +2169,7 @@ solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
 	sv_answer(&sv, ans);
 	ans->stats.iterations = run.done;
 	ans->stats.time_limit_hit = run.hit || run.shrunk;
+	ans->stats.grid = run.grid;
 	ans->stats.elapsed_ms = sg_now_ms() - t0;
 	free(run.bs);
 	free(run.bk);

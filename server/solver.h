@@ -4,13 +4,16 @@
  *
  * Time is integer minutes from an epoch the caller chooses (e.g. midnight of
  * the first conference day in the conference's zone). Starts are placed on a
- * grid of slot_minutes from that epoch (default 5). Busy intervals are
- * rounded outwards to the grid.
+ * grid of slot_minutes from that epoch (0: solver_cell_minutes(), the
+ * greatest common divisor of the problem's times, so nothing is rounded).
+ * Busy intervals are rounded outwards to the grid.
  *
  * Hard: no person and no room in two things at once; between two sessions of
  * one person at least max(changeover, travel between their venues) minutes;
  * every meeting inside one day window and inside its request's window; room
- * capacity at least the request's. Objective, in lexicographic order:
+ * capacity at least the request's; a request with "after" starts once
+ * each of those requests ends (when both are placed; such problems always
+ * take the annealing). Objective, in lexicographic order:
  * maximise the sum of priorities placed; minimise breaks (two consecutive
  * meetings of one person on one day that are not back to back); minimise room
  * changes between consecutive meetings of one person; prefer earlier starts.
@@ -22,6 +25,9 @@
 #define KAIGI_SOLVER_H
 
 #include <stdint.h>
+
+/* Smallest cell solver_cell_minutes() gives, in minutes. */
+#define SOLVER_MIN_CELL	5
 
 /* Venue of a busy interval that is not a session (unavailability). */
 #define SOLVER_NO_VENUE	-1
@@ -61,10 +67,12 @@ struct solver_request {
 	int		 capacity;	/* seats needed; 0 = npeople */
 	int		 fixed_start;	/* -1, or minutes: must start there */
 	int		 fixed_room;	/* -1, or room index it must use */
+	const int	*after;		/* requests (indices) it must start */
+	int		 nafter;	/* after the end of, if both placed */
 };
 
 struct solver_problem {
-	int				 slot_minutes;	/* grid; 0 = 5 */
+	int				 slot_minutes;	/* grid; 0 = from the problem */
 	const struct solver_interval	*days;		/* allowed day windows */
 	int				 ndays;
 	const struct solver_person	*people;
@@ -112,6 +120,7 @@ struct solver_stats {
 	long	 iterations;
 	double	 elapsed_ms;
 	int	 time_limit_hit;
+	int	 grid;			/* the grid search ran (else annealing) */
 };
 
 struct solver_answer {
@@ -144,5 +153,7 @@ int	 solver_slots(const struct solver_problem *, int req,
 	     struct solver_slot *out, int max);
 /* Short English name of a reason code. */
 const char	*solver_reason_string(enum solver_reason);
+/* Cell size for a problem: the gcd of its times (see solver.c). */
+int	 solver_cell_minutes(const struct solver_problem *);
 
 #endif

@@ -42,6 +42,7 @@ static const struct web_file {
 	{ "index.html", "text/html; charset=utf-8" },
 	{ "app.css", "text/css; charset=utf-8" },
 	{ "app.js", "text/javascript; charset=utf-8" },
+	{ "workbench.js", "text/javascript; charset=utf-8" },
 	{ "favicon.svg", "image/svg+xml" },
 	{ NULL, NULL }
 };

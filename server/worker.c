@@ -1,30 +1,19 @@
 /*
- * worker.c — the serving processes: listening socket, event loop, signals.
+ * worker.c — one serving process: its event loop, pool and signals.
  *
- * With workers = 1 kaigid serves in-process. With workers = N the parent
- * forks N children; each binds its own socket on the same port with
- * SO_REUSEPORT (the kernel spreads connections) and runs its own loop, pool
- * and caches, sharing nothing but the database. The parent forwards SIGTERM
- * and SIGHUP, restarts a child that dies abnormally, and exits when all
- * children have exited.
+ * A worker is forked by the supervisor (supervise.c) with a listening socket
+ * the supervisor bound, and serves on it until told to stop. Each worker has
+ * its own loop, pool and caches, sharing nothing but the database.
  *
  * SIGTERM/SIGINT: stop accepting, wait for in-flight requests (at most
- * DRAIN_SECONDS), close the pool, exit 0. SIGHUP: re-read the config file;
- * a bad file leaves the old settings in force.
+ * WORKER_DRAIN_SECONDS), close the pool, exit 0. SIGHUP: re-read the config
+ * file; a bad file leaves the old settings in force.
  */
-#include <sys/socket.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-#include <netdb.h>
+#include <sys/time.h>
 
-#include <errno.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 #include <event2/http.h>
@@ -34,11 +23,10 @@
 #include "hooks.h"
 #include "http.h"
 #include "log.h"
+#include "outbox.h"
 #include "server.h"
 #include "slowclient.h"
 #include "util.h"
-
-#define DRAIN_SECONDS 10
 
 struct worker {
 	struct event_base	*base;
@@ -49,33 +37,30 @@ struct worker {
 	int			 draining;
 };
 
-/* Bind a listening TCP socket with SO_REUSEPORT. */
-static evutil_socket_t
-worker_listen(const char *addr, int port)
+/* event_base_foreach_event() visitor: count the events waiting to write. */
+static int
+worker_count_writer(const struct event_base *base, const struct event *ev,
+    void *arg)
 {
-	struct addrinfo	 hints, *ai;
-	char		 portstr[16];
-	int		 fd, one = 1, rc;
+	(void)base;
+	if ((event_get_events(ev) & EV_WRITE) && event_pending(ev, EV_WRITE, NULL))
+		(*(int *)arg)++;
+	return 0;
+}
 
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	snprintf(portstr, sizeof portstr, "%d", port);
-	if ((rc = getaddrinfo(addr, portstr, &hints, &ai)) != 0)
-		fatal("listen address %s: %s", addr, gai_strerror(rc));
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		fatal("socket: %s", strerror(errno));
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
-		fatal("SO_REUSEPORT: %s", strerror(errno));
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0)
-		fatal("cannot listen on %s:%d: %s", addr, port, strerror(errno));
-	freeaddrinfo(ai);
-	if (listen(fd, 1024) != 0)
-		fatal("listen: %s", strerror(errno));
-	return fd;
+/*
+ * Is an answer still on its way out? An answer leaves the request count
+ * when it is queued on its connection; the bytes go when the socket is
+ * writable, a loop turn or more later, and a connection's write event is
+ * pending until then. Freeing evhttp before would cut them off.
+ */
+static int
+worker_writes_pending(struct event_base *base)
+{
+	int	n = 0;
+
+	event_base_foreach_event(base, worker_count_writer, &n);
+	return n;
 }
 
 /* Drain timer: exit the loop once nothing is in flight or time is up. */
@@ -88,12 +73,12 @@ worker_drain_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	gettimeofday(&now, NULL);
-	if (http_inflight_count() == 0 || timercmp(&now, &w->drain_deadline, >)) {
-		if (http_inflight_count() > 0)
-			log_warn("drain: giving up on %lu request(s)",
-			    http_inflight_count());
+	if (timercmp(&now, &w->drain_deadline, >)) {
+		log_warn("drain: giving up on %lu request(s), %d answer(s) unsent",
+		    http_inflight_count(), worker_writes_pending(w->base));
 		event_base_loopbreak(w->base);
-	}
+	} else if (http_inflight_count() == 0 && worker_writes_pending(w->base) == 0)
+		event_base_loopbreak(w->base);
 }
 
 /* SIGTERM/SIGINT: stop accepting and drain. */
@@ -101,7 +86,7 @@ static void
 worker_sigterm(evutil_socket_t sig, short what, void *arg)
 {
 	struct worker	*w = arg;
-	struct timeval	 tick = { 0, 20000 }, grace = { DRAIN_SECONDS, 0 }, now;
+	struct timeval	 tick = { 0, 20000 }, grace = { WORKER_DRAIN_SECONDS, 0 }, now;
 
 	(void)what;
 	if (w->draining)
@@ -117,6 +102,27 @@ worker_sigterm(evutil_socket_t sig, short what, void *arg)
 	event_add(w->drain_timer, &tick);
 }
 
+/*
+ * Re-read the file, then the environment and the flags over it, into cfg
+ * (the supervisor does it too, so that a worker it forks later starts with
+ * the settings in force). -1 and *cause when the file is bad: cfg unchanged.
+ */
+int
+worker_reload_settings(const char *config_path, char **cause)
+{
+	char	*env_cause = NULL;
+
+	if (config_load_file(cfg, config_path, cause) != 0)
+		return -1;
+	if (config_load_env(cfg, &env_cause) != 0) {
+		log_error("environment: %s", env_cause);
+		free(env_cause);
+	}
+	config_apply_flags(cfg);
+	log_set_level_name(cfg->log_level);
+	return 0;
+}
+
 /* SIGHUP: re-read the config file; keep the old settings if it is bad. */
 static void
 worker_sighup(evutil_socket_t sig, short what, void *arg)
@@ -130,18 +136,13 @@ worker_sighup(evutil_socket_t sig, short what, void *arg)
 		log_info("SIGHUP: no config file to re-read");
 		return;
 	}
-	if (config_load_file(cfg, w->config_path, &cause) != 0) {
+	if (worker_reload_settings(w->config_path, &cause) != 0) {
 		log_error("SIGHUP: %s; keeping the old settings", cause);
 		free(cause);
 		return;
 	}
-	if (config_load_env(cfg, &cause) != 0) {
-		log_error("SIGHUP: environment: %s", cause);
-		free(cause);
-	}
-	config_apply_flags(cfg);
-	log_set_level_name(cfg->log_level);
 	http_reconfigure(w->http);
+	db_set_limits(cfg->db_wait_ms, cfg->db_queue_max);
 	log_info("SIGHUP: settings re-read from %s", w->config_path);
 }
 
@@ -167,9 +168,14 @@ worker_base_new(void)
 	return base;
 }
 
-/* Serve on one process until told to stop. */
-static int
-worker_run(const char *config_path, evutil_socket_t fd)
+/*
+ * Serve on the listening socket fd until SIGTERM or SIGINT has drained the
+ * requests in flight; returns the exit status (0). The supervisor forks us
+ * with those signals blocked: they are unblocked (mask) only once the loop
+ * has its handlers, so that one sent at any time is acted on, never lost.
+ */
+int
+worker_run(const char *config_path, int fd, const sigset_t *mask)
 {
 	struct worker		w;
 	struct db_options	dbo;
@@ -181,17 +187,21 @@ worker_run(const char *config_path, evutil_socket_t fd)
 	dbo.pool_size = cfg->pool_size;
 	dbo.wait_ms = cfg->db_wait_ms;
 	dbo.statement_timeout_ms = cfg->statement_timeout_ms;
+	dbo.queue_max = cfg->db_queue_max;
 	db_init(w.base, &dbo);
 	w.http = http_start(w.base, fd);
 	hooks_start(w.base);
+	outbox_start();
 	w.sigterm = evsignal_new(w.base, SIGTERM, worker_sigterm, &w);
 	w.sigint = evsignal_new(w.base, SIGINT, worker_sigterm, &w);
 	w.sighup = evsignal_new(w.base, SIGHUP, worker_sighup, &w);
 	event_add(w.sigterm, NULL);
 	event_add(w.sigint, NULL);
 	event_add(w.sighup, NULL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
 	event_base_dispatch(w.base);
 	hooks_stop();
+	outbox_stop();
 	db_shutdown();	/* answers what still waits on the database, before evhttp goes */
 	slowclient_stop();
 	evhttp_free(w.http);
@@ -205,95 +215,3 @@ worker_run(const char *config_path, evutil_socket_t fd)
 	return 0;
 }
 
-static volatile sig_atomic_t	worker_parent_signal;
-
-/* Parent's signal handler: remember, act in the wait loop. */
-static void
-worker_parent_onsignal(int sig)
-{
-	worker_parent_signal = sig;
-}
-
-/*
- * Catch SIGTERM, SIGINT and SIGHUP without SA_RESTART, so that waitpid()
- * returns EINTR and the parent can forward them to the workers.
- */
-static void
-worker_parent_signals(void)
-{
-	struct sigaction	sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = worker_parent_onsignal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
-/* Fork one child worker; returns its pid. */
-static pid_t
-worker_fork(const char *config_path)
-{
-	pid_t	pid = fork();
-
-	if (pid < 0)
-		fatal("fork: %s", strerror(errno));
-	if (pid == 0) {
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		exit(worker_run(config_path, worker_listen(cfg->listen, cfg->port)));
-	}
-	return pid;
-}
-
-/* Parent of N workers: forward signals, restart crashed children. */
-static int
-worker_parent(const char *config_path, int n)
-{
-	pid_t	*pids = xcalloc((size_t)n, sizeof *pids);
-	int	 i, alive = n, status, stopping = 0;
-	pid_t	 pid;
-
-	worker_parent_signals();
-	for (i = 0; i < n; i++)
-		pids[i] = worker_fork(config_path);
-	log_info("serving on %s:%d with %d workers", cfg->listen, cfg->port, n);
-	while (alive > 0) {
-		pid = waitpid(-1, &status, 0);
-		if (pid < 0 && errno == EINTR) {
-			int sig = worker_parent_signal;
-			worker_parent_signal = 0;
-			stopping |= sig == SIGTERM || sig == SIGINT;
-			for (i = 0; i < n; i++)
-				if (pids[i] > 0)
-					kill(pids[i], sig == SIGINT ? SIGTERM : sig);
-			continue;
-		}
-		for (i = 0; i < n && pid > 0; i++) {
-			if (pids[i] != pid)
-				continue;
-			pids[i] = 0;
-			if (!stopping && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-				log_error("worker %d died; restarting", (int)pid);
-				pids[i] = worker_fork(config_path);
-			} else
-				alive--;
-		}
-	}
-	free(pids);
-	return 0;
-}
-
-/* Serve: in-process for one worker, forked children for more. */
-int
-worker_serve(const char *config_path)
-{
-	signal(SIGPIPE, SIG_IGN);
-	if (cfg->workers > 1)
-		return worker_parent(config_path, cfg->workers);
-	log_info("serving on %s:%d", cfg->listen, cfg->port);
-	return worker_run(config_path, worker_listen(cfg->listen, cfg->port));
-}

@@ -389,6 +389,7 @@ async function reloadAll() {
 	try {
 		await loadSessions();
 		await loadBilaterals();
+		await wbReload();
 	} catch (e) {
 		showProblem(e, $("notice"));
 	}
@@ -415,7 +416,7 @@ function renderWho() {
 	const signed = !!S.token;
 	$("token-form").hidden = signed;
 	$("who").hidden = !signed;
-	$("who-role").textContent = { secretariat: "Secretariat", token: "Signed in (read-only)", public: "" }[S.role] || "";
+	$("who-role").textContent = { secretariat: "Secretariat", liaison: "Liaison", token: "Signed in (read-only)", public: "" }[S.role] || "";
 	$("board-section").hidden = !canEdit();
 }
 
@@ -535,6 +536,11 @@ function renderGrid() {
 		return;
 	}
 	const list = sessionsOn(S.day);
+	grid.classList.toggle("as-list", phoneScreen());
+	if (phoneScreen()) {
+		grid.replaceChildren(dayList(list));
+		return;
+	}
 	const win = dayWindow(list);
 	const hours = (win.to - win.from) / 60;
 	S.hourW = hourWidth(hours);
@@ -550,6 +556,29 @@ function renderGrid() {
 	if (!list.length)
 		rows.push(h("p", { class: "empty" }, "Nothing visible on " + dayLabel(S.day, true) + "."));
 	grid.replaceChildren(...rows);
+}
+
+/* Under 600 px the grid becomes a day list. */
+function phoneScreen() {
+	return window.matchMedia("(max-width: 600px)").matches;
+}
+
+/* The day's sessions as a list by start time: time, title, room (for a phone). */
+function dayList(list) {
+	if (!list.length)
+		return h("p", { class: "empty" }, "Nothing visible on " + dayLabel(S.day, true) + ".");
+	const sorted = list.slice().sort((a, b) => new Date(a.start) - new Date(b.start) || roomName(a.room_id).localeCompare(roomName(b.room_id)));
+	return h("ol", { class: "day-list", "aria-label": dayLabel(S.day, true) }, sorted.map((s) => {
+		const a = zparts(s.start), b = zparts(s.end);
+		const kind = KINDS.includes(s.kind) ? s.kind : "other";
+		const where = [s.room, s.venue].filter(Boolean).join(", ") || "No room";
+		return h("li", {}, h("button", {
+			type: "button", class: "session listed kind-" + kind + " " + (s.status || ""),
+			dataset: { sessionId: s.id, kind, status: s.status || "", title: s.title, room: s.room || "" },
+			onclick: (ev) => openSession(s.id, ev.currentTarget),
+		}, h("span", { class: "w" }, hhmm(a.min) + "–" + hhmm(b.min)), h("span", { class: "t" }, s.title),
+		h("span", { class: "where" }, where + " · " + KIND_LABEL[kind] + (s.status === "cancelled" ? " · cancelled" : ""))));
+	}));
 }
 
 /* The header row with the hours. */
@@ -594,7 +623,7 @@ function sessionBlock(s, lane, win) {
 	    (s.room ? ", " + s.room : "") + (s.status === "cancelled" ? ", cancelled" : "");
 	const el = h("button", {
 		type: "button", class: "session kind-" + kind + " " + (s.status || ""),
-		title: label, "aria-label": label,
+		title: label,
 		dataset: { sessionId: s.id, kind, status: s.status || "", title: s.title },
 		onclick: (ev) => openSession(s.id, ev.currentTarget),
 	});
@@ -606,6 +635,7 @@ function sessionBlock(s, lane, win) {
 		el.append(h("span", { class: "t" }, parts.map((p) => h("span", { class: "l" }, p))), h("span", { class: "w" }, hhmm(a.min)));
 	} else
 		el.append(h("span", { class: "t" }, shortTitle(s)), h("span", { class: "w" }, hhmm(a.min) + "–" + hhmm(b.min)));
+	el.append(h("span", { class: "sr" }, ", " + label));	/* the full description, after the visible text (the accessible name starts with what is seen) */
 	el.style.left = ((a.min - win.from) / 60) * S.hourW + 1 + "px";
 	el.style.width = width + "px";
 	el.style.top = lane * LANE_H + "px";
@@ -1121,16 +1151,9 @@ async function readSse(body, ctl) {
 
 /* ------------------------------------------------------------ sign-in */
 
-/* Find out what a token may do: the audit log is the secretariat's (and admin's). */
+/* Find out what a token may do: GET /me (workbench.js). */
 async function probeRole() {
-	try {
-		await api("GET", "/conferences/" + encodeURIComponent(S.slug) + "/audit?limit=1");
-		return "secretariat";
-	} catch (e) {
-		if (e.status === 403 || e.status === 404)
-			return "token";
-		throw e;
-	}
+	return wbRole();
 }
 
 /* Use a token: check it, then reload everything as its holder. */
@@ -1148,7 +1171,8 @@ async function signIn(token) {
 	}
 	sessionStorage.setItem(TOKEN_KEY, token);
 	renderWho();
-	say(S.role === "secretariat" ? "Signed in as the secretariat." : "Signed in.");
+	say(S.role === "secretariat" ? "Signed in as the secretariat."
+	    : S.role === "liaison" ? "Signed in as the liaison of " + (WB.me.delegation_name || WB.me.delegation) + "." : "Signed in.");
 	await reloadAll();
 	liveStart();
 }

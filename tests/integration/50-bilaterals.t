@@ -1,12 +1,15 @@
 #!/usr/bin/python3
 # 50-bilaterals.t — the bilateral workflow: create (defaults, validation),
 # read and list (status filter, paging), every transition legal and
-# illegal (409), slots (feasible, ordered, limit), placing one request (the
-# best slot or a given one: a restricted bilateral session of the two
-# delegations and their heads that clashes with nothing), level deputy,
-# cancelling its session (request back to accepted), withdrawing a
-# scheduled one (request cancelled, session cancelled); day hours across a
-# DST change.
+# illegal (409), slots (the secretariat's at once, best first with their
+# figures; the parties' only once accepted, earliest first without the
+# figures; feasible, limit), placing one request (the best slot or a given
+# one: a restricted bilateral session of the two delegations and their
+# heads that clashes with nothing), level deputy, cancelling its session
+# for re-placing (request back to accepted), withdrawing a scheduled one
+# (request cancelled, session cancelled); day hours across a DST change.
+# (Every transition, cancel without re-placing and the random walk:
+# 53-bilateral-states.t.)
 import os
 import sys
 from datetime import datetime
@@ -156,23 +159,42 @@ def check_slot(s, b, slot, name):
 
 
 def test_slots(s, jp, ca, sec, b):
-    """Feasible slots, best first (fewest breaks: next to existing meetings), limit."""
-    r = s.request("GET", "/api/v1/bilaterals/%d/slots?limit=5" % b["id"], token=jp)
-    is_(r.status, 200, "requester liaison gets slots")
+    """Slots: the parties' only once accepted (earliest first, no figures); the secretariat's
+    always, best first (fewest breaks: next to existing meetings) with the figures; limit."""
+    url = "/api/v1/bilaterals/%d/slots" % b["id"]
+    for tok, who in ((jp, "requester"), (ca, "counterpart")):
+        r = s.request("GET", url + "?limit=5", token=tok)
+        problem(r, 409, "%s liaison asks for slots of a request not yet accepted" % who)
+        like((r.json or {}).get("detail", ""), "once the counterpart has accepted", "… the 409 says why")
+        ok("items" not in (r.json or {}), "… and shows no slot")
+    problem(s.request("POST", "/api/v1/bilaterals/%d/schedule" % b["id"], {}, token=sec), 409,
+            "a requested (not accepted) request is not scheduled")
+    r = s.request("GET", url + "?limit=100", token=sec)
+    is_(r.status, 200, "the secretariat gets slots of a request not yet accepted")
     items = r.json["items"] if r.status == 200 else []
-    is_(len(items), 5, "limit respected")
+    starts = [x["start"] for x in items]
+    is_(len(set(starts)), len(starts), "one candidate per start")
+    keys = [(x.get("new_breaks"), x.get("room_changes"), x["start"]) for x in items]
+    ok(keys == sorted(keys) and len(keys) == 100, "best first: fewest new breaks, room changes, then earliest")
+    ok(keys and keys[0][0] < keys[-1][0], "the best ones add fewer breaks than the last")
     for i, slot in enumerate(items[:5]):
         check_slot(s, b, slot, "slot %d" % i)
-    r = s.request("GET", "/api/v1/bilaterals/%d/slots" % b["id"], token=ca)
+    is_(s.request("GET", url + "?limit=1000", token=sec).status, 400, "limit above 100: 400")
+    act(s, ca, b["id"], "accept")
+    r = s.request("GET", url + "?limit=5", token=jp)
+    is_(r.status, 200, "accepted: the requester liaison gets slots")
+    mine = r.json["items"] if r.status == 200 else []
+    is_(len(mine), 5, "limit respected")
+    ok(all("new_breaks" not in x and "room_changes" not in x for x in mine),
+       "a party sees no figure derived from other people's schedules (new_breaks, room_changes)")
+    starts = [datetime.fromisoformat(x["start"]) for x in mine]
+    ranked = [datetime.fromisoformat(x["start"]) for x in items]
+    ok(starts == sorted(starts) and starts and all(t in starts for t in ranked if t <= starts[-1]),
+       "a party's slots are the earliest feasible ones, in time order (not the secretariat's ranking)")
+    for i, slot in enumerate(mine):
+        check_slot(s, b, slot, "party slot %d" % i)
+    r = s.request("GET", url, token=ca)
     is_((r.status, len(r.json["items"]) if r.status == 200 else -1), (200, 10), "counterpart: default limit 10")
-    r = s.request("GET", "/api/v1/bilaterals/%d/slots?limit=1000" % b["id"], token=sec)
-    is_(r.status, 400, "limit above 100: 400")
-    r = s.request("GET", "/api/v1/bilaterals/%d/slots?limit=100" % b["id"], token=sec)
-    starts = [x["start"] for x in r.json["items"]]
-    is_(len(set(starts)), len(starts), "one candidate per start")
-    keys = [(x["new_breaks"], x["room_changes"], x["start"]) for x in r.json["items"]]
-    ok(keys == sorted(keys) and len(keys) == 100, "best first: fewest new breaks, room changes, then earliest")
-    ok(keys[0][0] < keys[-1][0], "the best ones add fewer breaks than the last (%d < %d)" % (keys[0][0], keys[-1][0]))
     return items
 
 
@@ -193,9 +215,6 @@ def session_checks(s, sec, sid, b, name):
 
 def test_schedule(s, jp, ca, sec, b, slots):
     """Place the best slot, re-place after cancel, place a given slot, withdraw."""
-    problem(s.request("POST", "/api/v1/bilaterals/%d/schedule" % b["id"], {}, token=sec), 409,
-            "a requested (not accepted) request is not scheduled")
-    act(s, ca, b["id"], "accept")
     r = s.request("POST", "/api/v1/bilaterals/%d/schedule" % b["id"], {}, token=sec)
     is_(r.status, 201, "schedule {}: 201")
     if r.status != 201:
@@ -210,11 +229,11 @@ def test_schedule(s, jp, ca, sec, b, slots):
             "scheduling a scheduled one")
     problem(act(s, ca, b["id"], "accept"), 409, "accept a scheduled one")
     problem(act(s, ca, b["id"], "decline"), 409, "decline a scheduled one")
-    r = s.request("POST", "/api/v1/sessions/%d/cancel" % sid, token=sec)
-    is_(r.status, 200, "secretariat cancels the session")
+    r = s.request("POST", "/api/v1/sessions/%d/cancel" % sid, {"replace": True}, token=sec)
+    is_(r.status, 200, "secretariat cancels the session for re-placing")
     r = s.request("GET", "/api/v1/bilaterals/%d" % b["id"], token=jp)
     is_((r.json["status"], r.json["session_id"]), ("accepted", None),
-        "cancelling the session puts the request back to accepted, without a session")
+        "cancelling the session for re-placing puts the request back to accepted, without a session")
     slot = slots[2]
     r = s.request("POST", "/api/v1/bilaterals/%d/schedule" % b["id"],
                   {"start": slot["start"], "room_id": slot["room_id"]}, token=sec)

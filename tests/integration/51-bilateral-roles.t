@@ -6,7 +6,11 @@
 # not withdraw (403); a liaison requests only for its own delegation (403);
 # only the secretariat places (403 for liaisons); the secretariat of another
 # conference 404; the secretariat and admin may do everything; the placed
-# session is visible to the two parties only.
+# session is visible to the two parties only. Slots (issue 14, item 4): the
+# parties get none (409) until the counterpart accepts, then no figure
+# derived from other people's schedules; a liaison cannot map another
+# head's diary with requests of its own; the secretariat always gets them,
+# figures included.
 import os
 import sys
 
@@ -75,9 +79,17 @@ def test_parties(s, jp, ca, it, bid):
         status(r, 200, "%s liaison reads it" % who)
         r = s.request("GET", BASE + "?limit=1000", token=tok)
         ok(bid in [x["id"] for x in r.json["items"]], "%s liaison lists it" % who)
-        status(s.request("GET", "/api/v1/bilaterals/%d/slots?limit=2" % bid, token=tok), 200,
-               "%s liaison gets slots" % who)
+        r = s.request("GET", "/api/v1/bilaterals/%d/slots?limit=2" % bid, token=tok)
+        status(r, 409, "%s liaison: no slots before the counterpart accepts" % who)
+        ok(r.headers.get("Content-Type", "").startswith("application/problem+json") and "items" not in (r.json or {}),
+           "%s liaison: a problem document, no slot in it" % who)
     status(act(s, ca, bid, "accept"), 200, "counterpart liaison accepts")
+    for tok, who in ((jp, "requester"), (ca, "counterpart")):
+        r = s.request("GET", "/api/v1/bilaterals/%d/slots?limit=2" % bid, token=tok)
+        status(r, 200, "%s liaison gets slots once accepted" % who)
+        ok(r.status == 200 and len(r.json["items"]) == 2 and all(
+            set(x) >= {"start", "end", "room_id"} and not set(x) & {"new_breaks", "room_changes"}
+            for x in r.json["items"]), "%s liaison: start, end, room; no new_breaks or room_changes" % who)
     status(s.request("POST", "/api/v1/bilaterals/%d/schedule" % bid, {}, token=jp), 403,
            "requester liaison places: 403")
     status(s.request("POST", "/api/v1/bilaterals/%d/schedule" % bid, {}, token=ca), 403,
@@ -86,6 +98,26 @@ def test_parties(s, jp, ca, it, bid):
            "liaison runs the auto-scheduler: 403")
     is_(one(s, "SELECT status FROM bilateral_requests WHERE id = %s", bid), "accepted", "not placed by liaisons")
     status(act(s, jp, bid, "withdraw"), 200, "requester liaison withdraws")
+
+
+def test_probe(s, it, sec):
+    """A liaison cannot read another head's diary off slots of its own requests."""
+    # Kono's restricted CA bilateral: 29 April 11:40-12:10. Italy asks Japan
+    # for a 30-minute meeting around exactly that hour; Japan never accepts.
+    r = s.request("POST", BASE, {"requester": "IT", "counterpart": "JP", "duration_minutes": 30,
+                                 "earliest": "2023-04-29T11:30:00+09:00",
+                                 "latest": "2023-04-29T12:30:00+09:00"}, token=it)
+    status(r, 201, "Italy's liaison requests a meeting with Japan")
+    probe = r.json["id"]
+    r = s.request("GET", "/api/v1/bilaterals/%d/slots?limit=100" % probe, token=it)
+    status(r, 409, "Italy's liaison asks for its slots before Japan accepts: 409")
+    ok(not any(k in (r.json or {}) for k in ("items", "new_breaks", "room_changes")),
+       "the answer holds no slot and no figure")
+    like((r.json or {}).get("detail", ""), "accepted", "the detail says the counterpart must accept first")
+    r = s.request("GET", "/api/v1/bilaterals/%d/slots?limit=100" % probe, token=sec)
+    status(r, 200, "the secretariat gets them")
+    ok(r.status == 200 and all("new_breaks" in x and "room_changes" in x for x in r.json["items"]),
+       "with the figures")
 
 
 def test_secretariat(s, sec, other):
@@ -147,6 +179,7 @@ with Server() as s:
     test_anonymous(s, bid)
     test_unrelated(s, it, bid)
     test_parties(s, jp, ca, it, bid)
+    test_probe(s, it, sec)
     sid = test_secretariat(s, sec, other)
     us = s.token("liaison", conference=SLUG, delegation="US")
     test_session_visibility(s, sid, jp, us, it)

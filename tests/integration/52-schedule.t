@@ -1,16 +1,17 @@
 #!/usr/bin/python3
 # 52-schedule.t — the auto-scheduler and placing under concurrency:
 # a dry run writes nothing and is deterministic; Minister Kono's seven
-# bilaterals, cancelled, are re-placed automatically (with the two open
-# accepted requests) and none overlaps his unavailability, the plenaries
-# or anything else; unplaced requests say why; a plan is all or nothing
-# (a stale request in it writes nothing); data changed while a plan is
-# written: re-planned once, else 409; two clients placing at once cannot
-# both succeed; body validation; a long solve runs off the event loop.
+# bilaterals, cancelled for re-placing, are re-placed automatically (with
+# the two open accepted requests) and none overlaps his unavailability, the
+# plenaries or anything else; unplaced requests say why; a plan is all or
+# nothing (a stale request in it writes nothing); data changed while a plan
+# is written: re-planned once, else 409; two clients placing at once cannot
+# both succeed; body validation; a long solve runs off the event loop (the
+# loop answers while /metrics shows the solver job running).
 import os
+import re
 import sys
 import threading
-import time
 
 import psycopg2
 
@@ -73,13 +74,14 @@ def test_dry_run(s, sec):
 
 
 def test_kono(s, sec):
-    """The issue's test: cancel Kono's seven bilaterals, re-place them all automatically."""
+    """The issue's test: cancel Kono's seven bilaterals for re-placing, re-place them all automatically."""
     sessions = [x[0] for x in rows(s, "SELECT b.session_id FROM bilateral_requests b JOIN delegations d"
                                       " ON d.id = b.requester_delegation_id WHERE d.code = 'JP'"
                                       " AND b.status = 'scheduled' ORDER BY b.id")]
     is_(len(sessions), 7, "the demo has Kono's seven scheduled bilaterals")
-    codes = [s.request("POST", "/api/v1/sessions/%d/cancel" % sid, token=sec).status for sid in sessions]
-    is_(codes, [200] * 7, "the secretariat cancels their seven sessions")
+    codes = [s.request("POST", "/api/v1/sessions/%d/cancel" % sid, {"replace": True}, token=sec).status
+             for sid in sessions]
+    is_(codes, [200] * 7, "the secretariat cancels their seven sessions for re-placing")
     is_(one(s, "SELECT count(*) FROM bilateral_requests WHERE status = 'accepted' AND session_id IS NULL"), 9,
         "their requests are accepted and unscheduled again (7 + the 2 open ones)")
     r = s.request("POST", SCHED, {}, token=sec)
@@ -254,42 +256,51 @@ def test_replan(s, sec):
        "once the data holds still: placed without re-planning")
 
 
+def solver_jobs(s):
+    """(started, finished) solver jobs of kaigid, from /metrics (0 before the first)."""
+    text = s.request("GET", "/metrics").text
+    got = {}
+    for name in ("started", "finished"):
+        m = re.search(r"^kaigi_solver_jobs_%s_total\{[^}]*\} (\d+)$" % name, text, re.M)
+        got[name] = int(m.group(1)) if m else 0
+    return got["started"], got["finished"]
+
+
 def test_off_loop(s, sec):
-    """A long solve (317 requests, 1.5 s limit) runs off the loop: health checks and reads answer meanwhile."""
+    """A long solve (317 requests, 3 s limit) runs off the loop: while /metrics shows the
+    job running, health checks and reads are answered. No timing window: a solve on the
+    loop would keep /metrics itself from answering while the job runs."""
     with s.db().cursor() as cur:
         cur.execute("INSERT INTO bilateral_requests (conference_id, requester_delegation_id,"
                     " counterpart_delegation_id, duration_minutes, status, priority)"
                     " SELECT 1, a.id, b.id, 30 + 15 * (g % 3), 'accepted', 1 + g % 5"
                     " FROM delegations a, delegations b, generate_series(1, 3) g WHERE a.id < b.id")
     before = snapshot(s)
+    started0 = solver_jobs(s)[0]
     out = {}
 
     def solve():
-        t0 = time.monotonic()
-        out["r"] = s.request("POST", SCHED, {"dry_run": True, "time_limit_ms": 1500}, token=sec, timeout=60)
-        out["t"] = (t0, time.monotonic())
+        out["r"] = s.request("POST", SCHED, {"dry_run": True, "time_limit_ms": 3000}, token=sec, timeout=120)
     t = threading.Thread(target=solve)
     t.start()
-    probes = []
+    seen = wait_until(lambda: solver_jobs(s)[0] > started0 or not t.is_alive(), timeout=60)
+    ok(seen and t.is_alive(), "the solver job is seen running (by /metrics) within 60 s")
+    rounds = answered = 0
     while t.is_alive():
-        t0 = time.monotonic()
-        r = s.request("GET", "/healthz")
-        r2 = s.request("GET", "/api/v1/conferences/%s/sessions?limit=5" % SLUG)
-        probes.append((t0, time.monotonic(), r.status, r2.status))
-        time.sleep(0.05)
+        a = solver_jobs(s)
+        r, r2 = s.request("GET", "/healthz"), s.request("GET", "/api/v1/conferences/%s/sessions?limit=5" % SLUG)
+        b = solver_jobs(s)
+        if a == b and a[0] > a[1]:      # the same job ran before and after both answers
+            rounds += 1
+            answered += r.status == 200 and r2.status == 200
     t.join()
-    r, (a, b) = out["r"], out["t"]
+    r = out["r"]
     is_(r.status, 200, "long dry run: 200")
     stats = r.json["stats"] if r.status == 200 else {}
-    ok(stats.get("time_limit_hit") and stats.get("elapsed_ms", 1e9) < 1500 + 250,
+    ok(stats.get("time_limit_hit") and stats.get("elapsed_ms", 1e9) < 2 * 3000,
        "the solver stops at its time limit (%.0f ms)" % stats.get("elapsed_ms", -1))
-    during = [p for p in probes if p[0] > a + 0.3 and p[1] < b - 0.3]
-    ok(len(during) >= 5, "%d probes answered while the plan was being made" % len(during))
-    ok(all(p[2] == 200 and p[3] == 200 for p in probes), "every probe answered 200")
-    worst = max((p[1] - p[0] for p in during), default=99)
-    # A solve on the loop would stall a probe for the whole 1.5 s; allow for a
-    # loaded 2-core machine (sanitizers, parallel tests) but far less than that.
-    ok(worst < 0.6, "the loop kept serving: slowest probe pair %.0f ms" % (worst * 1000))
+    ok(rounds >= 1, "%d rounds of probes answered while the solver job ran" % rounds)
+    is_(answered, rounds, "every probe answered 200")
     is_(snapshot(s), before, "dry run: nothing written")
 
 

@@ -9,8 +9,9 @@ playwright-core (tests/web/timetable.js), loads the demo:
 - anonymously: the six public plenaries, no bilateral and nothing restricted,
   the webcal:// link of the public feed, day tabs by arrow keys, a details
   panel that Escape closes;
-- a phone-sized screen: the page does not overflow sideways (the grid
-  scrolls inside its own box);
+- a phone-sized screen: the page does not overflow sideways; under 600 px
+  the grid is a day list (times, title, room; by start time; a tap opens
+  the details);
 - with a secretariat token: Minister Kono's seven bilaterals on their days
   (29 and 30 April); a move through the form (stored: checked in the
   database); a clashing move shows the 409's conflicts; a cancel strikes the
@@ -172,7 +173,14 @@ def check_phone(report, name):
         ok(m["docScroll"] <= m["viewport"] and m["bodyScroll"] <= m["viewport"],
            "%s: nothing wider than the 390px screen (document %d, body %d)" % (
                name, m["docScroll"], m["bodyScroll"]))
-        ok(m["gridContent"] > m["gridBox"], "%s: the grid scrolls sideways inside its box" % name)
+        is_(m["gridRows"], 0, "%s: under 600 px no grid of rooms" % name)
+        ok(len(m["listed"]) > 0 and all(re.match(r"^\d\d:\d\d–\d\d:\d\d", x["text"]) for x in m["listed"]),
+           "%s: a day list, each item with its times (%d)" % (name, len(m["listed"])))
+        starts = [x["text"][:5] for x in m["listed"]]
+        is_(starts, sorted(starts), "%s: … by start time" % name)
+        ok(m["gridContent"] <= m["gridBox"], "%s: the day list does not scroll sideways" % name)
+        ok(m.get("panelTitle") and any(m["panelTitle"] in x["text"] for x in m["listed"]),
+           "%s: tapping the first item opens its details" % name)
 
 
 def check_secretariat(s, report):

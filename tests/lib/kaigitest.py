@@ -748,3 +748,55 @@ def collect_workers(s, fetch, path, workers=2, timeout=None):
     for pid, _, _, status in access_lines(s, since, path):
         pids.setdefault(pid, []).append(status)
     return answers, pids
+
+
+# ---------------------------------------------------------------- processes
+
+def worker_pids(pid):
+    """The live children of process pid (kaigid's workers under its
+    supervisor), sorted; zombies (dead, not yet reaped) are left out."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[1] == str(pid) and fields[0] not in ("Z", "X"):
+            out.append(int(name))
+    return sorted(out)
+
+
+def client_connections(pid, port):
+    """Established TCP connections to local port (from HTTP clients) that
+    process pid holds open."""
+    inodes = set()
+    try:
+        fds = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return 0
+    for fd in fds:
+        try:
+            link = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    n = 0
+    for table in ("tcp", "tcp6"):
+        try:
+            with open("/proc/%d/net/%s" % (pid, table)) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            col = row.split()
+            if (col[3] == "01" and int(col[1].rsplit(":", 1)[1], 16) == port
+                    and col[9] in inodes):
+                n += 1
+    return n
+
+
+__all__ += ["worker_pids", "client_connections"]

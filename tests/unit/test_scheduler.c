@@ -4,13 +4,19 @@
  * job run without a loop answers inline; a job run on a worker thread comes
  * back on the loop through the hand-back pipe; shutdown waits for a running
  * job and fails it; the plan and slot JSON name rooms by id and times in unix seconds.
+ * solver_jobs and solver_queue: the limits (0 = the cores), a job beyond
+ * the running limit waits and starts once one is done, one beyond the queue
+ * is refused at once (SCHEDULER_BUSY), shutdown fails waiting jobs too; a
+ * party's slots are the earliest ones in time order.
  */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "config.h"
 #include "scheduler.h"
 #include "tap.h"
 
@@ -44,6 +50,36 @@ parse(const char *text, struct scheduler_problem *p, const char **why)
 
 	json_decref(root);
 	return rc;
+}
+
+/*
+ * The cells come from the problem, not from the JSON's "slot": with no
+ * changeover, 15-minute meetings and everything on the quarter hour, 15;
+ * with the changeover and travel of problem_json, 5.
+ */
+static void
+test_cells(void)
+{
+	struct scheduler_problem	 p;
+	const char			*why = NULL;
+	const char			*quarter =
+	    "{\"conference_id\": 7, \"origin\": 1682607600, \"slot\": 5,"
+	    " \"changeover\": 0, \"days\": [[540, 840]], \"venues\": [1],"
+	    " \"travel\": [0], \"rooms\": [{\"id\": 21, \"venue\": 0,"
+	    " \"capacity\": 2, \"busy\": []}],"
+	    " \"people\": [{\"id\": 100, \"busy\": [[600, 615, -1], [-1000, -7, -1]]},"
+	    "  {\"id\": 101, \"busy\": []}],"
+	    " \"requests\": [{\"id\": 5, \"version\": 1, \"people\": [0, 1],"
+	    "  \"parties\": [1, 2], \"duration\": 15, \"earliest\": 540,"
+	    "  \"latest\": 705, \"priority\": 1}]}";
+
+	ok(parse(quarter, &p, &why) == 0 && p.pb.slot_minutes == 15,
+	    "cells: 15 minutes from the problem, not the JSON's 5 (%d)",
+	    p.pb.slot_minutes);
+	scheduler_problem_free(&p);
+	ok(parse(problem_json, &p, &why) == 0 && p.pb.slot_minutes == 5,
+	    "cells: changeover 10 and travel 15 give 5");
+	scheduler_problem_free(&p);
 }
 
 /* The structs mirror the JSON. */
@@ -170,12 +206,185 @@ test_thread(void)
 	event_base_free(base);
 }
 
+/* The limits: solver_jobs (0 = the cores this process may use), solver_queue. */
+static void
+test_limits(struct config *c)
+{
+	cpu_set_t	set;
+	int		cores = 1;
+
+	if (sched_getaffinity(0, sizeof set, &set) == 0)
+		cores = CPU_COUNT(&set);
+	cfg = NULL;
+	ok(scheduler_jobs_limit() == cores && scheduler_queue_limit() ==
+	    SCHEDULER_QUEUE_DEFAULT, "no config: as many jobs as cores (%d), the default queue", cores);
+	cfg = c;
+	ok(c->solver_jobs == 0 && c->solver_queue == 32 && scheduler_jobs_limit() == cores,
+	    "defaults: solver_jobs 0 (= %d cores), solver_queue 32", cores);
+	c->solver_jobs = 3;
+	c->solver_queue = 5;
+	ok(scheduler_jobs_limit() == 3 && scheduler_queue_limit() == 5, "set: 3 jobs, 5 waiting");
+}
+
+static int	 order[4], norder;
+static int	 seen_running[4], seen_waiting[4];
+
+/* Loop callback: note the order and the counts, stop after the second. */
+static void
+queue_cb(struct scheduler_job *job, void *arg)
+{
+	struct event_base	*base = arg;
+	int			 i = norder++;
+
+	order[i] = (int)job->problem.conference_id;
+	scheduler_counts(&seen_running[i], &seen_waiting[i]);
+	if (norder == 2)
+		event_base_loopbreak(base);
+}
+
+/* A new SOLVE job of the test problem, tagged by its conference id. */
+static struct scheduler_job *
+tagged_job(int tag)
+{
+	struct scheduler_job	*job = scheduler_job_new(SCHEDULER_SOLVE);
+	const char		*why;
+
+	parse(problem_json, &job->problem, &why);
+	job->problem.conference_id = tag;
+	return job;
+}
+
+/* solver_jobs 1, solver_queue 1: one runs, one waits, the third is refused. */
+static void
+test_queue(struct config *c)
+{
+	struct event_base	*base = event_base_new();
+	struct scheduler_job	*job[3];
+	int			 i, running, waiting;
+
+	c->solver_jobs = 1;
+	c->solver_queue = 1;
+	scheduler_init(base);
+	norder = 0;
+	for (i = 0; i < 3; i++) {
+		job[i] = tagged_job(i + 1);
+		scheduler_run(job[i], queue_cb, base);
+	}
+	scheduler_counts(&running, &waiting);
+	ok(running == 1 && waiting == 1, "solver_jobs 1, solver_queue 1: one runs, one waits");
+	ok(norder == 1 && order[0] == 3 && job[2]->failed == SCHEDULER_BUSY,
+	    "the third is refused at once (SCHEDULER_BUSY)");
+	norder = 0;
+	event_base_dispatch(base);
+	ok(norder == 2 && order[0] == 1 && order[1] == 2, "the first, then the waiting one");
+	ok(job[0]->failed == SCHEDULER_RAN && job[1]->failed == SCHEDULER_RAN &&
+	    job[0]->rc == 0 && job[1]->rc == 0, "both ran and solved");
+	ok(seen_running[0] == 1 && seen_waiting[0] == 0,
+	    "the waiting job started once the first was done (1 running, 0 waiting)");
+	ok(seen_running[1] == 0 && seen_waiting[1] == 0, "then nothing runs or waits");
+	for (i = 0; i < 3; i++)
+		scheduler_job_free(job[i]);
+	for (i = 0; i < 2; i++)
+		scheduler_run(job[i] = tagged_job(i + 1), count_cb, NULL);
+	done_calls = 0;
+	scheduler_shutdown();
+	ok(done_calls == 2 && job[0]->failed == SCHEDULER_NOT_RUN &&
+	    job[1]->failed == SCHEDULER_NOT_RUN, "shutdown fails the running and the waiting job");
+	for (i = 0; i < 2; i++)
+		scheduler_job_free(job[i]);
+	event_base_free(base);
+}
+
+/* Slots of request 0 (inline): n best, or (chronological) n earliest. */
+static struct scheduler_job *
+slots_job(int n, int chronological)
+{
+	struct scheduler_job	*job = scheduler_job_new(SCHEDULER_SLOTS);
+	const char		*why;
+
+	parse(problem_json, &job->problem, &why);
+	job->slot_max = n;
+	job->chronological = chronological;
+	scheduler_run(job, count_cb, NULL);
+	return job;
+}
+
+/* A party's slots: the earliest feasible ones, in time order. */
+static void
+test_chronological(void)
+{
+	struct scheduler_job	*all = slots_job(1000, 0), *early = slots_job(4, 1);
+	int			 i, sorted = 1, before = 0;
+
+	for (i = 1; i < early->nslots; i++)
+		if (early->slots[i].start <= early->slots[i - 1].start)
+			sorted = 0;
+	for (i = 0; i < all->nslots; i++)	/* one slot per start */
+		before += all->slots[i].start <= early->slots[early->nslots - 1].start;
+	ok(early->nslots == 4 && sorted && before == 4 && all->nslots > 4,
+	    "chronological: 4 of %d slots, the earliest, in time order", all->nslots);
+	scheduler_job_free(all);
+	scheduler_job_free(early);
+}
+
+/*
+ * A person busier than the problem is large: one request of two people,
+ * person 0 in 24 meetings of 20 minutes a day with breaks between them.
+ * The solver's break moves once listed that person's breaks in a scratch
+ * array sized by requests + people (4 here): a heap overflow (ASan).
+ */
+static void
+test_busy_person(void)
+{
+	struct scheduler_job	*job = scheduler_job_new(SCHEDULER_SOLVE);
+	const char		*why;
+	json_t			*root, *busy = json_array();
+	char			*text;
+	int			 d, i, placed = 0;
+
+	for (d = 0; d < 3; d++)
+		for (i = 0; i < 8; i++)
+			json_array_append_new(busy, json_pack("[i, i, i]",
+			    d * 1440 + 480 + i * 80, d * 1440 + 500 + i * 80, 0));
+	root = json_pack("{s:i, s:I, s:i, s:i, s:[[i,i],[i,i],[i,i]], s:[i], s:[i],"
+	    " s:[{s:i, s:i, s:i, s:[]}], s:[{s:i, s:o}, {s:i, s:[]}],"
+	    " s:[{s:i, s:i, s:[i,i], s:[i,i], s:i, s:i, s:i, s:i}]}",
+	    "conference_id", 9, "origin", (json_int_t)1682607600, "slot", 5,
+	    "changeover", 10, "days", 480, 1200, 1920, 2640, 3360, 4080,
+	    "venues", 1, "travel", 0,
+	    "rooms", "id", 31, "venue", 0, "capacity", 8, "busy",
+	    "people", "id", 200, "busy", busy, "id", 201, "busy",
+	    "requests", "id", 8, "version", 1, "people", 0, 1, "parties", 1, 2,
+	    "duration", 30, "earliest", 480, "latest", 4080, "priority", 3);
+	text = json_dumps(root, 0);
+	json_decref(root);
+	ok(parse(text, &job->problem, &why) == 0, "a busy person's problem parses");
+	free(text);
+	job->options.time_limit_ms = 300;
+	scheduler_run(job, count_cb, NULL);
+	for (i = 0; i < job->answer.nplacements; i++)
+		placed += job->answer.placements[i].reason == SOLVER_PLACED;
+	ok(job->rc == 0 && placed == 1,
+	    "one request, a person with 24 meetings: solved, placed (and no overflow under ASan)");
+	scheduler_job_free(job);
+}
+
 /* Run the tests. */
 int
 main(void)
 {
+	static struct config	c;
+
+	config_defaults(&c);
 	test_parse();
+	test_cells();
 	test_inline();
 	test_thread();
+	test_limits(&c);
+	test_queue(&c);
+	test_chronological();
+	test_busy_person();
+	cfg = NULL;
+	config_free(&c);
 	return tap_done();
 }

@@ -606,6 +606,181 @@ test_grid(void)
 	ok(same, "grid: same seed, same answer");
 }
 
+/* Cells are the gcd of the times that matter; edges outside days do not. */
+static void
+test_cells(void)
+{
+	struct tp	 t;
+
+	tp_init(&t, 3, 1);
+	t.pb.slot_minutes = 0;
+	tp_req(&t, 0, 1, 30, H(8, 0), H(20, 0), 1);
+	tp_req(&t, 1, 2, 45, H(10, 15), H(20, 0), 1);
+	ok(solver_cell_minutes(&t.pb) == 15,
+	    "cells: 08:00-20:00, 30 and 45 minutes, a window from 10:15: 15");
+	tp_busy(&t, 2, H(6, 7), H(7, 1), SOLVER_NO_VENUE);
+	tp_busy(&t, 0, H(12, 30), H(13, 30), 0);
+	ok(solver_cell_minutes(&t.pb) == 15,
+	    "cells: busy edges inside the day count, those outside do not");
+	t.pb.changeover = 10;
+	ok(solver_cell_minutes(&t.pb) == 5, "cells: changeover 10 gives 5");
+	t.pb.changeover = 0;
+	tp_busy(&t, 1, H(9, 7), H(9, 30), SOLVER_NO_VENUE);
+	ok(solver_cell_minutes(&t.pb) == SOLVER_MIN_CELL,
+	    "cells: an edge at 09:07 falls back to %d minutes", SOLVER_MIN_CELL);
+	tp_init(&t, 2, 1);
+	t.pb.slot_minutes = 0;
+	t.days[0].start = H(8, 0);
+	t.days[0].end = H(20, 0);
+	tp_req(&t, 0, 1, 240, H(8, 0), H(20, 0), 1);
+	ok(solver_cell_minutes(&t.pb) == 240, "cells: 4-hour meetings, 240");
+}
+
+/* Breaks counted independently: gaps between a person's meetings and
+ * sessions (busy with a venue) on the one day of tp_init. */
+static int
+chk_breaks(const struct tp *t, const struct solver_answer *ans)
+{
+	int	 s[MAXQ + MAXB], e[MAXQ + MAXB], n, p, q, i, j, x, b = 0;
+
+	for (p = 0; p < t->pb.npeople; p++) {
+		for (n = 0, q = 0; q < t->pb.nrequests; q++)
+			if (ans->placements[q].reason == SOLVER_PLACED &&
+			    chk_attends(&t->reqs[q], p)) {
+				s[n] = ans->placements[q].start;
+				e[n++] = ans->placements[q].end;
+			}
+		for (j = 0; j < t->people[p].nbusy; j++)
+			if (t->pbusy[p][j].venue >= 0) {
+				s[n] = t->pbusy[p][j].start;
+				e[n++] = t->pbusy[p][j].end;
+			}
+		for (i = 1; i < n; i++)		/* insertion sort by start */
+			for (j = i; j > 0 && s[j - 1] > s[j]; j--) {
+				x = s[j]; s[j] = s[j - 1]; s[j - 1] = x;
+				x = e[j]; e[j] = e[j - 1]; e[j - 1] = x;
+			}
+		for (i = 1; i < n; i++)
+			b += s[i] > e[i - 1];
+	}
+	return b;
+}
+
+/*
+ * A day of 144 five-minute cells (more than 64) with one-cell meetings in
+ * a window across the 64th cell: the grid search runs and finds the
+ * planted zero-break placement.
+ */
+static void
+test_grid_long_day(void)
+{
+	struct tp		 t;
+	struct solver_answer	 a;
+	struct solver_options	 opt = { 10000, 3, 20000 };
+	int			 q, seed, bad = 0, grid = 0, zero = 0;
+
+	for (seed = 1; seed <= 3; seed++) {
+		tp_planted(&t, (unsigned)seed);
+		t.pb.slot_minutes = 0;
+		for (q = 0; q < t.pb.nrequests; q++) {
+			t.reqs[q].duration = 5;
+			t.reqs[q].earliest = H(12, 0);
+		}
+		t.reqs[0].fixed_start = H(13, 20);
+		if (solver_solve(&t.pb, &opt, &a) != 0) {
+			bad++;
+			continue;
+		}
+		bad += chk_answer(&t, &a) + (a.stats.placed != 28) +
+		    (a.placements[0].start != H(13, 20));
+		grid += a.stats.grid;
+		zero += a.stats.breaks == 0 && chk_breaks(&t, &a) == 0;
+		solver_answer_free(&a);
+	}
+	ok(bad == 0, "long day: all placed, no clash, fixed kept (%d)", bad);
+	ok(grid == 3, "long day: 144 cells, the grid search ran (%d of 3)", grid);
+	ok(zero == 3, "long day: zero breaks on %d of 3", zero);
+}
+
+/*
+ * Plenaries are fixed busy cells of the grid search that count in breaks:
+ * four people in a plenary 10:00-11:00 meet pairwise; the only placements
+ * without breaks are next to the plenary.
+ */
+static void
+test_grid_plenary(void)
+{
+	struct tp		 t;
+	struct solver_answer	 a;
+	int			 p, q, bad = 0, near = 1;
+
+	tp_init(&t, 4, 2);
+	t.pb.slot_minutes = 0;
+	for (p = 0; p < 4; p++)
+		tp_busy(&t, p, H(10, 0), H(11, 0), 0);
+	tp_busy(&t, 0, H(15, 0), H(16, 0), SOLVER_NO_VENUE);
+	tp_req(&t, 0, 1, 30, H(8, 0), H(20, 0), 1);
+	tp_req(&t, 2, 3, 30, H(8, 0), H(20, 0), 1);
+	tp_req(&t, 0, 2, 30, H(8, 0), H(20, 0), 1);
+	tp_req(&t, 1, 3, 30, H(8, 0), H(20, 0), 1);
+	if (tp_solve(&t, &a) != 0) {
+		ok(0, "plenary: solved");
+		return;
+	}
+	bad = chk_answer(&t, &a) + (a.stats.placed != 4);
+	for (q = 0; q < 4; q++)
+		near &= a.placements[q].start >= H(9, 0) &&
+		    a.placements[q].end <= H(12, 0);
+	ok(bad == 0, "plenary: all placed, none over the plenary (%d)", bad);
+	ok(a.stats.grid, "plenary: the grid search ran with plenaries");
+	ok(a.stats.breaks == 0 && chk_breaks(&t, &a) == 0 && near,
+	    "plenary: no breaks, meetings next to the plenary (%d, %d)",
+	    a.stats.breaks, chk_breaks(&t, &a));
+	solver_answer_free(&a);
+}
+
+/*
+ * "after": a request starts once each of those it follows ends, on the
+ * annealing path (the grid search does not model it); a bad index is an
+ * invalid request.
+ */
+static void
+test_after(void)
+{
+	struct tp		 t;
+	struct solver_answer	 a;
+	static const int	 first[1] = { 1 }, chain[1] = { 2 }, bad[1] = { 9 };
+	int			 q;
+
+	tp_init(&t, 3, 2);
+	for (q = 0; q < 3; q++)
+		tp_req(&t, 0, 1, 30, H(8, 0), H(20, 0), 1);
+	t.reqs[0].after = first;	/* 0 after 1 after 2 */
+	t.reqs[0].nafter = 1;
+	t.reqs[1].after = chain;
+	t.reqs[1].nafter = 1;
+	tp_req(&t, 1, 2, 30, H(8, 0), H(20, 0), 1);
+	t.reqs[3].after = first;	/* 3 after 1, other people */
+	t.reqs[3].nafter = 1;
+	t.reqs[2].earliest = H(12, 0);	/* the others are earlier alone */
+	if (tp_solve(&t, &a) != 0) {
+		ok(0, "after: solved");
+		return;
+	}
+	ok(chk_answer(&t, &a) == 0 && a.stats.placed == 4,
+	    "after: all placed, no clash");
+	ok(a.placements[2].end <= a.placements[1].start &&
+	    a.placements[1].end <= a.placements[0].start &&
+	    a.placements[1].end <= a.placements[3].start,
+	    "after: each starts once the one it follows ends");
+	ok(!a.stats.grid, "after: the annealing keeps precedences");
+	solver_answer_free(&a);
+	t.reqs[3].after = bad;
+	ok(tp_solve(&t, &a) == 0 && a.placements[3].reason == SOLVER_INVALID,
+	    "after: an unknown request index is invalid");
+	solver_answer_free(&a);
+}
+
 /* A different seed still gives a valid answer; the clock cuts the search. */
 static void
 test_limits(void)
@@ -636,6 +811,10 @@ main(void)
 	test_three();
 	test_random();
 	test_grid();
+	test_cells();
+	test_grid_long_day();
+	test_grid_plenary();
+	test_after();
 	test_limits();
 	return tap_done();
 }

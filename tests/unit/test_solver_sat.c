@@ -20,8 +20,8 @@ static const int dayof[NC] = { 0, 0, 0, 0 };
 
 /* A (person 0) meets B and C anywhere; D and E meet in cell 1 only. */
 static const struct sg_req gaprq[3] = {
-	{ ab, 2, all, NC, 1, 1 }, { ac, 2, all, NC, 1, 1 },
-	{ de, 2, only1, 1, 1, 1 },
+	{ ab, 2, all, NC, 1, 1, 0 }, { ac, 2, all, NC, 1, 1, 0 },
+	{ de, 2, only1, 1, 1, 1, 0 },
 };
 
 /* A problem over the requests rq (nq of them) with rooms per cell. */
@@ -90,10 +90,10 @@ static void
 tsat_forced(void)
 {
 	struct sg_req		 rq[2] = {
-		{ ab, 2, only0, 1, 1, 1 }, { ac, 2, only2, 1, 1, 1 },
+		{ ab, 2, only0, 1, 1, 1, 0 }, { ac, 2, only2, 1, 1, 1, 0 },
 	};
 	struct sg_req		 fx[2] = {
-		{ ab, 2, all, NC, 1, 0 }, { ac, 2, all, NC, 1, 1 },
+		{ ab, 2, all, NC, 1, 0, 0 }, { ac, 2, all, NC, 1, 1, 0 },
 	};
 	struct sg_problem	 pb;
 	int			 slot[2] = { 0, 2 };
@@ -116,7 +116,7 @@ tsat_days(void)
 {
 	static const int	 d2[NC] = { 0, 0, 0, 1 };
 	struct sg_req		 rq[2] = {
-		{ ab, 2, all, NC, 1, 1 }, { ac, 2, all, NC, 1, 1 },
+		{ ab, 2, all, NC, 1, 1, 0 }, { ac, 2, all, NC, 1, 1, 0 },
 	};
 	struct sg_problem	 pb;
 	int			 slot[2] = { 0, 2 }, apart;
@@ -163,7 +163,7 @@ tsat_planted(int from)
 			people[2 * q] = who[i];
 			people[2 * q + 1] = who[i + 1];
 			rq[q] = (struct sg_req){ &people[2 * q], 2, cells, PC,
-			    1, 1 };
+			    1, 1, 0 };
 			slot[q] = 2 * c % PC;
 		}
 	}
@@ -207,8 +207,8 @@ static void
 tsat_determinism(void)
 {
 	struct sg_req		 rq[3] = {
-		{ ab, 2, all, NC, 1, 1 }, { ac, 2, all, NC, 1, 1 },
-		{ de, 2, all, NC, 1, 1 },
+		{ ab, 2, all, NC, 1, 1, 0 }, { ac, 2, all, NC, 1, 1, 0 },
+		{ de, 2, all, NC, 1, 1, 0 },
 	};
 	struct sg_problem	 pb;
 	int			 a[3] = { 0, 3, 1 }, b[3] = { 0, 3, 1 };

@@ -157,7 +157,17 @@ async function phone(ctx, token) {
 			bodyScroll: document.body.scrollWidth,
 			gridBox: document.getElementById("grid-scroll").clientWidth,
 			gridContent: document.getElementById("grid-scroll").scrollWidth,
+			listed: [...document.querySelectorAll("#grid .day-list .session")].map((e) => ({
+				id: Number(e.dataset.sessionId), text: e.textContent })),
+			gridRows: document.querySelectorAll("#grid .row").length,
 		}));
+		/* The day list is sorted by start; a tap opens the details. */
+		if (m.listed.length) {
+			await page.click("#grid .day-list .session >> nth=0");
+			await page.waitForSelector("#panel:not([hidden])");
+			m.panelTitle = await page.textContent("#panel-title");
+			await page.keyboard.press("Escape");
+		}
 		m.shot = await shot(page, token ? "08-phone-secretariat" : "03-public-phone", !!token);
 		await page.close();
 		return m;

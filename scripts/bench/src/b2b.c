@@ -9,7 +9,15 @@
  * answer's start/room (no participant or table clash, sessions, forbidden
  * slots, fixed slots, every meeting placed) and count breaks and spread.
  *
- * Usage: b2b [-s seed] [-t ms] [-i iterations] [dir-or-file...]
+ * Through the API (scripts/bench/b2b --via-api, scripts/bench/src/b2b-api.py)
+ * this program only parses and checks: -d prints an instance as JSON for
+ * the script to build a conference from, -a DIR reads the placements the
+ * script read back from the stored sessions (DIR/<instance>.ans: a line
+ * "wall SECONDS", then "MEETING START END TABLE" per placed meeting: the
+ * session's minutes from the day's start, 0-based meeting and table)
+ * instead of solving, and checks and prints them the same way.
+ *
+ * Usage: b2b [-s seed] [-t ms] [-i iterations] [-a dir | -d] [dir-or-file...]
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -21,6 +29,9 @@
 
 #include "solver.h"
 #include "util.h"
+
+static const char	*b2b_answers;	/* -a: directory of answers to check */
+static int		 b2b_dumping;	/* -d: print instances as JSON */
 
 #define SLOT	15
 
@@ -253,7 +264,25 @@ struct b2b_pb {
 	struct solver_room	*rooms;
 	struct solver_request	*reqs;
 	int			*att;
+	int			*after;		/* precedences, 0-based */
 };
+
+/* Each meeting's precedences as 0-based request indices ("after"). */
+static void
+b2b_after(const struct b2b *in, struct b2b_pb *x)
+{
+	int	 i, j, n = 0;
+
+	for (i = 0; i < in->nm; i++)
+		n += in->nprec[i];
+	x->after = xcalloc((size_t)n + 1, sizeof *x->after);
+	for (n = 0, i = 0; i < in->nm; i++) {
+		x->reqs[i].after = &x->after[n];
+		x->reqs[i].nafter = in->nprec[i];
+		for (j = 0; j < in->nprec[i]; j++)
+			x->after[n++] = in->prec[i][j] - 1;
+	}
+}
 
 /* Map an instance onto a solver problem. */
 static void
@@ -284,6 +313,7 @@ b2b_problem(const struct b2b *in, struct b2b_pb *x)
 	}
 	x->reqs = xcalloc((size_t)in->nm, sizeof *x->reqs);
 	x->att = xcalloc((size_t)in->nm * 2, sizeof *x->att);
+	b2b_after(in, x);
 	for (i = 0; i < in->nm; i++) {
 		r = &x->reqs[i];
 		x->att[2 * i] = in->p1[i];
@@ -322,6 +352,7 @@ b2b_problem_free(struct b2b_pb *x)
 	free(x->rooms);
 	free(x->reqs);
 	free(x->att);
+	free(x->after);
 }
 
 /* What the independent check found. */
@@ -371,8 +402,10 @@ b2b_check_meeting(const struct b2b *in, const int *slot, int m,
 			if (in->forb[p][i] - 1 == t)
 				b2b_err(c, "forbidden slot used", m);
 	for (i = 0; i < in->nprec[m]; i++)
-		if (slot[in->prec[m][i] - 1] >= t)
+		if (slot[in->prec[m][i] - 1] >= t) {
 			c->precviol++;
+			b2b_err(c, "starts before a meeting it follows ends", m);
+		}
 }
 
 /* Breaks of every participant and their spread, from slots alone. */
@@ -428,6 +461,8 @@ b2b_check(const struct b2b *in, const struct solver_answer *ans,
 		b2b_check_meeting(in, slot, m, c);
 		t = slot[m];
 		k = ans->placements[m].room;
+		if (k >= in->nt)
+			b2b_err(c, "no such table", m);
 		if (t < 0 || t >= in->ns || k >= in->nt)
 			continue;
 		if (tab[k * in->ns + t]++)
@@ -441,6 +476,78 @@ b2b_check(const struct b2b *in, const struct solver_answer *ans,
 	free(use);
 	free(tab);
 	free(slot);
+}
+
+/* The instance as JSON for the API script (-d): sizes, meetings
+ * [p1, p2, session, fixed slot or -1] and forbidden slots, all 0-based. */
+static void
+b2b_dump(const char *name, const struct b2b *in)
+{
+	int	 m, p, i;
+
+	printf("{\"name\": \"%s\", \"businesses\": %d, \"tables\": %d, "
+	    "\"slots\": %d, \"morning\": %d, \"minutes\": %d, "
+	    "\"meetings\": [", name, in->nb, in->nt, in->ns, in->nmorning, SLOT);
+	for (m = 0; m < in->nm; m++)
+		printf("%s[%d, %d, %d, %d]", m ? ", " : "", in->p1[m], in->p2[m],
+		    in->sess[m], in->fixed[m]);
+	printf("], \"forbidden\": [");
+	for (p = 0; p < in->nb; p++) {
+		printf("%s[", p ? ", " : "");
+		for (i = 0; i < in->nforb[p]; i++)
+			printf("%s%d", i ? ", " : "", in->forb[p][i] - 1);
+		printf("]");
+	}
+	printf("]}\n");
+}
+
+/*
+ * An answer read back through the API (-a): DIR/<name>.ans as written by
+ * b2b-api.py. Meetings not listed are unplaced. 0, or -1 if unreadable.
+ */
+static int
+b2b_read_answer(const char *name, const struct b2b *in,
+    struct solver_answer *ans)
+{
+	char	*path = xasprintf("%s/%s.ans", b2b_answers, name);
+	FILE	*f = fopen(path, "r");
+	double	 wall = 0;
+	int	 m, s, e, k;
+
+	free(path);
+	if (f == NULL || fscanf(f, "wall %lf", &wall) != 1) {
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	memset(ans, 0, sizeof *ans);
+	ans->nplacements = in->nm;
+	ans->placements = xcalloc((size_t)in->nm, sizeof *ans->placements);
+	for (m = 0; m < in->nm; m++) {
+		ans->placements[m].start = ans->placements[m].end = -1;
+		ans->placements[m].room = -1;
+		ans->placements[m].reason = SOLVER_CONFLICT;
+	}
+	while (fscanf(f, "%d %d %d %d", &m, &s, &e, &k) == 4 && m >= 0 &&
+	    m < in->nm) {
+		ans->placements[m].start = s;
+		ans->placements[m].end = e;
+		ans->placements[m].room = k;
+		ans->placements[m].reason = SOLVER_PLACED;
+	}
+	fclose(f);
+	ans->stats.elapsed_ms = wall * 1000;
+	return 0;
+}
+
+/* Solve the instance, or read its answer from the API run (-a). */
+static int
+b2b_answer(const char *name, const struct b2b *in, const struct b2b_pb *x,
+    const struct solver_options *opt, struct solver_answer *ans)
+{
+	if (b2b_answers != NULL)
+		return b2b_read_answer(name, in, ans);
+	return solver_solve(&x->pb, opt, ans);
 }
 
 /* Totals over the 20 originals. */
@@ -482,10 +589,17 @@ b2b_run(const char *path, const struct solver_options *opt, struct b2b_sum *sum)
 		free(text);
 		return;
 	}
+	if (b2b_dumping) {
+		b2b_dump(name, &in);
+		b2b_free(&in);
+		free(text);
+		return;
+	}
 	b2b_problem(&in, &x);
 	cpu = b2b_cpu();
-	if (solver_solve(&x.pb, opt, &ans) != 0) {
-		printf("%-30s solver refused the input\n", name);
+	if (b2b_answer(name, &in, &x, opt, &ans) != 0) {
+		printf("%-30s %s\n", name, b2b_answers != NULL ?
+		    "no answer through the API" : "solver refused the input");
 		sum->failed++;
 		b2b_problem_free(&x);
 		b2b_free(&in);
@@ -505,9 +619,6 @@ b2b_run(const char *path, const struct solver_options *opt, struct b2b_sum *sum)
 	    c.placed, in.nm, c.breaks, c.spread, pub, ans.stats.iterations,
 	    sec, cpu, c.errors ? "FAIL: " : c.placed < in.nm ? "ok, unplaced: " :
 	    "ok", c.errors ? c.first : c.placed < in.nm ? c.unplaced : "");
-	if (strstr(base, "prec") != NULL)
-		printf("%-30s   precedences violated (not modelled): %d\n", "",
-		    c.precviol);
 	sum->files++;
 	if (c.errors)
 		sum->failed++;
@@ -591,8 +702,12 @@ main(int argc, char **argv)
 	char			**files = NULL;
 	int			 ch, i, n = 0;
 
-	while ((ch = getopt(argc, argv, "s:t:i:")) != -1) {
-		if (ch == 's')
+	while ((ch = getopt(argc, argv, "s:t:i:a:d")) != -1) {
+		if (ch == 'a')
+			b2b_answers = optarg;
+		else if (ch == 'd')
+			b2b_dumping = 1;
+		else if (ch == 's')
 			opt.seed = strtoull(optarg, NULL, 10);
 		else if (ch == 't')
 			opt.time_limit_ms = atoi(optarg);
@@ -600,7 +715,7 @@ main(int argc, char **argv)
 			opt.max_iterations = atol(optarg);
 		else {
 			fprintf(stderr, "usage: b2b [-s seed] [-t ms] [-i iters] "
-			    "[dir|file...]\n");
+			    "[-a dir | -d] [dir|file...]\n");
 			return 2;
 		}
 	}
@@ -610,15 +725,18 @@ main(int argc, char **argv)
 		b2b_collect("../shared/bench/b2b", &files, &n);
 	qsort(files, (size_t)n, sizeof *files, b2b_strcmp);
 	memset(&sum, 0, sizeof sum);
-	printf("%-30s %9s %6s %6s %9s %8s %6s %6s %s\n", "instance", "placed",
-	    "breaks", "spread", "published", "iters", "wall s", "cpu s",
-	    "check");
+	if (!b2b_dumping)
+		printf("%-30s %9s %6s %6s %9s %8s %6s %6s %s\n", "instance",
+		    "placed", "breaks", "spread", "published", "iters",
+		    "wall s", "cpu s", "check");
 	for (i = 0; i < n; i++) {
 		b2b_run(files[i], &opt, &sum);
 		fflush(stdout);
 		free(files[i]);
 	}
 	free(files);
+	if (b2b_dumping)
+		return sum.failed ? 1 : 0;
 	b2b_summary(&sum);
 	return sum.failed || sum.allplaced < sum.n ? 1 : 0;
 }

@@ -277,7 +277,7 @@ gen_make(struct gen *g, uint64_t seed, int nreq, struct solver_problem *pb)
 		g->rooms[k].nbusy = g->rbusy[k].n;
 	}
 	memset(pb, 0, sizeof *pb);
-	pb->slot_minutes = 5;
+	pb->slot_minutes = 0;	/* cells from the problem, as through the API */
 	pb->days = g->days;
 	pb->ndays = NDAYS;
 	pb->people = g->people;
