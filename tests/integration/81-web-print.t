@@ -43,8 +43,11 @@ DAYS = ["2023-04-28", "2023-04-29", "2023-04-30"]
 def run_browser(s, mode, token, shots, label):
     """Run tests/web/print.js MODE; its JSON report (or None)."""
     profile = tempfile.mkdtemp(prefix="chromium-", dir=os.path.dirname(shots))
+    seen = len(s.request("GET", "/api/v1/conferences/%s/sessions?limit=1000" % SLUG,
+                         token=token or None).json["items"])
     env = dict(os.environ, KAIGI_WEB_URL=s.url, KAIGI_WEB_TOKEN=token, KAIGI_WEB_SHOTS=shots,
-               KAIGI_WEB_PROFILE=profile, KAIGI_WEB_CHROMIUM=CHROMIUM, KAIGI_WEB_LABEL=label)
+               KAIGI_WEB_PROFILE=profile, KAIGI_WEB_CHROMIUM=CHROMIUM, KAIGI_WEB_LABEL=label,
+               KAIGI_WEB_SEC_SESSIONS=str(seen))
     try:
         p = subprocess.run(["node", SCRIPT, mode], env=env, cwd=TOP, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=240)

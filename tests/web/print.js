@@ -17,6 +17,7 @@
  *   KAIGI_WEB_PROFILE    a new, empty Chromium user-data directory
  *   KAIGI_WEB_CHROMIUM   Chromium binary (default /usr/bin/chromium)
  *   KAIGI_WEB_LABEL      prefix of the files saved (default the mode)
+ *   KAIGI_WEB_SEC_SESSIONS  how many sessions the secretariat sees (print)
  *
  * Screenshots at 1280 and 390 px wide; Chromium's own PDF of the page
  * (page.pdf(), A4 landscape) for pdftotext.
@@ -126,6 +127,10 @@ async function printAs(ctx, who, token) {
 			await page.press("#token-input", "Enter");
 			await page.waitForSelector("#who:not([hidden])");
 			await page.waitForSelector("#board-section:not([hidden])");
+			/* Signed in, the sessions are loaded again: wait until the tabs count them all. */
+			await page.waitForFunction((n) => [...document.querySelectorAll("#days .count")]
+				.reduce((a, e) => a + Number(e.textContent.replace(/\D/g, "")), 0) === n,
+			Number(process.env.KAIGI_WEB_SEC_SESSIONS), { timeout: 15000 });
 		}
 		r.screenDays = await page.$$eval('#days [role="tab"]', (els) => els.map((e) => e.dataset.day));
 		await page.emulateMedia({ media: "print" });
