@@ -2,10 +2,10 @@
  * args.c — command-line arguments: long options and positional words.
  *
  * Every command names the options it takes (those with a value and plain
- * flags; a one-letter one with a value is written "-o FILE"); the global
- * ones (--url, --token, --json, ...) are accepted everywhere, before or
- * after the command name. Options may repeat (--attendee 3 --attendee 4);
- * "--" ends the options.
+ * flags); the global ones (--url, --token, --json, ...) are accepted
+ * everywhere, before or after the command name. Options may repeat
+ * (--attendee 3 --attendee 4); "--" ends the options. The one short
+ * option besides -h is -o, for --output, where a command takes it.
  */
 #include <errno.h>
 #include <limits.h>
@@ -108,12 +108,15 @@ args_parse(int argc, char **argv, const char *const *valued,
 			args_add(a, "help", 4, NULL);
 			continue;
 		}
-		/* "-o FILE": a one-letter option the command lists. */
-		if (!only_pos && argv[i][0] == '-' && argv[i][1] != '\0' &&
-		    argv[i][2] == '\0' && args_in_list(valued, argv[i] + 1, 1) &&
-		    i + 1 < argc) {
-			args_add(a, argv[i] + 1, 1, argv[i + 1]);
-			i++;
+		/* -o FILE is --output FILE, for the commands that write one. */
+		if (!only_pos && strcmp(argv[i], "-o") == 0 &&
+		    args_in_list(valued, "output", 6)) {
+			if (i + 1 >= argc) {
+				*cause = xstrdup("option -o needs a value");
+				args_free(a);
+				return NULL;
+			}
+			args_add(a, "output", 6, argv[++i]);
 			continue;
 		}
 		if (only_pos || strncmp(argv[i], "--", 2) != 0) {

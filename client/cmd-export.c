@@ -19,7 +19,7 @@
 
 #include "kaigi.h"
 
-static const char *const cmd_export_valued[] = { "o", "output", NULL };
+static const char *const cmd_export_valued[] = { "output", NULL };
 
 /* Write all of data to fd; -1 with errno on failure. */
 static int
@@ -120,8 +120,7 @@ static int
 cmd_export_run(struct client *c, struct args *a)
 {
 	const char		*kind = args_pos(a, 0);
-	const char		*out = args_has(a, "o") ? args_get(a, "o") :
-				    args_get(a, "output");
+	const char		*out = args_get(a, "output");
 	struct http_response	 r;
 	int			 rc;
 

@@ -58,6 +58,8 @@ const struct cmd_entry *const cmd_table[] = {
 	/* Spreadsheets in and out (issue 15). */
 	&cmd_import_entry,
 	&cmd_export_entry,
+	/* The printed programme (issue 16). */
+	&cmd_programme_entry,
 	&cmd_help_entry,
 	NULL
 };

@@ -258,6 +258,8 @@ extern const struct cmd_entry cmd_conference_unarchive_entry;
 /* Spreadsheets in and out (issue 15). */
 extern const struct cmd_entry cmd_import_entry;
 extern const struct cmd_entry cmd_export_entry;
+/* The printed programme (issue 16). */
+extern const struct cmd_entry cmd_programme_entry;
 
 /* setup.c: add|edit|rm|list of the rows a secretariat sets up. */
 enum setup_type {

@@ -9,7 +9,8 @@
  * every cached feed is dropped and every stream looks again.
  *
  * The scheduler: the worker thread that runs the bilateral solver off the
- * loop (scheduler.c).
+ * loop (scheduler.c). The offload queue: the threads that lay out printed
+ * programmes off the loop (offload.c).
  */
 #include <stdlib.h>
 
@@ -19,6 +20,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "notify.h"
+#include "offload.h"
 #include "scheduler.h"
 #include "util.h"
 
@@ -57,6 +59,7 @@ void
 hooks_start(struct event_base *base)
 {
 	scheduler_init(base);
+	offload_init(base);
 	changes_start(base);
 	notify_start(base, cfg->database_url, HOOKS_CHANNEL, hooks_on_notify,
 	    hooks_on_reconnect, NULL);
@@ -74,6 +77,7 @@ void
 hooks_stop(void)
 {
 	scheduler_shutdown();
+	offload_shutdown();
 	notify_stop();
 	changes_close_all();
 	changes_stop();

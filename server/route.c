@@ -92,6 +92,8 @@ extern const struct route route_conference_unarchive;
 extern const struct route route_import;
 extern const struct route route_export_csv;
 extern const struct route route_export_xlsx;
+/* The printed programme (issue 16): api-programme.c. */
+extern const struct route route_programme_pdf;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -167,6 +169,8 @@ static const struct route *route_table[] = {
 	&route_import,
 	&route_export_csv,
 	&route_export_xlsx,
+	/* The printed programme (issue 16). */
+	&route_programme_pdf,
 	NULL
 };
 

@@ -287,12 +287,37 @@ function canEdit() {
 
 /* ------------------------------------------------------------ loading */
 
-/* Choose the conference from ?c=, the list, or the only one. */
+/* Today's date (YYYY-MM-DD) in a time zone (UTC if the browser does not know it). */
+function todayIn(tz) {
+	try {
+		return new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric",
+			month: "2-digit", day: "2-digit" }).format(new Date());
+	} catch (e) {
+		return new Date().toISOString().slice(0, 10);
+	}
+}
+
+/*
+ * The conference to open on: the one under way today (in its own zone),
+ * else the next to begin, else the one that ended last. Archived ones are
+ * never chosen (GET /conferences leaves them out; the flag is honoured too).
+ */
+function openingConference(list) {
+	const live = list.filter((c) => !c.archived);
+	const today = (c) => todayIn(c.timezone || c.time_zone || "UTC");
+	const byStart = (a, b) => (a.start_date < b.start_date ? -1 : a.start_date > b.start_date ? 1 : 0);
+	const current = live.filter((c) => c.start_date <= today(c) && today(c) <= c.end_date).sort(byStart);
+	const next = live.filter((c) => c.start_date > today(c)).sort(byStart);
+	const past = live.slice().sort((a, b) => (a.end_date < b.end_date ? 1 : a.end_date > b.end_date ? -1 : 0));
+	return current[0] || next[0] || past[0] || null;
+}
+
+/* Choose the conference from ?c=, else the current or next one. */
 async function loadConferences() {
-	const list = await apiList("/conferences");
+	const list = (await apiList("/conferences")).filter((c) => !c.archived);
 	S.conferences = list;
 	const want = new URLSearchParams(location.search).get("c");
-	const pick = list.find((c) => c.slug === want) || list[0];
+	const pick = list.find((c) => c.slug === want) || openingConference(list);
 	if (!pick)
 		throw new ApiError(404, { title: "No conference", detail: "The server has no conference yet." });
 	S.slug = pick.slug;
@@ -405,11 +430,14 @@ function conferenceDays() {
 	return [...days].sort();
 }
 
-/* Day from the URL hash, else the first with sessions. */
+/* Day from the URL hash, else today (while the conference runs), else the first with sessions. */
 function pickDay() {
 	const m = /day=(\d{4}-\d{2}-\d{2})/.exec(location.hash);
 	if (m && S.days.includes(m[1]))
 		return m[1];
+	const today = todayIn(S.tz);
+	if (S.days.includes(today))
+		return today;
 	const busy = S.days.find((d) => sessionsOn(d).length > 0);
 	return busy || S.days[0];
 }
@@ -1163,6 +1191,58 @@ async function signOut() {
 	$("token-input").focus();
 }
 
+/* ------------------------------------------------------------ print */
+
+/* A4 landscape less the print margins of app.css (10 mm each side), in CSS px; the room labels' width there. */
+const PRINT_WIDTH = 1040, PRINT_LABEL = 110;
+
+/* One day for print: its heading and its grid, as wide as the page. */
+function printDay(day) {
+	const list = sessionsOn(day);
+	const win = dayWindow(list);
+	const hours = (win.to - win.from) / 60;
+	S.hourW = Math.floor((PRINT_WIDTH - PRINT_LABEL - 2) / hours);
+	const width = hours * S.hourW;
+	const rows = [hourRow(win, width)];
+	const rooms = S.rooms.slice();
+	if (list.some((s) => !s.room_id))
+		rooms.push({ id: null, name: "No room", venue: "" });
+	for (const room of rooms)
+		rows.push(roomRow(room, list.filter((s) => (s.room_id || null) === room.id), win, width));
+	const grid = h("div", { class: "grid" }, rows);
+	grid.style.setProperty("--hour-w", S.hourW + "px");
+	return h("section", { class: "print-day", dataset: { day } },
+		h("h3", {}, dayLabel(day, true) + " " + day.slice(0, 4)), grid);
+}
+
+/* Every day's grid for printing (the screen shows one day at a time). */
+function renderPrint() {
+	if (!S.conf)
+		return;
+	let box = $("print-days");
+	if (!box) {
+		box = h("div", { id: "print-days", class: "print-days" });
+		$("timetable").append(box);
+	}
+	const screen = S.hourW;
+	box.replaceChildren(...S.days.map(printDay));
+	S.hourW = screen;
+}
+
+/* Drop the print copy once printing is over. */
+function clearPrint() {
+	const box = $("print-days");
+	if (box)
+		box.replaceChildren();
+}
+
+/* Render every day for print (Ctrl+P, or print media emulated), drop it after. */
+function wirePrint() {
+	window.addEventListener("beforeprint", renderPrint);
+	window.addEventListener("afterprint", clearPrint);
+	matchMedia("print").addEventListener("change", (ev) => (ev.matches ? renderPrint() : clearPrint()));
+}
+
 /* ------------------------------------------------------------ start */
 
 /* Wire the static parts of the page. */
@@ -1203,6 +1283,7 @@ function renderLegend() {
 /* Load the page. */
 async function main() {
 	wire();
+	wirePrint();
 	renderLegend();
 	try {
 		await loadConferences();
