@@ -453,6 +453,8 @@ def path_battery(bt, ids):
         # Spreadsheets (issue 15): an unknown conference or kind is 404.
         ("POST", c + "%s/import?kind=venues"), ("GET", c + "%s/export/venues.csv"),
         ("GET", c + "%s/export.xlsx"), ("GET", c + SLUG + "/export/%s.csv"),
+        # The printed programme (issue 16).
+        ("GET", c + "%s/programme.pdf"),
         # The contract's feed paths without /api/v1 (issue 14.11): 404 either way.
         ("GET", "/conferences/%s/calendar.ics"),
         ("GET", "/conferences/" + SLUG + "/rooms/%s/calendar.ics"),
@@ -510,6 +512,8 @@ def query_battery(bt):
     for q in ["kind=nope", "kind=", "kind=%00", "kind=" + quote(INJECT[0]), "kind=venues&dry_run=maybe",
               "kind=venues&dry_run=%00"] + ["kind=" + v for v in long]:
         bt.expect("query import", q, 400, "POST", c + "/import?" + q, b'[{"name":"x"}]')
+    for q in ["delegation=JP&participant=1", "lang=%00", "lang=" + quote(INJECT[0])]:
+        bt.expect("query programme", q, 400, "GET", c + "/programme.pdf?" + q)
     bt.expect("query malformed", "%zz", 400, "GET", c + "/sessions?from=%zz")
     # Routes that take no input: a query value that is not UTF-8, or holds NUL, is refused all the same.
     for path in ("/healthz", "/readyz", "/metrics", "/", "/api/v1/me"):
