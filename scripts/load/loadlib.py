@@ -103,7 +103,7 @@ class Target:
 class Attempt:
     """One write and its answer."""
     __slots__ = ("op", "marker", "sid", "if_match", "status", "body", "latency",
-                 "retry_after", "t", "sent", "start", "end", "room")
+                 "retry_after", "t", "sent", "start", "end", "room", "conn_t")
 
     def __init__(self, op, marker, sid, if_match, start=None, end=None, room=None):
         self.op, self.marker, self.sid, self.if_match = op, marker, sid, if_match
@@ -114,6 +114,7 @@ class Attempt:
         self.retry_after = None
         self.sent = 0.0             # monotonic: request sent
         self.t = 0.0                # monotonic: answer (or failure) seen
+        self.conn_t = 0.0           # monotonic: its connection was opened
 
     def outcome(self):
         """'ack', 'refused' or 'unknown'."""
@@ -213,6 +214,7 @@ class Storm:
         """One client thread: write until time is up."""
         rnd = random.Random(self.seed * 1000 + ci)
         conn = None
+        conn_t = 0.0
         n = 0
         while self._writing():
             n += 1
@@ -222,6 +224,8 @@ class Storm:
                 if conn is None:
                     conn = http.client.HTTPConnection("127.0.0.1", self.target.port,
                                                       timeout=self.timeout)
+                    conn_t = t
+                a.conn_t = conn_t
                 a.status, a.body, resp = self._send(conn, method, path, body, headers)
                 a.retry_after = resp.getheader("Retry-After")
                 if resp.getheader("Connection", "").lower() == "close":
@@ -282,6 +286,11 @@ class Storm:
         if label in self.marks:
             return self.marks[label] + RECOVERY_BOUND_S
         return float("inf")         # never marked: the fault lasted to the end
+
+    def cut_by_fault(self, a):
+        """Did the attempt fail on a connection opened before a fault struck
+        (a killed worker's keep-alive connection, found dead on its next use)?"""
+        return any(a.conn_t < start <= a.t for start, _ in self.windows)
 
     def in_fault(self, a):
         """Did the attempt overlap a fault window?"""
@@ -453,7 +462,7 @@ def expected(storm, a):
     if a.status in OK_STATUS[a.op] or a.status in REFUSED_STATUS[a.op]:
         return True
     if a.status in (503, None) and a.status in storm.tolerated:
-        return storm.in_fault(a)
+        return storm.in_fault(a) or (a.status is None and storm.cut_by_fault(a))
     return False
 
 
