@@ -444,8 +444,23 @@ def wide_battery(bt, ids):
                 value = wide_value(fields.get(field, "text"), width, n, n)
                 bt.expect(name, "%s = %d bytes of %d-byte characters" % (field, n, width), 422,
                           method, path, mutate(base, field, value), ascii=ascii)
+    wide_import(bt)
     bt.keep = False
     bt.close()
+
+
+def wide_import(bt):
+    """The import takes its body raw (JSON or CSV, so --routes does not mark it
+    json): a column named by text of every length and width, in a JSON array
+    and in a CSV header, is a 422, and nothing is imported."""
+    path = "/api/v1/conferences/%s/import?kind=venues" % SLUG
+    for width in (2, 3, 4):
+        for n in range(100, 401):
+            text = wide(width, n, n)
+            bt.expect("import", "JSON column of %d bytes of %d-byte characters" % (n, width), 422,
+                      "POST", path, [{"name": "V%d" % n, text: 1}], ascii=n % 2 == 1)
+            bt.expect("import", "CSV column of %d bytes of %d-byte characters" % (n, width), 422,
+                      "POST", path, ("name,%s\r\nV%d,1\r\n" % (text, n)).encode(), ctype="text/csv")
 
 
 def path_battery(bt, ids):
