@@ -21,24 +21,6 @@
 
 static const char *const cmd_export_valued[] = { "output", NULL };
 
-/* Write all of data to fd; -1 with errno on failure. */
-static int
-export_write_all(int fd, const char *data, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = write(fd, data, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The CSV on a terminal, line by line, cleaned. */
 static void
 export_show(const char *data, size_t len)
@@ -74,7 +56,7 @@ export_save(const char *out, const char *kind, struct http_response *r)
 		warnx_kaigi("%s: %s", out, strerror(errno));
 		return EXIT_USAGE;
 	}
-	rc = export_write_all(fd, r->body, r->len);
+	rc = write_all(fd, r->body, r->len);
 	if ((out != NULL && close(fd) != 0) || rc != 0) {
 		warnx_kaigi("%s: %s", out ? out : "standard output", strerror(errno));
 		return EXIT_USAGE;

@@ -70,24 +70,6 @@ cmd_programme_url(struct client *c, struct args *a, char **url)
 	return rc;
 }
 
-/* Write all of len bytes to fd; -1 on error. */
-static int
-cmd_programme_write_all(int fd, const char *data, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = write(fd, data, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Write the PDF to file through a temporary file and a rename. */
 static int
 cmd_programme_save(const char *file, const char *data, size_t len)
@@ -96,7 +78,7 @@ cmd_programme_save(const char *file, const char *data, size_t len)
 	int	 fd, rc = -1;
 
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) >= 0) {
-		if (cmd_programme_write_all(fd, data, len) == 0 && fsync(fd) == 0)
+		if (write_all(fd, data, len) == 0 && fsync(fd) == 0)
 			rc = 0;
 		if (close(fd) != 0)
 			rc = -1;
@@ -119,7 +101,7 @@ cmd_programme_output(struct client *c, const char *file,
 	json_t	*j;
 
 	if (strcmp(file, "-") == 0) {
-		if (cmd_programme_write_all(STDOUT_FILENO, r->body, r->len) != 0) {
+		if (write_all(STDOUT_FILENO, r->body, r->len) != 0) {
 			warnx_kaigi("standard output: %s", strerror(errno));
 			return EXIT_USAGE;
 		}

@@ -26,6 +26,9 @@
 #define EXIT_SERVER	3	/* 5xx, network, TLS, timeout or bad response */
 #define EXIT_CONFLICT	4	/* the server answered 409 Conflict */
 
+/* io.c: a whole buffer to a file descriptor. */
+int	 write_all(int, const char *, size_t);
+
 /* xmalloc.c: allocation that never returns NULL. */
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
