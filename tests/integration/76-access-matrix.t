@@ -9,7 +9,9 @@
 # feed (public, room, delegation, participant), slot list or error message
 # of a caller who may not see it; and tokens: at least 128 bits, stored only
 # as 64-hex SHA-256, never in the database or kaigid's log in the clear, feed
-# tokens revoked with immediate effect in every worker (--workers 2).
+# tokens revoked with immediate effect in every worker (--workers 2). Every
+# route of `kaigid --routes` must have its row; exports and the printed
+# programme are searched for the restricted bilateral too.
 import json
 import os
 import re
@@ -74,6 +76,8 @@ class Ctx:
         self.room = sql(s, "SELECT id FROM rooms WHERE name = 'Bilateral Room A'")[0]
         self.venue = sql(s, "SELECT min(id) FROM venues")[0]
         self.n = 0
+        self.k = 0
+        self.hit = set()
 
     def admin(self, method, path, body=None):
         """A request as admin that must succeed; its JSON."""
@@ -85,8 +89,9 @@ class Ctx:
     def slot(self):
         """A fresh quarter hour on 30 April, 06:00 onwards (no demo session there)."""
         self.n += 1
-        m = 6 * 60 + 15 * (self.n % 40)
-        day = 28 + (self.n // 40) % 3
+        self.k += 1
+        m = 6 * 60 + 15 * (self.k % 40)
+        day = 28 + (self.k // 40) % 3
         return ("2023-04-%02dT%02d:%02d:00+09:00" % (day, m // 60, m % 60),
                 "2023-04-%02dT%02d:%02d:00+09:00" % (day, (m + 10) // 60, (m + 10) % 60))
 
@@ -115,6 +120,43 @@ class Ctx:
     def feed_token(self):
         """A new feed token of Canada."""
         return self.admin("POST", C + "/feed-tokens", {"delegation": "CA"})
+
+    def venue_new(self):
+        """A new venue nothing refers to."""
+        self.n += 1
+        return self.admin("POST", C + "/venues", {"name": "Matrix venue %d" % self.n})["id"]
+
+    def room_new(self):
+        """A new room nothing refers to."""
+        self.n += 1
+        return self.admin("POST", C + "/rooms", {"venue_id": self.venue, "name": "Matrix room %d" % self.n,
+                                                 "capacity": 4})["id"]
+
+    def delegation_new(self):
+        """A new delegation nothing refers to."""
+        self.n += 1
+        return self.admin("POST", C + "/delegations", {"code": "Z%d" % self.n, "name": "Matrix %d" % self.n,
+                                                       "kind": "guest"})["id"]
+
+    def participant_new(self):
+        """A new participant of Canada nothing refers to."""
+        self.n += 1
+        return self.admin("POST", C + "/participants", {"delegation": "CA", "name": "Matrix P %d" % self.n,
+                                                        "role": "staff"})["id"]
+
+    def travel_new(self):
+        """A travel time between two new venues: its DELETE path."""
+        a, b = self.venue_new(), self.venue_new()
+        self.admin("PATCH", C + "/travel-times", [{"from_venue_id": a, "to_venue_id": b, "minutes": 7}])
+        return "%s/travel-times/%d/%d" % (C, a, b)
+
+    def api_token_new(self):
+        """A new liaison API token of Canada: its id."""
+        return self.admin("POST", C + "/tokens", {"role": "liaison", "delegation": "CA"})["id"]
+
+    def archived(self, yes):
+        """The conference archived (or not) before a cell."""
+        self.admin("POST", C + ("/archive" if yes else "/unarchive"), {})
 
 
 # Expected statuses: a dict role -> status; "pub" = public read (200 for any
@@ -227,9 +269,73 @@ def cells(x):
         ("GET room calendar.ics", lambda r: ("GET", C + "/rooms/%d/calendar.ics" % x.room, None), PUB),
         ("GET /feeds/{token}.ics", lambda r: ("GET", "/feeds/%s.ics" % x.feed_token()["token"], None), PUB),
         ("GET changes (SSE)", lambda r: ("SSE", C + "/changes", None), PUB),
+        ("GET /conferences/{slug}/calendar.ics", lambda r: ("GET", "/conferences/%s/calendar.ics" % SLUG, None),
+         PUB),
+        ("GET /conferences/{slug}/rooms/{id}/calendar.ics",
+         lambda r: ("GET", "/conferences/%s/rooms/%d/calendar.ics" % (SLUG, x.room), None), PUB),
         ("GET / (web)", lambda r: ("GET", "/", None), PUB),
         ("GET /web/{file}", lambda r: ("GET", "/web/" + WEB_FILE, None), PUB),
+    ] + setup_cells(x)
+
+
+SEC_WRITE = exp(none=401, liaison_other=403, liaison_party=403, sec_other=(403, 404), sec=200, admin=200)
+SEC_DELETE = exp(none=401, liaison_other=403, liaison_party=403, sec_other=(403, 404), sec=204, admin=204)
+
+
+def setup_cells(x):
+    """The set-up routes: /me, tokens, edit and delete of every resource,
+    archive, import, export, the printed programme."""
+    csv = "name,address\nMatrix import venue,1 Main St\n"
+    return [
+        ("GET /me", lambda r: ("GET", "/api/v1/me", None),
+         exp(none=401, liaison_other=200, liaison_party=200, sec_other=200, sec=200, admin=200)),
+        ("POST tokens", lambda r: ("POST", C + "/tokens", {"role": "liaison", "delegation": "CA"}),
+         exp(none=401, liaison_other=403, liaison_party=403, sec_other=403, sec=201, admin=201)),
+        ("GET tokens", lambda r: ("GET", C + "/tokens", None), SEC_ONLY),
+        ("DELETE /tokens/{id}", lambda r: ("DELETE", "/api/v1/tokens/%d" % x.api_token_new(), None), SEC_DELETE),
+        ("GET /venues/{id}", lambda r: ("GET", "/api/v1/venues/%d" % x.venue, None), PUB),
+        ("PATCH /venues/{id}", lambda r: ("PATCH", "/api/v1/venues/%d" % x.venue_new(), {"address": r}), SEC_WRITE),
+        ("DELETE /venues/{id}", lambda r: ("DELETE", "/api/v1/venues/%d" % x.venue_new(), None), SEC_DELETE),
+        ("GET /rooms/{id}", lambda r: ("GET", "/api/v1/rooms/%d" % x.room, None), PUB),
+        ("PATCH /rooms/{id}", lambda r: ("PATCH", "/api/v1/rooms/%d" % x.room_new(), {"capacity": 9}), SEC_WRITE),
+        ("DELETE /rooms/{id}", lambda r: ("DELETE", "/api/v1/rooms/%d" % x.room_new(), None), SEC_DELETE),
+        ("PATCH travel-times", lambda r: ("PATCH", C + "/travel-times", [
+            {"from_venue_id": x.venue_new(), "to_venue_id": x.venue, "minutes": 5}]), SEC_WRITE),
+        ("DELETE travel-times/{from}/{to}", lambda r: ("DELETE", x.travel_new(), None), SEC_DELETE),
+        ("GET /delegations/{id}", lambda r: ("GET", "/api/v1/delegations/%d" % x.delegation_new(), None), PUB),
+        ("PATCH /delegations/{id}", lambda r: ("PATCH", "/api/v1/delegations/%d" % x.delegation_new(),
+                                               {"name": "M %s" % r}), SEC_WRITE),
+        ("DELETE /delegations/{id}", lambda r: ("DELETE", "/api/v1/delegations/%d" % x.delegation_new(), None),
+         SEC_DELETE),
+        ("DELETE /participants/{id}", lambda r: ("DELETE", "/api/v1/participants/%d" % x.participant_new(), None),
+         exp(none=401, liaison_other=404, liaison_party=204, sec_other=404, sec=204, admin=204)),
+        ("PATCH unavailability", lambda r: ("PATCH", "/api/v1/participants/%d/unavailability/%d"
+                                            % (x.ca_head, x.unavailability()), {"reason": "m %s" % r}),
+         exp(none=401, liaison_other=404, liaison_party=200, sec_other=404, sec=200, admin=200)),
+        ("PATCH /bilaterals/{id}", lambda r: ("PATCH", "/api/v1/bilaterals/%d" % x.new_bilateral(),
+                                              {"priority": 2}),
+         exp(none=401, liaison_other=(403, 404), liaison_party=403, sec_other=404, sec=200, admin=200)),
+        ("POST archive", lambda r: (x.archived(False), ("POST", C + "/archive", {}))[1], SEC_WRITE),
+        ("POST unarchive", lambda r: (x.archived(True), ("POST", C + "/unarchive", {}))[1], SEC_WRITE),
+        ("POST import (dry run)", lambda r: ("POST", C + "/import?kind=venues&dry_run=true", None,
+                                             csv.encode(), "text/csv"), SEC_WRITE),
+        ("GET export/{kind}.csv", lambda r: ("GET", C + "/export/sessions.csv", None), PUB),
+        ("GET export.xlsx", lambda r: ("GET", C + "/export.xlsx", None), PUB),
+        ("GET programme.pdf", lambda r: ("GET", C + "/programme.pdf", None), PUB),
     ]
+
+
+def route_re(pattern):
+    """A route pattern of `kaigid --routes` as a regular expression."""
+    return re.compile("^" + re.sub(r"\\\{[a-z]+\\\}", "[^/?]+", re.escape(pattern)) + "(\\?.*)?$")
+
+
+def uncovered(s, hit):
+    """The routes of kaigid's table that no cell requested."""
+    out = s.kaigid("--routes")
+    routes = [line.split("\t")[:2] for line in out.splitlines() if "\t" in line]
+    return ["%s %s" % (m, p) for m, p in routes
+            if not any(hm == m and route_re(p).match(hp) for hm, hp in hit)]
 
 
 def matrix(s, x):
@@ -238,8 +344,9 @@ def matrix(s, x):
     n = 0
     for name, make, want in cells(x):
         for role in ROLES:
-            method, path, body = make(role)
+            method, path, body, *raw = make(role)
             tok = x.tok[role]
+            x.hit.add(("GET" if method == "SSE" else method, path))
             if method == "SSE":
                 r = Response(0, "", [], b"", 0)
                 head = sse(s, path, tok, lambda text: "\r\n\r\n" in text)
@@ -248,6 +355,8 @@ def matrix(s, x):
                 ctype = re.search(r"(?im)^Content-Type: *([^\r\n]*)", head)
                 r.headers = Headers([("Content-Type", ctype.group(1))] if ctype else [])
                 r.body = head.encode()[:200]
+            elif raw:
+                r = s.request(method, path, token=tok, raw=raw[0], headers={"Content-Type": raw[1]})
             else:
                 r = s.request(method, path, body, token=tok)
             n += 1
@@ -359,6 +468,7 @@ def leaks(s, x):
        "Ukraine's slot list names nothing of it")
     r = s.request("GET", C + "/audit", token=x.tok["liaison_other"])
     is_(r.status, 403, "the audit view is the secretariat's only")
+    printed(s, x, title, topics)
     matrix_ids = [i for (i,) in rows(s, "SELECT id FROM sessions WHERE title LIKE 'Matrix JP-CA%%'"
                                         " OR title LIKE 'moved %%'")]
     secret = [sid] + matrix_ids
@@ -380,6 +490,43 @@ def leaks(s, x):
             ok(text.startswith("HTTP/1.1 200") and not seen and title not in text and "Matrix JP-CA" not in text,
                "%s: the change stream (replayed from 0) shows none of the %d restricted sessions"
                % (role, len(secret)))
+
+
+def export_text(s, path, tok):
+    """An export or programme as text: CSV as is, the .xlsx's sheets and
+    shared strings unzipped, the PDF through pdftotext."""
+    import io
+    import subprocess
+    import zipfile
+    r = s.request("GET", path, token=tok)
+    if r.status != 200:
+        return None
+    if path.endswith(".xlsx"):
+        z = zipfile.ZipFile(io.BytesIO(r.body))
+        return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
+    if path.endswith(".pdf"):
+        return subprocess.run(["pdftotext", "-", "-"], input=r.body, stdout=subprocess.PIPE,
+                              check=True).stdout.decode("utf-8", "replace")
+    return r.text
+
+
+def printed(s, x, title, topics):
+    """Exports and the printed programme hold the restricted bilateral only
+    for those who may see it."""
+    paths = [C + "/export/%s.csv" % k for k in ("sessions", "bilaterals")] + \
+        [C + "/export.xlsx", C + "/programme.pdf"]
+    short = title.split(":")[0]
+    for path in paths:
+        for role in ("none", "liaison_other", "sec_other"):
+            text = export_text(s, path, x.tok[role])
+            ok(text is not None and len(text) > 50 and title not in text and topics not in text,
+               "%s: %s holds nothing of it" % (role, path.rsplit("/", 1)[1]))
+        text = export_text(s, path, x.tok["liaison_party"])
+        if "bilaterals" in path:
+            ok(text and topics in text, "but Canada's liaison finds it in %s" % path.rsplit("/", 1)[1])
+        else:
+            ok(text and (title in text or short in text and "Canada" in text),
+               "but Canada's liaison finds it in %s" % path.rsplit("/", 1)[1])
 
 
 def tokens(s, x):
@@ -440,8 +587,9 @@ def revoke_workers():
 with Server() as s:
     x = Ctx(s)
     n, bad = matrix(s, x)
-    ok(n >= 8 * 46, "%d cells (%d routes x %d callers)" % (n, n // len(ROLES), len(ROLES)))
+    ok(n >= 8 * 72, "%d cells (%d routes x %d callers)" % (n, n // len(ROLES), len(ROLES)))
     is_(bad[:12], [], "every cell has its expected status (problem+json for errors)")
+    is_(uncovered(s, x.hit), [], "every route in kaigid's table has its row in the matrix")
     leaks(s, x)
     tokens(s, x)
     is_(s.stop(), 0, "kaigid exits 0")
