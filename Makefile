@@ -8,7 +8,7 @@
 
 PREFIX  ?= /usr/local
 CC      ?= cc
-PKGS     = libevent libevent_pthreads libevent_openssl jansson libical libpq inih libcrypto libssl libcurl cairo cairo-pdf pangocairo
+PKGS     = libevent libevent_pthreads libevent_openssl jansson libical libpq inih libcrypto libssl libcurl cairo cairo-pdf pangocairo libqrencode
 WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes
 OPT     ?= -O2 -g
 CFLAGS  += -std=gnu11 -D_GNU_SOURCE -DKAIGI_DATADIR='"$(PREFIX)/share/kaigi"' $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS))

@@ -12,6 +12,11 @@
  * or none; the answer goes out once that has committed. Every bad row is
  * named: when some rows already failed here, the others still go through
  * kaigi_import as a dry run, so one 422 lists the errors of both.
+ *
+ * ?preview=true (a dry run) adds the CSV file as read, {"columns": [...],
+ * "rows": [{"row", "cells"}]}, as "table" to the answer, 200 or 422: the
+ * workbench shows it with the bad cells marked, to be fixed and sent again
+ * (files of up to IMPORT_PREVIEW_MAX rows).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +37,8 @@ const struct route route_import = {
 	.method = EVHTTP_REQ_POST, .path = "/api/v1/conferences/{slug}/import",
 	.role = ROLE_SECRETARIAT, .raw_body = 1, .handle = import_handle,
 };
+
+#define IMPORT_PREVIEW_MAX	5000	/* rows of a previewed file */
 
 static const char IMPORT_SQL[] =
     "SELECT kaigi_import($1::jsonb, $2, $3, $4::jsonb, $5::boolean)::text";
@@ -66,11 +73,11 @@ import_bad_charset(const char *ct)
 	return cs;
 }
 
-/* ?dry_run: absent, true/false or 1/0; -1 otherwise. */
+/* ?name (dry_run, preview): absent, true/false or 1/0; -1 otherwise. */
 static int
-import_dry_run(const struct req *r)
+import_flag(const struct req *r, const char *name)
 {
-	const char	*v = req_query(r, "dry_run");
+	const char	*v = req_query(r, name);
 
 	if (v == NULL || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
 		return 0;
@@ -106,9 +113,24 @@ import_sorted(json_t *errors)
 	return out;
 }
 
-/* 422 naming every bad row (errors stolen), sorted by row. */
+/* The file as read, for ?preview: records [{row, cells}], header first. */
+static json_t *
+import_table(const json_t *records)
+{
+	json_t	*rows = json_array(), *rec;
+	size_t	 i;
+
+	json_array_foreach(records, i, rec)
+		if (i > 0)
+			json_array_append(rows, rec);
+	return json_pack("{s:O?,s:o}", "columns", json_object_get(
+	    json_array_get(records, 0), "cells"), "rows", rows);
+}
+
+/* 422 naming every bad row (errors stolen), sorted by row; table (stolen,
+ * may be NULL) goes with it for a preview. */
 static void
-import_reply_errors(struct req *r, json_t *errors)
+import_reply_errors(struct req *r, json_t *errors, json_t *table)
 {
 	json_t	*rows = json_object(), *e;
 	size_t	 i;
@@ -123,7 +145,8 @@ import_reply_errors(struct req *r, json_t *errors)
 	snprintf(detail, sizeof detail, "%zu row(s) have errors; nothing was "
 	    "stored", json_object_size(rows));
 	json_decref(rows);
-	http_reply_problem(r, 422, detail, json_pack("{s:o}", "errors", errors));
+	http_reply_problem(r, 422, detail, json_pack("{s:o,s:o?}", "errors",
+	    errors, "table", table));
 }
 
 /* The rows the SQL found bad, from a failed kaigi_import (KG422), or NULL. */
@@ -149,6 +172,7 @@ import_sql_errors(enum db_status st, const PGresult *res)
 /* An import under way: what the callbacks need, owned by r->state. */
 struct import_call {
 	json_t		*errors;	/* the rows found bad here */
+	json_t		*table;		/* the file as read, for ?preview */
 	char		*params[5];	/* actor, slug, kind, rows, dry_run */
 	char		*answer;	/* kaigi_import's, sent once committed */
 	struct db_txn	*txn;
@@ -162,6 +186,7 @@ import_call_free(void *arg)
 	int			 i;
 
 	json_decref(ic->errors);
+	json_decref(ic->table);
 	for (i = 0; i < 5; i++)
 		free(ic->params[i]);
 	free(ic->answer);
@@ -175,9 +200,16 @@ import_committed(enum db_status st, PGresult *res, void *arg)
 	struct req		*r = arg;
 	struct import_call	*ic = r->state;
 
+	json_t			*answer;
+
 	if (st != DB_OK)
 		http_reply_db_error(r, st, res);
-	else
+	else if (ic->table != NULL &&
+	    (answer = json_loads(ic->answer, 0, NULL)) != NULL) {
+		json_object_set(answer, "table", ic->table);
+		http_reply_json(r, 200, answer);
+		json_decref(answer);
+	} else
 		http_reply_json_text(r, 200, ic->answer, strlen(ic->answer));
 }
 
@@ -207,7 +239,8 @@ import_done(enum db_status st, PGresult *res, void *arg)
 			json_array_extend(ic->errors, theirs);
 			json_decref(theirs);
 		}
-		import_reply_errors(r, json_incref(ic->errors));
+		import_reply_errors(r, json_incref(ic->errors),
+		    json_incref(ic->table));
 	} else
 		http_reply_db_error(r, st, res);
 	db_txn_end(txn, 0, NULL, NULL);
@@ -246,10 +279,11 @@ import_begun(struct db_txn *txn, void *arg)
 	    import_done, r);
 }
 
-/* The checked rows of the body, by its type; NULL after answering. */
+/* The checked rows of the body, by its type; NULL after answering. A
+ * CSV file's records go to *table when table is not NULL (a preview). */
 static json_t *
 import_rows(struct req *r, const struct import_kind *k, const char *data,
-    size_t len, json_t *errors)
+    size_t len, json_t *errors, json_t **table)
 {
 	const char	*ct = req_header(r, "Content-Type");
 	json_t		*parsed, *rows;
@@ -264,13 +298,15 @@ import_rows(struct req *r, const struct import_kind *k, const char *data,
 			return NULL;
 		}
 		rows = import_rows_json(k, parsed, errors);
-	} else if ((parsed = import_csv_read(data, len, errors)) != NULL)
+	} else if ((parsed = import_csv_read(data, len, errors)) != NULL) {
 		rows = import_rows_csv(k, parsed, errors);
-	else
+		if (table != NULL && json_array_size(parsed) <= IMPORT_PREVIEW_MAX + 1)
+			*table = import_table(parsed);
+	} else
 		rows = NULL;
 	json_decref(parsed);
 	if (rows == NULL)
-		import_reply_errors(r, json_incref(errors));
+		import_reply_errors(r, json_incref(errors), table ? *table : NULL);
 	return rows;
 }
 
@@ -305,21 +341,23 @@ import_check_body(struct req *r, size_t len)
 	return 0;
 }
 
-/* POST /api/v1/conferences/{slug}/import?kind=K[&dry_run=true] */
+/* POST /api/v1/conferences/{slug}/import?kind=K[&dry_run=true][&preview=true] */
 static void
 import_handle(struct req *r)
 {
 	struct evbuffer			*in;
 	const struct import_kind	*k = import_kind_find(req_query(r, "kind"));
 	struct import_call		*ic;
-	json_t				*errors, *rows;
+	json_t				*errors, *rows, *table = NULL;
 	char				 detail[200];
 	size_t				 len;
-	int				 dry = import_dry_run(r);
+	int				 dry = import_flag(r, "dry_run");
+	int				 preview = import_flag(r, "preview");
 
-	if (k == NULL || dry < 0) {
+	if (k == NULL || dry < 0 || preview < 0) {
 		snprintf(detail, sizeof detail, k == NULL ? "kind must be one of: "
-		    "%s" : "dry_run must be true or false", import_kind_names());
+		    "%s" : "dry_run and preview must be true or false",
+		    import_kind_names());
 		http_reply_problem(r, 400, detail, NULL);
 		return;
 	}
@@ -332,18 +370,19 @@ import_handle(struct req *r)
 		return;
 	errors = json_array();
 	rows = import_rows(r, k, (const char *)evbuffer_pullup(in, -1), len,
-	    errors);
+	    errors, preview ? &table : NULL);
 	if (rows == NULL) {
 		json_decref(errors);
 		return;
 	}
 	ic = xcalloc(1, sizeof *ic);
 	ic->errors = errors;
+	ic->table = table;
 	ic->params[0] = api_actor_text(r);
 	ic->params[1] = xstrdup(req_param(r, "slug"));
 	ic->params[2] = xstrdup(req_query(r, "kind"));
 	ic->params[3] = api_json_text(rows);
-	ic->params[4] = xstrdup(dry || json_array_size(errors) > 0 ?
+	ic->params[4] = xstrdup(dry || preview || json_array_size(errors) > 0 ?
 	    "true" : "false");
 	json_decref(rows);
 	r->state = ic;

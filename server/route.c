@@ -94,6 +94,7 @@ extern const struct route route_export_csv;
 extern const struct route route_export_xlsx;
 /* The printed programme (issue 16): api-programme.c. */
 extern const struct route route_programme_pdf;
+extern const struct route route_qr;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -171,6 +172,7 @@ static const struct route *route_table[] = {
 	&route_export_xlsx,
 	/* The printed programme (issue 16). */
 	&route_programme_pdf,
+	&route_qr,
 	NULL
 };
 

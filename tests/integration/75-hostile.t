@@ -289,6 +289,8 @@ def routes(ids):
         # Cancel takes only {"replace": bool}; its valid body {} is never sent.
         ("session cancel", "POST", "/api/v1/sessions/%d/cancel" % i["session"], {},
          {"replace": "bool"}),
+        # The workbench's QR code of a feed link (issue 16).
+        ("qr", "POST", "/api/v1/qr", {"text": "webcal://x"}, {"text": "req_text"}),
     ] + setup_routes(ids) + [(name, "POST", path, {}, {}) for name, path in (
         ("bilateral accept", "/api/v1/bilaterals/%d/accept" % i["bilateral"]),
         ("bilateral decline", "/api/v1/bilaterals/%d/decline" % i["bilateral"]),
@@ -553,7 +555,8 @@ def query_battery(bt):
         bt.expect("query bilaterals", q, 400, "GET", c + "/bilaterals?" + q)
     # An import names its kind (the valid ones listed) and says true or false.
     for q in ["kind=nope", "kind=", "kind=%00", "kind=" + quote(INJECT[0]), "kind=venues&dry_run=maybe",
-              "kind=venues&dry_run=%00"] + ["kind=" + v for v in long]:
+              "kind=venues&dry_run=%00", "kind=venues&preview=maybe", "kind=venues&preview=%00"] + \
+            ["kind=" + v for v in long]:
         bt.expect("query import", q, 400, "POST", c + "/import?" + q, b'[{"name":"x"}]')
     for q in ["delegation=JP&participant=1", "lang=%00", "lang=" + quote(INJECT[0])]:
         bt.expect("query programme", q, 400, "GET", c + "/programme.pdf?" + q)

@@ -322,6 +322,8 @@ def setup_cells(x):
         ("GET export/{kind}.csv", lambda r: ("GET", C + "/export/sessions.csv", None), PUB),
         ("GET export.xlsx", lambda r: ("GET", C + "/export.xlsx", None), PUB),
         ("GET programme.pdf", lambda r: ("GET", C + "/programme.pdf", None), PUB),
+        ("POST /qr", lambda r: ("POST", "/api/v1/qr", {"text": "webcal://%s" % r}),
+         exp(none=401, star=200)),
     ]
 
 
@@ -587,7 +589,7 @@ def revoke_workers():
 with Server() as s:
     x = Ctx(s)
     n, bad = matrix(s, x)
-    ok(n >= 8 * 72, "%d cells (%d routes x %d callers)" % (n, n // len(ROLES), len(ROLES)))
+    ok(n >= 8 * 73, "%d cells (%d routes x %d callers)" % (n, n // len(ROLES), len(ROLES)))
     is_(bad[:12], [], "every cell has its expected status (problem+json for errors)")
     is_(uncovered(s, x.hit), [], "every route in kaigid's table has its row in the matrix")
     leaks(s, x)
