@@ -232,17 +232,18 @@ import_done(enum db_status st, PGresult *res, void *arg)
 		db_txn_end(txn, 1, import_committed, r);
 		return;
 	}
-	if (json_array_size(ic->errors) == 0)
+	theirs = import_sql_errors(st, res);	/* NULL unless KG422 */
+	if (json_array_size(ic->errors) == 0 && (ic->table == NULL ||
+	    theirs == NULL))
 		api_reply_row(r, st, res, 200);
-	else if (st == DB_OK || (theirs = import_sql_errors(st, res)) != NULL) {
-		if (st != DB_OK) {
+	else if (st == DB_OK || theirs != NULL) {
+		if (theirs != NULL)
 			json_array_extend(ic->errors, theirs);
-			json_decref(theirs);
-		}
 		import_reply_errors(r, json_incref(ic->errors),
 		    json_incref(ic->table));
 	} else
 		http_reply_db_error(r, st, res);
+	json_decref(theirs);
 	db_txn_end(txn, 0, NULL, NULL);
 }
 

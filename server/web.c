@@ -43,6 +43,7 @@ static const struct web_file {
 	{ "app.css", "text/css; charset=utf-8" },
 	{ "app.js", "text/javascript; charset=utf-8" },
 	{ "workbench.js", "text/javascript; charset=utf-8" },
+	{ "import.js", "text/javascript; charset=utf-8" },
 	{ "favicon.svg", "image/svg+xml" },
 	{ NULL, NULL }
 };

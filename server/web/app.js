@@ -79,19 +79,23 @@ async function api(method, path, opts = {}) {
 		headers.Authorization = "Bearer " + S.token;
 	if (opts.body !== undefined)
 		headers["Content-Type"] = "application/json";
+	if (opts.data !== undefined)	/* a raw body (a CSV file) of type opts.type */
+		headers["Content-Type"] = opts.type;
 	if (opts.ifMatch !== undefined)
 		headers["If-Match"] = '"' + opts.ifMatch + '"';
 	let res;
 	try {
 		res = await fetch(API + path, {
 			method, headers, cache: "no-store",
-			body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+			body: opts.data !== undefined ? opts.data : opts.body === undefined ? undefined : JSON.stringify(opts.body),
 		});
 	} catch (e) {
 		throw new ApiError(0, { title: "Network error", detail: "The server could not be reached (" + e.message + ")." });
 	}
 	let data = null;
 	const text = await res.text();
+	if (opts.raw && res.ok)	/* not JSON (an SVG): the text as it came */
+		return { status: res.status, text };
 	if (text) {
 		try { data = JSON.parse(text); } catch (e) { data = { title: "Unreadable answer", detail: text.slice(0, 200) }; }
 	}
@@ -884,6 +888,9 @@ function requestCard(b) {
 	} else if (b.status === "scheduled" && b.session_id) {
 		actions.push(h("button", { type: "button", onclick: (ev) => showSession(b.session_id, ev.currentTarget) }, "Show in grid"));
 	}
+	if ((b.status === "requested" || b.status === "accepted") && typeof wbEditBilateral === "function")
+		actions.push(h("button", { type: "button", "aria-label": "Edit request " + pairText(b),
+			onclick: (ev) => wbEditBilateral(b, ev.currentTarget) }, "Edit"));
 	return h("article", { class: "card", dataset: { bilateralId: b.id, status: b.status }, "aria-label": pairText(b) + ", " + b.status },
 		h("div", { class: "pair" }, delegationCode(b.requester), " → ", delegationCode(b.counterpart),
 			" ", h("span", { class: "tag" }, b.status)),
@@ -967,7 +974,7 @@ function planText(p) {
 /* Dry run of the auto-scheduler; show the plan and commit it on confirmation. */
 async function autoSchedule(ev) {
 	clearProblems();
-	openPanel("plan", null, "Auto-schedule", [h("p", {}, "Planning…")], ev && ev.currentTarget);
+	openPanel("plan", null, "Auto-schedule", [wbProgress("Planning the bilaterals…")], ev && ev.currentTarget);
 	let plan;
 	try {
 		plan = (await api("POST", "/conferences/" + encodeURIComponent(S.slug) + "/schedule", { body: { dry_run: true } })).data;
@@ -994,8 +1001,10 @@ async function autoSchedule(ev) {
 async function commitPlan(planned) {
 	clearProblems();
 	const btn = $("commit-plan");
-	if (btn)
+	if (btn) {
 		btn.disabled = true;
+		btn.parentNode.after(wbProgress("Placing the bilaterals…"));
+	}
 	try {
 		const r = await api("POST", "/conferences/" + encodeURIComponent(S.slug) + "/schedule", { body: { dry_run: false } });
 		const placed = (r.data && r.data.placed) || [];

@@ -12,7 +12,13 @@
  * - the secretariat gets the set-up screens: venues and rooms, delegations
  *   and participants (a searchable table), liaison tokens (shown once with
  *   their feed link) and the conference's settings with archive. A refused
- *   delete (409) lists what still refers to the row.
+ *   delete (409) lists what still refers to the row; each participant's
+ *   unavailability on a day strip; a CSV import with a preview (import.js);
+ *   editing a bilateral request that is not scheduled yet.
+ *
+ * Feed links are shown once, as text and as a QR code (POST /qr: the
+ * secret travels in a body, never in an image URL). Long work shows an
+ * indeterminate progress bar with the seconds it has taken.
  */
 "use strict";
 
@@ -126,17 +132,21 @@ function wbTable(caption, heads, rows, cls) {
 		h("tbody", {}, rows));
 }
 
-/* Edit and Delete buttons of a row (Delete when onDelete is given, after a confirmation); edit opens the row's form in the panel. */
-function wbRowActions(what, name, onEdit, onDelete) {
+/* Edit and Delete buttons of a row (Delete when onDelete is given, after a confirmation); edit opens the row's form in the panel.
+ * onAvailability adds an "Availability" button (participants). */
+function wbRowActions(what, name, onEdit, onDelete, onAvailability) {
 	const td = h("td", { class: "wb-actions" });
 	const edit = h("button", { type: "button", onclick: (ev) => onEdit(ev.currentTarget), "aria-label": "Edit " + what + " " + name }, "Edit");
 	const del = onDelete ? h("button", { type: "button", class: "danger", "aria-label": "Delete " + what + " " + name, onclick: () => {
-		const no = h("button", { type: "button", onclick: () => { td.replaceChildren(edit, del); del.focus(); } }, "No");
+		const before = [...td.childNodes];
+		const no = h("button", { type: "button", onclick: () => { td.replaceChildren(...before); del.focus(); } }, "No");
 		td.replaceChildren(h("span", {}, "Delete " + name + "? "),
 			h("button", { type: "button", class: "danger confirm", onclick: onDelete }, "Yes, delete"), no);
 		td.querySelector("button.confirm").focus();
 	} }, "Delete") : null;
-	td.append(...[edit, del].filter(Boolean));
+	const avail = onAvailability ? h("button", { type: "button", onclick: (ev) => onAvailability(ev.currentTarget),
+		"aria-label": "Availability of " + name }, "Availability") : null;
+	td.append(...[edit, avail, del].filter(Boolean));
 	return td;
 }
 
@@ -157,6 +167,31 @@ function wbEdit(title, path, row, fields, opener) {
 /* DELETE with If-Match; a 409 lists the references in the screen's box. */
 function wbDelete(box, path, row, what) {
 	return wbDo(box, () => api("DELETE", path, { ifMatch: row.version }), "Deleted " + what + ".");
+}
+
+/* Long work under way: a progress bar and the seconds it has taken so far. */
+function wbProgress(text) {
+	const secs = h("span", { class: "secs" });
+	const t0 = Date.now();
+	const node = h("div", { class: "wb-progress", role: "status" }, h("progress", { "aria-label": text }), " " + text + " ", secs);
+	let seen = false;
+	const timer = setInterval(() => {
+		if (node.isConnected)
+			seen = true;
+		else if (seen)
+			clearInterval(timer);
+		secs.textContent = Math.round((Date.now() - t0) / 1000) + " s";
+	}, 500);
+	return node;
+}
+
+/* A link as a QR code to scan with a phone, drawn by the server (POST /qr). */
+function wbQr(url, what) {
+	const img = h("img", { class: "wb-qr", alt: "QR code of " + what, width: 176, height: 176 });
+	api("POST", "/qr", { body: { text: url }, raw: true })
+		.then((r) => { img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(r.text); })
+		.catch(() => img.replaceWith(h("p", {}, "(The QR code could not be drawn; the link above works.)")));
+	return img;
 }
 
 /* ------------------------------------------------------------ loading */
@@ -213,7 +248,7 @@ function wbScreens() {
 	if (S.role === "liaison")
 		return [["delegation", "My delegation", wbDelegationScreen], ["requests", "Bilateral requests", wbRequestsScreen]];
 	return [["venues", "Venues and rooms", wbVenuesScreen], ["people", "Delegations and participants", wbPeopleScreen],
-		["tokens", "Tokens", wbTokensScreen], ["settings", "Conference settings", wbSettingsScreen]];
+		["import", "Import", wbImportScreen], ["tokens", "Tokens", wbTokensScreen], ["settings", "Conference settings", wbSettingsScreen]];
 }
 
 /* The screen switcher and the current screen. */
@@ -292,7 +327,8 @@ function wbPeopleScreen() {
 			(op) => wbEdit("Edit participant " + p.name, "/participants/" + p.id, p, [wbField("Name", wbInput("name", p.name, { required: true })),
 				wbField("Title", wbInput("title", p.title)), wbField("Role", wbSelect("role", WB_ROLES, p.role)),
 				wbField("E-mail", wbInput("email", p.email, { type: "email" }))], op),
-			() => wbDelete(box, "/participants/" + p.id, p, "participant " + p.name))));
+			() => wbDelete(box, "/participants/" + p.id, p, "participant " + p.name),
+			(op) => wbAvailability(p, op))));
 	return [h("div", { class: "wb-search" }, search), box,
 		wbTable("Delegations", ["Code", "Name", "Kind", "Actions"], delRows, "delegations"),
 		wbForm("Add a delegation", [wbField("Code", wbInput("code", "", { required: true, size: 6 })), wbField("Name", wbInput("name", "", { required: true })),
@@ -343,7 +379,7 @@ function wbIssuedNodes() {
 		return [];
 	return [h("h3", {}, "Token #" + i.id + " for " + i.delegation + " (shown once: copy it now)"),
 		h("p", {}, "API token: ", h("code", { class: "wb-token" }, i.token)),
-		h("p", {}, "Calendar feed: ", h("a", { class: "wb-feed", href: i.feed }, i.feed))];
+		h("p", {}, "Calendar feed: ", h("a", { class: "wb-feed", href: i.feed }, i.feed)), wbQr(i.feed, "the calendar feed link")];
 }
 
 /* ---- secretariat: conference settings */
@@ -389,25 +425,113 @@ function wbDelegationScreen() {
 	return out;
 }
 
-/* The head's unavailability: list, delete, add. */
+/* The head's unavailability (the liaison's screen). */
 function wbUnavailability() {
 	const head = WB.head;
 	if (!head)
 		return h("p", {}, "The delegation has no head yet.");
+	return wbUnavSection(head, WB.unav, " (head)", null);
+}
+
+/* A person's unavailability: the day strip, the list (delete), the add form; after() runs after a change. */
+function wbUnavSection(person, list, suffix, after) {
 	const box = wbProblemBox();
-	const items = WB.unav.map((u) => h("li", { dataset: { unavailabilityId: u.id } }, span(u.start, u.end) + (u.reason ? " — " + u.reason : "") + " ",
+	const path = "/participants/" + person.id + "/unavailability";
+	const change = async (fn, done) => { if (await wbDo(box, fn, done) && after) await after(); };
+	const items = list.map((u) => h("li", { dataset: { unavailabilityId: u.id } }, span(u.start, u.end) + (u.reason ? " — " + u.reason : "") + " ",
 		h("button", { type: "button", class: "danger", "aria-label": "Delete unavailability " + span(u.start, u.end),
-			onclick: () => wbDo(box, () => api("DELETE", "/participants/" + head.id + "/unavailability/" + u.id, u.version !== undefined ? { ifMatch: u.version } : {}),
+			onclick: () => change(() => api("DELETE", path + "/" + u.id, u.version !== undefined ? { ifMatch: u.version } : {}),
 				"Unavailability deleted.") }, "Delete")));
 	const days = S.days.map((d) => [d, dayLabel(d)]);
 	const form = wbForm("Add unavailability", [wbField("Day", wbSelect("day", days)),
 		wbField("From", wbInput("from", "08:00", { type: "time", required: true })), wbField("To", wbInput("to", "12:00", { type: "time", required: true })),
 		wbField("Reason", wbInput("reason", ""))], "Add unavailability",
-		(v, b) => wbDo(b, () => api("POST", "/participants/" + head.id + "/unavailability",
-			{ body: { start: zonedIso(v.day, v.from), end: zonedIso(v.day, v.to), reason: v.reason } }), "Unavailability added."));
-	return h("section", { class: "wb-unav", "aria-label": "Unavailability of " + head.name },
-		h("h3", {}, "Unavailability of " + head.name + " (head)"),
+		(v) => change(() => api("POST", path, { body: { start: zonedIso(v.day, v.from), end: zonedIso(v.day, v.to), reason: v.reason } }),
+			"Unavailability added."));
+	return h("section", { class: "wb-unav", "aria-label": "Unavailability of " + person.name },
+		h("h3", {}, "Unavailability of " + person.name + (suffix || "")), wbDayStrip(list),
 		items.length ? h("ul", { class: "unavailability" }, items) : h("p", {}, "None recorded."), box, form);
+}
+
+/* Minutes of the day of an "HH:MM[:SS]" clock, or NaN. */
+function wbClock(t) {
+	const [a, b] = String(t || "").split(":").map(Number);
+	return a * 60 + b;
+}
+
+/* The part [from, to) in minutes of block u that falls on day d, or null. */
+function wbOnDay(u, d) {
+	const a = zparts(u.start), b = zparts(u.end);
+	if (a.date > d || b.date < d)
+		return null;
+	const from = a.date < d ? 0 : a.min, to = b.date > d ? 1440 : b.min;
+	return to > from ? [from, to] : null;
+}
+
+/* A block of a day strip, placed through the CSSOM (the page's CSP forbids style attributes). */
+function wbBlock(title, left, width) {
+	const el = h("span", { class: "wb-strip-block", title });
+	el.style.left = left;
+	el.style.width = width;
+	return el;
+}
+
+/* Unavailability on a strip per conference day, between the day's hours. */
+function wbDayStrip(list) {
+	const c = S.conf || {};
+	const lo = Number.isFinite(wbClock(c.day_start)) ? wbClock(c.day_start) : 8 * 60;
+	const hi = Number.isFinite(wbClock(c.day_end)) && wbClock(c.day_end) > lo ? wbClock(c.day_end) : 20 * 60;
+	const pct = (m) => (100 * (Math.min(hi, Math.max(lo, m)) - lo) / (hi - lo)).toFixed(2) + "%";
+	return h("div", { class: "wb-strips" }, S.days.map((d) => {
+		const parts = list.map((u) => [u, wbOnDay(u, d)]).filter(([, x]) => x && x[1] > lo && x[0] < hi);
+		const said = parts.map(([u, x]) => hhmm(Math.max(lo, x[0])) + "–" + hhmm(Math.min(hi, x[1])) + (u.reason ? " (" + u.reason + ")" : ""));
+		return h("div", { class: "wb-strip-day", dataset: { day: d } }, h("span", { class: "wb-strip-label" }, dayLabel(d)),
+			h("div", { class: "wb-strip", role: "img", "aria-label": dayLabel(d, true) + ": " + (said.length ? "unavailable " + said.join(", ") : "available " + hhmm(lo) + "–" + hhmm(hi)) },
+				h("span", { class: "wb-strip-hours", "aria-hidden": "true" }, hhmm(lo)),
+				parts.map(([u, x], i) => wbBlock(said[i], pct(x[0]), "calc(" + pct(x[1]) + " - " + pct(x[0]) + ")")),
+				h("span", { class: "wb-strip-hours end", "aria-hidden": "true" }, hhmm(hi))));
+	}));
+}
+
+/* The secretariat's view of one participant's unavailability, in the side panel. */
+async function wbAvailability(p, opener) {
+	try {
+		const list = await apiList("/participants/" + p.id + "/unavailability");
+		openPanel("availability", p.id, "Availability of " + p.name, [wbUnavSection(p, list, "", () => wbAvailability(p))], opener);
+	} catch (e) {
+		showProblem(e, $("notice"));
+	}
+}
+
+/* Edit a bilateral request that is not scheduled yet (the board's Edit). */
+function wbEditBilateral(b, opener) {
+	const d = (x) => x ? zparts(x).date : S.days[0];
+	const t = (x, dflt) => x ? hhmm(zparts(x).min) : dflt;
+	const days = S.days.map((x) => [x, dayLabel(x)]);
+	const form = h("form", { class: "wb-form", "aria-label": "Edit request " + pairText(b) },
+		wbField("Minutes", wbInput("duration_minutes", b.duration_minutes, { type: "number", min: 5, step: 5, required: true })),
+		wbField("Priority", wbSelect("priority", [1, 2, 3, 4, 5].map((x) => [x, String(x)]), b.priority ?? 3)),
+		wbField("Level", wbSelect("level", [["head", "heads"], ["deputy", "deputies"]], b.level || "head")),
+		wbField("Topics", wbInput("topics", b.topics)),
+		wbField("Window from", wbSelect("from_day", days, d(b.earliest))), wbField("at", wbInput("from", t(b.earliest, "08:00"), { type: "time" })),
+		wbField("Window to", wbSelect("to_day", days, d(b.latest || b.earliest))), wbField("at", wbInput("to", t(b.latest, "20:00"), { type: "time" })),
+		h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary" }, "Save request")));
+	form.addEventListener("submit", async (ev) => {
+		ev.preventDefault();
+		const v = wbValues(form);
+		const body = { duration_minutes: v.duration_minutes, priority: Number(v.priority), level: v.level, topics: v.topics || "",
+			earliest: zonedIso(v.from_day, v.from), latest: zonedIso(v.to_day, v.to) };
+		clearProblems();
+		try {
+			await api("PATCH", "/bilaterals/" + b.id, { body, ifMatch: b.version });
+			closePanel();
+			await loadBilaterals();
+			say("Saved the request " + pairText(b) + ".");	/* after the reload: the board shows it */
+		} catch (e) {
+			showProblem(e, $("panel-problem"));
+		}
+	});
+	openPanel("edit-bilateral", b.id, "Edit request " + pairText(b), [form], opener);
 }
 
 /* Create a delegation feed token; show its link once. */
@@ -416,7 +540,8 @@ async function wbFeed(where, box) {
 	try {
 		const f = (await api("POST", wbConf() + "/feed-tokens", { body: { delegation: WB.me.delegation } })).data;
 		const url = f.webcal_url || f.url;
-		where.replaceChildren(h("p", {}, "Your feed (shown once): ", h("a", { class: "wb-feed", href: url }, url)));
+		where.replaceChildren(h("p", {}, "Your feed (shown once): ", h("a", { class: "wb-feed", href: url }, url)),
+			wbQr(url, "your calendar feed link"));
 		say("Feed link created.");
 	} catch (e) {
 		wbShow(box, e);

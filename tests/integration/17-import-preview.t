@@ -55,6 +55,13 @@ with Server() as s:
         [["Q1", "Quebec", "guest"], ["Q2", None, "guest"], ["Q3", "Q", "nonsense"]],
         "the table comes with the 422: a BOM and semicolons read as the import reads them")
     is_((j.get("table") or {}).get("columns"), ["code", "name", "kind"], "... its header without the BOM")
+    people = "delegation,name,role\nJP,Sato,staff\nXX,Dupont,staff\n"
+    r = imp(s, sec, "participants", people)
+    j = r.json or {}
+    is_((r.status, [(e["row"], e["column"]) for e in j.get("errors", [])]), (422, [(3, "delegation")]),
+        "a row only the database finds bad (an unknown delegation): 422 naming it")
+    is_([x["cells"] for x in (j.get("table") or {}).get("rows", [])], [["JP", "Sato", "staff"], ["XX", "Dupont", "staff"]],
+        "... with the table")
     fixed = "code;name;kind\nQ1;Quebec;guest\nQ2;Queensland;guest\nQ3;Q;member\n"
     r = imp(s, sec, "delegations", fixed)
     is_((r.status, (r.json or {}).get("created")), (200, [2, 3, 4]), "the fixed file previews clean")

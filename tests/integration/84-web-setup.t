@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""84-web-setup.t — the workbench's set-up tools in a real browser.
+
+kaigid on a fresh demo database; Debian's headless Chromium driven by
+playwright-core (tests/web/setup.js) as the secretariat:
+
+- a CSV of three participants, one with an unknown delegation: the preview
+  marks that cell, names the valid choice's problem and stores nothing; the
+  cell is fixed in the preview, checked again and imported (all three, the
+  fixed one in France);
+- a liaison token: its feed link is also shown as a QR code, which zbar
+  reads back (rsvg-convert rasterises the SVG) as exactly that link;
+- a participant's availability: a strip per conference day, and an
+  unavailability added in the panel appears as a block and in the database;
+- a bilateral request edited on the board (PATCH with If-Match): stored;
+- the auto-scheduler shows a progress bar while it plans.
+
+axe-core on every screen: no serious or critical violation; nothing wider
+than 390 px. Screenshots at 1280 and 390 px. No console or page error other
+than the import's 422.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from kaigitest import *  # noqa: E402,F403
+
+SLUG = "g7-digital-2023"
+SCRIPT = os.path.join(TOP, "tests", "web", "setup.js")
+CHROMIUM = os.environ.get("KAIGI_WEB_CHROMIUM", "/usr/bin/chromium")
+
+
+def rows(s, sql, *args):
+    with s.db().cursor() as cur:
+        cur.execute(sql, args)
+        return cur.fetchall()
+
+
+def run_browser(s, token):
+    """Run tests/web/setup.js; its JSON report (or None)."""
+    tmp = os.environ.get("KAIGI_TEST_TMPDIR") or tempfile.mkdtemp()
+    shots = os.environ.get("KAIGI_WEB_SHOTS") or os.path.join(tmp, "web-setup-%d" % os.getpid())
+    os.makedirs(shots, exist_ok=True)
+    env = dict(os.environ, KAIGI_WEB_URL=s.url, KAIGI_WEB_TOKEN=token, KAIGI_WEB_SHOTS=shots,
+               KAIGI_WEB_CHROMIUM=CHROMIUM)
+    p = subprocess.run(["node", SCRIPT], env=env, cwd=TOP, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=300)
+    if p.stderr:
+        diag(p.stderr.decode("utf-8", "replace")[-3000:])
+    try:
+        return json.loads(p.stdout.decode("utf-8").strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        diag("no report from setup.js: %r" % p.stdout[-2000:])
+        return None
+
+
+def step(report, name):
+    st = report["steps"].get(name)
+    if not ok(st is not None and st["ok"], "browser: %s" % name):
+        diag(st["error"] if st else "step did not run")
+        return None
+    return st["value"]
+
+
+def qr_text(data_url):
+    """What zbar reads from the page's QR image (an SVG data URL)."""
+    svg = urllib.parse.unquote(data_url.split(",", 1)[1])
+    with tempfile.TemporaryDirectory() as d:
+        open(os.path.join(d, "q.svg"), "w").write(svg)
+        subprocess.run(["rsvg-convert", "-o", os.path.join(d, "q.png"), os.path.join(d, "q.svg")], check=True)
+        p = subprocess.run(["zbarimg", "--quiet", "--raw", "-Sbinary", os.path.join(d, "q.png")],
+                           stdout=subprocess.PIPE)
+        return p.stdout.decode() if p.returncode == 0 else None
+
+
+def narrow(v, name):
+    ok(v.get("overflow", 9999) <= 390, "%s: nothing wider than 390 px (%s)" % (name, v.get("overflow")))
+
+
+def check(s, report):
+    v = step(report, "import with preview")
+    if v:
+        is_(v["bad"], ["Row 3, delegation"], "the preview marks the one bad cell")
+        ok(any("XX" in m for m in v["messages"]), "… with the server's message naming it") or diag(v["messages"])
+        ok(v["commitDisabled"] and v["storedBefore"] == 0, "import offered only once clean; nothing stored")
+        ok(v["commitEnabled"], "clean after the fix: import offered")
+        is_(rows(s, "SELECT p.name, d.code FROM participants p JOIN delegations d ON d.id = p.delegation_id"
+                    " WHERE p.name LIKE '%% Import' ORDER BY p.name"),
+            [("Dupont Import", "FR"), ("Sato Import", "JP"), ("Tremblay Import", "CA")],
+            "all three stored, the fixed row in France")
+        narrow(v, "import preview")
+    v = step(report, "token QR code")
+    if v:
+        like(v["feed"] or "", r"^webcal://.*\.ics$", "the feed link as text")
+        is_(qr_text(v["qr"]) if v["qr"] else None, v["feed"], "zbar reads the QR code as that very link")
+        like(v["alt"] or "", "QR code", "the image says what it is")
+        narrow(v, "token QR")
+    v = step(report, "availability day strip")
+    if v:
+        ok(len(v["before"]) >= 3 and all("available" in a for a in v["before"]),
+           "a strip per conference day, all available (%d)" % len(v["before"]))
+        hit = [a for a in v["after"] if "unavailable 09:00–12:30 (Parliament)" in a]
+        is_(len(hit), 1, "the day's strip says unavailable 09:00–12:30 (Parliament)")
+        ok(len(v["blocks"]) == 1 and v["blocks"][0]["width"] > 10, "one block drawn")
+        is_(rows(s, "SELECT to_char(lower(u.during) AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD HH24:MI'), u.reason"
+                    " FROM unavailability u JOIN participants p ON p.id = u.participant_id"
+                    " WHERE p.name = 'Sato Import'"), [(v["day"] + " 09:00", "Parliament")], "stored")
+        narrow(v, "availability")
+    v = step(report, "bilateral edit")
+    if v:
+        r = rows(s, "SELECT duration_minutes, priority, topics, version > 1,"
+                    " to_char(earliest AT TIME ZONE 'Asia/Tokyo', 'HH24:MI'),"
+                    " to_char(latest AT TIME ZONE 'Asia/Tokyo', 'HH24:MI')"
+                    " FROM bilateral_requests WHERE id = %s", v["id"])
+        is_(r, [(45, 5, "Edited on the page", True, "09:00", "17:00")], "the request's edit stored")
+        like(v["card"], "45 min", "the board shows it")
+    v = step(report, "auto-schedule progress")
+    if v:
+        ok(any("Planning" in t for t in v["seen"]), "a progress bar while planning (%r)" % v["seen"])
+    screens = [k for k in report["axe"] if not k.endswith("(minor)")]
+    ok(len(screens) >= 4, "axe-core ran on %d screens" % len(screens))
+    for name in screens:
+        is_(report["axe"][name], [], "axe-core, %s: no serious or critical violation" % name)
+
+
+with Server() as s:
+    token = s.token("secretariat", conference=SLUG)
+    r = s.request("GET", "/web/import.js")
+    is_((r.status, r.headers.get("Content-Type", "")), (200, "text/javascript; charset=utf-8"),
+        "/web/import.js is served")
+    report = run_browser(s, token)
+    if ok(report is not None, "the browser script ran and reported"):
+        ok("fatal" not in report, "the browser script ran to its end") or diag(report.get("fatal"))
+        check(s, report)
+        bad = [m for m in report["console"] if m["type"] in ("error", "warning")
+               and not re.match(r"Failed to load resource: the server responded with a status of 422", m["text"])]
+        is_(bad, [], "no console error or warning")
+        is_(report["pageErrors"], [], "no page error")
+    is_(s.stop(), 0, "kaigid exits 0")
+done_testing()
