@@ -44,6 +44,7 @@ static const struct web_file {
 	{ "app.js", "text/javascript; charset=utf-8" },
 	{ "workbench.js", "text/javascript; charset=utf-8" },
 	{ "import.js", "text/javascript; charset=utf-8" },
+	{ "sessions.js", "text/javascript; charset=utf-8" },
 	{ "favicon.svg", "image/svg+xml" },
 	{ NULL, NULL }
 };

@@ -234,6 +234,11 @@ async function wbLoadSecretariat() {
 	const [venues, rooms, dels, parts, tokens, conf] = await Promise.all([apiList(c + "/venues"), apiList(c + "/rooms"),
 		apiList(c + "/delegations"), apiList(c + "/participants"), apiList(c + "/tokens"), api("GET", c)]);
 	Object.assign(WB, { venues, rooms, dels, parts, tokens, conf: conf.data });
+	/* The timetable and the board name rooms and delegations too: a room or delegation added here shows there at once. */
+	S.rooms = rooms.slice().sort((a, b) => a.id - b.id);
+	S.delegations = new Map(dels.map((d) => [d.code, d.name]));
+	renderGrid();
+	renderBoard();
 }
 
 /* A delegation code from a string or an object. */
@@ -248,7 +253,7 @@ function wbScreens() {
 	if (S.role === "liaison")
 		return [["delegation", "My delegation", wbDelegationScreen], ["requests", "Bilateral requests", wbRequestsScreen]];
 	return [["venues", "Venues and rooms", wbVenuesScreen], ["people", "Delegations and participants", wbPeopleScreen],
-		["import", "Import", wbImportScreen], ["tokens", "Tokens", wbTokensScreen], ["settings", "Conference settings", wbSettingsScreen]];
+		["import", "Import", wbImportScreen], ["sessions", "Sessions and requests", wbSessionsScreen], ["tokens", "Tokens", wbTokensScreen], ["settings", "Conference settings", wbSettingsScreen]];
 }
 
 /* The screen switcher and the current screen. */

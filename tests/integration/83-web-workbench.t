@@ -100,7 +100,7 @@ def check_secretariat(s, report):
     v = step(report, "secretariat: me")
     if v:
         is_(v["who"], "Secretariat", "GET /me: the secretariat")
-        is_(v["screens"], ["venues", "people", "import", "tokens", "settings"], "the secretariat's screens")
+        is_(v["screens"], ["venues", "people", "import", "sessions", "tokens", "settings"], "the secretariat's screens")
     v = step(report, "secretariat: venue and room")
     if v:
         ok(["Sendai Annex", "1-1 Aoba, Sendai"] in v["venues"], "the venue is listed")
