@@ -97,7 +97,7 @@ DECLARE
 	v_sid	bigint;
 	v_after	jsonb;
 BEGIN
-	v_e := kaigi_session_check(c, v_room, v_st, v_en, v_who, v_codes);
+	v_e := kaigi_session_check_hinted(c, v_room, v_st, v_en, v_who, v_codes);
 	IF jsonb_array_length(v_e) > 0 THEN
 		PERFORM kaigi_session_raise('KG422', 'the request has invalid fields',
 		    jsonb_build_object('errors', v_e));
@@ -155,7 +155,7 @@ DECLARE
 	v_before	jsonb := kaigi_session_json(p_id);
 	v_after	jsonb;
 BEGIN
-	v_e := kaigi_session_check(s.conference_id, v_room, v_st, v_en, m.who, m.codes);
+	v_e := kaigi_session_check_hinted(s.conference_id, v_room, v_st, v_en, m.who, m.codes);
 	IF jsonb_array_length(v_e) > 0 THEN
 		PERFORM kaigi_session_raise('KG422', 'the request has invalid fields',
 		    jsonb_build_object('errors', v_e));
@@ -466,7 +466,7 @@ BEGIN
 		PERFORM kaigi_session_raise('KG403',
 		    'a liaison requests bilaterals for its own delegation only');
 	END IF;
-	v_e := kaigi_bilateral_check(c, p_input, v_rq, v_cp);
+	v_e := kaigi_delegation_errors_hint(c, kaigi_bilateral_check(c, p_input, v_rq, v_cp));
 	IF jsonb_array_length(v_e) > 0 THEN
 		PERFORM kaigi_session_raise('KG422', 'the request has invalid fields',
 		    jsonb_build_object('errors', v_e));
@@ -557,4 +557,105 @@ BEGIN
 	END IF;
 	PERFORM kaigi_core_check_version(p_if_match, kaigi_travel_matrix_version(c.id));
 	RETURN kaigi_travel_time_delete(p_actor, p_slug, p_from, p_to);
+END $$;
+
+-- ---------------------------------------------------------------------------
+-- Unknown delegation codes name the valid ones (the first 20, then "…")
+-- ---------------------------------------------------------------------------
+
+-- "; the codes are A, B, … (N in all)" for conference p_cid, or " (it has
+-- none yet)".
+CREATE FUNCTION kaigi_delegation_codes_hint(p_cid bigint)
+RETURNS text LANGUAGE sql STABLE AS $$
+	SELECT CASE WHEN count(*) = 0 THEN ' (it has none yet)'
+	    ELSE '; the codes are ' || array_to_string((array_agg(code ORDER BY code))[1:20], ', ')
+		|| CASE WHEN count(*) > 20 THEN format(', … (%s in all)', count(*)) ELSE '' END
+	    END
+	FROM delegations WHERE conference_id = p_cid
+$$;
+
+-- errors (a KG422 list) with every "no such delegation" message given
+-- conference p_cid's codes.
+CREATE FUNCTION kaigi_delegation_errors_hint(p_cid bigint, p_errors jsonb)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+	SELECT coalesce(jsonb_agg(CASE WHEN e->>'message' LIKE 'no such delegation%'
+	    THEN e || jsonb_build_object('message', (e->>'message')
+		|| kaigi_delegation_codes_hint(p_cid))
+	    ELSE e END ORDER BY n), '[]')
+	FROM jsonb_array_elements(p_errors) WITH ORDINALITY x(e, n)
+$$;
+
+-- KG422 for an unknown delegation (070's, the list capped).
+CREATE OR REPLACE FUNCTION kaigi_setup_no_delegation(p_cid bigint, p_field text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM kaigi_core_invalid(p_field, 'no such delegation in this conference'
+	    || kaigi_delegation_codes_hint(p_cid));
+END $$;
+
+-- Field errors of a planned session (020's), unknown codes hinted.
+CREATE FUNCTION kaigi_session_check_hinted(p_conference_id bigint, p_room_id bigint,
+    p_starts timestamptz, p_ends timestamptz, p_attendees bigint[],
+    p_codes text[]) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT kaigi_delegation_errors_hint(p_conference_id, kaigi_session_check(
+	    p_conference_id, p_room_id, p_starts, p_ends, p_attendees, p_codes))
+$$;
+
+-- POST /conferences/{slug}/feed-tokens (030's), an unknown delegation hinted.
+CREATE OR REPLACE FUNCTION kaigi_feed_token_create(p_actor jsonb, p_slug text,
+    p_delegation text, p_participant_id bigint, p_label text, p_token_hash text)
+RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	c	conferences;
+	d_id	bigint;
+	p_deleg	bigint;
+	t	feed_tokens;
+BEGIN
+	SELECT * INTO c FROM conferences WHERE slug = p_slug;
+	IF NOT FOUND THEN
+		PERFORM kaigi_session_raise('KG404', 'no such conference');
+	END IF;
+	IF p_delegation IS NOT NULL THEN
+		SELECT id INTO d_id FROM delegations WHERE conference_id = c.id
+		    AND (code = p_delegation OR (p_delegation ~ '^[0-9]{1,18}$'
+			AND id = p_delegation::bigint));
+		IF d_id IS NULL THEN
+			PERFORM kaigi_session_raise('KG422', 'no such delegation',
+			    jsonb_build_object('errors', jsonb_build_array(
+				kaigi_session_err('delegation', 'no such delegation in this conference'
+				    || kaigi_delegation_codes_hint(c.id)))));
+		END IF;
+		p_deleg := d_id;
+	ELSE
+		SELECT delegation_id INTO p_deleg FROM participants
+		WHERE conference_id = c.id AND id = p_participant_id;
+		IF p_deleg IS NULL THEN
+			PERFORM kaigi_session_raise('KG422', 'no such participant',
+			    jsonb_build_object('errors', jsonb_build_array(
+				kaigi_session_err('participant_id', 'no such participant in this conference'))));
+		END IF;
+	END IF;
+	IF NOT (kaigi_session_may_write(c.id, p_actor)
+	    OR (p_actor->>'role' = 'liaison'
+		AND (p_actor->>'conference_id')::bigint = c.id
+		AND (p_actor->>'delegation_id')::bigint = p_deleg)) THEN
+		PERFORM kaigi_session_raise('KG403',
+		    'only the secretariat or the delegation''s liaison may issue this feed');
+	END IF;
+	INSERT INTO feed_tokens (conference_id, delegation_id, participant_id,
+	    token_hash, label, created_by_token_id)
+	VALUES (c.id, d_id, CASE WHEN d_id IS NULL THEN p_participant_id END,
+	    p_token_hash, coalesce(p_label, ''), (p_actor->>'token_id')::bigint)
+	RETURNING * INTO t;
+	INSERT INTO audit_log (conference_id, token_id, role, action, entity,
+	    entity_id, after)
+	VALUES (c.id, (p_actor->>'token_id')::bigint, p_actor->>'role', 'create',
+	    'feed_token', t.id, jsonb_build_object('delegation_id', t.delegation_id,
+		'participant_id', t.participant_id, 'label', t.label));
+	RETURN jsonb_build_object('id', t.id, 'conference', c.slug,
+	    'delegation', (SELECT code FROM delegations WHERE id = t.delegation_id),
+	    'participant_id', t.participant_id, 'label', t.label,
+	    'created_at', kaigi_ts(t.created_at, c.timezone));
 END $$;

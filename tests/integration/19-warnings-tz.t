@@ -11,7 +11,9 @@
 #   the session with nothing changed; keep_instants keeps the instants; an
 #   unknown shift is 400 naming both;
 # - ref on session create/PATCH and bilateral create: 409 with existing_id;
-# - If-Match on the travel-time matrix (PATCH, DELETE): 412 when stale.
+# - If-Match on the travel-time matrix (PATCH, DELETE): 412 when stale;
+# - an unknown delegation code in a session, bilateral, feed-token or
+#   participant body lists the conference's codes (20 at most, then "…").
 import os
 import sys
 
@@ -262,6 +264,40 @@ def timezone(s, db, admin):
         "a conference without sessions changes zone without a shift")
 
 
+def messages(r):
+    """The messages of a 422's errors, joined."""
+    return " | ".join(e.get("message", "") for e in (r.json or {}).get("errors", []))
+
+
+def choices(s, db, admin, sec):
+    r = s.request("POST", C + "/sessions", session("2023-04-29T23:00:00+09:00", "2023-04-29T23:30:00+09:00",
+                                                   delegations=["ZZ"]), token=sec)
+    ok(r.status == 422 and "ZZ" in messages(r) and "the codes are" in messages(r) and "JP" in messages(r),
+       "a session naming an unknown delegation: 422 listing the codes")
+    r = s.request("POST", C + "/bilaterals", {"requester": "ZZ", "counterpart": "JP", "duration_minutes": 30},
+                  token=sec)
+    ok(r.status == 422 and "the codes are" in messages(r) and "CA" in messages(r),
+       "a bilateral with an unknown requester: 422 listing the codes")
+    r = s.request("POST", C + "/feed-tokens", {"delegation": "ZZ"}, token=sec)
+    ok(r.status == 422 and "the codes are" in messages(r), "a feed token for an unknown delegation: 422 listing the codes")
+    r = s.request("POST", C + "/participants", {"delegation": "ZZ", "name": "X", "role": "staff"}, token=sec)
+    ok(r.status == 422 and "the codes are" in messages(r), "a participant of an unknown delegation: 422 listing the codes")
+    r = s.request("POST", C + "/sessions", session("2023-04-29T23:00:00+09:00", "2023-04-29T23:30:00+09:00",
+                                                   kind="gala"), token=sec)
+    ok(r.status == 422 and "plenary" in messages(r) and "working_meal" in messages(r),
+       "an unknown session kind: 422 listing the kinds")
+    r = s.request("POST", "/api/v1/conferences", {"slug": "many", "title": "Many", "timezone": "UTC",
+                                                  "start_date": "2025-01-01", "end_date": "2025-01-02"}, token=admin)
+    for i in range(25):
+        s.request("POST", "/api/v1/conferences/many/delegations", {"code": "D%02d" % i, "name": "D%02d" % i,
+                                                                   "kind": "member"}, token=admin)
+    r = s.request("POST", "/api/v1/conferences/many/participants", {"delegation": "ZZ", "name": "X", "role": "staff"},
+                  token=admin)
+    m = messages(r)
+    ok(r.status == 422 and "D19" in m and "D20" not in m and "…" in m and "25 in all" in m,
+       "25 codes: the first 20 listed, then … and the count")
+
+
 def part(fn, *args):
     """One part; an exception fails it and lets the others run."""
     try:
@@ -283,4 +319,5 @@ with Server() as s:
     part(refs, s, db, sec)
     part(travel, s, db, sec)
     part(timezone, s, db, admin)
+    part(choices, s, db, admin, sec)
 done_testing()
