@@ -9,6 +9,7 @@
 #     ambiguous name lists the candidates);
 #   * kaigi bilateral edit ID (--window, --duration, --priority; exit 4 for a
 #     scheduled request);
+#   * kaigi conflicts prints warnings (over capacity) without failing;
 #   * help and the man page name them;
 # each with the exit codes of kaigi(1) and --json parsed back.
 import json
@@ -165,6 +166,19 @@ def check_bilateral(s, k, db, sec):
     ok(rc == 4 and "scheduled" in err, "a scheduled request: exit 4 saying so")
 
 
+def check_conflicts(s, k, db, sec):
+    rid, rname, cap = one(db, "SELECT r.id, r.name, r.capacity FROM rooms r JOIN conferences c"
+                              " ON c.id = r.conference_id WHERE c.slug = %s ORDER BY r.capacity, r.id"
+                              " LIMIT 1", SLUG)
+    r = s.request("POST", "/api/v1/conferences/%s/sessions" % SLUG, {
+        "kind": "side_event", "title": "Big reception", "room_id": rid, "expected_attendance": cap + 100,
+        "start": "2023-04-30T21:00:00+09:00", "end": "2023-04-30T21:30:00+09:00"}, token=sec)
+    assert r.status == 201, r
+    rc, out, err = k("conflicts")
+    ok(rc == 0 and "warning: over_capacity" in out and "Big reception" in out
+       and "seats %d" % cap in out, "kaigi conflicts prints the over-capacity warning, exit 0")
+
+
 def check_help(k):
     rc, out, err = k("--help")
     for name in ("conference create", "conference edit", "travel set", "unavailable add", "unavailable rm",
@@ -195,5 +209,6 @@ with Server() as s:
     part(check_travel, s, k, db)
     part(check_unavailable, s, k, db, sec)
     part(check_bilateral, s, k, db, sec)
+    part(check_conflicts, s, k, db, sec)
     part(check_help, k)
 done_testing()
