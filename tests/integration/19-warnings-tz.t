@@ -210,6 +210,13 @@ def timezone(s, db, admin):
     r = s.request("POST", "/api/v1/participants/%d/unavailability" % pid,
                   {"start": "2025-03-29T12:00:00+01:00", "end": "2025-03-29T13:00:00+01:00"}, token=sec)
     is_(r.status, 201, "an unavailability")
+    assert s.request("POST", p + "/delegations", {"code": "DE", "name": "Germany", "kind": "member"},
+                     token=sec).status == 201
+    r = s.request("POST", p + "/bilaterals", {"requester": "FR", "counterpart": "DE", "duration_minutes": 30,
+                                              "earliest": "2025-03-29T09:00:00+01:00",
+                                              "latest": "2025-03-29T18:00:00+01:00"}, token=sec)
+    is_(r.status, 201, "a bilateral request with a window")
+    bid = (r.json or {}).get("id")
     before = snapshot(db, "tz-a")
     r = s.request("PATCH", p, {"timezone": "Europe/London"}, token=sec)
     ok(r.status == 409 and "keep_wall_clock" in (r.json or {}).get("detail", "")
@@ -238,6 +245,9 @@ def timezone(s, db, admin):
     u = s.request("GET", "/api/v1/participants/%d/unavailability" % pid, token=sec).json
     items = u.get("items", u) if isinstance(u, dict) else u
     is_(items[0]["start"], "2025-03-29T12:00:00+00:00", "... and so does the unavailability")
+    j = s.request("GET", "/api/v1/bilaterals/%s" % bid, token=sec).json or {}
+    is_((j.get("earliest"), j.get("latest")), ("2025-03-29T09:00:00+00:00", "2025-03-29T18:00:00+00:00"),
+        "... and so does the bilateral window")
     ok(one(db, "SELECT count(*) FROM audit_log WHERE entity = 'session' AND entity_id = %s"
                " AND after->>'shift' = 'keep_wall_clock'", sid)[0] == 1, "... audited")
     r = s.request("PATCH", p + "?shift=keep_instants", {"timezone": "Europe/Paris"}, token=sec)
@@ -262,6 +272,22 @@ def timezone(s, db, admin):
     sec3, p3, _, _ = tz_setup(s, admin, "tz-c", "Europe/Paris")
     is_(s.request("PATCH", p3, {"timezone": "Asia/Tokyo"}, token=sec3).status, 200,
         "a conference without sessions changes zone without a shift")
+
+
+def demo_shift(s, db, sec):
+    before = one(db, "SELECT array_agg(to_char(s.starts_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD HH24:MI')"
+                     " ORDER BY s.id) FROM sessions s JOIN conferences c ON c.id = s.conference_id"
+                     " WHERE c.slug = %s", SLUG)[0]
+    items = (s.request("GET", C + "/conflicts", token=sec).json or {}).get("items")
+    r = s.request("PATCH", C + "?shift=keep_wall_clock", {"timezone": "Europe/Berlin"}, token=sec)
+    is_(r.status, 200, "the demo (sessions, scheduled bilaterals, unavailability) moves to Europe/Berlin keeping"
+                       " wall clocks: 200")
+    after = one(db, "SELECT array_agg(to_char(s.starts_at AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-DD HH24:MI')"
+                    " ORDER BY s.id) FROM sessions s JOIN conferences c ON c.id = s.conference_id"
+                    " WHERE c.slug = %s", SLUG)[0]
+    is_(after, before, "... every session at the same local time")
+    is_((s.request("GET", C + "/conflicts", token=sec).json or {}).get("items"), items,
+        "... and the conflict report as before")
 
 
 def messages(r):
@@ -320,4 +346,5 @@ with Server() as s:
     part(travel, s, db, sec)
     part(timezone, s, db, admin)
     part(choices, s, db, admin, sec)
+    part(demo_shift, s, db, sec)
 done_testing()
