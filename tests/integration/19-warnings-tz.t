@@ -177,10 +177,10 @@ def travel(s, db, sec):
         "PATCH an unknown conference's: 404")
 
 
-def tz_setup(s, admin, slug, tz):
+def tz_setup(s, admin, slug, tz, days=("2025-03-28", "2025-03-31")):
     """A conference with a venue, a room, a delegation, one participant; its secretariat token."""
     r = s.request("POST", "/api/v1/conferences", {"slug": slug, "title": slug, "timezone": tz,
-                                                  "start_date": "2025-03-28", "end_date": "2025-03-31"}, token=admin)
+                                                  "start_date": days[0], "end_date": days[1]}, token=admin)
     assert r.status == 201, r
     sec = s.token("secretariat", conference=slug)
     p = "/api/v1/conferences/" + slug
@@ -268,6 +268,17 @@ def timezone(s, db, admin):
     ok(r.status == 409 and gap in (r.json or {}).get("sessions", []) and "Night owls" in (r.json or {}).get("detail", ""),
        "keep_wall_clock onto a DST gap: 409 naming the session")
     is_(snapshot(db, "tz-b"), before, "... nothing changed")
+    # A wall time that the new zone repeats: 02:30 on 2025-10-26 in Paris.
+    sec4, p4, rid4, _ = tz_setup(s, admin, "tz-d", "Asia/Tokyo", ("2025-10-25", "2025-10-27"))
+    r = s.request("POST", p4 + "/sessions", {"kind": "plenary", "title": "Twice", "room_id": rid4,
+                                             "start": "2025-10-26T02:30:00+09:00",
+                                             "end": "2025-10-26T04:30:00+09:00"}, token=sec4)
+    twice = r.json["id"]
+    before = snapshot(db, "tz-d")
+    r = s.request("PATCH", p4 + "?shift=keep_wall_clock", {"timezone": "Europe/Paris"}, token=sec4)
+    ok(r.status == 409 and twice in (r.json or {}).get("sessions", []) and "twice" in (r.json or {}).get("detail", ""),
+       "keep_wall_clock onto a DST overlap: 409 naming the session and saying the time happens twice")
+    is_(snapshot(db, "tz-d"), before, "... nothing changed")
     # No sessions: the zone changes without a shift.
     sec3, p3, _, _ = tz_setup(s, admin, "tz-c", "Europe/Paris")
     is_(s.request("PATCH", p3, {"timezone": "Asia/Tokyo"}, token=sec3).status, 200,
