@@ -70,7 +70,7 @@ bilateral_print_table(json_t *list)
 }
 
 /* Print one answer: JSON, a one-row table, or a session. */
-static void
+void
 bilateral_output(struct client *c, json_t *v)
 {
 	json_t	*wrap;

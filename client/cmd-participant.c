@@ -45,7 +45,7 @@ static const struct setup_column participant_columns[] = {
 	{ NULL, NULL }
 };
 
-static const struct setup_kind setup_participant_kind = {
+const struct setup_kind setup_participant_kind = {
 	.name = "participant",
 	.list_suffix = "/participants",
 	.item_prefix = "/api/v1/participants/",

@@ -1,6 +1,7 @@
 /*
  * cmd-schedule.c — kaigi schedule --auto (place accepted bilaterals) and
- * kaigi conflicts (rules broken by stored data; expected: none).
+ * kaigi conflicts (rules broken by stored data; expected: none; then the
+ * warnings, which do not fail: more people expected than a room seats).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,12 @@ cmd_conflicts_run(struct client *c, struct args *a)
 	else
 		json_array_foreach(items, i, v)
 			conflicts_print_one(v);
+	/* Warnings (e.g. more people expected than seats) do not fail. */
+	json_array_foreach(c->json ? NULL : json_object_get(res, "warnings"),
+	    i, v)
+		out_line(stdout, "warning: %s: session %s (%s): %s",
+		    api_str(v, "type"), api_str(v, "session_id"),
+		    api_str(v, "title"), api_str(v, "detail"));
 	rc = json_array_size(items) == 0 ? EXIT_OK : EXIT_CONFLICT;
 	json_decref(res);
 	return rc;

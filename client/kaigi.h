@@ -258,6 +258,16 @@ extern const struct cmd_entry cmd_participant_rm_entry;
 extern const struct cmd_entry cmd_participant_list_entry;
 extern const struct cmd_entry cmd_conference_archive_entry;
 extern const struct cmd_entry cmd_conference_unarchive_entry;
+extern const struct cmd_entry cmd_conference_create_entry;
+extern const struct cmd_entry cmd_conference_edit_entry;
+extern const struct cmd_entry cmd_travel_set_entry;
+extern const struct cmd_entry cmd_travel_list_entry;
+extern const struct cmd_entry cmd_unavailable_add_entry;
+extern const struct cmd_entry cmd_unavailable_rm_entry;
+extern const struct cmd_entry cmd_unavailable_list_entry;
+extern const struct cmd_entry cmd_bilateral_edit_entry;
+/* cmd-bilateral.c: a request as a one-row table (or JSON, or a session). */
+void	 bilateral_output(struct client *, json_t *);
 /* Spreadsheets in and out (issue 15). */
 extern const struct cmd_entry cmd_import_entry;
 extern const struct cmd_entry cmd_export_entry;
@@ -292,6 +302,7 @@ struct setup_kind {
 	const struct setup_column	*columns;	/* the first one names it */
 };
 extern const struct setup_kind setup_venue_kind;
+extern const struct setup_kind setup_participant_kind;
 int	 setup_find(struct client *, const struct setup_kind *, const char *,
 	    json_t **);
 int	 setup_add(struct client *, struct args *, const struct setup_kind *);

@@ -169,7 +169,7 @@ bil_decode_create(const json_t *body, json_t *errors)
 {
 	static const char *const known[] = { "requester", "counterpart",
 	    "duration_minutes", "earliest", "latest", "priority", "level",
-	    "topics", NULL };
+	    "topics", "ref", NULL };
 	const char	*s;
 	long long	 dur = 0, v;
 	time_t		 lo = 0, hi = 0;
@@ -186,6 +186,9 @@ bil_decode_create(const json_t *body, json_t *errors)
 	valid_int(body, "priority", VALID_OPTIONAL, 1, 5, &v, errors);
 	valid_enum(body, "level", VALID_OPTIONAL, bil_levels, &s, errors);
 	valid_string(body, "topics", VALID_OPTIONAL, 4000, &s, errors);
+	if (valid_string(body, "ref", VALID_OPTIONAL, 100, &s, errors) == 1 &&
+	    *s == '\0')
+		valid_error(errors, "ref", "must be a non-empty text");
 	bil_check_create(body, dur, ne, lo, nl, hi, errors);
 	if (json_array_size(errors) > 0)
 		return NULL;

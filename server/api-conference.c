@@ -64,7 +64,7 @@ static const char CONFERENCE_GET_SQL[] =
     "SELECT j::text, j->>'version' FROM kaigi_conference_get($1) AS j";
 static const char CONFERENCE_PATCH_SQL[] =
     "SELECT j::text, j->>'version'"
-    "  FROM kaigi_conference_patch($1::jsonb, $3, $2::jsonb, $4) AS j";
+    "  FROM kaigi_conference_patch_shift($1::jsonb, $3, $2::jsonb, $4, $5) AS j";
 static const char CONFERENCE_ARCHIVE_SQL[] =
     "SELECT j::text, j->>'version'"
     "  FROM kaigi_conference_archive($1::jsonb, $2, $3::boolean, $4) AS j";
@@ -120,17 +120,30 @@ conference_get(struct req *r)
 	db_query(CONFERENCE_GET_SQL, 1, params, api_reply_row_etag_200, r);
 }
 
-/* PATCH /api/v1/conferences/{slug} */
+/*
+ * PATCH /api/v1/conferences/{slug}[?shift=keep_wall_clock|keep_instants]:
+ * shift says what a new timezone does to the sessions (sql/110); without
+ * it a new timezone while sessions exist is 409.
+ */
 static void
 conference_patch(struct req *r)
 {
 	char		 version[24];
-	const char	*rest[2];
+	const char	*rest[3], *shift = req_query(r, "shift");
 
+	if (shift != NULL && strcmp(shift, "keep_wall_clock") != 0 &&
+	    strcmp(shift, "keep_instants") != 0) {
+		http_reply_problem(r, 400,
+		    "shift must be keep_wall_clock or keep_instants",
+		    json_pack("{s:[s,s]}", "choices", "keep_wall_clock",
+		    "keep_instants"));
+		return;
+	}
 	rest[0] = req_param(r, "slug");
 	rest[1] = api_if_match(r, version);
+	rest[2] = shift;
 	api_write(r, conference_decode_patch, CONFERENCE_PATCH_SQL,
-	    api_reply_row_etag_200, 2, rest);
+	    api_reply_row_etag_200, 3, rest);
 }
 
 /* Archive (1) or bring back (0) the {slug} conference. */

@@ -108,9 +108,10 @@ static const char ROOM_LIST_SQL[] =
     "SELECT l->'items', l->>'next'"
     " FROM kaigi_room_list($1, $2::int, $3::bigint, $4::bigint) AS l";
 static const char TRAVEL_PUT_SQL[] =
-    "SELECT kaigi_travel_times_put($1::jsonb, $3, $2::jsonb)::text";
+    "SELECT j::text, j->>'version'"
+    "  FROM kaigi_travel_times_put($1::jsonb, $3, $2::jsonb) AS j";
 static const char TRAVEL_GET_SQL[] =
-    "SELECT kaigi_travel_times_get($1)::text";
+    "SELECT j::text, j->>'version' FROM kaigi_travel_times_get($1) AS j";
 static const char VENUE_GET_SQL[] =
     "SELECT j::text, j->>'version' FROM kaigi_venue_get($1) AS j";
 static const char VENUE_PATCH_SQL[] =
@@ -126,9 +127,10 @@ static const char ROOM_PATCH_SQL[] =
 static const char ROOM_DELETE_SQL[] =
     "SELECT kaigi_room_delete($1::jsonb, $2, $3)";
 static const char TRAVEL_PATCH_SQL[] =
-    "SELECT kaigi_travel_times_patch($1::jsonb, $3, $2::jsonb)::text";
+    "SELECT j::text, j->>'version'"
+    "  FROM kaigi_travel_times_patch($1::jsonb, $3, $2::jsonb, $4) AS j";
 static const char TRAVEL_DELETE_SQL[] =
-    "SELECT kaigi_travel_time_delete($1::jsonb, $2, $3, $4)";
+    "SELECT kaigi_travel_time_delete($1::jsonb, $2, $3, $4, $5)";
 
 /* POST /api/v1/conferences/{slug}/venues */
 static void
@@ -189,8 +191,8 @@ travel_put(struct req *r)
 {
 	const char	*rest[1] = { req_param(r, "slug") };
 
-	api_write(r, decode_travel_times, TRAVEL_PUT_SQL, api_reply_row_200,
-	    1, rest);
+	api_write(r, decode_travel_times, TRAVEL_PUT_SQL,
+	    api_reply_row_etag_200, 1, rest);
 }
 
 /* GET /api/v1/conferences/{slug}/travel-times */
@@ -199,7 +201,7 @@ travel_get(struct req *r)
 {
 	const char	*params[1] = { req_param(r, "slug") };
 
-	db_query(TRAVEL_GET_SQL, 1, params, api_reply_row_200, r);
+	db_query(TRAVEL_GET_SQL, 1, params, api_reply_row_etag_200, r);
 }
 
 /* GET /api/v1/venues/{id} */
@@ -248,23 +250,26 @@ room_delete(struct req *r)
 static void
 travel_patch(struct req *r)
 {
-	const char	*rest[1] = { req_param(r, "slug") };
+	char		 version[24];
+	const char	*rest[2] = { req_param(r, "slug"),
+	    api_if_match(r, version) };
 
-	api_write(r, decode_travel_times, TRAVEL_PATCH_SQL, api_reply_row_200,
-	    1, rest);
+	api_write(r, decode_travel_times, TRAVEL_PATCH_SQL,
+	    api_reply_row_etag_200, 2, rest);
 }
 
 /* DELETE /api/v1/conferences/{slug}/travel-times/{from}/{to} */
 static void
 travel_delete(struct req *r)
 {
-	const char	*rest[3] = { req_param(r, "slug"), req_param(r, "from"),
-	    req_param(r, "to") };
+	char		 version[24];
+	const char	*rest[4] = { req_param(r, "slug"), req_param(r, "from"),
+	    req_param(r, "to"), api_if_match(r, version) };
 	long long	 id;
 
 	if (parse_id(rest[1], &id) != 0 || parse_id(rest[2], &id) != 0) {
 		http_reply_problem(r, 404, "no such travel time", NULL);
 		return;
 	}
-	api_call(r, TRAVEL_DELETE_SQL, api_reply_204, NULL, 3, rest);
+	api_call(r, TRAVEL_DELETE_SQL, api_reply_204, NULL, 4, rest);
 }

@@ -12,6 +12,8 @@
 #include "valid.h"
 
 #define SESSION_MAX_SECONDS	(24 * 3600)
+#define SESSION_REF_MAX		100		/* as decode-setup.c */
+#define SESSION_ATTENDANCE_MAX	1000000
 
 static const char *const session_kinds[] = {
 	"plenary", "bilateral", "side_event", "working_meal", "press", "other",
@@ -25,7 +27,8 @@ static const char *const session_visibilities[] = {
 };
 static const char *const session_fields[] = {
 	"kind", "title", "description", "room_id", "start", "end", "status",
-	"visibility", "attendees", "delegations", NULL
+	"visibility", "attendees", "delegations", "ref", "expected_attendance",
+	NULL
 };
 
 /* UTC RFC 3339 text of t. */
@@ -105,6 +108,33 @@ session_decode_members(const json_t *body, json_t *out, json_t *errors)
 		json_object_set_new(out, "delegations", json_array());
 }
 
+/* ref (a non-empty text) and expected_attendance (a count); in a PATCH
+ * null clears either. */
+static void
+session_decode_extra(const json_t *body, int mode, json_t *out,
+    json_t *errors)
+{
+	const char	*ref;
+	long long	 n;
+
+	if (mode == SESSION_DECODE_PATCH &&
+	    json_is_null(json_object_get(body, "ref")))
+		json_object_set_new(out, "ref", json_null());
+	else if (valid_string(body, "ref", VALID_OPTIONAL, SESSION_REF_MAX, &ref,
+	    errors) == 1) {
+		if (*ref == '\0')
+			valid_error(errors, "ref", "must be a non-empty text");
+		else
+			json_object_set_new(out, "ref", json_string(ref));
+	}
+	if (mode == SESSION_DECODE_PATCH &&
+	    json_is_null(json_object_get(body, "expected_attendance")))
+		json_object_set_new(out, "expected_attendance", json_null());
+	else if (valid_int(body, "expected_attendance", VALID_OPTIONAL, 0,
+	    SESSION_ATTENDANCE_MAX, &n, errors) == 1)
+		json_object_set_new(out, "expected_attendance", json_integer(n));
+}
+
 /* Decode a POST or PATCH body. */
 json_t *
 session_decode(const json_t *body, int mode, json_t *errors)
@@ -137,6 +167,7 @@ session_decode(const json_t *body, int mode, json_t *errors)
 	session_decode_room(body, mode, out, errors);
 	session_decode_times(body, req, out, errors);
 	session_decode_members(body, out, errors);
+	session_decode_extra(body, mode, out, errors);
 	session_copy_string(out, "kind", kind);
 	session_copy_string(out, "title", title);
 	session_copy_string(out, "description", descr);

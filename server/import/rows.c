@@ -148,6 +148,7 @@ static const struct import_column session_columns[] = {
 	CHOICE("visibility", 0, visibilities, NULL),
 	LIST("attendees"),
 	LIST("delegations"),
+	INT("expected_attendance", 0, 0, 1000000),
 	END
 };
 static const struct import_column bilateral_columns[] = {

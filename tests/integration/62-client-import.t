@@ -183,10 +183,9 @@ def terminal_csv(s, db, sec):
 
 def walkthrough(s, admin):
     """The README's "Set up a meeting from spreadsheets", command by command."""
-    r = s.request("POST", "/api/v1/conferences", {"slug": "evian-2026", "title": "Évian Ministerial (example)",
-                                                   "timezone": "Europe/Paris", "start_date": "2026-06-15",
-                                                   "end_date": "2026-06-16"}, token=admin)
-    is_(r.status, 201, "README walkthrough: the conference")
+    rc, out, err = kaigi(s, admin, "conference", "create", "evian-2026", "--title", "Évian Ministerial (example)",
+                         "--timezone", "Europe/Paris", "--from", "2026-06-15", "--to", "2026-06-16")
+    is_(rc, 0, "README walkthrough: kaigi conference create")
     for k in KINDS:
         rc, out, err = kaigi(s, admin, "import", os.path.join(TOP, "sql", "demo", "evian", k + ".csv"),
                              "--kind", k, conference="evian-2026")

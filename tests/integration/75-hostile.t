@@ -560,6 +560,10 @@ def query_battery(bt):
         bt.expect("query import", q, 400, "POST", c + "/import?" + q, b'[{"name":"x"}]')
     for q in ["delegation=JP&participant=1", "lang=%00", "lang=" + quote(INJECT[0])]:
         bt.expect("query programme", q, 400, "GET", c + "/programme.pdf?" + q)
+    # A time-zone change names what happens to the sessions: keep_wall_clock or keep_instants only.
+    for q in ["shift=nope", "shift=", "shift=%00", "shift=KEEP_INSTANTS", "shift=" + quote(INJECT[0])] + \
+            ["shift=" + v for v in long]:
+        bt.expect("query conference shift", q, 400, "PATCH", c + "?" + q, b'{"timezone":"Europe/Paris"}')
     bt.expect("query malformed", "%zz", 400, "GET", c + "/sessions?from=%zz")
     # Routes that take no input: a query value that is not UTF-8, or holds NUL, is refused all the same.
     for path in ("/healthz", "/readyz", "/metrics", "/", "/api/v1/me"):
