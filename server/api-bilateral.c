@@ -389,9 +389,9 @@ bil_reply_503(struct req *r, const char *detail)
 	http_reply_problem(r, 503, detail, NULL);
 }
 
-/* A job that could not run or failed: answer and return -1. */
-static int
-bil_job_failed(struct req *r, struct scheduler_job *job)
+/* A job that could not run or failed: answer and return -1 (api.h). */
+int
+api_solver_failed(struct req *r, struct scheduler_job *job)
 {
 	char	*detail;
 	int	 running, waiting;
@@ -427,7 +427,7 @@ bil_slots_solved(struct scheduler_job *job, void *arg)
 	json_t			*items;
 	char			*text;
 
-	if (bil_job_failed(r, job) != 0)
+	if (api_solver_failed(r, job) != 0)
 		return;
 	items = scheduler_slots_json(job);
 	text = api_json_text(items);
@@ -502,7 +502,7 @@ bil_best_solved(struct scheduler_job *job, void *arg)
 {
 	struct req	*r = arg;
 
-	if (bil_job_failed(r, job) != 0)
+	if (api_solver_failed(r, job) != 0)
 		return;
 	if (job->nslots < 1) {
 		http_reply_problem(r, 409, "no feasible slot: the attendees have no "
@@ -594,7 +594,7 @@ bil_plan_solved(struct scheduler_job *job, void *arg)
 	json_t			*plan;
 	char			*text;
 
-	if (bil_job_failed(r, job) != 0)
+	if (api_solver_failed(r, job) != 0)
 		return;
 	plan = scheduler_plan_json(job);
 	json_object_set_new(plan, "replanned", json_boolean(st->retried));
