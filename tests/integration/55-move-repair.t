@@ -85,6 +85,9 @@ def test_plenary(s, sec):
         diag(r.text[:800])
         return
     plan = r.json
+    for x in plan["replaced"]:
+        note("plan: bilateral %d from %s %s to %s %s" % (x["bilateral_id"], x["from"]["start"], x["from"]["room"],
+                                                     x["to"]["start"], x["to"]["room"]))
     is_((plan["dry_run"], plan["unplaced"]), (True, []), "dry run; nothing unplaced")
     is_(sorted(x["session_id"] for x in plan["replaced"]), sorted([us, eu]),
         "the plan re-places exactly the two bumped bilaterals")
@@ -141,7 +144,7 @@ def test_refusals(s, sec):
     # cannot re-place it.
     it = bilateral_session(s, "IT")
     rows(s, "UPDATE bilateral_requests SET earliest = x.starts_at, latest = x.ends_at"
-            " FROM sessions x WHERE x.id = %s AND bilateral_requests.session_id = x.id", it)
+            " FROM sessions x WHERE x.id = %s AND bilateral_requests.session_id = x.id RETURNING 1", it)
     bid = one(s, "SELECT id FROM bilateral_requests WHERE session_id = %s", it)
     before = snapshot(s)
     pl = session_id(s, "Secure and Resilient%")
