@@ -122,6 +122,15 @@ move_decode(struct req *r, struct move_state *st)
 	return 0;
 }
 
+/* Is a 409 of kaigi_session_move one of data changed since the plan? */
+static int
+move_changed(PGresult *res)
+{
+	const char	*d = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+
+	return d != NULL && strstr(d, "\"changed\": true") != NULL;
+}
+
 /* db_cb: the move written (or formatted); a changed-data 409 re-plans once. */
 static void
 move_done(enum db_status status, PGresult *res, void *arg)
@@ -131,7 +140,7 @@ move_done(enum db_status status, PGresult *res, void *arg)
 	char			 etag[32];
 
 	if (status == DB_ERROR && strcmp(db_sqlstate(res), "KG409") == 0 &&
-	    st->repair && !st->dry_run && !st->retried) {
+	    move_changed(res) && st->repair && !st->dry_run && !st->retried) {
 		log_info("move of session %s: the data changed under the plan, "
 		    "planning again", st->id);
 		st->retried = 1;

@@ -13,9 +13,11 @@
 # (parliamentary obligations): adding it is refused while his bilateral
 # sits there; slots for that scheduled bilateral offer other places (never
 # its own); it is moved there, the unavailability is added, and nothing
-# else changed. Plus If-Match, body validation and roles.
+# else changed. Plus If-Match, body validation and roles, and the client:
+# kaigi session move ID --start T [--repair] [--dry-run] printing the plan.
 import json
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -240,6 +242,38 @@ def test_validation(s, sec, jp):
     is_((r.status, r.json and r.json["replaced"]), (200, []), "a move that clashes with nothing, without repair: 200")
 
 
+KAIGI = os.path.abspath(os.environ.get("KAIGI") or os.path.join(TOP, "client", "kaigi"))
+
+
+def kaigi(s, token, *args):
+    env = dict(os.environ, KAIGI_CONFIG="/dev/null", TZ="UTC", KAIGI_URL=s.url, KAIGI_TOKEN=token)
+    env.pop("KAIGI_CONFERENCE", None)
+    p = subprocess.run([KAIGI] + [str(a) for a in args], capture_output=True, text=True, env=env, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_client(s, sec):
+    """kaigi session move --repair [--dry-run]: the Germany bilateral onto the UK's."""
+    de, gb = bilateral_session(s, "DE"), bilateral_session(s, "GB")
+    gb_bid = one(s, "SELECT id FROM bilateral_requests WHERE session_id = %s", gb)
+    before = snapshot(s)
+    rc, out, err = kaigi(s, sec, "session", "move", de, "--start", "2023-04-30T13:40")
+    is_(rc, 4, "kaigi session move onto another bilateral, without --repair: exit 4 (conflict)")
+    rc, out, err = kaigi(s, sec, "session", "move", de, "--start", "2023-04-30T13:40", "--repair", "--dry-run")
+    is_(rc, 0, "--repair --dry-run: exit 0")
+    like(out, r"Would move session %d .* to \S+ 2023-04-30 13:40" % de, "it prints the move")
+    like(out, r"(?m)^%d\s+%d\s+\S+ 2023-04-30 13:40.14:10 Bilateral Room C\s+\S+ \S+ \S+" % (gb_bid, gb),
+         "and the bumped UK bilateral, from where to where")
+    is_(snapshot(s), before, "the dry run wrote nothing")
+    rc, out, err = kaigi(s, sec, "session", "move", de, "--start", "2023-04-30T13:40", "--repair")
+    is_(rc, 0, "--repair: exit 0")
+    like(out, r"Moved session %d .*re-placed 1 bilateral" % de, "it prints what it did")
+    after = places(s)
+    is_(sorted(k for k in after if after[k][:3] != before[0][k][:3]), sorted([de, gb]),
+        "the Germany and UK bilaterals moved, nothing else")
+    no_double_booking(s, sec, "after the client's repair")
+
+
 with Server() as s:
     sec = s.token("secretariat", conference=SLUG)
     jp = s.token("liaison", conference=SLUG, delegation="JP")
@@ -249,4 +283,5 @@ with Server() as s:
     test_slots_access(s, sec, jp, ua)
     test_refusals(s, sec)
     test_validation(s, sec, jp)
+    test_client(s, sec)
 done_testing()
