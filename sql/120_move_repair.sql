@@ -393,7 +393,8 @@ LANGUAGE sql STABLE AS $$
 	SELECT kaigi_session_json(s.id) || jsonb_build_object(
 	    'start', kaigi_ts((t->>'start')::timestamptz, c.timezone),
 	    'end', kaigi_ts((t->>'end')::timestamptz, c.timezone),
-	    'room_id', t->'room_id')
+	    'room_id', t->'room_id',
+	    'room', (SELECT name FROM rooms WHERE id = (t->>'room_id')::bigint))
 	FROM conferences c WHERE c.id = s.conference_id
 $$;
 

@@ -20,6 +20,8 @@ import os
 import subprocess
 import sys
 
+import psycopg2
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
 
@@ -217,6 +219,42 @@ def test_slots_access(s, sec, jp, ua):
         "schedule {} of a scheduled request: still 409")
 
 
+def test_stale_plan(s, sec):
+    """The write re-checks the plan: a bumped bilateral changed since it was made is a 409."""
+    actor = json.dumps({"role": "secretariat", "token_id": None,
+                        "conference_id": one(s, "SELECT id FROM conferences WHERE slug = %s", SLUG)})
+    pl = session_id(s, "Responsible AI%")
+    body = {"start": "2023-04-30T02:20:00Z", "end": "2023-04-30T03:50:00Z"}   # 11:20-12:50 in Tokyo
+    problem = json.loads(one(s, "SELECT kaigi_session_move_problem(%s::jsonb, %s, NULL, %s::jsonb)::text",
+                             actor, pl, json.dumps(body)))
+    bumped = problem["move"]["bumped"]
+    ok(len(bumped) >= 1, "the problem names the bilateral(s) the move bumps: %r" % bumped)
+    if not bumped:
+        return
+    r = s.request("POST", "/api/v1/sessions/%d/move" % pl, dict(body, repair=True, dry_run=True), token=sec)
+    is_(r.status, 200, "its dry run: 200")
+    placed = [{"bilateral_id": x["bilateral_id"], "version": 0, "room_id": x["to"]["room_id"],
+               "start": one(s, "SELECT extract(epoch FROM %s::timestamptz)::bigint", x["to"]["start"])}
+              for x in r.json["replaced"]] if r.status == 200 else []
+    plan = {"placed": placed, "unplaced": [], "stats": {}, "move": problem["move"]}
+    sid = bumped[0]["session_id"]
+    v = one(s, "SELECT version FROM sessions WHERE id = %s", sid)
+    is_(s.request("PATCH", "/api/v1/sessions/%d" % sid, {"title": "Bilateral (renamed meanwhile)"},
+                  token=sec, headers={"If-Match": '"%d"' % v}).status, 200, "a bumped bilateral is renamed meanwhile")
+    before = snapshot(s)
+    try:
+        one(s, "SELECT kaigi_session_move(%s::jsonb, %s, NULL, %s::jsonb, %s::jsonb, false)::text",
+            actor, pl, json.dumps(body), json.dumps(plan))
+        ok(False, "a plan made before the change is refused")
+    except psycopg2.Error as e:
+        is_(e.pgcode, "KG409", "a plan made before the change: KG409 (kaigid plans again once)")
+        like(str(e), "changed while the plan was made", "because a bumped bilateral changed")
+    is_(snapshot(s), before, "nothing written")
+    r = s.request("POST", "/api/v1/sessions/%d/move" % pl, dict(body, dry_run=True), token=sec)
+    is_(r.status, 409, "a dry run without repair onto bilaterals: 409 with the clashes")
+    is_(snapshot(s), before, "nothing written")
+
+
 def test_validation(s, sec, jp):
     pl = session_id(s, "Digital Competition")
     path = "/api/v1/sessions/%d/move" % pl
@@ -283,5 +321,6 @@ with Server() as s:
     test_slots_access(s, sec, jp, ua)
     test_refusals(s, sec)
     test_validation(s, sec, jp)
+    test_stale_plan(s, sec)
     test_client(s, sec)
 done_testing()
