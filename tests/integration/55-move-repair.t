@@ -15,10 +15,13 @@
 # its own); it is moved there, the unavailability is added, and nothing
 # else changed. Plus If-Match, body validation and roles, and the client:
 # kaigi session move ID --start T [--repair] [--dry-run] printing the plan.
+# Two moves with repair at once that bump the same bilateral: each is
+# written whole or not at all, and nothing is double-booked.
 import json
 import os
 import subprocess
 import sys
+import threading
 
 import psycopg2
 
@@ -311,6 +314,45 @@ def test_client(s, sec):
         "the Germany and UK bilaterals moved, nothing else")
     no_double_booking(s, sec, "after the client's repair")
 
+
+def test_race(s, sec):
+    """The plenary onto US and EU, and the Italy bilateral onto EU's place, at once."""
+    pl, it = session_id(s, "Internet Governance"), bilateral_session(s, "IT")
+    calls = [("/api/v1/sessions/%d/move" % pl, dict(PLENARY_TO, repair=True)),
+             ("/api/v1/sessions/%d/move" % it, {"start": "2023-04-29T18:20:00+09:00",
+                                                  "end": "2023-04-29T18:50:00+09:00", "repair": True})]
+    out = [None, None]
+    barrier = threading.Barrier(2)
+
+    def go(i, path, body):
+        barrier.wait()
+        r = s.request("POST", path, body, token=sec, timeout=60)
+        out[i] = (r.status, r.json)
+    threads = [threading.Thread(target=go, args=(i, p, b)) for i, (p, b) in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ok(all(o and o[0] in (200, 409) for o in out), "two moves with repair at once: each 200 or 409 (%s)"
+       % [o and o[0] for o in out])
+    ok(any(o and o[0] == 200 for o in out), "at least one is written")
+    # Each written answer holds: its sessions are where it put them, unless
+    # the other (written after it) re-placed them from there.
+    done = [o[1] for o in out if o and o[0] == 200]
+    for i, ans in enumerate(done):
+        later = done[1 - i]["replaced"] if len(done) == 2 else []
+        for sid, start in [(ans["moved"]["id"], ans["moved"]["start"])] + [
+                (x["session_id"], x["to"]["start"]) for x in ans["replaced"]]:
+            now = one(s, "SELECT kaigi_ts(starts_at, 'Asia/Tokyo') FROM sessions WHERE id = %s", sid)
+            ok(now == start or any(y["session_id"] == sid and y["from"]["start"] == start
+                                   and y["to"]["start"] == now for y in later),
+               "session %d is where the answers say (%s)" % (sid, now))
+    no_double_booking(s, sec, "after the race")
+
+
+with Server() as s:
+    sec = s.token("secretariat", conference=SLUG)
+    test_race(s, sec)
 
 with Server() as s:
     sec = s.token("secretariat", conference=SLUG)
