@@ -96,6 +96,7 @@ def check(s, report, before, pl, us, eu):
     k = step(report, "commit")
     if k:
         like(k["status"], r"Moved “Internet Governance” to .* and re-placed 2 bilaterals\.", "the status says so")
+        like(k["when"], r"17:40.19:10", "the panel shows the plenary's new time after the reload")
     after = places(s)
     is_(sorted(x for x in after if after[x] != before[x]), sorted([pl, us, eu]),
         "only the plenary and the two bilaterals moved")

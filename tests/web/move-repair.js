@@ -91,7 +91,9 @@ async function plan(page) {
 async function commit(page) {
 	await page.click("#panel-problem section.plan button.primary");
 	await page.waitForFunction(() => /re-placed/.test(document.getElementById("status").textContent));
-	const r = { status: await page.textContent("#status") };
+	/* After the reload the open panel shows the plenary's new time. */
+	await page.waitForFunction(() => /17:40/.test((document.querySelector("#panel-body dd") || {}).textContent || ""));
+	const r = { status: await page.textContent("#status"), when: await page.textContent("#panel-body dd") };
 	await shots(page, "03-committed");
 	return r;
 }
