@@ -13,7 +13,8 @@ bilaterals where the plan put them, no other session moved, no
 double-booking. Screenshots of the clash, the plan and the result at 1280
 and 390 px go to $KAIGI_TEST_TMPDIR/web-move-repair-<pid> (KAIGI_WEB_SHOTS
 to keep them elsewhere). Fails on any console error other than the 409
-the scenario provokes, and on any page error.
+the scenario provokes, and on any page error; axe-core runs on each
+stage (no serious or critical violation).
 """
 import json
 import os
@@ -105,6 +106,8 @@ def check(s, report, before, pl, us, eu):
     r = s.request("GET", "/api/v1/conferences/%s/conflicts" % SLUG, token=token)
     is_(r.json and r.json["items"], [], "GET /conflicts is empty: nothing double-booked")
     is_(len(report["shots"]), 6, "six screenshots (clash, plan, result at 1280 and 390 px)")
+    for name in ("clash", "plan", "committed"):
+        is_(report["axe"].get(name), [], "axe-core, %s: no serious or critical violation" % name)
 
 
 with Server() as s:
@@ -115,8 +118,8 @@ with Server() as s:
     before = places(s)
     if not ok(os.access(CHROMIUM, os.X_OK), "%s is there" % CHROMIUM):
         diag("scripts/deps installs Debian's chromium (apt-get install chromium)")
-    elif not ok(os.path.isdir(os.path.join(TOP, "tests", "node_modules", "playwright-core")),
-                "tests/node_modules has playwright-core"):
+    elif not ok(all(os.path.isdir(os.path.join(TOP, "tests", "node_modules", m)) for m in ("playwright-core", "axe-core")),
+                "tests/node_modules has playwright-core and axe-core"):
         diag("scripts/deps installs it (npm ci --prefix tests)")
     elif not ok((report := run_browser(s, token)) is not None, "the browser script ran and reported"):
         pass

@@ -5,9 +5,9 @@
  * the secretariat moves the plenary "Internet Governance" onto two of
  * Minister Kono's bilaterals, gets the 409 with the clashes and the offer
  * "Move and re-place the 2 bilaterals it bumps…", sees the dry run's plan
- * and commits it. Screenshots of each stage at 1280 and 390 px. Reports
- * what it saw as one JSON object on stdout; tests/integration/
- * 84-web-move-repair.t judges it and checks the database.
+ * and commits it. axe-core and screenshots (1280 and 390 px) at each
+ * stage. Reports what it saw as one JSON object on stdout;
+ * tests/integration/84-web-move-repair.t judges it and checks the database.
  *
  * Environment: KAIGI_WEB_URL, KAIGI_WEB_TOKEN (a secretariat token),
  * KAIGI_WEB_SHOTS (directory), KAIGI_WEB_PROFILE (empty directory),
@@ -15,6 +15,7 @@
  */
 "use strict";
 
+const fs = require("fs");
 const path = require("path");
 const { chromium } = require("playwright-core");
 
@@ -22,7 +23,22 @@ const URL = process.env.KAIGI_WEB_URL;
 const TOKEN = process.env.KAIGI_WEB_TOKEN;
 const SHOTS = process.env.KAIGI_WEB_SHOTS;
 
-const out = { console: [], pageErrors: [], steps: {}, shots: [] };
+const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const out = { console: [], pageErrors: [], steps: {}, shots: [], axe: {} };
+
+/* axe-core on the page as it is now: the serious and critical violations. */
+async function axe(page, name) {
+	if (!(await page.evaluate(() => typeof window.axe === "object")))
+		await page.evaluate(AXE);	/* through the DevTools protocol: the page's CSP stays on */
+	const r = await page.evaluate(async () => {
+		const res = await window.axe.run(document, { resultTypes: ["violations"] });
+		return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+			nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) }));
+	});
+	out.axe[name] = r.filter((v) => v.impact === "serious" || v.impact === "critical");
+	return out.axe[name];
+}
 
 /* Run one named step; record its result or its error. */
 async function step(name, fn) {
@@ -70,6 +86,7 @@ async function clash(page) {
 		conflicts: await page.$$eval("#panel-problem ul.conflicts li", (els) => els.map((e) => e.textContent)),
 		offer: await page.textContent("#panel-problem .repair button"),
 	};
+	await axe(page, "clash");
 	await shots(page, "01-clash");
 	return r;
 }
@@ -83,6 +100,7 @@ async function plan(page) {
 		replaced: await page.$$eval("#panel-problem ul.replaced li", (els) => els.map((e) => e.textContent)),
 		focused: await page.evaluate(() => document.activeElement && document.activeElement.textContent),
 	};
+	await axe(page, "plan");
 	await shots(page, "02-plan");
 	return r;
 }
@@ -94,6 +112,7 @@ async function commit(page) {
 	/* After the reload the open panel shows the plenary's new time. */
 	await page.waitForFunction(() => /17:40/.test((document.querySelector("#panel-body dd") || {}).textContent || ""));
 	const r = { status: await page.textContent("#status"), when: await page.textContent("#panel-body dd") };
+	await axe(page, "committed");
 	await shots(page, "03-committed");
 	return r;
 }
