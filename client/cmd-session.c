@@ -1,5 +1,7 @@
 /*
  * cmd-session.c — kaigi sessions and kaigi session show|create|move|cancel.
+ * session move --repair|--dry-run asks POST /sessions/{id}/move, which
+ * re-places the bilaterals the move bumps, and prints its plan.
  *
  * Times typed without an offset are read in the conference's zone; the
  * API answers in that zone too, so tables print its wall-clock times as
@@ -20,6 +22,7 @@ static const char *const cmd_session_create_valued[] = {
 static const char *const cmd_session_move_valued[] = {
 	"start", "end", "duration", "room", "if-match", NULL
 };
+static const char *const cmd_session_move_flags[] = { "repair", "dry-run", NULL };
 
 /* One list item as text: "Name (JP)", a code, or a number. */
 static char *
@@ -454,7 +457,90 @@ session_move_send(struct client *c, const char *path, json_t *body,
 	return rc;
 }
 
-/* kaigi session move ID [--start T [--end T|--duration M]] [--room R]. */
+/* "DAY HH:MM–HH:MM ROOM" of a {start, end, room} place (free it). */
+static char *
+session_place_text(json_t *p)
+{
+	char	*day = time_day_of_rfc3339(api_str(p, "start"));
+	char	*h1 = time_hm_of_rfc3339(api_str(p, "start"));
+	char	*h2 = time_hm_of_rfc3339(api_str(p, "end"));
+	char	*out = xasprintf("%s %s–%s %s", day, h1, h2, api_str(p, "room"));
+
+	free(day), free(h1), free(h2);
+	return out;
+}
+
+/* Print the plan of a move with repair (or its dry run). */
+static void
+session_plan_print(json_t *res)
+{
+	json_t		*m = json_object_get(res, "moved"), *v, *re, *un;
+	struct table	*t;
+	char		*day, *h1, *h2, *from, *to;
+	size_t		 i;
+	int		 dry = json_is_true(json_object_get(res, "dry_run"));
+
+	re = json_object_get(res, "replaced");
+	un = json_object_get(res, "unplaced");
+	day = time_day_of_rfc3339(api_str(m, "start"));
+	h1 = time_hm_of_rfc3339(api_str(m, "start"));
+	h2 = time_hm_of_rfc3339(api_str(m, "end"));
+	out_line(stdout, "%s session %s '%s' to %s %s–%s; %s %zu bilateral(s)",
+	    dry ? "Would move" : "Moved", api_str(m, "id"), api_str(m, "title"),
+	    day, h1, h2, dry ? "would re-place" : "re-placed", json_array_size(re));
+	free(day), free(h1), free(h2);
+	t = table_new(4, "BILATERAL", "SESSION", "FROM", "TO");
+	json_array_foreach(re, i, v) {
+		from = session_place_text(json_object_get(v, "from"));
+		to = session_place_text(json_object_get(v, "to"));
+		table_add(t, api_str(v, "bilateral_id"), api_str(v, "session_id"),
+		    from, to);
+		free(from), free(to);
+	}
+	if (json_array_size(re) > 0)
+		table_print(t, stdout);
+	table_free(t);
+	if (json_array_size(un) == 0)
+		return;
+	out_line(stdout, "Could not re-place %zu (nothing is moved):",
+	    json_array_size(un));
+	t = table_new(2, "BILATERAL", "REASON");
+	json_array_foreach(un, i, v)
+		table_add(t, api_str(v, "bilateral_id"), api_str(v, "reason"));
+	table_print(t, stdout);
+	table_free(t);
+}
+
+/* POST .../move {start, end, room_id?, repair, dry_run}; print the plan. */
+static int
+session_move_repair(struct client *c, struct args *a, long long id,
+    json_t *cur, json_t *body, const char *version)
+{
+	json_t	*res;
+	char	*path;
+	int	 rc;
+
+	if (json_object_get(body, "start") == NULL) {
+		json_object_set(body, "start", json_object_get(cur, "start"));
+		json_object_set(body, "end", json_object_get(cur, "end"));
+	}
+	json_object_set_new(body, "repair", json_boolean(args_has(a, "repair")));
+	json_object_set_new(body, "dry_run", json_boolean(args_has(a, "dry-run")));
+	path = xasprintf("/api/v1/sessions/%lld/move", id);
+	rc = api_call_if_match(c, "POST", path, body, version, &res);
+	free(path);
+	if (rc != EXIT_OK)
+		return rc;
+	if (c->json)
+		api_print_json(res);
+	else
+		session_plan_print(res);
+	json_decref(res);
+	return EXIT_OK;
+}
+
+/* kaigi session move ID [--start T [--end T|--duration M]] [--room R]
+ * [--repair] [--dry-run]. */
 static int
 cmd_session_move_run(struct client *c, struct args *a)
 {
@@ -474,7 +560,11 @@ cmd_session_move_run(struct client *c, struct args *a)
 		body = json_object();
 		if ((version = session_move_version(a, cur)) == NULL)
 			rc = EXIT_SERVER;
-		else if ((rc = session_move_body(c, a, cur, body)) == EXIT_OK)
+		else if ((rc = session_move_body(c, a, cur, body)) != EXIT_OK)
+			;
+		else if (args_has(a, "repair") || args_has(a, "dry-run"))
+			rc = session_move_repair(c, a, id, cur, body, version);
+		else
 			rc = session_move_send(c, path, body, version, id);
 	}
 	json_decref(body);
@@ -542,9 +632,10 @@ const struct cmd_entry cmd_session_create_entry = {
 const struct cmd_entry cmd_session_move_entry = {
 	.name = "session move",
 	.usage = "ID [--start TIME [--end TIME | --duration MIN]] "
-	    "[--room ID|NAME] [--if-match VERSION]",
-	.summary = "move a session in time and/or room (if still as read)",
+	    "[--room ID|NAME] [--if-match VERSION] [--repair] [--dry-run]",
+	.summary = "move a session (--repair: re-place the bilaterals it bumps)",
 	.valued = cmd_session_move_valued,
+	.flags = cmd_session_move_flags,
 	.min_args = 1,
 	.max_args = 1,
 	.exec = cmd_session_move_run,

@@ -48,6 +48,8 @@
     "SELECT kaigi_bilateral_transition($1::jsonb, $2::bigint, $3)::text"
 #define BIL_PROBLEM_SQL \
     "SELECT kaigi_bilateral_problem_for($1::jsonb, $2, $3::bigint)::text"
+#define BIL_SLOTS_PROBLEM_SQL \
+    "SELECT kaigi_bilateral_slots_problem($1::jsonb, $2::bigint)::text"
 #define BIL_SLOTS_SQL \
     "SELECT kaigi_bilateral_slots_for($1::jsonb, $2::bigint, $3::jsonb)::text"
 #define BIL_SCHEDULE_SQL \
@@ -75,6 +77,9 @@ struct bil_state {
 	int			 dry_run;
 	int			 retried;
 	int			 best;		/* schedule {}: the best slot */
+	int			 slots;		/* GET slots (scheduled too) */
+	long long		 cur_start;	/* a scheduled one's place, */
+	long long		 cur_room;	/* never offered (0: none) */
 	scheduler_cb		*solved;
 	struct scheduler_job	*job;
 };
@@ -339,6 +344,19 @@ bil_state_new(struct req *r, enum scheduler_kind kind, scheduler_cb *solved)
 	return st;
 }
 
+/* A scheduled request's own place ("current"): one slot more is asked
+ * for, as its own is dropped from the answer. */
+static void
+bil_current(struct bil_state *st, const json_t *root)
+{
+	const json_t	*cur = json_object_get(root, "current");
+
+	st->cur_start = json_integer_value(json_object_get(cur, "start"));
+	st->cur_room = json_integer_value(json_object_get(cur, "room_id"));
+	if (cur != NULL)
+		st->job->slot_max = st->slot_max + 1;
+}
+
 /* db_cb: the problem is read; parse it and start the solver. */
 static void
 bil_problem_loaded(enum db_status status, PGresult *res, void *arg)
@@ -358,6 +376,7 @@ bil_problem_loaded(enum db_status status, PGresult *res, void *arg)
 	st->job->slot_max = st->slot_max;
 	st->job->chronological = !json_is_true(json_object_get(root, "secretariat"));
 	st->job->options.time_limit_ms = st->time_limit_ms;
+	bil_current(st, root);
 	if (root == NULL || scheduler_problem_parse(root, &st->job->problem,
 	    &why) != 0) {
 		json_decref(root);
@@ -378,7 +397,11 @@ bil_load(struct req *r)
 	params[0] = st->actor;
 	params[1] = st->slug;
 	params[2] = st->id[0] != '\0' ? st->id : NULL;
-	db_query(BIL_PROBLEM_SQL, 3, params, bil_problem_loaded, r);
+	if (st->slots) {
+		params[1] = st->id;
+		db_query(BIL_SLOTS_PROBLEM_SQL, 2, params, bil_problem_loaded, r);
+	} else
+		db_query(BIL_PROBLEM_SQL, 3, params, bil_problem_loaded, r);
 }
 
 /* 503 with Retry-After and a detail. */
@@ -392,9 +415,9 @@ bil_reply_503(struct req *r, const char *detail)
 	http_reply_problem(r, 503, detail, NULL);
 }
 
-/* A job that could not run or failed: answer and return -1. */
-static int
-bil_job_failed(struct req *r, struct scheduler_job *job)
+/* A job that could not run or failed: answer and return -1 (api.h). */
+int
+api_solver_failed(struct req *r, struct scheduler_job *job)
 {
 	char	*detail;
 	int	 running, waiting;
@@ -420,6 +443,26 @@ bil_job_failed(struct req *r, struct scheduler_job *job)
 	return 0;
 }
 
+/* The slots but a scheduled request's own place, at most slot_max. */
+static json_t *
+bil_without_current(const struct bil_state *st, json_t *items)
+{
+	json_t	*out = json_array(), *x;
+	size_t	 i;
+
+	json_array_foreach(items, i, x) {
+		if (json_array_size(out) >= (size_t)st->slot_max)
+			break;
+		if (st->cur_room != 0 && json_integer_value(json_object_get(x,
+		    "start")) == st->cur_start && json_integer_value(
+		    json_object_get(x, "room_id")) == st->cur_room)
+			continue;
+		json_array_append(out, x);
+	}
+	json_decref(items);
+	return out;
+}
+
 /* Solved: the slots, formatted by the database. */
 static void
 bil_slots_solved(struct scheduler_job *job, void *arg)
@@ -430,9 +473,9 @@ bil_slots_solved(struct scheduler_job *job, void *arg)
 	json_t			*items;
 	char			*text;
 
-	if (bil_job_failed(r, job) != 0)
+	if (api_solver_failed(r, job) != 0)
 		return;
-	items = scheduler_slots_json(job);
+	items = bil_without_current(st, scheduler_slots_json(job));
 	text = api_json_text(items);
 	json_decref(items);
 	params[0] = st->actor;
@@ -461,6 +504,7 @@ bil_slots(struct req *r)
 	st = bil_state_new(r, SCHEDULER_SLOTS, bil_slots_solved);
 	snprintf(st->id, sizeof st->id, "%s", id);
 	st->slot_max = (int)n;
+	st->slots = 1;
 	bil_load(r);
 }
 
@@ -505,7 +549,7 @@ bil_best_solved(struct scheduler_job *job, void *arg)
 {
 	struct req	*r = arg;
 
-	if (bil_job_failed(r, job) != 0)
+	if (api_solver_failed(r, job) != 0)
 		return;
 	if (job->nslots < 1) {
 		http_reply_problem(r, 409, "no feasible slot: the attendees have no "
@@ -597,7 +641,7 @@ bil_plan_solved(struct scheduler_job *job, void *arg)
 	json_t			*plan;
 	char			*text;
 
-	if (bil_job_failed(r, job) != 0)
+	if (api_solver_failed(r, job) != 0)
 		return;
 	plan = scheduler_plan_json(job);
 	json_object_set_new(plan, "replanned", json_boolean(st->retried));

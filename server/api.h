@@ -104,4 +104,9 @@ void	api_patch_by_id(struct req *, const char *what, api_decoder *,
 /* DELETE by {id}: sql with $1 actor, $2 id, $3 If-Match version; 204. */
 void	api_delete_by_id(struct req *, const char *what, const char *sql);
 
+/* A solver job that could not run (503) or failed (500): answered, -1; else 0
+ * (api-bilateral.c; also the move with repair, api-session-move.c). */
+struct scheduler_job;
+int	api_solver_failed(struct req *, struct scheduler_job *);
+
 #endif

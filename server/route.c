@@ -95,6 +95,8 @@ extern const struct route route_export_xlsx;
 /* The printed programme (issue 16): api-programme.c. */
 extern const struct route route_programme_pdf;
 extern const struct route route_qr;
+/* Re-placing what a move bumps (issue 16): api-session-move.c. */
+extern const struct route route_session_move;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -173,6 +175,7 @@ static const struct route *route_table[] = {
 	/* The printed programme (issue 16). */
 	&route_programme_pdf,
 	&route_qr,
+	&route_session_move,
 	NULL
 };
 

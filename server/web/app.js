@@ -819,7 +819,82 @@ async function moveSession(s, day, start, end, roomId) {
 		if ($("panel").hidden)
 			openSession(s.id);
 		showProblem(e, $("panel-problem"));
+		if (e.status === 409)
+			offerRepair(s, body, e);
 		if (e.status === 412) {
+			panelClean();
+			await reloadAll();
+		}
+	}
+}
+
+/* ------------------------------------------------------------ move with repair */
+
+/* The scheduled bilaterals a 409's conflicts name, or null when something else clashes too. */
+function bumpedBilaterals(e) {
+	const ids = new Set();
+	for (const c of (e.problem && e.problem.conflicts) || []) {
+		const b = c.session_id && (S.bilaterals || []).find((x) => x.session_id === c.session_id && x.status === "scheduled");
+		if (!b)
+			return null;
+		ids.add(b.id);
+	}
+	return ids.size ? ids : null;
+}
+
+/* On a clash with bilaterals only: offer to move and re-place them (dry run first). */
+function offerRepair(s, body, e) {
+	const bumped = bumpedBilaterals(e);
+	if (!bumped)
+		return;
+	const n = bumped.size;
+	const box = $("panel-problem");
+	box.append(h("div", { class: "buttons repair" }, h("button", { type: "button", class: "primary",
+		onclick: () => repairPlan(s, body) }, "Move and re-place the " + n + " bilateral" + (n === 1 ? "" : "s") + " it bumps…")));
+}
+
+/* "Sat 29 Apr 17:40–18:10, Bilateral Room A" of a plan's place. */
+function placeText(p) {
+	return span(p.start, p.end) + ", " + (p.room || roomName(p.room_id));
+}
+
+/* Dry run of the move with repair: show the plan with Commit / Keep as is. */
+async function repairPlan(s, body) {
+	const box = $("panel-problem");
+	try {
+		const r = await api("POST", "/sessions/" + s.id + "/move", { body: { ...body, repair: true, dry_run: true }, ifMatch: s.version });
+		const plan = r.data;
+		const rows = plan.replaced.map((x) => h("li", {}, h("strong", {}, x.title || "Bilateral " + x.bilateral_id), ": ",
+			placeText(x.from), " → ", placeText(x.to)));
+		const unplaced = plan.unplaced.map((u) => h("li", {}, "Bilateral " + u.bilateral_id + " cannot be re-placed: " + u.reason));
+		const commit = h("button", { type: "button", class: "primary", disabled: unplaced.length > 0,
+			onclick: () => repairCommit(s, body) }, "Commit this plan");
+		const keep = h("button", { type: "button", onclick: () => { clearProblems(); } }, "Keep as is");
+		box.replaceChildren(h("section", { class: "plan", "aria-label": "Plan of the move" },
+			h("strong", {}, "Plan: “" + s.title + "” to " + span(plan.moved.start, plan.moved.end)),
+			h("ul", { class: "replaced" }, rows), unplaced.length ? h("ul", { class: "unplaced" }, unplaced) : null,
+			h("div", { class: "buttons" }, commit, keep)));
+		box.hidden = false;
+		(unplaced.length ? keep : commit).focus();
+	} catch (err) {
+		showProblem(err, box);
+	}
+}
+
+/* Commit the move with repair (one transaction on the server). */
+async function repairCommit(s, body) {
+	try {
+		const r = await api("POST", "/sessions/" + s.id + "/move", { body: { ...body, repair: true }, ifMatch: s.version });
+		clearProblems();
+		const n = r.data.replaced.length;
+		say("Moved “" + s.title + "” to " + span(r.data.moved.start, r.data.moved.end) + " and re-placed " + n + " bilateral" + (n === 1 ? "" : "s") + ".");
+		S.fresh = new Set([s.id, ...r.data.replaced.map((x) => x.session_id)]);
+		S.day = zparts(r.data.moved.start).date;
+		panelClean();
+		await reloadAll();
+	} catch (err) {
+		showProblem(err, $("panel-problem"));
+		if (err.status === 412 || err.status === 409) {
 			panelClean();
 			await reloadAll();
 		}

@@ -75,6 +75,7 @@ REQUIRED = {
     "travel put": ("0.from_venue_id", "0.to_venue_id", "0.minutes"),
     "travel patch": ("0.from_venue_id", "0.to_venue_id", "0.minutes"),
     "token create": ("role",),
+    "session move": ("start", "end"),
 }
 # Routes where no body means "the defaults" or "nothing to say": a request
 # without a body (and for the schedules, {}) is valid there and never sent.
@@ -286,6 +287,10 @@ def routes(ids):
         ("travel put", "PUT", c + "/travel-times",
          [{"from_venue_id": i["venue"], "to_venue_id": i["venue2"], "minutes": 15}],
          {"0.from_venue_id": "id", "0.to_venue_id": "id", "0.minutes": "int"}),
+        # Move (issue 16): its valid body is a dry run.
+        ("session move", "POST", "/api/v1/sessions/%d/move" % i["session"],
+         {"start": "2023-04-30T07:00:00+09:00", "end": "2023-04-30T07:30:00+09:00", "dry_run": True},
+         {"start": "instant", "end": "instant", "room_id": "id", "repair": "bool", "dry_run": "bool"}),
         # Cancel takes only {"replace": bool}; its valid body {} is never sent.
         ("session cancel", "POST", "/api/v1/sessions/%d/cancel" % i["session"], {},
          {"replace": "bool"}),
@@ -500,6 +505,7 @@ def path_battery(bt, ids):
         ("GET", c + "%s/export.xlsx"), ("GET", c + SLUG + "/export/%s.csv"),
         # The printed programme (issue 16).
         ("GET", c + "%s/programme.pdf"),
+        ("POST", "/api/v1/sessions/%s/move"),
         # The contract's feed paths without /api/v1 (issue 14.11): 404 either way.
         ("GET", "/conferences/%s/calendar.ics"),
         ("GET", "/conferences/" + SLUG + "/rooms/%s/calendar.ics"),
@@ -510,6 +516,9 @@ def path_battery(bt, ids):
             {"kind": "other", "title": "T", "start": "2023-04-30T07:00:00+09:00",
              "end": "2023-04-30T07:30:00+09:00"}).encode(),
         ("POST", "/api/v1/bilaterals/%s/schedule"): b'{}',
+        ("POST", "/api/v1/sessions/%s/move"): json.dumps(
+            {"start": "2023-04-30T07:00:00+09:00", "end": "2023-04-30T07:30:00+09:00",
+             "repair": True, "dry_run": True}).encode(),
         ("POST", c + "%s/tokens"): b'{"role":"liaison","delegation":"JP"}',
         ("PATCH", "/api/v1/venues/%s"): b'{"name":"x"}', ("PATCH", "/api/v1/rooms/%s"): b'{"name":"x"}',
         ("PATCH", "/api/v1/delegations/%s"): b'{"name":"x"}',

@@ -238,6 +238,10 @@ def cells(x):
          exp(none=401, liaison_other=403, liaison_party=403, sec_other=404, sec=200, admin=200)),
         ("POST /sessions/{id}/cancel", lambda r: ("POST", "/api/v1/sessions/%d/cancel" % x.restricted_session(), None),
          exp(none=401, liaison_other=403, liaison_party=403, sec_other=404, sec=200, admin=200)),
+        ("POST /sessions/{id}/move restricted", lambda r: ("POST", "/api/v1/sessions/%d/move"
+                                                           % x.restricted_session(), dict(zip(
+            ("start", "end"), st_en()), repair=True, dry_run=True)),
+         exp(none=401, liaison_other=403, liaison_party=403, sec_other=404, sec=200, admin=200)),
         ("GET conflicts", lambda r: ("GET", C + "/conflicts", None), SEC_ONLY),
         ("GET audit", lambda r: ("GET", C + "/audit", None), SEC_ONLY),
         ("POST bilaterals", lambda r: ("POST", C + "/bilaterals", {

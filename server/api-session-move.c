@@ -1,0 +1,281 @@
+/*
+ * api-session-move.c — POST /api/v1/sessions/{id}/move {start, end,
+ * room_id?, repair?, dry_run?}: move a session, and with repair re-place
+ * every scheduled bilateral the move would clash with.
+ *
+ * Without repair this is PATCH's move (409 on any clash), answered as a
+ * plan with nothing re-placed. With repair it takes the auto-scheduler's
+ * three steps (api-bilateral.c): one read of the problem
+ * (kaigi_session_move_problem, sql/120_move_repair.sql: the session at its
+ * new place, the bumped bilaterals as the requests, every other meeting
+ * fixed where it is), the solver on a worker thread (scheduler.c; never
+ * the loop), and one statement that re-checks that nothing changed and
+ * moves everything at once (kaigi_session_move), or for a dry run only
+ * formats the plan. A write that finds the data changed is planned again
+ * once from fresh data. Only the bumped bilaterals move: each of them has
+ * to, so that is the fewest changes; when one finds no place the answer
+ * is a 409 naming it.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "decode-session.h"
+#include "http.h"
+#include "log.h"
+#include "route.h"
+#include "scheduler.h"
+#include "util.h"
+#include "valid.h"
+
+#define MOVE_PROBLEM_SQL \
+    "SELECT kaigi_session_move_problem($1::jsonb, $2::bigint, $3::int," \
+    " $4::jsonb)::text"
+#define MOVE_SQL \
+    "SELECT j::text, j->'moved'->>'version' FROM kaigi_session_move($1::jsonb," \
+    " $2::bigint, $3::int, $4::jsonb, $5::jsonb, $6::boolean) j"
+
+/* What a move carries from step to step. */
+struct move_state {
+	char			*actor;
+	char			*input;		/* {start, end, room_id?}, decoded */
+	char			 id[24];
+	char			 version[24];
+	const char		*if_match;	/* version or NULL */
+	int			 repair;
+	int			 dry_run;
+	int			 retried;
+	json_t			*move;		/* the problem's "move" */
+	struct scheduler_job	*job;
+};
+
+static void session_move(struct req *);
+static void move_load(struct req *);
+
+const struct route route_session_move = {
+	.method = EVHTTP_REQ_POST, .path = "/api/v1/sessions/{id}/move",
+	.role = ROLE_SECRETARIAT, .handle = session_move,
+};
+
+/* Free a move's state. */
+static void
+move_state_free(void *arg)
+{
+	struct move_state	*st = arg;
+
+	scheduler_job_free(st->job);
+	json_decref(st->move);
+	free(st->actor);
+	free(st->input);
+	free(st);
+}
+
+/* The target {start, end, room_id?} as PATCH decodes it; NULL (errors). */
+static json_t *
+move_target(const json_t *body, json_t *errors)
+{
+	json_t	*sub = json_object(), *out;
+	time_t	 t;
+
+	valid_time(body, "start", VALID_REQUIRED, &t, errors);
+	valid_time(body, "end", VALID_REQUIRED, &t, errors);
+	json_object_set(sub, "start", json_object_get(body, "start"));
+	json_object_set(sub, "end", json_object_get(body, "end"));
+	if (json_object_get(body, "room_id") != NULL) {
+		if (!json_is_integer(json_object_get(body, "room_id")))
+			valid_error(errors, "room_id", "must be a room id");
+		json_object_set(sub, "room_id", json_object_get(body, "room_id"));
+	}
+	if (json_array_size(errors) > 0) {
+		json_decref(sub);
+		return NULL;
+	}
+	out = session_decode(sub, SESSION_DECODE_PATCH, errors);
+	json_decref(sub);
+	return out;
+}
+
+/* Decode the body into st; -1 after answering 422. */
+static int
+move_decode(struct req *r, struct move_state *st)
+{
+	static const char *const known[] = { "start", "end", "room_id", "repair",
+	    "dry_run", NULL };
+	json_t	*errors = json_array(), *t = NULL;
+
+	if (valid_object(r->body != NULL ? r->body : json_null(), errors) == 0) {
+		valid_known(r->body, known, errors);
+		valid_bool(r->body, "repair", VALID_OPTIONAL, &st->repair, errors);
+		valid_bool(r->body, "dry_run", VALID_OPTIONAL, &st->dry_run, errors);
+		t = move_target(r->body, errors);
+	}
+	if (t == NULL || json_array_size(errors) > 0) {
+		json_decref(t);
+		api_reply_invalid(r, errors);
+		return -1;
+	}
+	json_decref(errors);
+	st->input = api_json_text(t);
+	json_decref(t);
+	return 0;
+}
+
+/* Is a 409 of kaigi_session_move one of data changed since the plan? */
+static int
+move_changed(PGresult *res)
+{
+	const char	*d = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+
+	return d != NULL && strstr(d, "\"changed\": true") != NULL;
+}
+
+/* db_cb: the move written (or formatted); a changed-data 409 re-plans once. */
+static void
+move_done(enum db_status status, PGresult *res, void *arg)
+{
+	struct req		*r = arg;
+	struct move_state	*st = r->state;
+	char			 etag[32];
+
+	if (status == DB_ERROR && strcmp(db_sqlstate(res), "KG409") == 0 &&
+	    move_changed(res) && st->repair && !st->dry_run && !st->retried) {
+		log_info("move of session %s: the data changed under the plan, "
+		    "planning again", st->id);
+		st->retried = 1;
+		move_load(r);
+		return;
+	}
+	if (status == DB_OK && PQntuples(res) == 1 && !PQgetisnull(res, 0, 1) &&
+	    !st->dry_run) {
+		snprintf(etag, sizeof etag, "\"%s\"", PQgetvalue(res, 0, 1));
+		http_add_header(r, "ETag", etag);
+	}
+	api_reply_row(r, status, res, 200);
+}
+
+/* Write the move with plan (NULL: no repair), or format it for a dry run. */
+static void
+move_write(struct req *r, json_t *plan)
+{
+	struct move_state	*st = r->state;
+	const char		*params[6];
+	char			*text = NULL;
+
+	if (plan != NULL) {
+		json_object_set(plan, "move", st->move);
+		json_object_set_new(plan, "replanned", json_boolean(st->retried));
+		text = api_json_text(plan);
+	}
+	params[0] = st->actor;
+	params[1] = st->id;
+	params[2] = st->if_match;
+	params[3] = st->input;
+	params[4] = text;
+	params[5] = st->dry_run ? "true" : "false";
+	db_query(MOVE_SQL, 6, params, move_done, r);
+	free(text);
+}
+
+/* Solved: write (or format) the plan. */
+static void
+move_solved(struct scheduler_job *job, void *arg)
+{
+	struct req	*r = arg;
+	json_t		*plan;
+
+	if (api_solver_failed(r, job) != 0)
+		return;
+	plan = scheduler_plan_json(job);
+	move_write(r, plan);
+	json_decref(plan);
+}
+
+/* Start the solver on the problem (none to solve: write at once). */
+static void
+move_solve(struct req *r, json_t *root)
+{
+	struct move_state	*st = r->state;
+	const char		*why = "no problem";
+	json_t			*plan;
+
+	json_decref(st->move);
+	st->move = json_incref(json_object_get(root, "move"));
+	if (json_array_size(json_object_get(root, "requests")) == 0) {
+		plan = json_pack("{s:[], s:[], s:{}}", "placed", "unplaced", "stats");
+		move_write(r, plan);
+		json_decref(plan);
+		return;
+	}
+	scheduler_job_free(st->job);
+	st->job = scheduler_job_new(SCHEDULER_SOLVE);
+	if (scheduler_problem_parse(root, &st->job->problem, &why) != 0) {
+		http_reply_problem(r, 500, why, NULL);
+		return;
+	}
+	scheduler_run(st->job, move_solved, r);
+}
+
+/* db_cb: the problem is read. */
+static void
+move_problem_loaded(enum db_status status, PGresult *res, void *arg)
+{
+	struct req	*r = arg;
+	json_t		*root;
+
+	if (status != DB_OK || PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+		api_reply_row(r, status, res, 200);
+		return;
+	}
+	if ((root = json_loads(PQgetvalue(res, 0, 0), 0, NULL)) == NULL) {
+		http_reply_problem(r, 500, "the move's problem is not JSON", NULL);
+		return;
+	}
+	move_solve(r, root);
+	json_decref(root);
+}
+
+/* Read the repair's problem. */
+static void
+move_load(struct req *r)
+{
+	struct move_state	*st = r->state;
+	const char		*params[4];
+
+	params[0] = st->actor;
+	params[1] = st->id;
+	params[2] = st->if_match;
+	params[3] = st->input;
+	db_query(MOVE_PROBLEM_SQL, 4, params, move_problem_loaded, r);
+}
+
+/* POST /api/v1/sessions/{id}/move {start, end, room_id?, repair?, dry_run?} */
+static void
+session_move(struct req *r)
+{
+	struct move_state	*st;
+	char			 id[24];
+	long long		 v;
+
+	if (api_id_param(r, "session", id) != 0)
+		return;
+	if (session_if_match(req_header(r, "If-Match"), &v) != 0) {
+		http_reply_problem(r, 412, "If-Match names no version of this session",
+		    NULL);
+		return;
+	}
+	st = xcalloc(1, sizeof *st);
+	r->state = st;
+	r->state_free = move_state_free;
+	if (move_decode(r, st) != 0)
+		return;
+	snprintf(st->id, sizeof st->id, "%s", id);
+	api_id_text(v, st->version);
+	st->if_match = v > 0 ? st->version : NULL;
+	st->actor = api_actor_text(r);
+	if (st->repair)
+		move_load(r);
+	else
+		move_write(r, NULL);
+}

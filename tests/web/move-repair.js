@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+/*
+ * tests/web/move-repair.js — a move with repair in the page (server/web/
+ * app.js), driven in Debian's headless Chromium through playwright-core:
+ * the secretariat moves the plenary "Internet Governance" onto two of
+ * Minister Kono's bilaterals, gets the 409 with the clashes and the offer
+ * "Move and re-place the 2 bilaterals it bumps…", sees the dry run's plan
+ * and commits it. axe-core and screenshots (1280 and 390 px) at each
+ * stage. Reports what it saw as one JSON object on stdout;
+ * tests/integration/84-web-move-repair.t judges it and checks the database.
+ *
+ * Environment: KAIGI_WEB_URL, KAIGI_WEB_TOKEN (a secretariat token),
+ * KAIGI_WEB_SHOTS (directory), KAIGI_WEB_PROFILE (empty directory),
+ * KAIGI_WEB_CHROMIUM (default /usr/bin/chromium).
+ */
+"use strict";
+
+const fs = require("fs");
+const path = require("path");
+const { chromium } = require("playwright-core");
+
+const URL = process.env.KAIGI_WEB_URL;
+const TOKEN = process.env.KAIGI_WEB_TOKEN;
+const SHOTS = process.env.KAIGI_WEB_SHOTS;
+
+const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const out = { console: [], pageErrors: [], steps: {}, shots: [], axe: {} };
+
+/* axe-core on the page as it is now: the serious and critical violations. */
+async function axe(page, name) {
+	if (!(await page.evaluate(() => typeof window.axe === "object")))
+		await page.evaluate(AXE);	/* through the DevTools protocol: the page's CSP stays on */
+	const r = await page.evaluate(async () => {
+		const res = await window.axe.run(document, { resultTypes: ["violations"] });
+		return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+			nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) }));
+	});
+	out.axe[name] = r.filter((v) => v.impact === "serious" || v.impact === "critical");
+	return out.axe[name];
+}
+
+/* Run one named step; record its result or its error. */
+async function step(name, fn) {
+	const t0 = Date.now();
+	try {
+		out.steps[name] = { ok: true, value: await fn(), ms: Date.now() - t0 };
+	} catch (e) {
+		out.steps[name] = { ok: false, error: String(e && e.stack || e), ms: Date.now() - t0 };
+	}
+	return out.steps[name];
+}
+
+/* Screenshots of the page at 1280 and at 390 px wide; back to 1280. */
+async function shots(page, name) {
+	for (const width of [1280, 390]) {
+		await page.setViewportSize({ width, height: width > 600 ? 800 : 844 });
+		const file = path.join(SHOTS, name + "-" + width + ".png");
+		await page.screenshot({ path: file, fullPage: width < 600 });
+		out.shots.push(file);
+	}
+	await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+/* Sign in and show 29 April. */
+async function signIn(page) {
+	await page.goto(URL + "/");
+	await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
+	await page.fill("#token-input", TOKEN);
+	await page.click("#token-form button[type=submit]");
+	await page.waitForSelector("#who:not([hidden])");
+	await page.waitForSelector("#board-section:not([hidden])");
+	await page.click("#tab-2023-04-29");
+	await page.waitForSelector('#tab-2023-04-29[aria-selected="true"]');
+}
+
+/* The move that clashes: the 409, its conflicts and the offer. */
+async function clash(page) {
+	await page.click('#grid .session[data-title="Internet Governance"]');
+	await page.waitForSelector("#panel form.move");
+	await page.fill("#panel form.move input[name=start]", "17:40");
+	await page.fill("#panel form.move input[name=end]", "19:10");
+	await page.click("#panel form.move button[type=submit]");
+	await page.waitForSelector("#panel-problem .repair button");
+	const r = {
+		conflicts: await page.$$eval("#panel-problem ul.conflicts li", (els) => els.map((e) => e.textContent)),
+		offer: await page.textContent("#panel-problem .repair button"),
+	};
+	await axe(page, "clash");
+	await shots(page, "01-clash");
+	return r;
+}
+
+/* The dry run's plan. */
+async function plan(page) {
+	await page.click("#panel-problem .repair button");
+	await page.waitForSelector("#panel-problem section.plan ul.replaced li");
+	const r = {
+		heading: await page.textContent("#panel-problem section.plan strong"),
+		replaced: await page.$$eval("#panel-problem ul.replaced li", (els) => els.map((e) => e.textContent)),
+		focused: await page.evaluate(() => document.activeElement && document.activeElement.textContent),
+	};
+	await axe(page, "plan");
+	await shots(page, "02-plan");
+	return r;
+}
+
+/* Commit; the status line and the grid after the reload. */
+async function commit(page) {
+	await page.click("#panel-problem section.plan button.primary");
+	await page.waitForFunction(() => /re-placed/.test(document.getElementById("status").textContent));
+	/* After the reload the open panel shows the plenary's new time. */
+	await page.waitForFunction(() => /17:40/.test((document.querySelector("#panel-body dd") || {}).textContent || ""));
+	const r = { status: await page.textContent("#status"), when: await page.textContent("#panel-body dd") };
+	await axe(page, "committed");
+	await shots(page, "03-committed");
+	return r;
+}
+
+/* Everything, in order. */
+async function main() {
+	const browser = await chromium.launchPersistentContext(process.env.KAIGI_WEB_PROFILE, {
+		executablePath: process.env.KAIGI_WEB_CHROMIUM || "/usr/bin/chromium",
+		headless: true,
+		args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+			"--disable-background-networking", "--disable-component-update", "--disable-sync"],
+		viewport: { width: 1280, height: 800 },
+		timezoneId: "America/Los_Angeles",
+		locale: "en-US",
+	});
+	try {
+		const page = browser.pages()[0] || await browser.newPage();
+		page.on("console", (m) => {
+			const loc = m.location() || {};
+			out.console.push({ type: m.type(), text: m.text(), url: loc.url || "" });
+		});
+		page.on("pageerror", (e) => out.pageErrors.push({ message: String(e && e.message || e) }));
+		if ((await step("sign in", () => signIn(page))).ok &&
+		    (await step("clash", () => clash(page))).ok &&
+		    (await step("plan", () => plan(page))).ok)
+			await step("commit", () => commit(page));
+	} finally {
+		await browser.close();
+	}
+}
+
+main().then(() => {
+	process.stdout.write(JSON.stringify(out) + "\n");
+}, (e) => {
+	out.fatal = String(e && e.stack || e);
+	process.stdout.write(JSON.stringify(out) + "\n");
+	process.exitCode = 1;
+});
