@@ -32,7 +32,11 @@ SLUG = "g7-digital-2023"
 
 
 def rows(s, sql, *args):
-    with s.db().cursor() as cur:
+    """All rows, on one connection kept for the test (a connection per
+    query ran the cluster out of connections beside other tests)."""
+    if getattr(s, "_rows_db", None) is None:
+        s._rows_db = s.db()
+    with s._rows_db.cursor() as cur:
         cur.execute(sql, args)
         return cur.fetchall()
 
