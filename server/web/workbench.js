@@ -231,9 +231,9 @@ async function wbLoadLiaison() {
 /* The secretariat's data: venues, rooms, delegations, participants, tokens. */
 async function wbLoadSecretariat() {
 	const c = wbConf();
-	const [venues, rooms, dels, parts, tokens, conf] = await Promise.all([apiList(c + "/venues"), apiList(c + "/rooms"),
-		apiList(c + "/delegations"), apiList(c + "/participants"), apiList(c + "/tokens"), api("GET", c)]);
-	Object.assign(WB, { venues, rooms, dels, parts, tokens, conf: conf.data });
+	const [venues, rooms, dels, parts, tokens, conf, travel] = await Promise.all([apiList(c + "/venues"), apiList(c + "/rooms"),
+		apiList(c + "/delegations"), apiList(c + "/participants"), apiList(c + "/tokens"), api("GET", c), api("GET", c + "/travel-times")]);
+	Object.assign(WB, { venues, rooms, dels, parts, tokens, conf: conf.data, travel: travel.data || { items: [] } });
 	/* The timetable and the board name rooms and delegations too: a room or delegation added here shows there at once. */
 	S.rooms = rooms.slice().sort((a, b) => a.id - b.id);
 	S.delegations = new Map(dels.map((d) => [d.code, d.name]));
@@ -294,11 +294,52 @@ function wbVenuesScreen() {
 		wbTable("Venues", ["Name", "Address", "Actions"], venueRows, "venues"),
 		wbForm("Add a venue", [wbField("Name", wbInput("name", "", { required: true })), wbField("Address", wbInput("address", ""))],
 			"Add venue", (v, b) => wbDo(b, () => api("POST", c + "/venues", { body: v }), "Venue " + v.name + " added.")),
+		wbTravelForm(),
 		wbTable("Rooms", ["Name", "Venue", "Capacity", "Kind", "Actions"], roomRows, "rooms"),
 		wbForm("Add a room", [wbField("Venue", wbSelect("venue_id", venuePairs)), wbField("Name", wbInput("name", "", { required: true })),
 			wbField("Capacity", wbInput("capacity", "", { type: "number", min: 1, required: true })), wbField("Kind", wbSelect("kind", kinds, "bilateral"))],
 			"Add room", (v, b) => wbDo(b, () => api("POST", c + "/rooms", { body: Object.assign(v, { venue_id: Number(v.venue_id) }) }),
 				"Room " + v.name + " added."))];
+}
+
+/* The travel-time matrix: minutes from each venue (row) to each other (column); an empty cell is no entry. */
+function wbTravelForm() {
+	if (WB.venues.length < 2)
+		return h("p", {}, "Travel times need two venues or more.");
+	const have = new Map((WB.travel.items || []).map((t) => [t.from_venue_id + "-" + t.to_venue_id, t.minutes]));
+	const cell = (a, b) => a.id === b.id ? h("td", {}, "—") : h("td", {}, wbInput("t-" + a.id + "-" + b.id, have.get(a.id + "-" + b.id),
+		{ type: "number", min: 0, max: 1440, "aria-label": "Minutes from " + a.name + " to " + b.name, class: "wb-minutes" }));
+	const rows = WB.venues.map((a) => h("tr", {}, h("th", { scope: "row" }, a.name), WB.venues.map((b) => cell(a, b))));
+	const box = wbProblemBox();
+	const form = h("form", { class: "wb-travel", "aria-label": "Travel times" },
+		wbTable("Travel times (minutes; empty for none)", ["From \\ to"].concat(WB.venues.map((v) => v.name)), rows, "travel"),
+		h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary" }, "Save travel times")), box);
+	form.addEventListener("submit", (ev) => {
+		ev.preventDefault();
+		wbDo(box, () => wbTravelSave(form, have), "Travel times saved.");
+	});
+	return form;
+}
+
+/* PATCH the cells that changed, DELETE the ones emptied; If-Match the version shown on the first change. */
+async function wbTravelSave(form, have) {
+	const c = wbConf() + "/travel-times";
+	const set = [], gone = [];
+	for (const el of form.querySelectorAll("input.wb-minutes")) {
+		const [, a, b] = el.name.split("-").map(Number);
+		const was = have.get(a + "-" + b);
+		if (el.value === "" && was !== undefined && !gone.some(([x, y]) => x === b && y === a))
+			gone.push([a, b]);
+		else if (el.value !== "" && Number(el.value) !== was)
+			set.push({ from_venue_id: a, to_venue_id: b, minutes: Number(el.value) });
+	}
+	let ifMatch = WB.travel.version;
+	for (const [a, b] of gone) {
+		await api("DELETE", c + "/" + a + "/" + b, ifMatch === undefined ? {} : { ifMatch });
+		ifMatch = undefined;
+	}
+	if (set.length)
+		await api("PATCH", c, ifMatch === undefined ? { body: set } : { body: set, ifMatch });
 }
 
 /* ---- secretariat: delegations and participants */

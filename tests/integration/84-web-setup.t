@@ -4,6 +4,7 @@
 kaigid on a fresh demo database; Debian's headless Chromium driven by
 playwright-core (tests/web/setup.js) as the secretariat:
 
+- the travel-time matrix on the venues screen: two cells changed, stored;
 - a CSV of three participants, one with an unknown delegation: the preview
   marks that cell, names the valid choice's problem and stores nothing; the
   cell is fixed in the preview, checked again and imported (all three, the
@@ -83,6 +84,13 @@ def narrow(v, name):
 
 
 def check(s, report):
+    v = step(report, "travel times")
+    if v:
+        ok(v["before"] != "25" and v["after"] == "25", "the matrix shows the saved value (was %r)" % v["before"])
+        is_(rows(s, "SELECT f.name, t.name, tt.minutes FROM travel_times tt JOIN venues f ON f.id = tt.from_venue_id"
+                    " JOIN venues t ON t.id = tt.to_venue_id ORDER BY f.name"),
+            [("G Messe Gunma", "Takasaki City Theatre (illustrative)", 25),
+             ("Takasaki City Theatre (illustrative)", "G Messe Gunma", 30)], "both directions stored as given")
     v = step(report, "import with preview")
     if v:
         is_(v["bad"], ["Row 3, delegation"], "the preview marks the one bad cell")

@@ -5,6 +5,7 @@
  * tests/integration/84-web-setup.t, which checks the report against the
  * database and decodes the QR code:
  *
+ * - the travel-time matrix edited on the venues screen;
  * - a CSV of participants with one bad row: the preview marks the cell,
  *   nothing is stored; the cell fixed in the preview, checked again, then
  *   imported;
@@ -52,6 +53,19 @@ async function importStep(page) {
 	await page.click("#imp-commit");
 	await status(page, "imported: 3 created");
 	v.done = await page.textContent("#wb-body .imp-done");
+	return v;
+}
+
+/* The travel-time matrix: two cells changed and saved (If-Match). */
+async function travelStep(page) {
+	await screen(page, "venues");
+	const v = { before: await page.inputValue('#wb-body input[aria-label="Minutes from G Messe Gunma to Takasaki City Theatre (illustrative)"]') };
+	await page.fill('#wb-body input[aria-label="Minutes from G Messe Gunma to Takasaki City Theatre (illustrative)"]', "25");
+	await page.fill('#wb-body input[aria-label="Minutes from Takasaki City Theatre (illustrative) to G Messe Gunma"]', "30");
+	await page.click('#wb-body form[aria-label="Travel times"] button[type=submit]');
+	await status(page, "Travel times saved");
+	v.after = await page.inputValue('#wb-body input[aria-label="Minutes from G Messe Gunma to Takasaki City Theatre (illustrative)"]');
+	v.axe = await axe(page, "venues with travel times");
 	return v;
 }
 
@@ -135,6 +149,7 @@ async function main() {
 	try {
 		const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: "America/Los_Angeles", locale: "en-US" });
 		const page = await signIn(ctx, URL, "secretariat", process.env.KAIGI_WEB_TOKEN);
+		await step("travel times", () => travelStep(page));
 		await step("import with preview", () => importStep(page));
 		await step("token QR code", () => qrStep(page));
 		await step("availability day strip", () => availabilityStep(page));
