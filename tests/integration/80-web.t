@@ -28,20 +28,16 @@ scenario provokes on purpose (the 409 of the clashing move, the 412 of the
 stale edit). Screenshots go to $KAIGI_TEST_TMPDIR/web-shots
 (KAIGI_WEB_SHOTS=DIR to keep them elsewhere).
 """
-import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
+from kaigiweb import CHROMIUM, run_browser, step  # noqa: E402
 
 SLUG = "g7-digital-2023"
 SCRIPT = os.path.join(TOP, "tests", "web", "timetable.js")
-CHROMIUM = os.environ.get("KAIGI_WEB_CHROMIUM", "/usr/bin/chromium")
 KONO_DAYS = {"Canada": "2023-04-29", "Italy": "2023-04-29", "United States": "2023-04-29",
              "European Union": "2023-04-29", "India": "2023-04-30", "Germany": "2023-04-30",
              "United Kingdom": "2023-04-30"}
@@ -95,40 +91,6 @@ def allowed_console(msg, allow):
     return any(re.search(pat, msg["url"]) and int(m.group(1)) == st for pat, st in allow)
 
 
-def run_browser(s, token):
-    """Run tests/web/timetable.js; its JSON report (or None)."""
-    tmp = os.environ.get("KAIGI_TEST_TMPDIR") or tempfile.mkdtemp()
-    shots = os.environ.get("KAIGI_WEB_SHOTS") or os.path.join(tmp, "web-shots-%d" % os.getpid())
-    os.makedirs(shots, exist_ok=True)
-    profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp)
-    env = dict(os.environ, KAIGI_WEB_URL=s.url, KAIGI_WEB_TOKEN=token, KAIGI_WEB_SHOTS=shots,
-               KAIGI_WEB_PROFILE=profile, KAIGI_WEB_CHROMIUM=CHROMIUM)
-    try:
-        p = subprocess.run(["node", SCRIPT], env=env, cwd=TOP, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=240)
-    except subprocess.TimeoutExpired:
-        diag("tests/web/timetable.js timed out")
-        return None
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    if p.stderr:
-        diag(p.stderr.decode("utf-8", "replace")[-3000:])
-    try:
-        report = json.loads(p.stdout.decode("utf-8").strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        diag("no report from timetable.js: %r" % p.stdout[-2000:])
-        return None
-    note("screenshots: %s" % shots)
-    return report
-
-
-def step(report, name):
-    """A step's value, after a test that it ran without error."""
-    st = report["steps"].get(name)
-    if not ok(st is not None and st["ok"], "browser: %s" % name):
-        diag(st["error"] if st else "step did not run")
-        return None
-    return st["value"]
 
 
 def check_anonymous(s, report):
@@ -270,7 +232,7 @@ with Server() as s:
     elif not ok(os.path.isdir(os.path.join(TOP, "tests", "node_modules", "playwright-core")),
                 "tests/node_modules/playwright-core is there"):
         diag("scripts/deps installs it (npm ci --prefix tests)")
-    elif not ok((report := run_browser(s, token)) is not None,
+    elif not ok((report := run_browser(s, "timetable.js", token, "shots")) is not None,
                 "the browser script ran and reported"):
         pass
     else:

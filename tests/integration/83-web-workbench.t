@@ -26,20 +26,16 @@ $KAIGI_TEST_TMPDIR/web-workbench-<pid> (KAIGI_WEB_SHOTS=DIR to keep them
 elsewhere). Fails on any console error or page error other than the 409 the
 scenario provokes.
 """
-import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
+from kaigiweb import CHROMIUM, narrow, run_browser, step  # noqa: E402
 
 SLUG = "g7-digital-2023"
 SCRIPT = os.path.join(TOP, "tests", "web", "workbench.js")
-CHROMIUM = os.environ.get("KAIGI_WEB_CHROMIUM", "/usr/bin/chromium")
 
 
 def rows(s, sql, *args):
@@ -55,43 +51,7 @@ def one(s, sql, *args):
     return r[0][0] if r else None
 
 
-def run_browser(s, token):
-    """Run tests/web/workbench.js; its JSON report (or None)."""
-    tmp = os.environ.get("KAIGI_TEST_TMPDIR") or tempfile.mkdtemp()
-    shots = os.environ.get("KAIGI_WEB_SHOTS") or os.path.join(tmp, "web-workbench-%d" % os.getpid())
-    os.makedirs(shots, exist_ok=True)
-    env = dict(os.environ, KAIGI_WEB_URL=s.url, KAIGI_WEB_TOKEN=token, KAIGI_WEB_SHOTS=shots,
-               KAIGI_WEB_CHROMIUM=CHROMIUM)
-    try:
-        p = subprocess.run(["node", SCRIPT], env=env, cwd=TOP, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=300)
-    except subprocess.TimeoutExpired:
-        diag("tests/web/workbench.js timed out")
-        return None
-    if p.stderr:
-        diag(p.stderr.decode("utf-8", "replace")[-3000:])
-    try:
-        report = json.loads(p.stdout.decode("utf-8").strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        diag("no report from workbench.js: %r" % p.stdout[-2000:])
-        return None
-    note("screenshots: %s" % shots)
-    return report
 
-
-def step(report, name):
-    """A step's value, after a test that it ran without error."""
-    st = report["steps"].get(name)
-    if not ok(st is not None and st["ok"], "browser: %s" % name):
-        diag(st["error"] if st else "step did not run")
-        return None
-    return st["value"]
-
-
-def narrow(v, name):
-    """Nothing wider than the 390 px screen."""
-    if v and "overflow" in v:
-        ok(v["overflow"] <= 390, "%s: nothing wider than 390 px (%d)" % (name, v["overflow"]))
 
 
 def check_secretariat(s, report):
@@ -218,7 +178,7 @@ with Server() as s:
     elif not ok(all(os.path.isdir(os.path.join(TOP, "tests", "node_modules", m)) for m in ("playwright-core", "axe-core")),
                 "tests/node_modules has playwright-core and axe-core"):
         diag("scripts/deps installs them (npm ci --prefix tests)")
-    elif not ok((report := run_browser(s, token)) is not None, "the browser script ran and reported"):
+    elif not ok((report := run_browser(s, "workbench.js", token, "workbench")) is not None, "the browser script ran and reported"):
         pass
     else:
         ok("fatal" not in report, "the browser script ran to its end") or diag(report.get("fatal"))

@@ -16,20 +16,16 @@ to keep them elsewhere). Fails on any console error other than the 409
 the scenario provokes, and on any page error; axe-core runs on each
 stage (no serious or critical violation).
 """
-import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
+from kaigiweb import CHROMIUM, run_browser, step  # noqa: E402
 
 SLUG = "g7-digital-2023"
 SCRIPT = os.path.join(TOP, "tests", "web", "move-repair.js")
-CHROMIUM = os.environ.get("KAIGI_WEB_CHROMIUM", "/usr/bin/chromium")
 
 
 def rows(s, sql, *args):
@@ -47,39 +43,6 @@ def places(s):
     return {r[0]: r[1:] for r in rows(s, "SELECT id, starts_at, ends_at, room_id FROM sessions ORDER BY id")}
 
 
-def run_browser(s, token):
-    """Run tests/web/move-repair.js; its JSON report (or None)."""
-    tmp = os.environ.get("KAIGI_TEST_TMPDIR") or tempfile.mkdtemp()
-    shots = os.environ.get("KAIGI_WEB_SHOTS") or os.path.join(tmp, "web-move-repair-%d" % os.getpid())
-    os.makedirs(shots, exist_ok=True)
-    profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp)
-    env = dict(os.environ, KAIGI_WEB_URL=s.url, KAIGI_WEB_TOKEN=token, KAIGI_WEB_SHOTS=shots,
-               KAIGI_WEB_PROFILE=profile, KAIGI_WEB_CHROMIUM=CHROMIUM)
-    try:
-        p = subprocess.run(["node", SCRIPT], env=env, cwd=TOP, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=240)
-    except subprocess.TimeoutExpired:
-        diag("tests/web/move-repair.js timed out")
-        return None
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    if p.stderr:
-        diag(p.stderr.decode("utf-8", "replace")[-3000:])
-    try:
-        report = json.loads(p.stdout.decode("utf-8").strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        diag("no report from move-repair.js: %r" % p.stdout[-2000:])
-        return None
-    note("screenshots: %s" % shots)
-    return report
-
-
-def step(report, name):
-    st = report["steps"].get(name)
-    if not ok(st is not None and st["ok"], "browser: %s" % name):
-        diag(st["error"] if st else "step did not run")
-        return None
-    return st.get("value", True)
 
 
 def check(s, report, before, pl, us, eu):
@@ -121,7 +84,7 @@ with Server() as s:
     elif not ok(all(os.path.isdir(os.path.join(TOP, "tests", "node_modules", m)) for m in ("playwright-core", "axe-core")),
                 "tests/node_modules has playwright-core and axe-core"):
         diag("scripts/deps installs it (npm ci --prefix tests)")
-    elif not ok((report := run_browser(s, token)) is not None, "the browser script ran and reported"):
+    elif not ok((report := run_browser(s, "move-repair.js", token, "move-repair")) is not None, "the browser script ran and reported"):
         pass
     else:
         ok("fatal" not in report, "the browser script ran to its end") or diag(report.get("fatal"))

@@ -20,7 +20,6 @@ axe-core on every screen: no serious or critical violation; nothing wider
 than 390 px. Screenshots at 1280 and 390 px. No console or page error other
 than the import's 422.
 """
-import json
 import os
 import re
 import subprocess
@@ -30,10 +29,10 @@ import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
+from kaigiweb import narrow, run_browser, step  # noqa: E402
 
 SLUG = "g7-digital-2023"
 SCRIPT = os.path.join(TOP, "tests", "web", "setup.js")
-CHROMIUM = os.environ.get("KAIGI_WEB_CHROMIUM", "/usr/bin/chromium")
 
 
 def rows(s, sql, *args):
@@ -42,30 +41,6 @@ def rows(s, sql, *args):
         return cur.fetchall()
 
 
-def run_browser(s, token):
-    """Run tests/web/setup.js; its JSON report (or None)."""
-    tmp = os.environ.get("KAIGI_TEST_TMPDIR") or tempfile.mkdtemp()
-    shots = os.environ.get("KAIGI_WEB_SHOTS") or os.path.join(tmp, "web-setup-%d" % os.getpid())
-    os.makedirs(shots, exist_ok=True)
-    env = dict(os.environ, KAIGI_WEB_URL=s.url, KAIGI_WEB_TOKEN=token, KAIGI_WEB_SHOTS=shots,
-               KAIGI_WEB_CHROMIUM=CHROMIUM)
-    p = subprocess.run(["node", SCRIPT], env=env, cwd=TOP, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, timeout=300)
-    if p.stderr:
-        diag(p.stderr.decode("utf-8", "replace")[-3000:])
-    try:
-        return json.loads(p.stdout.decode("utf-8").strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        diag("no report from setup.js: %r" % p.stdout[-2000:])
-        return None
-
-
-def step(report, name):
-    st = report["steps"].get(name)
-    if not ok(st is not None and st["ok"], "browser: %s" % name):
-        diag(st["error"] if st else "step did not run")
-        return None
-    return st["value"]
 
 
 def qr_text(data_url):
@@ -78,9 +53,6 @@ def qr_text(data_url):
                            stdout=subprocess.PIPE)
         return p.stdout.decode() if p.returncode == 0 else None
 
-
-def narrow(v, name):
-    ok(v.get("overflow", 9999) <= 390, "%s: nothing wider than 390 px (%s)" % (name, v.get("overflow")))
 
 
 def check(s, report):
@@ -141,7 +113,7 @@ with Server() as s:
     r = s.request("GET", "/web/import.js")
     is_((r.status, r.headers.get("Content-Type", "")), (200, "text/javascript; charset=utf-8"),
         "/web/import.js is served")
-    report = run_browser(s, token)
+    report = run_browser(s, "setup.js", token, "setup")
     if ok(report is not None, "the browser script ran and reported"):
         ok("fatal" not in report, "the browser script ran to its end") or diag(report.get("fatal"))
         check(s, report)

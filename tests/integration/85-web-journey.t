@@ -14,7 +14,6 @@ clash with neither the plenary nor the head's unavailability; the printed
 PDF (pdftotext) holds the programme and no sign-in box. axe-core on every
 screen; screenshots at 1280 and 390 px; nothing wider than 390 px.
 """
-import json
 import os
 import re
 import subprocess
@@ -23,6 +22,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
+from kaigiweb import narrow, run_browser, step  # noqa: E402
 
 SLUG = "evian-journey"
 SCRIPT = os.path.join(TOP, "tests", "web", "journey.js")
@@ -34,33 +34,7 @@ def rows(s, sql, *args):
         return cur.fetchall()
 
 
-def run_browser(s, token, pdf):
-    tmp = os.environ.get("KAIGI_TEST_TMPDIR") or tempfile.mkdtemp()
-    shots = os.environ.get("KAIGI_WEB_SHOTS") or os.path.join(tmp, "web-journey-%d" % os.getpid())
-    os.makedirs(shots, exist_ok=True)
-    env = dict(os.environ, KAIGI_WEB_URL=s.url, KAIGI_WEB_TOKEN=token, KAIGI_WEB_SHOTS=shots, KAIGI_WEB_PDF=pdf,
-               KAIGI_WEB_CHROMIUM=os.environ.get("KAIGI_WEB_CHROMIUM", "/usr/bin/chromium"))
-    p = subprocess.run(["node", SCRIPT], env=env, cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=400)
-    if p.stderr:
-        diag(p.stderr.decode("utf-8", "replace")[-3000:])
-    try:
-        return json.loads(p.stdout.decode("utf-8").strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        diag("no report from journey.js: %r" % p.stdout[-2000:])
-        return None
 
-
-def step(report, name):
-    st = report["steps"].get(name)
-    if not ok(st is not None and st["ok"], "browser: %s" % name):
-        diag(st["error"] if st else "step did not run")
-        return None
-    return st["value"]
-
-
-def narrow(v, name):
-    if v and "overflow" in v:
-        ok(v["overflow"] <= 390, "%s: nothing wider than 390 px (%d)" % (name, v["overflow"]))
 
 
 def check_setup(s, report):
@@ -140,7 +114,7 @@ with Server() as s:
     is_(r.status, 201, "an admin creates the empty conference")
     token = s.token("secretariat", conference=SLUG)
     pdf = os.path.join(os.environ.get("KAIGI_TEST_TMPDIR") or tempfile.mkdtemp(), "journey-%d.pdf" % os.getpid())
-    report = run_browser(s, token, pdf)
+    report = run_browser(s, "journey.js", token, "journey", env={"KAIGI_WEB_PDF": pdf})
     if ok(report is not None, "the browser script ran and reported"):
         ok("fatal" not in report, "the browser script ran to its end") or diag(report.get("fatal"))
         check_setup(s, report)
