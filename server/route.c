@@ -94,6 +94,10 @@ extern const struct route route_export_csv;
 extern const struct route route_export_xlsx;
 /* The printed programme (issue 16): api-programme.c. */
 extern const struct route route_programme_pdf;
+/* Schedule releases (issue 18): api-release.c. */
+extern const struct route route_release_create;
+extern const struct route route_release_list;
+extern const struct route route_release_changes;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -171,6 +175,10 @@ static const struct route *route_table[] = {
 	&route_export_xlsx,
 	/* The printed programme (issue 16). */
 	&route_programme_pdf,
+	/* Schedule releases (issue 18). */
+	&route_release_create,
+	&route_release_list,
+	&route_release_changes,
 	NULL
 };
 

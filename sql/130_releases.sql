@@ -413,3 +413,185 @@ BEGIN
 	GET DIAGNOSTICS n = ROW_COUNT;
 	RETURN n;
 END $$;
+
+-- ---------------------------------------------------------------------------
+-- The page's data (the session list) and the printed programme
+-- ---------------------------------------------------------------------------
+
+-- The API's session object of a release's row (kaigi_session_json's shape;
+-- version is the session's sequence + 1 at release time is unknown: null).
+CREATE FUNCTION kaigi_release_session_json(rs release_sessions, c conferences)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object(
+	    'id', rs.session_id, 'conference', c.slug, 'kind', rs.kind,
+	    'title', rs.title, 'description', rs.description,
+	    'room_id', rs.room_id, 'room', rs.room,
+	    'venue_id', (SELECT venue_id FROM rooms WHERE id = rs.room_id),
+	    'venue', rs.venue,
+	    'start', kaigi_session_ts(rs.starts_at, c.timezone),
+	    'end', kaigi_session_ts(rs.ends_at, c.timezone),
+	    'duration_minutes', (extract(epoch FROM rs.ends_at - rs.starts_at) / 60)::int,
+	    'status', rs.status, 'visibility', rs.visibility,
+	    'sequence', rs.sequence, 'version', NULL,
+	    'attendees', coalesce((SELECT jsonb_agg(jsonb_build_object('id', p.id,
+		'name', p.name, 'role', p.role, 'delegation', d.code) ORDER BY p.id)
+		FROM release_attendees a JOIN participants p ON p.id = a.participant_id
+		JOIN delegations d ON d.id = a.delegation_id
+		WHERE a.release_id = rs.release_id AND a.session_id = rs.session_id),
+		'[]'::jsonb),
+	    'delegations', coalesce((SELECT jsonb_agg(d.code ORDER BY d.code)
+		FROM release_delegations sd JOIN delegations d ON d.id = sd.delegation_id
+		WHERE sd.release_id = rs.release_id AND sd.session_id = rs.session_id),
+		'[]'::jsonb),
+	    'created_at', kaigi_session_ts(rs.created_at, c.timezone),
+	    'updated_at', kaigi_session_ts(rs.updated_at, c.timezone))
+$$;
+
+-- kaigi_sessions_page (060) on the last release of c: same filters, order
+-- and positions.
+CREATE FUNCTION kaigi_release_sessions_page(p_actor jsonb, c conferences,
+    p_filter jsonb, p_limit int, p_after text) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	WITH prev AS (
+		SELECT timestamptz 'epoch' + split_part(p_after, ':', 1)::bigint
+			* interval '1 microsecond' AS starts_at,
+		    split_part(p_after, ':', 2)::bigint AS id
+		WHERE p_after <> '0'
+	),
+	page AS (
+		SELECT rs, rs.session_id AS id, rs.starts_at
+		FROM release_sessions rs
+		WHERE rs.release_id = (kaigi_release_last(c.id)).id
+		    AND (NOT EXISTS (SELECT 1 FROM prev) OR (rs.starts_at, rs.session_id)
+			> (SELECT starts_at, id FROM prev))
+		    AND (p_filter->>'from' IS NULL
+			OR rs.ends_at > (p_filter->>'from')::timestamptz)
+		    AND (p_filter->>'to' IS NULL
+			OR rs.starts_at < (p_filter->>'to')::timestamptz)
+		    AND (p_filter->>'kind' IS NULL OR rs.kind = p_filter->>'kind')
+		    AND (p_filter->>'room_id' IS NULL
+			OR rs.room_id = (p_filter->>'room_id')::bigint)
+		    AND (p_filter->>'delegation' IS NULL OR EXISTS (
+			SELECT 1 FROM delegations d WHERE d.conference_id = c.id
+			    AND d.code = p_filter->>'delegation'
+			    AND (EXISTS (SELECT 1 FROM release_delegations sd
+				WHERE sd.release_id = rs.release_id
+				    AND sd.session_id = rs.session_id
+				    AND sd.delegation_id = d.id)
+			    OR EXISTS (SELECT 1 FROM release_attendees a
+				WHERE a.release_id = rs.release_id
+				    AND a.session_id = rs.session_id
+				    AND a.delegation_id = d.id))))
+		    AND kaigi_release_visible(rs, p_actor)
+		ORDER BY rs.starts_at, rs.session_id
+		LIMIT p_limit + 1
+	),
+	numbered AS (SELECT rs, id, starts_at,
+	    row_number() OVER (ORDER BY starts_at, id) AS n FROM page)
+	SELECT jsonb_build_object(
+	    'items', coalesce((SELECT jsonb_agg(kaigi_release_session_json(rs, c)
+		ORDER BY n) FROM numbered WHERE n <= p_limit), '[]'::jsonb),
+	    'next', (SELECT to_jsonb(kaigi_session_position(starts_at, id))
+		FROM numbered WHERE n = p_limit
+		AND EXISTS (SELECT 1 FROM numbered WHERE n > p_limit)))
+$$;
+
+ALTER FUNCTION kaigi_sessions_page(jsonb, text, jsonb, int, text)
+    RENAME TO kaigi_sessions_page_draft;
+
+-- GET /conferences/{slug}/sessions: the draft, or in release mode for a
+-- caller that may not write, the last release.
+CREATE FUNCTION kaigi_sessions_page(p_actor jsonb, p_slug text, p_filter jsonb,
+    p_limit int, p_after text) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	c	conferences;
+BEGIN
+	SELECT * INTO c FROM conferences WHERE slug = p_slug;
+	IF FOUND AND kaigi_release_mode(c, p_actor) THEN
+		RETURN kaigi_release_sessions_page(p_actor, c, p_filter, p_limit,
+		    p_after);
+	END IF;
+	RETURN kaigi_sessions_page_draft(p_actor, p_slug, p_filter, p_limit,
+	    p_after);
+END $$;
+
+-- kaigi_programme_item (086) for a release's row.
+CREATE FUNCTION kaigi_release_programme_item(rs release_sessions, tz text,
+    p_did bigint)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object('id', rs.session_id, 'kind', rs.kind,
+	    'title', rs.title, 'status', rs.status, 'visibility', rs.visibility,
+	    'start', kaigi_programme_clock(rs.starts_at, tz,
+		(rs.starts_at AT TIME ZONE tz)::date),
+	    'end', kaigi_programme_clock(rs.ends_at, tz,
+		(rs.starts_at AT TIME ZONE tz)::date),
+	    'room', rs.room, 'venue', rs.venue,
+	    'attendees', coalesce((SELECT jsonb_agg(jsonb_build_object(
+		'name', p.name, 'role', p.role) ORDER BY
+		array_position(ARRAY['head', 'deputy', 'member', 'staff'], p.role),
+		p.name, p.id)
+		FROM release_attendees a JOIN participants p ON p.id = a.participant_id
+		WHERE a.release_id = rs.release_id AND a.session_id = rs.session_id
+		    AND a.delegation_id = p_did), '[]'::jsonb),
+	    'delegations', coalesce((SELECT jsonb_agg(d.code ORDER BY d.code)
+		FROM release_delegations sd JOIN delegations d ON d.id = sd.delegation_id
+		WHERE sd.release_id = rs.release_id AND sd.session_id = rs.session_id),
+		'[]'::jsonb))
+$$;
+
+-- kaigi_programme_days (086) of release p_rid (NULL: no days).
+CREATE FUNCTION kaigi_release_programme_days(p_rid bigint, p_reader_actor jsonb,
+    tz text, p_did bigint)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+	WITH seen AS (
+		SELECT rs, (rs.starts_at AT TIME ZONE tz)::date AS day
+		FROM release_sessions rs
+		WHERE rs.release_id = p_rid AND rs.status <> 'cancelled'
+		    AND kaigi_release_visible(rs, p_reader_actor)
+	)
+	SELECT coalesce(jsonb_agg(jsonb_build_object('date', day::text,
+	    'label', to_char(day, 'FMDay FMDD FMMonth YYYY'), 'items', items)
+	    ORDER BY day), '[]'::jsonb)
+	FROM (SELECT day, jsonb_agg(kaigi_release_programme_item(rs, tz, p_did)
+		ORDER BY (rs).starts_at, (rs).ends_at, (rs).session_id) AS items
+	    FROM seen GROUP BY day) per_day
+$$;
+
+-- GET /conferences/{slug}/programme.pdf (086's, same document): in release
+-- mode a caller that may not write gets the last release's sessions.
+CREATE OR REPLACE FUNCTION kaigi_programme(p_actor jsonb, p_slug text,
+    p_delegation text, p_participant text, p_tz text)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	c	conferences := kaigi_core_conference(p_slug);
+	tz	text := coalesce(p_tz, c.timezone);
+	rd	jsonb;
+	days	jsonb;
+	first	timestamptz;
+BEGIN
+	IF NOT kaigi_valid_timezone(tz) THEN
+		PERFORM kaigi_core_invalid('tz',
+		    'must be an IANA time zone name, such as Asia/Tokyo or Europe/Paris');
+	END IF;
+	rd := kaigi_programme_reader(p_actor, c, p_delegation, p_participant);
+	IF kaigi_release_mode(c, p_actor) THEN
+		days := kaigi_release_programme_days((kaigi_release_last(c.id)).id,
+		    rd->'actor', tz, (rd->>'delegation_id')::bigint);
+	ELSE
+		days := kaigi_programme_days(c.id, rd->'actor', tz,
+		    (rd->>'delegation_id')::bigint);
+	END IF;
+	first := c.start_date::timestamp AT TIME ZONE c.timezone;
+	RETURN jsonb_build_object('conference', c.title, 'slug', c.slug,
+	    'location', c.location, 'start_date', c.start_date::text,
+	    'end_date', c.end_date::text,
+	    'dates', kaigi_programme_dates(c.start_date, c.end_date),
+	    'timezone', tz, 'conference_timezone', c.timezone,
+	    'utc_offset', 'UTC' || substr(kaigi_ts(first, tz), 20),
+	    'reader', rd - 'actor' - 'delegation_id',
+	    'days', days,
+	    'sessions', (SELECT coalesce(sum(jsonb_array_length(d->'items')), 0)
+		FROM jsonb_array_elements(days) d),
+	    'printed_at', to_char(now() AT TIME ZONE tz, 'YYYY-MM-DD HH24:MI'));
+END $$;
