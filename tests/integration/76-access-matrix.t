@@ -140,6 +140,9 @@ def cells(x):
     def st_en():
         return x.slot()
 
+    def release_mode():
+        sql(x.s, "UPDATE conferences SET publish = 'release' WHERE slug = %s", SLUG)
+
     def new_session(role):
         st, en = x.slot()
         return ("POST", C + "/sessions", {"kind": "other", "title": "m %s" % role,
@@ -229,6 +232,12 @@ def cells(x):
         ("GET changes (SSE)", lambda r: ("SSE", C + "/changes", None), PUB),
         ("GET / (web)", lambda r: ("GET", "/", None), PUB),
         ("GET /web/{file}", lambda r: ("GET", "/web/" + WEB_FILE, None), PUB),
+        # Schedule releases (issue 18); the conference is put in release mode for them.
+        ("POST releases", lambda r: release_mode() or ("POST", C + "/releases", {"name": "m %s" % r}),
+         exp(none=401, liaison_other=403, liaison_party=403, sec_other=403, sec=201, admin=201)),
+        ("GET releases", lambda r: ("GET", C + "/releases", None), PUB),
+        ("GET release changes", lambda r: ("GET", C + "/releases/1/changes?delegation=CA", None),
+         exp(none=404, liaison_other=404, liaison_party=200, sec_other=404, sec=200, admin=200)),
     ]
 
 
