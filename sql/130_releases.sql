@@ -595,3 +595,31 @@ BEGIN
 		FROM jsonb_array_elements(days) d),
 	    'printed_at', to_char(now() AT TIME ZONE tz, 'YYYY-MM-DD HH24:MI'));
 END $$;
+
+-- The change stream (030's kaigi_changes_since): in release mode a caller
+-- that may not write sees no draft change (each event carries the session
+-- as it is now, i.e. the draft); the secretariat's stream is unchanged.
+CREATE OR REPLACE FUNCTION kaigi_changes_since(p_conference_id bigint,
+    p_after_id bigint, p_actor jsonb, p_limit int)
+RETURNS TABLE (id bigint, change text, visible boolean, event text)
+LANGUAGE sql STABLE AS $$
+	SELECT x.id, x.change, x.visible, CASE WHEN x.visible THEN
+	    jsonb_build_object('id', x.id, 'change', x.change,
+		'session_id', x.session_id, 'at', kaigi_ts(x.at, x.timezone),
+		'session', kaigi_session_json(x.session_id))::text END
+	FROM (
+		SELECT ch.id, ch.change, ch.session_id, ch.at, c.timezone,
+		    CASE WHEN kaigi_release_mode(c, p_actor) THEN false
+			WHEN s.id IS NULL
+			THEN kaigi_session_may_write(ch.conference_id, p_actor)
+			ELSE s.visibility = 'public'
+			    OR kaigi_session_visible(s.id, p_actor) END AS visible
+		FROM session_changes ch
+		JOIN conferences c ON c.id = ch.conference_id
+		LEFT JOIN sessions s ON s.id = ch.session_id
+		WHERE ch.conference_id = p_conference_id AND ch.id > p_after_id
+		ORDER BY ch.id
+		LIMIT p_limit
+	) x
+	ORDER BY x.id
+$$;

@@ -13,6 +13,7 @@
 # its parties'); a liaison asks for its own delegation only; the mail of a
 # release-mode conference waits for the release (kaigi_outbox_close leaves
 # it) and the release closes it; publish live is today's behaviour.
+import json
 import os
 import re
 import sys
@@ -153,6 +154,17 @@ def draft_hidden(s, sec, r1, jp_feed, jp_body):
     ok("Retitledinthedraft" in pdf_text(s, sec), "the secretariat's programme.pdf shows the draft")
 
 
+def stream_hidden(s):
+    """The change stream's rows for an anonymous caller and for the secretariat."""
+    q = """SELECT count(*) FILTER (WHERE visible) FROM conferences c,
+        kaigi_changes_since(c.id, 0, %s::jsonb, 100000) WHERE c.slug = %s"""
+    is_(one(s, q, '{"role": "none"}', SLUG), 0,
+        "release mode: the anonymous change stream shows no draft change")
+    cid = one(s, "SELECT id FROM conferences WHERE slug = %s", SLUG)
+    ok(one(s, q, json.dumps({"role": "secretariat", "conference_id": cid}), SLUG) > 0,
+       "... the secretariat's does")
+
+
 def mail_waits(s):
     sql(s, "SELECT kaigi_outbox_close(0)")
     n = one(s, """SELECT count(*) FROM outbox o JOIN conferences c ON c.id = o.conference_id
@@ -204,6 +216,7 @@ def main(s):
     ids["new"] = draft_edits(s, ids)
     draft_hidden(s, sec, r1, jp_feed, jp_body)
     mail_waits(s)
+    stream_hidden(s)
     r = s.request("POST", REL, {"name": "R2"}, token=sec)
     is_((r.json or {}).get("n"), 2, "POST releases: release 2")
     r2 = fresh_feed(s, FEED)
