@@ -623,3 +623,26 @@ LANGUAGE sql STABLE AS $$
 	) x
 	ORDER BY x.id
 $$;
+
+-- GET /sessions/{id} (020's kaigi_session_get): in release mode a caller
+-- that may not write gets the session as the last release shows it (its
+-- version null: there is no draft version to match), or nothing (404) when
+-- the release does not show it to the caller.
+CREATE OR REPLACE FUNCTION kaigi_session_get(p_actor jsonb, p_id bigint)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	c	conferences;
+BEGIN
+	SELECT * INTO c FROM conferences WHERE id = coalesce(
+	    (SELECT conference_id FROM sessions WHERE id = p_id),
+	    (SELECT conference_id FROM release_sessions WHERE session_id = p_id
+		LIMIT 1));
+	IF FOUND AND kaigi_release_mode(c, p_actor) THEN
+		RETURN (SELECT kaigi_release_session_json(rs, c)
+		    FROM release_sessions rs
+		    WHERE rs.release_id = (kaigi_release_last(c.id)).id
+			AND rs.session_id = p_id AND kaigi_release_visible(rs, p_actor));
+	END IF;
+	RETURN (SELECT kaigi_session_json(p_id)
+	    WHERE kaigi_session_visible(p_id, p_actor));
+END $$;

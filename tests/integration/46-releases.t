@@ -138,7 +138,7 @@ def draft_edits(s, ids):
         'public' FROM conferences WHERE slug = %s RETURNING id""", SLUG)
 
 
-def draft_hidden(s, sec, r1, jp_feed, jp_body):
+def draft_hidden(s, sec, r1, jp_feed, jp_body, ids):
     r = fresh_feed(s, FEED)
     is_(r.headers.get("etag"), r1.headers.get("etag"), "a draft edit keeps the public feed's ETag")
     ok(r.body == r1.body, "... and its bytes: the draft change is absent")
@@ -150,6 +150,13 @@ def draft_hidden(s, sec, r1, jp_feed, jp_body):
        "the page's data: the draft title is absent")
     ok("Retitled in the draft" in [i["title"] for i in session_list(s, sec).values()],
        "the secretariat's list shows the draft title")
+    r = s.request("GET", "/api/v1/sessions/%d" % ids["plenary"])
+    ok(r.status == 200 and r.json["title"] != "Retitled in the draft",
+       "GET /sessions/{id} anonymous: the released title, not the draft's")
+    is_(s.request("GET", "/api/v1/sessions/%d" % ids["new"]).status, 404,
+        "GET /sessions/{id} anonymous: a session added in the draft is 404")
+    is_(s.request("GET", "/api/v1/sessions/%d" % ids["new"], token=sec).status, 200,
+        "... the secretariat's 200")
     ok("Retitledinthedraft" not in pdf_text(s), "anonymous programme.pdf: the draft title is absent")
     ok("Retitledinthedraft" in pdf_text(s, sec), "the secretariat's programme.pdf shows the draft")
 
@@ -214,7 +221,7 @@ def main(s):
     jp_body = fresh_feed(s, jp_feed).body
     sql(s, "UPDATE participants SET email = 'kono@example.org' WHERE id = %s", ids["kono"])
     ids["new"] = draft_edits(s, ids)
-    draft_hidden(s, sec, r1, jp_feed, jp_body)
+    draft_hidden(s, sec, r1, jp_feed, jp_body, ids)
     mail_waits(s)
     stream_hidden(s)
     r = s.request("POST", REL, {"name": "R2"}, token=sec)
