@@ -362,6 +362,17 @@ END $$;
 -- Mail: a batch per release
 -- ---------------------------------------------------------------------------
 
+-- What a mail reports of session p_sid in release p_rid as participant
+-- p_pid's feed shows it (time, room, status, title), NULL when it does not.
+CREATE FUNCTION kaigi_release_seen(p_rid bigint, p_sid bigint, p_pid bigint)
+RETURNS text LANGUAGE sql STABLE AS $$
+	SELECT row(rs.starts_at, rs.ends_at, rs.room_id, rs.status, rs.title)::text
+	FROM release_sessions rs
+	WHERE rs.release_id = p_rid AND rs.session_id = p_sid
+	    AND kaigi_release_visible(rs, jsonb_build_object('role', 'feed',
+		'conference_id', rs.conference_id, 'participant_id', p_pid))
+$$;
+
 -- Release r of conference p_cid closes its pending mail: rows whose session
 -- the participant sees the same in both releases (or before the first
 -- release, when nothing was shown) are dropped; the rest become one batch
@@ -373,10 +384,9 @@ DECLARE
 	    AND n = r.n - 1);
 BEGIN
 	DELETE FROM outbox o WHERE o.conference_id = p_cid AND o.batch_id IS NULL
-	    AND (prev IS NULL OR NOT EXISTS (SELECT 1 FROM kaigi_release_diff(
-		prev, r.id, jsonb_build_object('role', 'feed', 'conference_id',
-		    p_cid, 'participant_id', o.participant_id)) d
-		WHERE d.session_id = o.session_id));
+	    AND (prev IS NULL OR kaigi_release_seen(prev, o.session_id, o.participant_id)
+		IS NOT DISTINCT FROM kaigi_release_seen(r.id, o.session_id,
+		    o.participant_id));
 	WITH b AS (
 		INSERT INTO outbox_batches (conference_id, participant_id)
 		SELECT DISTINCT p_cid, participant_id FROM outbox

@@ -133,6 +133,9 @@ def draft_edits(s, ids):
     sql(s, "UPDATE sessions SET status = 'cancelled' WHERE id = %s", ids["side2"])
     sql(s, "UPDATE sessions SET starts_at = '2023-04-29 19:15+09', ends_at = '2023-04-29 19:45+09'"
         " WHERE id = %s", ids["bil"])
+    # Edited and put back: Kono's mail must not report it.
+    sql(s, "UPDATE sessions SET title = 'Briefly renamed' WHERE id = %s", ids["bil_it"])
+    sql(s, "UPDATE sessions SET title = 'Bilateral meeting: Japan – Italy' WHERE id = %s", ids["bil_it"])
     return one(s, """INSERT INTO sessions (conference_id, kind, title, starts_at, ends_at, visibility)
         SELECT id, 'other', 'Added in the draft', '2023-04-30 08:00+09', '2023-04-30 08:30+09',
         'public' FROM conferences WHERE slug = %s RETURNING id""", SLUG)
@@ -208,6 +211,7 @@ def main(s):
     side = [r[0] for r in rows(s, pick, cid, "side_event")]
     ids = {"press": one(s, "SELECT id FROM sessions WHERE title = 'Press conference of the chair'"),
            "bil": one(s, "SELECT id FROM sessions WHERE title = 'Bilateral meeting: Japan – Canada'"),
+           "bil_it": one(s, "SELECT id FROM sessions WHERE title = 'Bilateral meeting: Japan – Italy'"),
            "plenary": one(s, pick, cid, "plenary"), "side1": side[0], "side2": side[1],
            "kono": one(s, "SELECT min(participant_id) FROM session_attendees a JOIN participants p"
                        " ON p.id = a.participant_id JOIN delegations d ON d.id = p.delegation_id"
@@ -234,6 +238,10 @@ def main(s):
         WHERE c.slug = %s AND o.batch_id IS NULL""", SLUG), 0, "release 2 closed the pending mail")
     is_(one(s, "SELECT count(*) FROM outbox_batches WHERE participant_id = %s", ids["kono"]), 1,
         "... into one batch for the participant")
+    got = [r[0] for r in rows(s, "SELECT DISTINCT o.session_id FROM outbox o JOIN outbox_batches b"
+                              " ON b.id = o.batch_id WHERE b.participant_id = %s", ids["kono"])]
+    ok(ids["bil"] in got and ids["bil_it"] not in got,
+       "... reporting the moved bilateral, not the one edited and put back (%r)" % got)
     check_changes(s, ids, tokens)
     r = s.request("GET", REL, token=tokens["it"])
     is_([(i["n"], i["name"]) for i in (r.json or {}).get("items", [])], [(1, "R1"), (2, "R2")],
