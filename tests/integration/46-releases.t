@@ -196,6 +196,17 @@ def check_changes(s, ids, tokens):
     is_(changes(s, 2, tokens["it"], "?delegation=JP"), 404, "Italy's liaison asking for Japan: 404")
     is_(changes(s, 2, None, "?delegation=JP"), 404, "anonymous asking for Japan: 404")
     is_(changes(s, 3, tokens["sec"]), 404, "a release that does not exist: 404")
+    items = {(i["change"], i["session_id"]): i for i in
+             s.request("GET", "%s/2/changes" % REL).json["items"]}
+    m = items.get(("moved", ids["press"]), {})
+    is_(((m.get("before") or {}).get("start"), (m.get("after") or {}).get("start")),
+        (ids["press_start"], "2023-04-30T16:30:00+09:00"), "moved: before and after starts")
+    is_((items.get(("re-roomed", ids["side1"]), {}).get("after") or {}).get("room"), "Bilateral Room C",
+        "re-roomed: the new room")
+    is_(items.get(("retitled", ids["plenary"]), {}).get("title"), "Retitled in the draft",
+        "retitled: the new title")
+    is_((items.get(("cancelled", ids["side2"]), {}).get("after") or {}).get("status"), "cancelled",
+        "cancelled: after is the cancelled session")
     one_ = changes(s, 1)
     ok(one_ != 404 and all(c == "added" for c, _ in one_) and
        sorted(i for _, i in one_) == sorted(ids["public"]),
@@ -218,6 +229,7 @@ def main(s):
                        " WHERE a.session_id = (SELECT id FROM sessions WHERE title ="
                        " 'Bilateral meeting: Japan – Canada') AND d.code = 'JP'")}
     live_mode(s, sec, ids["press"])
+    ids["press_start"] = s.request("GET", "/api/v1/sessions/%d" % ids["press"]).json["start"]
     ids["public"] = [r[0] for r in rows(s, "SELECT id FROM sessions WHERE conference_id = %s"
                                          " AND visibility = 'public'", cid)]
     jp_feed = "/feeds/%s.ics" % s.feed_token(SLUG, delegation="JP")
