@@ -273,6 +273,10 @@ extern const struct cmd_entry cmd_import_entry;
 extern const struct cmd_entry cmd_export_entry;
 /* The printed programme (issue 16). */
 extern const struct cmd_entry cmd_programme_entry;
+extern const struct cmd_entry cmd_release_create_entry;
+extern const struct cmd_entry cmd_release_list_entry;
+extern const struct cmd_entry cmd_release_changes_entry;
+extern const struct cmd_entry cmd_mail_entry;
 
 /* setup.c: add|edit|rm|list of the rows a secretariat sets up. */
 enum setup_type {

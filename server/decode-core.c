@@ -131,8 +131,10 @@ decode_conference(const json_t *b, int create, json_t *errors)
 {
 	static const char *const known[] = { "slug", "title", "timezone",
 	    "start_date", "end_date", "location", "changeover_minutes",
-	    "day_start", "day_end", NULL };
+	    "day_start", "day_end", "publish", NULL };
+	static const char *const publish[] = { "live", "release", NULL };
 	const char	*slug = NULL, *title = NULL, *tz = NULL, *loc = NULL;
+	const char	*pub = NULL;
 	long long	 change = 10;
 	size_t		 n = json_array_size(errors);
 	json_t		*out;
@@ -156,6 +158,10 @@ decode_conference(const json_t *b, int create, json_t *errors)
 	rc = valid_int(b, "changeover_minutes", VALID_OPTIONAL, 0, 240, &change,
 	    errors);
 	decode_conference_times(b, create, out, errors);
+	if (valid_enum(b, "publish", VALID_OPTIONAL, publish, &pub, errors) == 1 &&
+	    create)
+		valid_error(errors, "publish", "is set by PATCH once the conference exists");
+	decode_put_string(out, "publish", pub);
 	decode_put_string(out, "slug", slug);
 	decode_put_string(out, "title", title);
 	decode_put_string(out, "timezone", tz);

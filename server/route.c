@@ -97,6 +97,10 @@ extern const struct route route_programme_pdf;
 extern const struct route route_qr;
 /* Re-placing what a move bumps (issue 16): api-session-move.c. */
 extern const struct route route_session_move;
+/* Schedule releases (issue 18): api-release.c. */
+extern const struct route route_release_create;
+extern const struct route route_release_list;
+extern const struct route route_release_changes;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -176,6 +180,10 @@ static const struct route *route_table[] = {
 	&route_programme_pdf,
 	&route_qr,
 	&route_session_move,
+	/* Schedule releases (issue 18). */
+	&route_release_create,
+	&route_release_list,
+	&route_release_changes,
 	NULL
 };
 

@@ -243,7 +243,10 @@ def routes(ids):
           "end_date": "date", "changeover_minutes": "int", "day_start": "clock", "day_end": "clock"}),
         ("conference patch", "PATCH", c, {"title": "T2"},
          {"title": "req_text", "timezone": "zone", "start_date": "date", "end_date": "date",
-          "changeover_minutes": "int", "day_start": "clock", "day_end": "clock"}),
+          "changeover_minutes": "int", "day_start": "clock", "day_end": "clock",
+          "publish": "enum"}),
+        ("release create", "POST", c + "/releases", {"name": "R"},
+         {"name": "text", "comment": "text"}),
         ("venue create", "POST", c + "/venues", {"name": "V"}, {"name": "req_text", "address": "text"}),
         ("room create", "POST", c + "/rooms",
          {"venue_id": i["venue"], "name": "R", "capacity": 10, "kind": "other"},
@@ -505,7 +508,13 @@ def path_battery(bt, ids):
         ("GET", c + "%s/export.xlsx"), ("GET", c + SLUG + "/export/%s.csv"),
         # The printed programme (issue 16).
         ("GET", c + "%s/programme.pdf"),
+<<<<<<< HEAD
         ("POST", "/api/v1/sessions/%s/move"),
+=======
+        # Schedule releases (issue 18).
+        ("POST", c + "%s/releases"), ("GET", c + "%s/releases"),
+        ("GET", c + "%s/releases/1/changes"), ("GET", c + SLUG + "/releases/%s/changes"),
+>>>>>>> release
         # The contract's feed paths without /api/v1 (issue 14.11): 404 either way.
         ("GET", "/conferences/%s/calendar.ics"),
         ("GET", "/conferences/" + SLUG + "/rooms/%s/calendar.ics"),
@@ -528,6 +537,7 @@ def path_battery(bt, ids):
         ("PATCH", "/api/v1/participants/%d/unavailability/%%s" % ids["unavail_participant"]):
             b'{"reason":"x"}',
         ("POST", c + "%s/import?kind=venues"): b'[{"name":"x"}]',
+        ("POST", c + "%s/releases"): b'{}',
     }
     bt.battery = "path"
     values = INJECT + ["0", "-1", "99999999999999999999999", "1e3", "0x10", " 1", "1%00",
@@ -547,7 +557,7 @@ def query_battery(bt):
     bt.battery = "query"
     lists = [c + "/sessions", c + "/venues", c + "/rooms", c + "/delegations",
              c + "/participants", c + "/audit", c + "/bilaterals", "/api/v1/conferences",
-             c + "/tokens"]
+             c + "/tokens", c + "/releases"]
     long = [quote(wide(w, n)) for w in (2, 3, 4) for n in (100, 320, 400)]
     for path in lists:
         for q in ["limit=-1", "limit=0", "limit=1001", "limit=abc", "limit=99999999999999999999999",
@@ -569,10 +579,15 @@ def query_battery(bt):
         bt.expect("query import", q, 400, "POST", c + "/import?" + q, b'[{"name":"x"}]')
     for q in ["delegation=JP&participant=1", "lang=%00", "lang=" + quote(INJECT[0])]:
         bt.expect("query programme", q, 400, "GET", c + "/programme.pdf?" + q)
+<<<<<<< HEAD
     # A time-zone change names what happens to the sessions: keep_wall_clock or keep_instants only.
     for q in ["shift=nope", "shift=", "shift=%00", "shift=KEEP_INSTANTS", "shift=" + quote(INJECT[0])] + \
             ["shift=" + v for v in long]:
         bt.expect("query conference shift", q, 400, "PATCH", c + "?" + q, b'{"timezone":"Europe/Paris"}')
+=======
+    for q in ["delegation=JP&participant=1", "delegation=" + "x" * 201]:
+        bt.expect("query release changes", q, 400, "GET", c + "/releases/1/changes?" + q)
+>>>>>>> release
     bt.expect("query malformed", "%zz", 400, "GET", c + "/sessions?from=%zz")
     # Routes that take no input: a query value that is not UTF-8, or holds NUL, is refused all the same.
     for path in ("/healthz", "/readyz", "/metrics", "/", "/api/v1/me"):

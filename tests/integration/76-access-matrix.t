@@ -293,6 +293,9 @@ def setup_cells(x):
     """The set-up routes: /me, tokens, edit and delete of every resource,
     archive, import, export, the printed programme."""
     csv = "name,address\nMatrix import venue,1 Main St\n"
+
+    def release_mode():
+        sql(x.s, "UPDATE conferences SET publish = 'release' WHERE slug = %s", SLUG)
     return [
         ("GET /me", lambda r: ("GET", "/api/v1/me", None),
          exp(none=401, liaison_other=200, liaison_party=200, sec_other=200, sec=200, admin=200)),
@@ -331,6 +334,12 @@ def setup_cells(x):
         ("GET programme.pdf", lambda r: ("GET", C + "/programme.pdf", None), PUB),
         ("POST /qr", lambda r: ("POST", "/api/v1/qr", {"text": "webcal://%s" % r}),
          exp(none=401, star=200)),
+        # Schedule releases (issue 18) last: they put the conference in release mode.
+        ("POST releases", lambda r: release_mode() or ("POST", C + "/releases", {"name": "m %s" % r}),
+         exp(none=401, liaison_other=403, liaison_party=403, sec_other=403, sec=201, admin=201)),
+        ("GET releases", lambda r: ("GET", C + "/releases", None), PUB),
+        ("GET release changes", lambda r: ("GET", C + "/releases/1/changes?delegation=CA", None),
+         exp(none=404, liaison_other=404, liaison_party=200, sec_other=404, sec=200, admin=200)),
     ]
 
 
@@ -597,9 +606,10 @@ with Server() as s:
     x = Ctx(s)
     n, bad = matrix(s, x)
     note("%d fresh slots used" % x.k)
-    ok(n >= 8 * 73, "%d cells (%d routes x %d callers)" % (n, n // len(ROLES), len(ROLES)))
+    ok(n >= 8 * 77, "%d cells (%d routes x %d callers)" % (n, n // len(ROLES), len(ROLES)))
     is_(bad[:12], [], "every cell has its expected status (problem+json for errors)")
     is_(uncovered(s, x.hit), [], "every route in kaigid's table has its row in the matrix")
+    sql(s, "UPDATE conferences SET publish = 'live' WHERE slug = %s", SLUG)  # after the release cells
     leaks(s, x)
     tokens(s, x)
     is_(s.stop(), 0, "kaigid exits 0")
