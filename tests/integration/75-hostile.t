@@ -508,13 +508,10 @@ def path_battery(bt, ids):
         ("GET", c + "%s/export.xlsx"), ("GET", c + SLUG + "/export/%s.csv"),
         # The printed programme (issue 16).
         ("GET", c + "%s/programme.pdf"),
-<<<<<<< HEAD
         ("POST", "/api/v1/sessions/%s/move"),
-=======
         # Schedule releases (issue 18).
         ("POST", c + "%s/releases"), ("GET", c + "%s/releases"),
         ("GET", c + "%s/releases/1/changes"), ("GET", c + SLUG + "/releases/%s/changes"),
->>>>>>> release
         # The contract's feed paths without /api/v1 (issue 14.11): 404 either way.
         ("GET", "/conferences/%s/calendar.ics"),
         ("GET", "/conferences/" + SLUG + "/rooms/%s/calendar.ics"),
@@ -579,15 +576,12 @@ def query_battery(bt):
         bt.expect("query import", q, 400, "POST", c + "/import?" + q, b'[{"name":"x"}]')
     for q in ["delegation=JP&participant=1", "lang=%00", "lang=" + quote(INJECT[0])]:
         bt.expect("query programme", q, 400, "GET", c + "/programme.pdf?" + q)
-<<<<<<< HEAD
     # A time-zone change names what happens to the sessions: keep_wall_clock or keep_instants only.
     for q in ["shift=nope", "shift=", "shift=%00", "shift=KEEP_INSTANTS", "shift=" + quote(INJECT[0])] + \
             ["shift=" + v for v in long]:
         bt.expect("query conference shift", q, 400, "PATCH", c + "?" + q, b'{"timezone":"Europe/Paris"}')
-=======
     for q in ["delegation=JP&participant=1", "delegation=" + "x" * 201]:
         bt.expect("query release changes", q, 400, "GET", c + "/releases/1/changes?" + q)
->>>>>>> release
     bt.expect("query malformed", "%zz", 400, "GET", c + "/sessions?from=%zz")
     # Routes that take no input: a query value that is not UTF-8, or holds NUL, is refused all the same.
     for path in ("/healthz", "/readyz", "/metrics", "/", "/api/v1/me"):

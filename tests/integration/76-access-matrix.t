@@ -12,7 +12,6 @@
 # tokens revoked with immediate effect in every worker (--workers 2). Every
 # route of `kaigid --routes` must have its row; exports and the printed
 # programme are searched for the restricted bilateral too.
-import json
 import os
 import re
 import sys
