@@ -207,8 +207,7 @@ import_committed(enum db_status st, PGresult *res, void *arg)
 	else if (ic->table != NULL &&
 	    (answer = json_loads(ic->answer, 0, NULL)) != NULL) {
 		json_object_set(answer, "table", ic->table);
-		http_reply_json(r, 200, answer);
-		json_decref(answer);
+		http_reply_json(r, 200, answer);	/* steals answer */
 	} else
 		http_reply_json_text(r, 200, ic->answer, strlen(ic->answer));
 }
