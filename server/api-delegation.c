@@ -202,14 +202,24 @@ participant_id(struct req *r)
 	return 0;
 }
 
-/* POST /api/v1/participants/{id}/unavailability */
+/* POST /api/v1/participants/{id}/unavailability; with "repair" the
+ * secretariat's repair (the bilaterals in the way re-placed first) */
 static void
 unavailability_create(struct req *r)
 {
 	const char	*rest[1] = { req_param(r, "id") };
 
+	json_t		*repair = json_object_get(r->body, "repair");
+
 	if (participant_id(r) != 0)
 		return;
+	if (json_is_object(r->body) && !json_is_false(repair) && (repair != NULL ||
+	    json_object_get(r->body, "dry_run") != NULL)) {
+		unavailability_repair(r);	/* api-session-move.c */
+		return;
+	}
+	if (json_is_false(repair))
+		json_object_del(r->body, "repair");
 	api_write(r, decode_unavailability, UNAVAILABILITY_CREATE_SQL,
 	    api_reply_row_etag_201, 1, rest);
 }

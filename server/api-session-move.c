@@ -15,6 +15,12 @@
  * once from fresh data. Only the bumped bilaterals move: each of them has
  * to, so that is the fewest changes; when one finds no place the answer
  * is a 409 naming it.
+ *
+ * The same steps serve POST /participants/{id}/unavailability with
+ * "repair": true (api-delegation.c hands such a body over): the
+ * unavailability takes the session's place, the participant's scheduled
+ * bilaterals in the way are re-placed and the unavailability stored in
+ * one statement (sql/125_unavailability_repair.sql). Only the SQL differs.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +28,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "decode-core.h"
 #include "decode-session.h"
 #include "http.h"
 #include "log.h"
@@ -37,8 +44,32 @@
     "SELECT j::text, j->'moved'->>'version' FROM kaigi_session_move($1::jsonb," \
     " $2::bigint, $3::int, $4::jsonb, $5::jsonb, $6::boolean) j"
 
+#define UNAV_PROBLEM_SQL \
+    "SELECT kaigi_unavailability_repair_problem($1::jsonb, $2::bigint, $3::int," \
+    " $4::jsonb)::text"
+#define UNAV_SQL \
+    "SELECT j::text, j->'unavailability'->>'version' FROM" \
+    " kaigi_unavailability_repair($1::jsonb, $2::bigint, $3::int, $4::jsonb," \
+    " $5::jsonb, $6::boolean) j"
+
+/* What differs between a session's move and an unavailability's repair. */
+struct move_ops {
+	const char	*problem_sql;	/* (actor, id, if_match, input) */
+	const char	*write_sql;	/* (..., plan, dry_run) → (json, version) */
+	const char	*what;		/* for the log */
+	int		 written;	/* the status of a write (not a dry run) */
+};
+
+static const struct move_ops move_session_ops = {
+	MOVE_PROBLEM_SQL, MOVE_SQL, "session", 200,
+};
+static const struct move_ops move_unav_ops = {
+	UNAV_PROBLEM_SQL, UNAV_SQL, "unavailability of participant", 201,
+};
+
 /* What a move carries from step to step. */
 struct move_state {
+	const struct move_ops	*ops;
 	char			*actor;
 	char			*input;		/* {start, end, room_id?}, decoded */
 	char			 id[24];
@@ -141,8 +172,8 @@ move_done(enum db_status status, PGresult *res, void *arg)
 
 	if (status == DB_ERROR && strcmp(db_sqlstate(res), "KG409") == 0 &&
 	    move_changed(res) && st->repair && !st->dry_run && !st->retried) {
-		log_info("move of session %s: the data changed under the plan, "
-		    "planning again", st->id);
+		log_info("repair of %s %s: the data changed under the plan, "
+		    "planning again", st->ops->what, st->id);
 		st->retried = 1;
 		move_load(r);
 		return;
@@ -152,7 +183,7 @@ move_done(enum db_status status, PGresult *res, void *arg)
 		snprintf(etag, sizeof etag, "\"%s\"", PQgetvalue(res, 0, 1));
 		http_add_header(r, "ETag", etag);
 	}
-	api_reply_row(r, status, res, 200);
+	api_reply_row(r, status, res, st->dry_run ? 200 : st->ops->written);
 }
 
 /* Write the move with plan (NULL: no repair), or format it for a dry run. */
@@ -174,7 +205,7 @@ move_write(struct req *r, json_t *plan)
 	params[3] = st->input;
 	params[4] = text;
 	params[5] = st->dry_run ? "true" : "false";
-	db_query(MOVE_SQL, 6, params, move_done, r);
+	db_query(st->ops->write_sql, 6, params, move_done, r);
 	free(text);
 }
 
@@ -247,7 +278,7 @@ move_load(struct req *r)
 	params[1] = st->id;
 	params[2] = st->if_match;
 	params[3] = st->input;
-	db_query(MOVE_PROBLEM_SQL, 4, params, move_problem_loaded, r);
+	db_query(st->ops->problem_sql, 4, params, move_problem_loaded, r);
 }
 
 /* POST /api/v1/sessions/{id}/move {start, end, room_id?, repair?, dry_run?} */
@@ -266,6 +297,7 @@ session_move(struct req *r)
 		return;
 	}
 	st = xcalloc(1, sizeof *st);
+	st->ops = &move_session_ops;
 	r->state = st;
 	r->state_free = move_state_free;
 	if (move_decode(r, st) != 0)
@@ -278,4 +310,51 @@ session_move(struct req *r)
 		move_load(r);
 	else
 		move_write(r, NULL);
+}
+
+/* The unavailability {start, end, reason?} of a repair's body; -1 after a 422. */
+static int
+unav_decode(struct req *r, struct move_state *st)
+{
+	json_t	*errors = json_array(), *sub, *t = NULL;
+
+	if (valid_object(r->body, errors) == 0) {
+		valid_bool(r->body, "repair", VALID_OPTIONAL, &st->repair, errors);
+		valid_bool(r->body, "dry_run", VALID_OPTIONAL, &st->dry_run, errors);
+		if (json_array_size(errors) == 0 && !st->repair)
+			valid_error(errors, "dry_run", "needs \"repair\": true");
+		sub = json_deep_copy(r->body);
+		json_object_del(sub, "repair");
+		json_object_del(sub, "dry_run");
+		t = decode_unavailability(sub, errors);
+		json_decref(sub);
+	}
+	if (t == NULL || json_array_size(errors) > 0) {
+		json_decref(t);
+		api_reply_invalid(r, errors);
+		return -1;
+	}
+	json_decref(errors);
+	st->input = api_json_text(t);
+	json_decref(t);
+	return 0;
+}
+
+/* POST /api/v1/participants/{id}/unavailability {start, end, reason?,
+ * repair: true, dry_run?}: the participant's bilaterals in the way
+ * re-placed, then the unavailability stored. The caller checked the id. */
+void
+unavailability_repair(struct req *r)
+{
+	struct move_state	*st = xcalloc(1, sizeof *st);
+
+	st->ops = &move_unav_ops;
+	r->state = st;
+	r->state_free = move_state_free;
+	if (unav_decode(r, st) != 0)
+		return;
+	snprintf(st->id, sizeof st->id, "%s", req_param(r, "id"));
+	st->if_match = NULL;
+	st->actor = api_actor_text(r);
+	move_load(r);
 }

@@ -109,4 +109,7 @@ void	api_delete_by_id(struct req *, const char *what, const char *sql);
 struct scheduler_job;
 int	api_solver_failed(struct req *, struct scheduler_job *);
 
+/* POST /participants/{id}/unavailability with "repair" (api-session-move.c). */
+void	unavailability_repair(struct req *);
+
 #endif
