@@ -492,11 +492,59 @@ function wbUnavSection(person, list, suffix, after) {
 	const form = wbForm("Add unavailability", [wbField("Day", wbSelect("day", days)),
 		wbField("From", wbInput("from", "08:00", { type: "time", required: true })), wbField("To", wbInput("to", "12:00", { type: "time", required: true })),
 		wbField("Reason", wbInput("reason", ""))], "Add unavailability",
-		(v) => change(() => api("POST", path, { body: { start: zonedIso(v.day, v.from), end: zonedIso(v.day, v.to), reason: v.reason } }),
-			"Unavailability added."));
+		(v, b) => wbUnavAdd(b, path, { start: zonedIso(v.day, v.from), end: zonedIso(v.day, v.to), reason: v.reason }, after));
 	return h("section", { class: "wb-unav", "aria-label": "Unavailability of " + person.name },
 		h("h3", {}, "Unavailability of " + person.name + (suffix || "")), wbDayStrip(list),
 		items.length ? h("ul", { class: "unavailability" }, items) : h("p", {}, "None recorded."), box, form);
+}
+
+/* Add an unavailability; on a clash the secretariat is offered the repair. */
+async function wbUnavAdd(box, path, body, after) {
+	box.hidden = true;
+	try {
+		await api("POST", path, { body });
+	} catch (e) {
+		wbShow(box, e);
+		if (e.status === 409 && S.role === "secretariat" && ((e.problem && e.problem.conflicts) || []).some((c) => c.session_id))
+			box.append(h("button", { type: "button", class: "primary wb-unav-repair", onclick: () => wbUnavRepair(box, path, body, after) },
+				"Add it and re-place the bilaterals in the way…"));
+		return false;
+	}
+	await wbReload();
+	say("Unavailability added.");
+	if (after)
+		await after();
+	return true;
+}
+
+/* The repair's plan (a dry run), then its commit on confirmation. */
+async function wbUnavRepair(box, path, body, after) {
+	let plan;
+	try {
+		plan = (await api("POST", path, { body: Object.assign({}, body, { repair: true, dry_run: true }) })).data;
+	} catch (e) {
+		wbShow(box, e);
+		return;
+	}
+	const moves = plan.replaced.map((x) => h("li", {}, x.title + ": " + span(x.from.start, x.from.end) + " → " +
+		span(x.to.start, x.to.end) + (x.to.room ? ", " + x.to.room : "")));
+	const commit = h("button", { type: "button", class: "primary", id: "wb-unav-commit", onclick: async () => {
+		commit.disabled = true;
+		try {
+			const r = (await api("POST", path, { body: Object.assign({}, body, { repair: true }) })).data;
+			await wbReload();
+			await reloadAll();
+			say("Unavailability added; " + r.replaced.length + " bilateral(s) re-placed.");
+			if (after)
+				await after();
+		} catch (e) {
+			wbShow(box, e);
+		}
+	} }, "Commit this plan");
+	box.replaceChildren(h("p", {}, "Plan: " + plan.replaced.length + " bilateral(s) move; nothing else changes."),
+		h("ul", { class: "plan" }, moves), commit);
+	box.hidden = false;
+	commit.focus();
 }
 
 /* Minutes of the day of an "HH:MM[:SS]" clock, or NaN. */

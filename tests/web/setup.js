@@ -11,6 +11,8 @@
  *   imported;
  * - a liaison token issued: its feed link as text and as a QR code;
  * - a participant's availability: a day strip, an unavailability added;
+ * - an unavailability that clashes with a bilateral: the repair offered,
+ *   its plan shown, then committed;
  * - a bilateral request edited on the board (PATCH with If-Match);
  * - an auto-schedule: progress is shown while it plans.
  *
@@ -106,6 +108,34 @@ async function availabilityStep(page) {
 	v.axe = await axe(page, "availability panel");
 	v.overflow = await shots(page, SHOTS, "32-availability");
 	await page.keyboard.press("Escape");
+	await page.waitForSelector("#panel", { state: "hidden" });
+	await page.fill("#wb-search", "");
+	return v;
+}
+
+/* Kono's morning of 30 April: the clash, the repair's plan, its commit. */
+async function repairStep(page) {
+	await screen(page, "people");
+	await page.fill("#wb-search", "Kono");
+	await page.waitForFunction(() => document.querySelectorAll("#wb-body table.participants tbody tr").length === 1);
+	await page.click('#wb-body button[aria-label="Availability of Kono Taro"]');
+	const f = page.locator('#panel form[aria-label="Add unavailability"]');
+	await f.locator('[name="day"]').selectOption("2023-04-30");
+	await f.locator('[name="from"]').fill("08:00");
+	await f.locator('[name="to"]').fill("09:35");
+	await f.locator('[name="reason"]').fill("Parliamentary obligations");
+	await f.locator("button[type=submit]").click();
+	await page.waitForSelector("#panel button.wb-unav-repair");
+	const v = { problem: await page.textContent("#panel form .wb-problem") };
+	await page.click("#panel button.wb-unav-repair");
+	await page.waitForSelector("#wb-unav-commit");
+	v.plan = await page.$$eval("#panel ul.plan li", (els) => els.map((e) => e.textContent));
+	v.axe = await axe(page, "unavailability repair plan");
+	await page.click("#wb-unav-commit");
+	await status(page, "re-placed");
+	v.status = await page.textContent("#status");
+	await page.keyboard.press("Escape");
+	await page.waitForSelector("#panel", { state: "hidden" });
 	await page.fill("#wb-search", "");
 	return v;
 }
@@ -153,6 +183,7 @@ async function main() {
 		await step("import with preview", () => importStep(page));
 		await step("token QR code", () => qrStep(page));
 		await step("availability day strip", () => availabilityStep(page));
+		await step("unavailability with repair", () => repairStep(page));
 		await step("bilateral edit", () => bilateralStep(page));
 		await step("auto-schedule progress", () => progressStep(page));
 	} finally {
