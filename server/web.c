@@ -45,6 +45,7 @@ static const struct web_file {
 	{ "workbench.js", "text/javascript; charset=utf-8" },
 	{ "import.js", "text/javascript; charset=utf-8" },
 	{ "sessions.js", "text/javascript; charset=utf-8" },
+	{ "since.js", "text/javascript; charset=utf-8" },
 	{ "favicon.svg", "image/svg+xml" },
 	{ NULL, NULL }
 };

@@ -1259,6 +1259,7 @@ async function signIn(token) {
 	    : S.role === "liaison" ? "Signed in as the liaison of " + (WB.me.delegation_name || WB.me.delegation) + "." : "Signed in.");
 	await reloadAll();
 	liveStart();
+	await sinceVisit();
 }
 
 /* Forget the token. */
@@ -1379,6 +1380,7 @@ async function main() {
 			renderWho();
 			await reloadAll();
 			liveStart();
+			await sinceVisit();
 		}
 	} catch (e) {
 		showProblem(e, $("notice"));
