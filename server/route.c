@@ -97,6 +97,11 @@ extern const struct route route_programme_pdf;
 extern const struct route route_qr;
 /* Re-placing what a move bumps (issue 16): api-session-move.c. */
 extern const struct route route_session_move;
+/* Webhooks (issue 18 item 4): api-webhook.c. */
+extern const struct route route_webhook_create;
+extern const struct route route_webhook_list;
+extern const struct route route_webhook_delete;
+extern const struct route route_webhook_deliveries;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -176,6 +181,11 @@ static const struct route *route_table[] = {
 	&route_programme_pdf,
 	&route_qr,
 	&route_session_move,
+	/* Webhooks (issue 18 item 4). */
+	&route_webhook_create,
+	&route_webhook_list,
+	&route_webhook_delete,
+	&route_webhook_deliveries,
 	NULL
 };
 
