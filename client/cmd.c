@@ -68,6 +68,11 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_export_entry,
 	/* The printed programme (issue 16). */
 	&cmd_programme_entry,
+	/* Webhooks (issue 18 item 4). */
+	&cmd_webhook_add_entry,
+	&cmd_webhook_list_entry,
+	&cmd_webhook_rm_entry,
+	&cmd_webhook_deliveries_entry,
 	&cmd_help_entry,
 	NULL
 };

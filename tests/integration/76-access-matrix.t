@@ -157,6 +157,10 @@ class Ctx:
         """A new liaison API token of Canada: its id."""
         return self.admin("POST", C + "/tokens", {"role": "liaison", "delegation": "CA"})["id"]
 
+    def webhook_new(self):
+        """A new webhook of the conference: its id."""
+        return self.admin("POST", C + "/webhooks", {"url": "http://127.0.0.1:9/m", "secret": "m"})["id"]
+
     def archived(self, yes):
         """The conference archived (or not) before a cell."""
         self.admin("POST", C + ("/archive" if yes else "/unarchive"), {})
@@ -331,6 +335,16 @@ def setup_cells(x):
         ("GET programme.pdf", lambda r: ("GET", C + "/programme.pdf", None), PUB),
         ("POST /qr", lambda r: ("POST", "/api/v1/qr", {"text": "webcal://%s" % r}),
          exp(none=401, star=200)),
+        # Webhooks (issue 18 item 4): the secretariat's; another conference's never sees them.
+        ("POST webhooks", lambda r: ("POST", C + "/webhooks", {"url": "http://127.0.0.1:9/%s" % r,
+                                                               "secret": "m"}),
+         exp(none=401, liaison_other=403, liaison_party=403, sec_other=403, sec=201, admin=201)),
+        ("GET webhooks", lambda r: ("GET", C + "/webhooks", None), SEC_ONLY),
+        ("DELETE /webhooks/{id}", lambda r: ("DELETE", "/api/v1/webhooks/%d" % x.webhook_new(), None),
+         exp(none=401, liaison_other=403, liaison_party=403, sec_other=404, sec=204, admin=204)),
+        ("GET /webhooks/{id}/deliveries", lambda r: ("GET", "/api/v1/webhooks/%d/deliveries" % x.webhook_new(),
+                                                     None),
+         exp(none=401, liaison_other=403, liaison_party=403, sec_other=404, sec=200, admin=200)),
     ]
 
 
