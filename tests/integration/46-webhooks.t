@@ -22,8 +22,10 @@
 import hashlib
 import hmac
 import json
+import re
 import os
 import sys
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -32,6 +34,7 @@ from kaigitest import *  # noqa: E402,F403
 from feedlib import SLUG, one  # noqa: E402
 
 SECRET = "s3cret-for-hmac"
+KAIGI = os.path.abspath(os.environ.get("KAIGI") or os.path.join(TOP, "client", "kaigi"))
 OTHER = "other-conf-2023"
 
 
@@ -206,6 +209,34 @@ def other_conference(s, rec, admin):
     return sid, json.loads(r.body)["id"]
 
 
+def kaigi(s, tok, *args):
+    env = dict(os.environ, KAIGI_CONFIG="/dev/null", TZ="UTC", KAIGI_URL=s.url, KAIGI_TOKEN=tok,
+               KAIGI_CONFERENCE=SLUG)
+    p = subprocess.run([KAIGI] + [str(a) for a in args], capture_output=True, text=True, env=env,
+                       timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def check_client(s, sec, rec):
+    """kaigi webhook add|list|deliveries|rm."""
+    rc, out, err = kaigi(s, sec, "webhook", "add", rec.url + "/k", "--secret", "k-secret",
+                         "--events", "session.cancelled,session.moved")
+    is_(rc, 0, "kaigi webhook add: exit 0 (%s)" % err.strip())
+    m = re.match(r"webhook (\d+): ", out)
+    ok(m and "session.cancelled,session.moved" in out, "it prints the id, the URL and the kinds")
+    hid = int(m.group(1)) if m else 0
+    rc, out, err = kaigi(s, sec, "webhook", "list")
+    ok(rc == 0 and rec.url + "/k" in out and "k-secret" not in out, "kaigi webhook list: the URL, no secret")
+    rc, out, err = kaigi(s, sec, "webhook", "add", rec.url + "/k", "--secret", "x", "--events", "nope")
+    ok(rc != 0 and "session.moved" in err, "an unknown kind: non-zero exit, the valid kinds named")
+    rc, out, err = kaigi(s, sec, "webhook", "deliveries", hid)
+    ok(rc == 0 and "STATUS" in out and "ATTEMPTS" in out, "kaigi webhook deliveries: the log's table")
+    rc, out, err = kaigi(s, sec, "webhook", "rm", hid)
+    is_((rc, out.strip()), (0, "deleted webhook %d" % hid), "kaigi webhook rm")
+    rc, out, err = kaigi(s, sec, "webhook", "deliveries", hid)
+    ok(rc != 0, "its log is gone")
+
+
 def main():
     rec = Receiver()
     with Server(args=["--workers", "2"]) as s:
@@ -216,6 +247,7 @@ def main():
         press = one(s, "SELECT id FROM sessions WHERE title = 'Press conference of the chair'")
         bil = one(s, "SELECT id FROM sessions WHERE title = 'Bilateral meeting: Japan – Canada'")
         check_invalid(s, sec, liaison, rec)
+        check_client(s, sec, rec)
         other_sid, other_hook = other_conference(s, rec, admin)
         other_sec = s.token("secretariat", conference=OTHER)
         hook = check_created(s, sec, rec)
