@@ -178,7 +178,8 @@ const struct cmd_entry cmd_webhook_add_entry = {
 	.name = "webhook add",
 	.usage = "URL --secret S [--events KIND,...]",
 	.summary = "POST each session change, signed with S, to URL "
-	    "(kinds: session.created,moved,updated,cancelled,deleted)",
+	    "(kinds: session.created,moved,updated,cancelled,deleted; "
+	    "bilateral.changed)",
 	.valued = cmd_webhook_add_valued,
 	.min_args = 1,
 	.max_args = 1,

@@ -46,9 +46,9 @@ const struct route route_webhook_deliveries = {
 
 static const char *const WEBHOOK_KINDS[] = { "session.created",
     "session.moved", "session.updated", "session.cancelled",
-    "session.deleted", NULL };
+    "session.deleted", "bilateral.changed", NULL };
 #define WEBHOOK_KINDS_TEXT "session.created, session.moved, " \
-    "session.updated, session.cancelled, session.deleted"
+    "session.updated, session.cancelled, session.deleted, bilateral.changed"
 
 static const char WEBHOOK_CREATE_SQL[] =
     "SELECT kaigi_webhook_create($1::jsonb, $3, $2::jsonb)::text";

@@ -7,10 +7,12 @@
 --
 -- Each row of session_changes (the change stream's log, written in the
 -- transaction of the change) leaves one delivery per matching hook of the
--- same conference: a deferred trigger, so the delivery is written at the
--- COMMIT of that transaction, with the body as the session stands then
--- (attendees and parties added after the change row included), and never if
--- the transaction rolls back. The body is fixed once written, so retries
+-- same conference (session.created|moved|updated|cancelled|deleted), and
+-- each bilateral request created or changed one (bilateral.changed, once
+-- per request and transaction): deferred triggers, so the delivery is
+-- written at the COMMIT of that transaction, with the body as the session
+-- or request stands then (attendees and parties added after the change row
+-- included), and never if the transaction rolls back. The body is fixed once written, so retries
 -- send (and sign) the same bytes. Another conference's changes never reach
 -- a hook; the secretariat sees restricted sessions of its own conference,
 -- so the body carries them whole.
@@ -33,9 +35,11 @@ CREATE INDEX webhooks_conference_idx ON webhooks (conference_id);
 CREATE TABLE webhook_deliveries (
 	id		bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	webhook_id	bigint NOT NULL REFERENCES webhooks ON DELETE CASCADE,
-	change_id	bigint NOT NULL,	-- session_changes.id
-	session_id	bigint NOT NULL,
+	change_id	bigint,		-- session_changes.id (session.*)
+	session_id	bigint,		-- session.*
+	bilateral_id	bigint,		-- bilateral.changed
 	event		text NOT NULL,
+	xact		xid8 NOT NULL DEFAULT pg_current_xact_id(),
 	body		text NOT NULL,
 	status		text NOT NULL DEFAULT 'pending'
 	    CHECK (status IN ('pending', 'delivered', 'failed')),
@@ -55,7 +59,7 @@ CREATE INDEX webhook_deliveries_hook_idx ON webhook_deliveries (webhook_id, id);
 CREATE FUNCTION kaigi_webhook_kinds() RETURNS text[]
 LANGUAGE sql IMMUTABLE AS $$
 	SELECT ARRAY['session.created', 'session.moved', 'session.updated',
-	    'session.cancelled', 'session.deleted']
+	    'session.cancelled', 'session.deleted', 'bilateral.changed']
 $$;
 
 -- session_changes AFTER INSERT (deferred to COMMIT): one delivery per hook
@@ -88,6 +92,35 @@ END $$;
 CREATE CONSTRAINT TRIGGER session_changes_webhooks
     AFTER INSERT ON session_changes DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION kaigi_webhook_enqueue();
+
+-- bilateral_requests AFTER INSERT OR UPDATE (deferred to COMMIT): one
+-- bilateral.changed delivery per hook that asked for it, once per request
+-- and transaction.
+CREATE FUNCTION kaigi_webhook_enqueue_bilateral() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_body	text;
+BEGIN
+	SELECT jsonb_build_object('event', 'bilateral.changed',
+	    'conference', c.slug, 'bilateral_id', NEW.id,
+	    'at', kaigi_ts(now(), c.timezone),
+	    'bilateral', kaigi_bilateral_json(NEW.id))::text
+	INTO v_body FROM conferences c WHERE c.id = NEW.conference_id;
+	INSERT INTO webhook_deliveries (webhook_id, bilateral_id, event, body)
+	SELECT w.id, NEW.id, 'bilateral.changed', v_body
+	FROM webhooks w
+	WHERE w.conference_id = NEW.conference_id
+	    AND (w.events IS NULL OR 'bilateral.changed' = ANY (w.events))
+	    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
+		WHERE d.webhook_id = w.id AND d.bilateral_id = NEW.id
+		    AND d.xact = pg_current_xact_id())
+	ORDER BY w.id;
+	RETURN NULL;
+END $$;
+
+CREATE CONSTRAINT TRIGGER bilateral_requests_webhooks
+    AFTER INSERT OR UPDATE ON bilateral_requests DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION kaigi_webhook_enqueue_bilateral();
 
 -- The API's webhook object (never the secret).
 CREATE FUNCTION kaigi_webhook_json(w webhooks) RETURNS jsonb
@@ -177,6 +210,7 @@ BEGIN
 	RETURN jsonb_build_object('items', coalesce((SELECT jsonb_agg(
 	    jsonb_build_object('id', d.id, 'event', d.event,
 		'change_id', d.change_id, 'session_id', d.session_id,
+		'bilateral_id', d.bilateral_id,
 		'status', d.status, 'attempts', d.attempts,
 		'response_code', d.response_code, 'last_error', d.last_error,
 		'created_at', kaigi_ts(d.created_at, tz),

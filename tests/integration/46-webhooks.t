@@ -139,17 +139,17 @@ def check_retry_order(s, sec, rec, hook, press):
         move(s, press, m)
     want = [r for r in one_col(s, "SELECT id FROM session_changes WHERE id > %s ORDER BY id", before)]
     is_(len(want), 5, "five changes recorded")
-    got, took = wait_for(lambda: [b["change_id"] for b in bodies(rec, "/a")][-5:] == want)
+    got, took = wait_for(lambda: [b.get("change_id") for b in bodies(rec, "/a")][-5:] == want)
     ok(got, "the five moves arrived in order (%.1f s)" % took)
-    seen = [b["change_id"] for b in bodies(rec, "/a") if b["change_id"] in want]
+    seen = [b.get("change_id") for b in bodies(rec, "/a") if b.get("change_id") in want]
     is_(seen, want, "in the order of the changes, each delivered once")
-    first = [g for g in rec.at("/a") if json.loads(g[2])["change_id"] == want[0]]
+    first = [g for g in rec.at("/a") if json.loads(g[2]).get("change_id") == want[0]]
     is_([g[3] for g in first], [500, 200], "the first was answered 500, then 200")
     is_(len({g[1]["Kaigi-Event-Id"] for g in first}), 1, "the retry has the same event id")
     ok(first[0][2] == first[1][2], "and the same body (same signature)")
     r = s.request("GET", "/api/v1/webhooks/%d/deliveries" % hook, token=sec)
     is_(r.status, 200, "delivery log: 200")
-    log = {d["change_id"]: d for d in json.loads(r.body)["items"]}
+    log = {d["change_id"]: d for d in json.loads(r.body)["items"] if d["change_id"]}
     d = log.get(want[0], {})
     is_((d.get("status"), d.get("attempts"), d.get("response_code")), ("delivered", 2, 200),
         "the log: delivered at attempt 2, response 200")
@@ -173,13 +173,36 @@ def check_restricted_and_other(s, rec, other_sid, bil):
     ok(got, "the other conference's hook got its change (%.1f s)" % took)
     with s.db().cursor() as cur:
         cur.execute("UPDATE sessions SET title = title || ' (retitled)' WHERE id = %s", (bil,))
-    got, took = wait_for(lambda: any(b["session_id"] == bil for b in bodies(rec, "/a")[n:]))
+    got, took = wait_for(lambda: any(b.get("session_id") == bil for b in bodies(rec, "/a")[n:]))
     ok(got, "the restricted bilateral's retitle reached the hook (%.1f s)" % took)
-    b = [b for b in bodies(rec, "/a")[n:] if b["session_id"] == bil]
+    b = [b for b in bodies(rec, "/a")[n:] if b.get("session_id") == bil]
     is_(b and b[0]["session"]["title"], one(s, "SELECT title FROM sessions WHERE id = %s", bil),
         "with its title (the secretariat's own conference)")
-    is_([b for b in bodies(rec, "/a") if b["conference"] != SLUG or b["session_id"] == other_sid], [],
+    is_([b for b in bodies(rec, "/a") if b["conference"] != SLUG or b.get("session_id") == other_sid], [],
         "the other conference's change never reached this hook")
+
+
+def check_bilateral(s, sec, rec, press):
+    """A bilateral request changed twice in one transaction (and once through
+    the API): bilateral.changed, once per transaction, with the request."""
+    bid = one(s, "SELECT min(b.id) FROM bilateral_requests b JOIN conferences c ON c.id = b.conference_id"
+                 " WHERE c.slug = %s AND b.status = 'requested'", SLUG)
+    conn = s.db()
+    conn.autocommit = False
+    with conn.cursor() as cur:
+        cur.execute("UPDATE bilateral_requests SET priority = 1 WHERE id = %s", (bid,))
+        cur.execute("UPDATE bilateral_requests SET topics = 'webhooks' WHERE id = %s", (bid,))
+    conn.commit()
+    conn.autocommit = True
+    r = s.request("PATCH", "/api/v1/bilaterals/%d" % bid, body={"priority": 2}, token=sec)
+    is_(r.status, 200, "the bilateral's priority changed through the API")
+    move(s, press, 5)
+    seen = lambda: [b for b in bodies(rec, "/a") if b.get("bilateral_id") == bid]
+    got, took = wait_for(lambda: len(seen()) >= 2 and bodies(rec, "/a")[-1].get("session_id") == press)
+    ok(got, "bilateral.changed arrived, then the marker move (%.1f s)" % took)
+    is_([(b["event"], b["bilateral"]["priority"], b["bilateral"]["topics"]) for b in seen()],
+        [("bilateral.changed", 1, "webhooks"), ("bilateral.changed", 2, "webhooks")],
+        "one delivery per transaction, with the request as it was committed")
 
 
 def check_deleted(s, sec, rec, hook, press):
@@ -257,6 +280,7 @@ def main():
             "nor its log")
         check_retry_order(s, sec, rec, hook, press)
         check_restricted_and_other(s, rec, other_sid, bil)
+        check_bilateral(s, sec, rec, press)
         check_signed(rec)
         check_deleted(s, sec, rec, hook, press)
     rec.httpd.shutdown()
