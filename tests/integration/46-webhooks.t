@@ -14,6 +14,8 @@
 #  - several changes while the first is being retried arrive in the order
 #    of the changes (per hook, so per conference), each once delivered;
 #  - a restricted bilateral of the hook's conference reaches it whole;
+#  - a bilateral request changed: bilateral.changed, once per transaction,
+#    with the request as committed;
 #  - another conference's change never reaches it (its own hook gets it);
 #  - a deleted hook gets nothing further (a hook created with it, the
 #    marker, does) and its log is 404; unknown ids are 404, also for the
