@@ -285,6 +285,12 @@ def main():
         check_bilateral(s, sec, rec, press)
         check_signed(rec)
         check_deleted(s, sec, rec, hook, press)
+        with open(s.log_path, "rb") as f:
+            ok(SECRET.encode() not in f.read(), "the secret is nowhere in kaigid's log")
+        is_(one(s, "SELECT count(*) FROM audit_log WHERE strpos(coalesce(before::text, '') ||"
+                   " coalesce(after::text, ''), %s) > 0", SECRET), 0, "nor in the audit log")
+        is_(one(s, "SELECT count(*) FROM audit_log WHERE entity = 'webhook'"), 6,
+            "the audit log has the creations and deletions (4 created, 2 deleted)")
     rec.httpd.shutdown()
 
 
