@@ -73,6 +73,11 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_release_list_entry,
 	&cmd_release_changes_entry,
 	&cmd_mail_entry,
+	/* Webhooks (issue 18 item 4). */
+	&cmd_webhook_add_entry,
+	&cmd_webhook_list_entry,
+	&cmd_webhook_rm_entry,
+	&cmd_webhook_deliveries_entry,
 	&cmd_help_entry,
 	NULL
 };

@@ -101,6 +101,11 @@ extern const struct route route_session_move;
 extern const struct route route_release_create;
 extern const struct route route_release_list;
 extern const struct route route_release_changes;
+/* Webhooks (issue 18 item 4): api-webhook.c. */
+extern const struct route route_webhook_create;
+extern const struct route route_webhook_list;
+extern const struct route route_webhook_delete;
+extern const struct route route_webhook_deliveries;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -184,6 +189,11 @@ static const struct route *route_table[] = {
 	&route_release_create,
 	&route_release_list,
 	&route_release_changes,
+	/* Webhooks (issue 18 item 4). */
+	&route_webhook_create,
+	&route_webhook_list,
+	&route_webhook_delete,
+	&route_webhook_deliveries,
 	NULL
 };
 

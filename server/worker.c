@@ -24,6 +24,7 @@
 #include "http.h"
 #include "log.h"
 #include "outbox.h"
+#include "webhook.h"
 #include "server.h"
 #include "slowclient.h"
 #include "util.h"
@@ -192,6 +193,7 @@ worker_run(const char *config_path, int fd, const sigset_t *mask)
 	w.http = http_start(w.base, fd);
 	hooks_start(w.base);
 	outbox_start();
+	webhook_start();
 	w.sigterm = evsignal_new(w.base, SIGTERM, worker_sigterm, &w);
 	w.sigint = evsignal_new(w.base, SIGINT, worker_sigterm, &w);
 	w.sighup = evsignal_new(w.base, SIGHUP, worker_sighup, &w);
@@ -201,6 +203,7 @@ worker_run(const char *config_path, int fd, const sigset_t *mask)
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	event_base_dispatch(w.base);
 	hooks_stop();
+	webhook_stop();
 	outbox_stop();
 	db_shutdown();	/* answers what still waits on the database, before evhttp goes */
 	slowclient_stop();

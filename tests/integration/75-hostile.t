@@ -76,6 +76,7 @@ REQUIRED = {
     "travel patch": ("0.from_venue_id", "0.to_venue_id", "0.minutes"),
     "token create": ("role",),
     "session move": ("start", "end"),
+    "webhook create": ("url", "secret"),
 }
 # Routes where no body means "the defaults" or "nothing to say": a request
 # without a body (and for the schedules, {}) is valid there and never sent.
@@ -303,6 +304,9 @@ def routes(ids):
          {"replace": "bool"}),
         # The workbench's QR code of a feed link (issue 16).
         ("qr", "POST", "/api/v1/qr", {"text": "webcal://x"}, {"text": "req_text"}),
+        # Webhooks (issue 18 item 4).
+        ("webhook create", "POST", c + "/webhooks", {"url": "http://127.0.0.1:9/x", "secret": "s"},
+         {"url": "req_text", "secret": "req_text", "events": "codes"}),
     ] + setup_routes(ids) + [(name, "POST", path, {}, {}) for name, path in (
         ("bilateral accept", "/api/v1/bilaterals/%d/accept" % i["bilateral"]),
         ("bilateral decline", "/api/v1/bilaterals/%d/decline" % i["bilateral"]),
@@ -516,6 +520,9 @@ def path_battery(bt, ids):
         # Schedule releases (issue 18).
         ("POST", c + "%s/releases"), ("GET", c + "%s/releases"),
         ("GET", c + "%s/releases/1/changes"), ("GET", c + SLUG + "/releases/%s/changes"),
+        # Webhooks (issue 18 item 4).
+        ("POST", c + "%s/webhooks"), ("GET", c + "%s/webhooks"), ("DELETE", "/api/v1/webhooks/%s"),
+        ("GET", "/api/v1/webhooks/%s/deliveries"),
         # The contract's feed paths without /api/v1 (issue 14.11): 404 either way.
         ("GET", "/conferences/%s/calendar.ics"),
         ("GET", "/conferences/" + SLUG + "/rooms/%s/calendar.ics"),
@@ -539,6 +546,7 @@ def path_battery(bt, ids):
             b'{"reason":"x"}',
         ("POST", c + "%s/import?kind=venues"): b'[{"name":"x"}]',
         ("POST", c + "%s/releases"): b'{}',
+        ("POST", c + "%s/webhooks"): b'{"url":"http://127.0.0.1:9/x","secret":"s"}',
     }
     bt.battery = "path"
     values = INJECT + ["0", "-1", "99999999999999999999999", "1e3", "0x10", " 1", "1%00",

@@ -156,6 +156,10 @@ class Ctx:
         """A new liaison API token of Canada: its id."""
         return self.admin("POST", C + "/tokens", {"role": "liaison", "delegation": "CA"})["id"]
 
+    def webhook_new(self):
+        """A new webhook of the conference: its id."""
+        return self.admin("POST", C + "/webhooks", {"url": "http://127.0.0.1:9/m", "secret": "m"})["id"]
+
     def archived(self, yes):
         """The conference archived (or not) before a cell."""
         self.admin("POST", C + ("/archive" if yes else "/unarchive"), {})
@@ -333,6 +337,16 @@ def setup_cells(x):
         ("GET programme.pdf", lambda r: ("GET", C + "/programme.pdf", None), PUB),
         ("POST /qr", lambda r: ("POST", "/api/v1/qr", {"text": "webcal://%s" % r}),
          exp(none=401, star=200)),
+        # Webhooks (issue 18 item 4): the secretariat's; another conference's never sees them.
+        ("POST webhooks", lambda r: ("POST", C + "/webhooks", {"url": "http://127.0.0.1:9/%s" % r,
+                                                               "secret": "m"}),
+         exp(none=401, liaison_other=403, liaison_party=403, sec_other=403, sec=201, admin=201)),
+        ("GET webhooks", lambda r: ("GET", C + "/webhooks", None), SEC_ONLY),
+        ("DELETE /webhooks/{id}", lambda r: ("DELETE", "/api/v1/webhooks/%d" % x.webhook_new(), None),
+         exp(none=401, liaison_other=403, liaison_party=403, sec_other=404, sec=204, admin=204)),
+        ("GET /webhooks/{id}/deliveries", lambda r: ("GET", "/api/v1/webhooks/%d/deliveries" % x.webhook_new(),
+                                                     None),
+         exp(none=401, liaison_other=403, liaison_party=403, sec_other=404, sec=200, admin=200)),
         # Schedule releases (issue 18) last: they put the conference in release mode.
         ("POST releases", lambda r: release_mode() or ("POST", C + "/releases", {"name": "m %s" % r}),
          exp(none=401, liaison_other=403, liaison_party=403, sec_other=403, sec=201, admin=201)),
@@ -605,7 +619,7 @@ with Server() as s:
     x = Ctx(s)
     n, bad = matrix(s, x)
     note("%d fresh slots used" % x.k)
-    ok(n >= 8 * 77, "%d cells (%d routes x %d callers)" % (n, n // len(ROLES), len(ROLES)))
+    ok(n >= 8 * 81, "%d cells (%d routes x %d callers)" % (n, n // len(ROLES), len(ROLES)))
     is_(bad[:12], [], "every cell has its expected status (problem+json for errors)")
     is_(uncovered(s, x.hit), [], "every route in kaigid's table has its row in the matrix")
     sql(s, "UPDATE conferences SET publish = 'live' WHERE slug = %s", SLUG)  # after the release cells
