@@ -59,6 +59,7 @@
 #define BIL_SLOTS_DEFAULT	10
 #define BIL_SLOTS_MAX		100
 #define BIL_TIME_LIMIT_MAX	60000
+#define BIL_AFTER_MAX		100	/* requests one may come after */
 
 static const char *const bil_statuses[] = { "requested", "accepted",
     "declined", "withdrawn", "scheduled", "cancelled", NULL };
@@ -169,10 +170,11 @@ bil_decode_create(const json_t *body, json_t *errors)
 {
 	static const char *const known[] = { "requester", "counterpart",
 	    "duration_minutes", "earliest", "latest", "priority", "level",
-	    "topics", NULL };
+	    "topics", "fixed_start", "after", NULL };
+	const json_t	*after;
 	const char	*s;
 	long long	 dur = 0, v;
-	time_t		 lo = 0, hi = 0;
+	time_t		 lo = 0, hi = 0, fixed;
 	int		 ne, nl;
 
 	if (valid_object(body, errors) != 0)
@@ -186,6 +188,8 @@ bil_decode_create(const json_t *body, json_t *errors)
 	valid_int(body, "priority", VALID_OPTIONAL, 1, 5, &v, errors);
 	valid_enum(body, "level", VALID_OPTIONAL, bil_levels, &s, errors);
 	valid_string(body, "topics", VALID_OPTIONAL, 4000, &s, errors);
+	valid_time(body, "fixed_start", VALID_OPTIONAL, &fixed, errors);
+	valid_id_array(body, "after", VALID_OPTIONAL, BIL_AFTER_MAX, &after, errors);
 	bil_check_create(body, dur, ne, lo, nl, hi, errors);
 	if (json_array_size(errors) > 0)
 		return NULL;

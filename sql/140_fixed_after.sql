@@ -1,0 +1,374 @@
+-- 140_fixed_after.sql — fixed starts and precedences of bilateral requests
+-- (issue 20, item 3): "fixed_start" (the meeting must start then) and
+-- "after" (request ids: it starts once each of them has ended, when both
+-- are placed). Summits use this: "the trade ministers meet after the
+-- plenary on supply chains".
+--
+-- Stored as bilateral_requests.fixed_start and .after_ids; shown in the
+-- request's JSON; set on create and PATCH; given to the solver
+-- (kaigi_bilateral_problem_for: "fixed_start" in minutes, "after" as
+-- indices into "requests", and each request's earliest raised to the end
+-- of its predecessors already placed); kept by POST /bilaterals/{id}/schedule.
+--
+-- Infeasible is 409 (KG409) with "cause" in the problem, on create and
+-- PATCH, and again when a plan or slots are asked for (the data may have
+-- changed since):
+--   window          the fixed start does not fit the request's window
+--   day_hours       nor one day's hours
+--   unavailability  a required attendee is unavailable then
+--   cancelled       a predecessor is declined, withdrawn or cancelled
+--   precedence      a predecessor cannot end before this one must start
+--   cycle           the precedences lead back to the request
+-- An "after" naming no request of the conference, or the request itself,
+-- is 422 on the field.
+
+ALTER TABLE bilateral_requests ADD COLUMN fixed_start timestamptz,
+    ADD COLUMN after_ids bigint[] NOT NULL DEFAULT '{}';
+
+-- The API's bilateral request object, now with fixed_start and after.
+CREATE OR REPLACE FUNCTION kaigi_bilateral_json(p_id bigint) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object('id', b.id, 'conference', c.slug,
+	    'requester', rq.code, 'requester_id', rq.id, 'requester_name', rq.name,
+	    'counterpart', cp.code, 'counterpart_id', cp.id, 'counterpart_name', cp.name,
+	    'duration_minutes', b.duration_minutes,
+	    'earliest', kaigi_ts(w.earliest, c.timezone),
+	    'latest', kaigi_ts(w.latest, c.timezone),
+	    'priority', b.priority, 'level', b.level, 'topics', b.topics,
+	    'status', b.status, 'session_id', b.session_id,
+	    'start', kaigi_ts(s.starts_at, c.timezone),
+	    'end', kaigi_ts(s.ends_at, c.timezone), 'room_id', s.room_id,
+	    'fixed_start', kaigi_ts(b.fixed_start, c.timezone),
+	    'after', to_jsonb(b.after_ids),
+	    'version', b.version,
+	    'created_at', kaigi_ts(b.created_at, c.timezone),
+	    'updated_at', kaigi_ts(b.updated_at, c.timezone))
+	FROM bilateral_requests b JOIN conferences c ON c.id = b.conference_id
+	JOIN delegations rq ON rq.id = b.requester_delegation_id
+	JOIN delegations cp ON cp.id = b.counterpart_delegation_id
+	LEFT JOIN sessions s ON s.id = b.session_id
+	CROSS JOIN LATERAL kaigi_bilateral_window(b) w
+	WHERE b.id = p_id
+$$;
+
+-- The ids of a JSON array, distinct and sorted ('{}' for none).
+CREATE FUNCTION kaigi_bilateral_ids(p_ids jsonb) RETURNS bigint[]
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT coalesce(array_agg(DISTINCT (e #>> '{}')::bigint ORDER BY (e #>> '{}')::bigint),
+	    '{}') FROM jsonb_array_elements(coalesce(p_ids, '[]')) e
+$$;
+
+-- 409 with the cause.
+CREATE FUNCTION kaigi_bilateral_order_raise(p_id bigint, p_cause text,
+    p_message text, p_detail jsonb DEFAULT '{}') RETURNS void
+LANGUAGE sql AS $$
+	SELECT kaigi_session_raise('KG409', p_message, p_detail
+	    || jsonb_build_object('cause', p_cause, 'bilateral_id', p_id))
+$$;
+
+-- The fixed start of b fits its window, one day's hours and its required
+-- attendees' availability; 409 otherwise.
+CREATE FUNCTION kaigi_bilateral_fixed_check(b bilateral_requests) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	c	conferences;
+	w	record;
+	v_end	timestamptz := b.fixed_start + make_interval(mins => b.duration_minutes);
+	d	date;
+	v_pid	bigint;
+BEGIN
+	SELECT * INTO c FROM conferences WHERE id = b.conference_id;
+	SELECT * INTO w FROM kaigi_bilateral_window(b);
+	d := (b.fixed_start AT TIME ZONE c.timezone)::date;
+	IF b.fixed_start < w.earliest OR v_end > w.latest THEN
+		PERFORM kaigi_bilateral_order_raise(b.id, 'window', format(
+		    'the fixed start leaves the meeting outside the request''s window (%s to %s)',
+		    kaigi_ts(w.earliest, c.timezone), kaigi_ts(w.latest, c.timezone)));
+	ELSIF d NOT BETWEEN c.start_date AND c.end_date
+	    OR b.fixed_start < (d + c.day_start) AT TIME ZONE c.timezone
+	    OR v_end > (d + c.day_end) AT TIME ZONE c.timezone THEN
+		PERFORM kaigi_bilateral_order_raise(b.id, 'day_hours', format(
+		    'the fixed start leaves the meeting outside one day''s hours (%s to %s)',
+		    c.day_start, c.day_end));
+	END IF;
+	SELECT u.participant_id INTO v_pid FROM unavailability u
+	WHERE u.participant_id = ANY (kaigi_bilateral_people(b))
+	    AND u.during && tstzrange(b.fixed_start, v_end) LIMIT 1;
+	IF FOUND THEN
+		PERFORM kaigi_bilateral_order_raise(b.id, 'unavailability',
+		    'a required attendee is unavailable at the fixed start',
+		    jsonb_build_object('participant_id', v_pid));
+	END IF;
+END $$;
+
+-- The earliest p can end: its live session's end, else its fixed start's
+-- meeting end, else its window's earliest plus its duration.
+CREATE FUNCTION kaigi_bilateral_earliest_end(p bilateral_requests)
+RETURNS timestamptz
+LANGUAGE sql STABLE AS $$
+	SELECT coalesce((SELECT s.ends_at FROM sessions s WHERE s.id = p.session_id
+	    AND s.status <> 'cancelled'), coalesce(p.fixed_start, w.earliest)
+	    + make_interval(mins => p.duration_minutes))
+	FROM kaigi_bilateral_window(p) w
+$$;
+
+-- Each request b comes after exists in its conference (422), may precede
+-- it (409 cancelled / precedence), and no chain leads back to b (409 cycle).
+CREATE FUNCTION kaigi_bilateral_after_check(b bilateral_requests) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	p	bilateral_requests;
+	v_aid	bigint;
+	v_last	timestamptz;
+	v_tz	text := (SELECT timezone FROM conferences WHERE id = b.conference_id);
+BEGIN
+	SELECT coalesce(b.fixed_start, w.latest - make_interval(mins => b.duration_minutes))
+	INTO v_last FROM kaigi_bilateral_window(b) w;
+	FOREACH v_aid IN ARRAY b.after_ids LOOP
+		SELECT * INTO p FROM bilateral_requests
+		WHERE id = v_aid AND conference_id = b.conference_id;
+		IF NOT FOUND OR v_aid = b.id THEN
+			PERFORM kaigi_session_raise('KG422', 'the request has invalid fields',
+			    jsonb_build_object('errors', jsonb_build_array(kaigi_session_err('after',
+			    format('%s is no other bilateral request of this conference', v_aid)))));
+		END IF;
+		IF p.status IN ('declined', 'withdrawn', 'cancelled') THEN
+			PERFORM kaigi_bilateral_order_raise(b.id, 'cancelled', format(
+			    'request %s cannot precede this one: it is %s', v_aid, p.status),
+			    jsonb_build_object('after', v_aid));
+		END IF;
+		IF kaigi_bilateral_earliest_end(p) > v_last THEN
+			PERFORM kaigi_bilateral_order_raise(b.id, 'precedence', format(
+			    'request %s cannot precede this one: it ends at %s at the earliest, after this one''s latest start %s',
+			    v_aid, kaigi_ts(kaigi_bilateral_earliest_end(p), v_tz), kaigi_ts(v_last, v_tz)),
+			    jsonb_build_object('after', v_aid));
+		END IF;
+	END LOOP;
+	IF b.id IS NOT NULL AND b.id IN (WITH RECURSIVE r (id) AS (
+	    SELECT unnest(b.after_ids)
+	    UNION SELECT unnest(x.after_ids) FROM bilateral_requests x JOIN r ON x.id = r.id)
+	    SELECT id FROM r) THEN
+		PERFORM kaigi_bilateral_order_raise(b.id, 'cycle',
+		    'the precedences ("after") form a cycle back to this request');
+	END IF;
+END $$;
+
+-- Both checks of b.
+CREATE FUNCTION kaigi_bilateral_order_check(b bilateral_requests) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	IF b.fixed_start IS NOT NULL THEN
+		PERFORM kaigi_bilateral_fixed_check(b);
+	END IF;
+	IF cardinality(b.after_ids) > 0 THEN
+		PERFORM kaigi_bilateral_after_check(b);
+	END IF;
+END $$;
+
+-- POST /conferences/{slug}/bilaterals, now with fixed_start and after
+-- (checked before the audit: a 409 writes nothing).
+CREATE OR REPLACE FUNCTION kaigi_bilateral_create(p_actor jsonb, p_slug text, p_input jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	c	bigint;
+	v_rq	bigint;
+	v_cp	bigint;
+	v_e	jsonb;
+	b	bilateral_requests;
+	v_after	jsonb;
+BEGIN
+	SELECT id INTO c FROM conferences WHERE slug = p_slug;
+	IF NOT FOUND OR (p_actor->>'role' IN ('secretariat', 'liaison')
+	    AND (p_actor->>'conference_id')::bigint IS DISTINCT FROM c) THEN
+		PERFORM kaigi_session_raise('KG404', 'no such conference');
+	END IF;
+	v_rq := kaigi_bilateral_delegation(c, p_input->'requester');
+	v_cp := kaigi_bilateral_delegation(c, p_input->'counterpart');
+	IF NOT kaigi_session_may_write(c, p_actor) AND (p_actor->>'role' <> 'liaison'
+	    OR (p_actor->>'delegation_id')::bigint IS DISTINCT FROM v_rq) THEN
+		PERFORM kaigi_session_raise('KG403',
+		    'a liaison requests bilaterals for its own delegation only');
+	END IF;
+	v_e := kaigi_bilateral_check(c, p_input, v_rq, v_cp);
+	IF jsonb_array_length(v_e) > 0 THEN
+		PERFORM kaigi_session_raise('KG422', 'the request has invalid fields',
+		    jsonb_build_object('errors', v_e));
+	END IF;
+	INSERT INTO bilateral_requests (conference_id, requester_delegation_id,
+	    counterpart_delegation_id, duration_minutes, earliest, latest,
+	    priority, level, topics, fixed_start, after_ids)
+	VALUES (c, v_rq, v_cp, (p_input->>'duration_minutes')::int,
+	    (p_input->>'earliest')::timestamptz, (p_input->>'latest')::timestamptz,
+	    coalesce((p_input->>'priority')::int, 3), coalesce(p_input->>'level', 'head'),
+	    coalesce(p_input->>'topics', ''), (p_input->>'fixed_start')::timestamptz,
+	    kaigi_bilateral_ids(p_input->'after'))
+	RETURNING * INTO b;
+	PERFORM kaigi_bilateral_order_check(b);
+	v_after := kaigi_bilateral_json(b.id);
+	PERFORM kaigi_bilateral_audit(p_actor, c, 'create', b.id, NULL, v_after);
+	RETURN v_after;
+END $$;
+
+-- The request b with the members of a PATCH applied (not stored); a null
+-- earliest/latest returns to the conference's default, a null fixed_start
+-- frees the start, "after": [] drops the precedences.
+CREATE OR REPLACE FUNCTION kaigi_bilateral_merge(b bilateral_requests, p_in jsonb)
+RETURNS bilateral_requests LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+	b.duration_minutes := coalesce((p_in->>'duration_minutes')::int, b.duration_minutes);
+	IF p_in ? 'earliest' THEN b.earliest := (p_in->>'earliest')::timestamptz; END IF;
+	IF p_in ? 'latest' THEN b.latest := (p_in->>'latest')::timestamptz; END IF;
+	b.priority := coalesce((p_in->>'priority')::int, b.priority);
+	b.level := coalesce(p_in->>'level', b.level);
+	b.topics := coalesce(p_in->>'topics', b.topics);
+	IF p_in ? 'ref' THEN b.ref := p_in->>'ref'; END IF;
+	IF p_in ? 'fixed_start' THEN
+		b.fixed_start := (p_in->>'fixed_start')::timestamptz;
+	END IF;
+	IF p_in ? 'after' THEN b.after_ids := kaigi_bilateral_ids(p_in->'after'); END IF;
+	RETURN b;
+END $$;
+
+-- PATCH /bilaterals/{id}, as in 070_setup.sql, with fixed_start and after
+-- (409 when infeasible, checked on the merged request).
+CREATE OR REPLACE FUNCTION kaigi_bilateral_patch(p_actor jsonb, p_id text, p_in jsonb,
+    p_if_match text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+	b	bilateral_requests := kaigi_bilateral_for_write(p_actor, p_id::bigint);
+	n	bilateral_requests := kaigi_bilateral_merge(b, p_in);
+	e	jsonb;
+	before	jsonb;
+	after	jsonb;
+BEGIN
+	IF NOT kaigi_session_may_write(b.conference_id, p_actor) THEN
+		RAISE EXCEPTION USING ERRCODE = 'KG403',
+		    MESSAGE = 'only the secretariat may change a bilateral request (a party may withdraw it and ask again)';
+	END IF;
+	PERFORM kaigi_core_check_version(p_if_match, b.version);
+	IF b.status NOT IN ('requested', 'accepted') THEN
+		RAISE EXCEPTION USING ERRCODE = 'KG409',
+		    MESSAGE = format('the request is %s; only a requested or accepted one can be changed%s',
+			b.status, CASE WHEN b.status = 'scheduled'
+			THEN ' (move or cancel its session instead)' ELSE '' END),
+		    DETAIL = json_build_object('status', b.status,
+			'session_id', b.session_id)::text;
+	END IF;
+	IF n IS NOT DISTINCT FROM b THEN
+		RETURN kaigi_setup_bilateral_json(b.id);
+	END IF;
+	e := kaigi_bilateral_check(b.conference_id, jsonb_build_object(
+	    'earliest', n.earliest, 'latest', n.latest,
+	    'duration_minutes', n.duration_minutes),
+	    b.requester_delegation_id, b.counterpart_delegation_id);
+	IF jsonb_array_length(e) > 0 OR n.latest <= n.earliest THEN
+		RAISE EXCEPTION USING ERRCODE = 'KG422', MESSAGE = 'the request has invalid fields',
+		    DETAIL = jsonb_build_object('errors', CASE WHEN jsonb_array_length(e) > 0
+			THEN e ELSE jsonb_build_array(kaigi_session_err('latest',
+			    'must be after earliest')) END)::text;
+	END IF;
+	PERFORM kaigi_bilateral_taken(n);
+	PERFORM kaigi_bilateral_order_check(n);
+	before := kaigi_setup_bilateral_json(b.id);
+	UPDATE bilateral_requests SET duration_minutes = n.duration_minutes,
+	    earliest = n.earliest, latest = n.latest, priority = n.priority,
+	    level = n.level, topics = n.topics, ref = n.ref,
+	    fixed_start = n.fixed_start, after_ids = n.after_ids
+	WHERE id = b.id;
+	after := kaigi_setup_bilateral_json(b.id);
+	PERFORM kaigi_bilateral_audit(p_actor, b.conference_id, 'update', b.id,
+	    before, after);
+	RETURN after;
+END $$;
+
+-- The solver's requests with "fixed_start" (minutes from origin, or null)
+-- and "after" (indices into "requests"; a predecessor outside the problem
+-- is not placed by it: if it has a live session, "earliest" is raised to
+-- that session's end instead). Every request with either is checked (409).
+CREATE FUNCTION kaigi_bilateral_problem_order(v jsonb) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	o	bigint := (v->>'origin')::bigint;
+	b	bilateral_requests;
+BEGIN
+	FOR b IN SELECT r.* FROM jsonb_array_elements(v->'requests') e
+	    JOIN bilateral_requests r ON r.id = (e->>'id')::bigint
+	    WHERE r.fixed_start IS NOT NULL OR cardinality(r.after_ids) > 0 LOOP
+		PERFORM kaigi_bilateral_order_check(b);
+	END LOOP;
+	RETURN jsonb_set(v, '{requests}', coalesce((SELECT jsonb_agg(e
+	    || jsonb_build_object('fixed_start', kaigi_bilateral_minute(o, r.fixed_start),
+		'after', coalesce((SELECT jsonb_agg(i.n - 1 ORDER BY i.n)
+		    FROM jsonb_array_elements(v->'requests') WITH ORDINALITY i (x, n)
+		    WHERE (i.x->>'id')::bigint = ANY (r.after_ids)), '[]'),
+		'earliest', greatest((e->>'earliest')::int, (SELECT max(
+		    kaigi_bilateral_minute(o, s.ends_at, true)) FROM bilateral_requests p
+		    JOIN sessions s ON s.id = p.session_id AND s.status <> 'cancelled'
+		    WHERE p.id = ANY (r.after_ids))))
+	    ORDER BY t.n) FROM jsonb_array_elements(v->'requests') WITH ORDINALITY t (e, n)
+	    JOIN bilateral_requests r ON r.id = (t.e->>'id')::bigint), '[]'));
+END $$;
+
+-- The solver's problem with "secretariat" (050_bilateral_states.sql), now
+-- with fixed starts and precedences.
+CREATE OR REPLACE FUNCTION kaigi_bilateral_problem_for(p_actor jsonb, p_slug text, p_id bigint)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	v	jsonb := kaigi_bilateral_problem_order(kaigi_bilateral_problem(p_actor, p_slug, p_id));
+BEGIN
+	RETURN v || jsonb_build_object('secretariat',
+	    kaigi_session_may_write((v->>'conference_id')::bigint, p_actor));
+END $$;
+
+-- POST /bilaterals/{id}/schedule at p_start: as in 050_bilateral_states.sql;
+-- a fixed request only at its fixed start, and never before a placed
+-- predecessor ends or after a placed successor starts (409).
+CREATE OR REPLACE FUNCTION kaigi_bilateral_schedule(p_actor jsonb, p_id bigint,
+    p_start timestamptz, p_room bigint) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	b	bilateral_requests := kaigi_bilateral_for_write(p_actor, p_id);
+	v_sid	bigint;
+BEGIN
+	IF NOT kaigi_session_may_write(b.conference_id, p_actor) THEN
+		PERFORM kaigi_session_raise('KG403', 'only the secretariat places bilaterals');
+	END IF;
+	PERFORM kaigi_bilateral_next(b.status, 'schedule', b.id);
+	PERFORM kaigi_bilateral_order_keep(b, p_start);
+	v_sid := kaigi_bilateral_place(p_actor, b, p_start, p_room);
+	RETURN kaigi_session_json(v_sid) || jsonb_build_object('bilateral',
+	    kaigi_bilateral_json(p_id));
+END $$;
+
+-- 409 unless placing b at p_start keeps its fixed start and precedences
+-- with the requests already placed.
+CREATE FUNCTION kaigi_bilateral_order_keep(b bilateral_requests, p_start timestamptz)
+RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	v_end	timestamptz := p_start + make_interval(mins => b.duration_minutes);
+	v_id	bigint;
+BEGIN
+	IF b.fixed_start IS NOT NULL AND p_start <> b.fixed_start THEN
+		PERFORM kaigi_bilateral_order_raise(b.id, 'fixed_start',
+		    'the request is fixed to start at its fixed_start');
+	END IF;
+	SELECT p.id INTO v_id FROM bilateral_requests p JOIN sessions s ON s.id = p.session_id
+	WHERE p.id = ANY (b.after_ids) AND s.status <> 'cancelled' AND s.ends_at > p_start
+	LIMIT 1;
+	IF FOUND THEN
+		PERFORM kaigi_bilateral_order_raise(b.id, 'precedence', format(
+		    'request %s, which this one comes after, ends later than this start', v_id),
+		    jsonb_build_object('after', v_id));
+	END IF;
+	SELECT x.id INTO v_id FROM bilateral_requests x JOIN sessions s ON s.id = x.session_id
+	WHERE x.conference_id = b.conference_id AND b.id = ANY (x.after_ids)
+	    AND s.status <> 'cancelled' AND s.starts_at < v_end LIMIT 1;
+	IF FOUND THEN
+		PERFORM kaigi_bilateral_order_raise(b.id, 'precedence', format(
+		    'request %s, which comes after this one, starts before this one would end', v_id),
+		    jsonb_build_object('before', v_id));
+	END IF;
+END $$;
