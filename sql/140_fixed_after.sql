@@ -25,10 +25,12 @@
 ALTER TABLE bilateral_requests ADD COLUMN fixed_start timestamptz,
     ADD COLUMN after_ids bigint[] NOT NULL DEFAULT '{}';
 
--- The API's bilateral request object, now with fixed_start and after.
+-- The API's bilateral request object, now with fixed_start and after (in
+-- PL/pgSQL for speed: see the end of this file).
 CREATE OR REPLACE FUNCTION kaigi_bilateral_json(p_id bigint) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-	SELECT jsonb_build_object('id', b.id, 'conference', c.slug,
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN (SELECT jsonb_build_object('id', b.id, 'conference', c.slug,
 	    'requester', rq.code, 'requester_id', rq.id, 'requester_name', rq.name,
 	    'counterpart', cp.code, 'counterpart_id', cp.id, 'counterpart_name', cp.name,
 	    'duration_minutes', b.duration_minutes,
@@ -48,8 +50,8 @@ LANGUAGE sql STABLE AS $$
 	JOIN delegations cp ON cp.id = b.counterpart_delegation_id
 	LEFT JOIN sessions s ON s.id = b.session_id
 	CROSS JOIN LATERAL kaigi_bilateral_window(b) w
-	WHERE b.id = p_id
-$$;
+	WHERE b.id = p_id);
+END $$;
 
 -- The ids of a JSON array, distinct and sorted ('{}' for none).
 CREATE FUNCTION kaigi_bilateral_ids(p_ids jsonb) RETURNS bigint[]
@@ -299,13 +301,15 @@ BEGIN
 	END LOOP;
 	RETURN jsonb_set(v, '{requests}', coalesce((SELECT jsonb_agg(e
 	    || jsonb_build_object('fixed_start', kaigi_bilateral_minute(o, r.fixed_start),
-		'after', coalesce((SELECT jsonb_agg(i.n - 1 ORDER BY i.n)
+		'after', CASE WHEN cardinality(r.after_ids) = 0 THEN '[]'::jsonb
+		    ELSE coalesce((SELECT jsonb_agg(i.n - 1 ORDER BY i.n)
 		    FROM jsonb_array_elements(v->'requests') WITH ORDINALITY i (x, n)
-		    WHERE (i.x->>'id')::bigint = ANY (r.after_ids)), '[]'),
-		'earliest', greatest((e->>'earliest')::int, (SELECT max(
+		    WHERE (i.x->>'id')::bigint = ANY (r.after_ids)), '[]') END,
+		'earliest', CASE WHEN cardinality(r.after_ids) = 0 THEN e->'earliest'
+		    ELSE to_jsonb(greatest((e->>'earliest')::int, (SELECT max(
 		    kaigi_bilateral_minute(o, s.ends_at, true)) FROM bilateral_requests p
 		    JOIN sessions s ON s.id = p.session_id AND s.status <> 'cancelled'
-		    WHERE p.id = ANY (r.after_ids))))
+		    WHERE p.id = ANY (r.after_ids)))) END)
 	    ORDER BY t.n) FROM jsonb_array_elements(v->'requests') WITH ORDINALITY t (e, n)
 	    JOIN bilateral_requests r ON r.id = (t.e->>'id')::bigint), '[]'));
 END $$;
@@ -371,4 +375,154 @@ BEGIN
 		    'request %s, which comes after this one, starts before this one would end', v_id),
 		    jsonb_build_object('before', v_id));
 	END IF;
+END $$;
+
+-- ---------------------------------------------------------------------------
+-- Speed: the plan's read and write (issue 20: every original within 6 s
+-- through the API)
+-- ---------------------------------------------------------------------------
+--
+-- Measured with track_functions = all on forum-14 (302 meetings): the read
+-- called kaigi_bilateral_people 23,556 times (once per person per request,
+-- inside the "people" subquery), and the write spent most of its time in
+-- small LANGUAGE sql functions with a FROM clause, which PostgreSQL cannot
+-- inline and plans afresh on every call from PL/pgSQL (kaigi_ts 0.13 ms a
+-- call, kaigi_bilateral_json 2 ms). The same functions in PL/pgSQL keep
+-- their plans for the session; the read computes each request's people
+-- once. Same signatures, same results.
+
+CREATE OR REPLACE FUNCTION kaigi_ts(ts timestamptz, tz text) RETURNS text
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+	s	int := extract(epoch FROM (ts AT TIME ZONE tz) - (ts AT TIME ZONE 'UTC'))::int;
+BEGIN
+	RETURN to_char(ts AT TIME ZONE tz, 'YYYY-MM-DD"T"HH24:MI:SS')
+	    || CASE WHEN s < 0 THEN '-' ELSE '+' END
+	    || lpad((abs(s) / 3600)::text, 2, '0') || ':'
+	    || lpad((abs(s) % 3600 / 60)::text, 2, '0');
+END $$;
+
+CREATE OR REPLACE FUNCTION kaigi_bilateral_bounds(p_conference_id bigint,
+    OUT first_start timestamptz, OUT last_end timestamptz)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	SELECT (c.start_date + c.day_start) AT TIME ZONE c.timezone,
+	    (c.end_date + c.day_end) AT TIME ZONE c.timezone
+	INTO first_start, last_end FROM conferences c WHERE c.id = p_conference_id;
+END $$;
+
+CREATE OR REPLACE FUNCTION kaigi_bilateral_window(b bilateral_requests,
+    OUT earliest timestamptz, OUT latest timestamptz)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	IF b.earliest IS NOT NULL AND b.latest IS NOT NULL THEN
+		earliest := b.earliest;
+		latest := b.latest;
+		RETURN;
+	END IF;
+	SELECT coalesce(b.earliest, k.first_start), coalesce(b.latest, k.last_end)
+	INTO earliest, latest FROM kaigi_bilateral_bounds(b.conference_id) k;
+END $$;
+
+CREATE OR REPLACE FUNCTION kaigi_bilateral_people(b bilateral_requests) RETURNS bigint[]
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN (SELECT coalesce(array_agg(p.id ORDER BY p.id), '{}')
+	FROM participants p
+	WHERE p.delegation_id IN (b.requester_delegation_id, b.counterpart_delegation_id)
+	    AND p.role = CASE WHEN b.level = 'deputy' AND EXISTS (
+		SELECT 1 FROM participants x WHERE x.delegation_id = p.delegation_id
+		    AND x.role = 'deputy') THEN 'deputy' ELSE 'head' END);
+END $$;
+
+CREATE OR REPLACE FUNCTION kaigi_bilateral_audit(p_actor jsonb, p_conference_id bigint,
+    p_action text, p_id bigint, p_before jsonb, p_after jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO audit_log (conference_id, token_id, role, action, entity,
+	    entity_id, before, after)
+	VALUES (p_conference_id, (p_actor->>'token_id')::bigint, p_actor->>'role',
+	    p_action, 'bilateral_request', p_id, p_before, p_after);
+END $$;
+
+CREATE OR REPLACE FUNCTION kaigi_session_audit(p_actor jsonb, p_conference_id bigint,
+    p_action text, p_session_id bigint, p_before jsonb, p_after jsonb)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO audit_log (conference_id, token_id, role, action, entity,
+	    entity_id, before, after)
+	VALUES (p_conference_id, (p_actor->>'token_id')::bigint, p_actor->>'role',
+	    p_action, 'session', p_session_id, p_before, p_after);
+END $$;
+
+CREATE OR REPLACE FUNCTION kaigi_busy_range(p_conference_id bigint, p_starts timestamptz,
+    p_ends timestamptz) RETURNS tstzrange
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN (SELECT tstzrange(p_starts, p_ends + make_interval(mins => c.changeover_minutes), '[)')
+	FROM conferences c WHERE c.id = p_conference_id);
+END $$;
+
+CREATE OR REPLACE FUNCTION kaigi_bilateral_delegation(p_conference_id bigint, p_ref jsonb)
+RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN (SELECT d.id FROM delegations d
+	WHERE d.conference_id = p_conference_id AND CASE jsonb_typeof(p_ref)
+	    WHEN 'number' THEN d.id = (p_ref #>> '{}')::bigint
+	    WHEN 'string' THEN d.code = p_ref #>> '{}' ELSE false END);
+END $$;
+
+-- The solver's problem, as in 040_bilaterals.sql, with each request's
+-- people computed once (OFFSET 0 keeps the planner from copying the call
+-- into the per-person filter).
+CREATE OR REPLACE FUNCTION kaigi_bilateral_problem(p_actor jsonb, p_slug text, p_id bigint)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	reqs	bilateral_requests[];
+	c	conferences;
+	o	bigint;
+	lo	timestamptz;
+	hi	timestamptz;
+	who	bigint[];
+BEGIN
+	reqs := ARRAY(SELECT r FROM kaigi_bilateral_problem_requests(p_actor, p_slug, p_id) r);
+	SELECT * INTO c FROM conferences WHERE CASE WHEN p_id IS NOT NULL
+	    THEN id = reqs[1].conference_id ELSE slug = p_slug END;
+	o := extract(epoch FROM c.start_date::timestamp AT TIME ZONE c.timezone)::bigint;
+	SELECT k.first_start - interval '1 day', k.last_end + interval '1 day'
+	INTO lo, hi FROM kaigi_bilateral_bounds(c.id) k;
+	who := ARRAY(SELECT DISTINCT x FROM unnest(reqs) r,
+	    unnest(kaigi_bilateral_people(r)) x ORDER BY x);
+	RETURN jsonb_build_object('conference_id', c.id, 'origin', o, 'slot', 5,
+	    'changeover', c.changeover_minutes,
+	    'days', (SELECT jsonb_agg(jsonb_build_array(
+		kaigi_bilateral_minute(o, (d::date + c.day_start) AT TIME ZONE c.timezone, true),
+		kaigi_bilateral_minute(o, (d::date + c.day_end) AT TIME ZONE c.timezone))
+		ORDER BY d) FROM generate_series(c.start_date, c.end_date, interval '1 day') d),
+	    'venues', coalesce((SELECT jsonb_agg(id ORDER BY i)
+		FROM kaigi_bilateral_venues(c.id)), '[]'),
+	    'travel', coalesce((SELECT jsonb_agg(coalesce(
+		(SELECT t.minutes FROM travel_times t WHERE t.from_venue_id = a.id
+		    AND t.to_venue_id = b.id),
+		(SELECT t.minutes FROM travel_times t WHERE t.from_venue_id = b.id
+		    AND t.to_venue_id = a.id), 0) ORDER BY a.i, b.i)
+		FROM kaigi_bilateral_venues(c.id) a, kaigi_bilateral_venues(c.id) b), '[]'),
+	    'rooms', kaigi_bilateral_problem_rooms(c.id, o, lo, hi),
+	    'people', kaigi_bilateral_problem_people(c.id, o, lo, hi, who),
+	    'requests', coalesce((SELECT jsonb_agg(jsonb_build_object('id', r.id,
+		'version', r.version,
+		'people', (SELECT coalesce(jsonb_agg(n - 1 ORDER BY n), '[]')
+		    FROM unnest(who) WITH ORDINALITY AS x (id, n)
+		    WHERE x.id = ANY (pp.ids)),
+		'parties', jsonb_build_array(r.requester_delegation_id,
+		    r.counterpart_delegation_id),
+		'duration', r.duration_minutes,
+		'earliest', kaigi_bilateral_minute(o, w.earliest, true),
+		'latest', kaigi_bilateral_minute(o, w.latest),
+		'priority', r.priority) ORDER BY r.id)
+		FROM unnest(reqs) r CROSS JOIN LATERAL kaigi_bilateral_window(r) w
+		CROSS JOIN LATERAL (SELECT kaigi_bilateral_people(r) AS ids OFFSET 0) pp), '[]'));
 END $$;
