@@ -292,26 +292,31 @@ CREATE FUNCTION kaigi_bilateral_problem_order(v jsonb) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	o	bigint := (v->>'origin')::bigint;
+	ids	bigint[] := ARRAY(SELECT (e->>'id')::bigint
+		    FROM jsonb_array_elements(v->'requests') e);
 	b	bilateral_requests;
+	n	int := 0;
 BEGIN
-	FOR b IN SELECT r.* FROM jsonb_array_elements(v->'requests') e
-	    JOIN bilateral_requests r ON r.id = (e->>'id')::bigint
-	    WHERE r.fixed_start IS NOT NULL OR cardinality(r.after_ids) > 0 LOOP
+	FOR b IN SELECT * FROM bilateral_requests WHERE id = ANY (ids)
+	    AND (fixed_start IS NOT NULL OR cardinality(after_ids) > 0) LOOP
 		PERFORM kaigi_bilateral_order_check(b);
+		n := n + 1;
 	END LOOP;
-	RETURN jsonb_set(v, '{requests}', coalesce((SELECT jsonb_agg(e
-	    || jsonb_build_object('fixed_start', kaigi_bilateral_minute(o, r.fixed_start),
-		'after', CASE WHEN cardinality(r.after_ids) = 0 THEN '[]'::jsonb
-		    ELSE coalesce((SELECT jsonb_agg(i.n - 1 ORDER BY i.n)
-		    FROM jsonb_array_elements(v->'requests') WITH ORDINALITY i (x, n)
-		    WHERE (i.x->>'id')::bigint = ANY (r.after_ids)), '[]') END,
-		'earliest', CASE WHEN cardinality(r.after_ids) = 0 THEN e->'earliest'
-		    ELSE to_jsonb(greatest((e->>'earliest')::int, (SELECT max(
+	IF n = 0 THEN
+		RETURN v;
+	END IF;
+	RETURN jsonb_set(v, '{requests}', (SELECT jsonb_agg(t.e || CASE
+	    WHEN r.fixed_start IS NULL AND cardinality(r.after_ids) = 0 THEN '{}'::jsonb
+	    ELSE jsonb_build_object('fixed_start', kaigi_bilateral_minute(o, r.fixed_start),
+		'after', coalesce((SELECT jsonb_agg(array_position(ids, a) - 1
+		    ORDER BY array_position(ids, a)) FROM unnest(r.after_ids) a
+		    WHERE a = ANY (ids)), '[]'),
+		'earliest', greatest((t.e->>'earliest')::int, (SELECT max(
 		    kaigi_bilateral_minute(o, s.ends_at, true)) FROM bilateral_requests p
 		    JOIN sessions s ON s.id = p.session_id AND s.status <> 'cancelled'
-		    WHERE p.id = ANY (r.after_ids)))) END)
-	    ORDER BY t.n) FROM jsonb_array_elements(v->'requests') WITH ORDINALITY t (e, n)
-	    JOIN bilateral_requests r ON r.id = (t.e->>'id')::bigint), '[]'));
+		    WHERE p.id = ANY (r.after_ids)))) END ORDER BY t.n)
+	    FROM jsonb_array_elements(v->'requests') WITH ORDINALITY t (e, n)
+	    JOIN bilateral_requests r ON r.id = (t.e->>'id')::bigint));
 END $$;
 
 -- The solver's problem with "secretariat" (050_bilateral_states.sql), now
