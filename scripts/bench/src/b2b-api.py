@@ -8,7 +8,8 @@ the tables as bilateral rooms of two seats; each business a delegation with
 its head of delegation; forbidden slots as the head's unavailability (runs
 of slots merged); each meeting a bilateral request at head level between
 the two delegations, its session (morning or afternoon) as its window,
-accepted by the secretariat. Then POST /conferences/{slug}/schedule with
+a fixed meeting's slot as its fixed_start, its precedences as "after"
+(set by PATCH once every request exists), accepted by the secretariat. Then POST /conferences/{slug}/schedule with
 {"time_limit_ms": LIMIT}, timed from the request to the answer, and the
 stored result read back: the scheduled requests and their sessions (start,
 end, room, attendees). Written to OUT/<instance>.ans for `b2b -a OUT`,
@@ -113,16 +114,21 @@ def build(api, inst, slug):
                 "start": at(START + s * slot), "end": at(START + e * slot), "reason": "forbidden"})
     noon = START + inst["morning"] * slot
     ids = []
-    for p1, p2, sess, _fixed in inst["meetings"]:
+    for p1, p2, sess, fixed in inst["meetings"]:
         body = {"requester": "B%03d" % (p1 + 1), "counterpart": "B%03d" % (p2 + 1),
                 "duration_minutes": slot, "level": "head", "priority": 1}
         if sess == 1:
             body.update(earliest=at(START), latest=at(noon))
         elif sess == 2:
             body.update(earliest=at(noon), latest=at(end))
-        rid = api.call("POST", c + "/bilaterals", body)["id"]
+        if fixed >= 0:
+            body["fixed_start"] = at(START + fixed * slot)
+        ids.append(api.call("POST", c + "/bilaterals", body)["id"])
+    for m, before in enumerate(inst.get("after", [])):
+        if before:
+            api.call("PATCH", "/bilaterals/%d" % ids[m], {"after": [ids[k] for k in before]})
+    for rid in ids:
         api.call("POST", "/bilaterals/%d/accept" % rid, {})
-        ids.append(rid)
     return ids, heads, tables
 
 
@@ -153,10 +159,6 @@ def main():
     for n, path in enumerate(sys.argv[6:]):
         inst = json.loads(subprocess.run([b2b, "-d", path], check=True, capture_output=True,
                                          text=True).stdout)
-        if any(m[3] >= 0 for m in inst["meetings"]):
-            print("b2b-api: %s: fixed meetings are not played through the API" % inst["name"],
-                  file=sys.stderr)
-            continue
         slug = "b2b-%d" % n
         ids, heads, tables = build(api, inst, slug)
         t0 = time.monotonic()
