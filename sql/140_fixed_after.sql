@@ -8,7 +8,8 @@
 -- request's JSON; set on create and PATCH; given to the solver
 -- (kaigi_bilateral_problem_for: "fixed_start" in minutes, "after" as
 -- indices into "requests", and each request's earliest raised to the end
--- of its predecessors already placed); kept by POST /bilaterals/{id}/schedule.
+-- of its predecessors already placed); kept by POST /bilaterals/{id}/schedule
+-- and by moving a placed request's session (PATCH /sessions/{id}).
 --
 -- Infeasible is 409 (KG409) with "cause" in the problem, on create and
 -- PATCH, and again when a plan or slots are asked for (the data may have
@@ -351,13 +352,14 @@ BEGIN
 	    kaigi_bilateral_json(p_id));
 END $$;
 
--- 409 unless placing b at p_start keeps its fixed start and precedences
--- with the requests already placed.
-CREATE FUNCTION kaigi_bilateral_order_keep(b bilateral_requests, p_start timestamptz)
+-- 409 unless placing b at p_start (to p_end, default its duration later)
+-- keeps its fixed start and precedences with the requests already placed.
+CREATE FUNCTION kaigi_bilateral_order_keep(b bilateral_requests, p_start timestamptz,
+    p_end timestamptz DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-	v_end	timestamptz := p_start + make_interval(mins => b.duration_minutes);
+	v_end	timestamptz := coalesce(p_end, p_start + make_interval(mins => b.duration_minutes));
 	v_id	bigint;
 BEGIN
 	IF b.fixed_start IS NOT NULL AND p_start <> b.fixed_start THEN
@@ -380,6 +382,36 @@ BEGIN
 		    'request %s, which comes after this one, starts before this one would end', v_id),
 		    jsonb_build_object('before', v_id));
 	END IF;
+END $$;
+
+-- PATCH /sessions/{id} (050_bilateral_states.sql): moving a bilateral's
+-- live session keeps its request's fixed start and precedences (409).
+CREATE OR REPLACE FUNCTION kaigi_session_patch(p_actor jsonb, p_id bigint, p_if_match int,
+    p_input jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_bid	bigint := kaigi_bilateral_lock_of(p_id);
+	s	sessions := kaigi_session_for_write(p_actor, p_id, p_if_match);
+	v_out	jsonb;
+BEGIN
+	IF v_bid IS NOT NULL AND s.status = 'cancelled'
+	    AND coalesce(p_input->>'status', 'cancelled') <> 'cancelled' THEN
+		PERFORM kaigi_bilateral_next(b.status, 'session_revive', b.id)
+		FROM bilateral_requests b WHERE b.id = v_bid;
+	END IF;
+	IF v_bid IS NOT NULL AND (p_input ? 'start' OR p_input ? 'end')
+	    AND coalesce(p_input->>'status', s.status) <> 'cancelled' THEN
+		PERFORM kaigi_bilateral_order_keep(b,
+		    coalesce((p_input->>'start')::timestamptz, s.starts_at),
+		    coalesce((p_input->>'end')::timestamptz, s.ends_at))
+		FROM bilateral_requests b WHERE b.id = v_bid;
+	END IF;
+	PERFORM kaigi_bilateral_context(p_actor);
+	v_out := kaigi_session_update(p_actor, p_id, p_if_match, p_input);
+	IF v_bid IS NOT NULL THEN
+		v_out := v_out || jsonb_build_object('bilateral', kaigi_bilateral_json(v_bid));
+	END IF;
+	RETURN v_out;
 END $$;
 
 -- ---------------------------------------------------------------------------

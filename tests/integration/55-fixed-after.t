@@ -173,6 +173,20 @@ def test_schedule_after_placed(s, sec, a):
        "placed after a's session ends (%s)" % (got.get(e.get("id")) or {}).get("start"))
 
 
+def test_move(s, sec, a, b):
+    """Moving a placed request's session by hand keeps its fixed start and precedences."""
+    sa = one(s, "SELECT session_id FROM bilateral_requests WHERE id = %s", a["id"])
+    sb = one(s, "SELECT session_id FROM bilateral_requests WHERE id = %s", b["id"])
+    conflict(s.request("PATCH", "/api/v1/sessions/%d" % sa, {"start": "2025-06-11T17:00:00+02:00",
+                                                             "end": "2025-06-11T17:30:00+02:00"}, token=sec),
+             "fixed_start", "moving a fixed request's session")
+    conflict(s.request("PATCH", "/api/v1/sessions/%d" % sb, {"start": "2025-06-10T09:00:00+02:00",
+                                                             "end": "2025-06-10T09:45:00+02:00"}, token=sec),
+             "precedence", "moving b's session before a ends")
+    r = s.request("PATCH", "/api/v1/sessions/%d" % sb, {"title": "Renamed"}, token=sec)
+    is_(r.status, 200, "a change that is no move is not checked")
+
+
 def test_client(s, sec, a):
     """kaigi bilateral request --fixed-start T --after ID,ID."""
     env = dict(os.environ, KAIGI_CONFIG="/dev/null", TZ="UTC", KAIGI_URL=s.url, KAIGI_TOKEN=sec,
@@ -203,5 +217,6 @@ with Server() as s:
         test_patch(s, sec, a, b)
         test_schedule(s, sec, a, b, late)
         test_schedule_after_placed(s, sec, a)
+        test_move(s, sec, a, b)
         test_client(s, sec, a)
 done_testing()
