@@ -9,7 +9,9 @@ its head of delegation; forbidden slots as the head's unavailability (runs
 of slots merged); each meeting a bilateral request at head level between
 the two delegations, its session (morning or afternoon) as its window,
 a fixed meeting's slot as its fixed_start, its precedences as "after"
-(set by PATCH once every request exists), accepted by the secretariat. Then POST /conferences/{slug}/schedule with
+(set by PATCH once every request exists; a request whose precedences the
+API refuses as infeasible, 409, is withdrawn and so left unplaced), the
+others accepted by the secretariat. Then POST /conferences/{slug}/schedule with
 {"time_limit_ms": LIMIT}, timed from the request to the answer, and the
 stored result read back: the scheduled requests and their sessions (start,
 end, room, attendees). Written to OUT/<instance>.ans for `b2b -a OUT`,
@@ -41,6 +43,13 @@ class Api:
 
     def call(self, method, path, body=None):
         """JSON in and out; exits on anything but 200/201."""
+        status, doc = self.send(method, path, body)
+        if status not in (200, 201):
+            sys.exit("b2b-api: %s %s: %d %s" % (method, path, status, json.dumps(doc)[:400]))
+        return doc
+
+    def send(self, method, path, body=None):
+        """(status, JSON answer)."""
         data = None if body is None else json.dumps(body)
         headers = {"Authorization": "Bearer " + self.token}
         if data is not None:
@@ -57,9 +66,7 @@ class Api:
                 self.conn = None
                 if attempt == 2:
                     raise
-        if r.status not in (200, 201):
-            sys.exit("b2b-api: %s %s: %d %s" % (method, path, r.status, text[:400]))
-        return json.loads(text)
+        return r.status, json.loads(text)
 
 
 def hhmm(minutes):
@@ -124,11 +131,22 @@ def build(api, inst, slug):
         if fixed >= 0:
             body["fixed_start"] = at(START + fixed * slot)
         ids.append(api.call("POST", c + "/bilaterals", body)["id"])
+    refused = set()
     for m, before in enumerate(inst.get("after", [])):
-        if before:
-            api.call("PATCH", "/bilaterals/%d" % ids[m], {"after": [ids[k] for k in before]})
+        if not before:
+            continue
+        status, doc = api.send("PATCH", "/bilaterals/%d" % ids[m], {"after": [ids[k] for k in before]})
+        if status == 409 and doc.get("cause") in ("precedence", "cycle"):
+            refused.add(ids[m])     # cannot come after them: left unplaced
+            api.call("POST", "/bilaterals/%d/withdraw" % ids[m], {})
+        elif status != 200:
+            sys.exit("b2b-api: PATCH /bilaterals/%d: %d %s" % (ids[m], status, json.dumps(doc)[:400]))
+    if refused:
+        print("b2b-api: %s: %d request(s) refused their precedences (409) and were withdrawn" % (
+            inst["name"], len(refused)), file=sys.stderr)
     for rid in ids:
-        api.call("POST", "/bilaterals/%d/accept" % rid, {})
+        if rid not in refused:
+            api.call("POST", "/bilaterals/%d/accept" % rid, {})
     return ids, heads, tables
 
 
