@@ -9,8 +9,9 @@ its head of delegation; forbidden slots as the head's unavailability (runs
 of slots merged); each meeting a bilateral request at head level between
 the two delegations, its session (morning or afternoon) as its window,
 a fixed meeting's slot as its fixed_start, its precedences as "after"
-(set by PATCH once every request exists; a request whose precedences the
-API refuses as infeasible, 409, is withdrawn and so left unplaced), the
+(set by PATCH once every request exists; a request whose fixed start or
+precedences the API refuses as infeasible, 409, is withdrawn and so left
+unplaced), the
 others accepted by the secretariat. Then POST /conferences/{slug}/schedule with
 {"time_limit_ms": LIMIT}, timed from the request to the answer, and the
 stored result read back: the scheduled requests and their sessions (start,
@@ -121,6 +122,7 @@ def build(api, inst, slug):
                 "start": at(START + s * slot), "end": at(START + e * slot), "reason": "forbidden"})
     noon = START + inst["morning"] * slot
     ids = []
+    refused_fixed = set()
     for p1, p2, sess, fixed in inst["meetings"]:
         body = {"requester": "B%03d" % (p1 + 1), "counterpart": "B%03d" % (p2 + 1),
                 "duration_minutes": slot, "level": "head", "priority": 1}
@@ -130,10 +132,20 @@ def build(api, inst, slug):
             body.update(earliest=at(noon), latest=at(end))
         if fixed >= 0:
             body["fixed_start"] = at(START + fixed * slot)
-        ids.append(api.call("POST", c + "/bilaterals", body)["id"])
-    refused = set()
+        status, doc = api.send("POST", c + "/bilaterals", body)
+        if status == 409 and "fixed_start" in body:
+            # The fixed start is infeasible (its window, a forbidden slot):
+            # the request exists, withdrawn, so left unplaced.
+            del body["fixed_start"]
+            doc = api.call("POST", c + "/bilaterals", body)
+            api.call("POST", "/bilaterals/%d/withdraw" % doc["id"], {})
+            refused_fixed.add(doc["id"])
+        elif status != 201:
+            sys.exit("b2b-api: POST %s/bilaterals: %d %s" % (c, status, json.dumps(doc)[:400]))
+        ids.append(doc["id"])
+    refused = set(refused_fixed)
     for m, before in enumerate(inst.get("after", [])):
-        if not before:
+        if not before or ids[m] in refused:
             continue
         status, doc = api.send("PATCH", "/bilaterals/%d" % ids[m], {"after": [ids[k] for k in before]})
         if status == 409 and doc.get("cause") in ("precedence", "cycle"):
@@ -142,8 +154,8 @@ def build(api, inst, slug):
         elif status != 200:
             sys.exit("b2b-api: PATCH /bilaterals/%d: %d %s" % (ids[m], status, json.dumps(doc)[:400]))
     if refused:
-        print("b2b-api: %s: %d request(s) refused their precedences (409) and were withdrawn" % (
-            inst["name"], len(refused)), file=sys.stderr)
+        print("b2b-api: %s: %d request(s) refused their fixed start or precedences (409)"
+              " and were withdrawn" % (inst["name"], len(refused)), file=sys.stderr)
     for rid in ids:
         if rid not in refused:
             api.call("POST", "/bilaterals/%d/accept" % rid, {})
