@@ -9,7 +9,7 @@
 
 static const char *const cmd_bilateral_request_valued[] = {
 	"requester", "counterpart", "duration", "earliest", "latest",
-	"priority", "level", "topics", NULL
+	"priority", "level", "topics", "fixed-start", "after", NULL
 };
 static const char *const cmd_bilateral_list_valued[] = { "status", NULL };
 static const char *const cmd_bilateral_slots_valued[] = { "limit", NULL };
@@ -85,15 +85,68 @@ bilateral_output(struct client *c, json_t *v)
 		session_print_one(c, v);
 }
 
+/* --earliest, --latest, --fixed-start as RFC 3339 in the conference's
+ * zone; exit code. */
+static int
+bilateral_request_times(struct client *c, struct args *a, json_t *body)
+{
+	static const char *const opts[][2] = { { "earliest", "earliest" },
+	    { "latest", "latest" }, { "fixed-start", "fixed_start" } };
+	icaltimezone	*zone;
+	const char	*v;
+	char		*s;
+	time_t		 t;
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+		if ((v = args_get(a, opts[i][0])) == NULL)
+			continue;
+		if ((rc = api_conference_zone(c, &zone)) != EXIT_OK)
+			return rc;
+		if (time_parse_input(v, zone, &t) != 0)
+			return cmd_usage_error(&cmd_bilateral_request_entry,
+			    "bad --earliest/--latest/--fixed-start time");
+		json_object_set_new(body, opts[i][1], json_string(s =
+		    time_rfc3339(t, zone)));
+		free(s);
+	}
+	return EXIT_OK;
+}
+
+/* --after ID,ID,...: "after" as an array of ids; exit code. */
+static int
+bilateral_request_after(struct args *a, json_t *body)
+{
+	const char	*v = args_get(a, "after"), *p;
+	json_t		*ids;
+	char		*end;
+	long long	 id;
+
+	if (v == NULL)
+		return EXIT_OK;
+	ids = json_array();
+	for (p = v; ; p = end + 1) {
+		id = strtoll(p, &end, 10);
+		if (end == p || id <= 0 || (*end != ',' && *end != '\0')) {
+			json_decref(ids);
+			return cmd_usage_error(&cmd_bilateral_request_entry,
+			    "--after takes request ids separated by commas");
+		}
+		json_array_append_new(ids, json_integer(id));
+		if (*end == '\0')
+			break;
+	}
+	json_object_set_new(body, "after", ids);
+	return EXIT_OK;
+}
+
 /* Build the body of bilateral request; exit code. */
 static int
 bilateral_request_body(struct client *c, struct args *a, json_t *body)
 {
-	icaltimezone	*zone;
-	const char	*k, *v;
 	long		 n;
-	char		*cause = NULL, *s;
-	time_t		 t;
+	char		*cause = NULL;
 	int		 rc;
 
 	if (!args_has(a, "requester") || !args_has(a, "counterpart") ||
@@ -119,19 +172,9 @@ bilateral_request_body(struct client *c, struct args *a, json_t *body)
 	if (args_has(a, "topics"))
 		json_object_set_new(body, "topics", json_string(args_get(a,
 		    "topics")));
-	for (k = "earliest"; k != NULL; k = *k == 'e' ? "latest" : NULL) {
-		if ((v = args_get(a, k)) == NULL)
-			continue;
-		if ((rc = api_conference_zone(c, &zone)) != EXIT_OK)
-			return rc;
-		if (time_parse_input(v, zone, &t) != 0)
-			return cmd_usage_error(&cmd_bilateral_request_entry,
-			    "bad --earliest/--latest time");
-		json_object_set_new(body, k, json_string(s = time_rfc3339(t,
-		    zone)));
-		free(s);
-	}
-	return EXIT_OK;
+	if ((rc = bilateral_request_after(a, body)) != EXIT_OK)
+		return rc;
+	return bilateral_request_times(c, a, body);
 }
 
 /* kaigi bilateral request --requester CODE --counterpart CODE ... */
@@ -309,7 +352,8 @@ const struct cmd_entry cmd_bilateral_request_entry = {
 	.name = "bilateral request",
 	.usage = "--requester CODE --counterpart CODE --duration MIN "
 	    "[--earliest TIME] [--latest TIME] [--priority 1-5] "
-	    "[--level head|deputy] [--topics TEXT]",
+	    "[--level head|deputy] [--topics TEXT] [--fixed-start TIME] "
+	    "[--after ID,ID]",
 	.summary = "request a bilateral meeting",
 	.valued = cmd_bilateral_request_valued,
 	.max_args = 0,

@@ -61,6 +61,7 @@
 #define BIL_SLOTS_DEFAULT	10
 #define BIL_SLOTS_MAX		100
 #define BIL_TIME_LIMIT_MAX	60000
+#define BIL_AFTER_MAX		100	/* requests one may come after */
 
 static const char *const bil_statuses[] = { "requested", "accepted",
     "declined", "withdrawn", "scheduled", "cancelled", NULL };
@@ -174,10 +175,11 @@ bil_decode_create(const json_t *body, json_t *errors)
 {
 	static const char *const known[] = { "requester", "counterpart",
 	    "duration_minutes", "earliest", "latest", "priority", "level",
-	    "topics", "ref", NULL };
+	    "topics", "ref", "fixed_start", "after", NULL };
+	const json_t	*after;
 	const char	*s;
 	long long	 dur = 0, v;
-	time_t		 lo = 0, hi = 0;
+	time_t		 lo = 0, hi = 0, fixed;
 	int		 ne, nl;
 
 	if (valid_object(body, errors) != 0)
@@ -194,6 +196,8 @@ bil_decode_create(const json_t *body, json_t *errors)
 	if (valid_string(body, "ref", VALID_OPTIONAL, 100, &s, errors) == 1 &&
 	    *s == '\0')
 		valid_error(errors, "ref", "must be a non-empty text");
+	valid_time(body, "fixed_start", VALID_OPTIONAL, &fixed, errors);
+	valid_id_array(body, "after", VALID_OPTIONAL, BIL_AFTER_MAX, &after, errors);
 	bil_check_create(body, dur, ne, lo, nl, hi, errors);
 	if (json_array_size(errors) > 0)
 		return NULL;

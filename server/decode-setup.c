@@ -286,9 +286,11 @@ json_t *
 decode_bilateral_patch(const json_t *b, json_t *errors)
 {
 	static const char *const known[] = { "duration_minutes", "earliest",
-	    "latest", "priority", "level", "topics", "ref", NULL };
+	    "latest", "priority", "level", "topics", "ref", "fixed_start",
+	    "after", NULL };
+	const json_t	*after;
 	const char	*topics;
-	time_t		 lo = 0, hi = 0;
+	time_t		 lo = 0, hi = 0, fixed;
 	size_t		 n = json_array_size(errors);
 	json_t		*out;
 	int		 ne, nl;
@@ -307,6 +309,9 @@ decode_bilateral_patch(const json_t *b, json_t *errors)
 	    errors) == 1)
 		json_object_set_new(out, "topics", json_string(topics));
 	setup_ref(b, 1, out, errors);
+	setup_time(b, "fixed_start", &fixed, out, errors);
+	if (valid_id_array(b, "after", VALID_OPTIONAL, 100, &after, errors) == 1)
+		json_object_set(out, "after", (json_t *)after);
 	return setup_result(out, errors, n);
 }
 

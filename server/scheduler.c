@@ -160,7 +160,33 @@ sched_parse_busy(const json_t *root, struct scheduler_problem *p)
 	p->pb.npeople = (int)json_array_size(people);
 }
 
-/* Requests; -1 if one names a person out of range. */
+/* Each request's "after" (indices into "requests"); -1 if one is out of
+ * range or names the request itself. */
+static int
+sched_parse_after(const json_t *reqs, struct scheduler_problem *p)
+{
+	const json_t	*a;
+	size_t		 i, j, n = 0, nq = json_array_size(reqs);
+	int		*next;
+
+	for (i = 0; i < nq; i++)
+		n += json_array_size(json_object_get(json_array_get(reqs, i), "after"));
+	p->afters = next = xcalloc(n + 1, sizeof *p->afters);
+	for (i = 0; i < nq; i++) {
+		a = json_object_get(json_array_get(reqs, i), "after");
+		p->requests[i].after = next;
+		p->requests[i].nafter = (int)json_array_size(a);
+		for (j = 0; j < json_array_size(a); j++) {
+			*next = (int)sched_at(a, j);
+			if (*next < 0 || (size_t)*next >= nq || (size_t)*next == i)
+				return -1;
+			next++;
+		}
+	}
+	return 0;
+}
+
+/* Requests; -1 if one names a person or a request out of range. */
 static int
 sched_parse_requests(const json_t *root, struct scheduler_problem *p)
 {
@@ -196,7 +222,11 @@ sched_parse_requests(const json_t *root, struct scheduler_problem *p)
 		q->latest = (int)sched_int(x, "latest");
 		q->priority = (int)sched_int(x, "priority");
 		q->fixed_start = q->fixed_room = -1;
+		if (json_is_integer(json_object_get(x, "fixed_start")))
+			q->fixed_start = (int)sched_int(x, "fixed_start");
 	}
+	if (sched_parse_after(reqs, p) != 0)
+		return -1;
 	p->pb.requests = p->requests;
 	p->pb.nrequests = (int)json_array_size(reqs);
 	return 0;
@@ -221,7 +251,7 @@ scheduler_problem_parse(const json_t *root, struct scheduler_problem *p,
 	}
 	sched_parse_busy(root, p);
 	if (sched_parse_requests(root, p) != 0) {
-		*why = "a request names an unknown person";
+		*why = "a request names an unknown person or request";
 		return -1;
 	}
 	/* Cells from the problem (the gcd of its times), not the JSON's
@@ -242,6 +272,7 @@ scheduler_problem_free(struct scheduler_problem *p)
 	free(p->travel);
 	free(p->busy);
 	free(p->who);
+	free(p->afters);
 	memset(p, 0, sizeof *p);
 }
 

@@ -34,6 +34,7 @@ struct scheduler_problem {
 	int			*travel;
 	struct solver_interval	*busy;		/* all busy intervals */
 	int			*who;		/* all requests' people */
+	int			*afters;	/* all requests' "after" indices */
 };
 
 enum scheduler_kind {

@@ -282,7 +282,7 @@ def routes(ids):
          {"requester": "FR", "counterpart": "DE", "duration_minutes": 30},
          {"requester": "deleg", "counterpart": "deleg", "duration_minutes": "int",
           "earliest": "instant", "latest": "instant", "priority": "int", "level": "enum",
-          "topics": "text"}),
+          "topics": "text", "fixed_start": "instant", "after": "ids"}),
         ("bilateral schedule", "POST", "/api/v1/bilaterals/%d/schedule" % i["bilateral"],
          {"start": "2023-04-30T07:00:00+09:00", "room_id": i["room"]},
          {"start": "instant", "room_id": "id"}),
@@ -337,7 +337,8 @@ def setup_routes(ids):
          {"start": "instant", "end": "instant", "reason": "text"}),
         ("bilateral patch", "PATCH", "/api/v1/bilaterals/%d" % i["bilateral"], {"priority": 3},
          {"duration_minutes": "int", "earliest": "instant", "latest": "instant", "priority": "int",
-          "level": "enum", "topics": "text", "ref": "req_text"}),
+          "level": "enum", "topics": "text", "ref": "req_text", "fixed_start": "instant",
+          "after": "ids"}),
     ]
 
 

@@ -131,6 +131,59 @@ count_cb(struct scheduler_job *job, void *arg)
 	done_calls++;
 }
 
+/*
+ * fixed_start and after (indices into "requests") reach the solver; an
+ * "after" out of range is refused, and a fixed start outside the window
+ * leaves the request unplaced with a reason.
+ */
+static void
+test_fixed_after(void)
+{
+	struct scheduler_problem	 p;
+	struct scheduler_job		*job;
+	const char			*why = NULL;
+	const char			*two =
+	    "{\"conference_id\": 7, \"origin\": 0, \"changeover\": 0,"
+	    " \"days\": [[540, 840]], \"venues\": [1], \"travel\": [0],"
+	    " \"rooms\": [{\"id\": 21, \"venue\": 0, \"capacity\": 4, \"busy\": []}],"
+	    " \"people\": [{\"id\": 100, \"busy\": []}, {\"id\": 101, \"busy\": []}],"
+	    " \"requests\": [{\"id\": 5, \"version\": 1, \"people\": [0, 1],"
+	    "  \"parties\": [1, 2], \"duration\": 30, \"earliest\": 540,"
+	    "  \"latest\": 840, \"priority\": 1, \"after\": [1]},"
+	    " {\"id\": 6, \"version\": 1, \"people\": [0, 1],"
+	    "  \"parties\": [1, 2], \"duration\": 30, \"earliest\": 540,"
+	    "  \"latest\": 840, \"priority\": 1, \"fixed_start\": 600}]}";
+	json_t				*root, *plan, *x;
+	size_t				 i;
+	long long			 s5 = -1, s6 = -1;
+
+	ok(parse(two, &p, &why) == 0 && p.requests[1].fixed_start == 600 &&
+	    p.requests[0].fixed_start == -1 && p.requests[0].nafter == 1 &&
+	    p.requests[0].after[0] == 1 && p.requests[1].nafter == 0,
+	    "fixed_start and after parsed");
+	scheduler_problem_free(&p);
+	job = scheduler_job_new(SCHEDULER_SOLVE);
+	root = json_loads(two, 0, NULL);
+	ok(scheduler_problem_parse(root, &job->problem, &why) == 0, "parses for a job");
+	json_decref(root);
+	scheduler_run(job, count_cb, NULL);
+	plan = scheduler_plan_json(job);
+	json_array_foreach(json_object_get(plan, "placed"), i, x) {
+		if (json_integer_value(json_object_get(x, "bilateral_id")) == 5)
+			s5 = json_integer_value(json_object_get(x, "start"));
+		else
+			s6 = json_integer_value(json_object_get(x, "start"));
+	}
+	ok(s6 == 600 * 60 && s5 >= 630 * 60,
+	    "solved: 6 at its fixed start, 5 after its end (%lld, %lld)", s6, s5);
+	json_decref(plan);
+	scheduler_job_free(job);
+	ok(parse("{\"days\": [[0, 10]], \"people\": [{\"busy\": []}],"
+	    " \"requests\": [{\"people\": [0], \"after\": [4]}]}", &p, &why) == -1,
+	    "an after naming no request of the problem: refused");
+	scheduler_problem_free(&p);
+}
+
 /* Without a loop, a job runs inline; check its plan. */
 static void
 test_inline(void)
@@ -378,6 +431,7 @@ main(void)
 	config_defaults(&c);
 	test_parse();
 	test_cells();
+	test_fixed_after();
 	test_inline();
 	test_thread();
 	test_limits(&c);

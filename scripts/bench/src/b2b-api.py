@@ -8,7 +8,11 @@ the tables as bilateral rooms of two seats; each business a delegation with
 its head of delegation; forbidden slots as the head's unavailability (runs
 of slots merged); each meeting a bilateral request at head level between
 the two delegations, its session (morning or afternoon) as its window,
-accepted by the secretariat. Then POST /conferences/{slug}/schedule with
+a fixed meeting's slot as its fixed_start, its precedences as "after"
+(set by PATCH once every request exists; a request whose fixed start or
+precedences the API refuses as infeasible, 409, is withdrawn and so left
+unplaced), the
+others accepted by the secretariat. Then POST /conferences/{slug}/schedule with
 {"time_limit_ms": LIMIT}, timed from the request to the answer, and the
 stored result read back: the scheduled requests and their sessions (start,
 end, room, attendees). Written to OUT/<instance>.ans for `b2b -a OUT`,
@@ -40,6 +44,13 @@ class Api:
 
     def call(self, method, path, body=None):
         """JSON in and out; exits on anything but 200/201."""
+        status, doc = self.send(method, path, body)
+        if status not in (200, 201):
+            sys.exit("b2b-api: %s %s: %d %s" % (method, path, status, json.dumps(doc)[:400]))
+        return doc
+
+    def send(self, method, path, body=None):
+        """(status, JSON answer)."""
         data = None if body is None else json.dumps(body)
         headers = {"Authorization": "Bearer " + self.token}
         if data is not None:
@@ -56,9 +67,7 @@ class Api:
                 self.conn = None
                 if attempt == 2:
                     raise
-        if r.status not in (200, 201):
-            sys.exit("b2b-api: %s %s: %d %s" % (method, path, r.status, text[:400]))
-        return json.loads(text)
+        return r.status, json.loads(text)
 
 
 def hhmm(minutes):
@@ -113,16 +122,43 @@ def build(api, inst, slug):
                 "start": at(START + s * slot), "end": at(START + e * slot), "reason": "forbidden"})
     noon = START + inst["morning"] * slot
     ids = []
-    for p1, p2, sess, _fixed in inst["meetings"]:
+    refused_fixed = set()
+    for p1, p2, sess, fixed in inst["meetings"]:
         body = {"requester": "B%03d" % (p1 + 1), "counterpart": "B%03d" % (p2 + 1),
                 "duration_minutes": slot, "level": "head", "priority": 1}
         if sess == 1:
             body.update(earliest=at(START), latest=at(noon))
         elif sess == 2:
             body.update(earliest=at(noon), latest=at(end))
-        rid = api.call("POST", c + "/bilaterals", body)["id"]
-        api.call("POST", "/bilaterals/%d/accept" % rid, {})
-        ids.append(rid)
+        if fixed >= 0:
+            body["fixed_start"] = at(START + fixed * slot)
+        status, doc = api.send("POST", c + "/bilaterals", body)
+        if status == 409 and "fixed_start" in body:
+            # The fixed start is infeasible (its window, a forbidden slot):
+            # the request exists, withdrawn, so left unplaced.
+            del body["fixed_start"]
+            doc = api.call("POST", c + "/bilaterals", body)
+            api.call("POST", "/bilaterals/%d/withdraw" % doc["id"], {})
+            refused_fixed.add(doc["id"])
+        elif status != 201:
+            sys.exit("b2b-api: POST %s/bilaterals: %d %s" % (c, status, json.dumps(doc)[:400]))
+        ids.append(doc["id"])
+    refused = set(refused_fixed)
+    for m, before in enumerate(inst.get("after", [])):
+        if not before or ids[m] in refused:
+            continue
+        status, doc = api.send("PATCH", "/bilaterals/%d" % ids[m], {"after": [ids[k] for k in before]})
+        if status == 409 and doc.get("cause") in ("precedence", "cycle"):
+            refused.add(ids[m])     # cannot come after them: left unplaced
+            api.call("POST", "/bilaterals/%d/withdraw" % ids[m], {})
+        elif status != 200:
+            sys.exit("b2b-api: PATCH /bilaterals/%d: %d %s" % (ids[m], status, json.dumps(doc)[:400]))
+    if refused:
+        print("b2b-api: %s: %d request(s) refused their fixed start or precedences (409)"
+              " and were withdrawn" % (inst["name"], len(refused)), file=sys.stderr)
+    for rid in ids:
+        if rid not in refused:
+            api.call("POST", "/bilaterals/%d/accept" % rid, {})
     return ids, heads, tables
 
 
@@ -153,10 +189,6 @@ def main():
     for n, path in enumerate(sys.argv[6:]):
         inst = json.loads(subprocess.run([b2b, "-d", path], check=True, capture_output=True,
                                          text=True).stdout)
-        if any(m[3] >= 0 for m in inst["meetings"]):
-            print("b2b-api: %s: fixed meetings are not played through the API" % inst["name"],
-                  file=sys.stderr)
-            continue
         slug = "b2b-%d" % n
         ids, heads, tables = build(api, inst, slug)
         t0 = time.monotonic()

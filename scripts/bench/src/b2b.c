@@ -479,7 +479,8 @@ b2b_check(const struct b2b *in, const struct solver_answer *ans,
 }
 
 /* The instance as JSON for the API script (-d): sizes, meetings
- * [p1, p2, session, fixed slot or -1] and forbidden slots, all 0-based. */
+ * [p1, p2, session, fixed slot or -1], forbidden slots and each meeting's
+ * precedences ("after": meetings it starts after), all 0-based. */
 static void
 b2b_dump(const char *name, const struct b2b *in)
 {
@@ -496,6 +497,13 @@ b2b_dump(const char *name, const struct b2b *in)
 		printf("%s[", p ? ", " : "");
 		for (i = 0; i < in->nforb[p]; i++)
 			printf("%s%d", i ? ", " : "", in->forb[p][i] - 1);
+		printf("]");
+	}
+	printf("], \"after\": [");
+	for (m = 0; m < in->nm; m++) {
+		printf("%s[", m ? ", " : "");
+		for (i = 0; i < in->nprec[m]; i++)
+			printf("%s%d", i ? ", " : "", in->prec[m][i] - 1);
 		printf("]");
 	}
 	printf("]}\n");
