@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "decode-core.h"
+#include "decode-lang.h"
 #include "util.h"
 #include "valid.h"
 
@@ -131,7 +132,7 @@ decode_conference(const json_t *b, int create, json_t *errors)
 {
 	static const char *const known[] = { "slug", "title", "timezone",
 	    "start_date", "end_date", "location", "changeover_minutes",
-	    "day_start", "day_end", NULL };
+	    "day_start", "day_end", "languages", NULL };
 	const char	*slug = NULL, *title = NULL, *tz = NULL, *loc = NULL;
 	long long	 change = 10;
 	size_t		 n = json_array_size(errors);
@@ -156,6 +157,7 @@ decode_conference(const json_t *b, int create, json_t *errors)
 	rc = valid_int(b, "changeover_minutes", VALID_OPTIONAL, 0, 240, &change,
 	    errors);
 	decode_conference_times(b, create, out, errors);
+	decode_languages(b, out, errors);
 	decode_put_string(out, "slug", slug);
 	decode_put_string(out, "title", title);
 	decode_put_string(out, "timezone", tz);
