@@ -4,8 +4,9 @@
  *
  * ?delegation=CODE or ?participant=ID (not both) choose whose programme
  * it is, ?tz= the zone its times are in (default the conference's), and
- * ?lang= is accepted (a language tag; the conference's own language is the
- * only one printed so far). Who may have which programme, and which
+ * ?lang= one of the conference's languages (400 naming them otherwise):
+ * session titles in that language where they have one, the default's
+ * otherwise (kaigi_programme_lang, sql/150_languages.sql). Who may have which programme, and which
  * sessions it shows, is decided by kaigi_programme() of
  * sql/086_programme.sql with the one visibility rule the feeds and lists
  * use: anonymous callers get the public programme, a liaison its
@@ -36,7 +37,7 @@
 #include "util.h"
 
 #define PROGRAMME_SQL \
-    "SELECT kaigi_programme($1::jsonb, $2, $3, $4, $5)::text"
+    "SELECT kaigi_programme_lang($1::jsonb, $2, $3, $4, $5, $6)::text"
 #define PROGRAMME_MAX_QUERY	200	/* longest delegation code or tz */
 
 static void programme_get(struct req *);
@@ -236,7 +237,7 @@ programme_loaded(enum db_status st, PGresult *res, void *arg)
 static void
 programme_get(struct req *r)
 {
-	const char	*params[5];
+	const char	*params[6];
 	char		 participant[24], *actor;
 
 	if (programme_query(r, participant) != 0)
@@ -247,6 +248,7 @@ programme_get(struct req *r)
 	params[2] = req_query(r, "delegation");
 	params[3] = participant[0] != '\0' ? participant : NULL;
 	params[4] = req_query(r, "tz");
-	db_query(PROGRAMME_SQL, 5, params, programme_loaded, r);
+	params[5] = req_query(r, "lang");
+	db_query(PROGRAMME_SQL, 6, params, programme_loaded, r);
 	free(actor);
 }

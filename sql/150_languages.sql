@@ -380,3 +380,36 @@ LANGUAGE sql STABLE AS $$
 	FROM conferences c LEFT JOIN sessions s ON s.id = f.id
 	WHERE c.id = f.conference_id
 $$;
+
+-- GET /conferences/{slug}/programme.pdf?lang=: 086's document with each
+-- session's title in language p_lang where it has one (the default's
+-- otherwise) and `lang`; KG400 naming the conference's languages when it
+-- lists no p_lang. Without p_lang, 086's document as it was.
+CREATE FUNCTION kaigi_programme_lang(p_actor jsonb, p_slug text,
+    p_delegation text, p_participant text, p_tz text, p_lang text)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	c	conferences := kaigi_core_conference(p_slug);
+	doc	jsonb := kaigi_programme(p_actor, p_slug, p_delegation,
+		    p_participant, p_tz);
+BEGIN
+	IF p_lang IS NULL THEN
+		RETURN doc;
+	END IF;
+	IF p_lang <> ALL (c.languages) THEN
+		PERFORM kaigi_session_raise('KG400',
+		    'lang must be one of the conference''s languages: '
+		    || array_to_string(c.languages, ', '),
+		    jsonb_build_object('choices', to_jsonb(c.languages)));
+	END IF;
+	RETURN jsonb_set(doc, '{days}', (SELECT coalesce(jsonb_agg(
+	    jsonb_set(d, '{items}', (SELECT coalesce(jsonb_agg(
+		CASE WHEN p_lang <> c.languages[1] AND s.titles ? p_lang
+		    THEN jsonb_set(i, '{title}', s.titles->p_lang) ELSE i END
+		ORDER BY o), '[]'::jsonb)
+		FROM jsonb_array_elements(d->'items') WITH ORDINALITY AS x(i, o)
+		LEFT JOIN sessions s ON s.id = (i->>'id')::bigint))
+	    ORDER BY n), '[]'::jsonb)
+	    FROM jsonb_array_elements(doc->'days') WITH ORDINALITY AS y(d, n)))
+	    || jsonb_build_object('lang', p_lang);
+END $$;

@@ -1,0 +1,183 @@
+#!/usr/bin/python3
+"""43-languages.t — languages (issue 17, item 1).
+
+A conference lists its `languages` (the first the default, ["en"] unless
+given); sessions carry `titles`/`descriptions` per language. Checked here:
+the conference's languages on create, PATCH and GET, malformed ones 422
+naming `languages`; a session's titles in a language the conference does
+not list are 422 naming the valid ones (nothing written); every feed
+(public, room, delegation and participant tokens, short paths) with
+?lang=ja, parsed with python3-icalendar: SUMMARY and DESCRIPTION carry
+LANGUAGE=ja where the session has Japanese text, and the default language
+(LANGUAGE=en) where it falls back, per item; without ?lang the bytes are
+those of before (no LANGUAGE); the ETag differs per language and 304 works
+per language; an unknown or malformed lang is 400 naming the conference's
+languages; the programme PDF with lang=ja holds the Japanese titles
+(pdftotext).
+"""
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from kaigitest import *  # noqa: E402,F403
+from feedlib import SLUG, events, one  # noqa: E402
+
+API = "/api/v1/conferences/%s" % SLUG
+JA_DFFT = "越境データ流通と信頼性のある自由なデータ流通（DFFT）の促進"
+EN_DFFT = "Facilitation of Cross-Border Data Flows and Data Free Flow with Trust"
+EN_DIGITAL = "Digital Competition"
+
+
+def by_summary(body):
+    """{summary text: VEVENT} of a feed."""
+    return {str(e["SUMMARY"]): e for e in events(body).values()}
+
+
+def lang_of(e, prop):
+    """The LANGUAGE parameter of a property of a VEVENT (None if absent)."""
+    p = e.get(prop)
+    return None if p is None else p.params.get("LANGUAGE")
+
+
+def conference_languages(s, adm, sec):
+    r = s.request("GET", API)
+    is_(r.json and r.json.get("languages"), ["en", "ja"], "the demo lists en and ja")
+    body = {"slug": "lang-test", "title": "Lang test", "timezone": "Europe/Paris",
+            "start_date": "2031-05-01", "end_date": "2031-05-02"}
+    r = s.request("POST", "/api/v1/conferences", body, token=adm)
+    ok(r.status == 201 and r.json.get("languages") == ["en"],
+       "a new conference without languages: [\"en\"]")
+    for bad, what in ((["EN"], "upper case"), (["en", "en"], "twice"), ([], "empty"),
+                      ("en", "not an array"), (["x"], "one letter"), (["ja_JP"], "underscore"),
+                      (["en", 5], "a number")):
+        r = s.request("PATCH", "/api/v1/conferences/lang-test", {"languages": bad}, token=adm)
+        ok(r.status == 422 and "languages" in r.text and
+           r.headers.get("Content-Type") == "application/problem+json",
+           "languages %s: 422 naming languages" % what)
+    r = s.request("PATCH", "/api/v1/conferences/lang-test", {"languages": ["fr", "en-GB"]},
+                  token=adm)
+    ok(r.status == 200 and r.json.get("languages") == ["fr", "en-GB"], "PATCH languages")
+    body["slug"] = "lang-test-2"
+    body["languages"] = ["de", "fr"]
+    r = s.request("POST", "/api/v1/conferences", body, token=adm)
+    ok(r.status == 201 and r.json.get("languages") == ["de", "fr"], "created with languages")
+
+
+def session_titles(s, sec):
+    sid = one(s, "SELECT id FROM sessions WHERE title = %s", EN_DIGITAL)
+    r = s.request("GET", "/api/v1/sessions/%d" % sid, token=sec)
+    ver = r.headers.get("ETag")
+    before = one(s, "SELECT version FROM sessions WHERE id = %s", sid)
+    r = s.request("PATCH", "/api/v1/sessions/%d" % sid, {"titles": {"fr": "Concurrence"}},
+                  token=sec, headers={"If-Match": ver})
+    ok(r.status == 422 and "en, ja" in r.text and "titles" in r.text,
+       "titles in fr (not listed): 422 naming titles and en, ja")
+    is_(one(s, "SELECT version FROM sessions WHERE id = %s", sid), before, "nothing written")
+    r = s.request("PATCH", "/api/v1/sessions/%d" % sid, {"titles": {"ja": 5}},
+                  token=sec, headers={"If-Match": ver})
+    ok(r.status == 422 and "titles" in r.text, "a title that is no text: 422")
+    r = s.request("PATCH", "/api/v1/sessions/%d" % sid,
+                  {"titles": {"ja": "デジタル競争"}, "descriptions": {"ja": "議題6。"}},
+                  token=sec, headers={"If-Match": ver})
+    ok(r.status == 200 and r.json.get("titles") == {"ja": "デジタル競争"} and
+       r.json.get("title") == EN_DIGITAL, "PATCH titles: ja stored, title unchanged")
+    r = s.request("GET", "/api/v1/sessions/%d" % sid, token=sec)
+    is_(r.json and r.json.get("descriptions"), {"ja": "議題6。"}, "GET shows descriptions")
+    room = one(s, "SELECT room_id FROM sessions WHERE id = %s", sid)
+    new = {"kind": "other", "title": "Lang probe", "room_id": room,
+           "start": "2023-04-28T18:00:00+09:00", "end": "2023-04-28T18:30:00+09:00",
+           "titles": {"ko": "x"}}
+    r = s.request("POST", API + "/sessions", new, token=sec)
+    ok(r.status == 422 and "en, ja" in r.text, "create with titles in ko: 422 naming en, ja")
+    is_(one(s, "SELECT count(*) FROM sessions WHERE title = 'Lang probe'"), 0, "none created")
+    new["titles"] = {"ja": "言語テスト"}
+    r = s.request("POST", API + "/sessions", new, token=sec)
+    ok(r.status == 201 and r.json.get("titles") == {"ja": "言語テスト"}, "create with titles")
+    r = s.request("PATCH", API, {"languages": ["en"]}, token=sec)
+    ok(r.status == 422 and "ja" in r.text and "languages" in r.text,
+       "dropping ja while sessions use it: 422 naming languages")
+    return sid
+
+
+def feed_checks(s, what, path, token=None):
+    plain = s.request("GET", path, token=token)
+    ja = s.request("GET", path + "?lang=ja", token=token)
+    en = s.request("GET", path + "?lang=en", token=token)
+    ok(plain.status == 200 and ja.status == 200 and en.status == 200, "%s: 200 each" % what)
+    ok(b"LANGUAGE=" not in plain.body, "%s: without lang, no LANGUAGE parameter" % what)
+    ev = by_summary(ja.body)
+    e = ev.get(JA_DFFT)
+    ok(e is not None and lang_of(e, "SUMMARY") == "ja", "%s: SUMMARY;LANGUAGE=ja" % what)
+    ok(e is not None and lang_of(e, "DESCRIPTION") == "ja" and
+       str(e["DESCRIPTION"]).startswith("議題1"), "%s: DESCRIPTION;LANGUAGE=ja" % what)
+    ok(EN_DFFT not in ev, "%s: the English title is not in the ja feed" % what)
+    f = ev.get("Internet Governance")
+    ok(f is None and "インターネット・ガバナンス" in ev, "%s: another titled item in ja" % what)
+    f = ev.get("Emerging and Disruptive Technologies in Innovating Society and Economy")
+    ok(f is not None and lang_of(f, "SUMMARY") == "en" and lang_of(f, "DESCRIPTION") == "en",
+       "%s: an item without Japanese falls back to en, LANGUAGE=en" % what)
+    g = ev.get(JA_DFFT)
+    ok(g is not None and "SUMMARY;LANGUAGE=ja:" in ja.text, "%s: the line as written" % what)
+    evn = by_summary(en.body)
+    ok(JA_DFFT not in evn and EN_DFFT in evn and lang_of(evn[EN_DFFT], "SUMMARY") == "en",
+       "%s: lang=en is English, LANGUAGE=en" % what)
+    tags = {plain.headers.get("ETag"), ja.headers.get("ETag"), en.headers.get("ETag")}
+    is_(len(tags), 3, "%s: three languages, three ETags" % what)
+    for lang, r in (("ja", ja), ("en", en)):
+        c = s.request("GET", path + "?lang=" + lang, token=token,
+                      headers={"If-None-Match": r.headers["ETag"]})
+        is_(c.status, 304, "%s: 304 for lang=%s with its ETag" % (what, lang))
+    c = s.request("GET", path + "?lang=ja", token=token,
+                  headers={"If-None-Match": en.headers["ETag"]})
+    ok(c.status == 200 and c.body == ja.body, "%s: the en ETag is no 304 for ja" % what)
+    c = s.request("GET", path, token=token, headers={"If-None-Match": ja.headers["ETag"]})
+    ok(c.status == 200 and c.body == plain.body, "%s: the ja ETag is no 304 without lang" % what)
+    for bad in ("fr", "EN", "ja_JP", "", "x" * 300, "ja%0d%0aX:1"):
+        r = s.request("GET", path + "?lang=" + bad, token=token)
+        ok(r.status == 400 and "en, ja" in r.text and
+           r.headers.get("Content-Type") == "application/problem+json",
+           "%s: lang=%.12s: 400 naming en, ja" % (what, bad))
+
+
+def feeds(s, sec):
+    feed_checks(s, "public", API + "/calendar.ics")
+    feed_checks(s, "public, short path", "/conferences/%s/calendar.ics" % SLUG)
+    room = one(s, "SELECT room_id FROM sessions WHERE title = %s", EN_DFFT)
+    feed_checks(s, "room", API + "/rooms/%d/calendar.ics" % room)
+    feed_checks(s, "room, secretariat", "/conferences/%s/rooms/%d/calendar.ics" % (SLUG, room),
+                token=sec)
+    feed_checks(s, "delegation token", "/feeds/%s.ics" % s.feed_token(SLUG, delegation="JP"))
+    pid = one(s, "SELECT a.participant_id FROM session_attendees a JOIN sessions x"
+              " ON x.id = a.session_id WHERE x.title = %s LIMIT 1", EN_DFFT)
+    feed_checks(s, "participant token", "/feeds/%s.ics" % s.feed_token(SLUG, participant=pid))
+    r = s.request("GET", "/conferences/nope/calendar.ics?lang=ja")
+    is_(r.status, 404, "unknown conference with lang: 404")
+
+
+def pdf(s):
+    r = s.request("GET", "/api/v1/conferences/%s/programme.pdf?lang=ja" % SLUG)
+    is_(r.status, 200, "programme.pdf?lang=ja: 200")
+    p = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=r.body,
+                       stdout=subprocess.PIPE, timeout=120)
+    text = p.stdout.decode("utf-8", "replace").replace("\n", "")
+    ok(JA_DFFT.replace("（", "").replace("）", "")[:8] in text and
+       "インターネット・ガバナンス" in text, "the PDF in ja holds the Japanese titles")
+    ok("Emerging and Disruptive" in text.replace("  ", " "), "the PDF falls back to en per item")
+    r = s.request("GET", "/api/v1/conferences/%s/programme.pdf?lang=fr" % SLUG)
+    ok(r.status == 400 and "en, ja" in r.text, "programme.pdf?lang=fr: 400 naming en, ja")
+
+
+def main():
+    with Server() as s:
+        adm = s.token("admin")
+        sec = s.token("secretariat", conference=SLUG)
+        conference_languages(s, adm, sec)
+        session_titles(s, sec)
+        feeds(s, sec)
+        pdf(s)
+        is_(s.stop(), 0, "kaigid exits 0")
+
+
+main()
+done_testing()
