@@ -168,6 +168,36 @@ def pdf(s):
     ok(r.status == 400 and "en, ja" in r.text, "programme.pdf?lang=fr: 400 naming en, ja")
 
 
+def client(s):
+    """kaigi agenda and sync with --lang: the feed in that language."""
+    import tempfile
+    kaigi = os.path.abspath(os.environ.get("KAIGI") or os.path.join(TOP, "client", "kaigi"))
+    env = dict(os.environ, KAIGI_CONFIG="/dev/null", TZ="Asia/Tokyo")
+    env.pop("KAIGI_URL", None)
+    env.pop("KAIGI_TOKEN", None)
+    url = "http://127.0.0.1:%d/conferences/%s/calendar.ics" % (s.port, SLUG)
+
+    def run(*args):
+        p = subprocess.run([kaigi] + list(args), capture_output=True, text=True, env=env,
+                           timeout=60)
+        return p.returncode, p.stdout, p.stderr
+    rc, out, err = run("agenda", "--feed", url, "--lang", "ja")
+    ok(rc == 0 and JA_DFFT in out and "Emerging and Disruptive" in out and EN_DFFT not in out,
+       "kaigi agenda --lang ja: Japanese titles, English where none")
+    rc, out, err = run("agenda", "--feed", url)
+    ok(rc == 0 and EN_DFFT in out and JA_DFFT not in out, "kaigi agenda without --lang: English")
+    rc, out, err = run("agenda", "--feed", url, "--lang", "fr")
+    ok(rc != 0 and "en, ja" in err, "kaigi agenda --lang fr: fails naming en, ja")
+    rc, out, err = run("agenda", "--feed", "/dev/null", "--lang", "ja")
+    ok(rc != 0 and "--lang" in err, "kaigi agenda --lang with a file: usage error")
+    d = tempfile.mkdtemp(prefix="kaigi-lang-")
+    rc, out, err = run("sync", "--feed", url, "--dir", d, "--lang", "ja")
+    text = "".join(open(os.path.join(d, f), encoding="utf-8").read()
+                   for f in os.listdir(d) if f.endswith(".ics"))
+    ok(rc == 0 and "LANGUAGE=ja" in text and "インターネット・ガバナンス" in text,
+       "kaigi sync --lang ja: the vdir holds the Japanese titles")
+
+
 def main():
     with Server() as s:
         adm = s.token("admin")
@@ -176,6 +206,7 @@ def main():
         session_titles(s, sec)
         feeds(s, sec)
         pdf(s)
+        client(s)
         is_(s.stop(), 0, "kaigid exits 0")
 
 
