@@ -13,7 +13,9 @@ LANGUAGE=ja where the session has Japanese text, and the default language
 those of before (no LANGUAGE); the ETag differs per language and 304 works
 per language; an unknown or malformed lang is 400 naming the conference's
 languages; the programme PDF with lang=ja holds the Japanese titles
-(pdftotext).
+(pdftotext); `kaigi agenda`/`sync --lang ja` fetch the ja feed; the page
+(Chromium, tests/web/languages.js) offers en and ja and shows the Japanese
+titles once ja is chosen.
 """
 import os
 import subprocess
@@ -198,6 +200,40 @@ def client(s):
        "kaigi sync --lang ja: the vdir holds the Japanese titles")
 
 
+def page(s):
+    """The page's language picker in Chromium (tests/web/languages.js)."""
+    import json
+    env = dict(os.environ, KAIGI_WEB_URL=s.url,
+               KAIGI_WEB_CHROMIUM=os.environ.get("KAIGI_WEB_CHROMIUM", "/usr/bin/chromium"))
+    p = subprocess.run(["node", os.path.join(TOP, "tests", "web", "languages.js")], env=env,
+                       cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=240)
+    try:
+        rep = json.loads(p.stdout.decode("utf-8").strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        diag(p.stderr.decode("utf-8", "replace")[-2000:])
+        rep = {"steps": {}}
+
+    def value(name):
+        st = rep["steps"].get(name)
+        ok(st is not None and st["ok"], "browser: %s" % name)
+        if st is not None and not st["ok"]:
+            diag(st["error"])
+        return (st or {}).get("value") or {}
+    a, b, c = value("load"), value("ja"), value("en again")
+    ok(a.get("picker") and a.get("options") == ["en", "ja"], "page: a picker with en and ja")
+    ok(any("Internet Governance" in t for t in a.get("texts", [])) and
+       not any("インターネット" in t for t in a.get("texts", [])), "page: English by default")
+    ok(any("インターネット・ガバナンス" in t for t in b.get("texts", [])) and
+       not any("Internet Governance" in t for t in b.get("texts", [])),
+       "page: ja shows the Japanese titles")
+    ok(any("Working lunch" in t for t in b.get("texts", [])) or
+       any("Bilateral" in t or "–" in t for t in b.get("texts", [])),
+       "page: sessions without Japanese keep their English text")
+    ok(str(b.get("subscribe", "")).endswith("calendar.ics?lang=ja") and
+       str(c.get("subscribe", "")).endswith("calendar.ics"), "page: Subscribe carries ?lang=ja")
+    ok(not rep.get("pageErrors"), "page: no page errors")
+
+
 def main():
     with Server() as s:
         adm = s.token("admin")
@@ -207,6 +243,7 @@ def main():
         feeds(s, sec)
         pdf(s)
         client(s)
+        page(s)
         is_(s.stop(), 0, "kaigid exits 0")
 
 
