@@ -142,7 +142,52 @@ def feed_checks(s, what, path, token=None):
            "%s: lang=%.12s: 400 naming en, ja" % (what, bad))
 
 
+def three_parsers(s):
+    """The ja public feed through python3-icalendar, ical.js and vdirsyncer
+    (tests/ical): each reads LANGUAGE=ja on the Japanese items and en on the
+    others."""
+    import glob
+    import json
+    import tempfile
+    drivers = os.path.join(TOP, "tests", "ical")
+    url = s.url + API + "/calendar.ics?lang=ja"
+    got = {}
+    for name, argv in (("python3-icalendar", ["/usr/bin/python3", drivers + "/parse_python.py"]),
+                       ("ical.js", ["node", drivers + "/parse_icaljs.js"])):
+        p = subprocess.run(argv + [url, "--languages"], capture_output=True, text=True,
+                           timeout=120)
+        try:
+            got[name] = json.loads(p.stdout) if p.returncode == 0 else None
+        except ValueError:
+            got[name] = None
+        evs = {e["summary"]: e for e in got[name] or []}
+        ja, en = evs.get(JA_DFFT, {}), evs.get(
+            "Emerging and Disruptive Technologies in Innovating Society and Economy", {})
+        ok(ja.get("summary_language") == "ja" and ja.get("description_language") == "ja" and
+           en.get("summary_language") == "en" and en.get("description_language") == "en",
+           "%s: LANGUAGE=ja on a Japanese item, en on a fallback" % name)
+        if got[name] is None:
+            diag(p.stderr[-1000:])
+    ok(got["python3-icalendar"] is not None and got["python3-icalendar"] == got["ical.js"],
+       "python3-icalendar and ical.js agree on the ja feed, LANGUAGE included")
+    vdir = os.path.join(tempfile.mkdtemp(prefix="kaigi-lang-vdir-"), "cal")
+    p = subprocess.run(["env", "VDIR_DIR=" + vdir, drivers + "/check_vdirsyncer.sh", url],
+                       capture_output=True, text=True, timeout=120)
+    langs = {}
+    for path in glob.glob(os.path.join(vdir, "*.ics")):
+        with open(path, "rb") as f:
+            for e in events(f.read()).values():
+                langs[str(e["SUMMARY"])] = lang_of(e, "SUMMARY")
+    ok(p.returncode == 0 and langs.get(JA_DFFT) == "ja" and
+       langs.get("インターネット・ガバナンス") == "ja" and
+       langs.get("Emerging and Disruptive Technologies in Innovating Society and Economy") == "en",
+       "vdirsyncer syncs the ja feed; its items keep SUMMARY;LANGUAGE=ja")
+    if p.returncode != 0:
+        diag(p.stderr[-1000:])
+
+
 def feeds(s, sec):
+    three_parsers(s)
     feed_checks(s, "public", API + "/calendar.ics")
     feed_checks(s, "public, short path", "/conferences/%s/calendar.ics" % SLUG)
     room = one(s, "SELECT room_id FROM sessions WHERE title = %s", EN_DFFT)
