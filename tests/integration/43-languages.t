@@ -243,6 +243,15 @@ def client(s):
                    for f in os.listdir(d) if f.endswith(".ics"))
     ok(rc == 0 and "LANGUAGE=ja" in text and "インターネット・ガバナンス" in text,
        "kaigi sync --lang ja: the vdir holds the Japanese titles")
+    pdfout = os.path.join(d, "programme.pdf")
+    env["KAIGI_URL"] = s.url
+    rc, out, err = run("programme", "--conference", SLUG, "--lang", "ja", "-o", pdfout)
+    p = subprocess.run(["pdftotext", "-enc", "UTF-8", pdfout, "-"], capture_output=True,
+                       timeout=60) if rc == 0 else None
+    ok(p is not None and "インターネット・ガバナンス" in p.stdout.decode("utf-8", "replace"),
+       "kaigi programme --lang ja: the PDF holds the Japanese titles")
+    rc, out, err = run("programme", "--conference", SLUG, "--lang", "fr", "-o", pdfout)
+    ok(rc != 0 and "en, ja" in err, "kaigi programme --lang fr: fails naming en, ja")
 
 
 def page(s):
