@@ -200,6 +200,37 @@ def feeds(s, sec):
     feed_checks(s, "participant token", "/feeds/%s.ics" % s.feed_token(SLUG, participant=pid))
     r = s.request("GET", "/conferences/nope/calendar.ics?lang=ja")
     is_(r.status, 404, "unknown conference with lang: 404")
+    hidden_and_fresh(s, sec)
+
+
+def hidden_and_fresh(s, sec):
+    """A restricted session's Japanese title stays out of the anonymous room
+    feed (Reserved, no LANGUAGE); a new Japanese title reaches a cached ja
+    feed at once, with a new ETag."""
+    bil = one(s, "SELECT id FROM sessions WHERE title = 'Bilateral meeting: Japan – Canada'")
+    room = one(s, "SELECT room_id FROM sessions WHERE id = %s", bil)
+    r = s.request("GET", "/api/v1/sessions/%d" % bil, token=sec)
+    r = s.request("PATCH", "/api/v1/sessions/%d" % bil, {"titles": {"ja": "日加秘密会談"}},
+                  token=sec, headers={"If-Match": r.headers.get("ETag")})
+    is_(r.status, 200, "the bilateral gets a Japanese title")
+    path = "/conferences/%s/rooms/%d/calendar.ics?lang=ja" % (SLUG, room)
+    anon = s.request("GET", path)
+    mine = s.request("GET", path, token=sec)
+    ok(anon.status == 200 and "日加秘密会談" not in anon.text and "SUMMARY:Reserved" in anon.text,
+       "anonymous room feed in ja: the bilateral only as Reserved, without LANGUAGE")
+    ok("日加秘密会談" in mine.text, "the secretariat's room feed in ja: its Japanese title")
+    feed = API + "/calendar.ics?lang=ja"
+    before = s.request("GET", feed)
+    sid = one(s, "SELECT id FROM sessions WHERE title = 'Press conference of the chair'")
+    r = s.request("GET", "/api/v1/sessions/%d" % sid, token=sec)
+    r = s.request("PATCH", "/api/v1/sessions/%d" % sid, {"titles": {"ja": "議長記者会見"}},
+                  token=sec, headers={"If-Match": r.headers.get("ETag")})
+    after, _ = wait_for(lambda: (lambda x: x if "議長記者会見" in x.text else None)(
+        s.request("GET", feed)))
+    ok(after is not None and after.headers.get("ETag") != before.headers.get("ETag"),
+       "a new Japanese title reaches the cached ja feed, with a new ETag")
+    c = s.request("GET", feed, headers={"If-None-Match": before.headers.get("ETag")})
+    is_(c.status, 200, "the old ja ETag is no longer a 304")
 
 
 def pdf(s):
