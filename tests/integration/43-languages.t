@@ -18,6 +18,7 @@ languages; the programme PDF with lang=ja holds the Japanese titles
 titles once ja is chosen.
 """
 import os
+import re
 import subprocess
 import sys
 
@@ -233,6 +234,23 @@ def hidden_and_fresh(s, sec):
     is_(c.status, 200, "the old ja ETag is no longer a 304")
 
 
+def pdf_fonts(body):
+    """{font name without its subset prefix: embedded?} of a PDF (pdffonts)."""
+    import tempfile
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(body)
+        f.flush()
+        out = subprocess.run(["pdffonts", f.name], stdout=subprocess.PIPE,
+                             timeout=60).stdout.decode("utf-8", "replace")
+    fonts = {}
+    for line in out.splitlines()[2:]:
+        m = re.match(r"(?:[A-Z]{6}\+)?(\S+)\s+(.*?)\s+(\S+)\s+(yes|no)\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+$",
+                     line)
+        if m:
+            fonts[m.group(1)] = m.group(4) == "yes"
+    return fonts
+
+
 def pdf(s):
     r = s.request("GET", "/api/v1/conferences/%s/programme.pdf?lang=ja" % SLUG)
     is_(r.status, 200, "programme.pdf?lang=ja: 200")
@@ -242,6 +260,12 @@ def pdf(s):
     ok(JA_DFFT.replace("（", "").replace("）", "")[:8] in text and
        "インターネット・ガバナンス" in text, "the PDF in ja holds the Japanese titles")
     ok("Emerging and Disruptive" in text.replace("  ", " "), "the PDF falls back to en per item")
+    plain = s.request("GET", "/api/v1/conferences/%s/programme.pdf" % SLUG)
+    ja, en = pdf_fonts(r.body), pdf_fonts(plain.body)
+    extra = {n for n in ja if n not in en}
+    ok(extra and all(ja.values()),
+       "the ja PDF embeds a font the English one has no need of (the Japanese glyphs): %s"
+       % sorted(extra))
     r = s.request("GET", "/api/v1/conferences/%s/programme.pdf?lang=fr" % SLUG)
     ok(r.status == 400 and "en, ja" in r.text, "programme.pdf?lang=fr: 400 naming en, ja")
 
