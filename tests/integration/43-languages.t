@@ -268,6 +268,8 @@ def pdf(s):
        % sorted(extra))
     r = s.request("GET", "/api/v1/conferences/%s/programme.pdf?lang=fr" % SLUG)
     ok(r.status == 400 and "en, ja" in r.text, "programme.pdf?lang=fr: 400 naming en, ja")
+    r = s.request("GET", "/api/v1/conferences/%s/programme.pdf?lang=ja_JP" % SLUG)
+    ok(r.status == 400 and "en, ja" in r.text, "programme.pdf?lang=ja_JP (malformed): 400 naming en, ja")
 
 
 def client(s):
