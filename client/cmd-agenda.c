@@ -12,7 +12,7 @@
 #include "kaigi.h"
 
 static const char *const cmd_agenda_valued[] = {
-	"feed", "tz", "from", "days", NULL
+	"feed", "tz", "from", "days", "lang", NULL
 };
 
 /* Parse --from/--days into [*lo, *hi) (0 = open) in zone. */
@@ -148,21 +148,18 @@ cmd_agenda_json(struct feed *f, icaltimezone *zone, const char *zname,
 	json_decref(out);
 }
 
-/* kaigi agenda --feed URL|FILE [--tz ZONE] [--from DATE] [--days N]. */
+/* The agenda of the feed at src. */
 static int
-cmd_agenda_run(struct client *c, struct args *a)
+cmd_agenda_show(struct client *c, struct args *a, const char *src)
 {
 	struct http_response	 r;
 	struct feed		 f;
-	const char		*src = args_get(a, "feed"), *zname;
+	const char		*zname;
 	icaltimezone		*zone;
 	char			*cause = NULL;
 	time_t			 lo, hi;
 	int			 rc;
 
-	if (src == NULL && (src = getenv("KAIGI_FEED")) == NULL)
-		return cmd_usage_error(&cmd_agenda_entry,
-		    "--feed URL|FILE is required (or KAIGI_FEED)");
 	zname = args_get(a, "tz") ? args_get(a, "tz") : time_local_zone_name();
 	if ((zone = time_zone(zname)) == NULL) {
 		warnx_kaigi("unknown time zone '%s' (expected an IANA name "
@@ -191,10 +188,30 @@ cmd_agenda_run(struct client *c, struct args *a)
 	return rc;
 }
 
+/* kaigi agenda --feed URL|FILE [--tz ZONE] [--from DATE] [--days N]
+ * [--lang TAG]. */
+static int
+cmd_agenda_run(struct client *c, struct args *a)
+{
+	const char	*src = args_get(a, "feed");
+	char		*url;
+	int		 rc;
+
+	if (src == NULL && (src = getenv("KAIGI_FEED")) == NULL)
+		return cmd_usage_error(&cmd_agenda_entry,
+		    "--feed URL|FILE is required (or KAIGI_FEED)");
+	if ((url = feed_lang_url(src, args_get(a, "lang"))) == NULL)
+		return cmd_usage_error(&cmd_agenda_entry,
+		    "--lang needs a feed URL and a language tag such as ja");
+	rc = cmd_agenda_show(c, a, url);
+	free(url);
+	return rc;
+}
+
 const struct cmd_entry cmd_agenda_entry = {
 	.name = "agenda",
 	.usage = "--feed URL|FILE [--tz ZONE] [--from YYYY-MM-DD|today] "
-	    "[--days N]",
+	    "[--days N] [--lang TAG]",
 	.summary = "print a feed's agenda by day in your time zone",
 	.valued = cmd_agenda_valued,
 	.min_args = 0,

@@ -22,7 +22,9 @@
 
 #define SYNC_STATE	".kaigi-sync.json"
 
-static const char *const cmd_sync_valued[] = { "feed", "dir", "tz", NULL };
+static const char *const cmd_sync_valued[] = {
+	"feed", "dir", "tz", "lang", NULL
+};
 
 /* What a sync run works with. */
 struct sync_run {
@@ -342,21 +344,18 @@ sync_apply(struct sync_run *s, const char *src, struct http_response *r,
 	return rc;
 }
 
-/* kaigi sync --feed URL --dir DIR [--tz ZONE]. */
+/* Sync the vdir of a from the feed at src. */
 static int
-cmd_sync_run(struct client *c, struct args *a)
+cmd_sync_feed(struct client *c, struct args *a, const char *src)
 {
 	struct sync_run		 s;
 	struct http_response	 r;
-	const char		*src = args_get(a, "feed"), *etag = NULL, *zname;
+	const char		*etag = NULL, *zname;
 	json_t			*st;
 	int			 rc;
 
 	memset(&s, 0, sizeof s);
 	s.dir = args_get(a, "dir");
-	if (src == NULL || s.dir == NULL)
-		return cmd_usage_error(&cmd_sync_entry,
-		    "--feed and --dir are required");
 	zname = args_get(a, "tz") ? args_get(a, "tz") : time_local_zone_name();
 	if ((s.zone = time_zone(zname)) == NULL) {
 		warnx_kaigi("unknown time zone '%s' (expected an IANA name "
@@ -385,9 +384,29 @@ cmd_sync_run(struct client *c, struct args *a)
 	return rc;
 }
 
+/* kaigi sync --feed URL --dir DIR [--tz ZONE] [--lang TAG]: with --lang
+ * the URL (and so the state's) carries ?lang=. */
+static int
+cmd_sync_run(struct client *c, struct args *a)
+{
+	const char	*src = args_get(a, "feed");
+	char		*url;
+	int		 rc;
+
+	if (src == NULL || args_get(a, "dir") == NULL)
+		return cmd_usage_error(&cmd_sync_entry,
+		    "--feed and --dir are required");
+	if ((url = feed_lang_url(src, args_get(a, "lang"))) == NULL)
+		return cmd_usage_error(&cmd_sync_entry,
+		    "--lang needs a feed URL and a language tag such as ja");
+	rc = cmd_sync_feed(c, a, url);
+	free(url);
+	return rc;
+}
+
 const struct cmd_entry cmd_sync_entry = {
 	.name = "sync",
-	.usage = "--feed URL|FILE --dir DIR [--tz ZONE]",
+	.usage = "--feed URL|FILE --dir DIR [--tz ZONE] [--lang TAG]",
 	.summary = "keep a vdir copy of a feed and print what changed",
 	.valued = cmd_sync_valued,
 	.min_args = 0,

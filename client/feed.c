@@ -318,6 +318,27 @@ feed_is_url(const char *src)
 	return strstr(src, "://") != NULL;
 }
 
+/*
+ * The feed URL src with ?lang=lang (or &lang=) added, to be freed; src
+ * itself (copied) when lang is NULL; NULL when src is no URL or lang no
+ * language tag (letters, digits and hyphens, at most 35).
+ */
+char *
+feed_lang_url(const char *src, const char *lang)
+{
+	size_t	n;
+
+	if (lang == NULL)
+		return xstrdup(src);
+	n = strlen(lang);
+	if (!feed_is_url(src) || n == 0 || n > 35 ||
+	    strspn(lang, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != n)
+		return NULL;
+	return xasprintf("%s%clang=%s", src, strchr(src, '?') ? '&' : '?',
+	    lang);
+}
+
 /* Read a local file (or "-" for stdin) into r as if it were a 200. */
 static int
 feed_read_file(const char *path, struct http_response *r)
@@ -346,6 +367,20 @@ feed_read_file(const char *path, struct http_response *r)
 		fclose(f);
 	r->status = 200;
 	return EXIT_OK;
+}
+
+/* Say why a feed URL did not answer 200/304, with its problem's detail
+ * (a 400 for ?lang= names the conference's languages). */
+static void
+feed_http_error(const char *url, const struct http_response *r)
+{
+	json_t		*j = r->body != NULL ? json_loads(r->body, 0, NULL) : NULL;
+	const char	*d = json_string_value(json_object_get(j, "detail"));
+
+	warnx_kaigi("%s: HTTP %d%s%s%s", url, r->status, r->status == 404 ?
+	    " (unknown or revoked feed)" : "", d != NULL ? ": " : "",
+	    d != NULL ? d : "");
+	json_decref(j);
 }
 
 /* GET a feed URL (following up to 5 redirects), conditional on etag. */
@@ -385,8 +420,7 @@ feed_get(struct client *c, const char *src, const char *etag,
 	}
 	free(cause);
 	if (r->status != 200 && r->status != 304) {
-		warnx_kaigi("%s: HTTP %d%s", url, r->status, r->status == 404 ?
-		    " (unknown or revoked feed)" : "");
+		feed_http_error(url, r);
 		free(url);
 		return api_status_exit(r->status);
 	}

@@ -212,6 +212,7 @@ char	*feed_event_calendar(struct feed *, struct feed_event *);
 int	 feed_fetch(struct client *, const char *, const char *,
 	    struct http_response *);
 int	 feed_is_url(const char *);
+char	*feed_lang_url(const char *, const char *);
 
 /* Command table entries, one file per family. */
 extern const struct cmd_entry cmd_conferences_entry;

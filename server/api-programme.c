@@ -4,8 +4,9 @@
  *
  * ?delegation=CODE or ?participant=ID (not both) choose whose programme
  * it is, ?tz= the zone its times are in (default the conference's), and
- * ?lang= is accepted (a language tag; the conference's own language is the
- * only one printed so far). Who may have which programme, and which
+ * ?lang= one of the conference's languages (400 naming them otherwise):
+ * session titles in that language where they have one, the default's
+ * otherwise (kaigi_programme_lang, sql/150_languages.sql). Who may have which programme, and which
  * sessions it shows, is decided by kaigi_programme() of
  * sql/086_programme.sql with the one visibility rule the feeds and lists
  * use: anonymous callers get the public programme, a liaison its
@@ -18,7 +19,6 @@
  * thread (offload.c), so the event loop never waits for them; the PDF
  * comes back on the loop and is sent from its evbuffer without a copy.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +28,7 @@
 #include <event2/http.h>
 
 #include "api.h"
+#include "decode-lang.h"
 #include "config.h"
 #include "log.h"
 #include "offload.h"
@@ -36,7 +37,7 @@
 #include "util.h"
 
 #define PROGRAMME_SQL \
-    "SELECT kaigi_programme($1::jsonb, $2, $3, $4, $5)::text"
+    "SELECT kaigi_programme_lang($1::jsonb, $2, $3, $4, $5, $6)::text"
 #define PROGRAMME_MAX_QUERY	200	/* longest delegation code or tz */
 
 static void programme_get(struct req *);
@@ -59,26 +60,12 @@ struct programme_job {
 	double		 cpu_ms;	/* CPU time it took */
 };
 
-/* Is s a language tag of letters, digits and hyphens ("en", "ja-JP")? */
-static int
-programme_lang_ok(const char *s)
-{
-	size_t	i, n = strlen(s);
-
-	if (n < 2 || n > 35 || !isalpha((unsigned char)s[0]))
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
-			return 0;
-	return 1;
-}
-
 /* Check the query; answers 400 or 404 itself and returns -1. */
 static int
 programme_query(struct req *r, char participant[24])
 {
 	const char	*d = req_query(r, "delegation"), *p = req_query(r, "participant");
-	const char	*tz = req_query(r, "tz"), *lang = req_query(r, "lang");
+	const char	*tz = req_query(r, "tz");
 	long long	 id;
 
 	participant[0] = '\0';
@@ -91,11 +78,6 @@ programme_query(struct req *r, char participant[24])
 	if (d != NULL && p != NULL) {
 		http_reply_problem(r, 400, "give delegation or participant, "
 		    "not both", NULL);
-		return -1;
-	}
-	if (lang != NULL && !programme_lang_ok(lang)) {
-		http_reply_problem(r, 400, "lang must be a language tag such as "
-		    "en or ja", NULL);
 		return -1;
 	}
 	if (p != NULL && parse_id(p, &id) != 0) {
@@ -236,7 +218,7 @@ programme_loaded(enum db_status st, PGresult *res, void *arg)
 static void
 programme_get(struct req *r)
 {
-	const char	*params[5];
+	const char	*params[6];
 	char		 participant[24], *actor;
 
 	if (programme_query(r, participant) != 0)
@@ -247,6 +229,11 @@ programme_get(struct req *r)
 	params[2] = req_query(r, "delegation");
 	params[3] = participant[0] != '\0' ? participant : NULL;
 	params[4] = req_query(r, "tz");
-	db_query(PROGRAMME_SQL, 5, params, programme_loaded, r);
+	/* A malformed lang becomes "!", which no conference lists: the
+	 * database's 400 then names the conference's languages. */
+	params[5] = req_query(r, "lang");
+	if (params[5] != NULL && !lang_tag_ok(params[5]))
+		params[5] = "!";
+	db_query(PROGRAMME_SQL, 6, params, programme_loaded, r);
 	free(actor);
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "decode-core.h"
+#include "decode-lang.h"
 #include "util.h"
 #include "valid.h"
 
@@ -131,7 +132,7 @@ decode_conference(const json_t *b, int create, json_t *errors)
 {
 	static const char *const known[] = { "slug", "title", "timezone",
 	    "start_date", "end_date", "location", "changeover_minutes",
-	    "day_start", "day_end", "publish", NULL };
+	    "day_start", "day_end", "publish", "languages", NULL };
 	static const char *const publish[] = { "live", "release", NULL };
 	const char	*slug = NULL, *title = NULL, *tz = NULL, *loc = NULL;
 	const char	*pub = NULL;
@@ -162,6 +163,7 @@ decode_conference(const json_t *b, int create, json_t *errors)
 	    create)
 		valid_error(errors, "publish", "is set by PATCH once the conference exists");
 	decode_put_string(out, "publish", pub);
+	decode_languages(b, out, errors);
 	decode_put_string(out, "slug", slug);
 	decode_put_string(out, "title", title);
 	decode_put_string(out, "timezone", tz);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "decode-lang.h"
 #include "decode-session.h"
 #include "util.h"
 #include "valid.h"
@@ -28,7 +29,7 @@ static const char *const session_visibilities[] = {
 static const char *const session_fields[] = {
 	"kind", "title", "description", "room_id", "start", "end", "status",
 	"visibility", "attendees", "delegations", "ref", "expected_attendance",
-	NULL
+	"titles", "descriptions", NULL
 };
 
 /* UTC RFC 3339 text of t. */
@@ -155,6 +156,8 @@ session_decode(const json_t *body, int mode, json_t *errors)
 	    *title == '\0')
 		valid_error(errors, "title", "must be a non-empty text");
 	valid_string(body, "description", VALID_OPTIONAL, 20000, &descr, errors);
+	decode_lang_texts(body, "titles", 500, 1, out, errors);
+	decode_lang_texts(body, "descriptions", 20000, 0, out, errors);
 	if (json_is_string(json_object_get(body, "status")) && strcmp("cancelled",
 	    json_string_value(json_object_get(body, "status"))) == 0)
 		valid_error(errors, "status",

@@ -51,6 +51,7 @@
 #include "api.h"
 #include "auth.h"
 #include "config.h"
+#include "decode-lang.h"
 #include "feed-cache.h"
 #include "http.h"
 #include "ical.h"
@@ -67,6 +68,19 @@
     " FROM kaigi_feed_token($1) AS f"
 #define FEED_ROOM_SQL	"SELECT f.*, pg_current_snapshot()::text" \
     " FROM kaigi_feed_room($1, $2::bigint, $3::jsonb) AS f"
+/* With ?lang=: the same rows, title and description in that language. */
+#define FEED_LANG_COLS	"f.conference_id, f.name, f.timezone, f.changed," \
+    " f.id, f.kind, l.title, l.description, f.room, f.venue, f.starts_at," \
+    " f.ends_at, f.status, f.sequence, f.created_at, f.updated_at," \
+    " f.reserved, pg_current_snapshot()::text, l.title_lang," \
+    " l.description_lang, l.lang_ok, l.languages"
+#define FEED_PUBLIC_LANG_SQL	"SELECT " FEED_LANG_COLS \
+    " FROM kaigi_feed_public($1) AS f, kaigi_feed_lang(f, $2) AS l"
+#define FEED_TOKEN_LANG_SQL	"SELECT " FEED_LANG_COLS \
+    " FROM kaigi_feed_token($1) AS f, kaigi_feed_lang(f, $2) AS l"
+#define FEED_ROOM_LANG_SQL	"SELECT " FEED_LANG_COLS \
+    " FROM kaigi_feed_room($1, $2::bigint, $3::jsonb) AS f," \
+    " kaigi_feed_lang(f, $4) AS l"
 #define FEED_FRESH_SQL	"SELECT kaigi_feed_fresh($1::bigint, $2::pg_snapshot)"
 #define FEED_CLOCK_SQL	"SELECT kaigi_feed_clock($1, $2, $3::bigint)"
 #define FEED_TYPE	"text/calendar; charset=utf-8"
@@ -75,7 +89,10 @@
 enum feed_col {
 	FC_CONFERENCE, FC_NAME, FC_ZONE, FC_CHANGED, FC_ID, FC_KIND, FC_TITLE,
 	FC_DESCRIPTION, FC_ROOM, FC_VENUE, FC_START, FC_END, FC_STATUS,
-	FC_SEQUENCE, FC_CREATED, FC_UPDATED, FC_RESERVED, FC_SNAPSHOT, FC_COUNT
+	FC_SEQUENCE, FC_CREATED, FC_UPDATED, FC_RESERVED, FC_SNAPSHOT, FC_COUNT,
+	/* then, with ?lang=, kaigi_feed_lang's */
+	FC_TITLE_LANG = FC_COUNT, FC_DESCRIPTION_LANG, FC_LANG_OK, FC_LANGUAGES,
+	FC_LANG_COUNT
 };
 
 /* A feed request that needs the database: revalidation, load, clock. */
@@ -85,7 +102,8 @@ struct feed_job {
 	int			 private;
 	const char		*sql;		/* the feed's query and its */
 	int			 nparams;	/*   parameters (copied) */
-	char			*params[3];
+	char			*params[4];
+	char			*lang;		/* ?lang=, or NULL */
 	struct feed_entry	*cached;	/* being revalidated, or NULL */
 	unsigned long		 generation;	/* of the cache, at the load */
 	unsigned long		 epoch;		/* notify_epoch() at the query */
@@ -270,6 +288,10 @@ feed_events(const PGresult *res, struct ical_event *ev)
 		e->created = (time_t)strtoll(PQgetvalue(res, i, FC_CREATED), NULL, 10);
 		e->updated = (time_t)strtoll(PQgetvalue(res, i, FC_UPDATED), NULL, 10);
 		e->reserved = PQgetvalue(res, i, FC_RESERVED)[0] == 't';
+		if (PQnfields(res) == FC_LANG_COUNT) {
+			e->title_lang = feed_col(res, i, FC_TITLE_LANG);
+			e->description_lang = feed_col(res, i, FC_DESCRIPTION_LANG);
+		}
 		n++;
 	}
 	return n;
@@ -304,7 +326,7 @@ feed_render(const PGresult *res, struct ical_feed *f, size_t *nevents)
 /* A job for a request of key, with a copy of the feed's query parameters. */
 static struct feed_job *
 feed_job_new(struct req *r, const char *key, int private, const char *sql,
-    int nparams, const char *const *params)
+    int nparams, const char *const *params, const char *lang)
 {
 	struct feed_job	*j = xcalloc(1, sizeof *j);
 	int		 i;
@@ -314,7 +336,8 @@ feed_job_new(struct req *r, const char *key, int private, const char *sql,
 	j->private = private;
 	j->sql = sql;
 	j->nparams = nparams;
-	for (i = 0; i < nparams && i < 3; i++)
+	j->lang = lang != NULL ? xstrdup(lang) : NULL;
+	for (i = 0; i < nparams && i < 4; i++)
 		j->params[i] = xstrdup(params[i]);
 	return j;
 }
@@ -325,8 +348,9 @@ feed_job_free(struct feed_job *j)
 {
 	int	i;
 
-	for (i = 0; i < j->nparams && i < 3; i++)
+	for (i = 0; i < j->nparams && i < 4; i++)
 		free(j->params[i]);
+	free(j->lang);
 	if (j->rendered)
 		ical_feed_free(&j->f);
 	feed_cache_release(j->cached);
@@ -388,6 +412,36 @@ feed_clock(struct feed_job *j, const PGresult *res)
 	db_query(FEED_CLOCK_SQL, 3, params, feed_clocked, j);
 }
 
+/* 400: lang is not one of the conference's languages (langs, ", "). */
+static void
+feed_bad_lang(struct req *r, const char *langs)
+{
+	json_t	*choices = json_array();
+	char	*copy = xstrdup(langs), *p, *save = NULL, *detail;
+
+	for (p = strtok_r(copy, ", ", &save); p != NULL;
+	    p = strtok_r(NULL, ", ", &save))
+		json_array_append_new(choices, json_string(p));
+	free(copy);
+	detail = xasprintf("lang must be one of the conference's languages: %s",
+	    langs);
+	http_reply_problem(r, 400, detail, json_pack("{s:o}", "choices", choices));
+	free(detail);
+}
+
+/* The ETag of a feed in a language also says which (never another's). */
+static void
+feed_lang_etag(struct feed_job *j)
+{
+	char	*buf;
+
+	if (j->lang == NULL)
+		return;
+	buf = xasprintf("%s\nlang=%s", j->f.data, j->lang);
+	ical_etag(buf, strlen(buf), j->f.etag);
+	free(buf);
+}
+
 /* The feed's query answered: 404, or render and go on to the clock. */
 static void
 feed_loaded(enum db_status st, PGresult *res, void *arg)
@@ -400,14 +454,18 @@ feed_loaded(enum db_status st, PGresult *res, void *arg)
 	metrics_count("feed_cache_misses_total", 1);
 	if (st != DB_OK)
 		http_reply_db_error(j->r, st, res);
-	else if (PQntuples(res) == 0 || PQnfields(res) != FC_COUNT)
+	else if (PQntuples(res) == 0 || PQnfields(res) !=
+	    (j->lang != NULL ? FC_LANG_COUNT : FC_COUNT))
 		http_reply_problem(j->r, 404, "no such feed", NULL);
+	else if (j->lang != NULL && PQgetvalue(res, 0, FC_LANG_OK)[0] != 't')
+		feed_bad_lang(j->r, PQgetvalue(res, 0, FC_LANGUAGES));
 	else {
 		gettimeofday(&t0, NULL);
 		if (feed_render(res, &j->f, &n) != 0)
 			http_reply_problem(j->r, 500, "the feed cannot be rendered", NULL);
 		else {
 			j->rendered = 1;
+			feed_lang_etag(j);
 			log_debug("feed: cold render of %zu sessions, %zu bytes: "
 			    "query %.2f ms, render %.2f ms", n, j->f.len, query_ms,
 			    feed_ms_since(&t0));
@@ -481,7 +539,7 @@ feed_trusted(const struct feed_entry *e)
 /* Serve key from the cache (revalidated unless trusted), or read and render. */
 static void
 feed_serve(struct req *r, const char *key, int private, const char *sql,
-    int nparams, const char *const *params)
+    int nparams, const char *const *params, const char *lang)
 {
 	struct feed_entry	*e = feed_cache_get(key);
 	struct feed_job		*j;
@@ -492,7 +550,7 @@ feed_serve(struct req *r, const char *key, int private, const char *sql,
 		feed_cache_release(e);
 		return;
 	}
-	j = feed_job_new(r, key, private, sql, nparams, params);
+	j = feed_job_new(r, key, private, sql, nparams, params, lang);
 	if (e != NULL && e->snapshot != NULL) {
 		j->cached = e;
 		feed_revalidate(j);
@@ -502,33 +560,64 @@ feed_serve(struct req *r, const char *key, int private, const char *sql,
 	feed_load(j);
 }
 
-/* GET [/api/v1]/conferences/{slug}/calendar.ics */
+/*
+ * ?lang=: NULL when absent, else the tag; a malformed one becomes "!",
+ * which no conference lists, so that the answer is the 400 naming the
+ * conference's languages (or 404 when there is no such feed).
+ */
+static const char *
+feed_lang(struct req *r)
+{
+	const char	*l = req_query(r, "lang");
+
+	if (l == NULL)
+		return NULL;
+	return lang_tag_ok(l) ? l : "!";
+}
+
+/* The cache key of a feed: base, plus the language if one was asked. */
+static char *
+feed_key(const char *base, const char *lang)
+{
+	return lang != NULL ? xasprintf("%s|lang=%s", base, lang) :
+	    xstrdup(base);
+}
+
+/* GET [/api/v1]/conferences/{slug}/calendar.ics[?lang=] */
 static void
 feed_public(struct req *r)
 {
-	const char	*slug = req_param(r, "slug");
-	char		*key = xasprintf("public:%s", slug);
+	const char	*lang = feed_lang(r);
+	const char	*params[2] = { req_param(r, "slug"), lang };
+	char		*base = xasprintf("public:%s", params[0]);
+	char		*key = feed_key(base, lang);
 
-	feed_serve(r, key, 0, FEED_PUBLIC_SQL, 1, &slug);
+	feed_serve(r, key, 0, lang != NULL ? FEED_PUBLIC_LANG_SQL :
+	    FEED_PUBLIC_SQL, lang != NULL ? 2 : 1, params, lang);
 	free(key);
+	free(base);
 }
 
 /* GET /feeds/{token}.ics */
 static void
 feed_token(struct req *r)
 {
-	const char	*token = req_param(r, "token");
-	const char	*params[1];
-	char		 key[6 + 65];
+	const char	*token = req_param(r, "token"), *lang = feed_lang(r);
+	const char	*params[2];
+	char		 base[6 + 65], *key;
 
 	if (token == NULL || !auth_token_wellformed(token)) {
 		http_reply_problem(r, 404, "no such feed", NULL);
 		return;
 	}
-	memcpy(key, "token:", 6);
-	sha256_hex(token, key + 6);
-	params[0] = key + 6;
-	feed_serve(r, key, 1, FEED_TOKEN_SQL, 1, params);
+	memcpy(base, "token:", 6);
+	sha256_hex(token, base + 6);
+	params[0] = base + 6;
+	params[1] = lang;
+	key = feed_key(base, lang);
+	feed_serve(r, key, 1, lang != NULL ? FEED_TOKEN_LANG_SQL :
+	    FEED_TOKEN_SQL, lang != NULL ? 2 : 1, params, lang);
+	free(key);
 }
 
 /* Who looks at a room feed, as part of its cache key. */
@@ -551,19 +640,24 @@ feed_viewer(const struct principal *p)
 static void
 feed_room(struct req *r)
 {
-	const char	*params[3];
-	char		 id[24], *viewer, *key, *actor;
+	const char	*params[4], *lang = feed_lang(r);
+	char		 id[24], *viewer, *key, *base, *actor;
 
 	if (api_id_param(r, "feed", id) != 0)
 		return;
 	actor = api_actor_text(r);
 	viewer = feed_viewer(&r->who);
-	key = xasprintf("room:%s:%s:%s", req_param(r, "slug"), id, viewer);
+	base = xasprintf("room:%s:%s:%s", req_param(r, "slug"), id, viewer);
+	key = feed_key(base, lang);
 	params[0] = req_param(r, "slug");
 	params[1] = id;
 	params[2] = actor;
-	feed_serve(r, key, r->who.role != ROLE_NONE, FEED_ROOM_SQL, 3, params);
+	params[3] = lang;
+	feed_serve(r, key, r->who.role != ROLE_NONE, lang != NULL ?
+	    FEED_ROOM_LANG_SQL : FEED_ROOM_SQL, lang != NULL ? 4 : 3, params,
+	    lang);
 	free(key);
+	free(base);
 	free(viewer);
 	free(actor);
 }

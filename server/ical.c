@@ -190,13 +190,18 @@ ical_location(const struct ical_event *e)
  * empty: libical's parser refuses a property with nothing after the colon.
  */
 static void
-ical_add_text(icalcomponent *c, icalproperty *(*fn)(const char *),
-    const char *s)
+ical_add_text_lang(icalcomponent *c, icalproperty *(*fn)(const char *),
+    const char *s, const char *lang)
 {
-	char	*t = ical_text(s);
+	char		*t = ical_text(s);
+	icalproperty	*p;
 
-	if (*t != '\0')
-		icalcomponent_add_property(c, fn(t));
+	if (*t != '\0') {
+		p = fn(t);
+		if (lang != NULL)
+			icalproperty_add_parameter(p, icalparameter_new_language(lang));
+		icalcomponent_add_property(c, p);
+	}
 	free(t);
 }
 
@@ -204,18 +209,23 @@ ical_add_text(icalcomponent *c, icalproperty *(*fn)(const char *),
 static void
 ical_event_detail(icalcomponent *ve, const struct ical_event *e)
 {
-	char	*loc, *title = ical_text(e->title), *kind = ical_text(e->kind);
+	char		*loc, *title = ical_text(e->title), *kind = ical_text(e->kind);
+	icalproperty	*p;
 
 	/* An empty SUMMARY is refused by parsers: fall back to the kind. */
-	icalcomponent_add_property(ve, icalproperty_new_summary(
-	    *title != '\0' ? title : *kind != '\0' ? kind : "Session"));
+	p = icalproperty_new_summary(
+	    *title != '\0' ? title : *kind != '\0' ? kind : "Session");
+	if (e->title_lang != NULL)
+		icalproperty_add_parameter(p, icalparameter_new_language(e->title_lang));
+	icalcomponent_add_property(ve, p);
 	free(title);
 	if ((loc = ical_location(e)) != NULL) {
 		if (*loc != '\0')
 			icalcomponent_add_property(ve, icalproperty_new_location(loc));
 		free(loc);
 	}
-	ical_add_text(ve, icalproperty_new_description, e->description);
+	ical_add_text_lang(ve, icalproperty_new_description, e->description,
+	    e->description_lang);
 	if (*kind != '\0')
 		icalcomponent_add_property(ve, icalproperty_new_categories(kind));
 	free(kind);

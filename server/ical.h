@@ -75,6 +75,8 @@ struct ical_event {
 	time_t		 created;	/* CREATED */
 	time_t		 updated;	/* LAST-MODIFIED and DTSTAMP */
 	int		 reserved;	/* busy only: SUMMARY:Reserved, no detail */
+	const char	*title_lang;	/* LANGUAGE= of SUMMARY, if not NULL */
+	const char	*description_lang; /* LANGUAGE= of DESCRIPTION, if not NULL */
 };
 
 /* A rendered feed; free with ical_feed_free. */

@@ -34,6 +34,7 @@ const S = {
 	day: null, days: [], hourW: 90,
 	live: null, reloadTimer: null, lastFocus: null, fresh: new Set(),
 	panelKind: null, panelId: null, sessionsSeq: 0, bilateralsSeq: 0,
+	lang: null,	/* the language titles are shown in (issue 17); null: the default */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -410,9 +411,29 @@ function renderHeader() {
 	    : dayLabel(c.start_date) + " – " + dayLabel(c.end_date);
 	$("conf-meta").textContent = [dates, c.location].filter(Boolean).join(" · ");
 	$("tt-zone").textContent = "Times in " + S.tz + " (the conference's time zone)";
+	renderLangPick(c);
 	const sub = $("subscribe");
-	sub.href = "webcal://" + location.host + API + "/conferences/" + encodeURIComponent(S.slug) + "/calendar.ics";
+	sub.href = "webcal://" + location.host + API + "/conferences/" + encodeURIComponent(S.slug) + "/calendar.ics" +
+	    (S.lang ? "?lang=" + encodeURIComponent(S.lang) : "");
 	sub.title = "Subscribe to the public programme in your calendar app (" + sub.href + ")";
+}
+
+/* The language picker, when the conference has more than one language;
+ * ?lang= in the page's URL chooses one at load. */
+function renderLangPick(c) {
+	const langs = Array.isArray(c.languages) ? c.languages : [];
+	const asked = new URLSearchParams(location.search).get("lang");
+	if (S.lang === null && asked && langs.includes(asked) && asked !== langs[0])
+		S.lang = asked;
+	if (S.lang && !langs.includes(S.lang))
+		S.lang = null;
+	$("lang-pick").hidden = langs.length < 2;
+	$("lang-select").replaceChildren(...langs.map((l) => h("option", { value: l, selected: l === (S.lang || langs[0]) }, l)));
+}
+
+/* A session's title in the chosen language, else the default's. */
+function titleIn(s) {
+	return (S.lang && s.titles && s.titles[S.lang]) || s.title;
 }
 
 /* Signed-in state in the header. */
@@ -580,7 +601,7 @@ function dayList(list) {
 			type: "button", class: "session listed kind-" + kind + " " + (s.status || ""),
 			dataset: { sessionId: s.id, kind, status: s.status || "", title: s.title, room: s.room || "" },
 			onclick: (ev) => openSession(s.id, ev.currentTarget),
-		}, h("span", { class: "w" }, hhmm(a.min) + "–" + hhmm(b.min)), h("span", { class: "t" }, s.title),
+		}, h("span", { class: "w" }, hhmm(a.min) + "–" + hhmm(b.min)), h("span", { class: "t", lang: S.lang && s.titles && s.titles[S.lang] ? S.lang : null }, titleIn(s)),
 		h("span", { class: "where" }, where + " · " + KIND_LABEL[kind] + (s.status === "cancelled" ? " · cancelled" : ""))));
 	}));
 }
@@ -615,7 +636,7 @@ function roomRow(room, list, win, width) {
 function shortTitle(s) {
 	if (s.kind === "bilateral" && Array.isArray(s.delegations) && s.delegations.length === 2)
 		return s.delegations.join(" – ");
-	return s.title;
+	return titleIn(s);
 }
 
 /* A session as a button placed in its room's track. */
@@ -623,7 +644,7 @@ function sessionBlock(s, lane, win) {
 	const a = zparts(s.start), b = zparts(s.end);
 	const endMin = b.date === a.date ? b.min : 24 * 60;
 	const kind = KINDS.includes(s.kind) ? s.kind : "other";
-	const label = s.title + ", " + KIND_LABEL[kind] + ", " + hhmm(a.min) + "–" + hhmm(b.min) +
+	const label = titleIn(s) + ", " + KIND_LABEL[kind] + ", " + hhmm(a.min) + "–" + hhmm(b.min) +
 	    (s.room ? ", " + s.room : "") + (s.status === "cancelled" ? ", cancelled" : "");
 	const el = h("button", {
 		type: "button", class: "session kind-" + kind + " " + (s.status || ""),
@@ -635,7 +656,7 @@ function sessionBlock(s, lane, win) {
 	if (width < 80) {
 		/* Too narrow for a title: the parties (or the title's start), one per line, and the start time. */
 		el.classList.add("narrow");
-		const parts = s.kind === "bilateral" && Array.isArray(s.delegations) && s.delegations.length === 2 ? s.delegations : [s.title];
+		const parts = s.kind === "bilateral" && Array.isArray(s.delegations) && s.delegations.length === 2 ? s.delegations : [titleIn(s)];
 		el.append(h("span", { class: "t" }, parts.map((p) => h("span", { class: "l" }, p))), h("span", { class: "w" }, hhmm(a.min)));
 	} else
 		el.append(h("span", { class: "t" }, shortTitle(s)), h("span", { class: "w" }, hhmm(a.min) + "–" + hhmm(b.min)));
@@ -1345,6 +1366,11 @@ function wire() {
 	});
 	$("conf-select").addEventListener("change", (ev) => {
 		location.search = "?c=" + encodeURIComponent(ev.target.value);
+	});
+	$("lang-select").addEventListener("change", (ev) => {
+		S.lang = ev.target.value === (S.conf.languages || [])[0] ? null : ev.target.value;
+		renderHeader();
+		renderGrid();
 	});
 	document.addEventListener("keydown", (ev) => {
 		if (ev.key === "Escape" && !$("panel").hidden) {

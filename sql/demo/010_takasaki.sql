@@ -23,7 +23,10 @@
 -- only says "relevant international organizations"); the heads of France,
 -- Indonesia, Ukraine, the organisations and the WEF, the Japanese deputy and
 -- all members and staff (placeholder names marked "(illustrative)"); the
--- participants' time zones; the open bilateral requests (JP–UA, FR–DE, GB–ID).
+-- participants' time zones; the open bilateral requests (JP–UA, FR–DE, GB–ID);
+-- the Japanese titles of four plenaries and the description of the first
+-- (the seed links a Japanese page but gives no text: our translations),
+-- languages en and ja.
 --
 -- Contents: 2 venues, 6 rooms, 15 delegations, 25 participants (15 heads),
 -- 18 sessions (6 plenary, 7 bilateral, 3 side_event, 1 working_meal, 1 press),
@@ -50,10 +53,10 @@ BEGIN
 	END IF;
 
 	INSERT INTO conferences (slug, title, timezone, start_date, end_date,
-	    location, changeover_minutes, day_start, day_end)
+	    location, changeover_minutes, day_start, day_end, languages)
 	VALUES ('g7-digital-2023', 'G7 Digital and Tech Ministers'' Meeting',
 	    'Asia/Tokyo', '2023-04-28', '2023-04-30', 'Takasaki, Gunma, Japan',
-	    10, '08:00', '20:00')
+	    10, '08:00', '20:00', '{en,ja}')
 	RETURNING id INTO c;
 
 	-- Venues and rooms.
@@ -174,28 +177,35 @@ BEGIN
 	FOR r IN SELECT * FROM (VALUES
 	    ('Facilitation of Cross-Border Data Flows and Data Free Flow with Trust',
 	     'Agenda item 1. Endorsing the establishment of the Institutional Arrangement for Partnership (IAP) and the Annex on G7 Vision for operationalising DFFT and its priorities.',
-	     '2023-04-29 10:00+09:00', '2023-04-29 11:30+09:00'),
+	     '2023-04-29 10:00+09:00', '2023-04-29 11:30+09:00',
+	     '越境データ流通と信頼性のある自由なデータ流通（DFFT）の促進',
+	     '議題1。パートナーシップのための制度的アレンジメント（IAP）の設立を承認する。'),
 	    ('Secure and Resilient Digital Infrastructure',
 	     'Agenda item 2. G7 Vision of the future network in the Beyond 5G/6G era; G7 Action Plan for building a secure and resilient digital infrastructure.',
-	     '2023-04-29 13:40+09:00', '2023-04-29 15:10+09:00'),
+	     '2023-04-29 13:40+09:00', '2023-04-29 15:10+09:00',
+	     '安全で強靭なデジタルインフラ', NULL),
 	    ('Internet Governance',
 	     'Agenda item 3. G7 Action Plan for an open, free, global, interoperable, reliable and secure internet.',
-	     '2023-04-29 16:00+09:00', '2023-04-29 17:30+09:00'),
+	     '2023-04-29 16:00+09:00', '2023-04-29 17:30+09:00',
+	     'インターネット・ガバナンス', NULL),
 	    ('Emerging and Disruptive Technologies in Innovating Society and Economy',
 	     'Agenda item 4. Interoperability of digital infrastructure, countermeasures against software vulnerabilities in the digital supply chain, governance practices friendly to innovation.',
-	     '2023-04-30 09:40+09:00', '2023-04-30 11:10+09:00'),
+	     '2023-04-30 09:40+09:00', '2023-04-30 11:10+09:00', NULL, NULL),
 	    ('Responsible AI and Promoting of AI Governance',
 	     'Agenda item 5. G7 Action Plan for enhancing global interoperability of AI governance; G7 discussions on generative AI.',
-	     '2023-04-30 12:00+09:00', '2023-04-30 13:30+09:00'),
+	     '2023-04-30 12:00+09:00', '2023-04-30 13:30+09:00',
+	     '責任あるAIとAIガバナンスの推進', NULL),
 	    ('Digital Competition',
 	     'Agenda item 6. Sharing issues and challenges in promoting digital competition; a digital competition summit in autumn 2023. Adoption of the Ministerial Declaration.',
-	     '2023-04-30 14:20+09:00', '2023-04-30 15:50+09:00')
-	) AS s (title, descr, st, en)
+	     '2023-04-30 14:20+09:00', '2023-04-30 15:50+09:00', NULL, NULL)
+	) AS s (title, descr, st, en, ja_title, ja_descr)
 	LOOP
 		INSERT INTO sessions (conference_id, kind, title, description, room_id,
-		    starts_at, ends_at, status, visibility)
+		    starts_at, ends_at, status, visibility, titles, descriptions)
 		VALUES (c, 'plenary', r.title, r.descr, r_plenary, r.st::timestamptz,
-		    r.en::timestamptz, 'confirmed', 'public')
+		    r.en::timestamptz, 'confirmed', 'public',
+		    jsonb_strip_nulls(jsonb_build_object('ja', r.ja_title)),
+		    jsonb_strip_nulls(jsonb_build_object('ja', r.ja_descr)))
 		RETURNING id INTO sid;
 		INSERT INTO session_attendees (session_id, participant_id)
 		SELECT sid, p.id FROM participants p JOIN delegations d ON d.id = p.delegation_id

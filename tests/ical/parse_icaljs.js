@@ -10,7 +10,9 @@
  * or event property that the feed contract (shared/API.md, Feeds) requires,
  * and on a TZID without its VTIMEZONE. Otherwise prints the events as a JSON
  * array sorted by UID: {uid, start_utc, end_utc, summary, status, sequence,
- * categories, location}. ical.js carries no zone data of its own: the feed's
+ * categories, location}, and with --languages (after the source) also
+ * summary_language and description_language (the LANGUAGE parameters, null
+ * when absent; issue 17). ical.js carries no zone data of its own: the feed's
  * VTIMEZONEs are registered with ICAL.TimezoneService and are the only way
  * local times become UTC.
  */
@@ -123,8 +125,9 @@ function sorted(o) {
 }
 
 async function main() {
-	if (process.argv.length !== 3)
-		fail('usage: parse_icaljs.js FILE-or-URL');
+	const langs = process.argv[3] === '--languages';
+	if (process.argv.length !== 3 && !(process.argv.length === 4 && langs))
+		fail('usage: parse_icaljs.js FILE-or-URL [--languages]');
 	const text = await read(process.argv[2]);
 	let cal;
 	try {
@@ -138,7 +141,16 @@ async function main() {
 	checkCalendar(cal);
 	const tzids = registerZones(cal);
 	/* The VTIMEZONEs are registered first, so events parse in their zone. */
-	const events = cal.getAllSubcomponents('vevent').map(e => event(e, tzids));
+	const events = cal.getAllSubcomponents('vevent').map(e => {
+		const d = event(e, tzids);
+		if (langs)
+			for (const prop of ['summary', 'description']) {
+				const p = e.getFirstProperty(prop);
+				d[prop + '_language'] = p === null ? null :
+				    (p.getParameter('language') || null);
+			}
+		return d;
+	});
 	if (new Set(events.map(e => e.uid)).size !== events.length)
 		fail('duplicate UID');
 	events.sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));

@@ -7,7 +7,9 @@ Fails (exit 1, message on stderr) on any parse error, on a missing calendar
 or event property that the feed contract (shared/API.md, Feeds) requires, and
 on a TZID without its VTIMEZONE. Otherwise prints the events as a JSON array
 sorted by UID: {uid, start_utc, end_utc, summary, status, sequence,
-categories, location}. Local times are turned into UTC through the feed's
+categories, location}, and with --languages (after the source) also
+summary_language and description_language (the LANGUAGE parameters, null
+when absent; issue 17). Local times are turned into UTC through the feed's
 own VTIMEZONE (Timezone.to_tz()), not through the zone database by name.
 """
 import datetime
@@ -143,8 +145,8 @@ def event(ev, tzs):
 
 def main():
     """Parse argv[1] and print its events."""
-    if len(sys.argv) != 2:
-        fail("usage: parse_python.py FILE-or-URL")
+    if len(sys.argv) not in (2, 3) or sys.argv[2:] not in ([], ["--languages"]):
+        fail("usage: parse_python.py FILE-or-URL [--languages]")
     try:
         cal = icalendar.Calendar.from_ical(read(sys.argv[1]))
     except Exception as e:  # any parse failure is a refusal
@@ -155,6 +157,11 @@ def main():
     check_calendar(cal)
     tzs = zones(cal)
     events = [event(e, tzs) for e in cal.walk("VEVENT")]
+    if sys.argv[2:] == ["--languages"]:
+        for d, e in zip(events, cal.walk("VEVENT")):
+            for prop in ("SUMMARY", "DESCRIPTION"):
+                p = e.get(prop)
+                d[prop.lower() + "_language"] = None if p is None else p.params.get("LANGUAGE")
     uids = [e["uid"] for e in events]
     if len(set(uids)) != len(uids):
         fail("duplicate UID")

@@ -227,6 +227,13 @@ def field_values(kind):
         return [1, "true", [], "yes"]
     if kind == "email":
         return ["no-at-sign", "a@b", "@x.org", "a b@x.org", 1, []]
+    if kind == "langs":     # issue 17: the conference's language tags
+        return ["en", [], {}, ["EN"], ["en", "en"], [1], [""], ["x" * 40], ["ja_JP"], [None],
+                ["' OR 1=1"], ["en"] * 21] + INJECT[:2]
+    if kind in ("titles", "descriptions"):     # issue 17: {tag: text}, tags the conference's
+        return ["ja", 1, [], {"fr": "x"}, {"ja": 1}, {"ja_JP": "x"}, {"' OR 1=1": "x"},
+                {"ja": None}, {"ja": "x" * 20001}] + ([{"ja": ""}] if kind == "titles" else []) + \
+            INJECT[:2]
     raise ValueError(kind)
 
 
@@ -241,11 +248,12 @@ def routes(ids):
          {"slug": "hostile", "title": "T", "timezone": "Asia/Tokyo", "start_date": "2024-01-01",
           "end_date": "2024-01-02"},
          {"slug": "slug", "title": "req_text", "timezone": "zone", "start_date": "date",
-          "end_date": "date", "changeover_minutes": "int", "day_start": "clock", "day_end": "clock"}),
+          "end_date": "date", "changeover_minutes": "int", "day_start": "clock", "day_end": "clock",
+          "languages": "langs"}),
         ("conference patch", "PATCH", c, {"title": "T2"},
          {"title": "req_text", "timezone": "zone", "start_date": "date", "end_date": "date",
           "changeover_minutes": "int", "day_start": "clock", "day_end": "clock",
-          "publish": "enum"}),
+          "publish": "enum", "languages": "langs"}),
         ("release create", "POST", c + "/releases", {"name": "R"},
          {"name": "text", "comment": "text"}),
         ("venue create", "POST", c + "/venues", {"name": "V"}, {"name": "req_text", "address": "text"}),
@@ -273,11 +281,11 @@ def routes(ids):
           "end": "2023-04-30T07:30:00+09:00"},
          {"kind": "enum", "title": "req_text", "room_id": "id", "start": "instant", "end": "instant",
           "status": "enum", "visibility": "enum", "description": "text", "attendees": "ids",
-          "delegations": "codes"}),
+          "delegations": "codes", "titles": "titles", "descriptions": "descriptions"}),
         ("session patch", "PATCH", "/api/v1/sessions/%d" % i["session"], {"title": "T2"},
          {"kind": "enum", "title": "req_text", "room_id": "id", "start": "instant", "end": "instant",
           "status": "enum", "visibility": "enum", "description": "text", "attendees": "ids",
-          "delegations": "codes"}),
+          "delegations": "codes", "titles": "titles", "descriptions": "descriptions"}),
         ("bilateral create", "POST", c + "/bilaterals",
          {"requester": "FR", "counterpart": "DE", "duration_minutes": 30},
          {"requester": "deleg", "counterpart": "deleg", "duration_minutes": "int",
@@ -587,8 +595,14 @@ def query_battery(bt):
               "kind=venues&dry_run=%00", "kind=venues&preview=maybe", "kind=venues&preview=%00"] + \
             ["kind=" + v for v in long]:
         bt.expect("query import", q, 400, "POST", c + "/import?" + q, b'[{"name":"x"}]')
-    for q in ["delegation=JP&participant=1", "lang=%00", "lang=" + quote(INJECT[0])]:
+    for q in ["delegation=JP&participant=1", "lang=%00", "lang=" + quote(INJECT[0]), "lang=fr"]:
         bt.expect("query programme", q, 400, "GET", c + "/programme.pdf?" + q)
+    # Every feed: a lang the conference does not list, or no language tag, is 400 (issue 17).
+    for path in (c + "/calendar.ics", "/conferences/" + SLUG + "/calendar.ics",
+                 c + "/rooms/1/calendar.ics", "/conferences/" + SLUG + "/rooms/1/calendar.ics"):
+        for q in ["lang=fr", "lang=", "lang=%00", "lang=%ff", "lang=EN", "lang=ja_JP",
+                  "lang=" + quote(INJECT[0]), "lang=" + quote(INJECT[1])] + ["lang=" + v for v in long]:
+            bt.expect("query feed " + path, q, 400, "GET", path + "?" + q)
     # A time-zone change names what happens to the sessions: keep_wall_clock or keep_instants only.
     for q in ["shift=nope", "shift=", "shift=%00", "shift=KEEP_INSTANTS", "shift=" + quote(INJECT[0])] + \
             ["shift=" + v for v in long]:
