@@ -46,18 +46,31 @@ DECLARE
 	jp		bigint;
 	sid		bigint;
 	r		record;
+	-- Languages came with 150_languages.sql; the demo loads at any schema
+	-- from 010 on (53-bilateral-states.t loads it before 050).
+	langs		boolean := EXISTS (SELECT 1 FROM information_schema.columns
+			    WHERE table_name = 'sessions' AND column_name = 'titles');
 BEGIN
 	IF EXISTS (SELECT 1 FROM conferences WHERE slug = 'g7-digital-2023') THEN
 		RAISE NOTICE 'demo conference g7-digital-2023 already present: nothing done';
 		RETURN;
 	END IF;
 
-	INSERT INTO conferences (slug, title, timezone, start_date, end_date,
-	    location, changeover_minutes, day_start, day_end, languages)
-	VALUES ('g7-digital-2023', 'G7 Digital and Tech Ministers'' Meeting',
-	    'Asia/Tokyo', '2023-04-28', '2023-04-30', 'Takasaki, Gunma, Japan',
-	    10, '08:00', '20:00', '{en,ja}')
-	RETURNING id INTO c;
+	IF langs THEN	-- (languages came with 150)
+		INSERT INTO conferences (slug, title, timezone, start_date, end_date,
+		    location, changeover_minutes, day_start, day_end, languages)
+		VALUES ('g7-digital-2023', 'G7 Digital and Tech Ministers'' Meeting',
+		    'Asia/Tokyo', '2023-04-28', '2023-04-30', 'Takasaki, Gunma, Japan',
+		    10, '08:00', '20:00', '{en,ja}')
+		RETURNING id INTO c;
+	ELSE
+		INSERT INTO conferences (slug, title, timezone, start_date, end_date,
+		    location, changeover_minutes, day_start, day_end)
+		VALUES ('g7-digital-2023', 'G7 Digital and Tech Ministers'' Meeting',
+		    'Asia/Tokyo', '2023-04-28', '2023-04-30', 'Takasaki, Gunma, Japan',
+		    10, '08:00', '20:00')
+		RETURNING id INTO c;
+	END IF;
 
 	-- Venues and rooms.
 	INSERT INTO venues (conference_id, name, address)
@@ -200,13 +213,21 @@ BEGIN
 	     '2023-04-30 14:20+09:00', '2023-04-30 15:50+09:00', NULL, NULL)
 	) AS s (title, descr, st, en, ja_title, ja_descr)
 	LOOP
-		INSERT INTO sessions (conference_id, kind, title, description, room_id,
-		    starts_at, ends_at, status, visibility, titles, descriptions)
-		VALUES (c, 'plenary', r.title, r.descr, r_plenary, r.st::timestamptz,
-		    r.en::timestamptz, 'confirmed', 'public',
-		    jsonb_strip_nulls(jsonb_build_object('ja', r.ja_title)),
-		    jsonb_strip_nulls(jsonb_build_object('ja', r.ja_descr)))
-		RETURNING id INTO sid;
+		IF langs THEN
+			INSERT INTO sessions (conference_id, kind, title, description, room_id,
+			    starts_at, ends_at, status, visibility, titles, descriptions)
+			VALUES (c, 'plenary', r.title, r.descr, r_plenary, r.st::timestamptz,
+			    r.en::timestamptz, 'confirmed', 'public',
+			    jsonb_strip_nulls(jsonb_build_object('ja', r.ja_title)),
+			    jsonb_strip_nulls(jsonb_build_object('ja', r.ja_descr)))
+			RETURNING id INTO sid;
+		ELSE
+			INSERT INTO sessions (conference_id, kind, title, description, room_id,
+			    starts_at, ends_at, status, visibility)
+			VALUES (c, 'plenary', r.title, r.descr, r_plenary, r.st::timestamptz,
+			    r.en::timestamptz, 'confirmed', 'public')
+			RETURNING id INTO sid;
+		END IF;
 		INSERT INTO session_attendees (session_id, participant_id)
 		SELECT sid, p.id FROM participants p JOIN delegations d ON d.id = p.delegation_id
 		WHERE d.conference_id = c AND p.role = 'head' AND d.kind <> 'guest';
