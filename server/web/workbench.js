@@ -483,7 +483,13 @@ function wbUnavailability() {
 function wbUnavSection(person, list, suffix, after) {
 	const box = wbProblemBox();
 	const path = "/participants/" + person.id + "/unavailability";
-	const change = async (fn, done) => { if (await wbDo(box, fn, done) && after) await after(); };
+	const change = async (fn, done) => {	/* the panel redrawn before the status says so */
+		if (!await wbDo(box, fn, null))
+			return;
+		if (after)
+			await after();
+		say(done);
+	};
 	const items = list.map((u) => h("li", { dataset: { unavailabilityId: u.id } }, span(u.start, u.end) + (u.reason ? " — " + u.reason : "") + " ",
 		h("button", { type: "button", class: "danger", "aria-label": "Delete unavailability " + span(u.start, u.end),
 			onclick: () => change(() => api("DELETE", path + "/" + u.id, u.version !== undefined ? { ifMatch: u.version } : {}),
@@ -511,9 +517,9 @@ async function wbUnavAdd(box, path, body, after) {
 		return false;
 	}
 	await wbReload();
-	say("Unavailability added.");
 	if (after)
 		await after();
+	say("Unavailability added.");	/* last: what it says is on the screen */
 	return true;
 }
 
@@ -534,9 +540,9 @@ async function wbUnavRepair(box, path, body, after) {
 			const r = (await api("POST", path, { body: Object.assign({}, body, { repair: true }) })).data;
 			await wbReload();
 			await reloadAll();
-			say("Unavailability added; " + r.replaced.length + " bilateral(s) re-placed.");
 			if (after)
 				await after();
+			say("Unavailability added; " + r.replaced.length + " bilateral(s) re-placed.");	/* last */
 		} catch (e) {
 			wbShow(box, e);
 		}
