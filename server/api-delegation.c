@@ -208,7 +208,6 @@ static void
 unavailability_create(struct req *r)
 {
 	const char	*rest[1] = { req_param(r, "id") };
-
 	json_t		*repair = json_object_get(r->body, "repair");
 
 	if (participant_id(r) != 0)

@@ -199,7 +199,6 @@ import_committed(enum db_status st, PGresult *res, void *arg)
 {
 	struct req		*r = arg;
 	struct import_call	*ic = r->state;
-
 	json_t			*answer;
 
 	if (st != DB_OK)
