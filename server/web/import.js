@@ -49,6 +49,7 @@ async function impSend(text, preview) {
 /* Check text: keep the table read and the errors; draw the screen. */
 async function impCheck(text) {
 	IMP.text = text;
+	IMP.result = null;
 	const r = await impSend(text, true);
 	const doc = r.ok ? r.data : (r.error.problem || {});
 	IMP.result = r.ok ? null : r.error;
@@ -103,12 +104,9 @@ function impCell(row, column, i) {
 	const errs = impErrors(row.row, column);
 	const input = h("input", { value: row.cells[i] ?? "", "aria-label": "Row " + row.row + ", " + column,
 		"aria-invalid": errs.length ? "true" : "false", class: errs.length ? "bad" : "" });
-	input.addEventListener("change", () => {
+	input.addEventListener("input", () => {	/* every keystroke: a redraw keeps the edit */
 		row.cells[i] = input.value === "" ? null : input.value;
 		IMP.clean = false;
-		const again = $("imp-check");
-		if (again)
-			again.focus();
 		$("imp-commit").disabled = true;
 	});
 	return h("td", { class: errs.length ? "bad" : "" }, input,
@@ -143,7 +141,7 @@ function wbImportScreen() {
 	const file = h("input", { type: "file", id: "imp-file", accept: ".csv,text/csv", "aria-label": "CSV file to import" });
 	file.addEventListener("change", () => impFile(file));
 	const box = wbProblemBox();
-	if (IMP.result && !IMP.table)
+	if (IMP.result)	/* a refusal is said even when the table stays (a 409, a 503) */
 		wbShow(box, IMP.result);
 	const out = [h("p", {}, "A CSV file whose header names the columns (as the export writes them). Nothing is stored until the check is clean and you import."),
 		h("div", { class: "wb-form" }, wbField("Kind", kind), wbField("File", file)), box];

@@ -62,6 +62,10 @@ async function importFile(page, kind, name, text, fix) {
 		await page.waitForSelector("#wb-body .imp-ok");
 	}
 	await page.click("#imp-commit");
+	await page.waitForSelector("#wb-body .imp-done, #wb-body .wb-problem:not([hidden])");
+	const problem = await page.$eval("#wb-body", (e) => (e.querySelector(".wb-problem:not([hidden])") || {}).textContent);
+	if (problem)
+		throw new Error("the import was refused: " + problem);
 	await status(page, "imported: \\d+ created");
 	v.done = await page.textContent("#wb-body .imp-done");
 	return v;
