@@ -58,6 +58,8 @@ def step(report, name):
     st = report["steps"].get(name) if report else None
     if not ok(st is not None and st["ok"], "browser: %s" % name):
         diag(st["error"] if st else "step did not run")
+        if st and st.get("seen"):
+            diag("the pages then: %r" % st["seen"])
         return None
     return st.get("value", True)
 

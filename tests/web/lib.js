@@ -18,13 +18,26 @@ async function step(name, fn) {
 	try {
 		out.steps[name] = { ok: true, value: await fn(), ms: Date.now() - t0 };
 	} catch (e) {
-		out.steps[name] = { ok: false, error: String(e && e.stack || e), ms: Date.now() - t0 };
+		out.steps[name] = { ok: false, error: String(e && e.stack || e), ms: Date.now() - t0,
+			seen: await seen() };
 	}
 	return out.steps[name];
 }
 
+/* What the pages showed when a step failed: the status line, problems, the panel. */
+let pages = [];
+function seen() {
+	return Promise.all(pages.map((p) => p.evaluate(() => ({
+		status: (document.getElementById("status") || {}).textContent,
+		notice: (document.getElementById("notice") || {}).textContent,
+		problems: [...document.querySelectorAll(".wb-problem:not([hidden]), .problem:not([hidden])")].map((e) => e.textContent),
+		panel: (document.getElementById("panel") || {}).hidden === false ? document.getElementById("panel").textContent.slice(0, 300) : null,
+	})).catch((e) => String(e))));
+}
+
 /* Record console messages and page errors of a page. */
 function watch(page, label) {
+	pages.push(page);
 	page.on("console", (m) => {
 		const loc = m.location() || {};
 		out.console.push({ page: label, type: m.type(), text: m.text(), url: loc.url || "" });

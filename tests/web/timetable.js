@@ -270,6 +270,11 @@ async function moves(page) {
 		await page.click("#panel button.danger >> text=Yes, cancel it");
 		await page.waitForSelector('#grid .session.cancelled[data-title="Press conference of the chair"]');
 		await page.keyboard.press("Escape");
+		/* The grid is redrawn when the change stream reports the cancellation: read it once struck. */
+		await page.waitForFunction(() => {
+			const e = document.querySelector('#grid .session.cancelled[data-title="Press conference of the chair"] .t');
+			return e && getComputedStyle(e).textDecorationLine.includes("line-through");
+		}).catch(() => null);
 		const b = (await blocks(page)).find((x) => x.title === "Press conference of the chair");
 		return { block: b };
 	});
