@@ -24,7 +24,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,22 +39,22 @@
 #include "log.h"
 #include "mail.h"
 #include "outbox.h"
+#include "sender.h"
 #include "util.h"
 
 #define OUTBOX_POLL_MS		1000
 #define OUTBOX_MAX_BACKOFF	3600	/* seconds */
 #define OUTBOX_SMTP_TIMEOUT	60	/* seconds per delivery */
 
-/* The sender's settings, copied at start, and its thread. */
+/* The sender's settings, copied at start. */
 static struct {
-	char		*conninfo, *smtp_url, *from, *maildir, *host;
+	char		*smtp_url, *from, *maildir, *host;
 	int		 quiet;
-	pthread_t	 thread;
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;
-	int		 stop;
-	int		 running;
-} ob = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+} ob;
+
+static int outbox_round(PGconn *);
+
+static struct sender ob_sender = SENDER_INIT("mail", OUTBOX_POLL_MS, outbox_round);
 
 /* Host of public_url (as the feeds' UIDs), else "kaigi". */
 static char *
@@ -72,61 +71,6 @@ outbox_host(void)
 		evhttp_uri_free(u);
 	}
 	return out != NULL ? out : xstrdup("kaigi");
-}
-
-/* 1 if the sender was asked to stop. */
-static int
-outbox_stopping(void)
-{
-	int	stop;
-
-	pthread_mutex_lock(&ob.mu);
-	stop = ob.stop;
-	pthread_mutex_unlock(&ob.mu);
-	return stop;
-}
-
-/* Wait ms or until stopped. */
-static void
-outbox_sleep(int ms)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&ob.mu);
-	if (!ob.stop)
-		pthread_cond_timedwait(&ob.cv, &ob.mu, &ts);
-	pthread_mutex_unlock(&ob.mu);
-}
-
-/* Run a statement; the result if it returned tuples or OK, else NULL. */
-static PGresult *
-outbox_exec(PGconn *c, const char *sql, int n, const char *const *params)
-{
-	PGresult	*r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
-
-	if (PQresultStatus(r) == PGRES_TUPLES_OK ||
-	    PQresultStatus(r) == PGRES_COMMAND_OK)
-		return r;
-	log_warn("mail: %s", PQerrorMessage(c));
-	PQclear(r);
-	return NULL;
-}
-
-/* Run a statement whose result is not needed; 0 or -1. */
-static int
-outbox_run(PGconn *c, const char *sql, int n, const char *const *params)
-{
-	PGresult	*r = outbox_exec(c, sql, n, params);
-
-	PQclear(r);
-	return r != NULL ? 0 : -1;
 }
 
 /* libcurl's upload source: the message. */
@@ -286,7 +230,7 @@ outbox_deliver(PGconn *c, const PGresult *next, char **mid, char **err)
 	char			*msg = NULL;
 	int			 rc = -1;
 
-	r = outbox_exec(c, "SELECT * FROM kaigi_outbox_events($1)", 1, &id);
+	r = sender_exec(&ob_sender, c, "SELECT * FROM kaigi_outbox_events($1)", 1, &id);
 	if (r == NULL) {
 		*err = xstrdup("cannot read the batch");
 		return -1;
@@ -324,24 +268,24 @@ outbox_send_one(PGconn *c)
 	char		*mid = NULL, *err = NULL, backoff[16];
 	int		 rc;
 
-	if (outbox_run(c, "BEGIN", 0, NULL) != 0)
+	if (sender_run(&ob_sender, c, "BEGIN", 0, NULL) != 0)
 		return -1;
-	if ((next = outbox_exec(c, "SELECT * FROM kaigi_outbox_next()", 0,
+	if ((next = sender_exec(&ob_sender, c, "SELECT * FROM kaigi_outbox_next()", 0,
 	    NULL)) == NULL || PQntuples(next) == 0) {
 		PQclear(next);
-		return outbox_run(c, "COMMIT", 0, NULL) == 0 && next != NULL ? 0 : -1;
+		return sender_run(&ob_sender, c, "COMMIT", 0, NULL) == 0 && next != NULL ? 0 : -1;
 	}
 	p[0] = PQgetvalue(next, 0, 0);
 	if (outbox_deliver(c, next, &mid, &err) == 0) {
 		p[1] = mid != NULL ? mid : "";
-		rc = outbox_run(c, "SELECT kaigi_outbox_sent($1, $2)", 2, p);
+		rc = sender_run(&ob_sender, c, "SELECT kaigi_outbox_sent($1, $2)", 2, p);
 		log_info("mail: batch %s delivered (%s) as %s", p[0],
 		    *ob.smtp_url != '\0' ? "SMTP" : "Maildir", p[1]);
 	} else {
 		snprintf(backoff, sizeof backoff, "%d", OUTBOX_MAX_BACKOFF);
 		p[1] = err;
 		p[2] = backoff;
-		rc = outbox_run(c, "SELECT kaigi_outbox_failed($1, $2, $3)", 3, p);
+		rc = sender_run(&ob_sender, c, "SELECT kaigi_outbox_failed($1, $2, $3)", 3, p);
 		log_warn("mail: batch %s: %s (attempt %d)", p[0], err,
 		    atoi(PQgetvalue(next, 0, 1)) + 1);
 	}
@@ -349,7 +293,7 @@ outbox_send_one(PGconn *c)
 	free(mid);
 	free(err);
 	if (rc == 0)
-		rc = outbox_run(c, "COMMIT", 0, NULL);
+		rc = sender_run(&ob_sender, c, "COMMIT", 0, NULL);
 	return rc == 0 ? 1 : -1;
 }
 
@@ -362,87 +306,39 @@ outbox_round(PGconn *c)
 	int		 rc;
 
 	snprintf(quiet, sizeof quiet, "%d", ob.quiet);
-	if (outbox_run(c, "SELECT kaigi_outbox_close($1)", 1, &p) != 0)
+	if (sender_run(&ob_sender, c, "SELECT kaigi_outbox_close($1)", 1, &p) != 0)
 		return -1;
-	while ((rc = outbox_send_one(c)) == 1 && !outbox_stopping())
+	while ((rc = outbox_send_one(c)) == 1 && !sender_stopping(&ob_sender))
 		;
-	return rc;
-}
-
-/* A blocking connection, given up after 5 s (so a stop is never held up
- * long by a database that does not answer). */
-static PGconn *
-outbox_connect(void)
-{
-	static const char	*keys[] = { "dbname", "connect_timeout",
-	    "application_name", NULL };
-	const char		*values[] = { ob.conninfo, "5", "kaigid-mail", NULL };
-
-	return PQconnectdbParams(keys, values, 1);
-}
-
-/* The thread: connect (again after a loss), round, sleep. */
-static void *
-outbox_thread(void *arg)
-{
-	PGconn	*c = NULL;
-
-	(void)arg;
-	while (!outbox_stopping()) {
-		if (c == NULL || PQstatus(c) != CONNECTION_OK) {
-			PQfinish(c);
-			c = outbox_connect();
-		}
-		if (PQstatus(c) == CONNECTION_OK && outbox_round(c) != 0)
-			PQreset(c);	/* also ends a failed transaction */
-		outbox_sleep(OUTBOX_POLL_MS);
-	}
-	PQfinish(c);
-	return NULL;
+	return rc < 0 ? -1 : 0;
 }
 
 /* Start the sender thread with a copy of the settings. */
 void
 outbox_start(void)
 {
-	int	rc;
-
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		fatal("curl_global_init");
 	/* libical fills its table of built-in zones on first use, unlocked:
 	 * do it here, on the loop thread, before the sender can race it. */
 	(void)ical_zone_valid("Etc/UTC");
-	ob.conninfo = xstrdup(cfg->database_url);
 	ob.smtp_url = xstrdup(cfg->smtp_url != NULL ? cfg->smtp_url : "");
 	ob.from = xstrdup(cfg->mail_from);
 	ob.maildir = xstrdup(cfg->maildir);
 	ob.host = outbox_host();
 	ob.quiet = cfg->notify_quiet_seconds;
-	ob.stop = 0;
-	if ((rc = pthread_create(&ob.thread, NULL, outbox_thread, NULL)) != 0) {
-		log_error("mail: cannot start the sender: %s", strerror(rc));
-		return;
-	}
-	ob.running = 1;
+	sender_start(&ob_sender);
 }
 
 /* Stop the sender and wait for it. */
 void
 outbox_stop(void)
 {
-	if (ob.running) {
-		pthread_mutex_lock(&ob.mu);
-		ob.stop = 1;
-		pthread_cond_signal(&ob.cv);
-		pthread_mutex_unlock(&ob.mu);
-		pthread_join(ob.thread, NULL);
-		ob.running = 0;
-	}
-	free(ob.conninfo);
+	sender_stop(&ob_sender);
 	free(ob.smtp_url);
 	free(ob.from);
 	free(ob.maildir);
 	free(ob.host);
-	ob.conninfo = ob.smtp_url = ob.from = ob.maildir = ob.host = NULL;
+	ob.smtp_url = ob.from = ob.maildir = ob.host = NULL;
 	curl_global_cleanup();
 }

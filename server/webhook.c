@@ -1,7 +1,7 @@
 /*
  * webhook.c — the webhook sender: one thread per worker process, with its
  * own blocking libpq connection and libcurl, so the event loop never waits
- * on it (the same shape as the mail sender, outbox.c).
+ * on it (a sender, sender.c, as the mail's in outbox.c).
  *
  * Every second (or at once after a busy round) it sends due deliveries one
  * by one, each in a transaction that holds the delivery's row
@@ -18,11 +18,9 @@
  *
  * The secret is never logged; only the delivery id and status are.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
 #include <libpq-fe.h>
@@ -31,6 +29,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "sender.h"
 #include "util.h"
 #include "webhook.h"
 
@@ -39,14 +38,9 @@
 #define WEBHOOK_MAX_ATTEMPTS	"12"
 #define WEBHOOK_TIMEOUT		10	/* seconds per POST */
 
-static struct {
-	char		*conninfo;
-	pthread_t	 thread;
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;
-	int		 stop;
-	int		 running;
-} wh = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+static int webhook_round(PGconn *);
+
+static struct sender wh = SENDER_INIT("webhook", WEBHOOK_POLL_MS, webhook_round);
 
 void
 webhook_signature(const char *secret, const char *body, size_t len,
@@ -61,61 +55,6 @@ webhook_signature(const char *secret, const char *body, size_t len,
 	for (i = 0; i < n && i < 32; i++)
 		snprintf(out + 7 + 2 * i, 3, "%02x", mac[i]);
 	out[7 + 2 * i] = '\0';
-}
-
-/* 1 if the sender was asked to stop. */
-static int
-webhook_stopping(void)
-{
-	int	stop;
-
-	pthread_mutex_lock(&wh.mu);
-	stop = wh.stop;
-	pthread_mutex_unlock(&wh.mu);
-	return stop;
-}
-
-/* Wait ms or until stopped. */
-static void
-webhook_sleep(int ms)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&wh.mu);
-	if (!wh.stop)
-		pthread_cond_timedwait(&wh.cv, &wh.mu, &ts);
-	pthread_mutex_unlock(&wh.mu);
-}
-
-/* Run a statement; the result if it returned tuples or OK, else NULL. */
-static PGresult *
-webhook_exec(PGconn *c, const char *sql, int n, const char *const *params)
-{
-	PGresult	*r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
-
-	if (PQresultStatus(r) == PGRES_TUPLES_OK ||
-	    PQresultStatus(r) == PGRES_COMMAND_OK)
-		return r;
-	log_warn("webhook: %s", PQerrorMessage(c));
-	PQclear(r);
-	return NULL;
-}
-
-/* Run a statement whose result is not needed; 0 or -1. */
-static int
-webhook_run(PGconn *c, const char *sql, int n, const char *const *params)
-{
-	PGresult	*r = webhook_exec(c, sql, n, params);
-
-	PQclear(r);
-	return r != NULL ? 0 : -1;
 }
 
 /* The answer's body is not wanted. */
@@ -198,14 +137,14 @@ webhook_mark(PGconn *c, const PGresult *next, long code, const char *err)
 	p[1] = code > 0 ? cs : NULL;
 	if (err == NULL) {
 		log_info("webhook: delivery %s delivered (%ld)", p[0], code);
-		return webhook_run(c, "SELECT kaigi_webhook_sent($1, $2)", 2, p);
+		return sender_run(&wh, c, "SELECT kaigi_webhook_sent($1, $2)", 2, p);
 	}
 	log_warn("webhook: delivery %s: %s (attempt %d)", p[0], err,
 	    atoi(PQgetvalue(next, 0, 4)) + 1);
 	p[2] = err;
 	p[3] = WEBHOOK_MAX_BACKOFF;
 	p[4] = WEBHOOK_MAX_ATTEMPTS;
-	return webhook_run(c, "SELECT kaigi_webhook_failed($1, $2, $3, $4, $5)",
+	return sender_run(&wh, c, "SELECT kaigi_webhook_failed($1, $2, $3, $4, $5)",
 	    5, p);
 }
 
@@ -219,12 +158,12 @@ webhook_send_one(PGconn *c)
 	long		 code;
 	int		 rc;
 
-	if (webhook_run(c, "BEGIN", 0, NULL) != 0)
+	if (sender_run(&wh, c, "BEGIN", 0, NULL) != 0)
 		return -1;
-	if ((next = webhook_exec(c, "SELECT * FROM kaigi_webhook_next()", 0,
+	if ((next = sender_exec(&wh, c, "SELECT * FROM kaigi_webhook_next()", 0,
 	    NULL)) == NULL || PQntuples(next) == 0) {
 		PQclear(next);
-		return webhook_run(c, "COMMIT", 0, NULL) == 0 && next != NULL ?
+		return sender_run(&wh, c, "COMMIT", 0, NULL) == 0 && next != NULL ?
 		    0 : -1;
 	}
 	webhook_post(next, &code, &err);
@@ -232,76 +171,32 @@ webhook_send_one(PGconn *c)
 	PQclear(next);
 	free(err);
 	if (rc == 0)
-		rc = webhook_run(c, "COMMIT", 0, NULL);
+		rc = sender_run(&wh, c, "COMMIT", 0, NULL);
 	return rc == 0 ? 1 : -1;
 }
 
-/* A blocking connection, given up after 5 s. */
-static PGconn *
-webhook_connect(void)
+/* One round: send what is due, one by one; -1 on a database error. */
+static int
+webhook_round(PGconn *c)
 {
-	static const char	*keys[] = { "dbname", "connect_timeout",
-	    "application_name", NULL };
-	const char		*values[] = { wh.conninfo, "5", "kaigid-webhook",
-	    NULL };
+	int	rc;
 
-	return PQconnectdbParams(keys, values, 1);
-}
-
-/* The thread: connect (again after a loss), send what is due, sleep. */
-static void *
-webhook_thread(void *arg)
-{
-	PGconn	*c = NULL;
-	int	 rc;
-
-	(void)arg;
-	while (!webhook_stopping()) {
-		if (c == NULL || PQstatus(c) != CONNECTION_OK) {
-			PQfinish(c);
-			c = webhook_connect();
-		}
-		rc = 0;
-		if (PQstatus(c) == CONNECTION_OK)
-			while ((rc = webhook_send_one(c)) == 1 &&
-			    !webhook_stopping())
-				;
-		if (rc < 0)
-			PQreset(c);	/* also ends a failed transaction */
-		webhook_sleep(WEBHOOK_POLL_MS);
-	}
-	PQfinish(c);
-	return NULL;
+	while ((rc = webhook_send_one(c)) == 1 && !sender_stopping(&wh))
+		;
+	return rc < 0 ? -1 : 0;
 }
 
 void
 webhook_start(void)
 {
-	int	rc;
-
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		fatal("curl_global_init");
-	wh.conninfo = xstrdup(cfg->database_url);
-	wh.stop = 0;
-	if ((rc = pthread_create(&wh.thread, NULL, webhook_thread, NULL)) != 0) {
-		log_error("webhook: cannot start the sender: %s", strerror(rc));
-		return;
-	}
-	wh.running = 1;
+	sender_start(&wh);
 }
 
 void
 webhook_stop(void)
 {
-	if (wh.running) {
-		pthread_mutex_lock(&wh.mu);
-		wh.stop = 1;
-		pthread_cond_signal(&wh.cv);
-		pthread_mutex_unlock(&wh.mu);
-		pthread_join(wh.thread, NULL);
-		wh.running = 0;
-	}
-	free(wh.conninfo);
-	wh.conninfo = NULL;
+	sender_stop(&wh);
 	curl_global_cleanup();
 }
