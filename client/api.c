@@ -561,3 +561,35 @@ api_parse_id(const char *s, long long *id)
 	}
 	return 0;
 }
+
+/*
+ * DELETE /api/v1/<collection>/ID, ID the first argument, and say so:
+ * "<verb> <what> ID", or {id, <verb>: true} with --json (the server's
+ * answer when it sent one). kaigi token revoke, feed-token revoke,
+ * webhook rm.
+ */
+int
+api_delete_id(struct client *c, struct args *a, const char *collection,
+    const char *what, const char *verb)
+{
+	long long	 id;
+	json_t		*res;
+	char		*path;
+	int		 rc;
+
+	if (api_parse_id(args_pos(a, 0), &id) != 0)
+		return EXIT_USAGE;
+	path = xasprintf("/api/v1/%s/%lld", collection, id);
+	rc = api_call(c, "DELETE", path, NULL, &res);
+	free(path);
+	if (rc != EXIT_OK)
+		return rc;
+	if (c->json && res == NULL)
+		res = json_pack("{s:I,s:b}", "id", (json_int_t)id, verb, 1);
+	if (c->json)
+		api_print_json(res);
+	else
+		out_line(stdout, "%s %s %lld", verb, what, id);
+	json_decref(res);
+	return EXIT_OK;
+}

@@ -136,26 +136,7 @@ cmd_token_list_run(struct client *c, struct args *a)
 static int
 cmd_token_revoke_run(struct client *c, struct args *a)
 {
-	long long	 id;
-	json_t		*res;
-	char		*path;
-	int		 rc;
-
-	if (api_parse_id(args_pos(a, 0), &id) != 0)
-		return EXIT_USAGE;
-	path = xasprintf("/api/v1/tokens/%lld", id);
-	rc = api_call(c, "DELETE", path, NULL, &res);
-	free(path);
-	if (rc != EXIT_OK)
-		return rc;
-	if (c->json) {
-		json_decref(res);
-		res = json_pack("{s:I,s:b}", "id", (json_int_t)id, "revoked", 1);
-		api_print_json(res);
-	} else
-		out_line(stdout, "revoked token %lld", id);
-	json_decref(res);
-	return EXIT_OK;
+	return api_delete_id(c, a, "tokens", "token", "revoked");
 }
 
 const struct cmd_entry cmd_whoami_entry = {

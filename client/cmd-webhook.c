@@ -116,26 +116,7 @@ cmd_webhook_list_run(struct client *c, struct args *a)
 static int
 cmd_webhook_rm_run(struct client *c, struct args *a)
 {
-	long long	 id;
-	json_t		*res;
-	char		*path;
-	int		 rc;
-
-	if (api_parse_id(args_pos(a, 0), &id) != 0)
-		return EXIT_USAGE;
-	path = xasprintf("/api/v1/webhooks/%lld", id);
-	rc = api_call(c, "DELETE", path, NULL, &res);
-	free(path);
-	if (rc != EXIT_OK)
-		return rc;
-	if (c->json && res == NULL)
-		res = json_pack("{s:I,s:b}", "id", (json_int_t)id, "deleted", 1);
-	if (c->json)
-		api_print_json(res);
-	else
-		out_line(stdout, "deleted webhook %lld", id);
-	json_decref(res);
-	return EXIT_OK;
+	return api_delete_id(c, a, "webhooks", "webhook", "deleted");
 }
 
 /* kaigi webhook deliveries ID. */

@@ -133,6 +133,8 @@ int	 api_get(struct client *, const char *, json_t **);
 int	 api_get_all(struct client *, const char *, json_t **);
 int	 api_conference_path(struct client *, const char *, char **);
 int	 api_parse_id(const char *, long long *);
+int	 api_delete_id(struct client *, struct args *, const char *,
+	    const char *, const char *);
 char	*api_escape(const char *);
 int	 api_conference(struct client *, const char **);
 int	 api_conference_zone(struct client *, icaltimezone **);
