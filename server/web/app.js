@@ -1217,7 +1217,7 @@ function liveStart() {
 function liveEventSource(url) {
 	const es = new EventSource(url);
 	const names = ["message", "change", "changes", "session", "created", "updated", "moved", "cancelled", "deleted",
-		"session.created", "session.updated", "session.moved", "session.cancelled", "session.deleted"];
+		"session.created", "session.updated", "session.moved", "session.cancelled", "session.deleted", "released"];
 	for (const n of names)
 		es.addEventListener(n, changed);
 	es.onopen = () => liveState("on", "Live");
