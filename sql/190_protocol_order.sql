@@ -81,6 +81,17 @@ LANGUAGE sql STABLE AS $$
 		collname = 'und-x-icu', collname LIMIT 1), 'default')
 $$;
 
+-- The ORDER BY of conference c's protocol order, over delegations d.
+CREATE FUNCTION kaigi_precedence_order_sql(c conferences) RETURNS text
+LANGUAGE sql STABLE AS $$
+	SELECT format($o$d.precedence NULLS LAST,
+	    CASE d.role WHEN 'chair' THEN 0 WHEN 'host' THEN 1 ELSE 2 END,
+	    %s COLLATE %I, d.code COLLATE "C", d.id$o$,
+	    CASE c.precedence_rule->>'order' WHEN 'code' THEN 'd.code'
+		ELSE 'd.name' END,
+	    kaigi_precedence_collation(kaigi_precedence_lang(c)))
+$$;
+
 -- Rewrite the ranks of conference p_cid.
 CREATE FUNCTION kaigi_precedence_refresh(p_cid bigint) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -95,18 +106,40 @@ BEGIN
 	END IF;
 	EXECUTE format($q$
 		INSERT INTO delegation_ranks (delegation_id, conference_id, rank)
-		SELECT d.id, d.conference_id, row_number() OVER (ORDER BY
-		    d.precedence NULLS LAST,
-		    CASE d.role WHEN 'chair' THEN 0 WHEN 'host' THEN 1 ELSE 2 END,
-		    %s COLLATE %I, d.code COLLATE "C", d.id)
+		SELECT d.id, d.conference_id, row_number() OVER (ORDER BY %s)
 		FROM delegations d WHERE d.conference_id = $1
 		ON CONFLICT (delegation_id) DO UPDATE
 		    SET conference_id = EXCLUDED.conference_id, rank = EXCLUDED.rank
-	    $q$, CASE c.precedence_rule->>'order' WHEN 'code' THEN 'd.code'
-		ELSE 'd.name' END,
-	    kaigi_precedence_collation(kaigi_precedence_lang(c)))
+	    $q$, kaigi_precedence_order_sql(c))
 	USING p_cid;
 END $$;
+
+-- Delegation p_did's rank as this transaction sees the data now (the
+-- answer of a write, before the COMMIT rewrites the ranks).
+CREATE FUNCTION kaigi_precedence_rank_now(p_did bigint) RETURNS int
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	c	conferences;
+	r	int;
+BEGIN
+	SELECT f.* INTO c FROM conferences f JOIN delegations d
+	    ON d.conference_id = f.id WHERE d.id = p_did;
+	IF NOT FOUND THEN
+		RETURN NULL;
+	END IF;
+	EXECUTE format($q$SELECT x.k FROM (SELECT d.id, row_number() OVER
+	    (ORDER BY %s) AS k FROM delegations d WHERE d.conference_id = $1) x
+	    WHERE x.id = $2$q$, kaigi_precedence_order_sql(c))
+	INTO r USING c.id, p_did;
+	RETURN r;
+END $$;
+
+-- The JSON of delegation d as a write answers it (its rank as of now).
+CREATE FUNCTION kaigi_delegation_json_now(d delegations, p_slug text)
+RETURNS json LANGUAGE sql STABLE AS $$
+	SELECT (kaigi_delegation_json(d, p_slug)::jsonb || jsonb_build_object(
+	    'protocol_rank', kaigi_precedence_rank_now(d.id)))::json
+$$;
 
 CREATE FUNCTION kaigi_precedence_delegation_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -214,7 +247,7 @@ BEGIN
 		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
 		PERFORM kaigi_precedence_check_failed(cn);
 	END;
-	j := kaigi_delegation_json(d, c.slug);
+	j := kaigi_delegation_json_now(d, c.slug);
 	PERFORM kaigi_core_audit(p_actor, c.id, 'create', 'delegation', d.id,
 	    NULL, j::jsonb);
 	RETURN j;
@@ -285,7 +318,7 @@ BEGIN
 		GET STACKED DIAGNOSTICS cn = CONSTRAINT_NAME;
 		PERFORM kaigi_precedence_check_failed(cn);
 	END;
-	j := kaigi_delegation_json(n, slug);
+	j := kaigi_delegation_json_now(n, slug);
 	PERFORM kaigi_core_audit(p_actor, d.conference_id, 'update', 'delegation',
 	    d.id, kaigi_delegation_json(d, slug)::jsonb, j::jsonb);
 	RETURN j;
