@@ -203,7 +203,7 @@ def session_checks(s, sec, sid, b, name):
     ss = r.json or {}
     # The parties in protocol order (sql/190: the chair, Japan, first).
     order = [d["code"] for d in s.request("GET", "/api/v1/conferences/%s/delegations?limit=1000"
-                                          % ss.get("conference")).json["items"]]
+                                          % SLUG).json["items"]]
     is_((ss.get("kind"), ss.get("visibility"), ss.get("status"), ss.get("delegations")),
         ("bilateral", "restricted", "confirmed",
          [c for c in order if c in (b["requester"], b["counterpart"])]),
