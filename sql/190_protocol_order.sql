@@ -98,7 +98,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	c	conferences;
 BEGIN
-	PERFORM pg_advisory_xact_lock(190190, p_cid::int);
+	PERFORM pg_advisory_xact_lock(190190, (p_cid % 2147483647)::int);
 	DELETE FROM delegation_ranks WHERE conference_id = p_cid;
 	SELECT * INTO c FROM conferences WHERE id = p_cid;
 	IF NOT FOUND THEN
@@ -331,7 +331,7 @@ END $$;
 -- it); when it has been deleted, from its old rank on (the ones after
 -- it moved up by one). Unranked rows (not yet committed) come last.
 CREATE FUNCTION kaigi_delegation_page(p_slug text, p_limit int, p_after text)
-RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	c	conferences;
 	t_rank	int := -1;
@@ -359,8 +359,8 @@ BEGIN
 		WHERE d.conference_id = c.id
 		    AND (coalesce(k.rank, 2147483647), d.id) > (t_rank, t_id)
 		ORDER BY 2, d.id LIMIT p_limit + 1)
-	    SELECT jsonb_build_object(
-		'items', coalesce(jsonb_agg(kaigi_delegation_json(p.d, c.slug)
+	    SELECT json_build_object(
+		'items', coalesce(json_agg(kaigi_delegation_json(p.d, c.slug)
 		    ORDER BY p.rank, (p.d).id) FILTER (WHERE p.n <= p_limit), '[]'),
 		'next', CASE WHEN count(*) > p_limit THEN
 		    (array_agg(p.rank || ':' || (p.d).id ORDER BY p.rank, (p.d).id))[p_limit]

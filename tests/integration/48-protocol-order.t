@@ -288,6 +288,12 @@ def session_and_exports(s, sec):
     is_(listed[0]["delegations"] if listed else None, want, "and the session list")
     r = s.request("GET", "/api/v1/sessions/%d/seating" % sid)
     is_(r.json["speaking"], ["JP"] + [c for c in want if c != "JP"], "its speaking order: chair, then the order")
+    r = s.request("POST", C + "/sessions", {"kind": "press", "title": "Nobody's briefing", "visibility": "public",
+                                            "start": "2023-04-28T08:40:00+09:00",
+                                            "end": "2023-04-28T08:50:00+09:00"}, token=sec)
+    e = s.request("GET", "/api/v1/sessions/%d/seating" % r.json["id"])
+    is_((e.status, e.json.get("seating"), e.json.get("speaking"), e.json.get("places")), (200, [], [], []),
+        "a session without delegations: empty seating and speaking order")
     rows = list(csv.DictReader(io.StringIO(s.request("GET", C + "/export/delegations.csv", token=sec)
                                            .body.decode(), newline="")))
     is_([x["code"] for x in rows], order, "delegations.csv in protocol order")
