@@ -329,7 +329,9 @@ END $$;
 -- "<rank>:<id>" of the last item seen. The page goes on after that
 -- delegation's place now (a reorder between pages moves the rest with
 -- it); when it has been deleted, from its old rank on (the ones after
--- it moved up by one). Unranked rows (not yet committed) come last.
+-- it moved up by one). Unranked rows (not yet committed) come last. A
+-- position sealed before 190 ("<id>", the list was in id order) goes on
+-- after that delegation's place now, or from the start when it is gone.
 CREATE FUNCTION kaigi_delegation_page(p_slug text, p_limit int, p_after text)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -340,6 +342,9 @@ BEGIN
 	SELECT * INTO c FROM conferences WHERE slug = p_slug;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION USING ERRCODE = 'KG404', MESSAGE = 'no such conference';
+	END IF;
+	IF p_after <> '0' AND strpos(p_after, ':') = 0 THEN
+		p_after := '0:' || p_after;	-- sealed before 190
 	END IF;
 	IF p_after <> '0' THEN
 		t_id := split_part(p_after, ':', 2)::bigint;
