@@ -30,6 +30,7 @@ exports and the printed programme:
 """
 import csv
 import io
+import json
 import os
 import re
 import subprocess
@@ -267,6 +268,13 @@ def cursors(s, sec, ids):
     p = s.request("GET", C + "/delegations?limit=1000&cursor=" + r.json["next"])
     is_((p.status, codes(p.json["items"])), (200, full[k + 1:]),
         "the next page starts with the one after the deleted item")
+    with s.db() as conn, conn.cursor() as cur:
+        # A position sealed before 190 was the id of the last item (id order):
+        # the page goes on after that delegation's place now.
+        cur.execute("SELECT kaigi_delegation_page(%s, 1000, %s)::text", (SLUG, str(ids["CA"])))
+        legacy = [d["code"] for d in json.loads(cur.fetchone()[0])["items"]]
+    now = codes(all_pages(s, 1000))
+    is_(legacy, now[now.index("CA") + 1:], "a pre-190 position (an id) goes on after it in the new order")
     forged = s.request("GET", C + "/delegations?cursor=" + r.json["next"][:-2] + "00")
     is_(forged.status, 400, "a cursor not handed out: 400")
 
