@@ -4,6 +4,8 @@
  * its paths, its options and its columns. A delegation is named by its
  * id, code or ref; rm is refused (409, listing them) while
  * participants, bilateral requests, sessions or live tokens refer to it.
+ * Its protocol order: --precedence N (1 first; "" clears it) and --role
+ * chair|host ("" clears it); list shows them in that order.
  */
 #include <stddef.h>
 
@@ -18,6 +20,8 @@ static const struct setup_field delegation_fields[] = {
 	{ "name", "name", SETUP_TEXT, 1 },
 	{ "kind", "kind", SETUP_TEXT, 1 },
 	{ "ref", "ref", SETUP_CLEARABLE, 0 },
+	{ "precedence", "precedence", SETUP_INT_CLEARABLE, 0 },
+	{ "role", "role", SETUP_CLEARABLE, 0 },
 	{ NULL, NULL, SETUP_TEXT, 0 }
 };
 
@@ -26,6 +30,7 @@ static const struct setup_column delegation_columns[] = {
 	{ "NAME", "name" },
 	{ "KIND", "kind" },
 	{ "REF", "ref" },
+	{ "PRECEDENCE", "precedence" },
 	{ NULL, NULL }
 };
 
@@ -40,11 +45,11 @@ static const struct setup_kind setup_delegation_kind = {
 };
 
 static const char *const delegation_add_valued[] = {
-	"code", "name", "kind", "ref", NULL
+	"code", "name", "kind", "ref", "precedence", "role", NULL
 };
 
 static const char *const delegation_edit_valued[] = {
-	"code", "name", "kind", "ref", NULL
+	"code", "name", "kind", "ref", "precedence", "role", NULL
 };
 
 /* kaigi delegation add */
@@ -77,7 +82,8 @@ cmd_delegation_list_run(struct client *c, struct args *a)
 
 const struct cmd_entry cmd_delegation_add_entry = {
 	.name = "delegation add",
-	.usage = "--code CODE --name NAME --kind member|invited|organization|guest [--ref REF]",
+	.usage = "--code CODE --name NAME --kind member|invited|organization|guest [--ref REF]"
+	    " [--precedence N] [--role chair|host]",
 	.summary = "add a delegation",
 	.valued = delegation_add_valued,
 	.max_args = 0,
@@ -86,8 +92,10 @@ const struct cmd_entry cmd_delegation_add_entry = {
 
 const struct cmd_entry cmd_delegation_edit_entry = {
 	.name = "delegation edit",
-	.usage = "DELEGATION [--code CODE] [--name NAME] [--kind KIND] [--ref REF]",
-	.summary = "change a delegation (id, code or ref; \"\" clears an optional text)",
+	.usage = "DELEGATION [--code CODE] [--name NAME] [--kind KIND] [--ref REF]"
+	    " [--precedence N] [--role chair|host]",
+	.summary = "change a delegation (id, code or ref; \"\" clears ref, "
+	    "precedence or role; precedence 1-9999 places it in the protocol order)",
 	.valued = delegation_edit_valued,
 	.min_args = 1,
 	.max_args = 1,
@@ -106,7 +114,7 @@ const struct cmd_entry cmd_delegation_rm_entry = {
 const struct cmd_entry cmd_delegation_list_entry = {
 	.name = "delegation list",
 	.usage = "",
-	.summary = "list the delegations",
+	.summary = "list the delegations in protocol order",
 	.max_args = 0,
 	.exec = cmd_delegation_list_run,
 };

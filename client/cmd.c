@@ -68,6 +68,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_export_entry,
 	/* The printed programme (issue 16). */
 	&cmd_programme_entry,
+	&cmd_seating_entry,
 	/* Schedule releases and change mail (issue 18). */
 	&cmd_release_create_entry,
 	&cmd_release_list_entry,

@@ -284,12 +284,15 @@ extern const struct cmd_entry cmd_release_create_entry;
 extern const struct cmd_entry cmd_release_list_entry;
 extern const struct cmd_entry cmd_release_changes_entry;
 extern const struct cmd_entry cmd_mail_entry;
+/* Protocol order (issue 17 item 4). */
+extern const struct cmd_entry cmd_seating_entry;
 
 /* setup.c: add|edit|rm|list of the rows a secretariat sets up. */
 enum setup_type {
 	SETUP_TEXT,		/* a string */
 	SETUP_CLEARABLE,	/* a string; "" sends null (clears it) */
 	SETUP_INT,
+	SETUP_INT_CLEARABLE,	/* a whole number; "" sends null (clears it) */
 	SETUP_BOOL,		/* yes or no */
 	SETUP_VENUE,		/* a venue by id or name, sent as its id */
 };

@@ -33,6 +33,10 @@ setup_value(struct client *c, const struct setup_field *f, const char *v)
 	json_t		*row;
 
 	switch (f->type) {
+	case SETUP_INT_CLEARABLE:
+		if (*v == '\0')
+			return json_null();
+		/* FALLTHROUGH */
 	case SETUP_INT:
 		n = strtoll(v, &end, 10);
 		if (*v == '\0' || *end != '\0') {

@@ -110,7 +110,7 @@ static const char DELEGATION_CREATE_SQL[] =
     "SELECT j::text, j->>'version'"
     "  FROM kaigi_delegation_create($1::jsonb, $3, $2::jsonb) AS j";
 static const char DELEGATION_LIST_SQL[] =
-    "SELECT l->'items', l->>'next' FROM kaigi_delegation_list($1, $2::int, $3::bigint) AS l";
+    "SELECT l->'items', l->>'next' FROM kaigi_delegation_page($1, $2::int, $3) AS l";
 static const char PARTICIPANT_CREATE_SQL[] =
     "SELECT j::text, j->>'version'"
     "  FROM kaigi_participant_create($1::jsonb, $3, $2::jsonb) AS j";
@@ -154,7 +154,8 @@ delegation_create(struct req *r)
 	    api_reply_row_etag_201, 1, rest);
 }
 
-/* GET /api/v1/conferences/{slug}/delegations */
+/* GET /api/v1/conferences/{slug}/delegations, in protocol order (the
+ * cursor a position "rank:id", sql/190_protocol_order.sql) */
 static void
 delegation_list(struct req *r)
 {

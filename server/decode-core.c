@@ -12,6 +12,7 @@
 
 #include "decode-core.h"
 #include "decode-lang.h"
+#include "decode-precedence.h"
 #include "util.h"
 #include "valid.h"
 
@@ -132,7 +133,8 @@ decode_conference(const json_t *b, int create, json_t *errors)
 {
 	static const char *const known[] = { "slug", "title", "timezone",
 	    "start_date", "end_date", "location", "changeover_minutes",
-	    "day_start", "day_end", "publish", "languages", NULL };
+	    "day_start", "day_end", "publish", "languages", "precedence_rule",
+	    NULL };
 	static const char *const publish[] = { "live", "release", NULL };
 	const char	*slug = NULL, *title = NULL, *tz = NULL, *loc = NULL;
 	const char	*pub = NULL;
@@ -164,6 +166,7 @@ decode_conference(const json_t *b, int create, json_t *errors)
 		valid_error(errors, "publish", "is set by PATCH once the conference exists");
 	decode_put_string(out, "publish", pub);
 	decode_languages(b, out, errors);
+	decode_precedence_rule(b, create, out, errors);
 	decode_put_string(out, "slug", slug);
 	decode_put_string(out, "title", title);
 	decode_put_string(out, "timezone", tz);
@@ -313,7 +316,8 @@ decode_travel_times(const json_t *b, json_t *errors)
 json_t *
 decode_delegation(const json_t *b, json_t *errors)
 {
-	static const char *const known[] = { "code", "name", "kind", NULL };
+	static const char *const known[] = { "code", "name", "kind",
+	    "precedence", "role", NULL };
 	const char	*code = NULL, *name = NULL, *kind = NULL;
 	size_t		 n = json_array_size(errors);
 	json_t		*out;
@@ -330,6 +334,7 @@ decode_delegation(const json_t *b, json_t *errors)
 	decode_put_string(out, "code", code);
 	decode_put_string(out, "name", name);
 	decode_put_string(out, "kind", kind);
+	decode_precedence_fields(b, out, errors);
 	return decode_result(out, errors, n);
 }
 

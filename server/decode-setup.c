@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "decode-core.h"
+#include "decode-precedence.h"
 #include "decode-setup.h"
 #include "valid.h"
 
@@ -228,7 +229,7 @@ json_t *
 decode_delegation_patch(const json_t *b, json_t *errors)
 {
 	static const char *const known[] = { "code", "name", "kind", "ref",
-	    NULL };
+	    "precedence", "role", NULL };
 	const char	*code;
 	size_t		 n = json_array_size(errors);
 	json_t		*out;
@@ -246,6 +247,7 @@ decode_delegation_patch(const json_t *b, json_t *errors)
 	setup_name(b, "name", SETUP_NAME_MAX, out, errors);
 	setup_enum(b, "kind", setup_delegation_kinds, out, errors);
 	setup_ref(b, 1, out, errors);
+	decode_precedence_fields(b, out, errors);
 	return setup_result(out, errors, n);
 }
 

@@ -106,6 +106,8 @@ extern const struct route route_webhook_create;
 extern const struct route route_webhook_list;
 extern const struct route route_webhook_delete;
 extern const struct route route_webhook_deliveries;
+/* Protocol order (issue 17 item 4): api-seating.c. */
+extern const struct route route_session_seating;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -194,6 +196,8 @@ static const struct route *route_table[] = {
 	&route_webhook_list,
 	&route_webhook_delete,
 	&route_webhook_deliveries,
+	/* Protocol order (issue 17 item 4). */
+	&route_session_seating,
 	NULL
 };
 

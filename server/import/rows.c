@@ -63,6 +63,7 @@ static const char *const room_kinds[] = {
 static const char *const delegation_kinds[] = {
 	"member", "invited", "organization", "guest", NULL
 };
+static const char *const delegation_roles[] = { "chair", "host", NULL };
 static const char *const roles[] = {
 	"head", "deputy", "member", "staff", NULL
 };
@@ -116,6 +117,8 @@ static const struct import_column delegation_columns[] = {
 	TEXT("code", 1, 32, NULL),
 	TEXT("name", 1, NAME_MAX_BYTES, NULL),
 	CHOICE("kind", 1, delegation_kinds, NULL),
+	INT("precedence", 0, 1, 9999),
+	CHOICE("role", 0, delegation_roles, NULL),
 	END
 };
 static const struct import_column participant_columns[] = {

@@ -26,7 +26,7 @@
 -- participants' time zones; the open bilateral requests (JP–UA, FR–DE, GB–ID);
 -- the Japanese titles of four plenaries and the description of the first
 -- (the seed links a Japanese page but gives no text: our translations),
--- languages en and ja.
+-- languages en and ja; Japan as the chair (delegation role, from 190 on).
 --
 -- Contents: 2 venues, 6 rooms, 15 delegations, 25 participants (15 heads),
 -- 18 sessions (6 plenary, 7 bilateral, 3 side_event, 1 working_meal, 1 press),
@@ -50,6 +50,9 @@ DECLARE
 	-- from 010 on (53-bilateral-states.t loads it before 050).
 	langs		boolean := EXISTS (SELECT 1 FROM information_schema.columns
 			    WHERE table_name = 'sessions' AND column_name = 'titles');
+	-- Protocol order came with 190_protocol_order.sql: Japan chairs.
+	protocol	boolean := EXISTS (SELECT 1 FROM information_schema.columns
+			    WHERE table_name = 'delegations' AND column_name = 'role');
 BEGIN
 	IF EXISTS (SELECT 1 FROM conferences WHERE slug = 'g7-digital-2023') THEN
 		RAISE NOTICE 'demo conference g7-digital-2023 already present: nothing done';
@@ -119,6 +122,9 @@ BEGIN
 	    ('WEF', 'World Economic Forum', 'guest')
 	) AS d (code, name, kind);
 	SELECT id INTO jp FROM delegations WHERE conference_id = c AND code = 'JP';
+	IF protocol THEN	-- (came with 190)
+		UPDATE delegations SET role = 'chair' WHERE id = jp;
+	END IF;
 
 	-- Participants: heads (names and titles from the seed where it gives
 	-- them), then deputies, members and staff.

@@ -201,8 +201,12 @@ def test_slots(s, jp, ca, sec, b):
 def session_checks(s, sec, sid, b, name):
     r = s.request("GET", "/api/v1/sessions/%d" % sid, token=sec)
     ss = r.json or {}
+    # The parties in protocol order (sql/190: the chair, Japan, first).
+    order = [d["code"] for d in s.request("GET", "/api/v1/conferences/%s/delegations?limit=1000"
+                                          % SLUG).json["items"]]
     is_((ss.get("kind"), ss.get("visibility"), ss.get("status"), ss.get("delegations")),
-        ("bilateral", "restricted", "confirmed", sorted([b["requester"], b["counterpart"]])),
+        ("bilateral", "restricted", "confirmed",
+         [c for c in order if c in (b["requester"], b["counterpart"])]),
         name + ": a restricted bilateral of the two delegations")
     heads = one(s, "SELECT array_agg(p.id ORDER BY p.id) FROM participants p JOIN delegations d"
                    " ON d.id = p.delegation_id WHERE d.code IN (%s, %s) AND p.role = 'head'",

@@ -532,6 +532,8 @@ def path_battery(bt, ids):
         # Webhooks (issue 18 item 4).
         ("POST", c + "%s/webhooks"), ("GET", c + "%s/webhooks"), ("DELETE", "/api/v1/webhooks/%s"),
         ("GET", "/api/v1/webhooks/%s/deliveries"),
+        # Protocol order (issue 17 item 4).
+        ("GET", "/api/v1/sessions/%s/seating"),
         # The contract's feed paths without /api/v1 (issue 14.11): 404 either way.
         ("GET", "/conferences/%s/calendar.ics"),
         ("GET", "/conferences/" + SLUG + "/rooms/%s/calendar.ics"),

@@ -347,6 +347,10 @@ def setup_cells(x):
         ("GET /webhooks/{id}/deliveries", lambda r: ("GET", "/api/v1/webhooks/%d/deliveries" % x.webhook_new(),
                                                      None),
          exp(none=401, liaison_other=403, liaison_party=403, sec_other=404, sec=200, admin=200)),
+        # Protocol order (issue 17 item 4): a restricted session's seating only for who sees it.
+        ("GET /sessions/{id}/seating restricted", lambda r: ("GET", "/api/v1/sessions/%d/seating" % x.session,
+                                                             None),
+         exp(none=404, liaison_other=404, liaison_party=200, sec_other=404, sec=200, admin=200)),
         # Schedule releases (issue 18) last: they put the conference in release mode.
         ("POST releases", lambda r: release_mode() or ("POST", C + "/releases", {"name": "m %s" % r}),
          exp(none=401, liaison_other=403, liaison_party=403, sec_other=403, sec=201, admin=201)),
