@@ -106,6 +106,10 @@ extern const struct route route_webhook_create;
 extern const struct route route_webhook_list;
 extern const struct route route_webhook_delete;
 extern const struct route route_webhook_deliveries;
+/* Side-event registration (issue 17 item 6): api-registration.c. */
+extern const struct route route_registration_create;
+extern const struct route route_registration_list;
+extern const struct route route_registration_delete;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -194,6 +198,10 @@ static const struct route *route_table[] = {
 	&route_webhook_list,
 	&route_webhook_delete,
 	&route_webhook_deliveries,
+	/* Side-event registration (issue 17 item 6). */
+	&route_registration_create,
+	&route_registration_list,
+	&route_registration_delete,
 	NULL
 };
 
