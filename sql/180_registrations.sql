@@ -90,8 +90,9 @@ BEGIN
 	WHERE session_id = p_sid AND status = 'confirmed';
 	IF seats IS NOT NULL AND n > seats THEN
 		PERFORM kaigi_session_raise('KG409', format(
-		    'session %s has %s confirmed registrations but %s seats; '
-		    'cancel registrations first', p_sid, n, seats),
+		    'session %s has %s confirmed registrations but %s seat%s; '
+		    'cancel registrations first', p_sid, n, seats,
+		    CASE WHEN seats = 1 THEN '' ELSE 's' END),
 		    jsonb_build_object('session_id', p_sid, 'confirmed', n,
 			'seats', seats));
 	END IF;
@@ -152,7 +153,7 @@ DECLARE
 	v	text := current_setting('kaigi.session_capacity', true);
 BEGIN
 	IF coalesce(v, '') <> '' AND split_part(v, '=', 1) =
-	    CASE WHEN TG_OP = 'INSERT' THEN 'new' ELSE NEW.id::text END THEN
+	    (CASE WHEN TG_OP = 'INSERT' THEN 'new' ELSE NEW.id::text END) THEN
 		NEW.capacity := nullif(split_part(v, '=', 2), 'null')::int;
 	END IF;
 	RETURN NEW;
