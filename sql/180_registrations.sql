@@ -39,8 +39,10 @@
 -- (…_without_registrations), kaigi_session_json, kaigi_session_create and
 -- kaigi_session_update (…_without_capacity).
 
-ALTER TABLE sessions ADD COLUMN capacity int
-    CHECK (capacity IS NULL OR capacity BETWEEN 0 AND 1000000);
+-- The API's session `capacity`; named apart from rooms.capacity so that
+-- queries joining sessions (x.*) to rooms keep one column of that name.
+ALTER TABLE sessions ADD COLUMN registration_capacity int
+    CHECK (registration_capacity BETWEEN 0 AND 1000000);
 
 CREATE TABLE registrations (
 	id		bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -62,14 +64,14 @@ CREATE INDEX registrations_participant_idx ON registrations (participant_id);
 -- A session's seats: its capacity, else its room's, else NULL (no limit).
 CREATE FUNCTION kaigi_registration_seats(s sessions) RETURNS int
 LANGUAGE sql STABLE AS $$
-	SELECT coalesce(s.capacity, (SELECT r.capacity FROM rooms r
+	SELECT coalesce(s.registration_capacity, (SELECT r.capacity FROM rooms r
 	    WHERE r.id = s.room_id))
 $$;
 
 -- Does the session take registrations?
 CREATE FUNCTION kaigi_registration_open(s sessions) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$
-	SELECT s.kind = 'side_event' OR (s.kind <> 'bilateral' AND s.capacity IS NOT NULL)
+	SELECT s.kind = 'side_event' OR (s.kind <> 'bilateral' AND s.registration_capacity IS NOT NULL)
 $$;
 
 -- KG409 unless session p_sid's confirmed registrations fit its seats.
@@ -118,7 +120,7 @@ BEGIN
 END $$;
 
 CREATE TRIGGER sessions_seats_check AFTER UPDATE ON sessions
-    FOR EACH ROW WHEN (OLD.capacity IS DISTINCT FROM NEW.capacity
+    FOR EACH ROW WHEN (OLD.registration_capacity IS DISTINCT FROM NEW.registration_capacity
 	OR OLD.room_id IS DISTINCT FROM NEW.room_id)
     EXECUTE FUNCTION kaigi_sessions_seats_check();
 
@@ -128,7 +130,7 @@ CREATE FUNCTION kaigi_rooms_seats_check() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
 	PERFORM kaigi_registration_fits(s.id) FROM sessions s
-	WHERE s.room_id = NEW.id AND s.capacity IS NULL
+	WHERE s.room_id = NEW.id AND s.registration_capacity IS NULL
 	    AND EXISTS (SELECT 1 FROM registrations g WHERE g.session_id = s.id)
 	ORDER BY s.id;
 	RETURN NULL;
@@ -154,7 +156,7 @@ DECLARE
 BEGIN
 	IF coalesce(v, '') <> '' AND split_part(v, '=', 1) =
 	    (CASE WHEN TG_OP = 'INSERT' THEN 'new' ELSE NEW.id::text END) THEN
-		NEW.capacity := nullif(split_part(v, '=', 2), 'null')::int;
+		NEW.registration_capacity := nullif(split_part(v, '=', 2), 'null')::int;
 	END IF;
 	RETURN NEW;
 END $$;
@@ -171,7 +173,7 @@ LANGUAGE plpgsql STABLE AS $$
 BEGIN
 	RETURN kaigi_session_json_without_capacity(p_session_id)
 	    || jsonb_build_object('capacity',
-		(SELECT capacity FROM sessions WHERE id = p_session_id));
+		(SELECT registration_capacity FROM sessions WHERE id = p_session_id));
 END $$;
 
 ALTER FUNCTION kaigi_session_create(jsonb, text, jsonb)
