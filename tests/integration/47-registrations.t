@@ -398,5 +398,8 @@ with Server() as s:
     bad_input(s, t, pub, room)
     paging(s, t, sid, s2)
     client(s, t)
+    log = open(s.log_path, "rb").read().decode("utf-8", "replace")
+    ok("AddressSanitizer" not in log and "runtime error" not in log and "fatal" not in log,
+       "kaigid's log has no sanitizer report or fatal error")
     is_(s.stop(), 0, "kaigid exits 0")
 done_testing()
