@@ -461,3 +461,27 @@ BEGIN
 		PERFORM kaigi_registration_promote(p_actor, g.session_id);
 	END IF;
 END $$;
+
+-- ---------------------------------------------------------------------------
+-- A registered participant is not deleted by a cascade
+-- ---------------------------------------------------------------------------
+
+-- participants BEFORE DELETE: while the person has registrations, KG409
+-- listing them (DELETE /participants/{id} names what refers to a row and
+-- never cascades). A conference being deleted takes its registrations too.
+CREATE FUNCTION kaigi_participants_registered() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM conferences WHERE id = OLD.conference_id) THEN
+		PERFORM kaigi_setup_refuse_delete(format('participant %s (%s)',
+		    OLD.id, OLD.name), jsonb_build_object('registrations',
+		    (SELECT coalesce(jsonb_agg(jsonb_build_object('id', g.id,
+			'session_id', g.session_id, 'status', g.status)
+			ORDER BY g.id), '[]') FROM registrations g
+		    WHERE g.participant_id = OLD.id)));
+	END IF;
+	RETURN OLD;
+END $$;
+
+CREATE TRIGGER participants_registered BEFORE DELETE ON participants
+    FOR EACH ROW EXECUTE FUNCTION kaigi_participants_registered();

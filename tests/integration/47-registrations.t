@@ -17,6 +17,7 @@
 #    another delegation's liaison gets 404 for a restricted event, an empty
 #    list for a public one, 404 deleting, 422 naming only its own people;
 #  - bad input is 4xx and changes nothing; the audit log has every change;
+#    a registered participant's DELETE is a 409 naming the registration;
 #  - paging with sealed cursors; `kaigi registration add|list|rm`.
 import json
 import os
@@ -324,6 +325,16 @@ def bad_input(s, t, pub, room):
     is_(state(s), before, "no bad request changed anything (registrations, sessions, audit)")
 
 
+def participant_delete(s, t, pub):
+    """A registered participant is not deleted (409 naming the registration)."""
+    g = t.regs(pub).json["items"][0]
+    before = state(s)
+    r = s.request("DELETE", "/api/v1/participants/%d" % g["participant_id"], token=t.sec)
+    ok(r.status == 409 and [x["id"] for x in r.json.get("references", {}).get("registrations", [])] == [g["id"]],
+       "deleting a registered participant: 409 naming the registration (%s)" % r.json.get("detail"))
+    is_(state(s), before, "and nothing changed")
+
+
 def paging(s, t, sid, other):
     """limit=1 pages with sealed cursors."""
     items, cur = [], None
@@ -396,6 +407,7 @@ with Server() as s:
     concurrency(s, t, room)
     pub = visibility(s, t, sid, room)
     bad_input(s, t, pub, room)
+    participant_delete(s, t, pub)
     paging(s, t, sid, s2)
     client(s, t)
     log = open(s.log_path, "rb").read().decode("utf-8", "replace")
