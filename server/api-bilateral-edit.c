@@ -24,7 +24,7 @@ const struct route route_bilateral_patch = {
 
 static const char BILATERAL_PATCH_SQL[] =
     "SELECT j::text, j->>'version'"
-    "  FROM kaigi_bilateral_patch($1::jsonb, $3, $2::jsonb, $4) AS j";
+    "  FROM kaigi_bilateral_patch(kaigi_as($1::jsonb), $3, $2::jsonb, $4) AS j";
 
 /* PATCH /api/v1/bilaterals/{id} */
 static void

@@ -38,7 +38,7 @@
 #include "valid.h"
 
 #define BIL_CREATE_SQL \
-    "SELECT kaigi_bilateral_create($1::jsonb, $2, $3::jsonb)::text"
+    "SELECT kaigi_bilateral_create(kaigi_as($1::jsonb), $2, $3::jsonb)::text"
 #define BIL_LIST_SQL \
     "SELECT l->'items', l->>'next' FROM kaigi_bilaterals_list($1::jsonb, $2, $3," \
     " $4::int, $5::bigint) AS l"
@@ -47,7 +47,7 @@
 #define BIL_TRANSITION_SQL \
     "SELECT kaigi_bilateral_transition($1::jsonb, $2::bigint, $3)::text"
 #define BIL_PROBLEM_SQL \
-    "SELECT kaigi_bilateral_problem_for($1::jsonb, $2, $3::bigint)::text"
+    "SELECT kaigi_bilateral_problem_for(kaigi_as($1::jsonb), $2, $3::bigint)::text"
 #define BIL_SLOTS_PROBLEM_SQL \
     "SELECT kaigi_bilateral_slots_problem($1::jsonb, $2::bigint)::text"
 #define BIL_SLOTS_SQL \

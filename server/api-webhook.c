@@ -46,9 +46,10 @@ const struct route route_webhook_deliveries = {
 
 static const char *const WEBHOOK_KINDS[] = { "session.created",
     "session.moved", "session.updated", "session.cancelled",
-    "session.deleted", "bilateral.changed", NULL };
+    "session.deleted", "bilateral.changed", "release.created", NULL };
 #define WEBHOOK_KINDS_TEXT "session.created, session.moved, " \
-    "session.updated, session.cancelled, session.deleted, bilateral.changed"
+    "session.updated, session.cancelled, session.deleted, bilateral.changed, " \
+    "release.created"
 
 static const char WEBHOOK_CREATE_SQL[] =
     "SELECT kaigi_webhook_create($1::jsonb, $3, $2::jsonb)::text";

@@ -3,7 +3,7 @@
  * session changes, one event per row of session_changes:
  *
  *	id: <session_changes.id>
- *	event: created | moved | updated | cancelled | deleted
+ *	event: created | moved | updated | cancelled | deleted | released
  *	data: {"id", "change", "session_id", "at", "session": {...} | null}
  *
  * A stream starts after the latest change, or after Last-Event-ID (header,

@@ -556,6 +556,10 @@ function lanes(list) {
 /* The grid of the selected day. */
 function renderGrid() {
 	const grid = $("grid");
+	if (S.gridHeld) {
+		S.gridWaiting = true;
+		return;
+	}
 	if (!S.day) {
 		grid.replaceChildren(h("p", { class: "empty" }, "No days to show."));
 		return;
@@ -580,7 +584,7 @@ function renderGrid() {
 		rows.push(roomRow(room, list.filter((s) => (s.room_id || null) === room.id), win, width));
 	if (!list.length)
 		rows.push(h("p", { class: "empty" }, "Nothing visible on " + dayLabel(S.day, true) + "."));
-	grid.replaceChildren(...rows);
+	gridSwap(grid, rows);
 }
 
 /* Under 600 px the grid becomes a day list. */
@@ -637,6 +641,41 @@ function shortTitle(s) {
 	if (s.kind === "bilateral" && Array.isArray(s.delegations) && s.delegations.length === 2)
 		return s.delegations.join(" – ");
 	return titleIn(s);
+}
+
+/*
+ * Put the grid's rows in, the focus back on the block of the session that
+ * had it. The change stream redraws the grid at any moment; a redraw while
+ * a pointer is pressed on it waits until just after the release, so the
+ * press and the release meet the same block and the click lands.
+ */
+function gridSwap(grid, rows) {
+	const had = document.activeElement;
+	const id = had && grid.contains(had) && had.classList.contains("session") ? had.dataset.sessionId : null;
+	grid.replaceChildren(...rows);
+	const again = id ? grid.querySelector('.session[data-session-id="' + id + '"]') : null;
+	if (again)
+		again.focus({ preventScroll: true });
+}
+
+/* Hold the grid's redraws while a pointer is pressed on it (see gridSwap). */
+function gridHold() {
+	const grid = $("grid");
+	grid.addEventListener("pointerdown", () => { S.gridHeld = true; });
+	const release = () => {
+		if (!S.gridHeld)
+			return;
+		S.gridHeld = false;
+		/* After the click that this release makes (dispatched in the same task). */
+		setTimeout(() => {
+			if (S.gridWaiting && !S.gridHeld) {
+				S.gridWaiting = false;
+				renderGrid();
+			}
+		}, 0);
+	};
+	for (const ev of ["pointerup", "pointercancel", "dragend"])
+		document.addEventListener(ev, release, true);
 }
 
 /* A session as a button placed in its room's track. */
@@ -1178,7 +1217,7 @@ function liveStart() {
 function liveEventSource(url) {
 	const es = new EventSource(url);
 	const names = ["message", "change", "changes", "session", "created", "updated", "moved", "cancelled", "deleted",
-		"session.created", "session.updated", "session.moved", "session.cancelled", "session.deleted"];
+		"session.created", "session.updated", "session.moved", "session.cancelled", "session.deleted", "released"];
 	for (const n of names)
 		es.addEventListener(n, changed);
 	es.onopen = () => liveState("on", "Live");
@@ -1354,6 +1393,7 @@ function wirePrint() {
 /* Wire the static parts of the page. */
 function wire() {
 	$("days").addEventListener("keydown", onDayKey);
+	gridHold();
 	$("panel-close").addEventListener("click", closePanel);
 	$("auto-schedule").addEventListener("click", autoSchedule);
 	$("sign-out").addEventListener("click", signOut);

@@ -12,7 +12,10 @@
 # list is exact per audience (the restricted Japan–Canada bilateral only in
 # its parties'); a liaison asks for its own delegation only; the mail of a
 # release-mode conference waits for the release (kaigi_outbox_close leaves
-# it) and the release closes it; publish live is today's behaviour.
+# it) and the release closes it; publish live is today's behaviour. The
+# change stream shows an anonymous caller no draft change, and announces a
+# release to it ("released", with the release's number); a webhook gets it
+# as "release.created".
 import json
 import os
 import re
@@ -22,7 +25,7 @@ import subprocess
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from feedlib import SLUG, one, rows, events, uid_id  # noqa: E402
+from feedlib import SLUG, Stream, one, rows, events, uid_id  # noqa: E402
 
 FEED = "/api/v1/conferences/%s/calendar.ics" % SLUG
 REL = "/api/v1/conferences/%s/releases" % SLUG
@@ -166,10 +169,13 @@ def draft_hidden(s, sec, r1, jp_feed, jp_body, ids):
 
 def stream_hidden(s):
     """The change stream's rows for an anonymous caller and for the secretariat."""
-    q = """SELECT count(*) FILTER (WHERE visible) FROM conferences c,
+    q = """SELECT count(*) FILTER (WHERE visible AND change <> 'released') FROM conferences c,
         kaigi_changes_since(c.id, 0, %s::jsonb, 100000) WHERE c.slug = %s"""
     is_(one(s, q, '{"role": "none"}', SLUG), 0,
         "release mode: the anonymous change stream shows no draft change")
+    is_(one(s, """SELECT string_agg(change || ' ' || (event::jsonb->>'release'), ',') FROM conferences c,
+        kaigi_changes_since(c.id, 0, '{"role": "none"}'::jsonb, 100000) WHERE c.slug = %s AND visible""",
+            SLUG), "released 1", "... only that release 1 was published")
     cid = one(s, "SELECT id FROM conferences WHERE slug = %s", SLUG)
     ok(one(s, q, json.dumps({"role": "secretariat", "conference_id": cid}), SLUG) > 0,
        "... the secretariat's does")
@@ -240,8 +246,21 @@ def main(s):
     draft_hidden(s, sec, r1, jp_feed, jp_body, ids)
     mail_waits(s)
     stream_hidden(s)
+    hook = s.request("POST", "/api/v1/conferences/%s/webhooks" % SLUG,
+                     {"url": "http://127.0.0.1:9/", "secret": "s3cret-s3cret", "events": ["release.created"]},
+                     token=sec)
+    is_(hook.status, 201, "a webhook for release.created")
+    st = Stream(s, last_id=one(s, "SELECT max(id) FROM session_changes"))   # from here, whenever it starts
     r = s.request("POST", REL, {"name": "R2"}, token=sec)
     is_((r.json or {}).get("n"), 2, "POST releases: release 2")
+    got = st.until(one(s, "SELECT max(id) FROM session_changes"))
+    st.close()
+    is_([(e["event"], e["data"].get("release"), e["data"].get("session")) for e in got], [("released", 2, None)],
+        "the anonymous change stream announces release 2, and nothing of the draft")
+    body = one(s, "SELECT body FROM webhook_deliveries WHERE webhook_id = %s", (hook.json or {}).get("id"))
+    d = json.loads(body) if body else {}
+    is_((d.get("event"), d.get("release"), d.get("name")), ("release.created", 2, "R2"),
+        "the webhook gets release.created with its number and name")
     r2 = fresh_feed(s, FEED)
     isnt(r2.headers.get("etag"), r1.headers.get("etag"), "release 2 changes the ETag")
     ok(snapshot_matches(s, r2.body, 2), "the public feed after release 2 is its snapshot")

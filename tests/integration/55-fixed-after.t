@@ -112,6 +112,23 @@ def test_create(s, sec):
     return a, b, late
 
 
+def test_unavailable_named(s, sec):
+    """The unavailability 409 names the attendee to the secretariat only, not
+    to the requester's liaison (it is the counterpart's diary)."""
+    body = {"requester": "BB", "counterpart": "AA", "duration_minutes": 30,
+            "fixed_start": "2025-06-10T13:45:00+02:00"}
+    head_a = one(s, "SELECT id FROM participants WHERE name = 'Head A'")
+    j = post(s, sec, body).json or {}
+    is_((j.get("cause"), j.get("participant_id")), ("unavailability", head_a),
+        "the secretariat's 409 names the unavailable attendee")
+    bb = s.token("liaison", conference=SLUG, delegation="BB")
+    r = post(s, bb, body)
+    j = r.json or {}
+    is_((r.status, j.get("cause")), (409, "unavailability"), "the liaison's fixed start: 409 unavailability")
+    ok("participant_id" not in j and str(head_a) not in r.text and "Head A" not in r.text,
+       "… naming nobody of the counterpart's delegation") or diag(r.text)
+
+
 def test_patch(s, sec, a, b):
     """PATCH sets and clears them; a cycle is 409."""
     path = "/api/v1/bilaterals/%s" % a["id"]
@@ -213,6 +230,7 @@ with Server() as s:
     setup(s)
     sec = s.token("secretariat", conference=SLUG)
     a, b, late = test_create(s, sec)
+    test_unavailable_named(s, sec)
     if a and b:
         test_patch(s, sec, a, b)
         test_schedule(s, sec, a, b, late)

@@ -184,6 +184,10 @@ def check_secretariat(s, report):
         is_(one(s, "SELECT to_char(ends_at AT TIME ZONE 'Asia/Tokyo', 'HH24:MI') FROM sessions"
                    " WHERE title LIKE %s", "Bilateral meeting: Japan – Germany%"), "11:50",
             "the stale edit was not stored")
+    v = step(report, "secretariat: a click across a redraw")
+    if v:
+        ok(v["opened"], "a block pressed before a redraw and released after it opens its details")
+        is_(v.get("focused"), "Press conference of the chair", "a redraw leaves the focus on the focused block")
     v = step(report, "secretariat: cancel")
     if v:
         is_(one(s, "SELECT status FROM sessions WHERE title = 'Press conference of the chair'"),

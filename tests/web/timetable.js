@@ -263,6 +263,26 @@ async function moves(page) {
 		await page.keyboard.press("Escape");
 		return r;
 	});
+	await step("secretariat: a click across a redraw", async () => {
+		/* The change stream redraws the grid at any moment: a block pressed before a redraw and
+		 * released after it still opens, and a focused block keeps the focus. */
+		await day(page, "2023-04-30");
+		const sel = '#grid .session[data-title="Press conference of the chair"]';
+		const box = await page.locator(sel).boundingBox();
+		await page.mouse.move(box.x + 4, box.y + 4);
+		await page.mouse.down();
+		await page.evaluate(() => renderGrid());
+		await page.mouse.up();
+		const opened = await page.waitForFunction(() => !document.getElementById("panel").hidden &&
+		    document.getElementById("panel-title").textContent === "Press conference of the chair", null,
+		    { timeout: 3000 }).then(() => true).catch(() => false);
+		await page.keyboard.press("Escape");
+		await page.focus(sel);
+		await page.evaluate(() => renderGrid());
+		const focused = await page.evaluate(() => document.activeElement && document.activeElement.dataset &&
+		    document.activeElement.dataset.title);
+		return { opened, focused };
+	});
 	await step("secretariat: cancel", async () => {
 		await day(page, "2023-04-30");
 		await page.click('#grid .session[data-title="Press conference of the chair"]');
@@ -270,12 +290,20 @@ async function moves(page) {
 		await page.click("#panel button.danger >> text=Yes, cancel it");
 		await page.waitForSelector('#grid .session.cancelled[data-title="Press conference of the chair"]');
 		await page.keyboard.press("Escape");
-		/* The grid is redrawn when the change stream reports the cancellation: read it once struck. */
-		await page.waitForFunction(() => {
-			const e = document.querySelector('#grid .session.cancelled[data-title="Press conference of the chair"] .t');
-			return e && getComputedStyle(e).textDecorationLine.includes("line-through");
-		}).catch(() => null);
-		const b = (await blocks(page)).find((x) => x.title === "Press conference of the chair");
+		/* The grid is redrawn whenever the change stream reports a change: read the block in the
+		 * same turn that finds it struck (a redraw cannot come between), or say what was there. */
+		const struck = () => {
+			const e = document.querySelector('#grid .session.cancelled[data-title="Press conference of the chair"]');
+			const t = e && e.querySelector(".t");
+			return t && getComputedStyle(t).textDecorationLine.includes("line-through")
+			    ? { id: Number(e.dataset.sessionId), status: e.dataset.status, title: e.dataset.title,
+				struck: getComputedStyle(t).textDecorationLine } : null;
+		};
+		const b = await page.waitForFunction(struck, null, { polling: 100 }).then((h) => h.jsonValue()).catch(async (e) => {
+			const seen = (await blocks(page)).filter((x) => /Press conference/.test(x.title));
+			throw new Error("the cancelled session was never seen struck through: " + e.message.split("\n")[0] +
+			    "; press conference blocks now: " + JSON.stringify(seen));
+		});
 		return { block: b };
 	});
 }
