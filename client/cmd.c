@@ -79,6 +79,10 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_webhook_list_entry,
 	&cmd_webhook_rm_entry,
 	&cmd_webhook_deliveries_entry,
+	/* Side-event registration (issue 17 item 6). */
+	&cmd_registration_add_entry,
+	&cmd_registration_list_entry,
+	&cmd_registration_rm_entry,
 	&cmd_help_entry,
 	NULL
 };

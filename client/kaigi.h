@@ -238,6 +238,10 @@ extern const struct cmd_entry cmd_webhook_add_entry;
 extern const struct cmd_entry cmd_webhook_list_entry;
 extern const struct cmd_entry cmd_webhook_rm_entry;
 extern const struct cmd_entry cmd_webhook_deliveries_entry;
+/* Side-event registration (issue 17 item 6). */
+extern const struct cmd_entry cmd_registration_add_entry;
+extern const struct cmd_entry cmd_registration_list_entry;
+extern const struct cmd_entry cmd_registration_rm_entry;
 extern const struct cmd_entry cmd_agenda_entry;
 extern const struct cmd_entry cmd_sync_entry;
 extern const struct cmd_entry cmd_watch_entry;

@@ -29,7 +29,7 @@ static const char *const session_visibilities[] = {
 static const char *const session_fields[] = {
 	"kind", "title", "description", "room_id", "start", "end", "status",
 	"visibility", "attendees", "delegations", "ref", "expected_attendance",
-	"titles", "descriptions", NULL
+	"titles", "descriptions", "capacity", NULL
 };
 
 /* UTC RFC 3339 text of t. */
@@ -109,8 +109,8 @@ session_decode_members(const json_t *body, json_t *out, json_t *errors)
 		json_object_set_new(out, "delegations", json_array());
 }
 
-/* ref (a non-empty text) and expected_attendance (a count); in a PATCH
- * null clears either. */
+/* ref (a non-empty text), expected_attendance and capacity (counts); in a
+ * PATCH null clears each. */
 static void
 session_decode_extra(const json_t *body, int mode, json_t *out,
     json_t *errors)
@@ -134,6 +134,13 @@ session_decode_extra(const json_t *body, int mode, json_t *out,
 	else if (valid_int(body, "expected_attendance", VALID_OPTIONAL, 0,
 	    SESSION_ATTENDANCE_MAX, &n, errors) == 1)
 		json_object_set_new(out, "expected_attendance", json_integer(n));
+	/* Seats for registration (sql/180_registrations.sql); null: the room's. */
+	if (mode == SESSION_DECODE_PATCH &&
+	    json_is_null(json_object_get(body, "capacity")))
+		json_object_set_new(out, "capacity", json_null());
+	else if (valid_int(body, "capacity", VALID_OPTIONAL, 0,
+	    SESSION_ATTENDANCE_MAX, &n, errors) == 1)
+		json_object_set_new(out, "capacity", json_integer(n));
 }
 
 /* Decode a POST or PATCH body. */

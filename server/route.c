@@ -108,6 +108,10 @@ extern const struct route route_webhook_delete;
 extern const struct route route_webhook_deliveries;
 /* Protocol order (issue 17 item 4): api-seating.c. */
 extern const struct route route_session_seating;
+/* Side-event registration (issue 17 item 6): api-registration.c. */
+extern const struct route route_registration_create;
+extern const struct route route_registration_list;
+extern const struct route route_registration_delete;
 
 static const struct route *route_table[] = {
 	&route_healthz,
@@ -198,6 +202,10 @@ static const struct route *route_table[] = {
 	&route_webhook_deliveries,
 	/* Protocol order (issue 17 item 4). */
 	&route_session_seating,
+	/* Side-event registration (issue 17 item 6). */
+	&route_registration_create,
+	&route_registration_list,
+	&route_registration_delete,
 	NULL
 };
 

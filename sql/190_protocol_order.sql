@@ -523,8 +523,9 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
 	    'updated_at', kaigi_session_ts(rs.updated_at, c.timezone))
 $$;
 
--- 150's, delegations in protocol order.
-CREATE OR REPLACE FUNCTION kaigi_session_json(p_session_id bigint) RETURNS jsonb
+-- 150's, delegations in protocol order (the body that 180's
+-- kaigi_session_json wraps, adding capacity).
+CREATE OR REPLACE FUNCTION kaigi_session_json_without_capacity(p_session_id bigint) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
 	RETURN (SELECT jsonb_build_object(

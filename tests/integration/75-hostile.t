@@ -77,6 +77,7 @@ REQUIRED = {
     "token create": ("role",),
     "session move": ("start", "end"),
     "webhook create": ("url", "secret"),
+    "registration create": ("participant_id",),
 }
 # Routes where no body means "the defaults" or "nothing to say": a request
 # without a body (and for the schedules, {}) is valid there and never sent.
@@ -315,6 +316,9 @@ def routes(ids):
         # Webhooks (issue 18 item 4).
         ("webhook create", "POST", c + "/webhooks", {"url": "http://127.0.0.1:9/x", "secret": "s"},
          {"url": "req_text", "secret": "req_text", "events": "codes"}),
+        # Side-event registration (issue 17 item 6).
+        ("registration create", "POST", "/api/v1/sessions/%d/registrations" % i["session"],
+         {"participant_id": i["participant"]}, {"participant_id": "id"}),
     ] + setup_routes(ids) + [(name, "POST", path, {}, {}) for name, path in (
         ("bilateral accept", "/api/v1/bilaterals/%d/accept" % i["bilateral"]),
         ("bilateral decline", "/api/v1/bilaterals/%d/decline" % i["bilateral"]),
@@ -534,6 +538,9 @@ def path_battery(bt, ids):
         ("GET", "/api/v1/webhooks/%s/deliveries"),
         # Protocol order (issue 17 item 4).
         ("GET", "/api/v1/sessions/%s/seating"),
+        # Side-event registration (issue 17 item 6).
+        ("POST", "/api/v1/sessions/%s/registrations"), ("GET", "/api/v1/sessions/%s/registrations"),
+        ("DELETE", "/api/v1/registrations/%s"),
         # The contract's feed paths without /api/v1 (issue 14.11): 404 either way.
         ("GET", "/conferences/%s/calendar.ics"),
         ("GET", "/conferences/" + SLUG + "/rooms/%s/calendar.ics"),
@@ -558,6 +565,7 @@ def path_battery(bt, ids):
         ("POST", c + "%s/import?kind=venues"): b'[{"name":"x"}]',
         ("POST", c + "%s/releases"): b'{}',
         ("POST", c + "%s/webhooks"): b'{"url":"http://127.0.0.1:9/x","secret":"s"}',
+        ("POST", "/api/v1/sessions/%s/registrations"): b'{"participant_id":1}',
     }
     bt.battery = "path"
     values = INJECT + ["0", "-1", "99999999999999999999999", "1e3", "0x10", " 1", "1%00",
@@ -570,14 +578,17 @@ def path_battery(bt, ids):
             bt.expect("path " + t, repr(v)[:40], 404, method, t % enc, body)
 
 
-def query_battery(bt):
+def query_battery(bt, ids):
     """Bad ?limit, ?cursor and filters: 400."""
     from urllib.parse import quote
     c = "/api/v1/conferences/" + SLUG
     bt.battery = "query"
+    regs = "/api/v1/sessions/%d/registrations" % ids["session"]
     lists = [c + "/sessions", c + "/venues", c + "/rooms", c + "/delegations",
              c + "/participants", c + "/audit", c + "/bilaterals", "/api/v1/conferences",
-             c + "/tokens", c + "/releases"]
+             c + "/tokens", c + "/releases", regs]
+    for q in ("status=nope", "status=", "status=%00", "status=" + quote(INJECT[0])):
+        bt.expect("query registrations", q, 400, "GET", regs + "?" + q)
     long = [quote(wide(w, n)) for w in (2, 3, 4) for n in (100, 320, 400)]
     for path in lists:
         for q in ["limit=-1", "limit=0", "limit=1001", "limit=abc", "limit=99999999999999999999999",
@@ -766,7 +777,7 @@ with Server(args=("--set", "max_body=1048576", "--set", "max_headers=16384")) as
     wide_battery(bt, ids)
     n_wide = bt.tried - n_wide
     path_battery(bt, ids)
-    query_battery(bt)
+    query_battery(bt, ids)
     method_battery(bt, ids)
     auth_battery(bt)
     n_api = bt.tried

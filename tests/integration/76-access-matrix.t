@@ -160,6 +160,27 @@ class Ctx:
         """A new webhook of the conference: its id."""
         return self.admin("POST", C + "/webhooks", {"url": "http://127.0.0.1:9/m", "secret": "m"})["id"]
 
+    def side_event(self, visibility="public"):
+        """A new side event with seats (Canada a party when restricted);
+        no room and no attendees, so it needs no fresh slot."""
+        self.n += 1
+        return self.admin("POST", C + "/sessions", {
+            "kind": "side_event", "title": "Matrix side event %d" % self.n, "capacity": 50,
+            "start": "2023-04-28T21:00:00+09:00", "end": "2023-04-28T22:00:00+09:00",
+            "visibility": visibility, "delegations": ["CA"]})["id"]
+
+    def registration_new(self, sid=None):
+        """A new registration of a new Canadian participant: its id."""
+        sid = sid or self.side_event("restricted")
+        return self.admin("POST", "/api/v1/sessions/%d/registrations" % sid,
+                          {"participant_id": self.participant_new()})["id"]
+
+    def registration_session(self):
+        """A restricted side event holding one Canadian registration."""
+        sid = self.side_event("restricted")
+        self.registration_new(sid)
+        return sid
+
     def archived(self, yes):
         """The conference archived (or not) before a cell."""
         self.admin("POST", C + ("/archive" if yes else "/unarchive"), {})
@@ -351,6 +372,17 @@ def setup_cells(x):
         ("GET /sessions/{id}/seating restricted", lambda r: ("GET", "/api/v1/sessions/%d/seating" % x.session,
                                                              None),
          exp(none=404, liaison_other=404, liaison_party=200, sec_other=404, sec=200, admin=200)),
+        # Side-event registration (issue 17 item 6): the secretariat's and the
+        # registrant's liaison's; another delegation's liaison registers only its
+        # own people (422) and sees nothing of a restricted event (404).
+        ("POST /sessions/{id}/registrations", lambda r: ("POST", "/api/v1/sessions/%d/registrations"
+                                                         % x.side_event(), {"participant_id": x.participant_new()}),
+         exp(none=401, liaison_other=422, liaison_party=201, sec_other=403, sec=201, admin=201)),
+        ("GET /sessions/{id}/registrations", lambda r: ("GET", "/api/v1/sessions/%d/registrations"
+                                                        % x.registration_session(), None),
+         exp(none=401, liaison_other=404, liaison_party=200, sec_other=404, sec=200, admin=200)),
+        ("DELETE /registrations/{id}", lambda r: ("DELETE", "/api/v1/registrations/%d" % x.registration_new(), None),
+         exp(none=401, liaison_other=404, liaison_party=204, sec_other=404, sec=204, admin=204)),
         # Schedule releases (issue 18) last: they put the conference in release mode.
         ("POST releases", lambda r: release_mode() or ("POST", C + "/releases", {"name": "m %s" % r}),
          exp(none=401, liaison_other=403, liaison_party=403, sec_other=403, sec=201, admin=201)),
