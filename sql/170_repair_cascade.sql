@@ -23,11 +23,14 @@
 -- it re-checks the bumped ones (versions of requests and sessions): a
 -- change to any of them since the plan is a 409 ("changed"). A 409 for a
 -- plan that leaves something unplaced names the bumped bilaterals only.
+-- A dry run's answer carries "plan_id" (what the plan was made from and
+-- what it moves); a commit that sends it back as "expect" is a 409 unless
+-- the plan made for it is the same: nothing changed since the dry run.
 --
 -- Replaces (CREATE OR REPLACE, same signatures): kaigi_session_move_problem,
 -- kaigi_move_replaced, kaigi_move_recheck, kaigi_move_lock_requests,
--- kaigi_move_apply (120); kaigi_unavailability_repair_problem,
--- kaigi_unav_recheck, kaigi_unav_apply (125).
+-- kaigi_move_apply, kaigi_session_move (120); kaigi_unavailability_repair_problem,
+-- kaigi_unav_recheck, kaigi_unav_apply, kaigi_unavailability_repair (125).
 
 -- ---------------------------------------------------------------------------
 -- What may move besides the bumped bilaterals
@@ -353,4 +356,108 @@ DECLARE
 BEGIN
 	PERFORM kaigi_repair_lock(p_plan, placed, NULL, NULL, p.id);
 	RETURN kaigi_repair_move_placed(p_actor, placed);
+END $$;
+
+-- ---------------------------------------------------------------------------
+-- The dry run's plan_id, and a commit that expects it
+-- ---------------------------------------------------------------------------
+
+-- A plan's identity: what it was made from (the target, the bumped and
+-- the others with their versions) and what it moves.
+CREATE FUNCTION kaigi_repair_plan_id(p_plan jsonb) RETURNS text
+LANGUAGE sql STABLE AS $$
+	SELECT md5((p_plan->'move')::text || kaigi_repair_placed(p_plan)::text)
+$$;
+
+-- 409 for a commit whose "expect" (a dry run's plan_id) is not the plan
+-- made now: something changed since the dry run.
+CREATE FUNCTION kaigi_repair_expect(p_plan jsonb, p_dry_run boolean) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF NOT p_dry_run AND p_plan ? 'expect'
+	    AND p_plan->>'expect' IS DISTINCT FROM kaigi_repair_plan_id(p_plan) THEN
+		PERFORM kaigi_session_raise('KG409',
+		    'something changed since the dry run: the plan is not the one shown; '
+		    'nothing was written; ask for a new plan',
+		    jsonb_build_object('plan_id', kaigi_repair_plan_id(p_plan)));
+	END IF;
+END $$;
+
+-- The answer's fields of a plan: replaced, unplaced, stats, plan_id.
+CREATE FUNCTION kaigi_repair_answer(p_plan jsonb, p_dry_run boolean, tz text)
+RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object('dry_run', p_dry_run, 'repair', true,
+	    'replaced', kaigi_move_replaced(p_plan, tz),
+	    'unplaced', kaigi_repair_unplaced(p_plan),
+	    'stats', coalesce(p_plan->'stats', '{}'),
+	    'plan_id', kaigi_repair_plan_id(p_plan))
+$$;
+
+-- POST /sessions/{id}/move, the write (as in 120), with the others
+-- re-checked, "expect" honoured and the plan_id in the answer.
+CREATE OR REPLACE FUNCTION kaigi_session_move(p_actor jsonb, p_id bigint, p_if_match int,
+    p_input jsonb, p_plan jsonb, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	s	sessions;
+	t	jsonb;
+	k	jsonb;
+	tz	text;
+	v_out	jsonb;
+BEGIN
+	IF p_plan IS NULL THEN
+		RETURN kaigi_session_move_plain(p_actor, p_id, p_if_match, p_input, p_dry_run);
+	END IF;
+	PERFORM kaigi_move_lock_requests(p_plan, p_id);
+	s := kaigi_session_for_write(p_actor, p_id, p_if_match);
+	t := kaigi_move_target(s, p_input);
+	PERFORM kaigi_move_check(s, t);
+	k := kaigi_move_clashes(p_actor, s, t);
+	PERFORM kaigi_move_blocked(k);
+	PERFORM kaigi_move_recheck(p_plan, s, k, p_dry_run);
+	PERFORM kaigi_repair_expect(p_plan, p_dry_run);
+	SELECT timezone INTO tz FROM conferences WHERE id = s.conference_id;
+	v_out := kaigi_repair_answer(p_plan, p_dry_run, tz);
+	IF p_dry_run THEN
+		RETURN v_out || jsonb_build_object('moved', kaigi_move_preview(s, t));
+	END IF;
+	PERFORM kaigi_bilateral_context(p_actor);
+	PERFORM kaigi_move_apply(p_actor, s, t, p_plan);
+	RETURN v_out || jsonb_build_object('moved', kaigi_session_json(p_id));
+END $$;
+
+-- POST /participants/{id}/unavailability with repair, the write (as in
+-- 125), likewise.
+CREATE OR REPLACE FUNCTION kaigi_unavailability_repair(p_actor jsonb, p_pid bigint,
+    p_if_match int, p_in jsonb, p_plan jsonb, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	p	participants;
+	t	jsonb;
+	k	jsonb;
+	tz	text;
+	v_ids	bigint[];
+	v_out	jsonb;
+BEGIN
+	PERFORM kaigi_move_lock_requests(p_plan, 0);
+	p := kaigi_unav_participant(p_actor, p_pid::text);
+	t := kaigi_unav_target(p, p_in);
+	k := kaigi_unav_clashes(p_actor, p, t);
+	PERFORM kaigi_unav_blocked(k);
+	PERFORM kaigi_unav_recheck(p_plan, k, p_dry_run);
+	PERFORM kaigi_repair_expect(p_plan, p_dry_run);
+	SELECT timezone INTO tz FROM conferences WHERE id = p.conference_id;
+	v_out := kaigi_repair_answer(p_plan, p_dry_run, tz);
+	IF p_dry_run THEN
+		RETURN v_out || jsonb_build_object('unavailability', jsonb_build_object(
+		    'participant_id', p.id, 'start', kaigi_ts((t->>'start')::timestamptz, tz),
+		    'end', kaigi_ts((t->>'end')::timestamptz, tz), 'reason', t->>'reason'));
+	END IF;
+	PERFORM kaigi_bilateral_context(p_actor);
+	v_ids := kaigi_unav_apply(p_actor, p, p_plan);
+	v_out := v_out || jsonb_build_object('unavailability',
+	    kaigi_unavailability_create(p_actor, p.id::text, p_in)::jsonb);
+	PERFORM kaigi_move_final_check(p_actor, v_ids);
+	RETURN v_out;
 END $$;
