@@ -2111,6 +2111,21 @@ sv_answer(struct sv *sv, struct solver_answer *ans)
 	free(inreq);
 }
 
+/* Requests the annealing works on: all of them; with a move penalty only
+ * those without a current place or away from it (the others stay). */
+static int
+sv_movers(const struct sv *sv)
+{
+	int	 q, n = 0;
+
+	if (sv->pen <= 0)
+		return sv->nq;
+	for (q = 0; q < sv->nq; q++)
+		n += sv->rq[q].home_s < 0 || sv->ps[q] != sv->rq[q].home_s ||
+		    sv->pr[q] != sv->rq[q].home_k;
+	return n;
+}
+
 /* Solve a problem: greedy, then annealing within the budget. */
 int
 solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
@@ -2133,10 +2148,6 @@ solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
 	memset(&run, 0, sizeof run);
 	limit = opt != NULL && opt->time_limit_ms > 0 ? opt->time_limit_ms : 2000;
 	run.deadline = t0 + limit - (limit * 0.03 < 20 ? limit * 0.03 : 20);
-	run.iters = opt != NULL ? opt->max_iterations : 0;
-	if (run.iters <= 0)
-		run.iters = 5000L * (sv.nq + 20);
-	run.asked = run.iters;
 	run.bs = xcalloc((size_t)sv.nq + 1, sizeof *run.bs);
 	run.bk = xcalloc((size_t)sv.nq + 1, sizeof *run.bk);
 	if (sv.pen > 0) {
@@ -2144,6 +2155,10 @@ solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
 		sv_repair(&sv, t0 + (run.deadline - t0) / 2);
 	}
 	sv_greedy(&sv, run.deadline);
+	run.iters = opt != NULL ? opt->max_iterations : 0;
+	if (run.iters <= 0)
+		run.iters = 5000L * (sv_movers(&sv) + 20);
+	run.asked = run.iters;
 	sv_save(&sv, run.best, run.bs, run.bk);
 	sv_search(&sv, &run, opt != NULL ? opt->seed : 0);
 	sv_to_best(&sv, &run);
