@@ -11,7 +11,8 @@
 --
 -- May move: a scheduled request's session of kind bilateral, not
 -- cancelled, without fixed_start, inside one conference day's hours and
--- its own window, in a room usable for bilaterals. Plenaries and other
+-- its own window, in a room usable for bilaterals, attended by just the
+-- request's people (what the solver places). Plenaries and other
 -- sessions never move. Precedences ("after") between the requests of the
 -- problem go to the solver; one with a request outside it bounds the
 -- window ("earliest" after a placed predecessor's end, "latest" before a
@@ -59,6 +60,8 @@ LANGUAGE sql STABLE AS $$
 	    AND x.starts_at >= (dd.d + c.day_start) AT TIME ZONE c.timezone
 	    AND x.ends_at <= (dd.d + c.day_end) AT TIME ZONE c.timezone
 	    AND x.starts_at >= w.earliest AND x.ends_at <= w.latest
+	    AND ARRAY(SELECT a.participant_id FROM session_attendees a
+		WHERE a.session_id = x.id ORDER BY 1) = kaigi_bilateral_people(b)
 	    AND x.id <> p_skip
 	    AND x.id NOT IN (SELECT (e->>'session_id')::bigint
 		FROM jsonb_array_elements(p_bumped) e)
