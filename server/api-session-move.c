@@ -12,9 +12,12 @@
  * the loop), and one statement that re-checks that nothing changed and
  * moves everything at once (kaigi_session_move), or for a dry run only
  * formats the plan. A write that finds the data changed is planned again
- * once from fresh data. Only the bumped bilaterals move: each of them has
- * to, so that is the fewest changes; when one finds no place the answer
- * is a 409 naming it.
+ * once from fresh data. The problem holds every other bilateral that may
+ * move too, at its current place with a penalty for leaving it
+ * (sql/170_repair_cascade.sql): the solver moves as few as it can, and
+ * when a bumped one finds no place even so the answer is a 409 naming it.
+ * A dry run's answer has a "plan_id"; a commit that sends it back as
+ * "expect" is a 409 unless the plan made now is that one.
  *
  * The same steps serve POST /participants/{id}/unavailability with
  * "repair": true (api-delegation.c hands such a body over): the
@@ -78,6 +81,7 @@ struct move_state {
 	int			 repair;
 	int			 dry_run;
 	int			 retried;
+	char			*expect;	/* the dry run's plan_id, or NULL */
 	json_t			*move;		/* the problem's "move" */
 	struct scheduler_job	*job;
 };
@@ -98,6 +102,7 @@ move_state_free(void *arg)
 
 	scheduler_job_free(st->job);
 	json_decref(st->move);
+	free(st->expect);
 	free(st->actor);
 	free(st->input);
 	free(st);
@@ -128,18 +133,37 @@ move_target(const json_t *body, json_t *errors)
 	return out;
 }
 
+/* "expect": the plan_id of the dry run a commit carries out (a 409 if
+ * the plan made now differs); a string, with repair only. */
+static void
+move_expect(const json_t *body, struct move_state *st, json_t *errors)
+{
+	const json_t	*e = json_object_get(body, "expect");
+
+	if (e == NULL)
+		return;
+	if (!json_is_string(e) || json_string_length(e) == 0 ||
+	    json_string_length(e) > 64)
+		valid_error(errors, "expect", "must be the plan_id of a dry run");
+	else if (!st->repair)
+		valid_error(errors, "expect", "needs \"repair\": true");
+	else
+		st->expect = xstrdup(json_string_value(e));
+}
+
 /* Decode the body into st; -1 after answering 422. */
 static int
 move_decode(struct req *r, struct move_state *st)
 {
 	static const char *const known[] = { "start", "end", "room_id", "repair",
-	    "dry_run", NULL };
+	    "dry_run", "expect", NULL };
 	json_t	*errors = json_array(), *t = NULL;
 
 	if (valid_object(r->body != NULL ? r->body : json_null(), errors) == 0) {
 		valid_known(r->body, known, errors);
 		valid_bool(r->body, "repair", VALID_OPTIONAL, &st->repair, errors);
 		valid_bool(r->body, "dry_run", VALID_OPTIONAL, &st->dry_run, errors);
+		move_expect(r->body, st, errors);
 		t = move_target(r->body, errors);
 	}
 	if (t == NULL || json_array_size(errors) > 0) {
@@ -197,6 +221,8 @@ move_write(struct req *r, json_t *plan)
 	if (plan != NULL) {
 		json_object_set(plan, "move", st->move);
 		json_object_set_new(plan, "replanned", json_boolean(st->retried));
+		if (st->expect != NULL)
+			json_object_set_new(plan, "expect", json_string(st->expect));
 		text = api_json_text(plan);
 	}
 	params[0] = st->actor;
@@ -323,9 +349,11 @@ unav_decode(struct req *r, struct move_state *st)
 		valid_bool(r->body, "dry_run", VALID_OPTIONAL, &st->dry_run, errors);
 		if (json_array_size(errors) == 0 && !st->repair)
 			valid_error(errors, "dry_run", "needs \"repair\": true");
+		move_expect(r->body, st, errors);
 		sub = json_deep_copy(r->body);
 		json_object_del(sub, "repair");
 		json_object_del(sub, "dry_run");
+		json_object_del(sub, "expect");
 		t = decode_unavailability(sub, errors);
 		json_decref(sub);
 	}

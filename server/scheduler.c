@@ -160,6 +160,28 @@ sched_parse_busy(const json_t *root, struct scheduler_problem *p)
 	p->pb.npeople = (int)json_array_size(people);
 }
 
+/* A repair's request "current": {start (minutes), room_id}, where it is
+ * now; -1 when absent or in a room the problem does not have. */
+static void
+sched_parse_current(const json_t *cur, const struct scheduler_problem *p,
+    struct solver_request *q)
+{
+	long long	 room = sched_int(cur, "room_id");
+	int		 k;
+
+	q->current_start = q->current_room = -1;
+	if (!json_is_object(cur) ||
+	    !json_is_integer(json_object_get(cur, "start")))
+		return;
+	for (k = 0; k < p->pb.nrooms; k++)
+		if (p->rooms[k].id == room)
+			break;
+	if (k == p->pb.nrooms)
+		return;
+	q->current_start = (int)sched_int(cur, "start");
+	q->current_room = k;
+}
+
 /* Each request's "after" (indices into "requests"); -1 if one is out of
  * range or names the request itself. */
 static int
@@ -224,6 +246,7 @@ sched_parse_requests(const json_t *root, struct scheduler_problem *p)
 		q->fixed_start = q->fixed_room = -1;
 		if (json_is_integer(json_object_get(x, "fixed_start")))
 			q->fixed_start = (int)sched_int(x, "fixed_start");
+		sched_parse_current(json_object_get(x, "current"), p, q);
 	}
 	if (sched_parse_after(reqs, p) != 0)
 		return -1;
@@ -245,6 +268,7 @@ scheduler_problem_parse(const json_t *root, struct scheduler_problem *p,
 	p->conference_id = sched_int(root, "conference_id");
 	p->origin = sched_int(root, "origin");
 	p->pb.changeover = (int)sched_int(root, "changeover");
+	p->pb.move_penalty = (int)sched_int(root, "move_penalty");
 	if (sched_parse_time(root, p) != 0) {
 		*why = "the problem has no days or a bad travel matrix";
 		return -1;

@@ -25,68 +25,8 @@
 
 #include "solver.h"
 #include "solver-grid.h"
+#include "solver-sv.h"
 #include "util.h"
-
-#define SV_BUSY		-2	/* room cell owner: busy interval */
-#define SV_FREE		-1	/* room cell owner: nobody */
-
-/* Something a person does, in cells. */
-struct sv_item {
-	int	 s, e;
-	int	 venue;
-	int	 room;		/* room index or -1 */
-	int	 req;		/* request index or -1 (busy interval) */
-	int	 day;		/* day window index or -1 */
-};
-
-struct sv_list {
-	struct sv_item	*v;
-	int		 n, cap;
-};
-
-/* A request, in cells. */
-struct sv_req {
-	const struct solver_request	*src;
-	int		 d;		/* duration in cells */
-	int		 lo;		/* earliest start cell */
-	int		 fixed_s;	/* cell or -1 */
-	int		*rooms;		/* rooms with enough capacity */
-	int		 nrooms;
-	int		*starts;	/* start cells feasible on busy alone */
-	int		 nstarts;
-	int		 onevenue;	/* all its rooms in one venue */
-	int		*pre, npre;	/* requests it starts after */
-	int		*suc, nsuc;	/* requests that start after it */
-	enum solver_reason reason;	/* static reason if nstarts == 0 */
-};
-
-struct sv {
-	const struct solver_problem *pb;
-	int		 slot, origin, H;
-	int		 G, chg;	/* widest gap, changeover: cells */
-	int		*trav;		/* nv x nv in cells */
-	int		 nv;
-	int		*dayof;		/* per cell */
-	int		 np, nr, nq;
-	unsigned short	*pocc;		/* np x H */
-	int		*pown;		/* np x H: request starting there, or -1 */
-	int		*rown;		/* nr x H */
-	struct sv_list	*all;		/* per person */
-	struct sv_list	*mtg;		/* per person, sorted by start */
-	struct sv_req	*rq;
-	int		*ps, *pr;	/* placement: start cell, room */
-	long		 P, B, RC, E;	/* priorities, breaks, room changes, earliness */
-	int		 nplaced, nplaceable;
-	double		 wr, we;	/* weights of RC and E (breaks = 1) */
-	uint64_t	 rng;
-	int		 maxnp;
-	const struct sv_item **nbp, **nbn;	/* scratch: neighbours */
-	int		*near;		/* scratch */
-	int		*tmp;		/* scratch, nq */
-	int		*pbrk;		/* breaks per person */
-	int		 nbrk;		/* people with breaks > 0 */
-	int		 nprec;		/* precedences ("after") in all */
-};
 
 /* Next random number of this solve (splitmix64, shared with the grid search). */
 static uint64_t
@@ -131,7 +71,7 @@ sv_cell_ceil(const struct sv *sv, int minute)
 }
 
 /* Required gap in cells from something at venue a to something at venue b. */
-static int
+int
 sv_gap(const struct sv *sv, int a, int b)
 {
 	int	 t;
@@ -247,7 +187,7 @@ sv_delta(const struct sv *sv, const struct sv_item *prev,
 }
 
 /* Exact check of [s,e) at venue against everything person p does. */
-static int
+int
 sv_person_precise(const struct sv *sv, int p, int s, int e, int venue)
 {
 	const struct sv_list	*l = &sv->all[p];
@@ -289,7 +229,7 @@ sv_person_scan(const struct sv *sv, int p, int s, int e)
 }
 
 /* Is room k free over [s,e)? */
-static int
+int
 sv_room_free(const struct sv *sv, int k, int s, int e)
 {
 	const int	*o = sv->rown + (size_t)k * sv->H;
@@ -344,8 +284,16 @@ sv_person_brk(struct sv *sv, int p, int d)
 		sv->nbrk--;
 }
 
+/* 1 if a request with a current place (move_penalty) sits elsewhere at
+ * cell s in room k: one meeting moved. */
+static int
+sv_away(const struct sv_req *r, int s, int k)
+{
+	return r->home_s >= 0 && (s != r->home_s || k != r->home_k);
+}
+
 /* Place request q at start cell s in room k (must be feasible). */
-static void
+void
 sv_place(struct sv *sv, int q, int s, int k)
 {
 	const struct sv_req	*r = &sv->rq[q];
@@ -376,13 +324,14 @@ sv_place(struct sv *sv, int q, int s, int k)
 	sv->pr[q] = k;
 	sv->P += r->src->priority;
 	sv->nplaced++;
+	sv->M += sv_away(r, s, k);
 	sv->B += db;
 	sv->RC += drc;
 	sv->E += s - r->lo;
 }
 
 /* Remove placed request q. */
-static void
+void
 sv_unplace(struct sv *sv, int q)
 {
 	const struct sv_req	*r = &sv->rq[q];
@@ -420,6 +369,7 @@ sv_unplace(struct sv *sv, int q)
 	sv->pr[q] = -1;
 	sv->P -= r->src->priority;
 	sv->nplaced--;
+	sv->M -= sv_away(r, m.s, m.room);
 	sv->B -= db;
 	sv->RC -= drc;
 	sv->E -= m.s - r->lo;
@@ -461,7 +411,7 @@ sv_is_nb_room(const struct sv *sv, int np, int k)
 }
 
 /* Would q at start s keep its precedences with the placed requests? */
-static int
+int
 sv_prec_ok(const struct sv *sv, int q, int s)
 {
 	const struct sv_req	*r = &sv->rq[q];
@@ -485,7 +435,7 @@ sv_prec_ok(const struct sv *sv, int q, int s)
  * its rooms share a venue, rooms other than the neighbours' all cost the
  * same, so only those and the first other free room are tried.
  */
-static int
+int
 sv_best_at(struct sv *sv, int q, int s, int *db, int *drc)
 {
 	const struct sv_req	*r = &sv->rq[q];
@@ -532,7 +482,7 @@ sv_best_at(struct sv *sv, int q, int s, int *db, int *drc)
 }
 
 /* Best start and room for unplaced q over all its starts; -1 if none. */
-static int
+int
 sv_best_start(struct sv *sv, int q, int *room)
 {
 	const struct sv_req	*r = &sv->rq[q];
@@ -555,7 +505,7 @@ sv_best_start(struct sv *sv, int q, int *room)
 }
 
 /* Is s one of q's static starts? */
-static int
+int
 sv_has_start(const struct sv_req *r, int s)
 {
 	return sg_has_start(r->starts, r->nstarts, s);
@@ -680,6 +630,25 @@ sv_req_starts(struct sv *sv, int q)
 		r->reason = best == 0 ? SOLVER_NO_COMMON_TIME : SOLVER_NO_ROOM;
 }
 
+/* Request q's current place in cells (home_s, home_k), when the problem
+ * has a move penalty and the place is on the grid; else -1. */
+static void
+sv_req_home(struct sv *sv, int q)
+{
+	const struct solver_request	*src = sv->rq[q].src;
+	struct sv_req			*r = &sv->rq[q];
+
+	r->home_s = r->home_k = -1;
+	if (sv->pb->move_penalty <= 0 || src->current_start < 0 ||
+	    src->current_room < 0 || src->current_room >= sv->nr ||
+	    (src->current_start - sv->origin) % sv->slot != 0)
+		return;
+	r->home_s = sv_cell_floor(sv, src->current_start);
+	r->home_k = src->current_room;
+	if (r->home_s < 0 || r->home_s >= sv->H)
+		r->home_s = r->home_k = -1;
+}
+
 /* Greatest common divisor of |a| and |b| (gcd(0, b) = |b|). */
 static int
 sv_gcd(int a, int b)
@@ -747,6 +716,8 @@ solver_cell_minutes(const struct solver_problem *pb)
 		    r->latest);
 		if (r->fixed_start >= 0)
 			g = sv_gcd(g, r->fixed_start);
+		if (pb->move_penalty > 0 && r->current_start >= 0)
+			g = sv_gcd(g, r->current_start);
 	}
 	for (i = 0; i < pb->npeople; i++)
 		g = sv_gcd_busy(pb, g, pb->people[i].busy, pb->people[i].nbusy);
@@ -945,6 +916,7 @@ sv_new(struct sv *sv, const struct solver_problem *pb, int only)
 	sv->all = xcalloc((size_t)sv->np + 1, sizeof *sv->all);
 	sv->mtg = xcalloc((size_t)sv->np + 1, sizeof *sv->mtg);
 	sv->rq = xcalloc((size_t)sv->nq + 1, sizeof *sv->rq);
+	sv->pen = pb->move_penalty > 0 ? pb->move_penalty : 0;
 	sv->ps = xcalloc((size_t)sv->nq + 1, sizeof *sv->ps);
 	sv->pr = xcalloc((size_t)sv->nq + 1, sizeof *sv->pr);
 	sv->tmp = xcalloc((size_t)sv->nq + sv->np + 1, sizeof *sv->tmp);
@@ -961,6 +933,7 @@ sv_new(struct sv *sv, const struct solver_problem *pb, int only)
 		sv->ps[q] = sv->pr[q] = -1;
 		sv->rq[q].src = &pb->requests[q];
 		sv->rq[q].fixed_s = -1;
+		sv->rq[q].home_s = sv->rq[q].home_k = -1;
 		if (sv_req_valid(sv, &pb->requests[q]) != 0) {
 			sv->rq[q].reason = SOLVER_INVALID;
 			continue;
@@ -968,6 +941,7 @@ sv_new(struct sv *sv, const struct solver_problem *pb, int only)
 		if (only >= 0 && q != only && pb->requests[q].fixed_start < 0)
 			continue;
 		sv_req_starts(sv, q);
+		sv_req_home(sv, q);
 		if (sv->rq[q].nstarts > 0)
 			sv->nplaceable++;
 	}
@@ -1079,7 +1053,8 @@ sv_greedy(struct sv *sv, double deadline)
 static double
 sv_cost(const struct sv *sv)
 {
-	return (double)sv->B + sv->wr * (double)sv->RC + sv->we * (double)sv->E;
+	return (double)(sv->B + sv->pen * sv->M) + sv->wr * (double)sv->RC +
+	    sv->we * (double)sv->E;
 }
 
 /* Metropolis acceptance of a cost change at temperature T. */
@@ -1136,7 +1111,8 @@ sv_move_relocate(struct sv *sv, int q, double T)
 	sv_unplace(sv, q);
 	k = sv_best_at(sv, q, s, &db, &drc);
 	if (k >= 0) {
-		after = (double)(sv->B + db) + sv->wr * (double)(sv->RC + drc) +
+		after = (double)(sv->B + db + sv->pen * (sv->M +
+		    sv_away(r, s, k))) + sv->wr * (double)(sv->RC + drc) +
 		    sv->we * (double)(sv->E + s - r->lo);
 		if (sv_accept(sv, after - before, T)) {
 			sv_place(sv, q, s, k);
@@ -1701,8 +1677,8 @@ sv_better(const struct sv *sv, const long best[4])
 {
 	if (sv->P != best[0])
 		return sv->P > best[0];
-	if (sv->B != best[1])
-		return sv->B < best[1];
+	if (sv->B + sv->pen * sv->M != best[1])
+		return sv->B + sv->pen * sv->M < best[1];
 	if (sv->RC != best[2])
 		return sv->RC < best[2];
 	return sv->E < best[3];
@@ -1713,7 +1689,7 @@ static void
 sv_save(const struct sv *sv, long best[4], int *bs, int *bk)
 {
 	best[0] = sv->P;
-	best[1] = sv->B;
+	best[1] = sv->B + sv->pen * sv->M;
 	best[2] = sv->RC;
 	best[3] = sv->E;
 	memcpy(bs, sv->ps, (size_t)sv->nq * sizeof *bs);
@@ -1876,7 +1852,8 @@ sv_grid_small(const struct sv *sv)
 
 /*
  * Does the grid search of solver-grid.c apply? Rooms interchangeable and
- * never busy, no changeover or travel, no fixed rooms, no precedences
+ * never busy, no changeover or travel, no fixed rooms, no precedences,
+ * no move penalty
  * (the annealing keeps those): then meetings are
  * start cells (people's own sessions become fixed busy cells there, see
  * sv_grid_busy). Any number of cells a day; not beyond SV_GRID_MAXCELLS.
@@ -1886,7 +1863,7 @@ sv_grid_ok(const struct sv *sv)
 {
 	int	 k, q;
 
-	if (sv->G != 0 || sv->nr == 0 || sv->nprec > 0)
+	if (sv->G != 0 || sv->nr == 0 || sv->nprec > 0 || sv->pen > 0)
 		return 0;
 	for (k = 0; k < sv->nr; k++)
 		if (sv->pb->rooms[k].nbusy > 0)
@@ -2134,6 +2111,21 @@ sv_answer(struct sv *sv, struct solver_answer *ans)
 	free(inreq);
 }
 
+/* Requests the annealing works on: all of them; with a move penalty only
+ * those without a current place or away from it (the others stay). */
+static int
+sv_movers(const struct sv *sv)
+{
+	int	 q, n = 0;
+
+	if (sv->pen <= 0)
+		return sv->nq;
+	for (q = 0; q < sv->nq; q++)
+		n += sv->rq[q].home_s < 0 || sv->ps[q] != sv->rq[q].home_s ||
+		    sv->pr[q] != sv->rq[q].home_k;
+	return n;
+}
+
 /* Solve a problem: greedy, then annealing within the budget. */
 int
 solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
@@ -2156,13 +2148,17 @@ solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
 	memset(&run, 0, sizeof run);
 	limit = opt != NULL && opt->time_limit_ms > 0 ? opt->time_limit_ms : 2000;
 	run.deadline = t0 + limit - (limit * 0.03 < 20 ? limit * 0.03 : 20);
-	run.iters = opt != NULL ? opt->max_iterations : 0;
-	if (run.iters <= 0)
-		run.iters = 5000L * (sv.nq + 20);
-	run.asked = run.iters;
 	run.bs = xcalloc((size_t)sv.nq + 1, sizeof *run.bs);
 	run.bk = xcalloc((size_t)sv.nq + 1, sizeof *run.bk);
+	if (sv.pen > 0) {
+		sv_place_homes(&sv);
+		sv_repair(&sv, t0 + (run.deadline - t0) / 2);
+	}
 	sv_greedy(&sv, run.deadline);
+	run.iters = opt != NULL ? opt->max_iterations : 0;
+	if (run.iters <= 0)
+		run.iters = 5000L * (sv_movers(&sv) + 20);
+	run.asked = run.iters;
 	sv_save(&sv, run.best, run.bs, run.bk);
 	sv_search(&sv, &run, opt != NULL ? opt->seed : 0);
 	sv_to_best(&sv, &run);

@@ -18,6 +18,14 @@
  * meetings of one person on one day that are not back to back); minimise room
  * changes between consecutive meetings of one person; prefer earlier starts.
  *
+ * A repair (move_penalty > 0) gives requests their current place
+ * (current_start, current_room; -1 for none): each one placed elsewhere
+ * costs move_penalty breaks, so with a penalty above any number of breaks
+ * the fewest meetings move (after priorities). Such problems start from
+ * every request at home and an ejection-chain search of solver-repair.c
+ * that deepens the number of moved requests one at a time, then take the
+ * annealing. Without a penalty nothing changes.
+ *
  * Deterministic for a given input and seed as long as the time limit is not
  * hit: the search is bounded by an iteration budget, the clock only cuts it.
  */
@@ -69,6 +77,8 @@ struct solver_request {
 	int		 fixed_room;	/* -1, or room index it must use */
 	const int	*after;		/* requests (indices) it must start */
 	int		 nafter;	/* after the end of, if both placed */
+	int		 current_start;	/* with move_penalty: minutes where it */
+	int		 current_room;	/* is now and room index, or -1 */
 };
 
 struct solver_problem {
@@ -84,6 +94,7 @@ struct solver_problem {
 	int				 changeover;	/* minutes between two sessions */
 	const int			*travel;	/* nvenues x nvenues, or NULL */
 	int				 nvenues;
+	int				 move_penalty;	/* 0, or breaks a move costs */
 };
 
 struct solver_options {

@@ -924,11 +924,12 @@ async function repairPlan(s, body) {
 	try {
 		const r = await api("POST", "/sessions/" + s.id + "/move", { body: { ...body, repair: true, dry_run: true }, ifMatch: s.version });
 		const plan = r.data;
-		const rows = plan.replaced.map((x) => h("li", {}, h("strong", {}, x.title || "Bilateral " + x.bilateral_id), ": ",
+		const rows = plan.replaced.map((x) => h("li", { class: x.bumped === false ? "also" : "bumped" },
+			h("strong", {}, x.title || "Bilateral " + x.bilateral_id), x.bumped === false ? " (also moves, to make room)" : "", ": ",
 			placeText(x.from), " → ", placeText(x.to)));
 		const unplaced = plan.unplaced.map((u) => h("li", {}, "Bilateral " + u.bilateral_id + " cannot be re-placed: " + u.reason));
 		const commit = h("button", { type: "button", class: "primary", disabled: unplaced.length > 0,
-			onclick: () => repairCommit(s, body) }, "Commit this plan");
+			onclick: () => repairCommit(s, { ...body, expect: plan.plan_id }) }, "Commit this plan");
 		const keep = h("button", { type: "button", onclick: () => { clearProblems(); } }, "Keep as is");
 		box.replaceChildren(h("section", { class: "plan", "aria-label": "Plan of the move" },
 			h("strong", {}, "Plan: “" + s.title + "” to " + span(plan.moved.start, plan.moved.end)),
@@ -941,13 +942,16 @@ async function repairPlan(s, body) {
 	}
 }
 
-/* Commit the move with repair (one transaction on the server). */
+/* Commit the move with repair (one transaction on the server); body.expect,
+ * the dry run's plan_id, makes it a 409 if the plan is no longer that one. */
 async function repairCommit(s, body) {
 	try {
 		const r = await api("POST", "/sessions/" + s.id + "/move", { body: { ...body, repair: true }, ifMatch: s.version });
 		clearProblems();
 		const n = r.data.replaced.length;
-		say("Moved “" + s.title + "” to " + span(r.data.moved.start, r.data.moved.end) + " and re-placed " + n + " bilateral" + (n === 1 ? "" : "s") + ".");
+		const also = r.data.replaced.filter((x) => x.bumped === false).length;
+		say("Moved “" + s.title + "” to " + span(r.data.moved.start, r.data.moved.end) + " and re-placed " + n + " bilateral" + (n === 1 ? "" : "s") +
+			(also ? " (" + also + " of them to make room)" : "") + ".");
 		S.fresh = new Set([s.id, ...r.data.replaced.map((x) => x.session_id)]);
 		S.day = zparts(r.data.moved.start).date;
 		panelClean();

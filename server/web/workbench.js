@@ -532,12 +532,12 @@ async function wbUnavRepair(box, path, body, after) {
 		wbShow(box, e);
 		return;
 	}
-	const moves = plan.replaced.map((x) => h("li", {}, x.title + ": " + span(x.from.start, x.from.end) + " → " +
-		span(x.to.start, x.to.end) + (x.to.room ? ", " + x.to.room : "")));
+	const moves = plan.replaced.map((x) => h("li", {}, x.title + (x.bumped === false ? " (also moves, to make room)" : "") + ": " +
+		span(x.from.start, x.from.end) + " → " + span(x.to.start, x.to.end) + (x.to.room ? ", " + x.to.room : "")));
 	const commit = h("button", { type: "button", class: "primary", id: "wb-unav-commit", onclick: async () => {
 		commit.disabled = true;
 		try {
-			const r = (await api("POST", path, { body: Object.assign({}, body, { repair: true }) })).data;
+			const r = (await api("POST", path, { body: Object.assign({}, body, { repair: true, expect: plan.plan_id }) })).data;
 			await wbReload();
 			await reloadAll();
 			if (after)
@@ -547,7 +547,9 @@ async function wbUnavRepair(box, path, body, after) {
 			wbShow(box, e);
 		}
 	} }, "Commit this plan");
-	box.replaceChildren(h("p", {}, "Plan: " + plan.replaced.length + " bilateral(s) move; nothing else changes."),
+	const also = plan.replaced.filter((x) => x.bumped === false).length;
+	box.replaceChildren(h("p", {}, "Plan: " + plan.replaced.length + " bilateral(s) move" +
+		(also ? " (" + also + " of them to make room for the others)" : "") + "; nothing else changes."),
 		h("ul", { class: "plan" }, moves), commit);
 	box.hidden = false;
 	commit.focus();

@@ -8,10 +8,14 @@
  * and commits it. axe-core and screenshots (1280 and 390 px) at each
  * stage. Reports what it saw as one JSON object on stdout;
  * tests/integration/84-web-move-repair.t judges it and checks the database.
+ * The same steps serve its second case, a repair that also moves another
+ * bilateral to make room (the plan marks it "also moves").
  *
  * Environment: KAIGI_WEB_URL, KAIGI_WEB_TOKEN (a secretariat token),
  * KAIGI_WEB_SHOTS (directory), KAIGI_WEB_PROFILE (empty directory),
- * KAIGI_WEB_CHROMIUM (default /usr/bin/chromium).
+ * KAIGI_WEB_CHROMIUM (default /usr/bin/chromium); the move:
+ * KAIGI_WEB_DAY (2023-04-29), KAIGI_WEB_TITLE (Internet Governance),
+ * KAIGI_WEB_START and KAIGI_WEB_END (17:40, 19:10).
  */
 "use strict";
 
@@ -22,6 +26,10 @@ const { chromium } = require("playwright-core");
 const URL = process.env.KAIGI_WEB_URL;
 const TOKEN = process.env.KAIGI_WEB_TOKEN;
 const SHOTS = process.env.KAIGI_WEB_SHOTS;
+const DAY = process.env.KAIGI_WEB_DAY || "2023-04-29";
+const TITLE = process.env.KAIGI_WEB_TITLE || "Internet Governance";
+const START = process.env.KAIGI_WEB_START || "17:40";
+const END = process.env.KAIGI_WEB_END || "19:10";
 
 const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
@@ -62,7 +70,7 @@ async function shots(page, name) {
 	await page.setViewportSize({ width: 1280, height: 800 });
 }
 
-/* Sign in and show 29 April. */
+/* Sign in and show the day (29 April). */
 async function signIn(page) {
 	await page.goto(URL + "/");
 	await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
@@ -70,16 +78,16 @@ async function signIn(page) {
 	await page.click("#token-form button[type=submit]");
 	await page.waitForSelector("#who:not([hidden])");
 	await page.waitForSelector("#board-section:not([hidden])");
-	await page.click("#tab-2023-04-29");
-	await page.waitForSelector('#tab-2023-04-29[aria-selected="true"]');
+	await page.click("#tab-" + DAY);
+	await page.waitForSelector("#tab-" + DAY + '[aria-selected="true"]');
 }
 
 /* The move that clashes: the 409, its conflicts and the offer. */
 async function clash(page) {
-	await page.click('#grid .session[data-title="Internet Governance"]');
+	await page.click('#grid .session[data-title="' + TITLE + '"]');
 	await page.waitForSelector("#panel form.move");
-	await page.fill("#panel form.move input[name=start]", "17:40");
-	await page.fill("#panel form.move input[name=end]", "19:10");
+	await page.fill("#panel form.move input[name=start]", START);
+	await page.fill("#panel form.move input[name=end]", END);
 	await page.click("#panel form.move button[type=submit]");
 	await page.waitForSelector("#panel-problem .repair button");
 	const r = {
@@ -98,6 +106,7 @@ async function plan(page) {
 	const r = {
 		heading: await page.textContent("#panel-problem section.plan strong"),
 		replaced: await page.$$eval("#panel-problem ul.replaced li", (els) => els.map((e) => e.textContent)),
+		also: await page.$$eval("#panel-problem ul.replaced li.also", (els) => els.map((e) => e.textContent)),
 		focused: await page.evaluate(() => document.activeElement && document.activeElement.textContent),
 	};
 	await axe(page, "plan");
@@ -110,7 +119,7 @@ async function commit(page) {
 	await page.click("#panel-problem section.plan button.primary");
 	await page.waitForFunction(() => /re-placed/.test(document.getElementById("status").textContent));
 	/* After the reload the open panel shows the plenary's new time. */
-	await page.waitForFunction(() => /17:40/.test((document.querySelector("#panel-body dd") || {}).textContent || ""));
+	await page.waitForFunction((start) => ((document.querySelector("#panel-body dd") || {}).textContent || "").includes(start), START);
 	const r = { status: await page.textContent("#status"), when: await page.textContent("#panel-body dd") };
 	await axe(page, "committed");
 	await shots(page, "03-committed");
