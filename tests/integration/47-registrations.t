@@ -330,8 +330,9 @@ def participant_delete(s, t, pub):
     g = t.regs(pub).json["items"][0]
     before = state(s)
     r = s.request("DELETE", "/api/v1/participants/%d" % g["participant_id"], token=t.sec)
-    ok(r.status == 409 and [x["id"] for x in r.json.get("references", {}).get("registrations", [])] == [g["id"]],
-       "deleting a registered participant: 409 naming the registration (%s)" % r.json.get("detail"))
+    j = r.json or {}
+    ok(r.status == 409 and [x["id"] for x in j.get("references", {}).get("registrations", [])] == [g["id"]],
+       "deleting a registered participant: 409 naming the registration (%s %s)" % (r.status, j.get("detail")))
     is_(state(s), before, "and nothing changed")
 
 
