@@ -279,6 +279,28 @@ def cursors(s, sec, ids):
     is_(forged.status, 400, "a cursor not handed out: 400")
 
 
+def concurrent(s, sec, ids):
+    """Writes in parallel: the order after them is the order of what they stored."""
+    import threading
+    codes_ = ["CA", "EU", "IN", "ID", "UA", "GB", "ITU", "OECD"]
+    out = {}
+
+    def patch(i, c):
+        out[c] = s.request("PATCH", "/api/v1/delegations/%d" % ids[c], {"precedence": 100 + (i * 7) % 8},
+                           token=sec).status
+    threads = [threading.Thread(target=patch, args=(i, c)) for i, c in enumerate(codes_)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    is_(sorted(set(out.values())), [200], "eight parallel precedence changes: all 200")
+    items = all_pages(s, 1000)
+    is_(codes(items), expected(items), "the order after them is the one their stored values give")
+    is_([d["protocol_rank"] for d in items], list(range(1, len(items) + 1)), "ranks 1..n, no gap, no tie")
+    for c in codes_:
+        s.request("PATCH", "/api/v1/delegations/%d" % ids[c], {"precedence": None}, token=sec)
+
+
 def session_and_exports(s, sec):
     """A session's delegations, the CSVs, the xlsx and the PDF in protocol order."""
     order = codes(all_pages(s, 1000))
@@ -390,6 +412,7 @@ with Server() as s:
         "after the changes: the chair speaks first, the rest in the new order (US, hosts FR and DE next)")
     invalid(s, sec, ids)
     cursors(s, sec, ids)
+    concurrent(s, sec, ids)
     session_and_exports(s, sec)
     imports(s, sec)
     client(s, sec, pid)
