@@ -207,6 +207,10 @@ with Server() as s:
     is_(r.status, 200, "the draft made restricted")
     r2 = s.request("GET", C + "/rooms/%d/calendar.ics" % room)
     is_(r2.headers.get("ETag"), r1.headers.get("ETag"), "the released room feed keeps its bytes")
+    r2 = s.request("GET", C + "/rooms/%d/calendar.ics?lang=ja" % room)
+    ev = at(events(r2.text), local)
+    ok(ev and "SUMMARY:Busy" in ev[0] and busy_uid in ev[0] and clean(ev[0]),
+       "read afresh (?lang=ja, not cached before), it is still the release's busy block")
     is_(s.request("POST", C + "/releases", {"name": "two"}, token=sec).status, 201, "release 2")
     r3 = s.request("GET", C + "/rooms/%d/calendar.ics" % room)
     ev = at(events(r3.text), local)
