@@ -190,6 +190,23 @@ with Server() as s:
         got = sorted(emails.get(p, str(p)) for (p,) in cur.fetchall())
     is_(got, ["DE head", "FR head"], "change mail is queued for its attendees only")
 
+    # The client: kaigi bilateral request --confidential, edit --not-confidential.
+    import json
+    import subprocess
+    env = dict(os.environ, KAIGI_CONFIG="/dev/null", TZ="UTC", KAIGI_URL=s.url, KAIGI_TOKEN=sec)
+    env.pop("KAIGI_CONFERENCE", None)
+    kaigi = os.path.abspath(os.environ.get("KAIGI") or os.path.join(TOP, "client", "kaigi"))
+    p = subprocess.run([kaigi, "--json", "bilateral", "request", "--requester", "IT",
+                        "--counterpart", "GB", "--duration", "30", "--confidential"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    b = json.loads(p.stdout) if p.returncode == 0 else {}
+    ok(b.get("confidential") is True, "kaigi bilateral request --confidential (%d %s)"
+       % (p.returncode, p.stderr.strip()))
+    p = subprocess.run([kaigi, "--json", "bilateral", "edit", str(b.get("id", 0)),
+                        "--not-confidential"], capture_output=True, text=True, env=env, timeout=60)
+    ok(p.returncode == 0 and json.loads(p.stdout).get("confidential") is False,
+       "kaigi bilateral edit --not-confidential (%d %s)" % (p.returncode, p.stderr.strip()))
+
     # Release mode: the busy block comes from the release, and a draft
     # edit keeps the feed's bytes.
     r = s.request("GET", "/api/v1/conferences/" + SLUG, token=sec)
