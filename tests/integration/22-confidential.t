@@ -190,6 +190,14 @@ with Server() as s:
         got = sorted(emails.get(p, str(p)) for (p,) in cur.fetchall())
     is_(got, ["DE head", "FR head"], "change mail is queued for its attendees only")
 
+    # The secretariat's export carries it, and imports again as it is.
+    r = s.request("GET", C + "/export/sessions.csv", token=sec)
+    ok(r.status == 200 and "confidential" in r.text and title in r.text,
+       "the secretariat's sessions.csv holds it, visibility confidential")
+    r = s.request("POST", C + "/import?kind=sessions&dry_run=true", raw=r.body, token=sec,
+                  headers={"Content-Type": "text/csv"})
+    ok(r.status == 200, "and imports again as it is (dry run: %d %s)" % (r.status, r.text[:200]))
+
     # The client: kaigi bilateral request --confidential, edit --not-confidential.
     import json
     import subprocess
