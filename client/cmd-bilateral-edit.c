@@ -1,7 +1,8 @@
 /*
  * cmd-bilateral-edit.c — kaigi bilateral edit ID: change a bilateral
  * request while it is requested or accepted (its window, duration,
- * priority, level, topics or ref). --window START/END sets both ends at
+ * priority, level, topics, ref or whether it is confidential:
+ * --confidential, --not-confidential). --window START/END sets both ends at
  * once; an empty --earliest or --latest ("") returns that end to the
  * conference's default. Times without an offset are in the conference's
  * zone. The version read is sent as If-Match: a change made meanwhile is
@@ -15,6 +16,9 @@
 static const char *const bilateral_edit_valued[] = {
 	"window", "earliest", "latest", "duration", "priority", "level",
 	"topics", "ref", NULL
+};
+static const char *const bilateral_edit_flags[] = {
+	"confidential", "not-confidential", NULL
 };
 
 /* One end of the window into body (null when ""); EXIT_*. */
@@ -92,6 +96,9 @@ bilateral_edit_fields(struct args *a, json_t *body)
 	}
 	if (args_has(a, "priority"))
 		json_object_set_new(body, "priority", json_integer(n));
+	if (args_has(a, "confidential") || args_has(a, "not-confidential"))
+		json_object_set_new(body, "confidential",
+		    json_boolean(args_has(a, "confidential")));
 	for (i = 0; text[i] != NULL; i++)
 		if (args_has(a, text[i]))
 			json_object_set_new(body, text[i],
@@ -137,9 +144,10 @@ const struct cmd_entry cmd_bilateral_edit_entry = {
 	.name = "bilateral edit",
 	.usage = "ID [--window START/END] [--earliest TIME] [--latest TIME] "
 	    "[--duration MIN] [--priority 1-5] [--level head|deputy] "
-	    "[--topics TEXT] [--ref TEXT]",
+	    "[--topics TEXT] [--ref TEXT] [--confidential|--not-confidential]",
 	.summary = "change a bilateral request that is not scheduled yet",
 	.valued = bilateral_edit_valued,
+	.flags = bilateral_edit_flags,
 	.min_args = 1,
 	.max_args = 1,
 	.exec = cmd_bilateral_edit_run,

@@ -11,6 +11,9 @@ static const char *const cmd_bilateral_request_valued[] = {
 	"requester", "counterpart", "duration", "earliest", "latest",
 	"priority", "level", "topics", "fixed-start", "after", NULL
 };
+static const char *const cmd_bilateral_request_flags[] = {
+	"confidential", NULL
+};
 static const char *const cmd_bilateral_list_valued[] = { "status", NULL };
 static const char *const cmd_bilateral_slots_valued[] = { "limit", NULL };
 static const char *const cmd_bilateral_schedule_valued[] = {
@@ -172,6 +175,8 @@ bilateral_request_body(struct client *c, struct args *a, json_t *body)
 	if (args_has(a, "topics"))
 		json_object_set_new(body, "topics", json_string(args_get(a,
 		    "topics")));
+	if (args_has(a, "confidential"))
+		json_object_set_new(body, "confidential", json_true());
 	if ((rc = bilateral_request_after(a, body)) != EXIT_OK)
 		return rc;
 	return bilateral_request_times(c, a, body);
@@ -353,9 +358,10 @@ const struct cmd_entry cmd_bilateral_request_entry = {
 	.usage = "--requester CODE --counterpart CODE --duration MIN "
 	    "[--earliest TIME] [--latest TIME] [--priority 1-5] "
 	    "[--level head|deputy] [--topics TEXT] [--fixed-start TIME] "
-	    "[--after ID,ID]",
+	    "[--after ID,ID] [--confidential]",
 	.summary = "request a bilateral meeting",
 	.valued = cmd_bilateral_request_valued,
+	.flags = cmd_bilateral_request_flags,
 	.max_args = 0,
 	.exec = cmd_bilateral_request_run,
 };

@@ -175,12 +175,12 @@ bil_decode_create(const json_t *body, json_t *errors)
 {
 	static const char *const known[] = { "requester", "counterpart",
 	    "duration_minutes", "earliest", "latest", "priority", "level",
-	    "topics", "ref", "fixed_start", "after", NULL };
+	    "topics", "ref", "fixed_start", "after", "confidential", NULL };
 	const json_t	*after;
 	const char	*s;
 	long long	 dur = 0, v;
 	time_t		 lo = 0, hi = 0, fixed;
-	int		 ne, nl;
+	int		 ne, nl, secret;
 
 	if (valid_object(body, errors) != 0)
 		return NULL;
@@ -198,6 +198,7 @@ bil_decode_create(const json_t *body, json_t *errors)
 		valid_error(errors, "ref", "must be a non-empty text");
 	valid_time(body, "fixed_start", VALID_OPTIONAL, &fixed, errors);
 	valid_id_array(body, "after", VALID_OPTIONAL, BIL_AFTER_MAX, &after, errors);
+	valid_bool(body, "confidential", VALID_OPTIONAL, &secret, errors);
 	bil_check_create(body, dur, ne, lo, nl, hi, errors);
 	if (json_array_size(errors) > 0)
 		return NULL;

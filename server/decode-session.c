@@ -24,7 +24,7 @@ static const char *const session_statuses[] = {
 	"tentative", "confirmed", NULL
 };
 static const char *const session_visibilities[] = {
-	"public", "conference", "restricted", NULL
+	"public", "conference", "restricted", "confidential", NULL
 };
 static const char *const session_fields[] = {
 	"kind", "title", "description", "room_id", "start", "end", "status",

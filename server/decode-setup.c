@@ -289,13 +289,13 @@ decode_bilateral_patch(const json_t *b, json_t *errors)
 {
 	static const char *const known[] = { "duration_minutes", "earliest",
 	    "latest", "priority", "level", "topics", "ref", "fixed_start",
-	    "after", NULL };
+	    "after", "confidential", NULL };
 	const json_t	*after;
 	const char	*topics;
 	time_t		 lo = 0, hi = 0, fixed;
 	size_t		 n = json_array_size(errors);
 	json_t		*out;
-	int		 ne, nl;
+	int		 ne, nl, secret;
 
 	if (setup_begin(b, known, errors) != 0)
 		return NULL;
@@ -314,6 +314,8 @@ decode_bilateral_patch(const json_t *b, json_t *errors)
 	setup_time(b, "fixed_start", &fixed, out, errors);
 	if (valid_id_array(b, "after", VALID_OPTIONAL, 100, &after, errors) == 1)
 		json_object_set(out, "after", (json_t *)after);
+	if (valid_bool(b, "confidential", VALID_OPTIONAL, &secret, errors) == 1)
+		json_object_set_new(out, "confidential", json_boolean(secret));
 	return setup_result(out, errors, n);
 }
 

@@ -62,23 +62,31 @@
 #include "util.h"
 
 /* Each feed query also says which snapshot it read (revalidation). */
-#define FEED_PUBLIC_SQL	"SELECT f.*, pg_current_snapshot()::text" \
-    " FROM kaigi_feed_public($1) AS f"
-#define FEED_TOKEN_SQL	"SELECT f.*, pg_current_snapshot()::text" \
-    " FROM kaigi_feed_token($1) AS f"
-#define FEED_ROOM_SQL	"SELECT f.*, pg_current_snapshot()::text" \
+/*
+ * Each row also says whether its session is confidential (sql/250: NULL
+ * no, '' yes, else the UID of a busy block); actor NULL: not a writer.
+ */
+#define FEED_BUSY(actor)	" kaigi_feed_busy(f.conference_id, f.id," \
+    " f.reserved, " actor ")"
+#define FEED_PUBLIC_SQL	"SELECT f.*, pg_current_snapshot()::text," \
+    FEED_BUSY("NULL") " FROM kaigi_feed_public($1) AS f"
+#define FEED_TOKEN_SQL	"SELECT f.*, pg_current_snapshot()::text," \
+    FEED_BUSY("NULL") " FROM kaigi_feed_token($1) AS f"
+#define FEED_ROOM_SQL	"SELECT f.*, pg_current_snapshot()::text," \
+    FEED_BUSY("$3::jsonb") \
     " FROM kaigi_feed_room($1, $2::bigint, $3::jsonb) AS f"
 /* With ?lang=: the same rows, title and description in that language. */
-#define FEED_LANG_COLS	"f.conference_id, f.name, f.timezone, f.changed," \
-    " f.id, f.kind, l.title, l.description, f.room, f.venue, f.starts_at," \
-    " f.ends_at, f.status, f.sequence, f.created_at, f.updated_at," \
-    " f.reserved, pg_current_snapshot()::text, l.title_lang," \
-    " l.description_lang, l.lang_ok, l.languages"
-#define FEED_PUBLIC_LANG_SQL	"SELECT " FEED_LANG_COLS \
+#define FEED_LANG_COLS(actor)	"f.conference_id, f.name, f.timezone," \
+    " f.changed, f.id, f.kind, l.title, l.description, f.room, f.venue," \
+    " f.starts_at, f.ends_at, f.status, f.sequence, f.created_at," \
+    " f.updated_at, f.reserved, pg_current_snapshot()::text," \
+    FEED_BUSY(actor) ", l.title_lang, l.description_lang, l.lang_ok," \
+    " l.languages"
+#define FEED_PUBLIC_LANG_SQL	"SELECT " FEED_LANG_COLS("NULL") \
     " FROM kaigi_feed_public($1) AS f, kaigi_feed_lang(f, $2) AS l"
-#define FEED_TOKEN_LANG_SQL	"SELECT " FEED_LANG_COLS \
+#define FEED_TOKEN_LANG_SQL	"SELECT " FEED_LANG_COLS("NULL") \
     " FROM kaigi_feed_token($1) AS f, kaigi_feed_lang(f, $2) AS l"
-#define FEED_ROOM_LANG_SQL	"SELECT " FEED_LANG_COLS \
+#define FEED_ROOM_LANG_SQL	"SELECT " FEED_LANG_COLS("$3::jsonb") \
     " FROM kaigi_feed_room($1, $2::bigint, $3::jsonb) AS f," \
     " kaigi_feed_lang(f, $4) AS l"
 #define FEED_FRESH_SQL	"SELECT kaigi_feed_fresh($1::bigint, $2::pg_snapshot)"
@@ -89,7 +97,8 @@
 enum feed_col {
 	FC_CONFERENCE, FC_NAME, FC_ZONE, FC_CHANGED, FC_ID, FC_KIND, FC_TITLE,
 	FC_DESCRIPTION, FC_ROOM, FC_VENUE, FC_START, FC_END, FC_STATUS,
-	FC_SEQUENCE, FC_CREATED, FC_UPDATED, FC_RESERVED, FC_SNAPSHOT, FC_COUNT,
+	FC_SEQUENCE, FC_CREATED, FC_UPDATED, FC_RESERVED, FC_SNAPSHOT, FC_BUSY,
+	FC_COUNT,
 	/* then, with ?lang=, kaigi_feed_lang's */
 	FC_TITLE_LANG = FC_COUNT, FC_DESCRIPTION_LANG, FC_LANG_OK, FC_LANGUAGES,
 	FC_LANG_COUNT
@@ -288,6 +297,10 @@ feed_events(const PGresult *res, struct ical_event *ev)
 		e->created = (time_t)strtoll(PQgetvalue(res, i, FC_CREATED), NULL, 10);
 		e->updated = (time_t)strtoll(PQgetvalue(res, i, FC_UPDATED), NULL, 10);
 		e->reserved = PQgetvalue(res, i, FC_RESERVED)[0] == 't';
+		if (!PQgetisnull(res, i, FC_BUSY)) {
+			e->confidential = 1;
+			e->busy_uid = feed_col(res, i, FC_BUSY);
+		}
 		if (PQnfields(res) == FC_LANG_COUNT) {
 			e->title_lang = feed_col(res, i, FC_TITLE_LANG);
 			e->description_lang = feed_col(res, i, FC_DESCRIPTION_LANG);

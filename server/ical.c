@@ -246,6 +246,14 @@ ical_status_of(enum ical_status s)
 	}
 }
 
+/* Is e a confidential session's busy block (reserved, with its own UID)? */
+static int
+ical_busy(const struct ical_event *e)
+{
+	return e->reserved && e->confidential && e->busy_uid != NULL &&
+	    *e->busy_uid != '\0';
+}
+
 /* One VEVENT. */
 static icalcomponent *
 ical_event(const struct ical_cal *cal, const struct ical_event *e,
@@ -255,7 +263,10 @@ ical_event(const struct ical_cal *cal, const struct ical_event *e,
 	icalproperty	*p;
 	char		*uid;
 
-	uid = xasprintf("session-%lld@%s", e->id, cal->host);
+	if (ical_busy(e))
+		uid = xasprintf("%s@%s", e->busy_uid, cal->host);
+	else
+		uid = xasprintf("session-%lld@%s", e->id, cal->host);
 	icalcomponent_add_property(ve, icalproperty_new_uid(uid));
 	free(uid);
 	icalcomponent_add_property(ve, icalproperty_new_dtstamp(ical_utc(e->updated)));
@@ -265,10 +276,15 @@ ical_event(const struct ical_cal *cal, const struct ical_event *e,
 	p = icalproperty_new(ICAL_DTEND_PROPERTY);
 	ical_set_zoned(p, e->end, z, cal->zone);
 	icalcomponent_add_property(ve, p);
-	if (e->reserved)
+	if (ical_busy(e))
+		icalcomponent_add_property(ve, icalproperty_new_summary("Busy"));
+	else if (e->reserved)
 		icalcomponent_add_property(ve, icalproperty_new_summary("Reserved"));
 	else
 		ical_event_detail(ve, e);
+	if (e->confidential)
+		icalcomponent_add_property(ve,
+		    icalproperty_new_class(ICAL_CLASS_CONFIDENTIAL));
 	icalcomponent_add_property(ve,
 	    icalproperty_new_status(ical_status_of(e->status)));
 	icalcomponent_add_property(ve, icalproperty_new_sequence(e->sequence));

@@ -19,7 +19,9 @@
  * STATUS, SEQUENCE, CREATED, LAST-MODIFIED, DTSTAMP (= updated, never "now"),
  * TRANSP:OPAQUE. Events are written sorted by (start, id) whatever the input
  * order. A reserved event is busy time only: SUMMARY:Reserved, and no
- * DESCRIPTION, LOCATION or CATEGORIES.
+ * DESCRIPTION, LOCATION or CATEGORIES. A confidential event has
+ * CLASS:CONFIDENTIAL; reserved as well, it is a busy block that names no
+ * session: SUMMARY:Busy and the UID busy_uid@<host> (not session-<id>).
  *
  * Text: CRLF and CR become newlines (escaped \n by libical); other control
  * characters but TAB are dropped. Input must be UTF-8 (PostgreSQL's is).
@@ -77,6 +79,8 @@ struct ical_event {
 	int		 reserved;	/* busy only: SUMMARY:Reserved, no detail */
 	const char	*title_lang;	/* LANGUAGE= of SUMMARY, if not NULL */
 	const char	*description_lang; /* LANGUAGE= of DESCRIPTION, if not NULL */
+	int		 confidential;	/* CLASS:CONFIDENTIAL */
+	const char	*busy_uid;	/* reserved and confidential: its UID's left */
 };
 
 /* A rendered feed; free with ical_feed_free. */

@@ -398,7 +398,8 @@ pdf_item_kind(const json_t *item)
 	return xasprintf("%s%s%s", first,
 	    strcmp(pdf_str(item, "status"), "tentative") == 0 ? "\ntentative" : "",
 	    strcmp(pdf_str(item, "visibility"), "restricted") == 0 ?
-	    "\nrestricted" : "");
+	    "\nrestricted" : strcmp(pdf_str(item, "visibility"),
+	    "confidential") == 0 ? "\nconfidential" : "");
 }
 
 /*

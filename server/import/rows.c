@@ -75,7 +75,7 @@ static const char *const session_statuses[] = {
 	"tentative", "confirmed", "cancelled", NULL
 };
 static const char *const visibilities[] = {
-	"public", "conference", "restricted", NULL
+	"public", "conference", "restricted", "confidential", NULL
 };
 static const char *const levels[] = { "head", "deputy", NULL };
 static const char *const bilateral_statuses[] = {

@@ -9,7 +9,8 @@
 
 const SES_KINDS = [["plenary", "plenary"], ["side_event", "side event"], ["working_meal", "working meal"], ["press", "press"],
 	["bilateral", "bilateral"], ["other", "other"]];
-const SES_VIS = [["public", "public"], ["conference", "conference (signed-in delegates)"], ["restricted", "restricted (its delegations)"]];
+const SES_VIS = [["public", "public"], ["conference", "conference (signed-in delegates)"], ["restricted", "restricted (its delegations)"],
+	["confidential", "confidential (its delegations; others see busy)"]];
 
 /* "JP, CA ca" → ["JP", "CA", "CA"]: codes as people type them. */
 function sesCodes(text) {

@@ -154,6 +154,8 @@ fuzz_event(struct ical_event *e, const uint8_t *h, long long id, char **cur,
 	e->status = (enum ical_status)(h[5] % 3);
 	e->sequence = h[6];
 	e->reserved = h[7] & 1;
+	e->confidential = h[6] & 1;	/* with reserved: a busy block */
+	e->busy_uid = e->confidential ? "busy-0123456789abcdef0123456789abcdef" : NULL;
 	e->created = e->start - 86400 * (h[7] >> 1);
 	e->updated = e->created + h[6];
 	e->kind = fuzz_next(cur, end);

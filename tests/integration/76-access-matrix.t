@@ -11,7 +11,9 @@
 # as 64-hex SHA-256, never in the database or kaigid's log in the clear, feed
 # tokens revoked with immediate effect in every worker (--workers 2). Every
 # route of `kaigid --routes` must have its row; exports and the printed
-# programme are searched for the restricted bilateral too.
+# programme are searched for the restricted bilateral too. A confidential
+# CA–JP bilateral is checked the same way, and is only a busy block (no
+# title, codes or id) in its room's feed.
 import os
 import re
 import sys
@@ -559,6 +561,86 @@ def leaks(s, x):
                % (role, len(secret)))
 
 
+def confidential_leaks(s, x):
+    """A confidential CA–JP bilateral: its parties and the secretariat see it
+    whole; for anyone else it is nowhere but as a title-less busy block in
+    its room's feed (no title, topics, codes or session id)."""
+    topics = "Matrix confidential topics (must not leak)"
+    b = x.admin("POST", C + "/bilaterals", {"requester": "CA", "counterpart": "JP",
+                                            "duration_minutes": 30, "topics": topics,
+                                            "confidential": True})
+    ok(b["confidential"] is True, "confidential: a confidential CA–JP request")
+    x.admin("POST", "/api/v1/bilaterals/%d/accept" % b["id"], {})
+    ses = x.admin("POST", "/api/v1/bilaterals/%d/schedule" % b["id"], {})
+    sid, title, room = ses["id"], ses["title"], ses["room_id"]
+    is_(ses["visibility"], "confidential", "confidential: placed as a confidential session")
+    local = re.sub(r"[-:]", "", ses["start"][:19])
+    words = (title, topics, "Canada", "Japan")
+    ua_feed = x.admin("POST", C + "/feed-tokens", {"delegation": "UA"})["token"]
+    deputy_feed = x.admin("POST", C + "/feed-tokens", {"participant_id": x.jp_deputy})["token"]
+    ca_feed = x.admin("POST", C + "/feed-tokens", {"delegation": "CA"})["token"]
+    for role in ("none", "liaison_other", "sec_other"):
+        for q in ("", "?delegation=CA", "?delegation=JP", "?room_id=%d" % room, "?kind=bilateral"):
+            items = all_pages(s, C + "/sessions" + q, x.tok[role])
+            ok(items is not None and sid not in [i["id"] for i in items]
+               and title not in str(items), "confidential, %s: not in the list%s" % (role, q))
+        r = s.request("GET", "/api/v1/sessions/%d" % sid, token=x.tok[role])
+        ok(r.status == 404 and not any(w in r.text for w in words),
+           "confidential, %s: 404 by id, naming nothing" % role)
+        r = s.request("GET", "/api/v1/bilaterals/%d" % b["id"], token=x.tok[role])
+        ok(r.status in (401, 404) and topics not in r.text,
+           "confidential, %s: its request is not there (%d)" % (role, r.status))
+        r = s.request("GET", C + "/rooms/%d/calendar.ics" % room, token=x.tok[role])
+        evs = [e for e in r.text.replace("\r\n ", "").split("BEGIN:VEVENT")[1:]
+               if "DTSTART;TZID=Asia/Tokyo:" + local in e]
+        busy = [e for e in evs if "SUMMARY:Busy" in e]
+        ok(r.status == 200 and len(busy) == 1 and "CLASS:CONFIDENTIAL" in busy[0]
+           and "session-%d@" % sid not in r.text and not any(w in r.text for w in words[:2])
+           and not re.search(r"\b(CA|JP|Canada|Japan)\b", busy[0]),
+           "confidential, %s: the room feed shows a busy block only (no title, codes, id)" % role)
+        for path in [C + "/export/%s.csv" % k for k in ("sessions", "bilaterals")] + \
+                [C + "/export.xlsx", C + "/programme.pdf"]:
+            text = export_text(s, path, x.tok[role])
+            ok(text is not None and title not in text and topics not in text,
+               "confidential, %s: %s holds nothing of it" % (role, path.rsplit("/", 1)[1]))
+    r = s.request("GET", C + "/calendar.ics")
+    ok(r.status == 200 and "session-%d@" % sid not in r.text and title not in r.text
+       and "SUMMARY:Busy" not in r.text, "confidential: not in the public feed, not even busy")
+    for what, tok in (("Ukraine's delegation feed", ua_feed),
+                      ("Japan's deputy's participant feed", deputy_feed)):
+        r = s.request("GET", "/feeds/%s.ics" % tok)
+        ok(r.status == 200 and title not in r.text and "session-%d@" % sid not in r.text
+           and "SUMMARY:Busy" not in r.text, "confidential: not in %s" % what)
+    r = s.request("GET", "/api/v1/bilaterals/%d/slots?limit=50" % x.new_bilateral("UA", "JP", True),
+                  token=x.tok["liaison_other"])
+    ok(r.status == 200 and not any(w in r.text for w in words[:2]),
+       "confidential: Ukraine's slot list names nothing of it")
+    # Its parties and the secretariat see it whole.
+    r = s.request("GET", "/feeds/%s.ics" % ca_feed)
+    ok("session-%d@" % sid in r.text and title in r.text, "confidential: in Canada's feed, whole")
+    for role in ("liaison_party", "sec"):
+        r = s.request("GET", "/api/v1/sessions/%d" % sid, token=x.tok[role])
+        ok(r.status == 200 and r.json["title"] == title, "confidential: %s reads it" % role)
+        text = export_text(s, C + "/export/bilaterals.csv", x.tok[role])
+        ok(text and topics in text, "confidential: %s finds it in bilaterals.csv" % role)
+    r = s.request("GET", C + "/audit?limit=1000", token=x.tok["sec"])
+    ok(r.status == 200 and title in r.text and topics in r.text,
+       "confidential: the audit log keeps it whole (the secretariat's)")
+    # The change stream, replayed from the start, up to a public marker.
+    pub = sql(s, "SELECT min(id) FROM sessions WHERE visibility = 'public'")[0]
+    x.admin("PATCH", "/api/v1/sessions/%d" % pub, {"title": "Matrix marker 2"})
+    mark = sql(s, "SELECT max(id) FROM session_changes")[0]
+    for role in ("none", "liaison_other", "sec_other", "liaison_party"):
+        text = sse(s, C + "/changes?last_event_id=0", x.tok[role],
+                   lambda t: re.search(r"(?m)^id: %d$" % mark, t))
+        seen = re.search(r'"session_id": ?%d\b' % sid, text) is not None
+        ok(re.search(r"(?m)^id: %d$" % mark, text) and
+           (seen and title in text if role == "liaison_party" else
+            not seen and title not in text and topics not in text),
+           "confidential, %s: the change stream %s" % (
+               role, "replays it" if role == "liaison_party" else "shows nothing of it"))
+
+
 def export_text(s, path, tok):
     """An export or programme as text: CSV as is, the .xlsx's sheets and
     shared strings unzipped, the PDF through pdftotext."""
@@ -660,6 +742,7 @@ with Server() as s:
     is_(uncovered(s, x.hit), [], "every route in kaigid's table has its row in the matrix")
     sql(s, "UPDATE conferences SET publish = 'live' WHERE slug = %s", SLUG)  # after the release cells
     leaks(s, x)
+    confidential_leaks(s, x)
     tokens(s, x)
     is_(s.stop(), 0, "kaigid exits 0")
 revoke_workers()
