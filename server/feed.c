@@ -62,25 +62,28 @@
 #include "util.h"
 
 /* Each feed query also says which snapshot it read (revalidation). */
-#define FEED_PUBLIC_SQL	"SELECT f.*, pg_current_snapshot()::text" \
-    " FROM kaigi_feed_public($1) AS f"
-#define FEED_TOKEN_SQL	"SELECT f.*, pg_current_snapshot()::text" \
-    " FROM kaigi_feed_token($1) AS f"
-#define FEED_ROOM_SQL	"SELECT f.*, pg_current_snapshot()::text" \
-    " FROM kaigi_feed_room($1, $2::bigint, $3::jsonb) AS f"
+/* Every feed query ends with the attendance's columns (sql/240). */
+#define FEED_ATT_COLS	", a.att_note, a.att_links"
+#define FEED_ATT_FROM	", kaigi_feed_attendance(f) AS a"
+#define FEED_PUBLIC_SQL	"SELECT f.*, pg_current_snapshot()::text" FEED_ATT_COLS \
+    " FROM kaigi_feed_public($1) AS f" FEED_ATT_FROM
+#define FEED_TOKEN_SQL	"SELECT f.*, pg_current_snapshot()::text" FEED_ATT_COLS \
+    " FROM kaigi_feed_token($1) AS f" FEED_ATT_FROM
+#define FEED_ROOM_SQL	"SELECT f.*, pg_current_snapshot()::text" FEED_ATT_COLS \
+    " FROM kaigi_feed_room($1, $2::bigint, $3::jsonb) AS f" FEED_ATT_FROM
 /* With ?lang=: the same rows, title and description in that language. */
 #define FEED_LANG_COLS	"f.conference_id, f.name, f.timezone, f.changed," \
     " f.id, f.kind, l.title, l.description, f.room, f.venue, f.starts_at," \
     " f.ends_at, f.status, f.sequence, f.created_at, f.updated_at," \
     " f.reserved, pg_current_snapshot()::text, l.title_lang," \
-    " l.description_lang, l.lang_ok, l.languages"
+    " l.description_lang, l.lang_ok, l.languages" FEED_ATT_COLS
 #define FEED_PUBLIC_LANG_SQL	"SELECT " FEED_LANG_COLS \
-    " FROM kaigi_feed_public($1) AS f, kaigi_feed_lang(f, $2) AS l"
+    " FROM kaigi_feed_public($1) AS f, kaigi_feed_lang(f, $2) AS l" FEED_ATT_FROM
 #define FEED_TOKEN_LANG_SQL	"SELECT " FEED_LANG_COLS \
-    " FROM kaigi_feed_token($1) AS f, kaigi_feed_lang(f, $2) AS l"
+    " FROM kaigi_feed_token($1) AS f, kaigi_feed_lang(f, $2) AS l" FEED_ATT_FROM
 #define FEED_ROOM_LANG_SQL	"SELECT " FEED_LANG_COLS \
     " FROM kaigi_feed_room($1, $2::bigint, $3::jsonb) AS f," \
-    " kaigi_feed_lang(f, $4) AS l"
+    " kaigi_feed_lang(f, $4) AS l" FEED_ATT_FROM
 #define FEED_FRESH_SQL	"SELECT kaigi_feed_fresh($1::bigint, $2::pg_snapshot)"
 #define FEED_CLOCK_SQL	"SELECT kaigi_feed_clock($1, $2, $3::bigint)"
 #define FEED_TYPE	"text/calendar; charset=utf-8"
@@ -94,6 +97,8 @@ enum feed_col {
 	FC_TITLE_LANG = FC_COUNT, FC_DESCRIPTION_LANG, FC_LANG_OK, FC_LANGUAGES,
 	FC_LANG_COUNT
 };
+/* The attendance's two columns (note, links) end every row: their count. */
+#define FC_ATT_COUNT	2
 
 /* A feed request that needs the database: revalidation, load, clock. */
 struct feed_job {
@@ -288,7 +293,9 @@ feed_events(const PGresult *res, struct ical_event *ev)
 		e->created = (time_t)strtoll(PQgetvalue(res, i, FC_CREATED), NULL, 10);
 		e->updated = (time_t)strtoll(PQgetvalue(res, i, FC_UPDATED), NULL, 10);
 		e->reserved = PQgetvalue(res, i, FC_RESERVED)[0] == 't';
-		if (PQnfields(res) == FC_LANG_COUNT) {
+		e->note = feed_col(res, i, (enum feed_col)(PQnfields(res) - FC_ATT_COUNT));
+		e->links = feed_col(res, i, (enum feed_col)(PQnfields(res) - 1));
+		if (PQnfields(res) == FC_LANG_COUNT + FC_ATT_COUNT) {
 			e->title_lang = feed_col(res, i, FC_TITLE_LANG);
 			e->description_lang = feed_col(res, i, FC_DESCRIPTION_LANG);
 		}
@@ -455,7 +462,7 @@ feed_loaded(enum db_status st, PGresult *res, void *arg)
 	if (st != DB_OK)
 		http_reply_db_error(j->r, st, res);
 	else if (PQntuples(res) == 0 || PQnfields(res) !=
-	    (j->lang != NULL ? FC_LANG_COUNT : FC_COUNT))
+	    (j->lang != NULL ? FC_LANG_COUNT : FC_COUNT) + FC_ATT_COUNT)
 		http_reply_problem(j->r, 404, "no such feed", NULL);
 	else if (j->lang != NULL && PQgetvalue(res, 0, FC_LANG_OK)[0] != 't')
 		feed_bad_lang(j->r, PQgetvalue(res, 0, FC_LANGUAGES));

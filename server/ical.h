@@ -77,6 +77,8 @@ struct ical_event {
 	int		 reserved;	/* busy only: SUMMARY:Reserved, no detail */
 	const char	*title_lang;	/* LANGUAGE= of SUMMARY, if not NULL */
 	const char	*description_lang; /* LANGUAGE= of DESCRIPTION, if not NULL */
+	const char	*note;		/* lines after DESCRIPTION's ("X represented by Y") */
+	const char	*links;		/* CONFERENCE;VALUE=URI:, one URL a line */
 };
 
 /* A rendered feed; free with ical_feed_free. */
