@@ -18,6 +18,7 @@ delegation feed and the room feed of someone who may not see the session;
 head; the demo's Minister Kono, away for parliamentary obligations, is
 represented at the DX Summit session he could not attend.
 """
+import json
 import os
 import subprocess
 import sys
@@ -28,6 +29,8 @@ from kaigitest import *  # noqa: E402,F403
 from feedlib import SLUG, events, one  # noqa: E402
 
 BASE = "/api/v1/conferences/%s/sessions" % SLUG
+TOP = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+KAIGI = os.path.abspath(os.environ.get("KAIGI") or os.path.join(TOP, "client", "kaigi"))
 LINK = "https://meet.example.org/jp-remote?pwd=abc123"
 DEPUTY = "Deputy Head, Japan (illustrative)"
 KONO = "Kono Taro"
@@ -240,6 +243,38 @@ def solver(s, ids, sid):
     del sid
 
 
+def kaigi(s, token, *args):
+    env = dict(os.environ, KAIGI_CONFIG="/dev/null", TZ="UTC", KAIGI_URL=s.url,
+               KAIGI_TOKEN=token, KAIGI_CONFERENCE=SLUG)
+    p = subprocess.run([KAIGI] + [str(a) for a in args], capture_output=True, text=True,
+                       env=env, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def client(s, sec, ids):
+    """kaigi session create/attend with --represented and --remote; show prints the mode."""
+    rc, out, err = kaigi(s, sec, "--json", "session", "create", "--kind", "other", "--title",
+                         "Client representation", "--start", "2023-04-28 18:00", "--duration", "30",
+                         "--room", "Bilateral Room B", "--attendee", ids["staff"],
+                         "--represented", "%s=%s" % (KONO, DEPUTY))
+    got = json.loads(out) if rc == 0 else {}
+    is_((attendee(got, ids["kono"]) or {}).get("represented_by"), ids["deputy"],
+        "kaigi session create --represented NAME=NAME: Kono represented by the deputy")
+    sid = got.get("id", 0)
+    rc, out, err = kaigi(s, sec, "session", "attend", sid, "--remote",
+                         "%s=%s" % (ids["member"], LINK), "--remove", ids["staff"])
+    is_(rc, 0, "kaigi session attend --remote --remove: exit 0")
+    rc, out, err = kaigi(s, sec, "session", "show", sid)
+    text = flat(out)
+    ok("Kono Taro (JP) represented by %s" % DEPUTY in text and
+       "remote %s" % LINK in text and "Liaison Officer" not in text,
+       "kaigi session show: who is represented, who is remote, the staff gone")
+    if not ok(rc == 0, "kaigi session show: exit 0"):
+        diag(out + err)
+    rc, out, err = kaigi(s, sec, "session", "attend", sid, "--represented", "%s=%s" % (KONO, ids["ca_head"]))
+    ok(rc != 0 and "represented_by" in err, "a representative of another delegation: refused, naming represented_by")
+
+
 def main():
     with Server() as s:
         sec = s.token("secretariat", SLUG)
@@ -256,6 +291,7 @@ def main():
         links(s, sec, ids, js["id"])
         pdf(s, sec)
         solver(s, ids, js["id"])
+        client(s, sec, ids)
     done_testing()
 
 
