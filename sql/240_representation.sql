@@ -13,7 +13,8 @@
 -- objects) beside "attendees"; a plain id keeps that attendee's mode.
 -- Replaces: 001's kaigi_attendees_after, kaigi_busy_add_session; 150's
 -- kaigi_session_json, kaigi_session_create, kaigi_session_update; 040's
--- kaigi_bilateral_problem_people; 120's kaigi_move_sessions,
+-- kaigi_bilateral_problem_people; 020's kaigi_conference_conflicts_of;
+-- 120's kaigi_move_sessions,
 -- kaigi_move_target; 086's kaigi_programme_item; 070's
 -- kaigi_participant_delete (a representative is referred to).
 --
@@ -426,25 +427,79 @@ LANGUAGE sql STABLE AS $$
 		FROM session_busy_people WHERE session_id = s.id))
 $$;
 
+-- 020's rules broken in a conference (GET /conflicts), people by
+-- session_busy_people: a represented attendee's time is its
+-- representative's (the capacity rule still counts every attendee).
+CREATE OR REPLACE FUNCTION kaigi_conference_conflicts_of(p_conference_id bigint)
+RETURNS TABLE (rule text, session_id bigint, other_session_id bigint,
+    room_id bigint, participant_id bigint, unavailability_id bigint, detail text)
+LANGUAGE sql STABLE AS $$
+	WITH c AS (SELECT * FROM conferences WHERE id = p_conference_id),
+	s AS (SELECT x.*, r.venue_id, r.capacity
+	    FROM sessions x LEFT JOIN rooms r ON r.id = x.room_id
+	    WHERE x.conference_id = p_conference_id AND x.status <> 'cancelled'),
+	att AS (SELECT s.*, a.participant_id FROM s
+	    JOIN session_busy_people a ON a.session_id = s.id)
+	SELECT 'room', a.id, b.id, a.room_id, NULL::bigint, NULL::bigint,
+	    'two sessions in one room at once'
+	FROM s a JOIN s b ON a.room_id = b.room_id AND a.id < b.id
+	    AND a.during && b.during
+	UNION ALL
+	SELECT CASE WHEN a.during && b.during THEN 'participant' ELSE 'changeover' END,
+	    a.id, b.id, NULL, a.participant_id, NULL,
+	    CASE WHEN a.during && b.during THEN 'one person in two sessions at once'
+	    ELSE format('less than the changeover of %s minutes between two sessions of one person',
+		(SELECT changeover_minutes FROM c)) END
+	FROM att a JOIN att b ON a.participant_id = b.participant_id
+	    AND (a.starts_at, a.id) < (b.starts_at, b.id)
+	    AND kaigi_busy_range(p_conference_id, a.starts_at, a.ends_at) && b.during
+	UNION ALL
+	SELECT 'unavailability', a.id, NULL, NULL, a.participant_id, u.id,
+	    'a session during an attendee''s unavailability: ' || u.reason
+	FROM att a JOIN unavailability u ON u.participant_id = a.participant_id
+	    AND u.during && kaigi_busy_range(p_conference_id, a.starts_at, a.ends_at)
+	UNION ALL
+	SELECT 'travel', a.id, b.id, NULL, a.participant_id, NULL,
+	    format('%s minutes between venues but only %s minutes between the sessions',
+		t.minutes, extract(epoch FROM b.starts_at - a.ends_at)::int / 60)
+	FROM att a JOIN att b ON a.participant_id = b.participant_id AND a.id <> b.id
+	    AND a.ends_at <= b.starts_at AND a.venue_id <> b.venue_id
+	JOIN travel_times t ON t.from_venue_id = a.venue_id AND t.to_venue_id = b.venue_id
+	WHERE b.starts_at < a.ends_at + make_interval(mins => t.minutes)
+	UNION ALL
+	SELECT 'capacity', s.id, NULL, s.room_id, NULL, NULL,
+	    format('the room holds %s people; %s attend', s.capacity, n.n)
+	FROM s JOIN LATERAL (SELECT count(*) AS n FROM session_attendees a
+	    WHERE a.session_id = s.id) n ON n.n > s.capacity
+	UNION ALL
+	SELECT 'dates', s.id, NULL, NULL, NULL, NULL,
+	    'outside the conference dates or longer than 24 hours'
+	FROM s, c
+	WHERE (s.starts_at AT TIME ZONE c.timezone)::date NOT BETWEEN c.start_date AND c.end_date
+	    OR s.ends_at > ((c.end_date + 1)::timestamp AT TIME ZONE c.timezone)
+	    OR s.ends_at - s.starts_at > interval '24 hours'
+$$;
+
 -- ---------------------------------------------------------------------------
 -- Feeds and the programme
 -- ---------------------------------------------------------------------------
 
 -- What a feed row says of its session's attendance, for a row its reader
--- may see (none for a reserved one): note, "Name represented by Name"
--- lines; links, the remote attendances' links, one a line.
+-- may see (NULLs for a reserved one, and for the calendar's own row):
+-- att_note, "Name represented by Name" lines; att_links, the remote
+-- attendances' links, one a line. Always one row (kaigid joins it).
 CREATE FUNCTION kaigi_feed_attendance(f kaigi_feed_row,
     OUT att_note text, OUT att_links text)
 LANGUAGE sql STABLE AS $$
-	SELECT (SELECT string_agg(p.name || ' represented by ' || r.name, E'\n'
-		ORDER BY p.id)
+	SELECT CASE WHEN v.shown THEN (SELECT string_agg(p.name
+		|| ' represented by ' || r.name, E'\n' ORDER BY p.id)
 		FROM session_attendees a JOIN participants p ON p.id = a.participant_id
 		JOIN participants r ON r.id = a.represented_by
-		WHERE a.session_id = f.id AND a.mode = 'represented'),
-	    (SELECT string_agg(DISTINCT a.link, E'\n')
+		WHERE a.session_id = f.id AND a.mode = 'represented') END,
+	    CASE WHEN v.shown THEN (SELECT string_agg(DISTINCT a.link, E'\n')
 		FROM session_attendees a
-		WHERE a.session_id = f.id AND a.link IS NOT NULL)
-	WHERE f.id IS NOT NULL AND NOT coalesce(f.reserved, false)
+		WHERE a.session_id = f.id AND a.link IS NOT NULL) END
+	FROM (SELECT f.id IS NOT NULL AND NOT coalesce(f.reserved, false) AS shown) v
 $$;
 
 -- 086's programme item, attendees with mode and represented_by (a name).
@@ -504,3 +559,114 @@ BEGIN
 	    p.id, before, NULL);
 	RETURN true;
 END $$;
+
+-- ---------------------------------------------------------------------------
+-- Spreadsheets: the sessions sheet's "represented" (P=REP;...) and "remote"
+-- (P=LINK;... or P) columns, people as the attendees column names them
+-- ---------------------------------------------------------------------------
+
+-- The attendance objects of a session row's represented and remote cells
+-- (KG422 naming the column for an item it cannot read).
+CREATE FUNCTION kaigi_import_attendance(c conferences, r jsonb) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	e	text;
+	col	text;
+	who	text;
+	rest	text;
+	out	jsonb := '[]';
+BEGIN
+	FOREACH col IN ARRAY ARRAY['represented', 'remote'] LOOP
+		FOR e IN SELECT jsonb_array_elements_text(coalesce(r->col, '[]')) LOOP
+			who := CASE WHEN strpos(e, '=') > 0
+			    THEN split_part(e, '=', 1) ELSE e END;
+			rest := CASE WHEN strpos(e, '=') > 0
+			    THEN substr(e, strpos(e, '=') + 1) END;
+			IF who = '' OR (col = 'represented' AND coalesce(rest, '') = '')
+			    OR (col = 'remote' AND rest IS NOT NULL
+				AND rest !~ '^https://[^/[:space:][:cntrl:]][^[:space:][:cntrl:]]*$') THEN
+				PERFORM kaigi_core_invalid(col, format('%s: write %s', e,
+				    CASE col WHEN 'represented' THEN 'PARTICIPANT=REPRESENTATIVE'
+				    ELSE 'PARTICIPANT or PARTICIPANT=https://LINK' END));
+			END IF;
+			out := out || jsonb_build_object('participant_id',
+			    (kaigi_import_people_ids(c.id, ARRAY[who], col))[1],
+			    'mode', col, 'represented_by', CASE WHEN col = 'represented'
+				THEN (kaigi_import_people_ids(c.id, ARRAY[rest], col))[1] END,
+			    'link', CASE WHEN col = 'remote' THEN rest END);
+		END LOOP;
+	END LOOP;
+	RETURN out;
+END $$;
+
+ALTER FUNCTION kaigi_import_session_body(conferences, jsonb)
+    RENAME TO kaigi_import_session_body_plain;
+
+-- 080's body of a session row, plus its attendance: the people the
+-- represented and remote cells name join the attendees.
+CREATE FUNCTION kaigi_import_session_body(c conferences, r jsonb)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	body	jsonb := kaigi_import_session_body_plain(c, r - 'represented' - 'remote');
+	att	jsonb := kaigi_import_attendance(c, r);
+BEGIN
+	IF jsonb_array_length(att) = 0 THEN
+		RETURN body;
+	END IF;
+	RETURN body || jsonb_build_object('attendance', att, 'attendees',
+	    (SELECT to_jsonb(array_agg(DISTINCT x ORDER BY x)) FROM (
+		SELECT jsonb_array_elements_text(coalesce(body->'attendees', '[]'))::bigint
+		UNION ALL
+		SELECT (e->>'participant_id')::bigint FROM jsonb_array_elements(att) e)
+		AS y (x)));
+END $$;
+
+ALTER FUNCTION kaigi_import_session_change(sessions, jsonb)
+    RENAME TO kaigi_import_session_change_plain;
+
+-- 110's changes of a session row, plus its attendance: when the attendees
+-- or how they attend differ, both go to the PATCH.
+CREATE FUNCTION kaigi_import_session_change(s sessions, body jsonb)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+	SELECT CASE WHEN body ? 'attendance' AND (x ? 'attendees' OR EXISTS (
+		SELECT 1 FROM jsonb_array_elements(body->'attendance') e
+		LEFT JOIN session_attendees a ON a.session_id = s.id
+		    AND a.participant_id = (e->>'participant_id')::bigint
+		WHERE (a.mode, a.represented_by, a.link) IS DISTINCT FROM
+		    (e->>'mode', (e->>'represented_by')::bigint, e->>'link')))
+	    THEN x || jsonb_build_object('attendees', body->'attendees',
+		'attendance', body->'attendance')
+	    ELSE x END
+	FROM (SELECT kaigi_import_session_change_plain(s, body - 'attendance') AS x) y
+$$;
+
+-- 110's export of sessions, plus the represented and remote columns.
+CREATE OR REPLACE FUNCTION kaigi_export_sessions(p_actor jsonb, c conferences)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+	SELECT coalesce(jsonb_agg(jsonb_build_object('ref', s.ref, 'kind', s.kind,
+	    'title', s.title, 'description', s.description, 'venue', v.name,
+	    'room', r.name, 'start', kaigi_ts(s.starts_at, c.timezone),
+	    'end', kaigi_ts(s.ends_at, c.timezone), 'status', s.status,
+	    'visibility', s.visibility,
+	    'attendees', (SELECT string_agg(kaigi_export_person(p, p_actor), ';'
+		ORDER BY p.id) FROM session_attendees a
+		JOIN participants p ON p.id = a.participant_id
+		WHERE a.session_id = s.id),
+	    'delegations', (SELECT string_agg(d.code, ';' ORDER BY d.code)
+		FROM session_delegations sd JOIN delegations d ON d.id = sd.delegation_id
+		WHERE sd.session_id = s.id),
+	    'expected_attendance', s.expected_attendance,
+	    'represented', (SELECT string_agg(kaigi_export_person(p, p_actor) || '='
+		|| kaigi_export_person(rp, p_actor), ';' ORDER BY p.id)
+		FROM session_attendees a JOIN participants p ON p.id = a.participant_id
+		JOIN participants rp ON rp.id = a.represented_by
+		WHERE a.session_id = s.id),
+	    'remote', (SELECT string_agg(kaigi_export_person(p, p_actor)
+		|| coalesce('=' || a.link, ''), ';' ORDER BY p.id)
+		FROM session_attendees a JOIN participants p ON p.id = a.participant_id
+		WHERE a.session_id = s.id AND a.mode = 'remote'))
+	    ORDER BY s.starts_at, s.id), '[]')
+	FROM sessions s LEFT JOIN rooms r ON r.id = s.room_id
+	LEFT JOIN venues v ON v.id = r.venue_id
+	WHERE s.conference_id = c.id AND kaigi_session_visible(s.id, p_actor)
+$$;
