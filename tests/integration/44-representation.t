@@ -218,7 +218,7 @@ def pdf(s, sec):
     ok("(remote)" in text, "the PDF marks the remote attendee")
 
 
-def demo(s, ids):
+def demo(s, sec, ids):
     dx = one(s, "SELECT id FROM sessions WHERE title = 'WEF DX Summit: Digital Infrastructure and Governance'")
     r = s.request("GET", "/api/v1/sessions/%d" % dx)
     k = attendee(r.json, ids["kono"])
@@ -227,6 +227,9 @@ def demo(s, ids):
     is_(one(s, "SELECT count(*) FROM busy WHERE session_id = %s AND participant_id = %s", dx, ids["kono"]),
         0, "… and not busy for it (his unavailability stands)")
     pub = s.request("GET", "/api/v1/conferences/%s/calendar.ics" % SLUG)
+    csv = s.request("GET", "/api/v1/conferences/%s/export/sessions.csv" % SLUG, token=sec).text
+    ok(csv.splitlines()[0].endswith(",represented,remote") and "%s=%s" % (KONO, DEPUTY) in csv,
+       "the sessions export has the represented column: Kono=the deputy")
     desc = [str(e.get("DESCRIPTION", "")) for u, e in events(pub.body).items()
             if u.startswith("session-%d@" % dx)]
     ok(desc and "%s represented by %s" % (KONO, DEPUTY) in desc[0], "the public feed says so")
@@ -282,7 +285,7 @@ def main():
                "member": person(s, "JP", "member"), "staff": person(s, "JP", "staff"),
                "ca_head": person(s, "CA", "head"),
                "room_b": room(s, "Bilateral Room B"), "room_c": room(s, "Bilateral Room C")}
-        demo(s, ids)
+        demo(s, sec, ids)
         js = create_represented(s, sec, ids)
         if js is None:
             bail("cannot create the represented meeting")
