@@ -17,21 +17,27 @@ static const char *const cmd_sessions_valued[] = {
 };
 static const char *const cmd_session_create_valued[] = {
 	"kind", "title", "room", "start", "end", "duration", "status",
-	"visibility", "description", "attendee", "delegation", NULL
+	"visibility", "description", "attendee", "delegation", "represented",
+	"remote", NULL
 };
 static const char *const cmd_session_move_valued[] = {
 	"start", "end", "duration", "room", "if-match", NULL
 };
 static const char *const cmd_session_move_flags[] = { "repair", "dry-run", NULL };
 
-/* One list item as text: "Name (JP)", a code, or a number. */
+/* One list item as text: "Name (JP)" (an attendee: then "represented
+ * by X" or "remote LINK" when so), a code, or a number. */
 static char *
 session_item(json_t *v)
 {
 	if (json_is_object(v) && *api_str(v, "name") != '\0' &&
 	    *api_str(v, "delegation") != '\0')
-		return xasprintf("%s (%s)", api_str(v, "name"),
-		    api_str(v, "delegation"));
+		return xasprintf("%s (%s)%s%s", api_str(v, "name"),
+		    api_str(v, "delegation"),
+		    *api_str(v, "represented_by_name") ? " represented by " :
+		    strcmp(api_str(v, "mode"), "remote") == 0 ? " remote " : "",
+		    *api_str(v, "represented_by_name") ?
+		    api_str(v, "represented_by_name") : api_str(v, "link"));
 	if (json_is_object(v))
 		return xstrdup(*api_str(v, "code") ? api_str(v, "code") :
 		    *api_str(v, "name") ? api_str(v, "name") :
@@ -315,16 +321,20 @@ session_set_room(struct client *c, struct args *a, json_t *body)
 	return rc;
 }
 
-/* Add the repeatable --attendee and --delegation options to body. */
-static void
-session_set_lists(struct args *a, json_t *body)
+/* Add the repeatable --attendee (--represented, --remote: see
+ * cmd-session-attend.c) and --delegation options to body; exit code. */
+static int
+session_set_lists(struct client *c, struct args *a, json_t *body)
 {
 	json_t	*att = json_array(), *del = json_array();
 	size_t	 i;
+	int	 rc;
 
-	for (i = 0; i < args_count(a, "attendee"); i++)
-		json_array_append_new(att, json_integer(strtoll(args_value(a,
-		    "attendee", i), NULL, 10)));
+	if ((rc = session_attendance_options(c, a, att)) != EXIT_OK) {
+		json_decref(att);
+		json_decref(del);
+		return rc;
+	}
 	for (i = 0; i < args_count(a, "delegation"); i++)
 		json_array_append_new(del, json_string(args_value(a,
 		    "delegation", i)));
@@ -334,6 +344,7 @@ session_set_lists(struct args *a, json_t *body)
 		json_object_set(body, "delegations", del);
 	json_decref(att);
 	json_decref(del);
+	return EXIT_OK;
 }
 
 /* Build the body of session create; exit code. */
@@ -362,7 +373,8 @@ session_create_body(struct client *c, struct args *a, json_t *body)
 	if (session_set_time(body, "start", args_get(a, "start"), zone,
 	    &start) != 0 || session_set_end(a, body, zone, start) != 0)
 		return EXIT_USAGE;
-	session_set_lists(a, body);
+	if ((rc = session_set_lists(c, a, body)) != EXIT_OK)
+		return rc;
 	return session_set_room(c, a, body);
 }
 
@@ -621,8 +633,9 @@ const struct cmd_entry cmd_session_create_entry = {
 	.name = "session create",
 	.usage = "--kind KIND --title TITLE --start TIME (--end TIME | "
 	    "--duration MIN) [--room ID|NAME] [--status S] [--visibility V] "
-	    "[--description TEXT] [--attendee PARTICIPANT_ID]... "
-	    "[--delegation CODE]...",
+	    "[--description TEXT] [--attendee P]... [--represented P=REP]... "
+	    "[--remote P=LINK]... [--delegation CODE]... (P, REP: participant "
+	    "id, e-mail or name)",
 	.summary = "create a session (TIME in the conference's zone)",
 	.valued = cmd_session_create_valued,
 	.max_args = 0,

@@ -223,6 +223,7 @@ extern const struct cmd_entry cmd_session_show_entry;
 extern const struct cmd_entry cmd_session_create_entry;
 extern const struct cmd_entry cmd_session_move_entry;
 extern const struct cmd_entry cmd_session_cancel_entry;
+extern const struct cmd_entry cmd_session_attend_entry;
 extern const struct cmd_entry cmd_bilateral_request_entry;
 extern const struct cmd_entry cmd_bilateral_list_entry;
 extern const struct cmd_entry cmd_bilateral_accept_entry;
@@ -331,5 +332,6 @@ int	 setup_list(struct client *, struct args *, const struct setup_kind *);
 /* Session output helpers shared by session and bilateral commands. */
 void	 session_print_table(struct client *, json_t *);
 void	 session_print_one(struct client *, json_t *);
+int	 session_attendance_options(struct client *, struct args *, json_t *);
 
 #endif

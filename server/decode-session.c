@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "decode-attendance.h"
 #include "decode-lang.h"
 #include "decode-session.h"
 #include "util.h"
@@ -91,17 +92,13 @@ session_decode_room(const json_t *body, int mode, json_t *out, json_t *errors)
 		json_object_set_new(out, "room_id", json_integer(id));
 }
 
-/* attendees (participant ids) and delegations (codes). */
+/* attendees (participant ids or attendance objects) and delegations (codes). */
 static void
 session_decode_members(const json_t *body, json_t *out, json_t *errors)
 {
-	const json_t	*a = NULL, *d = NULL;
+	const json_t	*d = NULL;
 
-	if (valid_id_array(body, "attendees", VALID_OPTIONAL, 1000, &a,
-	    errors) == 1)
-		json_object_set_new(out, "attendees", json_deep_copy(a));
-	else if (json_is_null(json_object_get(body, "attendees")))
-		json_object_set_new(out, "attendees", json_array());
+	attendance_decode(body, out, errors);
 	if (valid_string_array(body, "delegations", VALID_OPTIONAL, 100, 32, &d,
 	    errors) == 1)
 		json_object_set_new(out, "delegations", json_deep_copy(d));

@@ -65,30 +65,35 @@
 /*
  * Each row also says whether its session is confidential (sql/250: NULL
  * no, '' yes, else the UID of a busy block); actor NULL: not a writer.
+ * Every feed query ends with the attendance's columns (sql/240).
  */
 #define FEED_BUSY(actor)	" kaigi_feed_busy(f.conference_id, f.id," \
     " f.reserved, " actor ")"
+#define FEED_ATT_COLS	", a.att_note, a.att_links"
+#define FEED_ATT_FROM	", kaigi_feed_attendance(f) AS a"
 #define FEED_PUBLIC_SQL	"SELECT f.*, pg_current_snapshot()::text," \
-    FEED_BUSY("NULL") " FROM kaigi_feed_public($1) AS f"
+    FEED_BUSY("NULL") FEED_ATT_COLS " FROM kaigi_feed_public($1) AS f" \
+    FEED_ATT_FROM
 #define FEED_TOKEN_SQL	"SELECT f.*, pg_current_snapshot()::text," \
-    FEED_BUSY("NULL") " FROM kaigi_feed_token($1) AS f"
+    FEED_BUSY("NULL") FEED_ATT_COLS " FROM kaigi_feed_token($1) AS f" \
+    FEED_ATT_FROM
 #define FEED_ROOM_SQL	"SELECT f.*, pg_current_snapshot()::text," \
-    FEED_BUSY("$3::jsonb") \
-    " FROM kaigi_feed_room($1, $2::bigint, $3::jsonb) AS f"
+    FEED_BUSY("$3::jsonb") FEED_ATT_COLS \
+    " FROM kaigi_feed_room($1, $2::bigint, $3::jsonb) AS f" FEED_ATT_FROM
 /* With ?lang=: the same rows, title and description in that language. */
 #define FEED_LANG_COLS(actor)	"f.conference_id, f.name, f.timezone," \
     " f.changed, f.id, f.kind, l.title, l.description, f.room, f.venue," \
     " f.starts_at, f.ends_at, f.status, f.sequence, f.created_at," \
     " f.updated_at, f.reserved, pg_current_snapshot()::text," \
     FEED_BUSY(actor) ", l.title_lang, l.description_lang, l.lang_ok," \
-    " l.languages"
+    " l.languages" FEED_ATT_COLS
 #define FEED_PUBLIC_LANG_SQL	"SELECT " FEED_LANG_COLS("NULL") \
-    " FROM kaigi_feed_public($1) AS f, kaigi_feed_lang(f, $2) AS l"
+    " FROM kaigi_feed_public($1) AS f, kaigi_feed_lang(f, $2) AS l" FEED_ATT_FROM
 #define FEED_TOKEN_LANG_SQL	"SELECT " FEED_LANG_COLS("NULL") \
-    " FROM kaigi_feed_token($1) AS f, kaigi_feed_lang(f, $2) AS l"
+    " FROM kaigi_feed_token($1) AS f, kaigi_feed_lang(f, $2) AS l" FEED_ATT_FROM
 #define FEED_ROOM_LANG_SQL	"SELECT " FEED_LANG_COLS("$3::jsonb") \
     " FROM kaigi_feed_room($1, $2::bigint, $3::jsonb) AS f," \
-    " kaigi_feed_lang(f, $4) AS l"
+    " kaigi_feed_lang(f, $4) AS l" FEED_ATT_FROM
 #define FEED_FRESH_SQL	"SELECT kaigi_feed_fresh($1::bigint, $2::pg_snapshot)"
 #define FEED_CLOCK_SQL	"SELECT kaigi_feed_clock($1, $2, $3::bigint)"
 #define FEED_TYPE	"text/calendar; charset=utf-8"
@@ -103,6 +108,8 @@ enum feed_col {
 	FC_TITLE_LANG = FC_COUNT, FC_DESCRIPTION_LANG, FC_LANG_OK, FC_LANGUAGES,
 	FC_LANG_COUNT
 };
+/* The attendance's two columns (note, links) end every row: their count. */
+#define FC_ATT_COUNT	2
 
 /* A feed request that needs the database: revalidation, load, clock. */
 struct feed_job {
@@ -301,7 +308,9 @@ feed_events(const PGresult *res, struct ical_event *ev)
 			e->confidential = 1;
 			e->busy_uid = feed_col(res, i, FC_BUSY);
 		}
-		if (PQnfields(res) == FC_LANG_COUNT) {
+		e->note = feed_col(res, i, (enum feed_col)(PQnfields(res) - FC_ATT_COUNT));
+		e->links = feed_col(res, i, (enum feed_col)(PQnfields(res) - 1));
+		if (PQnfields(res) == FC_LANG_COUNT + FC_ATT_COUNT) {
 			e->title_lang = feed_col(res, i, FC_TITLE_LANG);
 			e->description_lang = feed_col(res, i, FC_DESCRIPTION_LANG);
 		}
@@ -468,7 +477,7 @@ feed_loaded(enum db_status st, PGresult *res, void *arg)
 	if (st != DB_OK)
 		http_reply_db_error(j->r, st, res);
 	else if (PQntuples(res) == 0 || PQnfields(res) !=
-	    (j->lang != NULL ? FC_LANG_COUNT : FC_COUNT))
+	    (j->lang != NULL ? FC_LANG_COUNT : FC_COUNT) + FC_ATT_COUNT)
 		http_reply_problem(j->r, 404, "no such feed", NULL);
 	else if (j->lang != NULL && PQgetvalue(res, 0, FC_LANG_OK)[0] != 't')
 		feed_bad_lang(j->r, PQgetvalue(res, 0, FC_LANGUAGES));

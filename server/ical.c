@@ -205,6 +205,45 @@ ical_add_text_lang(icalcomponent *c, icalproperty *(*fn)(const char *),
 	free(t);
 }
 
+/* DESCRIPTION: the text, then the note (who is represented), if any. */
+static void
+ical_add_description(icalcomponent *ve, const struct ical_event *e)
+{
+	char	*both;
+
+	if (e->note == NULL || *e->note == '\0') {
+		ical_add_text_lang(ve, icalproperty_new_description, e->description,
+		    e->description_lang);
+		return;
+	}
+	both = xasprintf("%s%s%s", e->description ? e->description : "",
+	    e->description && *e->description ? "\n\n" : "", e->note);
+	ical_add_text_lang(ve, icalproperty_new_description, both,
+	    e->description_lang);
+	free(both);
+}
+
+/* RFC 7986 CONFERENCE;VALUE=URI: of each https link (one a line). */
+static void
+ical_add_conferences(icalcomponent *ve, const char *links)
+{
+	char		*copy, *line, *save = NULL;
+	icalproperty	*p;
+
+	if (links == NULL)
+		return;
+	copy = xstrdup(links);
+	for (line = strtok_r(copy, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "https://", 8) != 0 || strpbrk(line, " \t\r") != NULL)
+			continue;
+		p = icalproperty_new_conference(line);
+		icalproperty_add_parameter(p, icalparameter_new_value(ICAL_VALUE_URI));
+		icalcomponent_add_property(ve, p);
+	}
+	free(copy);
+}
+
 /* SUMMARY, LOCATION, DESCRIPTION and CATEGORIES of a visible event. */
 static void
 ical_event_detail(icalcomponent *ve, const struct ical_event *e)
@@ -224,8 +263,8 @@ ical_event_detail(icalcomponent *ve, const struct ical_event *e)
 			icalcomponent_add_property(ve, icalproperty_new_location(loc));
 		free(loc);
 	}
-	ical_add_text_lang(ve, icalproperty_new_description, e->description,
-	    e->description_lang);
+	ical_add_description(ve, e);
+	ical_add_conferences(ve, e->links);
 	if (*kind != '\0')
 		icalcomponent_add_property(ve, icalproperty_new_categories(kind));
 	free(kind);

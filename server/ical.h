@@ -81,6 +81,8 @@ struct ical_event {
 	const char	*description_lang; /* LANGUAGE= of DESCRIPTION, if not NULL */
 	int		 confidential;	/* CLASS:CONFIDENTIAL */
 	const char	*busy_uid;	/* reserved and confidential: its UID's left */
+	const char	*note;		/* lines after DESCRIPTION's ("X represented by Y") */
+	const char	*links;		/* CONFERENCE;VALUE=URI:, one URL a line */
 };
 
 /* A rendered feed; free with ical_feed_free. */

@@ -323,7 +323,8 @@ pdf_day_heading(struct pdf *p, const json_t *day, int continued)
 	free(text);
 }
 
-/* Join the strings of an array with ", " (objects: "name (role)"). */
+/* Join the strings of an array with ", " (objects: "name (role)", then
+ * " represented by X" or " (remote)" when so). */
 static char *
 pdf_join(const json_t *list)
 {
@@ -333,8 +334,11 @@ pdf_join(const json_t *list)
 
 	json_array_foreach(list, i, v) {
 		if (json_is_object(v))
-			next = xasprintf("%s%s%s (%s)", out, i ? ", " : "",
-			    pdf_str(v, "name"), pdf_str(v, "role"));
+			next = xasprintf("%s%s%s (%s)%s%s%s", out, i ? ", " : "",
+			    pdf_str(v, "name"), pdf_str(v, "role"),
+			    *pdf_str(v, "represented_by") ? " represented by " : "",
+			    pdf_str(v, "represented_by"),
+			    strcmp(pdf_str(v, "mode"), "remote") == 0 ? " (remote)" : "");
 		else
 			next = xasprintf("%s%s%s", out, i ? ", " : "",
 			    json_string_value(v) ? json_string_value(v) : "");

@@ -347,8 +347,8 @@ def check_overlaps(conn):
     room = _rows(conn, "SELECT a.id, b.id FROM sessions a JOIN sessions b ON a.room_id = b.room_id"
                        " AND a.id < b.id AND a.during && b.during"
                        " WHERE a.status <> 'cancelled' AND b.status <> 'cancelled'")
-    people = _rows(conn, "SELECT a.session_id, b.session_id FROM session_attendees a"
-                         " JOIN session_attendees b ON a.participant_id = b.participant_id"
+    people = _rows(conn, "SELECT a.session_id, b.session_id FROM session_busy_people a"
+                         " JOIN session_busy_people b ON a.participant_id = b.participant_id"
                          " AND a.session_id < b.session_id"
                          " JOIN sessions x ON x.id = a.session_id JOIN sessions y ON y.id = b.session_id"
                          " WHERE x.status <> 'cancelled' AND y.status <> 'cancelled'"
@@ -360,9 +360,9 @@ def check_overlaps(conn):
     stale = _rows(conn, "SELECT b.id FROM busy b JOIN sessions s ON s.id = b.session_id"
                         " WHERE s.status = 'cancelled'"
                         " OR b.during <> kaigi_busy_range(s.conference_id, s.starts_at, s.ends_at)"
-                        " OR NOT EXISTS (SELECT 1 FROM session_attendees a WHERE a.session_id = s.id"
+                        " OR NOT EXISTS (SELECT 1 FROM session_busy_people a WHERE a.session_id = s.id"
                         " AND a.participant_id = b.participant_id)")
-    missing = _rows(conn, "SELECT a.session_id, a.participant_id FROM session_attendees a"
+    missing = _rows(conn, "SELECT a.session_id, a.participant_id FROM session_busy_people a"
                           " JOIN sessions s ON s.id = a.session_id WHERE s.status <> 'cancelled'"
                           " AND NOT EXISTS (SELECT 1 FROM busy b WHERE b.session_id = a.session_id"
                           " AND b.participant_id = a.participant_id)")

@@ -152,6 +152,8 @@ static const struct import_column session_columns[] = {
 	LIST("attendees"),
 	LIST("delegations"),
 	INT("expected_attendance", 0, 0, 1000000),
+	LIST("represented"),	/* P=REP;... (sql/240_representation.sql) */
+	LIST("remote"),		/* P=https://LINK or P;... */
 	END
 };
 static const struct import_column bilateral_columns[] = {

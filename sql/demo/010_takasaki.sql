@@ -26,7 +26,9 @@
 -- participants' time zones; the open bilateral requests (JP–UA, FR–DE, GB–ID);
 -- the Japanese titles of four plenaries and the description of the first
 -- (the seed links a Japanese page but gives no text: our translations),
--- languages en and ja; Japan as the chair (delegation role, from 190 on).
+-- languages en and ja; Japan as the chair (delegation role, from 190 on);
+-- the Japanese deputy representing Minister Kono at the DX Summit session
+-- he could not attend (the seed: an avatar spoke; from 240 on).
 --
 -- Contents: 2 venues, 6 rooms, 15 delegations, 25 participants (15 heads),
 -- 18 sessions (6 plenary, 7 bilateral, 3 side_event, 1 working_meal, 1 press),
@@ -190,6 +192,20 @@ BEGIN
 		UNION ALL
 		SELECT sid, jp_head WHERE r.kono;
 	END LOOP;
+	-- Minister Kono, away for parliamentary obligations, is represented at
+	-- the DX Summit's "Digital Infrastructure and Governance" session (the
+	-- seed: an avatar spoke instead of him) by the Japanese deputy
+	-- (illustrative): not busy himself, so his unavailability stands.
+	-- Representation came with 240_representation.sql.
+	IF EXISTS (SELECT 1 FROM information_schema.columns
+	    WHERE table_name = 'session_attendees' AND column_name = 'represented_by') THEN
+		INSERT INTO session_attendees (session_id, participant_id, mode,
+		    represented_by)
+		SELECT s.id, jp_head, 'represented', (SELECT id FROM participants
+		    WHERE delegation_id = jp AND role = 'deputy' ORDER BY id LIMIT 1)
+		FROM sessions s WHERE s.conference_id = c
+		    AND s.title = 'WEF DX Summit: Digital Infrastructure and Governance';
+	END IF;
 
 	-- 29–30 April: six plenaries, one per agenda item of the declaration,
 	-- attended by every head of delegation except the guest (WEF).

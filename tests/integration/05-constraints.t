@@ -229,7 +229,8 @@ def test_demo_side_event(cur, conf, kono):
         bool_and((starts_at AT TIME ZONE 'Asia/Tokyo')::date = '2023-04-28')
         FROM sessions WHERE conference_id = %s AND kind = 'side_event'""", (conf,))
     is_(cur.fetchone(), (3, True, True), "demo: 3 public side-event sessions on 28 April")
-    cur.execute("""SELECT s.id, EXISTS (SELECT 1 FROM session_attendees a
+    # session_busy_people (sql/240): who is busy; Kono is represented there.
+    cur.execute("""SELECT s.id, EXISTS (SELECT 1 FROM session_busy_people a
             WHERE a.session_id = s.id AND a.participant_id = %s),
           EXISTS (SELECT 1 FROM unavailability u WHERE u.participant_id = %s
             AND u.during @> s.during AND u.reason ILIKE '%%parliamentary obligations%%')
@@ -239,7 +240,7 @@ def test_demo_side_event(cur, conf, kono):
     is_(len(rows), 1, "demo: the 'Digital Infrastructure and Governance' session")
     if rows:
         is_(rows[0][1:], (False, True),
-            "demo: Kono does not attend it and is unavailable (parliamentary obligations) over it")
+            "demo: Kono is not there himself and is unavailable (parliamentary obligations) over it")
 
 
 def test_demo_clean(cur, conf, kono):
@@ -248,7 +249,7 @@ def test_demo_clean(cur, conf, kono):
         AND a.room_id = b.room_id AND a.during && b.during
         WHERE a.conference_id = %s AND a.status <> 'cancelled' AND b.status <> 'cancelled'""",
             (conf,)), 0, "demo: no room double-booked")
-    is_(one(cur, """SELECT count(*) FROM session_attendees x JOIN session_attendees y
+    is_(one(cur, """SELECT count(*) FROM session_busy_people x JOIN session_busy_people y
           ON x.participant_id = y.participant_id AND x.session_id < y.session_id
         JOIN sessions a ON a.id = x.session_id JOIN sessions b ON b.id = y.session_id
         JOIN conferences c ON c.id = a.conference_id
@@ -256,7 +257,7 @@ def test_demo_clean(cur, conf, kono):
           AND tstzrange(a.starts_at, a.ends_at + make_interval(mins => c.changeover_minutes))
            && tstzrange(b.starts_at, b.ends_at + make_interval(mins => c.changeover_minutes))""",
             (conf,)), 0, "demo: nobody in two sessions within the changeover")
-    is_(one(cur, """SELECT count(*) FROM unavailability u JOIN session_attendees x
+    is_(one(cur, """SELECT count(*) FROM unavailability u JOIN session_busy_people x
           ON x.participant_id = u.participant_id JOIN sessions s ON s.id = x.session_id
         WHERE s.conference_id = %s AND s.status <> 'cancelled' AND s.during && u.during""",
             (conf,)), 0, "demo: nobody in a session over their unavailability")
@@ -269,7 +270,7 @@ def test_demo_clean(cur, conf, kono):
             (conf,)), 0, "demo: every session within the dates and 08:00-20:00 local")
     is_(one(cur, """SELECT count(*) FROM sessions s WHERE s.conference_id = %s AND EXISTS (
           SELECT 1 FROM kaigi_session_conflicts(s.conference_id, s.room_id, s.starts_at, s.ends_at,
-            ARRAY(SELECT participant_id FROM session_attendees WHERE session_id = s.id), s.id))""",
+            ARRAY(SELECT participant_id FROM session_busy_people WHERE session_id = s.id), s.id))""",
             (conf,)), 0, "demo: kaigi_session_conflicts finds nothing for any session")
     is_(one(cur, """SELECT count(*) FROM busy WHERE conference_id = %s""", (conf,)),
         one(cur, """SELECT (SELECT count(*) FROM session_attendees a JOIN sessions s ON s.id = a.session_id

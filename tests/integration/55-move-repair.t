@@ -207,7 +207,7 @@ def test_kono_morning(s, sec):
     is_(sorted(k for k in after if after[k][:3] != before[k][:3]), [india],
         "the fewest changes: only that bilateral moved")
     no_double_booking(s, sec, "after the morning's re-placement")
-    is_(one(s, "SELECT count(*) FROM sessions x JOIN session_attendees a ON a.session_id = x.id"
+    is_(one(s, "SELECT count(*) FROM sessions x JOIN session_busy_people a ON a.session_id = x.id"
                " JOIN unavailability u ON u.participant_id = a.participant_id AND u.during && x.during"
                " WHERE a.participant_id = %s AND x.status <> 'cancelled'", kono), 0,
         "none of his sessions overlaps his unavailability")

@@ -89,28 +89,28 @@ sample_tokyo(struct ical_event ev[SAMPLE_N])
 	ev[0] = (struct ical_event){ 4, "side_event", "Cancelled reception",
 	    "Called off", "Garden", "ICC Kyoto", utc(2026, 5, 11, 9, 0),
 	    utc(2026, 5, 11, 11, 0), ICAL_EVENT_CANCELLED, 2, c,
-	    utc(2026, 4, 20, 3, 4), 0, NULL, NULL, 0, NULL };
+	    utc(2026, 4, 20, 3, 4), 0, NULL, NULL, 0, NULL, NULL, NULL };
 	ev[1] = (struct ical_event){ 1, "plenary", "Opening plenary",
 	    "Welcome by the host", "Main Hall", "ICC Kyoto",
 	    utc(2026, 5, 11, 1, 0), utc(2026, 5, 11, 2, 30),
-	    ICAL_EVENT_CONFIRMED, 0, c, utc(2026, 4, 2, 8, 0), 0, NULL, NULL, 0, NULL };
+	    ICAL_EVENT_CONFIRMED, 0, c, utc(2026, 4, 2, 8, 0), 0, NULL, NULL, 0, NULL, NULL, NULL };
 	ev[2] = (struct ical_event){ 2, "bilateral", TRICKY_TITLE, TRICKY_DESC,
 	    "Room 3; east, wing", "ICC Kyoto", utc(2026, 5, 11, 3, 0),
 	    utc(2026, 5, 11, 3, 45), ICAL_EVENT_CONFIRMED, 1, c,
-	    utc(2026, 4, 3, 0, 0), 0, NULL, NULL, 0, NULL };
+	    utc(2026, 4, 3, 0, 0), 0, NULL, NULL, 0, NULL, NULL, NULL };
 	ev[3] = (struct ical_event){ 3, "working_meal", "Working lunch",
 	    long_desc, "Room 5", NULL, utc(2026, 5, 11, 3, 0),
 	    utc(2026, 5, 11, 4, 0), ICAL_EVENT_TENTATIVE, 0, c,
-	    utc(2026, 4, 4, 0, 0), 0, NULL, NULL, 0, NULL };
+	    utc(2026, 4, 4, 0, 0), 0, NULL, NULL, 0, NULL, NULL, NULL };
 	ev[4] = (struct ical_event){ 5, "bilateral", SECRET_TITLE, SECRET_DESC,
 	    "Room 7", "ICC Kyoto", utc(2026, 5, 12, 0, 30),
 	    utc(2026, 5, 12, 1, 0), ICAL_EVENT_CONFIRMED, 3, c,
-	    utc(2026, 4, 5, 0, 0), 1, NULL, NULL, 0, NULL };
+	    utc(2026, 4, 5, 0, 0), 1, NULL, NULL, 0, NULL, NULL, NULL };
 	/* Crosses midnight in Tokyo: 23:30-00:30 local. */
 	ev[5] = (struct ical_event){ 6, "press", "Late press briefing", NULL,
 	    "Press room", "ICC Kyoto", utc(2026, 5, 12, 14, 30),
 	    utc(2026, 5, 12, 15, 30), ICAL_EVENT_CONFIRMED, 0, c,
-	    utc(2026, 4, 6, 0, 0), 0, NULL, NULL, 0, NULL };
+	    utc(2026, 4, 6, 0, 0), 0, NULL, NULL, 0, NULL, NULL, NULL };
 }
 
 static const struct ical_cal tokyo = {
@@ -128,16 +128,16 @@ sample_new_york(struct ical_event ev[3])
 	/* 10:00 EST = 15:00Z */
 	ev[0] = (struct ical_event){ 11, "plenary", "Winter plenary", "EST",
 	    "Hall A", "UN HQ", utc(2026, 1, 15, 15, 0), utc(2026, 1, 15, 16, 0),
-	    ICAL_EVENT_CONFIRMED, 0, c, c, 0, NULL, NULL, 0, NULL };
+	    ICAL_EVENT_CONFIRMED, 0, c, c, 0, NULL, NULL, 0, NULL, NULL, NULL };
 	/* 03:00 EDT, the first hour after the 2026-03-08 change = 07:00Z */
 	ev[1] = (struct ical_event){ 12, "other", "Spring forward", "EDT",
 	    "Hall A", "UN HQ", utc(2026, 3, 8, 7, 0), utc(2026, 3, 8, 8, 0),
-	    ICAL_EVENT_TENTATIVE, 0, c, c, 0, NULL, NULL, 0, NULL };
+	    ICAL_EVENT_TENTATIVE, 0, c, c, 0, NULL, NULL, 0, NULL, NULL, NULL };
 	/* 10:00 EDT = 14:00Z; ends 02:30 EST after the 2026-11-01 change
 	 * (01:00-02:00 that night is ambiguous in local time: avoided) */
 	ev[2] = (struct ical_event){ 13, "side_event", "Long night", "EDT->EST",
 	    "Hall B", "UN HQ", utc(2026, 10, 31, 14, 0), utc(2026, 11, 1, 7, 30),
-	    ICAL_EVENT_CONFIRMED, 1, c, c, 0, NULL, NULL, 0, NULL };
+	    ICAL_EVENT_CONFIRMED, 1, c, c, 0, NULL, NULL, 0, NULL, NULL, NULL };
 }
 
 static const struct ical_cal new_york = {
@@ -527,9 +527,9 @@ test_edges(void)
 
 	memset(ev, 0, sizeof ev);
 	ev[0] = (struct ical_event){ 21, "press", "\x01\x02", "\x7f", "", "",
-	    1000, 2000, ICAL_EVENT_CONFIRMED, 0, 0, 0, 0, NULL, NULL, 0, NULL };
+	    1000, 2000, ICAL_EVENT_CONFIRMED, 0, 0, 0, 0, NULL, NULL, 0, NULL, NULL, NULL };
 	ev[1] = (struct ical_event){ 22, NULL, NULL, NULL, NULL, "Venue only",
-	    3000, 4000, ICAL_EVENT_TENTATIVE, 0, 0, 0, 0, NULL, NULL, 0, NULL };
+	    3000, 4000, ICAL_EVENT_TENTATIVE, 0, 0, 0, 0, NULL, NULL, 0, NULL, NULL, NULL };
 	render(&tokyo, ev, 2, &f);
 	vcal = icalparser_parse_string(f.data);
 	ok(vcal != NULL && icalcomponent_count_errors(vcal) == 0,
@@ -566,7 +566,7 @@ test_busy(void)
 	    0, NULL, NULL, 1, "" };
 	ev[2] = (struct ical_event){ 33, "bilateral", "Restricted", NULL,
 	    "Room 9", NULL, 5000, 6000, ICAL_EVENT_CONFIRMED, 0, 0, 0,
-	    1, NULL, NULL, 0, NULL };
+	    1, NULL, NULL, 0, NULL, NULL, NULL };
 	render(&tokyo, ev, 3, &f);
 	vcal = icalparser_parse_string(f.data);
 	ok(vcal != NULL && icalcomponent_count_errors(vcal) == 0,
@@ -583,6 +583,33 @@ test_busy(void)
 	ok(strstr(f.data, "UID:session-33@") != NULL &&
 	    strstr(f.data, "SUMMARY:Reserved\r\n") != NULL,
 	    "restricted and reserved: still Reserved, by its session UID");
+	if (vcal != NULL)
+		icalcomponent_free(vcal);
+	ical_feed_free(&f);
+}
+
+/* Attendance: the note after DESCRIPTION's text, CONFERENCE per link. */
+static void
+test_attendance(void)
+{
+	struct ical_event	 ev[1];
+	struct ical_feed	 f;
+	icalcomponent		*vcal;
+
+	memset(ev, 0, sizeof ev);
+	ev[0] = (struct ical_event){ 41, "plenary", "Plenary", "Agenda", "Hall",
+	    NULL, 1000, 2000, ICAL_EVENT_CONFIRMED, 0, 0, 0, 0, NULL, NULL, 0, NULL,
+	    "A represented by B", "https://meet.example/1\nhttp://no.example/\n"
+	    "https://meet.example/2" };
+	render(&tokyo, ev, 1, &f);
+	vcal = icalparser_parse_string(f.data);
+	ok(vcal != NULL && icalcomponent_count_errors(vcal) == 0,
+	    "attendance: libical parses it without error");
+	ok(strstr(f.data, "DESCRIPTION:Agenda\\n\\nA represented by B\r\n") != NULL,
+	    "the note follows the description");
+	ok(count(f.data, "CONFERENCE;VALUE=URI:https://meet.example/") == 2 &&
+	    strstr(f.data, "no.example") == NULL,
+	    "one CONFERENCE;VALUE=URI per https link, others left out");
 	if (vcal != NULL)
 		icalcomponent_free(vcal);
 	ical_feed_free(&f);
@@ -641,7 +668,7 @@ test_speed(int long_every, const char *label)
 		    long_desc, "Room 12", "Kyoto International Conference Center",
 		    utc(2026, 5, 11, 0, 0) + 1800 * i,
 		    utc(2026, 5, 11, 0, 45) + 1800 * i, ICAL_EVENT_CONFIRMED,
-		    i % 4, utc(2026, 4, 1, 0, 0), utc(2026, 4, 2, 0, 0), i % 10 == 0, NULL, NULL, 0, NULL };
+		    i % 4, utc(2026, 4, 1, 0, 0), utc(2026, 4, 2, 0, 0), i % 10 == 0, NULL, NULL, 0, NULL, NULL, NULL };
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < rounds; i++) {
@@ -696,10 +723,10 @@ write_zone_feeds(const char *dir)
 	memset(ev, 0, sizeof ev);
 	ev[0] = (struct ical_event){ 31, "plenary", "July", NULL, "Hall", NULL,
 	    utc(2026, 7, 1, 1, 0), utc(2026, 7, 1, 2, 0), ICAL_EVENT_CONFIRMED,
-	    0, 0, 0, 0, NULL, NULL, 0, NULL };
+	    0, 0, 0, 0, NULL, NULL, 0, NULL, NULL, NULL };
 	ev[1] = (struct ical_event){ 32, "plenary", "January", NULL, "Hall", NULL,
 	    utc(2027, 1, 5, 1, 0), utc(2027, 1, 5, 2, 0), ICAL_EVENT_CONFIRMED,
-	    0, 0, 0, 0, NULL, NULL, 0, NULL };
+	    0, 0, 0, 0, NULL, NULL, 0, NULL, NULL, NULL };
 	for (i = 0; i < sizeof zones / sizeof zones[0]; i++) {
 		cal.zone = zones[i];
 		render(&cal, ev, 2, &f);
@@ -729,6 +756,7 @@ main(int argc, char **argv)
 	test_zones();
 	test_edges();
 	test_busy();
+	test_attendance();
 	test_new_york(&ny);
 	test_speed(1000, "short descriptions");
 	test_speed(3, "a third with 1.2 kB descriptions");

@@ -42,14 +42,14 @@ sample(struct mail_event ev[2], struct mail_batch *b)
 	memset(ev, 0, 2 * sizeof ev[0]);
 	ev[0].now = (struct ical_event){ 7, "press", "Press <b>& Q</b>", NULL,
 	    "Press Room", "Venue", 1682845200, 1682847600,
-	    ICAL_EVENT_CONFIRMED, 3, 1682000000, 1682800000, 0, NULL, NULL, 0, NULL };
+	    ICAL_EVENT_CONFIRMED, 3, 1682000000, 1682800000, 0, NULL, NULL, 0, NULL, NULL, NULL };
 	ev[0].was_start = 1682838000;	/* 2023-04-30 16:00 +09 */
 	ev[0].was_end = 1682840400;
 	ev[0].was_room = "Press Room";
 	ev[0].was_title = "Press <b>& Q</b>";
 	ev[1].now = (struct ical_event){ 9, "plenary", "Internet Governance",
 	    NULL, "Hall", NULL, 1682751600, 1682757000, ICAL_EVENT_CANCELLED,
-	    1, 1682000000, 1682800000, 0, NULL, NULL, 0, NULL };
+	    1, 1682000000, 1682800000, 0, NULL, NULL, 0, NULL, NULL, NULL };
 	ev[1].was_start = ev[1].now.start;
 	ev[1].was_end = ev[1].now.end;
 	ev[1].was_room = "Hall";
