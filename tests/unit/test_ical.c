@@ -560,10 +560,10 @@ test_busy(void)
 	memset(ev, 0, sizeof ev);
 	ev[0] = (struct ical_event){ 31, "bilateral", SECRET_TITLE, SECRET_DESC,
 	    "Room 7", "ICC Kyoto", 1000, 2000, ICAL_EVENT_CONFIRMED, 2, 0, 0,
-	    1, NULL, NULL, 1, "busy-00112233445566778899aabbccddeeff" };
+	    1, NULL, NULL, 1, "busy-00112233445566778899aabbccddeeff", NULL, NULL };
 	ev[1] = (struct ical_event){ 32, "bilateral", "Seen whole", NULL,
 	    "Room 8", NULL, 3000, 4000, ICAL_EVENT_CONFIRMED, 0, 0, 0,
-	    0, NULL, NULL, 1, "" };
+	    0, NULL, NULL, 1, "", NULL, NULL };
 	ev[2] = (struct ical_event){ 33, "bilateral", "Restricted", NULL,
 	    "Room 9", NULL, 5000, 6000, ICAL_EVENT_CONFIRMED, 0, 0, 0,
 	    1, NULL, NULL, 0, NULL, NULL, NULL };
