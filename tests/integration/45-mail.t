@@ -256,6 +256,8 @@ def check_retry(s, sink):
     is_(new, sorted(want), "one message each, none for the one who opted out")
     ok(any(str(texts(m).get("text/plain", "")).startswith("Schedule changes") and "Retitled:" in
            texts(m).get("text/plain", "") for m in sink.messages[before:]), "a retitle says Retitled")
+    # The sink has the message before the sender marks its batch sent (after the 250).
+    wait_for(lambda: one(s, "SELECT count(*) FROM outbox_batches WHERE sent_at IS NULL") == 0)
     is_(one(s, "SELECT max(attempts) FROM outbox_batches WHERE sent_at IS NOT NULL"), 2,
         "the refused batch was sent at its second attempt")
     is_(one(s, "SELECT count(*) FROM outbox_batches WHERE sent_at IS NULL"), 0, "nothing left unsent")

@@ -149,7 +149,13 @@ def check_retry_order(s, sec, rec, hook, press):
     is_([g[3] for g in first], [500, 200], "the first was answered 500, then 200")
     is_(len({g[1]["Kaigi-Event-Id"] for g in first}), 1, "the retry has the same event id")
     ok(first[0][2] == first[1][2], "and the same body (same signature)")
-    r = s.request("GET", "/api/v1/webhooks/%d/deliveries" % hook, token=sec)
+    # The receiver has each body before the sender marks it delivered (after the 2xx).
+    def delivered():
+        r = s.request("GET", "/api/v1/webhooks/%d/deliveries" % hook, token=sec)
+        items = json.loads(r.body)["items"] if r.status == 200 else []
+        done = [d for d in items if d["change_id"] in want and d["status"] == "delivered"]
+        return r if len(done) == len(want) else None
+    r = wait_for(delivered)[0] or s.request("GET", "/api/v1/webhooks/%d/deliveries" % hook, token=sec)
     is_(r.status, 200, "delivery log: 200")
     log = {d["change_id"]: d for d in json.loads(r.body)["items"] if d["change_id"]}
     d = log.get(want[0], {})
