@@ -80,7 +80,7 @@
     " FROM kaigi_feed_token($1) AS f, kaigi_feed_lang(f, $2) AS l"
 #define FEED_ROOM_LANG_SQL	"SELECT " FEED_LANG_COLS \
     " FROM kaigi_feed_room($1, $2::bigint, $3::jsonb) AS f," \
-    " kaigi_feed_lang(f, $4) AS l"
+    " kaigi_feed_lang(f, $4, $3::jsonb) AS l"	/* the caller may see the draft */
 #define FEED_FRESH_SQL	"SELECT kaigi_feed_fresh($1::bigint, $2::pg_snapshot)"
 #define FEED_CLOCK_SQL	"SELECT kaigi_feed_clock($1, $2, $3::bigint)"
 #define FEED_TYPE	"text/calendar; charset=utf-8"
