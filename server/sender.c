@@ -3,26 +3,16 @@
  * flag and timed wait, its blocking database connection (given up after
  * 5 s, so a stop is never held up long by a database that does not
  * answer), and the statements its rounds run on it.
- *
- * The thread runs at nice SENDER_NICE (Linux schedules threads one by
- * one): on a busy machine the worker's event loop, which answers
- * requests, gets the CPU first, and the sender uses what is left.
  */
-#include <sys/resource.h>
-
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
 #include "sender.h"
 #include "util.h"
-
-#define SENDER_NICE	10
 
 int
 sender_stopping(struct sender *s)
@@ -98,9 +88,6 @@ sender_thread(void *arg)
 	struct sender	*s = arg;
 	PGconn		*c = NULL;
 
-	if (setpriority(PRIO_PROCESS, (id_t)gettid(), SENDER_NICE) != 0)
-		log_warn("%s: cannot lower the sender's priority: %s", s->name,
-		    strerror(errno));
 	while (!sender_stopping(s)) {
 		if (c == NULL || PQstatus(c) != CONNECTION_OK) {
 			PQfinish(c);

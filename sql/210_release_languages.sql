@@ -28,8 +28,10 @@
 -- Replaced here: kaigi_release_copy, kaigi_release_side, kaigi_release_diff
 -- (130), kaigi_release_session_json (130), kaigi_feed_lang (150; and a new
 -- kaigi_feed_lang(row, lang, actor) for the room feed, whose caller may
--- see the draft), kaigi_programme_lang (150), kaigi_outbox_next and
--- kaigi_outbox_events (100).
+-- see the draft), kaigi_programme_lang (150), kaigi_outbox_next,
+-- kaigi_outbox_events and kaigi_outbox_sent (100; now PL/pgSQL, whose
+-- plans the sender's connection keeps, where a LANGUAGE sql function that
+-- is not inlined is planned at every call).
 
 ALTER TABLE release_sessions
     ADD COLUMN titles jsonb NOT NULL DEFAULT '{}',
@@ -223,12 +225,14 @@ CREATE INDEX outbox_batches_next_idx ON outbox_batches (next_attempt_at, id)
     WHERE sent_at IS NULL;
 
 -- 100's kaigi_outbox_next: the batch is chosen (and locked) by the index
--- alone, then joined.
+-- alone, then joined. PL/pgSQL so that the sender's connection plans it
+-- once (a LANGUAGE sql function is planned at every call).
 CREATE OR REPLACE FUNCTION kaigi_outbox_next()
 RETURNS TABLE (batch_id bigint, attempts int, name text, email text,
     conference_id bigint, conference text, timezone text)
-LANGUAGE sql AS $$
-	WITH b AS (
+LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN QUERY WITH b AS (
 		SELECT ob.id, ob.attempts, ob.participant_id, ob.conference_id
 		FROM outbox_batches ob
 		WHERE ob.sent_at IS NULL AND ob.next_attempt_at <= now()
@@ -239,30 +243,37 @@ LANGUAGE sql AS $$
 	SELECT b.id, b.attempts, p.name, p.email, c.id, c.title, c.timezone
 	FROM b
 	JOIN participants p ON p.id = b.participant_id
-	JOIN conferences c ON c.id = b.conference_id
-$$;
+	JOIN conferences c ON c.id = b.conference_id;
+END $$;
 
 -- 100's kaigi_outbox_events: the same rows (the participant feed's row of
 -- each session of the batch that the participant sees now, with how it
--- was), read for the batch's sessions only.
+-- was), read for the batch's sessions only: in live mode the draft's
+-- (kaigi_feed_rows_draft's rule), in release mode the last release's
+-- (kaigi_release_feed_rows'). PL/pgSQL, planned once per connection.
 CREATE OR REPLACE FUNCTION kaigi_outbox_events(p_batch_id bigint)
 RETURNS TABLE (id bigint, kind text, title text, description text,
     room text, venue text, starts_at bigint, ends_at bigint, status text,
     sequence int, created_at bigint, updated_at bigint,
     was_start bigint, was_end bigint, was_room text, was_title text)
-LANGUAGE sql STABLE AS $$
-	WITH b AS (
-		SELECT c AS conf, jsonb_build_object('role', 'feed',
-		    'conference_id', ob.conference_id,
-		    'participant_id', ob.participant_id) AS actor
-		FROM outbox_batches ob JOIN conferences c ON c.id = ob.conference_id
-		WHERE ob.id = p_batch_id
-	), m AS (
-		SELECT b.actor, (b.conf).id AS cid,
-		    CASE WHEN kaigi_release_mode(b.conf, b.actor)
-			THEN coalesce((kaigi_release_last((b.conf).id)).id, 0) END AS rid
-		FROM b
-	), w AS (
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	c	conferences;
+	actor	jsonb;
+	rid	bigint;
+BEGIN
+	SELECT cf.* INTO c FROM outbox_batches ob
+	JOIN conferences cf ON cf.id = ob.conference_id WHERE ob.id = p_batch_id;
+	IF NOT FOUND THEN
+		RETURN;
+	END IF;
+	actor := jsonb_build_object('role', 'feed', 'conference_id', c.id,
+	    'participant_id', (SELECT ob.participant_id FROM outbox_batches ob
+		WHERE ob.id = p_batch_id));
+	IF kaigi_release_mode(c, actor) THEN
+		rid := coalesce((kaigi_release_last(c.id)).id, 0);
+	END IF;
+	RETURN QUERY WITH w AS (
 		SELECT DISTINCT ON (o.session_id) o.*
 		FROM outbox o WHERE o.batch_id = p_batch_id
 		ORDER BY o.session_id, o.id
@@ -270,23 +281,32 @@ LANGUAGE sql STABLE AS $$
 		SELECT s.id, s.kind, s.title, s.description, r.name AS room,
 		    v.name AS venue, s.starts_at, s.ends_at, s.status, s.sequence,
 		    s.created_at, s.updated_at
-		FROM m JOIN w ON true JOIN sessions s ON s.id = w.session_id
+		FROM w JOIN sessions s ON s.id = w.session_id
 		LEFT JOIN rooms r ON r.id = s.room_id
 		LEFT JOIN venues v ON v.id = r.venue_id
-		WHERE m.rid IS NULL AND s.conference_id = m.cid
-		    AND (s.visibility = 'public' OR kaigi_session_visible(s.id, m.actor))
+		WHERE rid IS NULL AND s.conference_id = c.id
+		    AND (s.visibility = 'public' OR kaigi_session_visible(s.id, actor))
 		UNION ALL
 		SELECT rs.session_id, rs.kind, rs.title, rs.description, rs.room,
 		    rs.venue, rs.starts_at, rs.ends_at, rs.status, rs.sequence,
 		    rs.created_at, rs.updated_at
-		FROM m JOIN w ON true JOIN release_sessions rs
-		    ON rs.release_id = m.rid AND rs.session_id = w.session_id
-		WHERE kaigi_release_visible(rs, m.actor)
+		FROM w JOIN release_sessions rs
+		    ON rs.release_id = rid AND rs.session_id = w.session_id
+		WHERE rid IS NOT NULL AND kaigi_release_visible(rs, actor)
 	)
 	SELECT f.id, f.kind, f.title, f.description, f.room, f.venue,
 	    kaigi_epoch(f.starts_at), kaigi_epoch(f.ends_at), f.status, f.sequence,
 	    kaigi_epoch(f.created_at), kaigi_epoch(f.updated_at),
 	    kaigi_epoch(w.was_start), kaigi_epoch(w.was_end), w.was_room, w.was_title
 	FROM f JOIN w ON w.session_id = f.id
-	ORDER BY kaigi_epoch(f.starts_at), f.id
-$$;
+	ORDER BY kaigi_epoch(f.starts_at), f.id;
+END $$;
+
+-- 100's kaigi_outbox_sent, in PL/pgSQL (planned once per connection).
+CREATE OR REPLACE FUNCTION kaigi_outbox_sent(p_batch_id bigint, p_message_id text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE outbox_batches SET sent_at = now(), message_id = p_message_id,
+	    attempts = attempts + 1, last_error = NULL
+	WHERE id = p_batch_id;
+END $$;
