@@ -31,7 +31,8 @@
 -- see the draft), kaigi_programme_lang (150), kaigi_outbox_next,
 -- kaigi_outbox_events and kaigi_outbox_sent (100; now PL/pgSQL, whose
 -- plans the sender's connection keeps, where a LANGUAGE sql function that
--- is not inlined is planned at every call).
+-- is not inlined is planned at every call), and 130's kaigi_outbox_close
+-- (quiet counted from when the closer first saw a row: outbox.seen_at).
 
 ALTER TABLE release_sessions
     ADD COLUMN titles jsonb NOT NULL DEFAULT '{}',
@@ -309,4 +310,48 @@ BEGIN
 	UPDATE outbox_batches SET sent_at = now(), message_id = p_message_id,
 	    attempts = attempts + 1, last_error = NULL
 	WHERE id = p_batch_id;
+END $$;
+
+-- ---------------------------------------------------------------------------
+-- Mail: quiet since the rows became visible, not since they were written
+-- ---------------------------------------------------------------------------
+--
+-- outbox.created_at is the instant the trigger wrote the row, inside the
+-- change's transaction; the closer sees the row only at COMMIT. A change
+-- whose transaction runs long (a plenary of 20,000: 1–2 s) thus looked
+-- quiet early, and a participant's two changes 2 s apart, with
+-- notify_quiet_seconds 3, left in two messages (mail-load saw 2,495 extra).
+-- The closer now stamps seen_at on the pending rows it sees for the first
+-- time, before it decides, and a participant is quiet once no pending row
+-- was seen (or written) in the last p_quiet seconds.
+ALTER TABLE outbox ADD COLUMN seen_at timestamptz;
+
+-- 130's kaigi_outbox_close (release-mode conferences left to their
+-- releases), quiet counted from seen_at.
+CREATE OR REPLACE FUNCTION kaigi_outbox_close(p_quiet int) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+	n	int;
+BEGIN
+	IF NOT pg_try_advisory_xact_lock(hashtext('kaigi_outbox_close')) THEN
+		RETURN 0;
+	END IF;
+	UPDATE outbox SET seen_at = clock_timestamp()
+	WHERE batch_id IS NULL AND seen_at IS NULL;
+	WITH ready AS (
+		SELECT o.conference_id, o.participant_id FROM outbox o
+		JOIN conferences c ON c.id = o.conference_id AND c.publish = 'live'
+		WHERE o.batch_id IS NULL
+		GROUP BY o.conference_id, o.participant_id
+		HAVING max(greatest(o.created_at, o.seen_at))
+		    <= clock_timestamp() - make_interval(secs => p_quiet)
+	), b AS (
+		INSERT INTO outbox_batches (conference_id, participant_id)
+		SELECT conference_id, participant_id FROM ready
+		RETURNING id, participant_id
+	)
+	UPDATE outbox o SET batch_id = b.id FROM b
+	WHERE o.participant_id = b.participant_id AND o.batch_id IS NULL;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
 END $$;
