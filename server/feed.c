@@ -93,7 +93,7 @@
     " FROM kaigi_feed_token($1) AS f, kaigi_feed_lang(f, $2) AS l" FEED_ATT_FROM
 #define FEED_ROOM_LANG_SQL	"SELECT " FEED_LANG_COLS("$3::jsonb") \
     " FROM kaigi_feed_room($1, $2::bigint, $3::jsonb) AS f," \
-    " kaigi_feed_lang(f, $4) AS l" FEED_ATT_FROM
+    " kaigi_feed_lang(f, $4, $3::jsonb) AS l" FEED_ATT_FROM	/* the caller may see the draft */
 #define FEED_FRESH_SQL	"SELECT kaigi_feed_fresh($1::bigint, $2::pg_snapshot)"
 #define FEED_CLOCK_SQL	"SELECT kaigi_feed_clock($1, $2, $3::bigint)"
 #define FEED_TYPE	"text/calendar; charset=utf-8"

@@ -91,19 +91,29 @@ outbox_read(char *buf, size_t size, size_t nitems, void *arg)
 	return n;
 }
 
+/* The sender thread's libcurl handle, kept from one message to the next:
+ * curl_easy_reset clears its options but keeps its live connection, so
+ * consecutive messages go over one SMTP connection (MAIL FROM, RCPT, DATA
+ * again) instead of a TCP connection, greeting, EHLO and QUIT each. A
+ * connection the server has closed meanwhile is noticed by libcurl, which
+ * connects again. Only the sender thread uses it; outbox_stop frees it. */
+static CURL *ob_curl;
+
 /* Deliver by SMTP; 0 after the server's 250, else -1 with *err. */
 static int
 outbox_smtp(const char *to, const char *msg, char **err)
 {
-	CURL			*c = curl_easy_init();
+	CURL			*c;
 	struct curl_slist	*rcpt = NULL;
 	struct outbox_upload	 u = { msg, strlen(msg) };
 	char			*from = xasprintf("<%s>", ob.from);
 	char			*rto = xasprintf("<%s>", to);
 	CURLcode		 rc;
 
-	if (c == NULL)
+	if (ob_curl == NULL && (ob_curl = curl_easy_init()) == NULL)
 		fatal("curl_easy_init");
+	c = ob_curl;
+	curl_easy_reset(c);
 	rcpt = curl_slist_append(rcpt, rto);
 	curl_easy_setopt(c, CURLOPT_URL, ob.smtp_url);
 	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
@@ -118,7 +128,6 @@ outbox_smtp(const char *to, const char *msg, char **err)
 	if (rc != CURLE_OK)
 		*err = xasprintf("smtp: %s", curl_easy_strerror(rc));
 	curl_slist_free_all(rcpt);
-	curl_easy_cleanup(c);
 	free(from);
 	free(rto);
 	return rc == CURLE_OK ? 0 : -1;
@@ -335,6 +344,9 @@ void
 outbox_stop(void)
 {
 	sender_stop(&ob_sender);
+	if (ob_curl != NULL)
+		curl_easy_cleanup(ob_curl);
+	ob_curl = NULL;
 	free(ob.smtp_url);
 	free(ob.from);
 	free(ob.maildir);
