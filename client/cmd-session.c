@@ -21,7 +21,7 @@ static const char *const cmd_session_create_valued[] = {
 	"remote", NULL
 };
 static const char *const cmd_session_move_valued[] = {
-	"start", "end", "duration", "room", "if-match", NULL
+	"start", "end", "duration", "room", "if-match", "expect", NULL
 };
 static const char *const cmd_session_move_flags[] = { "repair", "dry-run", NULL };
 
@@ -501,17 +501,22 @@ session_plan_print(json_t *res)
 	    dry ? "Would move" : "Moved", api_str(m, "id"), api_str(m, "title"),
 	    day, h1, h2, dry ? "would re-place" : "re-placed", json_array_size(re));
 	free(day), free(h1), free(h2);
-	t = table_new(4, "BILATERAL", "SESSION", "FROM", "TO");
+	t = table_new(5, "BILATERAL", "SESSION", "WHY", "FROM", "TO");
 	json_array_foreach(re, i, v) {
 		from = session_place_text(json_object_get(v, "from"));
 		to = session_place_text(json_object_get(v, "to"));
 		table_add(t, api_str(v, "bilateral_id"), api_str(v, "session_id"),
-		    from, to);
+		    json_is_false(json_object_get(v, "bumped")) ?
+		    "also moves, to make room" : "bumped", from, to);
 		free(from), free(to);
 	}
 	if (json_array_size(re) > 0)
 		table_print(t, stdout);
 	table_free(t);
+	if (dry && *api_str(res, "plan_id") != '\0' && json_array_size(un) == 0)
+		out_line(stdout, "To carry out exactly this plan: add --repair "
+		    "--expect %s (a 409 if anything changed meanwhile)",
+		    api_str(res, "plan_id"));
 	if (json_array_size(un) == 0)
 		return;
 	out_line(stdout, "Could not re-place %zu (nothing is moved):",
@@ -538,6 +543,8 @@ session_move_repair(struct client *c, struct args *a, long long id,
 	}
 	json_object_set_new(body, "repair", json_boolean(args_has(a, "repair")));
 	json_object_set_new(body, "dry_run", json_boolean(args_has(a, "dry-run")));
+	if (args_has(a, "expect"))
+		json_object_set_new(body, "expect", json_string(args_get(a, "expect")));
 	path = xasprintf("/api/v1/sessions/%lld/move", id);
 	rc = api_call_if_match(c, "POST", path, body, version, &res);
 	free(path);
@@ -645,8 +652,10 @@ const struct cmd_entry cmd_session_create_entry = {
 const struct cmd_entry cmd_session_move_entry = {
 	.name = "session move",
 	.usage = "ID [--start TIME [--end TIME | --duration MIN]] "
-	    "[--room ID|NAME] [--if-match VERSION] [--repair] [--dry-run]",
-	.summary = "move a session (--repair: re-place the bilaterals it bumps)",
+	    "[--room ID|NAME] [--if-match VERSION] [--repair [--expect PLAN]] "
+	    "[--dry-run]",
+	.summary = "move a session (--repair: re-place the bilaterals it bumps, "
+	    "moving as few others as it must; --expect: only the dry run's plan)",
 	.valued = cmd_session_move_valued,
 	.flags = cmd_session_move_flags,
 	.min_args = 1,

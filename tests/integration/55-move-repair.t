@@ -18,6 +18,7 @@
 # Two moves with repair at once that bump the same bilateral: each is
 # written whole or not at all, and nothing is double-booked.
 import json
+import re
 import os
 import subprocess
 import sys
@@ -307,11 +308,18 @@ def test_client(s, sec):
     rc, out, err = kaigi(s, sec, "session", "move", de, "--start", "2023-04-30T13:40", "--repair", "--dry-run")
     is_(rc, 0, "--repair --dry-run: exit 0")
     like(out, r"Would move session %d .* to \S+ 2023-04-30 13:40" % de, "it prints the move")
-    like(out, r"(?m)^%d\s+%d\s+\S+ 2023-04-30 13:40.14:10 Bilateral Room C\s+\S+ \S+ \S+" % (gb_bid, gb),
-         "and the bumped UK bilateral, from where to where")
+    like(out, r"(?m)^%d\s+%d\s+bumped\s+\S+ 2023-04-30 13:40.14:10 Bilateral Room C\s+\S+ \S+ \S+" % (gb_bid, gb),
+         "and the bumped UK bilateral, why, from where to where")
+    m = re.search(r"--repair --expect (\S+)", out)
+    ok(m, "the dry run says how to carry out exactly its plan (--expect PLAN)") or diag(out)
     is_(snapshot(s), before, "the dry run wrote nothing")
-    rc, out, err = kaigi(s, sec, "session", "move", de, "--start", "2023-04-30T13:40", "--repair")
-    is_(rc, 0, "--repair: exit 0")
+    rc, out2, err = kaigi(s, sec, "session", "move", de, "--start", "2023-04-30T13:40", "--repair",
+                          "--expect", "0" * 32)
+    is_(rc, 4, "--expect another plan: exit 4 (409), nothing moved") or diag(out2 + err)
+    is_(snapshot(s), before, "… and nothing written")
+    rc, out, err = kaigi(s, sec, "session", "move", de, "--start", "2023-04-30T13:40", "--repair",
+                         "--expect", m.group(1) if m else "")
+    is_(rc, 0, "--repair --expect the dry run's plan: exit 0") or diag(out + err)
     like(out, r"Moved session %d .*re-placed 1 bilateral" % de, "it prints what it did")
     after = places(s)
     is_(sorted(k for k in after if after[k][:3] != before[0][k][:3]), sorted([de, gb]),
