@@ -1,7 +1,9 @@
 /*
  * feed-cache.c — rendered feeds in memory: a chained hash table of entries
- * plus a doubly linked LRU list, bounded in entries and bytes, with
- * reference counts so that replies never see freed bytes. See feed-cache.h.
+ * plus a doubly linked LRU list, bounded in bytes (feed_cache_set_limit),
+ * with reference counts so that replies never see freed bytes. The table
+ * doubles when the entries outnumber its buckets, so a lookup stays short
+ * however many small feeds fit in the bound. See feed-cache.h.
  */
 #include <sys/mman.h>
 
@@ -14,11 +16,14 @@
 #include "feed-cache.h"
 #include "util.h"
 
-#define FEED_CACHE_BUCKETS	1024	/* power of two */
+#define FEED_CACHE_MIN_BUCKETS	1024	/* power of two */
 
-static struct feed_entry	*feed_buckets[FEED_CACHE_BUCKETS];
+static struct feed_entry	**feed_buckets;
+static size_t			 feed_nbuckets;
 static struct feed_entry	*feed_lru_head, *feed_lru_tail;
 static size_t			 feed_entries, feed_bytes;
+static size_t			 feed_limit = FEED_CACHE_DEFAULT_BYTES;
+static unsigned long		 feed_evictions;
 static unsigned long		 feed_generation;
 
 /*
@@ -63,9 +68,9 @@ feed_cache_revoked(void)
 	feed_cache_sync_shared();
 }
 
-/* FNV-1a hash of a key, reduced to a bucket. */
-static size_t
-feed_cache_bucket(const char *key)
+/* FNV-1a hash of a key. */
+static uint64_t
+feed_cache_hash(const char *key)
 {
 	uint64_t	h = 1469598103934665603ULL;
 
@@ -73,7 +78,47 @@ feed_cache_bucket(const char *key)
 		h ^= (unsigned char)*key;
 		h *= 1099511628211ULL;
 	}
-	return (size_t)(h & (FEED_CACHE_BUCKETS - 1));
+	return h;
+}
+
+/* The chain a key belongs to (the table exists once anything was stored). */
+static struct feed_entry **
+feed_cache_chain(const char *key)
+{
+	return &feed_buckets[feed_cache_hash(key) & (feed_nbuckets - 1)];
+}
+
+/* Make the table, or double it when the entries outnumber the buckets. */
+static void
+feed_cache_grow(void)
+{
+	struct feed_entry	**old = feed_buckets, *e, **chain;
+	size_t			  n = feed_nbuckets, i;
+
+	if (old != NULL && feed_entries < n)
+		return;
+	feed_nbuckets = old == NULL ? FEED_CACHE_MIN_BUCKETS : n * 2;
+	feed_buckets = xcalloc(feed_nbuckets, sizeof *feed_buckets);
+	for (i = 0; i < n; i++) {
+		while ((e = old[i]) != NULL) {
+			old[i] = e->hnext;
+			chain = feed_cache_chain(e->key);
+			e->hnext = *chain;
+			*chain = e;
+		}
+	}
+	free(old);
+}
+
+/*
+ * What an entry counts against the bound: the feed's bytes and the key,
+ * plus the entry itself and the snapshot text feed.c attaches (a
+ * pg_snapshot is short; 64 bytes are allowed for it).
+ */
+size_t
+feed_cache_cost(const char *key, size_t len)
+{
+	return len + 1 + strlen(key) + 1 + sizeof(struct feed_entry) + 64;
 }
 
 /* Free an entry's memory. */
@@ -128,7 +173,7 @@ feed_lru_push(struct feed_entry *e)
 static void
 feed_cache_remove(struct feed_entry *e)
 {
-	struct feed_entry	**pp = &feed_buckets[feed_cache_bucket(e->key)];
+	struct feed_entry	**pp = feed_cache_chain(e->key);
 
 	while (*pp != NULL && *pp != e)
 		pp = &(*pp)->hnext;
@@ -138,7 +183,7 @@ feed_cache_remove(struct feed_entry *e)
 	feed_lru_unlink(e);
 	e->cached = 0;
 	feed_entries--;
-	feed_bytes -= e->len;
+	feed_bytes -= e->cost;
 	feed_cache_release(e);
 }
 
@@ -149,7 +194,9 @@ feed_cache_get(const char *key)
 	struct feed_entry	*e;
 
 	feed_cache_sync_shared();
-	for (e = feed_buckets[feed_cache_bucket(key)]; e != NULL; e = e->hnext) {
+	if (feed_buckets == NULL)
+		return NULL;
+	for (e = *feed_cache_chain(key); e != NULL; e = e->hnext) {
 		if (strcmp(e->key, key) == 0) {
 			feed_lru_unlink(e);
 			feed_lru_push(e);
@@ -160,13 +207,22 @@ feed_cache_get(const char *key)
 	return NULL;
 }
 
-/* Evict from the tail until one more entry of len bytes fits. */
+/* Evict the least recently used until cost more bytes fit in the bound. */
 static void
-feed_cache_make_room(size_t len)
+feed_cache_make_room(size_t cost)
 {
-	while (feed_lru_tail != NULL && (feed_entries + 1 > FEED_CACHE_MAX_ENTRIES ||
-	    feed_bytes + len > FEED_CACHE_MAX_BYTES))
+	while (feed_lru_tail != NULL && feed_bytes + cost > feed_limit) {
 		feed_cache_remove(feed_lru_tail);
+		feed_evictions++;
+	}
+}
+
+/* Set the bound; evicts at once down to it. */
+void
+feed_cache_set_limit(size_t bytes)
+{
+	feed_limit = bytes;
+	feed_cache_make_room(0);
 }
 
 /* Store a rendered feed (unless stale); returns it with a reference for the caller. */
@@ -174,15 +230,15 @@ struct feed_entry *
 feed_cache_store(const char *key, long long conference_id, const char *data,
     size_t len, const char *etag, time_t last_modified, unsigned long generation)
 {
-	struct feed_entry	*e = xcalloc(1, sizeof *e), *old;
+	struct feed_entry	*e = xcalloc(1, sizeof *e), *old, **chain;
 	struct tm		 tm;
-	size_t			 b;
 
 	e->key = xstrdup(key);
 	e->data = xmalloc(len + 1);
 	memcpy(e->data, data, len);
 	e->data[len] = '\0';
 	e->len = len;
+	e->cost = feed_cache_cost(key, len);
 	snprintf(e->etag, sizeof e->etag, "%s", etag);
 	e->last_modified = last_modified;
 	gmtime_r(&last_modified, &tm);
@@ -191,21 +247,24 @@ feed_cache_store(const char *key, long long conference_id, const char *data,
 	e->conference_id = conference_id;
 	e->refs = 1;
 	feed_cache_sync_shared();
-	if (generation != feed_generation || len > FEED_CACHE_MAX_BYTES)
+	if (generation != feed_generation)
 		return e;
 	if ((old = feed_cache_get(key)) != NULL) {
 		feed_cache_remove(old);
 		feed_cache_release(old);
 	}
-	feed_cache_make_room(len);
-	b = feed_cache_bucket(key);
-	e->hnext = feed_buckets[b];
-	feed_buckets[b] = e;
+	if (e->cost > feed_limit)
+		return e;		/* larger than the whole bound */
+	feed_cache_make_room(e->cost);
+	feed_cache_grow();
+	chain = feed_cache_chain(key);
+	e->hnext = *chain;
+	*chain = e;
 	feed_lru_push(e);
 	e->cached = 1;
 	e->refs++;
 	feed_entries++;
-	feed_bytes += len;
+	feed_bytes += e->cost;
 	return e;
 }
 
@@ -240,10 +299,12 @@ feed_cache_clear(void)
 		feed_cache_remove(feed_lru_head);
 }
 
-/* How much the cache holds. */
+/* How much the cache holds, its bound, and how many entries it evicted. */
 void
-feed_cache_stats(size_t *entries, size_t *bytes)
+feed_cache_stats(struct feed_cache_stats *st)
 {
-	*entries = feed_entries;
-	*bytes = feed_bytes;
+	st->entries = feed_entries;
+	st->bytes = feed_bytes;
+	st->limit = feed_limit;
+	st->evictions = feed_evictions;
 }

@@ -8,10 +8,14 @@
  * feed_cache_invalidate() drops that conference's entries; after a lost
  * LISTEN connection feed_cache_clear() drops everything.
  *
- * Bounded: at most FEED_CACHE_MAX_ENTRIES entries and FEED_CACHE_MAX_BYTES
- * bytes; the least recently used entry goes first. Entries are reference
- * counted, so a reply may keep using the bytes of an entry that has since
- * been dropped (feed_cache_put/feed_cache_release).
+ * Bounded in bytes (the `feed_cache_mb` setting, feed_cache_set_limit()):
+ * an entry costs its feed's bytes plus its key and bookkeeping
+ * (feed_cache_cost), and storing one evicts the least recently used entries
+ * until it fits; a feed larger than the whole bound is answered but not
+ * kept. The hash table grows with the entries, so there is no bound on
+ * their number. Entries are reference counted, so a reply may keep using
+ * the bytes of an entry that has since been dropped (feed_cache_store/
+ * feed_cache_release); those bytes are no longer counted.
  *
  * A miss is rendered from a query that started before the answer is stored;
  * if an invalidation of any conference happened in between, the result may
@@ -30,13 +34,13 @@
 #include <stddef.h>
 #include <time.h>
 
-#define FEED_CACHE_MAX_ENTRIES	4096
-#define FEED_CACHE_MAX_BYTES	(64 * 1024 * 1024)
+#define FEED_CACHE_DEFAULT_BYTES	((size_t)256 * 1024 * 1024)
 
 struct feed_entry {
 	char		*key;
 	char		*data;
 	size_t		 len;
+	size_t		 cost;		/* bytes counted against the bound */
 	char		 etag[36];
 	time_t		 last_modified;
 	char		 last_modified_http[40];	/* as an HTTP date */
@@ -76,7 +80,17 @@ void	feed_cache_clear(void);
  * cache before its next answer (a counter in memory shared across fork).
  */
 void	feed_cache_revoked(void);
-/* Entries and bytes held now. */
-void	feed_cache_stats(size_t *entries, size_t *bytes);
+/* What the cache holds and has evicted. */
+struct feed_cache_stats {
+	size_t		 entries;
+	size_t		 bytes;		/* sum of the entries' costs */
+	size_t		 limit;		/* the bound in bytes */
+	unsigned long	 evictions;	/* entries dropped to make room */
+};
+void	feed_cache_stats(struct feed_cache_stats *);
+/* Set the bound in bytes (0: keep nothing); evicts at once down to it. */
+void	feed_cache_set_limit(size_t bytes);
+/* What an entry of len bytes under key counts against the bound. */
+size_t	feed_cache_cost(const char *key, size_t len);
 
 #endif

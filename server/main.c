@@ -63,7 +63,10 @@ static const char kaigid_usage[] =
 "A request waits for a database connection in a queue of at most\n"
 "db_queue_max (256) per worker; one more gets 503 \"the server is busy\".\n"
 "A queued request gets 503 after db_wait_ms (2000) only if no connection\n"
-"came free meanwhile (busy) or none is up (the database is unavailable).\n";
+"came free meanwhile (busy) or none is up (the database is unavailable).\n"
+"\n"
+"Each worker keeps rendered feeds up to feed_cache_mb MiB (256; 0: none),\n"
+"dropping the least recently used first; SIGHUP applies a new value.\n";
 
 static const struct option kaigid_options[] = {
 	{ "config", required_argument, NULL, 'c' },

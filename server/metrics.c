@@ -10,6 +10,7 @@
 #include "changes.h"
 #include "conn.h"
 #include "db.h"
+#include "feed-cache.h"
 #include "http.h"
 #include "metrics.h"
 
@@ -53,6 +54,24 @@ metrics_count(const char *name, unsigned long by)
 	}
 }
 
+/* The feed cache of this worker: what it holds, its bound, its evictions. */
+static void
+metrics_feed_cache(struct evbuffer *b, int pid)
+{
+	struct feed_cache_stats	fc;
+
+	feed_cache_stats(&fc);
+	evbuffer_add_printf(b, "# TYPE kaigi_feed_cache_bytes gauge\n"
+	    "kaigi_feed_cache_bytes{pid=\"%d\"} %zu\n"
+	    "# TYPE kaigi_feed_cache_limit_bytes gauge\n"
+	    "kaigi_feed_cache_limit_bytes{pid=\"%d\"} %zu\n"
+	    "# TYPE kaigi_feed_cache_entries gauge\n"
+	    "kaigi_feed_cache_entries{pid=\"%d\"} %zu\n"
+	    "# TYPE kaigi_feed_cache_evictions_total counter\n"
+	    "kaigi_feed_cache_evictions_total{pid=\"%d\"} %lu\n",
+	    pid, fc.bytes, pid, fc.limit, pid, fc.entries, pid, fc.evictions);
+}
+
 /* Write every counter. */
 void
 metrics_render(struct evbuffer *b)
@@ -90,6 +109,7 @@ metrics_render(struct evbuffer *b)
 	    pid, s.connections_up, pid, s.connections_busy,
 	    pid, s.connections_down, pid, s.queue_length,
 	    pid, s.queries, pid, s.errors, pid, s.unavailable, pid, s.busy);
+	metrics_feed_cache(b, pid);
 	for (i = 0; i < METRICS_MAX_NAMED && metrics_named[i].name; i++)
 		evbuffer_add_printf(b, "kaigi_%s{pid=\"%d\"} %lu\n",
 		    metrics_named[i].name, pid, metrics_named[i].value);

@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "feed-cache.h"
 #include "hooks.h"
 #include "http.h"
 #include "log.h"
@@ -144,6 +145,7 @@ worker_sighup(evutil_socket_t sig, short what, void *arg)
 	}
 	http_reconfigure(w->http);
 	db_set_limits(cfg->db_wait_ms, cfg->db_queue_max);
+	feed_cache_set_limit((size_t)cfg->feed_cache_mb * 1024 * 1024);
 	log_info("SIGHUP: settings re-read from %s", w->config_path);
 }
 
@@ -190,6 +192,7 @@ worker_run(const char *config_path, int fd, const sigset_t *mask)
 	dbo.statement_timeout_ms = cfg->statement_timeout_ms;
 	dbo.queue_max = cfg->db_queue_max;
 	db_init(w.base, &dbo);
+	feed_cache_set_limit((size_t)cfg->feed_cache_mb * 1024 * 1024);
 	w.http = http_start(w.base, fd);
 	hooks_start(w.base);
 	outbox_start();

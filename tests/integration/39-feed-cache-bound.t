@@ -1,0 +1,221 @@
+#!/usr/bin/python3
+# 39-feed-cache-bound.t — the feed cache stays within feed_cache_mb.
+#  * feed_cache_mb = 1 (from a config file): 120 distinct personal feeds of
+#    about 90 KB each (a conference of 160 sessions; one participant token
+#    each, issued through the API) are fetched, about ten times what the
+#    bound holds. After every fetch /metrics says the cache holds no more
+#    bytes than the bound (kaigi_feed_cache_bytes <= kaigi_feed_cache_
+#    limit_bytes = 1 MiB), and evictions are counted.
+#  * Least recently used first: one feed fetched again after every few
+#    others is a cache hit every time (hits +1, misses +0), while the oldest
+#    feed not fetched since is a miss when asked again.
+#  * Every answer is right: each feed parses, has exactly the sessions its
+#    participant may see (feedlib.expected_ids) and its own calendar name;
+#    a second round, partly from the cache and partly rendered again after
+#    an eviction, gives the same bytes and ETag as the first (fresh) render.
+#  * A session renamed through the API shows in the hot (cached) feed.
+#  * SIGHUP with feed_cache_mb = 0 in the file: the cache empties at once and
+#    keeps nothing; back to 1, it caches again.
+import collections
+import os
+import re
+import signal
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from kaigitest import *  # noqa: E402,F403
+from feedlib import events, expected_ids, one  # noqa: E402
+
+SLUG = "bound"
+PEOPLE = 120
+SESSIONS = 160
+MIB = 1024 * 1024
+
+
+def metrics(s):
+    """{name: value} of the kaigi_feed_cache_* lines (one worker); a counter
+    not yet shown is 0."""
+    r = s.request("GET", "/metrics")
+    m = collections.defaultdict(float)
+    for x in re.finditer(r"^kaigi_(feed_cache_\w+)\{[^}]*\} (\S+)$", r.text, re.M):
+        m[x.group(1)] = float(x.group(2))
+    return m
+
+
+def setup(s):
+    """A conference of SESSIONS public/conference sessions and PEOPLE participants."""
+    with s.db().cursor() as cur:
+        cur.execute("""
+            WITH c AS (INSERT INTO conferences (slug, title, timezone, start_date, end_date)
+                VALUES ('bound', 'Bound', 'Europe/Berlin', '2025-03-01', '2025-03-31') RETURNING id),
+            v AS (INSERT INTO venues (conference_id, name) SELECT id, 'Hall' FROM c
+                RETURNING id, conference_id),
+            d AS (INSERT INTO delegations (conference_id, code, name) SELECT id, 'DE', 'Germany'
+                FROM c RETURNING id, conference_id),
+            p AS (INSERT INTO participants (conference_id, delegation_id, name)
+                SELECT d.conference_id, d.id, 'Participant ' || g FROM d, generate_series(1, %s) g)
+            INSERT INTO rooms (conference_id, venue_id, name, capacity)
+            SELECT v.conference_id, v.id, 'Room ' || g, 50 FROM v, generate_series(1, 10) g""",
+                    (PEOPLE,))
+        cur.execute("""
+            INSERT INTO sessions (conference_id, kind, title, description, room_id,
+                starts_at, ends_at, visibility)
+            SELECT r.conference_id, 'other', 'Session ' || g || ' in ' || r.name,
+                'Agenda item ' || g || ': digital trade, data free flow with trust, and the '
+                    || 'governance of artificial intelligence; interpretation EN/FR/JA.',
+                r.id, timestamptz '2025-03-03 08:00 Europe/Berlin' + (g / 10) * interval '1 hour',
+                timestamptz '2025-03-03 08:50 Europe/Berlin' + (g / 10) * interval '1 hour',
+                CASE WHEN g %% 3 = 0 THEN 'conference' ELSE 'public' END
+            FROM generate_series(0, %s - 1) g
+            JOIN rooms r ON r.name = 'Room ' || (g %% 10 + 1)
+                AND r.conference_id = (SELECT id FROM conferences WHERE slug = 'bound')""",
+                    (SESSIONS,))
+    sec = s.token("secretariat", conference=SLUG)
+    with s.db().cursor() as cur:
+        cur.execute("SELECT p.id, p.name FROM participants p JOIN conferences c"
+                    " ON c.id = p.conference_id WHERE c.slug = %s ORDER BY p.id", (SLUG,))
+        people = cur.fetchall()
+    feeds = []
+    for pid, name in people:
+        r = s.request("POST", "/api/v1/conferences/%s/feed-tokens" % SLUG,
+                      {"participant_id": pid}, token=sec)
+        if r.status != 201:
+            bail("feed token for participant %d: %d %s" % (pid, r.status, r.text))
+        feeds.append({"pid": pid, "name": name, "path": "/feeds/%s.ics" % r.json["token"]})
+    return sec, feeds
+
+
+def right(s, f, body, expect):
+    """Does body parse, with the participant's sessions and calendar name?"""
+    try:
+        ids = sorted(int(re.match(r"session-(\d+)@", u).group(1)) for u in events(body))
+    except Exception as e:  # noqa: BLE001
+        diag("feed of %s does not parse: %s" % (f["name"], e))
+        return False
+    return ids == expect and f["name"].encode() in body
+
+
+def fetch(s, f, seen):
+    """GET a feed; returns (response, metrics after)."""
+    r = s.request("GET", f["path"])
+    m = metrics(s)
+    seen["over"] += m["feed_cache_bytes"] > m["feed_cache_limit_bytes"]
+    seen["max"] = max(seen["max"], m["feed_cache_bytes"])
+    seen["status"] |= {r.status}
+    return r, m
+
+
+def first_round(s, feeds, expect):
+    """Every feed once (a fresh render), the hot one again after every third."""
+    hot, seen, hot_ok, wrong = feeds[0], {"over": 0, "max": 0, "status": set()}, 0, 0
+    r, m = fetch(s, hot, seen)
+    hot["body"], hot["etag"] = r.body, r.headers["ETag"]
+    for i, f in enumerate(feeds[1:], 1):
+        misses = m["feed_cache_misses_total"]
+        r, m = fetch(s, f, seen)
+        f["body"], f["etag"] = r.body, r.headers.get("ETag")
+        wrong += m["feed_cache_misses_total"] != misses + 1 or not right(s, f, r.body, expect[f["pid"]])
+        if i % 3 == 0:
+            hits, misses = m["feed_cache_hits_total"], m["feed_cache_misses_total"]
+            r, m = fetch(s, hot, seen)
+            hot_ok += (m["feed_cache_hits_total"] == hits + 1 and
+                       m["feed_cache_misses_total"] == misses and r.body == hot["body"])
+    is_(seen["status"], {200}, "%d fetches, all 200" % (len(feeds) + len(feeds) // 3))
+    is_(wrong, 0, "every first fetch was a miss (a fresh render) and is right:"
+        " it parses, has the participant's %d sessions and name" % len(expect[hot["pid"]]))
+    is_(seen["over"], 0, "after every fetch, the cache held no more than the bound"
+        " (at most %d bytes of %d)" % (seen["max"], MIB))
+    is_(hot_ok, (len(feeds) - 1) // 3, "the feed fetched after every third other one"
+        " was a cache hit every time (it is never the least recently used)")
+    return m
+
+
+def lru(s, feeds, m):
+    """The oldest untouched feed was evicted; the newest is still there."""
+    size = len(feeds[1]["body"])
+    ok(m["feed_cache_evictions_total"] >= len(feeds) - MIB // size,
+       "evictions: %d (feeds of %d bytes, %d of them fetched, the bound holds %d)" % (
+           m["feed_cache_evictions_total"], size, len(feeds), MIB // size))
+    ok(0 < m["feed_cache_entries"] <= MIB // size, "entries held: %d" % m["feed_cache_entries"])
+    last = feeds[-1]
+    s.request("GET", last["path"])
+    is_(metrics(s)["feed_cache_hits_total"], m["feed_cache_hits_total"] + 1,
+        "the feed fetched last is still cached (a hit)")
+    n = metrics(s)
+    s.request("GET", feeds[1]["path"])
+    is_(metrics(s)["feed_cache_misses_total"], n["feed_cache_misses_total"] + 1,
+        "the least recently used one went first (a miss now)")
+
+
+def second_round(s, feeds):
+    """Everything again: the same bytes and ETags as the fresh renders."""
+    seen, same, hits = {"over": 0, "max": 0, "status": set()}, 0, metrics(s)["feed_cache_hits_total"]
+    for f in reversed(feeds):
+        r, _ = fetch(s, f, seen)
+        same += r.body == f["body"] and r.headers.get("ETag") == f["etag"]
+    m = metrics(s)
+    is_(same, len(feeds), "a second round (%d hits, the rest rendered again after eviction)"
+        " gives the bytes and ETag of the first render" % (m["feed_cache_hits_total"] - hits))
+    is_(seen["over"], 0, "and the bound held throughout")
+
+
+def rename(s, sec, feeds):
+    """A session renamed through the API is in the hot (cached) feed."""
+    hot = feeds[0]
+    sid = one(s, "SELECT min(s.id) FROM sessions s JOIN conferences c ON c.id = s.conference_id"
+              " WHERE c.slug = %s AND s.visibility = 'public'", SLUG)
+    s.request("GET", hot["path"])
+    r = s.request("PATCH", "/api/v1/sessions/%d" % sid, {"title": "Renamed under a small cache"},
+                  token=sec)
+    if not is_(r.status, 200, "session renamed through the API"):
+        diag(r.text)
+    got, took = wait_for(lambda: (lambda x: x if b"Renamed under a small cache" in x.body else None)(
+        s.request("GET", hot["path"])))
+    ok(got is not None, "the cached feed shows it (%.0f ms)" % (took * 1000))
+
+
+def sighup(s, conf, feeds):
+    """A new feed_cache_mb applies at once on SIGHUP."""
+    with open(conf, "w") as fh:
+        fh.write("feed_cache_mb = 0\n")
+    s.proc.send_signal(signal.SIGHUP)
+    ok(wait_until(lambda: metrics(s)["feed_cache_limit_bytes"] == 0, timeout=PATIENCE),
+       "SIGHUP with feed_cache_mb = 0: the bound is 0")
+    m = metrics(s)
+    ok(m["feed_cache_entries"] == 0 and m["feed_cache_bytes"] == 0, "and the cache is empty")
+    r = s.request("GET", feeds[0]["path"])
+    is_(r.status, 200, "feeds are still served")
+    is_(metrics(s)["feed_cache_entries"], 0, "but none is kept")
+    with open(conf, "w") as fh:
+        fh.write("feed_cache_mb = 1\n")
+    s.proc.send_signal(signal.SIGHUP)
+    ok(wait_until(lambda: metrics(s)["feed_cache_limit_bytes"] == MIB, timeout=PATIENCE),
+       "SIGHUP with feed_cache_mb = 1 again")
+    s.request("GET", feeds[0]["path"])
+    is_(metrics(s)["feed_cache_entries"], 1, "and the cache keeps feeds again")
+
+
+def main():
+    conf = tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False)
+    conf.write("feed_cache_mb = 1\n")
+    conf.close()
+    try:
+        with Server(args=["--config", conf.name]) as s:
+            is_(metrics(s)["feed_cache_limit_bytes"], MIB, "feed_cache_mb = 1: the bound is 1 MiB")
+            sec, feeds = setup(s)
+            # nobody attends a restricted session: every participant sees the same ones
+            ids = expected_ids(s, ("participant", feeds[0]["pid"]), SLUG)[0]
+            expect = {f["pid"]: ids for f in feeds}
+            m = first_round(s, feeds, expect)
+            lru(s, feeds, m)
+            second_round(s, feeds)
+            rename(s, sec, feeds)
+            sighup(s, conf.name, feeds)
+            is_(s.stop(), 0, "kaigid exits 0")
+    finally:
+        os.unlink(conf.name)
+
+
+main()
+done_testing()
