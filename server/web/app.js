@@ -556,10 +556,8 @@ function lanes(list) {
 /* The grid of the selected day. */
 function renderGrid() {
 	const grid = $("grid");
-	if (S.gridHeld) {
-		S.gridWaiting = true;
+	if (held("grid"))
 		return;
-	}
 	if (!S.day) {
 		grid.replaceChildren(h("p", { class: "empty" }, "No days to show."));
 		return;
@@ -658,24 +656,38 @@ function gridSwap(grid, rows) {
 		again.focus({ preventScroll: true });
 }
 
-/* Hold the grid's redraws while a pointer is pressed on it (see gridSwap). */
-function gridHold() {
-	const grid = $("grid");
-	grid.addEventListener("pointerdown", () => { S.gridHeld = true; });
+/*
+ * Hold the redraws of the grid and the board while a pointer is pressed on
+ * either (see gridSwap: a redraw between press and release swallows the
+ * click); what waited is redrawn just after the click.
+ */
+function pressHold() {
+	for (const id of ["grid", "board"])
+		$(id).addEventListener("pointerdown", () => { S.pressed = true; });
 	const release = () => {
-		if (!S.gridHeld)
+		if (!S.pressed)
 			return;
-		S.gridHeld = false;
+		S.pressed = false;
 		/* After the click that this release makes (dispatched in the same task). */
 		setTimeout(() => {
-			if (S.gridWaiting && !S.gridHeld) {
-				S.gridWaiting = false;
+			const waited = S.waiting || {};
+			S.waiting = {};
+			if (waited.grid && !S.pressed)
 				renderGrid();
-			}
+			if (waited.board && !S.pressed)
+				renderBoard();
 		}, 0);
 	};
 	for (const ev of ["pointerup", "pointercancel", "dragend"])
 		document.addEventListener(ev, release, true);
+}
+
+/* Must this redraw wait for a release (pressHold)? Then it is noted. */
+function held(what) {
+	if (!S.pressed)
+		return false;
+	S.waiting = Object.assign(S.waiting || {}, { [what]: true });
+	return true;
 }
 
 /* A session as a button placed in its room's track. */
@@ -985,7 +997,7 @@ async function cancelSession(s) {
 /* The four columns of bilateral requests. */
 function renderBoard() {
 	const board = $("board");
-	if (!canEdit())
+	if (!canEdit() || held("board"))
 		return;
 	if (S.bilaterals === null) {
 		board.replaceChildren(h("p", { class: "empty" }, "Bilateral requests are not available from this server."));
@@ -1397,7 +1409,7 @@ function wirePrint() {
 /* Wire the static parts of the page. */
 function wire() {
 	$("days").addEventListener("keydown", onDayKey);
-	gridHold();
+	pressHold();
 	$("panel-close").addEventListener("click", closePanel);
 	$("auto-schedule").addEventListener("click", autoSchedule);
 	$("sign-out").addEventListener("click", signOut);

@@ -318,7 +318,13 @@ async function board(page) {
 	});
 	await step("board: accept", async () => {
 		const card = page.locator('#board .column[data-status="requested"] .card', { hasText: "JP → UA" });
-		await card.getByRole("button", { name: "Accept" }).click();
+		/* The board is redrawn on every change too: pressed before a redraw, released after it. */
+		await card.scrollIntoViewIfNeeded();
+		const box = await card.getByRole("button", { name: "Accept" }).boundingBox();
+		await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+		await page.mouse.down();
+		await page.evaluate(() => renderBoard());
+		await page.mouse.up();
 		await page.waitForSelector('#board .column[data-status="accepted"] .card >> text=JP → UA');
 		return { status: await page.textContent("#status") };
 	});
