@@ -71,6 +71,19 @@ function blocks(page) {
 	})));
 }
 
+/* A locator's box, once it can be measured: a live redraw may replace the
+ * element between finding and measuring it (null then). */
+async function boxOf(page, loc) {
+	for (let i = 0; i < 300; i++) {
+		await loc.waitFor({ state: "visible" });
+		const box = await loc.boundingBox();
+		if (box !== null)
+			return box;
+		await page.waitForTimeout(100);
+	}
+	throw new Error("never measured: " + loc);
+}
+
 /* Show a day by clicking its tab; the blocks on it. */
 async function day(page, d) {
 	await page.click("#tab-" + d);
@@ -268,7 +281,7 @@ async function moves(page) {
 		 * released after it still opens, and a focused block keeps the focus. */
 		await day(page, "2023-04-30");
 		const sel = '#grid .session[data-title="Press conference of the chair"]';
-		const box = await page.locator(sel).boundingBox();
+		const box = await boxOf(page, page.locator(sel));
 		await page.mouse.move(box.x + 4, box.y + 4);
 		await page.mouse.down();
 		await page.evaluate(() => renderGrid());
@@ -320,7 +333,7 @@ async function board(page) {
 		const card = page.locator('#board .column[data-status="requested"] .card', { hasText: "JP → UA" });
 		/* The board is redrawn on every change too: pressed before a redraw, released after it. */
 		await card.scrollIntoViewIfNeeded();
-		const box = await card.getByRole("button", { name: "Accept" }).boundingBox();
+		const box = await boxOf(page, card.getByRole("button", { name: "Accept" }));
 		await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
 		await page.mouse.down();
 		await page.evaluate(() => renderBoard());
