@@ -74,14 +74,19 @@ function blocks(page) {
 /* A locator's box, once it can be measured: a live redraw may replace the
  * element between finding and measuring it (null then). */
 async function boxOf(page, loc) {
+	let last = null;
 	for (let i = 0; i < 300; i++) {
-		await loc.waitFor({ state: "visible" });
-		const box = await loc.boundingBox();
-		if (box !== null)
-			return box;
+		try {
+			await loc.scrollIntoViewIfNeeded({ timeout: 2000 });
+			const box = await loc.boundingBox({ timeout: 2000 });
+			if (box !== null)
+				return box;
+		} catch (e) {
+			last = e;	/* detached by a redraw meanwhile: again */
+		}
 		await page.waitForTimeout(100);
 	}
-	throw new Error("never measured: " + loc);
+	throw new Error("never measured: " + loc + (last ? " (" + last.message.split("\n")[0] + ")" : ""));
 }
 
 /* Show a day by clicking its tab; the blocks on it. */
@@ -332,7 +337,6 @@ async function board(page) {
 	await step("board: accept", async () => {
 		const card = page.locator('#board .column[data-status="requested"] .card', { hasText: "JP → UA" });
 		/* The board is redrawn on every change too: pressed before a redraw, released after it. */
-		await card.scrollIntoViewIfNeeded();
 		const box = await boxOf(page, card.getByRole("button", { name: "Accept" }));
 		await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
 		await page.mouse.down();
