@@ -13,6 +13,13 @@
  * (slowclient_served, from the router) is left alone; one still without a
  * request after the deadline is shut down, and evhttp then closes it as a
  * client that went away.
+ *
+ * Times are CLOCK_MONOTONIC seconds with their fractions. Whole seconds
+ * (time(NULL)) let two sweeps that straddle two second boundaries, as a
+ * late timer does on a busy machine, see "2 s" between instants 1.002 s
+ * apart, and a client was dropped after one second of a two-second
+ * timeout. A connection is now never dropped before `timeout` has passed
+ * since it was first seen, and at most one sweep (about a second) later.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -36,7 +43,7 @@
 
 struct slowclient {
 	uint64_t	cookie;		/* the key */
-	time_t		first_seen;
+	double		first_seen;	/* monotonic seconds */
 	int		served;		/* a request was dispatched on it */
 	unsigned	sweep;		/* last sweep that saw it */
 };
@@ -45,6 +52,16 @@ static void		*slow_tree;
 static struct event	*slow_timer;
 static int		 slow_port = -1, slow_timeout;
 static unsigned		 slow_sweep_no;
+
+/* Now, in monotonic seconds. */
+static double
+slow_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 /* Order by cookie. */
 static int
@@ -58,7 +75,7 @@ slow_cmp(const void *a, const void *b)
 
 /* The entry of a cookie, created (first seen now) when new. */
 static struct slowclient *
-slow_entry(uint64_t cookie, time_t now)
+slow_entry(uint64_t cookie, double now)
 {
 	struct slowclient	key = { cookie, 0, 0, 0 }, *e, **found;
 
@@ -109,12 +126,12 @@ slowclient_served(int fd)
 	uint64_t	cookie = slow_client_cookie(fd);
 
 	if (cookie != 0)
-		slow_entry(cookie, time(NULL))->served = 1;
+		slow_entry(cookie, slow_now())->served = 1;
 }
 
 /* Look at one descriptor during a sweep. */
 static void
-slow_check(int fd, time_t now)
+slow_check(int fd, double now)
 {
 	uint64_t		 cookie = slow_client_cookie(fd);
 	struct slowclient	*e;
@@ -167,18 +184,14 @@ slow_forget(void)
 	free(st.items);
 }
 
-/* Once a second: look at every descriptor of the worker. */
-static void
-slow_tick(evutil_socket_t unused, short what, void *arg)
+/* Look at every descriptor of the worker, at monotonic instant now. */
+void
+slowclient_sweep(double now)
 {
 	DIR		*d = opendir("/proc/self/fd");
 	struct dirent	*de;
-	time_t		 now = time(NULL);
 	int		 dfd;
 
-	(void)unused;
-	(void)what;
-	(void)arg;
 	if (d == NULL)
 		return;
 	slow_sweep_no++;
@@ -190,6 +203,16 @@ slow_tick(evutil_socket_t unused, short what, void *arg)
 	}
 	closedir(d);
 	slow_forget();
+}
+
+/* Once a second. */
+static void
+slow_tick(evutil_socket_t unused, short what, void *arg)
+{
+	(void)unused;
+	(void)what;
+	(void)arg;
+	slowclient_sweep(slow_now());
 }
 
 /* Start sweeping for the clients of listening socket fd. */

@@ -11,6 +11,8 @@
 void	slowclient_start(struct event_base *, int listen_fd, int timeout);
 /* A request was dispatched on client socket fd. */
 void	slowclient_served(int fd);
+/* One sweep at monotonic instant now (seconds); the timer's, and tests'. */
+void	slowclient_sweep(double now);
 /* Follow a changed `timeout` setting. */
 void	slowclient_set_timeout(int timeout);
 void	slowclient_stop(void);
