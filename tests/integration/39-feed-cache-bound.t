@@ -14,6 +14,11 @@
 #    a second round, partly from the cache and partly rendered again after
 #    an eviction, gives the same bytes and ETag as the first (fresh) render.
 #  * A session renamed through the API shows in the hot (cached) feed.
+#  * Issuing a feed token changes no feed, so the conference's cached feeds
+#    stay: the hot feed is still a hit once kaigid has handled a change
+#    NOTIFYed after the token (a marker in another conference). Before
+#    sql/255 every new token dropped them all, and a token's late NOTIFY
+#    made the first round's hot feed a miss on a busy machine.
 #  * SIGHUP with feed_cache_mb = 0 in the file: the cache empties at once and
 #    keeps nothing; back to 1, it caches again.
 import collections
@@ -175,6 +180,33 @@ def rename(s, sec, feeds):
     ok(got is not None, "the cached feed shows it (%.0f ms)" % (took * 1000))
 
 
+def new_token(s, sec, feeds):
+    """A new feed token leaves the conference's cached feeds alone."""
+    hot, marker = feeds[0], "/api/v1/conferences/g7-digital-2023/calendar.ics"
+    body = s.request("GET", hot["path"]).body
+    s.request("GET", marker)
+    r = s.request("POST", "/api/v1/conferences/%s/feed-tokens" % SLUG,
+                  {"participant_id": feeds[1]["pid"]}, token=sec)
+    is_(r.status, 201, "another feed token issued")
+    with s.db().cursor() as cur:    # the marker: a change NOTIFYed after the token's
+        cur.execute("UPDATE conferences SET title = title WHERE slug = 'g7-digital-2023'")
+
+    def marker_dropped():
+        before = metrics(s)["feed_cache_misses_total"]
+        s.request("GET", marker)
+        return metrics(s)["feed_cache_misses_total"] == before + 1
+    ok(wait_until(marker_dropped, timeout=PATIENCE),
+       "kaigid handled a change NOTIFYed after the token (another conference's feed rendered again)")
+    m = metrics(s)
+    r = s.request("GET", hot["path"])
+    n = metrics(s)
+    ok(n["feed_cache_hits_total"] == m["feed_cache_hits_total"] + 1
+       and n["feed_cache_misses_total"] == m["feed_cache_misses_total"] and r.body == body,
+       "the hot feed is still a cache hit after a new token of its conference (hits +%d, misses +%d)"
+       % (n["feed_cache_hits_total"] - m["feed_cache_hits_total"],
+          n["feed_cache_misses_total"] - m["feed_cache_misses_total"]))
+
+
 def sighup(s, conf, feeds):
     """A new feed_cache_mb applies at once on SIGHUP."""
     with open(conf, "w") as fh:
@@ -211,6 +243,7 @@ def main():
             lru(s, feeds, m)
             second_round(s, feeds)
             rename(s, sec, feeds)
+            new_token(s, sec, feeds)
             sighup(s, conf.name, feeds)
             is_(s.stop(), 0, "kaigid exits 0")
     finally:
