@@ -480,6 +480,24 @@ class Server:
             self._tail_shown = True
             diag("kaigid log tail (%s):" % self.log_path)
             diag(self.log_tail())
+            pg = self.pg_errors()
+            if pg:
+                diag("PostgreSQL's errors and slow statements for %s:" % self.db_name)
+                diag(pg)
+
+    def pg_errors(self, n=30):
+        """The last n lines of the test cluster's log (tests/run: $KAIGI_TEST_TMPDIR/pg.log)
+        that are about this server's database, with the lines that follow an
+        ERROR (its CONTEXT and STATEMENT): why a statement failed or took long."""
+        path = os.path.join(os.environ.get("KAIGI_TEST_TMPDIR", ""), "pg.log")
+        try:
+            with open(path, "rb") as f:
+                lines = f.read().decode("utf-8", "replace").splitlines()
+        except OSError:
+            return ""
+        mine = [ln for ln in lines if ("@%s " % self.db_name) in ln and
+                ("ERROR" in ln or "CONTEXT" in ln or "STATEMENT" in ln or "duration" in ln)]
+        return "\n".join(mine[-n:])
 
     def log_tail(self, n=40):
         """The last n lines of kaigid's log."""
