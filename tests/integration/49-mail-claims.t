@@ -167,8 +167,9 @@ def main():
     try:
         with Server(env=env) as s:
             db = DB(s)
-            got, _ = wait_for(lambda: db.one("SELECT count(*) FROM pg_stat_activity"
-                                             " WHERE application_name = 'kaigid-mail'") == 2,
+            got, _ = wait_for(lambda: db.one("SELECT count(*) FROM pg_stat_activity WHERE"
+                                             " application_name = 'kaigid-mail' AND"
+                                             " datname = current_database()") == 2,
                               timeout=10, interval=0.2)
             ok(got, "mail_senders=2: two sender connections in the worker")
             db.rows("UPDATE participants SET email = 'p' || id || '@example.org'")
