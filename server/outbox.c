@@ -321,6 +321,8 @@ outbox_deliver_all(struct outbox_claim *cl)
 			    cl->mids[cl->nsent - 1]);
 			continue;
 		}
+		if (err == NULL)
+			err = xstrdup("not delivered");
 		log_warn("mail: batch %s: %s (attempt %d)", id, err,
 		    atoi(PQgetvalue(cl->batches, i, 1)) + 1);
 		cl->failed[cl->nfailed] = (char *)id;
