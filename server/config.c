@@ -61,6 +61,7 @@ static const struct config_key config_keys[] = {
 	KEY_S(mail_from, "kaigi@localhost"),
 	KEY_I(notify_quiet_seconds, "300", 0, 86400),
 	KEY_S(maildir, "var/mail"),
+	KEY_I(mail_senders, "2", 1, 16),
 };
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
 

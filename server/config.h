@@ -34,6 +34,7 @@ struct config {
 	char	*mail_from;		/* From: and ORGANIZER of change mail */
 	int	 notify_quiet_seconds;	/* a batch closes after this quiet time */
 	char	*maildir;		/* change mail without smtp_url */
+	int	 mail_senders;		/* mail sender threads per worker */
 };
 
 extern struct config *cfg;	/* the settings in force */

@@ -53,6 +53,8 @@ static const char kaigid_usage[] =
 "  notify_quiet_seconds N   a participant's changes are mailed once quiet\n"
 "                           for N seconds (default 300)\n"
 "  maildir DIR              Maildir used without smtp_url (default var/mail)\n"
+"  mail_senders N           sender threads per worker, each with its own\n"
+"                           database and SMTP connection (default 2, 1-16)\n"
 "\n"
 "kaigid supervises its workers: one that dies is restarted at once (after a\n"
 "growing pause if it keeps dying right after its start), and the workers end\n"

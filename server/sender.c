@@ -2,7 +2,8 @@
  * sender.c — a worker's background sender (sender.h): the thread, its stop
  * flag and timed wait, its blocking database connection (given up after
  * 5 s, so a stop is never held up long by a database that does not
- * answer), and the statements its rounds run on it.
+ * answer), the statements its rounds run on it, and which sender the
+ * calling thread is (sender_self, for a kind that runs several).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,15 @@
 #include "log.h"
 #include "sender.h"
 #include "util.h"
+
+/* The sender of the calling thread (set as its thread starts). */
+static __thread struct sender *sender_current;
+
+struct sender *
+sender_self(void)
+{
+	return sender_current;
+}
 
 int
 sender_stopping(struct sender *s)
@@ -88,6 +98,7 @@ sender_thread(void *arg)
 	struct sender	*s = arg;
 	PGconn		*c = NULL;
 
+	sender_current = s;
 	while (!sender_stopping(s)) {
 		if (c == NULL || PQstatus(c) != CONNECTION_OK) {
 			PQfinish(c);
@@ -98,6 +109,8 @@ sender_thread(void *arg)
 		sender_sleep(s, s->poll_ms);
 	}
 	PQfinish(c);
+	if (s->done != NULL)
+		s->done();
 	return NULL;
 }
 
@@ -116,13 +129,21 @@ sender_start(struct sender *s)
 }
 
 void
-sender_stop(struct sender *s)
+sender_ask_stop(struct sender *s)
 {
 	if (s->running) {
 		pthread_mutex_lock(&s->mu);
 		s->stop = 1;
 		pthread_cond_signal(&s->cv);
 		pthread_mutex_unlock(&s->mu);
+	}
+}
+
+void
+sender_stop(struct sender *s)
+{
+	if (s->running) {
+		sender_ask_stop(s);
 		pthread_join(s->thread, NULL);
 		s->running = 0;
 	}
