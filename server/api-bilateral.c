@@ -68,12 +68,12 @@
  * the JSON, the answer, a solver stopping a little late) plus the write's
  * measured milliseconds per placed request times the requests, with
  * headroom (BIL_WRITE_MS_DEFAULT until this process has measured one),
- * at most a quarter of the limit. */
+ * at most half the limit. */
 #define BIL_MARGIN_BASE_MS	150
 #define BIL_WRITE_MS_DEFAULT	1.5
 #define BIL_WRITE_HEADROOM	1.5
 #define BIL_WRITE_WEIGHT	(1.0 / 3)
-#define BIL_MARGIN_SHARE	4	/* the margin is at most 1/4 of the limit */
+#define BIL_MARGIN_SHARE	2	/* the margin is at most half the limit */
 #define BIL_FLOOR_SHARE		10	/* the solver gets at least 1/10 */
 
 static const char *const bil_statuses[] = { "requested", "accepted",
