@@ -524,16 +524,56 @@ check_file(const struct gen *g, const char *path)
 	return ok ? 0 : 1;
 }
 
+/* Run the solver on the generated problem, check and print; 0 if it passes. */
+static int
+solve_and_check(const struct gen *g, const struct solver_problem *pb,
+    const struct solver_options *opt)
+{
+	struct solver_answer	 ans;
+	struct chk		 c;
+	double			 cpu;
+	int			 ch, q, *st, *rm, reasons[8] = { 0 };
+
+	cpu = chk_cpu();
+	if (solver_solve(pb, opt, &ans) != 0) {
+		printf("solver refused the input\n");
+		return 1;
+	}
+	cpu = chk_cpu() - cpu;
+	st = xcalloc((size_t)g->nreq, sizeof *st);
+	rm = xcalloc((size_t)g->nreq, sizeof *rm);
+	for (q = 0; q < g->nreq; q++) {
+		st[q] = ans.placements[q].start;
+		rm[q] = ans.placements[q].room;
+		reasons[ans.placements[q].reason]++;
+	}
+	chk_answer(g, st, rm, &c);
+	chk_print("solver", g, &c);
+	printf("solver   %.3f s wall, %.3f s cpu, %ld iterations%s; its own "
+	    "stats: placed %d, breaks %d, spread %d, room changes %d\n",
+	    ans.stats.elapsed_ms / 1000.0, cpu, ans.stats.iterations, ans.stats.time_limit_hit ?
+	    " (budget cut by the clock)" : "", ans.stats.placed,
+	    ans.stats.breaks, ans.stats.break_spread, ans.stats.room_changes);
+	for (q = 1; q < 6; q++)
+		if (reasons[q])
+			printf("unplaced: %d %s\n", reasons[q],
+			    solver_reason_string((enum solver_reason)q));
+	ch = c.violations == 0 && c.placed * 1000 >= g->nreq * 995;
+	printf("%s\n", ch ? "PASS (>= 99.5% placed, no clash)" : "FAIL");
+	solver_answer_free(&ans);
+	free(st);
+	free(rm);
+	return ch ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct solver_options	 opt = { 2000, 1, 0 };
 	struct solver_problem	 pb;
-	struct solver_answer	 ans;
 	struct gen		 g;
 	struct chk		 c;
-	double			 cpu;
-	int			 ch, q, n = 2000, *st, *rm, reasons[8] = { 0 }, dump = 0;
+	int			 ch, n = 2000, dump = 0;
 	const char		*answer = NULL;
 
 	while ((ch = getopt(argc, argv, "s:t:i:n:da:")) != -1) {
@@ -571,35 +611,7 @@ main(int argc, char **argv)
 		gen_free(&g);
 		return ch;
 	}
-	cpu = chk_cpu();
-	if (solver_solve(&pb, &opt, &ans) != 0) {
-		printf("solver refused the input\n");
-		return 1;
-	}
-	cpu = chk_cpu() - cpu;
-	st = xcalloc((size_t)g.nreq, sizeof *st);
-	rm = xcalloc((size_t)g.nreq, sizeof *rm);
-	for (q = 0; q < g.nreq; q++) {
-		st[q] = ans.placements[q].start;
-		rm[q] = ans.placements[q].room;
-		reasons[ans.placements[q].reason]++;
-	}
-	chk_answer(&g, st, rm, &c);
-	chk_print("solver", &g, &c);
-	printf("solver   %.3f s wall, %.3f s cpu, %ld iterations%s; its own "
-	    "stats: placed %d, breaks %d, spread %d, room changes %d\n",
-	    ans.stats.elapsed_ms / 1000.0, cpu, ans.stats.iterations, ans.stats.time_limit_hit ?
-	    " (budget cut by the clock)" : "", ans.stats.placed,
-	    ans.stats.breaks, ans.stats.break_spread, ans.stats.room_changes);
-	for (q = 1; q < 6; q++)
-		if (reasons[q])
-			printf("unplaced: %d %s\n", reasons[q],
-			    solver_reason_string((enum solver_reason)q));
-	ch = c.violations == 0 && c.placed * 1000 >= g.nreq * 995;
-	printf("%s\n", ch ? "PASS (>= 99.5% placed, no clash)" : "FAIL");
-	solver_answer_free(&ans);
-	free(st);
-	free(rm);
+	ch = solve_and_check(&g, &pb, &opt);
 	gen_free(&g);
-	return ch ? 0 : 1;
+	return ch;
 }
