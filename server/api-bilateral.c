@@ -23,6 +23,8 @@
  * The solver runs at most solver_jobs jobs at once (scheduler.c); beyond
  * its queue a request gets 503 with Retry-After.
  */
+#include <sys/time.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +64,17 @@
 #define BIL_SLOTS_MAX		100
 #define BIL_TIME_LIMIT_MAX	60000
 #define BIL_AFTER_MAX		100	/* requests one may come after */
+/* The margin a schedule keeps for writing its plan: a base (the hand-back,
+ * the JSON, the answer, a solver stopping a little late) plus the write's
+ * measured milliseconds per placed request times the requests, with
+ * headroom (BIL_WRITE_MS_DEFAULT until this process has measured one),
+ * at most half the limit. */
+#define BIL_MARGIN_BASE_MS	150
+#define BIL_WRITE_MS_DEFAULT	1.5
+#define BIL_WRITE_HEADROOM	1.5
+#define BIL_WRITE_WEIGHT	(1.0 / 3)
+#define BIL_MARGIN_SHARE	2	/* the margin is at most half the limit */
+#define BIL_FLOOR_SHARE		10	/* the solver gets at least 1/10 */
 
 static const char *const bil_statuses[] = { "requested", "accepted",
     "declined", "withdrawn", "scheduled", "cancelled", NULL };
@@ -83,6 +96,13 @@ struct bil_state {
 	long long		 cur_room;	/* never offered (0: none) */
 	scheduler_cb		*solved;
 	struct scheduler_job	*job;
+	/* SOLVE: time_limit_ms counts from arrival (monotonic ms); the
+	 * read, the solver's limit and the margin kept for the write. */
+	double			 arrived_ms;
+	double			 read_ms;
+	int			 margin_ms;
+	double			 write_from_ms;
+	int			 nplaced;
 };
 
 static void bil_create(struct req *);
@@ -362,6 +382,39 @@ bil_current(struct bil_state *st, const json_t *root)
 		st->job->slot_max = st->slot_max + 1;
 }
 
+/* Milliseconds per placed request recent plan writes took here. */
+static double	bil_write_ms = BIL_WRITE_MS_DEFAULT;
+
+/* A plan of n placed requests written in ms: a moving average (a third
+ * of the new one), so that one write stalled by a busy machine does not
+ * take the next schedules' time. */
+static void
+bil_write_measured(int n, double ms)
+{
+	if (n > 0)
+		bil_write_ms = bil_write_ms * (1 - BIL_WRITE_WEIGHT) +
+		    ms / n * BIL_WRITE_WEIGHT;
+}
+
+/* The schedule's deadline: time_limit_ms from arrival, less the margin
+ * for the write; the solver gets what remains when it starts (scheduler.c),
+ * at least a tenth of the limit. */
+static void
+bil_deadline(struct bil_state *st)
+{
+	double	 now = scheduler_now_ms();
+	int	 n = st->job->problem.pb.nrequests;
+
+	st->read_ms = now - st->arrived_ms;
+	st->margin_ms = BIL_MARGIN_BASE_MS +
+	    (int)(bil_write_ms * BIL_WRITE_HEADROOM * n);
+	if (st->margin_ms > st->time_limit_ms / BIL_MARGIN_SHARE)
+		st->margin_ms = st->time_limit_ms / BIL_MARGIN_SHARE;
+	st->job->deadline_ms = st->arrived_ms + st->time_limit_ms - st->margin_ms;
+	st->job->floor_ms = st->time_limit_ms / BIL_FLOOR_SHARE > 0 ?
+	    st->time_limit_ms / BIL_FLOOR_SHARE : 1;
+}
+
 /* db_cb: the problem is read; parse it and start the solver. */
 static void
 bil_problem_loaded(enum db_status status, PGresult *res, void *arg)
@@ -389,6 +442,8 @@ bil_problem_loaded(enum db_status status, PGresult *res, void *arg)
 		return;
 	}
 	json_decref(root);
+	if (st->kind == SCHEDULER_SOLVE && st->arrived_ms > 0)
+		bil_deadline(st);
 	scheduler_run(st->job, st->solved, r);
 }
 
@@ -633,7 +688,28 @@ bil_plan_done(enum db_status status, PGresult *res, void *arg)
 		bil_load(r);
 		return;
 	}
+	if (status == DB_OK && !st->dry_run)
+		bil_write_measured(st->nplaced, scheduler_now_ms() -
+		    st->write_from_ms);
 	api_reply_row(r, status, res, 200);
+}
+
+/* Where the schedule's time went, in its stats: the read (from arrival,
+ * with the parse), the wait for a solver thread, the solver's limit and
+ * the margin kept for the write. */
+static void
+bil_budget_stats(struct bil_state *st, json_t *stats)
+{
+	const struct scheduler_job	*job = st->job;
+
+	st->write_from_ms = scheduler_now_ms();
+	st->nplaced = job->answer.stats.placed;
+	json_object_set_new(stats, "read_ms", json_integer((json_int_t)st->read_ms));
+	json_object_set_new(stats, "queued_ms", json_integer((json_int_t)(
+	    job->started_ms - st->arrived_ms - st->read_ms)));
+	json_object_set_new(stats, "solver_limit_ms",
+	    json_integer(job->options.time_limit_ms));
+	json_object_set_new(stats, "write_margin_ms", json_integer(st->margin_ms));
 }
 
 /* Solved: write the plan in one statement (or only format it). */
@@ -650,6 +726,7 @@ bil_plan_solved(struct scheduler_job *job, void *arg)
 		return;
 	plan = scheduler_plan_json(job);
 	json_object_set_new(plan, "replanned", json_boolean(st->retried));
+	bil_budget_stats(st, json_object_get(plan, "stats"));
 	text = api_json_text(plan);
 	json_decref(plan);
 	params[0] = st->actor;
@@ -658,6 +735,18 @@ bil_plan_solved(struct scheduler_job *job, void *arg)
 	params[3] = st->dry_run ? "true" : "false";
 	db_query(BIL_PLAN_SQL, 4, params, bil_plan_done, r);
 	free(text);
+}
+
+/* Milliseconds since a wall-clock time (the request's arrival). */
+static double
+bil_since_ms(const struct timeval *t)
+{
+	struct timeval	 now;
+	double		 ms;
+
+	gettimeofday(&now, NULL);
+	ms = (now.tv_sec - t->tv_sec) * 1000.0 + (now.tv_usec - t->tv_usec) / 1000.0;
+	return ms > 0 ? ms : 0;
 }
 
 /* POST /api/v1/conferences/{slug}/schedule {dry_run?, time_limit_ms?} */
@@ -685,5 +774,6 @@ bil_plan(struct req *r)
 	st->slug = req_param(r, "slug");
 	st->dry_run = dry;
 	st->time_limit_ms = (int)limit;
+	st->arrived_ms = scheduler_now_ms() - bil_since_ms(&r->started);
 	bil_load(r);
 }

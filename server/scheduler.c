@@ -26,6 +26,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -375,11 +376,38 @@ sched_slots(struct scheduler_job *job)
 	}
 }
 
+/* Milliseconds on the monotonic clock. */
+double
+scheduler_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+/* A job with a deadline: the solver gets what remains of it now (a job
+ * may have waited in the queue), at least floor_ms. */
+static void
+sched_limit(struct scheduler_job *job)
+{
+	double	 left;
+
+	job->started_ms = scheduler_now_ms();
+	if (job->deadline_ms <= 0)
+		return;
+	left = job->deadline_ms - job->started_ms;
+	job->options.time_limit_ms = left > job->floor_ms ? (int)left :
+	    job->floor_ms;
+}
+
 /* The work itself (on the worker thread, or inline). */
 static void
 sched_work(struct scheduler_job *job)
 {
 	struct solver_problem	*pb = &job->problem.pb;
+
+	sched_limit(job);
 
 	if (job->kind == SCHEDULER_SLOTS) {
 		/* Starts for people to choose from: every 5 minutes, not cells. */

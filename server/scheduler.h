@@ -58,6 +58,12 @@ struct scheduler_job {
 	struct solver_options		 options;
 	int				 slot_max;	/* SLOTS: at most this many */
 	int				 chronological;	/* SLOTS: earliest first, not best */
+	/* SOLVE with a deadline: when the thread starts, the solver's limit
+	 * becomes what remains until deadline_ms (scheduler_now_ms()), at
+	 * least floor_ms; 0 keeps options.time_limit_ms. */
+	double				 deadline_ms;
+	int				 floor_ms;
+	double				 started_ms;	/* when the thread started */
 	/* Results, valid in the callback. */
 	enum scheduler_failure		 failed;
 	int				 rc;		/* solver's return */
@@ -71,6 +77,8 @@ struct scheduler_job {
 	TAILQ_ENTRY(scheduler_job)	 entry;
 };
 
+/* Milliseconds on the monotonic clock (the solver's clock). */
+double	scheduler_now_ms(void);
 /* Parse the problem JSON; 0, or -1 with *why set. Pure. */
 int	scheduler_problem_parse(const json_t *, struct scheduler_problem *,
 	    const char **why);

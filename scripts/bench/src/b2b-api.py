@@ -200,6 +200,14 @@ def main():
             inst["name"], wall, st.get("elapsed_ms", -1), st.get("search", "?"), st.get("placed"),
             st.get("breaks"), ", %d sessions with other attendees" % bad if bad else ""),
             file=sys.stderr)
+        # Where the time went (kaigid's own stats): the read, the wait for
+        # a solver thread, the solver's limit and run, the rest (the
+        # write and the answer) against the margin kept for it.
+        rest = wall * 1000 - st.get("read_ms", 0) - st.get("queued_ms", 0) - st.get("elapsed_ms", 0)
+        print("b2b-api: %-24s read %s ms, queued %s ms, solver limit %s ms, write+answer %.0f ms"
+              " (margin %s ms)" % (inst["name"], st.get("read_ms", "?"), st.get("queued_ms", "?"),
+                                   st.get("solver_limit_ms", "?"), rest, st.get("write_margin_ms", "?")),
+              file=sys.stderr)
         with open("%s/%s.ans" % (out, inst["name"]), "w") as f:
             f.write("wall %.3f\n" % wall)
             f.write("".join(x + "\n" for x in lines))

@@ -11,6 +11,13 @@
  * generated data and the answer's start/room.
  *
  * Usage: plant [-s seed] [-t ms] [-i iterations] [-n requests]
+ *        plant [-s seed] [-n requests] -d          (the instance as JSON)
+ *        plant [-s seed] [-n requests] -a FILE     (check an answer)
+ * -d prints the generated conference for scripts/bench/src/plant-api.py,
+ * which plays it through the HTTP API; -a checks the answer it read back
+ * (lines "REQUEST START ROOM": request and room indices from 0, start in
+ * minutes from day 0's midnight; requests not listed are unplaced) with
+ * the same independent checker, without running the solver.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -439,53 +446,109 @@ chk_print(const char *what, const struct gen *g, const struct chk *c)
 	    c->spread, c->violations, c->violations ? ": " : "", c->first);
 }
 
-int
-main(int argc, char **argv)
+/* Print a list of intervals as JSON: [[start, end, venue], ...]. */
+static void
+dump_ivl(const struct ivl *l)
 {
-	struct solver_options	 opt = { 2000, 1, 0 };
-	struct solver_problem	 pb;
+	int	 i;
+
+	printf("[");
+	for (i = 0; i < l->n; i++)
+		printf("%s[%d,%d,%d]", i ? "," : "", l->v[i].start, l->v[i].end,
+		    l->v[i].venue);
+	printf("]");
+}
+
+/* -d: the generated conference as one JSON object (minutes from day 0). */
+static void
+dump_gen(const struct gen *g, uint64_t seed)
+{
+	int	 i;
+
+	printf("{\"seed\":%llu,\"days\":%d,\"day_start\":%d,\"day_end\":%d,"
+	    "\"changeover\":%d,\"venues\":%d,\"travel\":[",
+	    (unsigned long long)seed, NDAYS, DAY0, DAY1, CHANGE, NVEN);
+	for (i = 0; i < NVEN * NVEN; i++)
+		printf("%s%d", i ? "," : "", g->travel[i]);
+	printf("],\n\"rooms\":[");
+	for (i = 0; i < NROOMS; i++) {
+		printf("%s{\"venue\":%d,\"capacity\":%d,\"busy\":", i ? "," : "",
+		    g->rooms[i].venue, g->rooms[i].capacity);
+		dump_ivl(&g->rbusy[i]);
+		printf("}");
+	}
+	printf("],\n\"people\":[");
+	for (i = 0; i < NPEOPLE; i++) {
+		printf("%s\n{\"delegation\":%d,\"deputy\":%d,\"busy\":",
+		    i ? "," : "", i / 2, i % 2);
+		dump_ivl(&g->pbusy[i]);
+		printf("}");
+	}
+	printf("],\n\"requests\":[");
+	for (i = 0; i < g->nreq; i++)
+		printf("%s\n[%d,%d,%d,%d,%d,%d,%d]", i ? "," : "",
+		    g->reqs[i].people[0] / 2, g->reqs[i].people[1] / 2,
+		    g->reqs[i].people[0] % 2, g->reqs[i].duration,
+		    g->reqs[i].earliest, g->reqs[i].latest, g->reqs[i].priority);
+	printf("]}\n");
+}
+
+/* -a FILE: check an answer read back through the API; 0 if it passes. */
+static int
+check_file(const struct gen *g, const char *path)
+{
+	struct chk	 c;
+	FILE		*f = fopen(path, "r");
+	int		*st, *rm, q, s, k, ok;
+
+	if (f == NULL) {
+		perror(path);
+		return 2;
+	}
+	st = xcalloc((size_t)g->nreq + 1, sizeof *st);
+	rm = xcalloc((size_t)g->nreq + 1, sizeof *rm);
+	for (q = 0; q < g->nreq; q++)
+		st[q] = rm[q] = -1;
+	while (fscanf(f, "%d %d %d", &q, &s, &k) == 3)
+		if (q >= 0 && q < g->nreq) {
+			st[q] = s;
+			rm[q] = k;
+		}
+	fclose(f);
+	chk_answer(g, st, rm, &c);
+	chk_print("api", g, &c);
+	ok = c.violations == 0 && c.placed * 1000 >= g->nreq * 995;
+	printf("%s\n", ok ? "PASS (>= 99.5% placed, no clash)" : "FAIL");
+	free(st);
+	free(rm);
+	return ok ? 0 : 1;
+}
+
+/* Run the solver on the generated problem, check and print; 0 if it passes. */
+static int
+solve_and_check(const struct gen *g, const struct solver_problem *pb,
+    const struct solver_options *opt)
+{
 	struct solver_answer	 ans;
-	struct gen		 g;
 	struct chk		 c;
 	double			 cpu;
-	int			 ch, q, n = 2000, *st, *rm, reasons[8] = { 0 };
+	int			 ch, q, *st, *rm, reasons[8] = { 0 };
 
-	while ((ch = getopt(argc, argv, "s:t:i:n:")) != -1) {
-		if (ch == 's')
-			opt.seed = strtoull(optarg, NULL, 10);
-		else if (ch == 't')
-			opt.time_limit_ms = atoi(optarg);
-		else if (ch == 'i')
-			opt.max_iterations = atol(optarg);
-		else if (ch == 'n')
-			n = atoi(optarg);
-		else {
-			fprintf(stderr, "usage: plant [-s seed] [-t ms] "
-			    "[-i iterations] [-n requests]\n");
-			return 2;
-		}
-	}
-	gen_make(&g, opt.seed, n, &pb);
-	printf("generated: %d delegations, %d people, %d requests, %d rooms "
-	    "in 3 venues, %d days, seed %llu\n", NDEL, NPEOPLE, g.nreq, NROOMS,
-	    NDAYS, (unsigned long long)opt.seed);
-	chk_answer(&g, g.pstart, g.proom, &c);
-	chk_print("planted", &g, &c);
 	cpu = chk_cpu();
-	if (solver_solve(&pb, &opt, &ans) != 0) {
+	if (solver_solve(pb, opt, &ans) != 0) {
 		printf("solver refused the input\n");
 		return 1;
 	}
 	cpu = chk_cpu() - cpu;
-	st = xcalloc((size_t)g.nreq, sizeof *st);
-	rm = xcalloc((size_t)g.nreq, sizeof *rm);
-	for (q = 0; q < g.nreq; q++) {
+	st = xcalloc((size_t)g->nreq, sizeof *st);
+	rm = xcalloc((size_t)g->nreq, sizeof *rm);
+	for (q = 0; q < g->nreq; q++) {
 		st[q] = ans.placements[q].start;
 		rm[q] = ans.placements[q].room;
 		reasons[ans.placements[q].reason]++;
 	}
-	chk_answer(&g, st, rm, &c);
-	chk_print("solver", &g, &c);
+	chk_answer(g, st, rm, &c);
+	chk_print("solver", g, &c);
 	printf("solver   %.3f s wall, %.3f s cpu, %ld iterations%s; its own "
 	    "stats: placed %d, breaks %d, spread %d, room changes %d\n",
 	    ans.stats.elapsed_ms / 1000.0, cpu, ans.stats.iterations, ans.stats.time_limit_hit ?
@@ -495,11 +558,60 @@ main(int argc, char **argv)
 		if (reasons[q])
 			printf("unplaced: %d %s\n", reasons[q],
 			    solver_reason_string((enum solver_reason)q));
-	ch = c.violations == 0 && c.placed * 1000 >= g.nreq * 995;
+	ch = c.violations == 0 && c.placed * 1000 >= g->nreq * 995;
 	printf("%s\n", ch ? "PASS (>= 99.5% placed, no clash)" : "FAIL");
 	solver_answer_free(&ans);
 	free(st);
 	free(rm);
-	gen_free(&g);
 	return ch ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct solver_options	 opt = { 2000, 1, 0 };
+	struct solver_problem	 pb;
+	struct gen		 g;
+	struct chk		 c;
+	int			 ch, n = 2000, dump = 0;
+	const char		*answer = NULL;
+
+	while ((ch = getopt(argc, argv, "s:t:i:n:da:")) != -1) {
+		if (ch == 'd')
+			dump = 1;
+		else if (ch == 'a')
+			answer = optarg;
+		else if (ch == 's')
+			opt.seed = strtoull(optarg, NULL, 10);
+		else if (ch == 't')
+			opt.time_limit_ms = atoi(optarg);
+		else if (ch == 'i')
+			opt.max_iterations = atol(optarg);
+		else if (ch == 'n')
+			n = atoi(optarg);
+		else {
+			fprintf(stderr, "usage: plant [-s seed] [-t ms] "
+			    "[-i iterations] [-n requests] [-d | -a answer]\n");
+			return 2;
+		}
+	}
+	gen_make(&g, opt.seed, n, &pb);
+	if (dump) {
+		dump_gen(&g, opt.seed);
+		gen_free(&g);
+		return 0;
+	}
+	printf("generated: %d delegations, %d people, %d requests, %d rooms "
+	    "in 3 venues, %d days, seed %llu\n", NDEL, NPEOPLE, g.nreq, NROOMS,
+	    NDAYS, (unsigned long long)opt.seed);
+	chk_answer(&g, g.pstart, g.proom, &c);
+	chk_print("planted", &g, &c);
+	if (answer != NULL) {
+		ch = check_file(&g, answer);
+		gen_free(&g);
+		return ch;
+	}
+	ch = solve_and_check(&g, &pb, &opt);
+	gen_free(&g);
+	return ch;
 }

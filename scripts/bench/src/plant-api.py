@@ -1,0 +1,224 @@
+#!/usr/bin/python3
+"""plant-api.py — the planted benchmark (scripts/bench/src/plant.c) played
+through kaigid's HTTP API (run by scripts/bench/solver --via-api, which
+starts the cluster and kaigid).
+
+The instance as `plant -d` prints it becomes a conference: five days in UTC
+from 2030-01-07, 08:00-20:00, changeover 10; three venues of bilateral
+rooms and a plenary hall with the generated travel times; each delegation
+with a head and a deputy; the heads' two plenaries a day as plenary
+sessions with every head attending; other busy times of a person as
+unavailability; a busy room as an "other" session in it; each request a
+bilateral request (head or deputy level, duration, window, priority)
+accepted by the secretariat. Then POST /conferences/{slug}/schedule with
+{"time_limit_ms": LIMIT}, timed from the request to the answer, and the
+stored result read back (each request's session: start and room) into
+OUT for `plant -a OUT`, which checks it independently.
+
+Usage: plant-api.py PORT TOKEN PLANT-BINARY OUT LIMIT-MS SEED
+"""
+import datetime
+import http.client
+import json
+import subprocess
+import sys
+import time
+
+DAY0 = datetime.datetime(2030, 1, 7, tzinfo=datetime.timezone.utc)
+SLUG = "planted"
+
+
+class Api:
+    """One keep-alive connection to kaigid, reopened if it drops."""
+
+    def __init__(self, port, token):
+        self.port, self.token, self.conn = port, token, None
+
+    def call(self, method, path, body=None, want=(200, 201)):
+        status, doc = self.send(method, path, body)
+        if status not in want:
+            sys.exit("plant-api: %s %s: %d %s" % (method, path, status, json.dumps(doc)[:400]))
+        return doc
+
+    def send(self, method, path, body=None):
+        data = None if body is None else json.dumps(body)
+        headers = {"Authorization": "Bearer " + self.token}
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        for attempt in range(3):
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+                self.conn.request(method, "/api/v1" + path, data, headers)
+                r = self.conn.getresponse()
+                text = r.read()
+                break
+            except (OSError, http.client.HTTPException):
+                self.conn = None
+                if attempt == 2:
+                    raise
+        return r.status, (json.loads(text) if text else None)
+
+    def items(self, path):
+        """Every item of a list, page by page."""
+        out, cursor = [], None
+        while True:
+            sep = "&" if "?" in path else "?"
+            doc = self.call("GET", path + sep + "limit=1000" + ("&cursor=" + cursor if cursor else ""))
+            out += doc["items"]
+            cursor = doc.get("next")
+            if not cursor:
+                return out
+
+
+def at(minutes):
+    """RFC 3339 of a minute counted from day 0's midnight."""
+    return (DAY0 + datetime.timedelta(minutes=minutes)).isoformat()
+
+
+def minute_of(ts):
+    return int((datetime.datetime.fromisoformat(ts) - DAY0).total_seconds() // 60)
+
+
+def hhmm(m):
+    return "%02d:%02d" % (m // 60, m % 60)
+
+
+def build_places(api, inst, c):
+    """Venues, travel times, rooms; (bilateral room ids, plenary room id)."""
+    nv = inst["venues"]
+    names = ["Venue %s" % chr(ord("A") + v) for v in range(nv - 1)] + ["Plenary hall"]
+    venues = [api.call("POST", c + "/venues", {"name": n})["id"] for n in names]
+    api.call("PUT", c + "/travel-times", [
+        {"from_venue_id": venues[a], "to_venue_id": venues[b], "minutes": inst["travel"][a * nv + b]}
+        for a in range(nv) for b in range(a + 1, nv)])
+    rooms = [api.call("POST", c + "/rooms", {"venue_id": venues[r["venue"]], "name": "Room %d" % (k + 1),
+                                             "capacity": r["capacity"], "kind": "bilateral"})["id"]
+             for k, r in enumerate(inst["rooms"])]
+    hall = api.call("POST", c + "/rooms", {"venue_id": venues[nv - 1], "name": "Plenary",
+                                           "capacity": 1000, "kind": "plenary"})["id"]
+    return rooms, hall
+
+
+def build_people(api, inst, c, hall):
+    """Delegations, heads and deputies, plenaries, unavailability."""
+    people = []
+    for p, x in enumerate(inst["people"]):
+        code = "D%03d" % (x["delegation"] + 1)
+        if not x["deputy"]:
+            api.call("POST", c + "/delegations", {"code": code, "name": "Delegation %d" % (x["delegation"] + 1),
+                                                  "kind": "member"})
+        people.append(api.call("POST", c + "/participants", {
+            "delegation": code, "name": "%s of %s" % ("Deputy" if x["deputy"] else "Head", code),
+            "role": "deputy" if x["deputy"] else "head"})["id"])
+    plenary = sorted({(s, e) for x in inst["people"] for s, e, v in x["busy"] if v == inst["venues"] - 1})
+    heads = [people[p] for p, x in enumerate(inst["people"]) if not x["deputy"]]
+    for n, (s, e) in enumerate(plenary):
+        api.call("POST", c + "/sessions", {"kind": "plenary", "title": "Plenary %d" % (n + 1), "room_id": hall,
+                                           "start": at(s), "end": at(e), "attendees": heads})
+    for p, x in enumerate(inst["people"]):
+        for s, e in merged([(s, e) for s, e, v in x["busy"] if v < 0], inst["changeover"]):
+            v = -1
+            # A head's time away within the changeover of a plenary is
+            # refused (409, the head attends it): the parts outside (no
+            # meeting could use the minutes left out, changeover again).
+            cuts = [(ps - inst["changeover"], pe + inst["changeover"]) for ps, pe in plenary]
+            for s1, e1 in minus((s, e), cuts if not x["deputy"] else []) if v < 0 else []:
+                api.call("POST", "/participants/%d/unavailability" % people[p],
+                         {"start": at(s1), "end": at(e1), "reason": "away"})
+    return people
+
+
+def merged(ivs, gap):
+    """Intervals that overlap or lie closer than gap merged (the API
+    refuses time away within the changeover of other time away; no
+    meeting could use such a gap, changeover again on both sides)."""
+    out = []
+    for s, e in sorted(ivs):
+        if out and s < out[-1][1] + gap:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return out
+
+
+def minus(iv, cuts):
+    """Interval iv without the intervals cuts: a list of intervals."""
+    out = [iv]
+    for cs, ce in cuts:
+        out = [y for s, e in out for y in ((s, min(e, cs)), (max(s, ce), e)) if y[0] < y[1]]
+    return out
+
+
+def build(api, inst):
+    """The conference; the request ids (None: refused by the API) and rooms."""
+    api.call("POST", "/conferences", {
+        "slug": SLUG, "title": "Planted", "timezone": "UTC", "start_date": DAY0.date().isoformat(),
+        "end_date": (DAY0 + datetime.timedelta(days=inst["days"] - 1)).date().isoformat(),
+        "changeover_minutes": inst["changeover"], "day_start": hhmm(inst["day_start"]),
+        "day_end": hhmm(inst["day_end"])})
+    c = "/conferences/" + SLUG
+    rooms, hall = build_places(api, inst, c)
+    build_people(api, inst, c, hall)
+    for k, r in enumerate(inst["rooms"]):
+        for s, e, v in r["busy"]:
+            api.call("POST", c + "/sessions", {"kind": "other", "title": "Reserved", "room_id": rooms[k],
+                                               "start": at(s), "end": at(e)})
+    ids, refused = [], 0
+    for a, b, dep, dur, lo, hi, prio in inst["requests"]:
+        status, doc = api.send("POST", c + "/bilaterals", {
+            "requester": "D%03d" % (a + 1), "counterpart": "D%03d" % (b + 1), "duration_minutes": dur,
+            "earliest": at(lo), "latest": at(hi), "priority": prio, "level": "deputy" if dep else "head"})
+        if status != 201:
+            refused += 1
+            ids.append(None)
+            if refused <= 3:
+                print("plant-api: request refused: %d %s" % (status, json.dumps(doc)[:300]), file=sys.stderr)
+            continue
+        ids.append(doc["id"])
+        api.call("POST", "/bilaterals/%d/accept" % doc["id"], {})
+    if refused:
+        print("plant-api: %d request(s) refused by the API (left unplaced)" % refused, file=sys.stderr)
+    return ids, rooms
+
+
+def read_back(api, ids, rooms):
+    """Lines "REQUEST START ROOM" of the stored sessions."""
+    c = "/conferences/" + SLUG
+    reqs = {b["id"]: b for b in api.items(c + "/bilaterals")}
+    sess = {s["id"]: s for s in api.items(c + "/sessions?kind=bilateral")}
+    lines = []
+    for q, rid in enumerate(ids):
+        s = sess.get(reqs.get(rid, {}).get("session_id")) if rid is not None else None
+        if s is not None:
+            room = rooms.index(s["room_id"]) if s["room_id"] in rooms else -1
+            lines.append("%d %d %d" % (q, minute_of(s["start"]), room))
+    return lines
+
+
+def main():
+    port, token, plant, out, limit, seed = sys.argv[1:7]
+    api = Api(int(port), token)
+    inst = json.loads(subprocess.run([plant, "-s", seed, "-d"], check=True, capture_output=True,
+                                     text=True).stdout)
+    t0 = time.monotonic()
+    ids, rooms = build(api, inst)
+    print("plant-api: built through the API in %.0f s (%d requests)" % (time.monotonic() - t0, len(ids)),
+          file=sys.stderr)
+    t0 = time.monotonic()
+    plan = api.call("POST", "/conferences/%s/schedule" % SLUG, {"time_limit_ms": int(limit)})
+    wall = time.monotonic() - t0
+    st = plan.get("stats", {})
+    lines = read_back(api, ids, rooms)
+    print("plant-api: wall %.3f s; solver %.0f ms (%s, limit %s ms), read %s ms, queued %s ms,"
+          " write+answer %.0f ms (margin %s ms); placed %s of %s, breaks %s" % (
+              wall, st.get("elapsed_ms", -1), st.get("search", "?"), st.get("solver_limit_ms", "?"),
+              st.get("read_ms", "?"), st.get("queued_ms", "?"),
+              wall * 1000 - st.get("read_ms", 0) - st.get("queued_ms", 0) - st.get("elapsed_ms", 0),
+              st.get("write_margin_ms", "?"), st.get("placed"), len(ids), st.get("breaks")))
+    with open(out, "w") as f:
+        f.write("".join(x + "\n" for x in lines))
+
+
+if __name__ == "__main__":
+    main()
