@@ -23,7 +23,9 @@
 -- the daily cap (else KG409 naming them), picked ones that no longer fit
 -- dropped, and enough free qualified interpreters under the cap picked for
 -- each pair, fewest minutes that day first (else KG409 naming the pair).
--- A bilateral request's pairs reach its session when it is linked.
+-- A bilateral request's pairs reach its session when it is linked. Moves
+-- of repairs and time-zone shifts (deferred constraints) are fitted
+-- leniently: picked interpreters re-picked, nothing refused here.
 --
 -- The create functions take the new fields through the transaction-local
 -- setting kaigi.interp ({"key": "new"|"<id>", field: value}) read by
@@ -413,10 +415,11 @@ BEGIN
 	END LOOP;
 END $$;
 
--- KG409 naming each given interpreter of session s who is busy then or
--- would pass the daily cap; picked ones that would are dropped instead.
-CREATE FUNCTION kaigi_interp_check_assigned(s sessions) RETURNS void
-LANGUAGE plpgsql AS $$
+-- Picked interpreters of session s who are busy then or would pass the
+-- daily cap are dropped. When strict, KG409 naming each given interpreter
+-- who is busy then or would pass the cap.
+CREATE FUNCTION kaigi_interp_check_assigned(s sessions, p_strict boolean)
+RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
 	cap	int := (kaigi_interp_rules(s.conference_id)->>'daily_minutes')::int;
 	v	record;
@@ -424,6 +427,9 @@ BEGIN
 	DELETE FROM session_interpreters i WHERE i.session_id = s.id AND i.auto
 	    AND (kaigi_interp_busy(s, i.participant_id)
 		OR kaigi_interp_day_minutes(s, i.participant_id) > cap);
+	IF NOT p_strict THEN
+		RETURN;
+	END IF;
 	PERFORM kaigi_interp_raise_clash(s, ARRAY(SELECT participant_id
 	    FROM session_interpreters WHERE session_id = s.id));
 	FOR v IN SELECT p.id, p.name, kaigi_interp_day_minutes(s, p.id) AS m
@@ -440,8 +446,9 @@ BEGIN
 END $$;
 
 -- Pick free qualified interpreters under the cap for each pair of session
--- s that has fewer than it needs; KG409 naming the first pair short.
-CREATE FUNCTION kaigi_interp_pick(s sessions) RETURNS void
+-- s that has fewer than it needs, fewest minutes that day first; when
+-- strict, KG409 naming the first pair left short.
+CREATE FUNCTION kaigi_interp_pick(s sessions, p_strict boolean) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
 	cap	int := (kaigi_interp_rules(s.conference_id)->>'daily_minutes')::int;
@@ -465,7 +472,9 @@ BEGIN
 			    AND kaigi_interp_day_minutes(s, p.id) <= cap
 			ORDER BY kaigi_interp_day_minutes(s, p.id), p.id
 			LIMIT 1 FOR UPDATE OF p;
-			IF NOT FOUND THEN
+			IF NOT FOUND AND NOT p_strict THEN
+				EXIT;	-- shown by /conflicts
+			ELSIF NOT FOUND THEN
 				PERFORM kaigi_session_raise('KG409', format(
 				    'not enough free interpreters for %s: the session '
 				    'needs %s, %s could be assigned', pr, need, have),
@@ -480,22 +489,31 @@ BEGIN
 END $$;
 
 -- sessions AFTER INSERT/UPDATE (before sessions_after, by name): fit the
--- session's interpretation (see the top of this file).
+-- session's interpretation (see the top of this file). Strict — refusing
+-- with 409 — for a new session, a create or PATCH through the API, and a
+-- bilateral request's pairs reaching its session; lenient for the moves of
+-- repairs and time-zone shifts, which may pass through states that clash
+-- until their deferred constraints are checked: there the busy table's
+-- constraint decides, and /conflicts shows a pair left short.
 CREATE FUNCTION kaigi_sessions_interpretation() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
 	s	sessions := NEW;
+	k	text := CASE WHEN TG_OP = 'INSERT' THEN 'new' ELSE s.id::text END;
+	v_strict	boolean := TG_OP = 'INSERT' OR kaigi_interp_input(k) IS NOT NULL
+		    OR current_setting('kaigi.interp_strict', true) = 'on';
 BEGIN
-	PERFORM kaigi_interp_given(s, CASE WHEN TG_OP = 'INSERT' THEN 'new'
-	    ELSE s.id::text END);
+	PERFORM kaigi_interp_given(s, k);
 	DELETE FROM session_interpreters i WHERE i.session_id = s.id
 	    AND NOT (i.pair = ANY (s.interpretation));
 	IF s.status = 'cancelled' OR cardinality(s.interpretation) = 0 THEN
 		RETURN NULL;
 	END IF;
-	PERFORM kaigi_interp_check_booths(s);
-	PERFORM kaigi_interp_check_assigned(s);
-	PERFORM kaigi_interp_pick(s);
+	IF v_strict THEN
+		PERFORM kaigi_interp_check_booths(s);
+	END IF;
+	PERFORM kaigi_interp_check_assigned(s, v_strict);
+	PERFORM kaigi_interp_pick(s, v_strict);
 	RETURN NULL;
 END $$;
 
@@ -544,8 +562,10 @@ CREATE TRIGGER rooms_booths_check AFTER UPDATE OF booths ON rooms
 CREATE FUNCTION kaigi_bilateral_interpretation() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+	PERFORM set_config('kaigi.interp_strict', 'on', true);
 	UPDATE sessions SET interpretation = NEW.interpretation
 	WHERE id = NEW.session_id AND interpretation IS DISTINCT FROM NEW.interpretation;
+	PERFORM set_config('kaigi.interp_strict', '', true);
 	RETURN NULL;
 END $$;
 
@@ -580,17 +600,14 @@ END $$;
 ALTER FUNCTION kaigi_session_update(jsonb, bigint, int, jsonb)
     RENAME TO kaigi_session_update_without_interpretation;
 
--- PATCH /sessions/{id}, with interpretation and interpreters.
+-- PATCH /sessions/{id}, with interpretation and interpreters; its fit is
+-- strict (kaigi.interp names the session) even when it changes neither.
 CREATE FUNCTION kaigi_session_update(p_actor jsonb, p_id bigint,
     p_if_match int, p_input jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
 	v_out	jsonb;
 BEGIN
-	IF NOT (p_input ? 'interpretation' OR p_input ? 'interpreters') THEN
-		RETURN kaigi_session_update_without_interpretation(p_actor, p_id,
-		    p_if_match, p_input);
-	END IF;
 	v_out := kaigi_session_update_without_interpretation(p_actor, p_id,
 	    p_if_match, kaigi_interp_begin(p_id::text, p_input,
 		ARRAY['interpretation', 'interpreters']));

@@ -260,12 +260,20 @@ def daily_cap(s, ids):
 
 def moving(s, ids, short):
     sec = ids["sec"]
-    before = {i["id"] for i in short["interpreters"]}
     r = s.request("PATCH", "/api/v1/sessions/%d" % short["id"],
                   {"start": at("16:00"), "end": at("16:30")}, token=sec)
     is_(r.status, 200, "moving a session with picked interpreters: 200")
     ok(len((r.json or {}).get("interpreters", [])) == 1, "… still one interpreter")
-    _ = before
+    taken = ids["long"]["interpreters"][0]["id"]
+    r = s.request("PATCH", "/api/v1/sessions/%d" % short["id"],
+                  {"start": at("09:30"), "end": at("10:00"), "interpreters": [taken]}, token=sec)
+    is_(r.status, 409, "PATCH back beside Long, giving one of Long's interpreters: 409")
+    is_([k.get("participant_id") for k in (r.json or {}).get("conflicts", [])], [taken],
+        "… naming the interpreter")
+    js = must(s.request("GET", "/api/v1/sessions/%d" % short["id"], token=sec), 200, "GET")
+    is_((len(js.get("interpreters", [])), js.get("start")), (1, at("16:00")),
+        "… nothing changed")
+    ok(taken not in {i["id"] for i in js.get("interpreters", [])}, "… nor assigned")
 
 
 def bilateral(s, ids):
@@ -296,6 +304,7 @@ def main():
         validation(s, ids)
         refusals(s, ids)
         long, short = picking(s, ids)
+        ids["long"] = long
         double_booking(s, ids, long)
         given_and_feeds(s, ids, long)
         daily_cap(s, ids)
