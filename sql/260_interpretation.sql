@@ -15,8 +15,8 @@
 -- them, so the busy table and its exclusion constraint forbid
 -- double-booking them, with changeover, and /conflicts sees them.
 --
--- The sessions trigger sessions_a_interpretation (fired before 001's
--- sessions_after, by name) fits a non-cancelled session needing pairs on
+-- The sessions triggers sessions_z_interpretation (INSERT, after 001's
+-- sessions_after) and sessions_a_interpretation (UPDATE, before it) fit a non-cancelled session needing pairs on
 -- every insert and every change of its time, room, status or pairs,
 -- whatever wrote it (the API, moves, repairs, the scheduler): booths ≤ its
 -- room's (else KG409 naming the room), given interpreters free and under
@@ -488,7 +488,7 @@ BEGIN
 	END LOOP;
 END $$;
 
--- sessions AFTER INSERT/UPDATE (before sessions_after, by name): fit the
+-- sessions AFTER INSERT/UPDATE (see the triggers' order below): fit the
 -- session's interpretation (see the top of this file). Strict — refusing
 -- with 409 — for a new session, a create or PATCH through the API, and a
 -- bilateral request's pairs reaching its session; lenient for the moves of
@@ -517,7 +517,14 @@ BEGIN
 	RETURN NULL;
 END $$;
 
-CREATE TRIGGER sessions_a_interpretation AFTER INSERT OR UPDATE OF starts_at,
+-- After sessions_after on INSERT (the session's "created" change is then
+-- recorded, so its interpreters do not touch it: version 1), before it on
+-- UPDATE (picked interpreters re-picked before the busy rows move).
+CREATE TRIGGER sessions_z_interpretation AFTER INSERT ON sessions
+    FOR EACH ROW WHEN (cardinality(NEW.interpretation) > 0
+	OR current_setting('kaigi.interp', true) <> '')
+    EXECUTE FUNCTION kaigi_sessions_interpretation();
+CREATE TRIGGER sessions_a_interpretation AFTER UPDATE OF starts_at,
     ends_at, room_id, status, interpretation ON sessions
     FOR EACH ROW WHEN (cardinality(NEW.interpretation) > 0
 	OR current_setting('kaigi.interp', true) <> '')

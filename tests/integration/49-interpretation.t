@@ -297,7 +297,34 @@ def bilateral(s, ids):
     is_(len(sj.get("interpreters", [])), 1, "… and has an interpreter")
 
 
+def demo():
+    """The demo: the chair's seven bilaterals need ja-en and have the day's
+    team of two given interpreters; Japanese titles; nothing broken."""
+    with Server() as s:
+        sec = s.token("secretariat", "g7-digital-2023")
+        with s.db().cursor() as cur:
+            cur.execute("""SELECT s.title, s.titles->>'ja', s.interpretation,
+                (s.starts_at AT TIME ZONE 'Asia/Tokyo')::date::text,
+                array_agg(p.name ORDER BY p.name), bool_or(i.auto), max(s.version)
+                FROM sessions s JOIN session_interpreters i ON i.session_id = s.id
+                JOIN participants p ON p.id = i.participant_id
+                WHERE s.kind = 'bilateral' GROUP BY s.id ORDER BY s.starts_at""")
+            rows = cur.fetchall()
+        is_(len(rows), 7, "demo: the chair's seven bilaterals have interpreters")
+        ok(all(r[2] == ["ja-en"] and r[5] is False and r[6] == 1 for r in rows),
+           "demo: each needs ja-en, its interpreters given, the session at version 1")
+        ok(all(r[4] == ["Interpreter %s%d, Japan (illustrative)" % ("A" if r[3] == "2023-04-29" else "B", n)
+                        for n in (1, 2)] for r in rows), "demo: team A on 29 April, team B on 30 April")
+        ok(all(r[1] and "二国間会談" in r[1] for r in rows), "demo: the bilaterals have Japanese titles")
+        k = must(s.request("GET", "/api/v1/conferences/g7-digital-2023/conflicts", token=sec), 200,
+                 "demo: GET /conflicts")
+        is_([x for x in k.get("items", []) if x["rule"] == "interpretation"], [],
+            "demo: no interpretation rule broken")
+        is_(len(k.get("interpreters", [])), 14, "demo: /conflicts lists the 14 assignments")
+
+
 def main():
+    demo()
     with Server(demo=False) as s:
         admin = s.token("admin")
         ids = setup(s, admin)
