@@ -501,7 +501,7 @@ DECLARE
 	s	sessions := NEW;
 	k	text := CASE WHEN TG_OP = 'INSERT' THEN 'new' ELSE s.id::text END;
 	v_strict	boolean := TG_OP = 'INSERT' OR kaigi_interp_input(k) IS NOT NULL
-		    OR current_setting('kaigi.interp_strict', true) = 'on';
+		    OR coalesce(current_setting('kaigi.interp_strict', true), '') = 'on';
 BEGIN
 	PERFORM kaigi_interp_given(s, k);
 	DELETE FROM session_interpreters i WHERE i.session_id = s.id
