@@ -43,6 +43,10 @@
 -- kaigi_conference_create; 180's kaigi_session_visible (an interpreter sees
 -- the sessions they interpret, in their own feed too); 240's
 -- kaigi_conference_conflicts_of and 110's kaigi_conference_conflicts.
+-- 140's kaigi_bilateral_problem (the auto-scheduler's and the slots'
+-- problem: a request needing pairs has its planned team of interpreters
+-- among its people, and rooms with too few booths are left out; the team
+-- is then preferred when the placed session's interpreters are picked).
 -- Replaces: 240's view session_busy_people (plus interpreters).
 --
 -- Applied by kaigid --migrate inside one transaction: no BEGIN/COMMIT here.
@@ -446,7 +450,8 @@ BEGIN
 END $$;
 
 -- Pick free qualified interpreters under the cap for each pair of session
--- s that has fewer than it needs, fewest minutes that day first; when
+-- s that has fewer than it needs, a bilateral's planned team first (see
+-- kaigi_interp_preferred), then fewest minutes that day; when
 -- strict, KG409 naming the first pair left short.
 CREATE FUNCTION kaigi_interp_pick(s sessions, p_strict boolean) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -457,10 +462,13 @@ DECLARE
 	pr	text;
 	have	int;
 	v_id	bigint;
+	team	bigint[];
 BEGIN
 	FOREACH pr IN ARRAY s.interpretation LOOP
 		SELECT count(*) INTO have FROM session_interpreters
 		WHERE session_id = s.id AND pair = pr;
+		team := coalesce((SELECT kaigi_interp_preferred(b) FROM bilateral_requests b
+		    WHERE b.session_id = s.id LIMIT 1), '{}');
 		WHILE have < need LOOP
 			SELECT p.id INTO v_id FROM participants p
 			WHERE p.conference_id = s.conference_id
@@ -470,7 +478,8 @@ BEGIN
 				WHERE x.session_id = s.id AND x.participant_id = p.id)
 			    AND NOT kaigi_interp_busy(s, p.id)
 			    AND kaigi_interp_day_minutes(s, p.id) <= cap
-			ORDER BY kaigi_interp_day_minutes(s, p.id), p.id
+			ORDER BY p.id = ANY (team) DESC,
+			    kaigi_interp_day_minutes(s, p.id), p.id
 			LIMIT 1 FOR UPDATE OF p;
 			IF NOT FOUND AND NOT p_strict THEN
 				EXIT;	-- shown by /conflicts
@@ -877,3 +886,78 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
 		JOIN participants p ON p.id = i.participant_id
 		WHERE c.slug = p_slug AND s.status <> 'cancelled'), '[]'))
 $$;
+
+-- ---------------------------------------------------------------------------
+-- The auto-scheduler and the slots: interpreters and booths scarce
+-- ---------------------------------------------------------------------------
+
+-- The team request r would have: for each pair it needs, the interpreters
+-- of the pair by id taken round-robin by the request's rank among the
+-- conference's requests needing the pair (by id, any status: stable while
+-- a plan is applied), as many as the pair needs (or there are).
+CREATE FUNCTION kaigi_interp_preferred(r bilateral_requests) RETURNS bigint[]
+LANGUAGE sql STABLE AS $$
+	SELECT coalesce(array_agg(DISTINCT q.ids[1 + ((q.k * q.n + j) % cardinality(q.ids))]),
+	    '{}')
+	FROM unnest(r.interpretation) pr
+	CROSS JOIN LATERAL (SELECT x.ids, x.k,
+	    least(kaigi_interp_needed(r.conference_id, r.duration_minutes),
+		cardinality(x.ids)) AS n
+	    FROM (SELECT ARRAY(SELECT p.id FROM participants p
+		    WHERE p.conference_id = r.conference_id AND p.role = 'interpreter'
+			AND kaigi_interp_knows(p.language_pairs, pr) ORDER BY p.id) AS ids,
+		(SELECT count(*) FROM bilateral_requests o
+		    WHERE o.conference_id = r.conference_id AND o.id < r.id
+			AND kaigi_interp_knows(o.interpretation, pr))::int AS k) x) q
+	CROSS JOIN LATERAL generate_series(0, q.n - 1) j
+	WHERE cardinality(q.ids) > 0
+$$;
+
+ALTER FUNCTION kaigi_bilateral_problem(jsonb, text, bigint)
+    RENAME TO kaigi_bilateral_problem_without_interpreters;
+
+-- The solver's problem (140's), interpreters and booths scarce: a request
+-- needing pairs has its team (kaigi_interp_preferred) among its people, so
+-- that no plan double-books them; when a request needs pairs, rooms with
+-- fewer booths than the most any needs are left out.
+CREATE FUNCTION kaigi_bilateral_problem(p_actor jsonb, p_slug text, p_id bigint)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	v	jsonb := kaigi_bilateral_problem_without_interpreters(p_actor, p_slug, p_id);
+	c	bigint := (v->>'conference_id')::bigint;
+	most	int;
+	extra	bigint[];
+	lo	timestamptz;
+	hi	timestamptz;
+	people	jsonb;
+BEGIN
+	SELECT max(cardinality(b.interpretation)) INTO most
+	FROM jsonb_array_elements(v->'requests') e
+	JOIN bilateral_requests b ON b.id = (e->>'id')::bigint;
+	IF coalesce(most, 0) = 0 THEN
+		RETURN v;
+	END IF;
+	extra := ARRAY(SELECT DISTINCT x FROM jsonb_array_elements(v->'requests') e
+	    JOIN bilateral_requests b ON b.id = (e->>'id')::bigint,
+	    unnest(kaigi_interp_preferred(b)) x
+	    WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v->'people') p
+		WHERE (p->>'id')::bigint = x) ORDER BY x);
+	SELECT k.first_start - interval '1 day', k.last_end + interval '1 day'
+	INTO lo, hi FROM kaigi_bilateral_bounds(c) k;
+	people := v->'people' || kaigi_bilateral_problem_people(c,
+	    (v->>'origin')::bigint, lo, hi, extra);
+	RETURN v || jsonb_build_object('people', people,
+	    'rooms', coalesce((SELECT jsonb_agg(r ORDER BY n)
+		FROM jsonb_array_elements(v->'rooms') WITH ORDINALITY AS t (r, n)
+		JOIN rooms x ON x.id = (r->>'id')::bigint WHERE x.booths >= most), '[]'),
+	    'requests', (SELECT jsonb_agg(e || jsonb_build_object('people',
+		(SELECT jsonb_agg(DISTINCT i) FROM (
+		    SELECT jsonb_array_elements(e->'people') AS i
+		    UNION ALL
+		    SELECT to_jsonb(n - 1) FROM jsonb_array_elements(people)
+			WITH ORDINALITY AS p (o, n)
+		    WHERE (o->>'id')::bigint = ANY (kaigi_interp_preferred(b))) y))
+		ORDER BY t.n)
+		FROM jsonb_array_elements(v->'requests') WITH ORDINALITY AS t (e, n)
+		JOIN bilateral_requests b ON b.id = (e->>'id')::bigint));
+END $$;

@@ -323,6 +323,56 @@ def demo():
         is_(len(k.get("interpreters", [])), 14, "demo: /conflicts lists the 14 assignments")
 
 
+def scheduler(s, admin):
+    """The auto-scheduler treats interpreters and booths as scarce: two
+    hour-long requests needing ja-en (two interpreters each) with only two
+    interpreters and one room with a booth are placed one after the other
+    in that room, each with both interpreters."""
+    slug = "interp-sched"
+    base = "/api/v1/conferences/" + slug
+    must(s.request("POST", "/api/v1/conferences", {
+        "slug": slug, "title": "Scheduler", "timezone": "Asia/Tokyo", "start_date": "2026-07-01",
+        "end_date": "2026-07-01", "languages": ["en", "ja"], "day_start": "09:00",
+        "day_end": "13:00"}, token=admin), 201, "scheduler: conference")
+    sec = s.token("secretariat", slug)
+    v = must(s.request("POST", base + "/venues", {"name": "Hall"}, token=sec), 201, "venue")
+    rooms = {}
+    for name, booths in (("Without", 0), ("With", 1)):
+        rooms[name] = must(s.request("POST", base + "/rooms", {
+            "venue_id": v["id"], "name": name, "capacity": 10, "kind": "bilateral",
+            "booths": booths}, token=sec), 201, "room " + name)["id"]
+    for code in ("AA", "BB", "CC", "DD", "INT"):
+        must(s.request("POST", base + "/delegations", {"code": code, "name": code, "kind": "member"},
+                       token=sec), 201, "delegation " + code)
+        if code != "INT":
+            must(s.request("POST", base + "/participants", {"delegation": code, "name": "Head " + code,
+                                                            "role": "head"}, token=sec), 201, "head")
+    terps = [must(s.request("POST", base + "/participants", {
+        "delegation": "INT", "name": "Terp %d" % n, "role": "interpreter",
+        "language_pairs": ["ja-en"]}, token=sec), 201, "interpreter")["id"] for n in (1, 2)]
+    for a, b in (("AA", "BB"), ("CC", "DD")):
+        js = must(s.request("POST", base + "/bilaterals", {
+            "requester": a, "counterpart": b, "duration_minutes": 60, "interpretation": ["ja-en"]},
+            token=sec), 201, "request %s-%s" % (a, b))
+        r = s.request("POST", "/api/v1/bilaterals/%d/accept" % js["id"], token=s.token("liaison", slug, b))
+        is_(r.status, 200, "accepted")
+    r = s.request("POST", base + "/schedule", {}, token=sec)
+    if not is_(r.status, 200, "scheduler: 200"):
+        diag(r.text[:800])
+    is_(((r.json or {}).get("unplaced"), len((r.json or {}).get("placed", []))), ([], 2),
+        "both requests placed")
+    got = []
+    for p in (r.json or {}).get("placed", []):
+        js = must(s.request("GET", "/api/v1/sessions/%d" % (p.get("session_id") or 0), token=sec),
+                  200, "placed session")
+        got.append((js.get("room_id"), js.get("start"), js.get("end"),
+                    sorted(i["id"] for i in js.get("interpreters", []))))
+    got.sort(key=lambda x: x[1] or "")
+    ok(len(got) == 2 and all(g[0] == rooms["With"] and g[3] == sorted(terps) for g in got),
+       "each in the room with a booth, with both interpreters")
+    ok(len(got) == 2 and got[0][2] <= got[1][1], "one after the other")
+
+
 def main():
     demo()
     with Server(demo=False) as s:
@@ -337,6 +387,7 @@ def main():
         daily_cap(s, ids)
         moving(s, ids, short)
         bilateral(s, ids)
+        scheduler(s, admin)
     done_testing()
 
 
