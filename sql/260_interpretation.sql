@@ -896,22 +896,31 @@ $$;
 -- conference's requests needing the pair (by id, any status: stable while
 -- a plan is applied), as many as the pair needs (or there are).
 CREATE FUNCTION kaigi_interp_preferred(r bilateral_requests) RETURNS bigint[]
-LANGUAGE sql STABLE AS $$
-	SELECT coalesce(array_agg(DISTINCT q.ids[1 + ((q.k * q.n + j) % cardinality(q.ids))]),
-	    '{}')
-	FROM unnest(r.interpretation) pr
-	CROSS JOIN LATERAL (SELECT x.ids, x.k,
-	    least(kaigi_interp_needed(r.conference_id, r.duration_minutes),
-		cardinality(x.ids)) AS n
-	    FROM (SELECT ARRAY(SELECT p.id FROM participants p
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	pr	text;
+	ids	bigint[];
+	k	int;
+	n	int;
+	j	int;
+	team	bigint[] := '{}';
+BEGIN
+	FOREACH pr IN ARRAY r.interpretation LOOP
+		ids := ARRAY(SELECT p.id FROM participants p
 		    WHERE p.conference_id = r.conference_id AND p.role = 'interpreter'
-			AND kaigi_interp_knows(p.language_pairs, pr) ORDER BY p.id) AS ids,
-		(SELECT count(*) FROM bilateral_requests o
-		    WHERE o.conference_id = r.conference_id AND o.id < r.id
-			AND kaigi_interp_knows(o.interpretation, pr))::int AS k) x) q
-	CROSS JOIN LATERAL generate_series(0, q.n - 1) j
-	WHERE cardinality(q.ids) > 0
-$$;
+			AND kaigi_interp_knows(p.language_pairs, pr) ORDER BY p.id);
+		CONTINUE WHEN cardinality(ids) = 0;
+		SELECT count(*) INTO k FROM bilateral_requests o
+		WHERE o.conference_id = r.conference_id AND o.id < r.id
+		    AND kaigi_interp_knows(o.interpretation, pr);
+		n := least(kaigi_interp_needed(r.conference_id, r.duration_minutes),
+		    cardinality(ids));
+		FOR j IN 0 .. n - 1 LOOP
+			team := team || ids[1 + ((k * n + j) % cardinality(ids))];
+		END LOOP;
+	END LOOP;
+	RETURN ARRAY(SELECT DISTINCT x FROM unnest(team) x ORDER BY x);
+END $$;
 
 ALTER FUNCTION kaigi_bilateral_problem(jsonb, text, bigint)
     RENAME TO kaigi_bilateral_problem_without_interpreters;
@@ -956,8 +965,9 @@ BEGIN
 		    UNION ALL
 		    SELECT to_jsonb(n - 1) FROM jsonb_array_elements(people)
 			WITH ORDINALITY AS p (o, n)
-		    WHERE (o->>'id')::bigint = ANY (kaigi_interp_preferred(b))) y))
+		    WHERE (o->>'id')::bigint = ANY (tm.team)) y))
 		ORDER BY t.n)
 		FROM jsonb_array_elements(v->'requests') WITH ORDINALITY AS t (e, n)
-		JOIN bilateral_requests b ON b.id = (e->>'id')::bigint));
+		JOIN bilateral_requests b ON b.id = (e->>'id')::bigint
+		CROSS JOIN LATERAL (SELECT kaigi_interp_preferred(b) AS team OFFSET 0) tm));
 END $$;
