@@ -812,18 +812,18 @@ ALTER FUNCTION kaigi_session_visible(bigint, jsonb)
     RENAME TO kaigi_session_visible_without_interpreters;
 
 -- May actor see session p_session_id? The earlier rule, or the actor is an
--- interpreter of it (a participant feed) or of its delegation.
+-- interpreter of it (their own participant feed). Not their delegation:
+-- an interpreter's delegation is no party to the meetings they interpret
+-- (a confidential one stays hidden from its liaison).
 CREATE FUNCTION kaigi_session_visible(p_session_id bigint, p_actor jsonb)
 RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
 	SELECT kaigi_session_visible_without_interpreters(p_session_id, p_actor)
-	    OR ((p_actor ? 'participant_id' OR p_actor ? 'delegation_id')
-		AND EXISTS (SELECT 1 FROM session_interpreters i
-		    JOIN participants p ON p.id = i.participant_id
-		    WHERE i.session_id = p_session_id
-			AND p.conference_id = (p_actor->>'conference_id')::bigint
-			AND (p.id = (p_actor->>'participant_id')::bigint
-			    OR p.delegation_id = (p_actor->>'delegation_id')::bigint)))
+	    OR (p_actor ? 'participant_id' AND EXISTS (SELECT 1
+		FROM session_interpreters i JOIN participants p ON p.id = i.participant_id
+		WHERE i.session_id = p_session_id
+		    AND p.conference_id = (p_actor->>'conference_id')::bigint
+		    AND p.id = (p_actor->>'participant_id')::bigint))
 $$;
 
 ALTER FUNCTION kaigi_conference_conflicts_of(bigint)

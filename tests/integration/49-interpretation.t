@@ -208,6 +208,11 @@ def given_and_feeds(s, ids, long):
     feed = s.request("GET", "/feeds/%s.ics" % s.feed_token(SLUG, participant=idle))
     ok(feed.status == 200 and "SUMMARY:Long" not in feed.text,
        "… not in the feed of an interpreter who does not interpret it")
+    feed = s.request("GET", "/feeds/%s.ics" % s.feed_token(SLUG, delegation="INT"))
+    ok(feed.status == 200 and "SUMMARY:Long" not in feed.text,
+       "… nor in the feed of the interpreters' delegation (no party)")
+    r = s.request("GET", "/api/v1/sessions/%d" % long["id"], token=s.token("liaison", SLUG, "INT"))
+    is_(r.status, 404, "… whose liaison gets 404 for it")
     k = must(s.request("GET", C + "/conflicts", token=sec), 200, "GET /conflicts")
     pairs = {(x["session_id"], x["participant_id"]) for x in k.get("interpreters", [])}
     ok((js["id"], ids["i3"]) in pairs and (long["id"], other) in pairs,
