@@ -108,7 +108,7 @@ cmd_participant_list_run(struct client *c, struct args *a)
 
 const struct cmd_entry cmd_participant_add_entry = {
 	.name = "participant add",
-	.usage = "--delegation CODE --name NAME --role head|deputy|member|staff [--title TEXT] [--email ADDRESS] [--timezone ZONE] [--ref REF]",
+	.usage = "--delegation CODE --name NAME --role head|deputy|member|staff|interpreter [--title TEXT] [--email ADDRESS] [--timezone ZONE] [--ref REF]",
 	.summary = "add a participant",
 	.valued = participant_add_valued,
 	.max_args = 0,

@@ -12,6 +12,7 @@
 #include <event2/http.h>
 
 #include "api.h"
+#include "decode-interp.h"
 #include "decode-setup.h"
 #include "route.h"
 
@@ -30,6 +31,6 @@ static const char BILATERAL_PATCH_SQL[] =
 static void
 bilateral_patch(struct req *r)
 {
-	api_patch_by_id(r, "bilateral request", decode_bilateral_patch,
+	api_patch_by_id(r, "bilateral request", decode_bilateral_patch_interp,
 	    BILATERAL_PATCH_SQL);
 }

@@ -32,6 +32,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "decode-interp.h"
 #include "http.h"
 #include "log.h"
 #include "route.h"
@@ -189,13 +190,24 @@ bil_check_create(const json_t *in, long long dur, int ne, time_t lo, int nl,
 		    "the window from earliest to latest is shorter than the meeting");
 }
 
+/* interpretation: the language pairs the meeting needs (decode-interp.c). */
+static void
+bil_interpretation(const json_t *body, json_t *errors)
+{
+	json_t	*scratch = json_object();
+
+	decode_interp_pairs(body, "interpretation", 0, scratch, errors);
+	json_decref(scratch);
+}
+
 /* Decode a create body into the JSON the SQL takes; NULL with errors. */
 static json_t *
 bil_decode_create(const json_t *body, json_t *errors)
 {
 	static const char *const known[] = { "requester", "counterpart",
 	    "duration_minutes", "earliest", "latest", "priority", "level",
-	    "topics", "ref", "fixed_start", "after", "confidential", NULL };
+	    "topics", "ref", "fixed_start", "after", "confidential",
+	    "interpretation", NULL };
 	const json_t	*after;
 	const char	*s;
 	long long	 dur = 0, v;
@@ -219,6 +231,7 @@ bil_decode_create(const json_t *body, json_t *errors)
 	valid_time(body, "fixed_start", VALID_OPTIONAL, &fixed, errors);
 	valid_id_array(body, "after", VALID_OPTIONAL, BIL_AFTER_MAX, &after, errors);
 	valid_bool(body, "confidential", VALID_OPTIONAL, &secret, errors);
+	bil_interpretation(body, errors);
 	bil_check_create(body, dur, ne, lo, nl, hi, errors);
 	if (json_array_size(errors) > 0)
 		return NULL;

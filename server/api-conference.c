@@ -18,6 +18,7 @@
 
 #include "api.h"
 #include "decode-core.h"
+#include "decode-interp.h"
 #include "route.h"
 #include "util.h"
 
@@ -73,14 +74,14 @@ static const char CONFERENCE_ARCHIVE_SQL[] =
 static json_t *
 conference_decode_create(const json_t *body, json_t *errors)
 {
-	return decode_conference(body, DECODE_CREATE, errors);
+	return decode_conference_interp(body, DECODE_CREATE, errors);
 }
 
 /* decode_conference for a change. */
 static json_t *
 conference_decode_patch(const json_t *body, json_t *errors)
 {
-	return decode_conference(body, DECODE_PATCH, errors);
+	return decode_conference_interp(body, DECODE_PATCH, errors);
 }
 
 /* POST /api/v1/conferences */

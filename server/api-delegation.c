@@ -26,6 +26,7 @@
 
 #include "api.h"
 #include "decode-core.h"
+#include "decode-interp.h"
 #include "decode-setup.h"
 #include "route.h"
 #include "util.h"
@@ -173,7 +174,7 @@ participant_create(struct req *r)
 {
 	const char	*rest[1] = { req_param(r, "slug") };
 
-	api_write(r, decode_participant_with_ref, PARTICIPANT_CREATE_SQL,
+	api_write(r, decode_participant_interp, PARTICIPANT_CREATE_SQL,
 	    api_reply_row_etag_201, 1, rest);
 }
 
@@ -258,7 +259,7 @@ participant_patch(struct req *r)
 		return;
 	rest[0] = req_param(r, "id");
 	rest[1] = api_if_match(r, version);
-	api_write(r, decode_participant_patch_with_ref, PARTICIPANT_PATCH_SQL,
+	api_write(r, decode_participant_patch_interp, PARTICIPANT_PATCH_SQL,
 	    api_reply_row_etag_200, 2, rest);
 }
 

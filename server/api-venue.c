@@ -18,6 +18,7 @@
 
 #include "api.h"
 #include "decode-core.h"
+#include "decode-interp.h"
 #include "decode-setup.h"
 #include "route.h"
 #include "util.h"
@@ -160,7 +161,7 @@ room_create(struct req *r)
 {
 	const char	*rest[1] = { req_param(r, "slug") };
 
-	api_write(r, decode_room_with_ref, ROOM_CREATE_SQL,
+	api_write(r, decode_room_interp, ROOM_CREATE_SQL,
 	    api_reply_row_etag_201, 1, rest);
 }
 
@@ -236,7 +237,7 @@ room_get(struct req *r)
 static void
 room_patch(struct req *r)
 {
-	api_patch_by_id(r, "room", decode_room_patch, ROOM_PATCH_SQL);
+	api_patch_by_id(r, "room", decode_room_patch_interp, ROOM_PATCH_SQL);
 }
 
 /* DELETE /api/v1/rooms/{id} */

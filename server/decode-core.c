@@ -28,7 +28,7 @@ static const char *const decode_delegation_kinds[] = {
 	"member", "invited", "organization", "guest", NULL
 };
 static const char *const decode_roles[] = {
-	"head", "deputy", "member", "staff", NULL
+	"head", "deputy", "member", "staff", "interpreter", NULL
 };
 
 /* Conference slug: lowercase letters, digits and dashes, 1..63. */

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "decode-attendance.h"
+#include "decode-interp.h"
 #include "decode-lang.h"
 #include "decode-session.h"
 #include "util.h"
@@ -30,7 +31,8 @@ static const char *const session_visibilities[] = {
 static const char *const session_fields[] = {
 	"kind", "title", "description", "room_id", "start", "end", "status",
 	"visibility", "attendees", "delegations", "ref", "expected_attendance",
-	"titles", "descriptions", "capacity", NULL
+	"titles", "descriptions", "capacity", "interpretation", "interpreters",
+	NULL
 };
 
 /* UTC RFC 3339 text of t. */
@@ -175,6 +177,7 @@ session_decode(const json_t *body, int mode, json_t *errors)
 	session_decode_times(body, req, out, errors);
 	session_decode_members(body, out, errors);
 	session_decode_extra(body, mode, out, errors);
+	decode_interp_session(body, mode == SESSION_DECODE_PATCH, out, errors);
 	session_copy_string(out, "kind", kind);
 	session_copy_string(out, "title", title);
 	session_copy_string(out, "description", descr);

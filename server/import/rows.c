@@ -65,7 +65,7 @@ static const char *const delegation_kinds[] = {
 };
 static const char *const delegation_roles[] = { "chair", "host", NULL };
 static const char *const roles[] = {
-	"head", "deputy", "member", "staff", NULL
+	"head", "deputy", "member", "staff", "interpreter", NULL
 };
 static const char *const session_kinds[] = {
 	"plenary", "bilateral", "side_event", "working_meal", "press", "other",

@@ -345,7 +345,7 @@ async function wbTravelSave(form, have) {
 /* ---- secretariat: delegations and participants */
 
 const WB_DKINDS = ["member", "invited", "organization", "guest"].map((k) => [k, k]);
-const WB_ROLES = ["head", "deputy", "member", "staff"].map((k) => [k, k]);
+const WB_ROLES = ["head", "deputy", "member", "staff", "interpreter"].map((k) => [k, k]);
 
 function wbPeopleScreen() {
 	const box = wbProblemBox();

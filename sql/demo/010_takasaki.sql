@@ -28,9 +28,14 @@
 -- (the seed links a Japanese page but gives no text: our translations),
 -- languages en and ja; Japan as the chair (delegation role, from 190 on);
 -- the Japanese deputy representing Minister Kono at the DX Summit session
--- he could not attend (the seed: an avatar spoke; from 240 on).
+-- he could not attend (the seed: an avatar spoke; from 240 on); the Japanese
+-- titles of the seven bilaterals (from 150 on); two interpretation booths in
+-- every room and four Japanese–English interpreters of the Japanese
+-- delegation in two teams, A on 29 April and B on 30 April, given for the
+-- chair's bilaterals, which need ja-en (from 260 on).
 --
--- Contents: 2 venues, 6 rooms, 15 delegations, 25 participants (15 heads),
+-- Contents: 2 venues, 6 rooms, 15 delegations, 25 participants (15 heads;
+-- from 260 on 29, with 4 interpreters),
 -- 18 sessions (6 plenary, 7 bilateral, 3 side_event, 1 working_meal, 1 press),
 -- 1 unavailability, 10 bilateral requests (7 scheduled, 1 requested,
 -- 2 accepted). All times Asia/Tokyo (+09:00), within 08:00–20:00.
@@ -55,6 +60,14 @@ DECLARE
 	-- Protocol order came with 190_protocol_order.sql: Japan chairs.
 	protocol	boolean := EXISTS (SELECT 1 FROM information_schema.columns
 			    WHERE table_name = 'delegations' AND column_name = 'role');
+	-- Interpretation came with 260_interpretation.sql: booths in every
+	-- room, two ja-en teams for the chair's bilaterals (a new row's fields
+	-- reach its INSERT through kaigi.interp, so that the statements below
+	-- stay those of every schema).
+	interp		boolean := EXISTS (SELECT 1 FROM information_schema.tables
+			    WHERE table_name = 'session_interpreters');
+	team_a		bigint[];
+	team_b		bigint[];
 BEGIN
 	IF EXISTS (SELECT 1 FROM conferences WHERE slug = 'g7-digital-2023') THEN
 		RAISE NOTICE 'demo conference g7-digital-2023 already present: nothing done';
@@ -77,7 +90,10 @@ BEGIN
 		RETURNING id INTO c;
 	END IF;
 
-	-- Venues and rooms.
+	-- Venues and rooms (from 260: two interpretation booths each).
+	IF interp THEN
+		PERFORM set_config('kaigi.interp', '{"key": "new", "booths": 2}', true);
+	END IF;
 	INSERT INTO venues (conference_id, name, address)
 	VALUES (c, 'G Messe Gunma', 'Takasaki, Gunma, Japan')
 	RETURNING id INTO v_messe;
@@ -103,6 +119,7 @@ BEGIN
 	INSERT INTO rooms (conference_id, venue_id, name, capacity, kind)
 	VALUES (c, v_theatre, 'Main Hall', 800, 'side_event')
 	RETURNING id INTO r_side;
+	PERFORM set_config('kaigi.interp', '', true);
 
 	-- Delegations.
 	INSERT INTO delegations (conference_id, code, name, kind)
@@ -162,6 +179,22 @@ BEGIN
 	JOIN delegations d ON d.conference_id = c AND d.code = p.code;
 	SELECT id INTO jp_head FROM participants
 	WHERE delegation_id = jp AND role = 'head';
+	-- Two teams of Japanese–English interpreters provided by the host, one
+	-- for each day of the chair's bilaterals (from 260; illustrative).
+	IF interp THEN
+		INSERT INTO participants (conference_id, delegation_id, name, title,
+		    role, timezone, language_pairs)
+		SELECT c, jp, n, 'Japanese–English interpreter, Ministry of Foreign Affairs (illustrative)',
+		    'interpreter', 'Asia/Tokyo', '{ja-en}'
+		FROM unnest(ARRAY['Interpreter A1, Japan (illustrative)',
+		    'Interpreter A2, Japan (illustrative)',
+		    'Interpreter B1, Japan (illustrative)',
+		    'Interpreter B2, Japan (illustrative)']) AS n;
+		SELECT array_agg(id ORDER BY name) FILTER (WHERE name < 'Interpreter B'),
+		    array_agg(id ORDER BY name) FILTER (WHERE name >= 'Interpreter B')
+		INTO team_a, team_b
+		FROM participants WHERE delegation_id = jp AND role = 'interpreter';
+	END IF;
 
 	-- 28 April: the WEF Public-Private DX Summit (side event, public).
 	INSERT INTO unavailability (participant_id, during, reason)
@@ -278,7 +311,8 @@ BEGIN
 	INSERT INTO session_delegations (session_id, delegation_id) VALUES (sid, jp);
 
 	-- Minister Kono's seven bilaterals (restricted), each with its scheduled
-	-- bilateral request (Japan as requester).
+	-- bilateral request (Japan as requester); from 150 with a Japanese
+	-- title, from 260 interpreted ja-en by the day's team.
 	FOR r IN SELECT * FROM (VALUES
 	    ('CA', 'Bilateral Room A', '2023-04-29 11:40+09:00', '2023-04-29 12:10+09:00', 5,
 	     'Support for establishing an international framework to operationalise DFFT and partnership after its establishment; generative AI and its ethical use; the government''s role, through dialogue with industry, government and academia, in making emerging technologies safe for all.'),
@@ -296,17 +330,42 @@ BEGIN
 	     'DFFT: outcomes of the roadmap of the 2021 UK G7 presidency; digital transformation of government and society, ID systems; the Japan–UK Digital Partnership; Digital Agency and GDS (Government Digital Service).')
 	) AS b (code, room, st, en, prio, topics)
 	LOOP
-		INSERT INTO sessions (conference_id, kind, title, description, room_id,
-		    starts_at, ends_at, status, visibility)
-		SELECT c, 'bilateral', 'Bilateral meeting: Japan – ' || d.name,
-		    'Minister Kono Taro (Minister for Digital Transformation) and '
-		    || p.name || ' (' || p.title || '). Topics: ' || r.topics,
-		    (SELECT id FROM rooms WHERE conference_id = c AND name = r.room),
-		    r.st::timestamptz, r.en::timestamptz, 'confirmed', 'restricted'
-		FROM delegations d JOIN participants p
-		    ON p.delegation_id = d.id AND p.role = 'head'
-		WHERE d.conference_id = c AND d.code = r.code
-		RETURNING id INTO sid;
+		IF interp THEN
+			PERFORM set_config('kaigi.interp', json_build_object('key', 'new',
+			    'interpretation', ARRAY['ja-en'], 'interpreters',
+			    CASE WHEN left(r.st, 10) = '2023-04-29' THEN team_a ELSE team_b END)::text,
+			    true);
+		END IF;
+		IF langs THEN
+			INSERT INTO sessions (conference_id, kind, title, description, room_id,
+			    starts_at, ends_at, status, visibility, titles)
+			SELECT c, 'bilateral', 'Bilateral meeting: Japan – ' || d.name,
+			    'Minister Kono Taro (Minister for Digital Transformation) and '
+			    || p.name || ' (' || p.title || '). Topics: ' || r.topics,
+			    (SELECT id FROM rooms WHERE conference_id = c AND name = r.room),
+			    r.st::timestamptz, r.en::timestamptz, 'confirmed', 'restricted',
+			    jsonb_build_object('ja', '日本・' || CASE r.code
+				WHEN 'CA' THEN 'カナダ' WHEN 'IT' THEN 'イタリア'
+				WHEN 'US' THEN '米国' WHEN 'EU' THEN 'EU'
+				WHEN 'IN' THEN 'インド' WHEN 'DE' THEN 'ドイツ'
+				WHEN 'GB' THEN '英国' END || '二国間会談')
+			FROM delegations d JOIN participants p
+			    ON p.delegation_id = d.id AND p.role = 'head'
+			WHERE d.conference_id = c AND d.code = r.code
+			RETURNING id INTO sid;
+		ELSE
+			INSERT INTO sessions (conference_id, kind, title, description, room_id,
+			    starts_at, ends_at, status, visibility)
+			SELECT c, 'bilateral', 'Bilateral meeting: Japan – ' || d.name,
+			    'Minister Kono Taro (Minister for Digital Transformation) and '
+			    || p.name || ' (' || p.title || '). Topics: ' || r.topics,
+			    (SELECT id FROM rooms WHERE conference_id = c AND name = r.room),
+			    r.st::timestamptz, r.en::timestamptz, 'confirmed', 'restricted'
+			FROM delegations d JOIN participants p
+			    ON p.delegation_id = d.id AND p.role = 'head'
+			WHERE d.conference_id = c AND d.code = r.code
+			RETURNING id INTO sid;
+		END IF;
 		INSERT INTO session_delegations (session_id, delegation_id)
 		SELECT sid, id FROM delegations
 		WHERE conference_id = c AND code IN ('JP', r.code);
@@ -319,6 +378,7 @@ BEGIN
 		SELECT c, jp, d.id, 30, '2023-04-29 08:00+09:00', '2023-04-30 20:00+09:00',
 		    r.prio, 'head', r.topics, 'scheduled', sid
 		FROM delegations d WHERE d.conference_id = c AND d.code = r.code;
+		PERFORM set_config('kaigi.interp', '', true);
 	END LOOP;
 
 	-- Open requests for the web UI and the scheduler (illustrative).

@@ -276,8 +276,11 @@ def test_demo_clean(cur, conf, kono):
         one(cur, """SELECT (SELECT count(*) FROM session_attendees a JOIN sessions s ON s.id = a.session_id
             WHERE s.conference_id = %s AND s.status <> 'cancelled')
           + (SELECT count(*) FROM unavailability u JOIN participants p ON p.id = u.participant_id
-            WHERE p.conference_id = %s)""", (conf, conf)),
-        "demo: busy has one row per attendance and per unavailability")
+            WHERE p.conference_id = %s)""", (conf, conf))
+        + (one(cur, """SELECT count(*) FROM session_interpreters i JOIN sessions s
+            ON s.id = i.session_id WHERE s.conference_id = %s AND s.status <> 'cancelled'""", (conf,))
+           if one(cur, "SELECT to_regclass('session_interpreters') IS NOT NULL") else 0),
+        "demo: busy has one row per attendance, per interpreter (260) and per unavailability")
     is_(one(cur, "SELECT count(*) FROM sessions WHERE conference_id = %s AND version <> 1", (conf,)),
         0, "demo: sessions are at version 1 (attendees added in the creating transaction)")
 

@@ -220,7 +220,7 @@ def delegations(t):
     refs = (r.json or {}).get("references", {})
     is_(sorted(refs.keys()), ["api_tokens", "bilateral_requests", "participants", "sessions"],
         "the 409 lists participants, bilateral requests, sessions and live tokens")
-    is_(len(refs["participants"]), 4, "... all four of Japan's participants")
+    is_(len(refs["participants"]), 8, "... all eight of Japan's participants (four interpreters)")
     is_(len(refs["bilateral_requests"]), 8, "... and its eight bilateral requests")
     r = t.req("POST", C + "/tokens", {"role": "liaison", "delegation": "NZL"}, token=t.sec)
     tid = r.json["id"]
