@@ -487,8 +487,9 @@ class Server:
 
     def pg_errors(self, n=30):
         """The last n lines of the test cluster's log (tests/run: $KAIGI_TEST_TMPDIR/pg.log)
-        that are about this server's database, with the lines that follow an
-        ERROR (its CONTEXT and STATEMENT): why a statement failed or took long."""
+        about this server's database that say why a statement failed or took
+        long: ERROR with its CONTEXT and STATEMENT (their first lines), lock
+        waits ("still waiting for", "acquired") and statements over 2 s."""
         path = os.path.join(os.environ.get("KAIGI_TEST_TMPDIR", ""), "pg.log")
         try:
             with open(path, "rb") as f:
@@ -496,7 +497,8 @@ class Server:
         except OSError:
             return ""
         mine = [ln for ln in lines if ("@%s " % self.db_name) in ln and
-                ("ERROR" in ln or "CONTEXT" in ln or "STATEMENT" in ln or "duration" in ln)]
+                any(w in ln for w in ("ERROR", "CONTEXT", "STATEMENT", "duration:",
+                                      "still waiting for", "acquired"))]
         return "\n".join(mine[-n:])
 
     def log_tail(self, n=40):
