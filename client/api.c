@@ -548,6 +548,21 @@ api_conference_path(struct client *c, const char *suffix, char **path)
 	return EXIT_OK;
 }
 
+/* Every item of a list of the current conference (api_get_all of suffix). */
+int
+api_conference_all(struct client *c, const char *suffix, json_t **list)
+{
+	char	*path;
+	int	 rc;
+
+	*list = NULL;
+	if ((rc = api_conference_path(c, suffix, &path)) != EXIT_OK)
+		return rc;
+	rc = api_get_all(c, path, list);
+	free(path);
+	return rc;
+}
+
 /* Parse a positional id; prints a message and returns -1 if not one. */
 int
 api_parse_id(const char *s, long long *id)

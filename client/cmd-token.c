@@ -103,17 +103,11 @@ cmd_token_list_run(struct client *c, struct args *a)
 {
 	struct table	*t;
 	json_t		*list, *v;
-	char		*path;
 	size_t		 i;
 	int		 rc;
 
 	(void)a;
-	if ((rc = api_conference_path(c, "/tokens?limit=1000", &path)) !=
-	    EXIT_OK)
-		return rc;
-	rc = api_get_all(c, path, &list);
-	free(path);
-	if (rc != EXIT_OK)
+	if ((rc = api_conference_all(c, "/tokens?limit=1000", &list)) != EXIT_OK)
 		return rc;
 	if (c->json) {
 		api_print_json(list);

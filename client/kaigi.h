@@ -132,6 +132,7 @@ int	 api_call_if_match(struct client *, const char *, const char *,
 int	 api_get(struct client *, const char *, json_t **);
 int	 api_get_all(struct client *, const char *, json_t **);
 int	 api_conference_path(struct client *, const char *, char **);
+int	 api_conference_all(struct client *, const char *, json_t **);
 int	 api_parse_id(const char *, long long *);
 int	 api_delete_id(struct client *, struct args *, const char *,
 	    const char *, const char *);

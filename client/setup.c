@@ -126,16 +126,12 @@ setup_print_candidate(const struct setup_kind *k, json_t *row)
 static int
 setup_all(struct client *c, const struct setup_kind *k, json_t **list)
 {
-	char	*suffix, *path;
+	char	*suffix;
 	int	 rc;
 
 	suffix = xasprintf("%s?limit=1000", k->list_suffix);
-	rc = api_conference_path(c, suffix, &path);
+	rc = api_conference_all(c, suffix, list);
 	free(suffix);
-	if (rc != EXIT_OK)
-		return rc;
-	rc = api_get_all(c, path, list);
-	free(path);
 	return rc;
 }
 
@@ -324,19 +320,16 @@ setup_list(struct client *c, struct args *a, const struct setup_kind *k)
 	const struct setup_column	*col;
 	struct table			*t;
 	json_t				*list, *v;
-	char				*suffix, *path;
+	char				*suffix;
 	size_t				 i;
 	int				 rc, n = 0;
 
 	if ((suffix = setup_list_suffix(c, a, k)) == NULL)
 		return EXIT_USAGE;
-	rc = api_conference_path(c, suffix, &path);
+	rc = api_conference_all(c, suffix, &list);
 	free(suffix);
-	if (rc != EXIT_OK || (rc = api_get_all(c, path, &list)) != EXIT_OK) {
-		free(path);
+	if (rc != EXIT_OK)
 		return rc;
-	}
-	free(path);
 	if (c->json) {
 		api_print_json(list);
 		json_decref(list);

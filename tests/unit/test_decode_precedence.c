@@ -10,50 +10,8 @@
 
 #include "decode-core.h"
 #include "decode-setup.h"
+#include "decode-run.h"
 #include "tap.h"
-
-/* Parse JSON text for a test (aborts on a typo in the test itself). */
-static json_t *
-j(const char *text)
-{
-	json_error_t	 e;
-	json_t		*v = json_loads(text, JSON_DECODE_ANY, &e);
-
-	if (v == NULL) {
-		printf("Bail out! bad test JSON %s: %s\n", text, e.text);
-		exit(255);
-	}
-	return v;
-}
-
-/* The fields a decoder names (comma-separated), or its compact output. */
-static const char *
-run(json_t *(*fn)(const json_t *, json_t *), const char *text)
-{
-	static char	 buf[1024];
-	json_t		*b = j(text), *errors = json_array(), *out, *e;
-	size_t		 i;
-	char		*s;
-
-	buf[0] = '\0';
-	out = fn(b, errors);
-	if ((out == NULL) == (json_array_size(errors) == 0))
-		snprintf(buf, sizeof buf, "(result and errors disagree)");
-	else if (out != NULL) {
-		s = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
-		snprintf(buf, sizeof buf, "%s", s);
-		free(s);
-	} else {
-		json_array_foreach(errors, i, e)
-			snprintf(buf + strlen(buf), sizeof buf - strlen(buf),
-			    "%s%s", i ? "," : "",
-			    json_string_value(json_object_get(e, "field")));
-	}
-	json_decref(out);
-	json_decref(errors);
-	json_decref(b);
-	return buf;
-}
 
 /* decode_conference as PATCH. */
 static json_t *
@@ -73,23 +31,23 @@ conference_create(const json_t *b, json_t *errors)
 static void
 test_fields(void)
 {
-	is_str(run(decode_delegation_patch, "{\"precedence\":1,\"role\":\"chair\"}"),
+	is_str(decode_run(decode_delegation_patch, "{\"precedence\":1,\"role\":\"chair\"}"),
 	    "{\"precedence\":1,\"role\":\"chair\"}", "precedence and role");
-	is_str(run(decode_delegation_patch, "{\"precedence\":null,\"role\":null}"),
+	is_str(decode_run(decode_delegation_patch, "{\"precedence\":null,\"role\":null}"),
 	    "{\"precedence\":null,\"role\":null}", "null clears both");
-	is_str(run(decode_delegation_patch, "{\"precedence\":9999,\"role\":\"host\"}"),
+	is_str(decode_run(decode_delegation_patch, "{\"precedence\":9999,\"role\":\"host\"}"),
 	    "{\"precedence\":9999,\"role\":\"host\"}", "the largest precedence, host");
-	is_str(run(decode_delegation_patch, "{\"precedence\":0}"), "precedence", "0");
-	is_str(run(decode_delegation_patch, "{\"precedence\":10000}"), "precedence", "10000");
-	is_str(run(decode_delegation_patch, "{\"precedence\":\"1\"}"), "precedence", "text");
-	is_str(run(decode_delegation_patch, "{\"precedence\":1.5}"), "precedence", "a fraction");
-	is_str(run(decode_delegation_patch, "{\"role\":\"king\"}"), "role", "an unknown role");
-	is_str(run(decode_delegation_patch, "{\"role\":\"Chair\"}"), "role", "roles are lowercase");
-	is_str(run(decode_delegation_with_ref,
+	is_str(decode_run(decode_delegation_patch, "{\"precedence\":0}"), "precedence", "0");
+	is_str(decode_run(decode_delegation_patch, "{\"precedence\":10000}"), "precedence", "10000");
+	is_str(decode_run(decode_delegation_patch, "{\"precedence\":\"1\"}"), "precedence", "text");
+	is_str(decode_run(decode_delegation_patch, "{\"precedence\":1.5}"), "precedence", "a fraction");
+	is_str(decode_run(decode_delegation_patch, "{\"role\":\"king\"}"), "role", "an unknown role");
+	is_str(decode_run(decode_delegation_patch, "{\"role\":\"Chair\"}"), "role", "roles are lowercase");
+	is_str(decode_run(decode_delegation_with_ref,
 	    "{\"code\":\"KR\",\"name\":\"Korea\",\"kind\":\"invited\",\"precedence\":3,\"role\":\"host\"}"),
 	    "{\"code\":\"KR\",\"kind\":\"invited\",\"name\":\"Korea\",\"precedence\":3,\"role\":\"host\"}",
 	    "create with precedence and role");
-	is_str(run(decode_delegation_with_ref,
+	is_str(decode_run(decode_delegation_with_ref,
 	    "{\"code\":\"KR\",\"name\":\"Korea\",\"kind\":\"invited\",\"precedence\":-1,\"role\":[]}"),
 	    "precedence,role", "create: both bad, both named");
 }
@@ -98,23 +56,23 @@ test_fields(void)
 static void
 test_rule(void)
 {
-	is_str(run(conference_patch, "{\"precedence_rule\":{\"order\":\"code\",\"lang\":\"ja\"}}"),
+	is_str(decode_run(conference_patch, "{\"precedence_rule\":{\"order\":\"code\",\"lang\":\"ja\"}}"),
 	    "{\"precedence_rule\":{\"lang\":\"ja\",\"order\":\"code\"}}", "a rule");
-	is_str(run(conference_patch, "{\"precedence_rule\":{}}"),
+	is_str(decode_run(conference_patch, "{\"precedence_rule\":{}}"),
 	    "{\"precedence_rule\":{}}", "an empty rule (the defaults)");
-	is_str(run(conference_patch, "{\"precedence_rule\":null}"),
+	is_str(decode_run(conference_patch, "{\"precedence_rule\":null}"),
 	    "{\"precedence_rule\":null}", "null resets it");
-	is_str(run(conference_patch, "{\"precedence_rule\":{\"order\":\"size\"}}"),
+	is_str(decode_run(conference_patch, "{\"precedence_rule\":{\"order\":\"size\"}}"),
 	    "precedence_rule.order", "an unknown order");
-	is_str(run(conference_patch, "{\"precedence_rule\":{\"order\":1}}"),
+	is_str(decode_run(conference_patch, "{\"precedence_rule\":{\"order\":1}}"),
 	    "precedence_rule.order", "order not text");
-	is_str(run(conference_patch, "{\"precedence_rule\":{\"lang\":\"EN\"}}"),
+	is_str(decode_run(conference_patch, "{\"precedence_rule\":{\"lang\":\"EN\"}}"),
 	    "precedence_rule.lang", "not a language tag");
-	is_str(run(conference_patch, "{\"precedence_rule\":{\"by\":1}}"),
+	is_str(decode_run(conference_patch, "{\"precedence_rule\":{\"by\":1}}"),
 	    "precedence_rule", "an unknown member");
-	is_str(run(conference_patch, "{\"precedence_rule\":\"alphabetical\"}"),
+	is_str(decode_run(conference_patch, "{\"precedence_rule\":\"alphabetical\"}"),
 	    "precedence_rule", "not an object");
-	is_str(run(conference_create, "{\"slug\":\"x\",\"title\":\"X\",\"timezone\":\"UTC\","
+	is_str(decode_run(conference_create, "{\"slug\":\"x\",\"title\":\"X\",\"timezone\":\"UTC\","
 	    "\"start_date\":\"2024-01-01\",\"end_date\":\"2024-01-02\","
 	    "\"precedence_rule\":{\"order\":\"code\"}}"),
 	    "precedence_rule", "not on create");

@@ -8,95 +8,50 @@
 #include <stdlib.h>
 
 #include "decode-setup.h"
+#include "decode-run.h"
 #include "tap.h"
-
-/* Parse JSON text for a test (aborts on a typo in the test itself). */
-static json_t *
-j(const char *text)
-{
-	json_error_t	 e;
-	json_t		*v = json_loads(text, JSON_DECODE_ANY, &e);
-
-	if (v == NULL) {
-		printf("Bail out! bad test JSON %s: %s\n", text, e.text);
-		exit(255);
-	}
-	return v;
-}
-
-/*
- * Run a decoder on body text: the fields it names, comma-separated, or
- * the compact output when it accepts the body.
- */
-static const char *
-run(json_t *(*fn)(const json_t *, json_t *), const char *text)
-{
-	static char	 buf[1024];
-	json_t		*b = j(text), *errors = json_array(), *out, *e;
-	size_t		 i;
-	char		*s;
-
-	buf[0] = '\0';
-	out = fn(b, errors);
-	if ((out == NULL) == (json_array_size(errors) == 0))
-		snprintf(buf, sizeof buf, "(result and errors disagree)");
-	else if (out != NULL) {
-		s = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
-		snprintf(buf, sizeof buf, "%s", s);
-		free(s);
-	} else {
-		json_array_foreach(errors, i, e)
-			snprintf(buf + strlen(buf), sizeof buf - strlen(buf),
-			    "%s%s", i ? "," : "",
-			    json_string_value(json_object_get(e, "field")));
-	}
-	json_decref(out);
-	json_decref(errors);
-	json_decref(b);
-	return buf;
-}
 
 /* decode_token */
 static void
 test_token(void)
 {
-	is_str(run(decode_token, "{\"role\":\"liaison\",\"delegation\":\"JP\"}"),
+	is_str(decode_run(decode_token, "{\"role\":\"liaison\",\"delegation\":\"JP\"}"),
 	    "{\"delegation\":\"JP\",\"role\":\"liaison\"}", "liaison token by code");
-	is_str(run(decode_token, "{\"role\":\"liaison\",\"delegation\":7,\"label\":\"x\"}"),
+	is_str(decode_run(decode_token, "{\"role\":\"liaison\",\"delegation\":7,\"label\":\"x\"}"),
 	    "{\"delegation\":7,\"label\":\"x\",\"role\":\"liaison\"}", "by id, with a label");
-	is_str(run(decode_token, "{\"role\":\"secretariat\"}"),
+	is_str(decode_run(decode_token, "{\"role\":\"secretariat\"}"),
 	    "{\"role\":\"secretariat\"}", "secretariat token");
-	is_str(run(decode_token, "{\"role\":\"admin\"}"), "role", "admin: refused");
-	is_str(run(decode_token, "{}"), "role", "role required");
-	is_str(run(decode_token, "{\"role\":\"liaison\"}"), "delegation",
+	is_str(decode_run(decode_token, "{\"role\":\"admin\"}"), "role", "admin: refused");
+	is_str(decode_run(decode_token, "{}"), "role", "role required");
+	is_str(decode_run(decode_token, "{\"role\":\"liaison\"}"), "delegation",
 	    "a liaison token needs a delegation");
-	is_str(run(decode_token, "{\"role\":\"secretariat\",\"delegation\":\"JP\"}"),
+	is_str(decode_run(decode_token, "{\"role\":\"secretariat\",\"delegation\":\"JP\"}"),
 	    "delegation", "a secretariat token has none");
-	is_str(run(decode_token, "{\"role\":\"liaison\",\"delegation\":0}"),
+	is_str(decode_run(decode_token, "{\"role\":\"liaison\",\"delegation\":0}"),
 	    "delegation", "delegation 0");
-	is_str(run(decode_token, "{\"role\":\"liaison\",\"delegation\":\"J P\"}"),
+	is_str(decode_run(decode_token, "{\"role\":\"liaison\",\"delegation\":\"J P\"}"),
 	    "delegation", "not a code");
-	is_str(run(decode_token, "{\"role\":1,\"label\":[],\"x\":1}"),
+	is_str(decode_run(decode_token, "{\"role\":1,\"label\":[],\"x\":1}"),
 	    "x,role,label", "every bad field named");
-	is_str(run(decode_token, "[]"), "", "not an object");
+	is_str(decode_run(decode_token, "[]"), "", "not an object");
 }
 
 /* decode_venue_patch, decode_room_patch, decode_delegation_patch */
 static void
 test_patches(void)
 {
-	is_str(run(decode_venue_patch, "{}"), "{}", "empty venue PATCH");
-	is_str(run(decode_venue_patch, "{\"address\":\"\"}"), "{\"address\":\"\"}",
+	is_str(decode_run(decode_venue_patch, "{}"), "{}", "empty venue PATCH");
+	is_str(decode_run(decode_venue_patch, "{\"address\":\"\"}"), "{\"address\":\"\"}",
 	    "address may be emptied");
-	is_str(run(decode_venue_patch, "{\"name\":\"\"}"), "name", "name may not");
-	is_str(run(decode_room_patch, "{\"capacity\":9,\"ref\":null}"),
+	is_str(decode_run(decode_venue_patch, "{\"name\":\"\"}"), "name", "name may not");
+	is_str(decode_run(decode_room_patch, "{\"capacity\":9,\"ref\":null}"),
 	    "{\"capacity\":9,\"ref\":null}", "room: capacity, ref cleared");
-	is_str(run(decode_room_patch,
+	is_str(decode_run(decode_room_patch,
 	    "{\"venue_id\":0,\"capacity\":0,\"kind\":\"x\",\"usable_for_bilaterals\":1,\"ref\":\"\"}"),
 	    "venue_id,capacity,kind,usable_for_bilaterals,ref", "room: every bad field");
-	is_str(run(decode_delegation_patch, "{\"code\":\"NZL\",\"kind\":\"guest\"}"),
+	is_str(decode_run(decode_delegation_patch, "{\"code\":\"NZL\",\"kind\":\"guest\"}"),
 	    "{\"code\":\"NZL\",\"kind\":\"guest\"}", "delegation: code and kind");
-	is_str(run(decode_delegation_patch, "{\"code\":\"-x\",\"name\":\"\",\"kind\":\"\"}"),
+	is_str(decode_run(decode_delegation_patch, "{\"code\":\"-x\",\"name\":\"\",\"kind\":\"\"}"),
 	    "code,name,kind", "delegation: every bad field");
 }
 
@@ -104,22 +59,22 @@ test_patches(void)
 static void
 test_times(void)
 {
-	is_str(run(decode_unavailability_patch,
+	is_str(decode_run(decode_unavailability_patch,
 	    "{\"end\":\"2023-04-29T10:00:00+09:00\"}"),
 	    "{\"end\":\"2023-04-29T01:00:00Z\"}", "unavailability: end alone, as UTC");
-	is_str(run(decode_unavailability_patch,
+	is_str(decode_run(decode_unavailability_patch,
 	    "{\"start\":\"2023-04-29T10:00:00+09:00\",\"end\":\"2023-04-29T09:00:00+09:00\"}"),
 	    "end", "end before start");
-	is_str(run(decode_unavailability_patch, "{\"start\":\"soon\",\"reason\":1}"),
+	is_str(decode_run(decode_unavailability_patch, "{\"start\":\"soon\",\"reason\":1}"),
 	    "start,reason", "bad start and reason");
-	is_str(run(decode_bilateral_patch,
+	is_str(decode_run(decode_bilateral_patch,
 	    "{\"earliest\":null,\"latest\":\"2023-04-30T20:00:00+09:00\",\"priority\":5}"),
 	    "{\"earliest\":null,\"latest\":\"2023-04-30T11:00:00Z\",\"priority\":5}",
 	    "bilateral: null earliest, latest as UTC");
-	is_str(run(decode_bilateral_patch,
+	is_str(decode_run(decode_bilateral_patch,
 	    "{\"earliest\":\"2023-04-30T20:00:00+09:00\",\"latest\":\"2023-04-30T19:00:00+09:00\"}"),
 	    "latest", "latest before earliest");
-	is_str(run(decode_bilateral_patch,
+	is_str(decode_run(decode_bilateral_patch,
 	    "{\"duration_minutes\":4,\"priority\":6,\"level\":\"x\",\"topics\":1,\"status\":\"x\"}"),
 	    "status,duration_minutes,priority,level,topics", "bilateral: every bad field");
 }
@@ -128,25 +83,25 @@ test_times(void)
 static void
 test_ref(void)
 {
-	is_str(run(decode_delegation_with_ref,
+	is_str(decode_run(decode_delegation_with_ref,
 	    "{\"code\":\"NZ\",\"name\":\"New Zealand\",\"kind\":\"guest\",\"ref\":\"D-1\"}"),
 	    "{\"code\":\"NZ\",\"kind\":\"guest\",\"name\":\"New Zealand\",\"ref\":\"D-1\"}",
 	    "delegation with ref");
-	is_str(run(decode_delegation_with_ref,
+	is_str(decode_run(decode_delegation_with_ref,
 	    "{\"code\":\"NZ\",\"name\":\"New Zealand\",\"kind\":\"guest\",\"ref\":null}"),
 	    "{\"code\":\"NZ\",\"kind\":\"guest\",\"name\":\"New Zealand\"}",
 	    "null ref on create: none");
-	is_str(run(decode_delegation_with_ref, "{\"code\":\"\",\"ref\":\"\"}"),
+	is_str(decode_run(decode_delegation_with_ref, "{\"code\":\"\",\"ref\":\"\"}"),
 	    "code,name,kind,ref", "the base's errors and ref's together");
-	is_str(run(decode_participant_with_ref,
+	is_str(decode_run(decode_participant_with_ref,
 	    "{\"delegation\":\"JP\",\"name\":\"A\",\"role\":\"staff\",\"ref\":\"P-1\"}"),
 	    "{\"delegation\":\"JP\",\"name\":\"A\",\"ref\":\"P-1\",\"role\":\"staff\"}",
 	    "participant with ref");
-	is_str(run(decode_participant_patch_with_ref, "{\"ref\":null}"),
+	is_str(decode_run(decode_participant_patch_with_ref, "{\"ref\":null}"),
 	    "{\"ref\":null}", "participant PATCH clears ref");
-	is_str(run(decode_room_with_ref, "{\"venue_id\":1,\"name\":\"R\",\"capacity\":2,\"ref\":7}"),
+	is_str(decode_run(decode_room_with_ref, "{\"venue_id\":1,\"name\":\"R\",\"capacity\":2,\"ref\":7}"),
 	    "ref", "a ref must be text");
-	is_str(run(decode_room_with_ref, "3"), "", "not an object");
+	is_str(decode_run(decode_room_with_ref, "3"), "", "not an object");
 }
 
 int

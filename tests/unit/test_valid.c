@@ -7,38 +7,9 @@
 #include <stdlib.h>
 
 #include "decode-core.h"
+#include "decode-run.h"
 #include "tap.h"
 #include "valid.h"
-
-/* Parse JSON text for a test (aborts on a typo in the test itself). */
-static json_t *
-j(const char *text)
-{
-	json_error_t	 e;
-	json_t		*v = json_loads(text, JSON_DECODE_ANY, &e);
-
-	if (v == NULL) {
-		printf("Bail out! bad test JSON %s: %s\n", text, e.text);
-		exit(255);
-	}
-	return v;
-}
-
-/* The fields named by an errors array, comma-separated, in order. */
-static const char *
-fields(const json_t *errors)
-{
-	static char	 buf[512];
-	size_t		 i;
-	json_t		*e;
-
-	buf[0] = '\0';
-	json_array_foreach(errors, i, e) {
-		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s",
-		    i ? "," : "", json_string_value(json_object_get(e, "field")));
-	}
-	return buf;
-}
 
 /* Run a decoder on body text; return the fields it names ("<none>" when none). */
 static const char *
@@ -48,7 +19,7 @@ decode_fields(json_t *(*fn)(const json_t *, json_t *), const char *text)
 	const char *f;
 
 	out = fn(b, errors);
-	f = json_array_size(errors) == 0 ? "<none>" : fields(errors);
+	f = json_array_size(errors) == 0 ? "<none>" : errors_fields(errors);
 	if ((out == NULL) != (json_array_size(errors) > 0))
 		f = "(result and errors disagree)";
 	json_decref(out);
@@ -152,7 +123,7 @@ test_time_fields(void)
 	ok(valid_timezone(o, "bz", VALID_REQUIRED, &s, errors) == -1, "abbreviation JST refused");
 	ok(valid_time(o, "t", VALID_REQUIRED, &t, errors) == 1 && t == 1682730000, "time read");
 	ok(valid_time(o, "bt", VALID_REQUIRED, &t, errors) == -1, "a date is not a time");
-	is_str(fields(errors), "bd,bc,c2,bz,bt", "each failure named its field");
+	is_str(errors_fields(errors), "bd,bc,c2,bz,bt", "each failure named its field");
 	json_decref(errors);
 	json_decref(o);
 }

@@ -2,7 +2,7 @@
  * tests/web/lib.js — what the browser scripts share: named steps whose
  * results or errors go into one JSON report, console and page-error
  * capture, screenshots at 1280 and 390 px, axe-core runs, and signing in.
- * Used by tests/web/setup.js.
+ * Used by every script here.
  */
 "use strict";
 
@@ -99,13 +99,29 @@ function status(page, re) {
 	return page.waitForFunction((x) => new RegExp(x).test(document.getElementById("status").textContent), re);
 }
 
+/* How Debian's Chromium is started: headless, quiet, no network of its own. */
+const CHROMIUM = {
+	executablePath: process.env.KAIGI_WEB_CHROMIUM || "/usr/bin/chromium",
+	headless: true,
+	args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync"],
+};
+
 /* Launch Debian's Chromium headless. */
 function launch(chromium) {
-	return chromium.launch({
-		executablePath: process.env.KAIGI_WEB_CHROMIUM || "/usr/bin/chromium",
-		headless: true,
-		args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-			"--disable-background-networking", "--disable-component-update", "--disable-sync"],
+	return chromium.launch(CHROMIUM);
+}
+
+/*
+ * Launch it with the profile KAIGI_WEB_PROFILE as one context at 1280 px,
+ * far from Tokyo (times must still show in the conference's zone).
+ */
+function launchProfile(chromium) {
+	return chromium.launchPersistentContext(process.env.KAIGI_WEB_PROFILE, {
+		...CHROMIUM,
+		viewport: { width: 1280, height: 800 },
+		timezoneId: "America/Los_Angeles",
+		locale: "en-US",
 	});
 }
 
@@ -118,4 +134,4 @@ function report(main) {
 	});
 }
 
-module.exports = { out, step, watch, shots, axe, signIn, screen, status, launch, report };
+module.exports = { out, step, watch, shots, axe, signIn, screen, status, launch, launchProfile, report };

@@ -19,9 +19,9 @@
  */
 "use strict";
 
-const fs = require("fs");
 const path = require("path");
 const { chromium } = require("playwright-core");
+const { out, step, watch, axe, launchProfile, report } = require("./lib.js");
 
 const URL = process.env.KAIGI_WEB_URL;
 const TOKEN = process.env.KAIGI_WEB_TOKEN;
@@ -30,34 +30,6 @@ const DAY = process.env.KAIGI_WEB_DAY || "2023-04-29";
 const TITLE = process.env.KAIGI_WEB_TITLE || "Internet Governance";
 const START = process.env.KAIGI_WEB_START || "17:40";
 const END = process.env.KAIGI_WEB_END || "19:10";
-
-const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-
-const out = { console: [], pageErrors: [], steps: {}, shots: [], axe: {} };
-
-/* axe-core on the page as it is now: the serious and critical violations. */
-async function axe(page, name) {
-	if (!(await page.evaluate(() => typeof window.axe === "object")))
-		await page.evaluate(AXE);	/* through the DevTools protocol: the page's CSP stays on */
-	const r = await page.evaluate(async () => {
-		const res = await window.axe.run(document, { resultTypes: ["violations"] });
-		return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
-			nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) }));
-	});
-	out.axe[name] = r.filter((v) => v.impact === "serious" || v.impact === "critical");
-	return out.axe[name];
-}
-
-/* Run one named step; record its result or its error. */
-async function step(name, fn) {
-	const t0 = Date.now();
-	try {
-		out.steps[name] = { ok: true, value: await fn(), ms: Date.now() - t0 };
-	} catch (e) {
-		out.steps[name] = { ok: false, error: String(e && e.stack || e), ms: Date.now() - t0 };
-	}
-	return out.steps[name];
-}
 
 /* Screenshots of the page at 1280 and at 390 px wide; back to 1280. */
 async function shots(page, name) {
@@ -128,22 +100,10 @@ async function commit(page) {
 
 /* Everything, in order. */
 async function main() {
-	const browser = await chromium.launchPersistentContext(process.env.KAIGI_WEB_PROFILE, {
-		executablePath: process.env.KAIGI_WEB_CHROMIUM || "/usr/bin/chromium",
-		headless: true,
-		args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-			"--disable-background-networking", "--disable-component-update", "--disable-sync"],
-		viewport: { width: 1280, height: 800 },
-		timezoneId: "America/Los_Angeles",
-		locale: "en-US",
-	});
+	const browser = await launchProfile(chromium);
 	try {
 		const page = browser.pages()[0] || await browser.newPage();
-		page.on("console", (m) => {
-			const loc = m.location() || {};
-			out.console.push({ type: m.type(), text: m.text(), url: loc.url || "" });
-		});
-		page.on("pageerror", (e) => out.pageErrors.push({ message: String(e && e.message || e) }));
+		watch(page, "secretariat");
 		if ((await step("sign in", () => signIn(page))).ok &&
 		    (await step("clash", () => clash(page))).ok &&
 		    (await step("plan", () => plan(page))).ok)
@@ -153,10 +113,4 @@ async function main() {
 	}
 }
 
-main().then(() => {
-	process.stdout.write(JSON.stringify(out) + "\n");
-}, (e) => {
-	out.fatal = String(e && e.stack || e);
-	process.stdout.write(JSON.stringify(out) + "\n");
-	process.exitCode = 1;
-});
+report(main);

@@ -25,33 +25,12 @@
 
 const path = require("path");
 const { chromium } = require("playwright-core");
+const { out, step, watch, launchProfile, report } = require("./lib.js");
 
 const URL = process.env.KAIGI_WEB_URL;
 const TOKEN = process.env.KAIGI_WEB_TOKEN;
 const SHOTS = process.env.KAIGI_WEB_SHOTS;
 const DAYS = ["2023-04-28", "2023-04-29", "2023-04-30"];
-
-const out = { console: [], pageErrors: [], steps: {}, shots: [] };
-
-/* Run one named step; record its result or its error. */
-async function step(name, fn) {
-	const t0 = Date.now();
-	try {
-		out.steps[name] = { ok: true, value: await fn(), ms: Date.now() - t0 };
-	} catch (e) {
-		out.steps[name] = { ok: false, error: String(e && e.stack || e), ms: Date.now() - t0 };
-	}
-	return out.steps[name];
-}
-
-/* Record console messages and page errors of a page. */
-function watch(page, label) {
-	page.on("console", (m) => {
-		const loc = m.location() || {};
-		out.console.push({ page: label, type: m.type(), text: m.text(), url: loc.url || "" });
-	});
-	page.on("pageerror", (e) => out.pageErrors.push({ page: label, message: String(e && e.message || e) }));
-}
 
 /* Save a screenshot under SHOTS. */
 async function shot(page, name, full) {
@@ -405,16 +384,7 @@ async function live(ctx, page) {
 
 /* Everything, in order. */
 async function main() {
-	const browser = await chromium.launchPersistentContext(process.env.KAIGI_WEB_PROFILE, {
-		executablePath: process.env.KAIGI_WEB_CHROMIUM || "/usr/bin/chromium",
-		headless: true,
-		args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-			"--disable-background-networking", "--disable-component-update", "--disable-sync"],
-		viewport: { width: 1280, height: 800 },
-		/* The browser is far from Tokyo: times must still show in the conference's zone. */
-		timezoneId: "America/Los_Angeles",
-		locale: "en-US",
-	});
+	const browser = await launchProfile(chromium);
 	try {
 		for (const p of browser.pages())
 			await p.close();
@@ -432,10 +402,4 @@ async function main() {
 	}
 }
 
-main().then(() => {
-	process.stdout.write(JSON.stringify(out) + "\n");
-}, (e) => {
-	out.fatal = String(e && e.stack || e);
-	process.stdout.write(JSON.stringify(out) + "\n");
-	process.exitCode = 1;
-});
+report(main);

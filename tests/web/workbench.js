@@ -19,65 +19,12 @@
  */
 "use strict";
 
-const fs = require("fs");
-const path = require("path");
 const { chromium } = require("playwright-core");
+const { out, step, watch, shots, axe, launch, report } = require("./lib.js");
 
 const URL = process.env.KAIGI_WEB_URL;
 const TOKEN = process.env.KAIGI_WEB_TOKEN;
 const SHOTS = process.env.KAIGI_WEB_SHOTS;
-const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-
-const out = { console: [], pageErrors: [], steps: {}, shots: [], axe: {} };
-
-/* Run one named step; record its result or its error. */
-async function step(name, fn) {
-	const t0 = Date.now();
-	try {
-		out.steps[name] = { ok: true, value: await fn(), ms: Date.now() - t0 };
-	} catch (e) {
-		out.steps[name] = { ok: false, error: String(e && e.stack || e), ms: Date.now() - t0 };
-	}
-	return out.steps[name];
-}
-
-/* Record console messages and page errors of a page. */
-function watch(page, label) {
-	page.on("console", (m) => {
-		const loc = m.location() || {};
-		out.console.push({ page: label, type: m.type(), text: m.text(), url: loc.url || "" });
-	});
-	page.on("pageerror", (e) => out.pageErrors.push({ page: label, message: String(e && e.message || e) }));
-}
-
-/* Screenshots of the page at 1280 and at 390 px (full page), then back to 1280. */
-async function shots(page, name) {
-	for (const w of [1280, 390]) {
-		await page.setViewportSize({ width: w, height: w === 390 ? 844 : 800 });
-		/* The grid is redrawn (a day list under 600 px) after a resize settles. */
-		await page.waitForSelector(w === 390 ? "#grid.as-list" : "#grid:not(.as-list) .row");
-		const file = path.join(SHOTS, name + "-" + w + ".png");
-		await page.screenshot({ path: file, fullPage: true });
-		out.shots.push(file);
-	}
-	const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
-	await page.setViewportSize({ width: 1280, height: 800 });
-	return overflow;
-}
-
-/* axe-core on the page as it is now: the serious and critical violations. */
-async function axe(page, name) {
-	if (!(await page.evaluate(() => typeof window.axe === "object")))
-		await page.evaluate(AXE);	/* through the DevTools protocol: the page's CSP stays on */
-	const r = await page.evaluate(async () => {
-		const res = await window.axe.run(document, { resultTypes: ["violations"] });
-		return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
-			nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) }));
-	});
-	out.axe[name] = r.filter((v) => v.impact === "serious" || v.impact === "critical");
-	out.axe[name + " (minor)"] = r.filter((v) => v.impact !== "serious" && v.impact !== "critical").map((v) => v.id);
-	return out.axe[name];
-}
 
 /* Open the page, sign in with a token, wait for the workbench. */
 async function open(ctx, label, token) {
@@ -135,7 +82,7 @@ async function secretariat(ctx) {
 			"Room Annex Room 1 added");
 		r.venues = await rows(page, "venues");
 		r.rooms = await rows(page, "rooms");
-		r.overflow = await shots(page, "10-venues");
+		r.overflow = await shots(page, SHOTS, "10-venues");
 		r.axe = await axe(page, "venues");
 		return r;
 	});
@@ -146,7 +93,7 @@ async function secretariat(ctx) {
 		await page.waitForSelector("#wb-body > .wb-problem:not([hidden]) ul.references li");
 		const v = { problem: await page.textContent("#wb-body > .wb-problem"),
 			refs: await page.$$eval("#wb-body > .wb-problem ul.references li", (els) => els.map((e) => e.textContent)) };
-		v.overflow = await shots(page, "11-room-409");
+		v.overflow = await shots(page, SHOTS, "11-room-409");
 		v.axe = await axe(page, "room 409");
 		return v;
 	});
@@ -170,7 +117,7 @@ async function secretariat(ctx) {
 		await page.waitForFunction(() => /Minister of Digital/.test(document.querySelector("#wb-body table.participants").textContent));
 		v.edited = await rows(page, "participants");
 		v.focusAfterEdit = await page.evaluate(() => document.activeElement && document.activeElement.textContent);
-		v.overflow = await shots(page, "12-people");
+		v.overflow = await shots(page, SHOTS, "12-people");
 		v.axe = await axe(page, "people");
 		await page.fill("#wb-search", "");
 		return v;
@@ -181,7 +128,7 @@ async function secretariat(ctx) {
 		await submit(page, "Issue a liaison token", { delegation: "UA", label: "Ukraine liaison" }, "Liaison token #\\d+ issued for UA");
 		token = (await page.textContent("#wb-issued .wb-token")).trim();
 		const v = { token, feed: await page.getAttribute("#wb-issued a.wb-feed", "href"), tokens: await rows(page, "tokens") };
-		v.overflow = await shots(page, "13-tokens");
+		v.overflow = await shots(page, SHOTS, "13-tokens");
 		v.axe = await axe(page, "tokens");
 		await screen(page, "venues");
 		await screen(page, "tokens");
@@ -192,7 +139,7 @@ async function secretariat(ctx) {
 		await screen(page, "settings");
 		const v = { title: await page.inputValue('#wb-body input[name="title"]') };
 		v.axe = await axe(page, "settings");
-		v.overflow = await shots(page, "14-settings");
+		v.overflow = await shots(page, SHOTS, "14-settings");
 		await page.click("#wb-archive");
 		await page.waitForFunction(() => /Conference archived/.test(document.getElementById("status").textContent));
 		v.archivedButton = await page.textContent("#wb-archive");
@@ -220,7 +167,7 @@ async function liaison(ctx, token) {
 			await page.waitForSelector("#tab-" + d + '[aria-selected="true"]');
 			v.sessions.push(...await page.$$eval("#grid .session", (els) => els.map((e) => ({ id: Number(e.dataset.sessionId), title: e.dataset.title }))));
 		}
-		v.overflow = await shots(page, "20-liaison-delegation");
+		v.overflow = await shots(page, SHOTS, "20-liaison-delegation");
 		v.axe = await axe(page, "liaison delegation");
 		/* On a phone the grid is a day list; axe-core on it too. */
 		await page.setViewportSize({ width: 390, height: 844 });
@@ -270,7 +217,7 @@ async function liaison(ctx, token) {
 		v.slots = await page.$$eval("#panel ul.slots li", (els) => els.map((e) => e.textContent));
 		v.axePanel = await axe(page, "liaison slots");
 		await page.keyboard.press("Escape");
-		v.overflow = await shots(page, "21-liaison-requests");
+		v.overflow = await shots(page, SHOTS, "21-liaison-requests");
 		return v;
 	});
 	return page;
@@ -278,12 +225,7 @@ async function liaison(ctx, token) {
 
 /* Everything, in order. */
 async function main() {
-	const browser = await chromium.launch({
-		executablePath: process.env.KAIGI_WEB_CHROMIUM || "/usr/bin/chromium",
-		headless: true,
-		args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-			"--disable-background-networking", "--disable-component-update", "--disable-sync"],
-	});
+	const browser = await launch(chromium);
 	const opts = { viewport: { width: 1280, height: 800 }, timezoneId: "America/Los_Angeles", locale: "en-US" };
 	try {
 		const sec = await secretariat(await browser.newContext(opts));
@@ -294,10 +236,4 @@ async function main() {
 	}
 }
 
-main().then(() => {
-	process.stdout.write(JSON.stringify(out) + "\n");
-}, (e) => {
-	out.fatal = String(e && e.stack || e);
-	process.stdout.write(JSON.stringify(out) + "\n");
-	process.exitCode = 1;
-});
+report(main);
