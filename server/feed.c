@@ -53,6 +53,7 @@
 #include "config.h"
 #include "decode-lang.h"
 #include "feed-cache.h"
+#include "feed-validator.h"
 #include "http.h"
 #include "ical.h"
 #include "log.h"
@@ -95,7 +96,10 @@
     " FROM kaigi_feed_room($1, $2::bigint, $3::jsonb) AS f," \
     " kaigi_feed_lang(f, $4, $3::jsonb) AS l" FEED_ATT_FROM	/* the caller may see the draft */
 #define FEED_FRESH_SQL	"SELECT kaigi_feed_fresh($1::bigint, $2::pg_snapshot)"
-#define FEED_CLOCK_SQL	"SELECT kaigi_feed_clock($1, $2, $3::bigint)"
+#define FEED_CLOCK_SQL	"SELECT kaigi_feed_clock($1, $2, $3::bigint," \
+    " $4::bigint, $5::pg_snapshot, $6)"
+#define FEED_VALIDATOR_SQL	"SELECT etag, last_modified" \
+    " FROM kaigi_feed_validator($1, $2)"
 #define FEED_TYPE	"text/calendar; charset=utf-8"
 
 /* Columns of a kaigi_feed_row, in order. */
@@ -159,63 +163,6 @@ const struct route route_feed_room_short = {
 	.role = ROLE_NONE, .handle = feed_room,
 };
 
-/* Parse an HTTP date; -1 if it is not one. */
-static time_t
-feed_parse_date(const char *s)
-{
-	struct tm	 tm;
-	const char	*end;
-
-	memset(&tm, 0, sizeof tm);
-	end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	if (end == NULL || *end != '\0')
-		return -1;
-	return timegm(&tm);
-}
-
-/*
- * Does an If-None-Match value match etag? "*" or a comma-separated list of
- * entity tags, weak comparison (W/"x" matches "x").
- */
-static int
-feed_etag_matches(const char *inm, const char *etag)
-{
-	size_t		 elen = strlen(etag), n;
-	const char	*p = inm;
-
-	while (*p != '\0') {
-		p += strspn(p, " \t,");
-		if (*p == '*')
-			return 1;
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2;
-		n = strcspn(p, ",");
-		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-			n--;
-		if (n == elen && strncmp(p, etag, n) == 0)
-			return 1;
-		p += strcspn(p, ",");
-	}
-	return 0;
-}
-
-/* Has the client the current version (so 304)? */
-static int
-feed_not_modified(struct req *r, const struct feed_entry *e)
-{
-	const char	*inm = req_header(r, "If-None-Match");
-	const char	*ims;
-	time_t		 t;
-
-	if (inm != NULL)
-		return feed_etag_matches(inm, e->etag);
-	if ((ims = req_header(r, "If-Modified-Since")) == NULL)
-		return 0;
-	if ((t = feed_parse_date(ims)) < 0)
-		return 0;
-	return e->last_modified <= t;
-}
-
 /* libevent is done with an entry's bytes. */
 static void
 feed_sent(const void *data, size_t len, void *arg)
@@ -233,7 +180,7 @@ feed_reply(struct req *r, struct feed_entry *e, int private)
 	http_add_header(r, "Cache-Control",
 	    private ? "private, no-cache" : "no-cache");
 	/* A 304 repeats only ETag and Cache-Control (RFC 9110, 15.4.5). */
-	if (feed_not_modified(r, e)) {
+	if (feed_validators_match(r, e->etag, e->last_modified)) {
 		metrics_count("feed_not_modified_total", 1);
 		http_reply_bytes(r, 304, NULL, NULL, 0);
 		return;
@@ -415,12 +362,26 @@ feed_clocked(enum db_status st, PGresult *res, void *arg)
 	feed_job_free(j);
 }
 
-/* Rendered: ask the feed's clock for the Last-Modified of these bytes. */
+/* The renderer's mark as configured now (feed-validator.h), or NULL. */
+static const char *
+feed_mark(void)
+{
+	char		*host = feed_uid_host();
+	const char	*mark = feed_render_mark(host, cfg->feed_ttl);
+
+	free(host);
+	return mark;
+}
+
+/*
+ * Rendered: ask the feed's clock for the Last-Modified of these bytes, and
+ * keep them as the feed's validator (conference, snapshot, mark).
+ */
 static void
 feed_clock(struct feed_job *j, const PGresult *res)
 {
-	const char	*params[3];
-	char		 changed[24];
+	const char	*params[6];
+	char		 changed[24], conf[24];
 	long long	 c = strtoll(PQgetvalue(res, 0, FC_CHANGED), NULL, 10);
 
 	if ((long long)j->f.last_modified > c)
@@ -428,10 +389,14 @@ feed_clock(struct feed_job *j, const PGresult *res)
 	j->conference_id = strtoll(PQgetvalue(res, 0, FC_CONFERENCE), NULL, 10);
 	j->snapshot = xstrdup(PQgetvalue(res, 0, FC_SNAPSHOT));
 	snprintf(changed, sizeof changed, "%lld", c);
+	snprintf(conf, sizeof conf, "%lld", j->conference_id);
 	params[0] = j->key;
 	params[1] = j->f.etag;
 	params[2] = changed;
-	db_query(FEED_CLOCK_SQL, 3, params, feed_clocked, j);
+	params[3] = conf;
+	params[4] = j->snapshot;
+	params[5] = feed_mark();
+	db_query(FEED_CLOCK_SQL, 6, params, feed_clocked, j);
 }
 
 /* 400: lang is not one of the conference's languages (langs, ", "). */
@@ -551,6 +516,50 @@ feed_revalidate(struct feed_job *j)
 	db_query(FEED_FRESH_SQL, 2, params, feed_checked, j);
 }
 
+/*
+ * The stored validator answered: 304 when it is current and the client
+ * holds those bytes; else read and render (a DB error is answered).
+ */
+static void
+feed_validated(enum db_status st, PGresult *res, void *arg)
+{
+	struct feed_job	*j = arg;
+
+	if (st != DB_OK) {
+		http_reply_db_error(j->r, st, res);
+		feed_job_free(j);
+		return;
+	}
+	if (PQntuples(res) == 1 && feed_validators_match(j->r,
+	    PQgetvalue(res, 0, 0), (time_t)strtoll(PQgetvalue(res, 0, 1),
+	    NULL, 10))) {
+		metrics_count("feed_cache_validated_total", 1);
+		metrics_count("feed_not_modified_total", 1);
+		http_add_header(j->r, "ETag", PQgetvalue(res, 0, 0));
+		http_add_header(j->r, "Cache-Control",
+		    j->private ? "private, no-cache" : "no-cache");
+		http_reply_bytes(j->r, 304, NULL, NULL, 0);
+		feed_job_free(j);
+		return;
+	}
+	feed_load(j);
+}
+
+/* A conditional GET of a feed not cached here: ask its stored validator. */
+static void
+feed_validate(struct feed_job *j)
+{
+	const char	*params[2];
+
+	params[0] = j->key;
+	params[1] = feed_mark();
+	if (params[1] == NULL) {
+		feed_load(j);
+		return;
+	}
+	db_query(FEED_VALIDATOR_SQL, 2, params, feed_validated, j);
+}
+
 /* May a cached feed be served without asking the database? */
 static int
 feed_trusted(const struct feed_entry *e)
@@ -579,7 +588,10 @@ feed_serve(struct req *r, const char *key, int private, const char *sql,
 		return;
 	}
 	feed_cache_release(e);
-	feed_load(j);
+	if (feed_conditional(r))
+		feed_validate(j);
+	else
+		feed_load(j);
 }
 
 /*
