@@ -17,14 +17,6 @@ SLUG = "g7-digital-2023"
 ROWS = 130      # more than the default page, less than the maximum limit
 
 
-def one(s, sql, *args):
-    """First column of the first row."""
-    with s.db().cursor() as cur:
-        cur.execute(sql, args)
-        row = cur.fetchone()
-        return row[0] if row else None
-
-
 def writes(s, sid):
     """What a write of session sid leaves behind."""
     return (one(s, "SELECT version FROM sessions WHERE id = %s", sid),
@@ -125,13 +117,6 @@ def default_limit(s):
         check_list(s, what, path, want, admin)
     want = [row for (row,) in rows(s, "SELECT id FROM conferences")]
     check_list(s, "conferences", "/api/v1/conferences", want, None)
-
-
-def rows(s, sql, *args):
-    """All rows of a query."""
-    with s.db().cursor() as cur:
-        cur.execute(sql, args)
-        return cur.fetchall()
 
 
 with Server() as s:

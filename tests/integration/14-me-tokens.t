@@ -18,14 +18,6 @@ C = "/api/v1/conferences/" + SLUG
 TOKENS = C + "/tokens"
 
 
-def one(s, q, *args):
-    """The first column of the first row."""
-    with s.db().cursor() as cur:
-        cur.execute(q, args)
-        row = cur.fetchone()
-        return row[0] if row else None
-
-
 def fields(r):
     """The field names of a 422."""
     return sorted(e.get("field") for e in (r.json or {}).get("errors", []))

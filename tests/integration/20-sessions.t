@@ -12,13 +12,6 @@ SLUG = "g7-digital-2023"
 BASE = "/api/v1/conferences/%s/sessions" % SLUG
 
 
-def one(s, sql, *args):
-    """First column of the first row."""
-    with s.db().cursor() as cur:
-        cur.execute(sql, args)
-        return cur.fetchone()[0]
-
-
 def counts(s):
     """(sessions, audit rows, attendees, busy rows): to see nothing was written."""
     return (one(s, "SELECT count(*) FROM sessions"), one(s, "SELECT count(*) FROM audit_log"),

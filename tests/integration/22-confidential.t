@@ -20,12 +20,6 @@ TOPICS = "Operation Quiet Harbour (confidential test)"
 WORDS = ("France", "Germany", "FR", "DE", "Quiet Harbour", "Wissing")
 
 
-def one(s, q, *args):
-    with s.db().cursor() as cur:
-        cur.execute(q, args)
-        return cur.fetchone()[0]
-
-
 def events(text):
     """The VEVENTs of a feed, unfolded."""
     text = text.replace("\r\n ", "")

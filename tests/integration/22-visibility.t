@@ -14,12 +14,6 @@ SLUG = "g7-digital-2023"
 LIST = "/api/v1/conferences/%s/sessions" % SLUG
 
 
-def one(s, sql, *args):
-    with s.db().cursor() as cur:
-        cur.execute(sql, args)
-        return cur.fetchone()[0]
-
-
 def listed(s, token, query=""):
     """Ids in every page of the list as this caller."""
     ids, cursor = [], None

@@ -21,12 +21,6 @@ SLUG = "g7-digital-2023"
 BASE = "/api/v1/conferences/%s/bilaterals" % SLUG
 
 
-def one(s, sql, *args):
-    with s.db().cursor() as cur:
-        cur.execute(sql, args)
-        return cur.fetchone()[0]
-
-
 def problem(r, status, name):
     """A problem+json answer with this status."""
     ok(r.status == status and r.headers.get("Content-Type", "").startswith(

@@ -22,12 +22,6 @@ BASE = "/api/v1/conferences/%s/bilaterals" % SLUG
 BODY = {"requester": "JP", "counterpart": "CA", "duration_minutes": 30}
 
 
-def one(s, sql, *args):
-    with s.db().cursor() as cur:
-        cur.execute(sql, args)
-        return cur.fetchone()[0]
-
-
 def status(r, want, name):
     if not is_(r.status, want, name):
         diag(r.text[:400])

@@ -41,19 +41,6 @@ PAIRS = [("CA", "IT"), ("US", "EU"), ("IN", "DE"), ("GB", "FR"), ("ID", "UA"), (
          ("ITU", "UNESCO"), ("WEF", "ID"), ("EU", "CA")]
 
 
-def rows(s, sql, *args):
-    """Rows of one statement, on one connection per server (the walk makes thousands)."""
-    if getattr(s, "_states_db", None) is None or s._states_db.closed:
-        s._states_db = s.db()
-    with s._states_db.cursor() as cur:
-        cur.execute(sql, args)
-        return cur.fetchall()
-
-
-def one(s, sql, *args):
-    return rows(s, sql, *args)[0][0]
-
-
 def problem(r, status, name):
     """A problem+json answer with this status."""
     ok(r.status == status and r.headers.get("Content-Type", "").startswith(

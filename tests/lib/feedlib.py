@@ -5,7 +5,7 @@ uid_id(uid)         session id of "session-<id>@host"
 expected_ids(s, scope) the session ids a scope may see, computed here in SQL
                     written independently of sql/030 (the visibility rule as
                     API.md states it), so the feed is checked against the contract
-one(s, sql, *args)  first column of the first row
+one(s, sql, *args)  first column of the first row (kaigitest's, as rows)
 Stream(s, token, last_id) a client of the change stream (SSE); .until(id) reads
                     up to a positive marker
 """
@@ -13,22 +13,9 @@ import re
 
 import icalendar
 
+from kaigitest import one, rows  # noqa: F401 (re-exported for the feed tests)
+
 SLUG = "g7-digital-2023"
-
-
-def one(s, sql, *args):
-    """First column of the first row of a query on the server's database."""
-    with s.db().cursor() as cur:
-        cur.execute(sql, args)
-        row = cur.fetchone()
-        return row[0] if row else None
-
-
-def rows(s, sql, *args):
-    """All rows of a query (args: values, or one dict of named values)."""
-    with s.db().cursor() as cur:
-        cur.execute(sql, args[0] if len(args) == 1 and isinstance(args[0], dict) else args)
-        return cur.fetchall()
 
 
 def events(body):

@@ -61,7 +61,7 @@ import time
 __all__ = [
     "plan", "done_testing", "ok", "is_", "isnt", "like", "diag", "note",
     "bail", "Server", "Cluster", "Response", "free_port", "wait_until", "TOP",
-    "failures",
+    "failures", "one", "rows",
 ]
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -545,6 +545,16 @@ class Server:
         self._conns.append(conn)
         return conn
 
+    def conn(self):
+        """One connection of the test's own to this server's database
+        (autocommit), kept for every quick query (feedlib.one/rows) and
+        opened again once closed: a polling loop of one() must not open a
+        connection per call (it ran out of max_connections)."""
+        c = getattr(self, "_shared_conn", None)
+        if c is None or c.closed:
+            c = self._shared_conn = self.db()
+        return c
+
     def kaigid(self, *args, check=True):
         """Run `$KAIGID --database-url <this db> args...`; return its stdout (str)."""
         cmd = [self.kaigid_path, "--database-url", self.db_url] + [str(a) for a in args]
@@ -820,3 +830,19 @@ def client_connections(pid, port):
 
 
 __all__ += ["worker_pids", "client_connections"]
+
+
+# ---------------------------------------------------------------- quick queries
+
+def rows(s, sql, *args):
+    """All rows of one statement on server s's database (args: values, or one
+    dict of named values), on the test's own kept connection (Server.conn)."""
+    with s.conn().cursor() as cur:
+        cur.execute(sql, args[0] if len(args) == 1 and isinstance(args[0], dict) else args)
+        return cur.fetchall()
+
+
+def one(s, sql, *args):
+    """First column of the first row (None when there is no row)."""
+    r = rows(s, sql, *args)
+    return r[0][0] if r else None
