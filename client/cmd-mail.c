@@ -6,7 +6,10 @@
  * RFC 2047 encoded words (UTF-8, base64, as kaigid writes them) are
  * decoded.
  */
+#include <sys/stat.h>
+
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +128,28 @@ mail_scan(const char *dir, const char *sub, json_t *list)
 	return 0;
 }
 
+/*
+ * The messages of Maildir dir into list; -1 (said) if it is none. The
+ * default var/mail not there yet is no error: kaigid makes it when it
+ * delivers its first message without smtp_url (a fresh `make run`).
+ */
+static int
+mail_gather(const char *dir, int is_default, json_t *list)
+{
+	struct stat	st;
+
+	if (is_default && stat(dir, &st) != 0 && errno == ENOENT) {
+		warnx_kaigi("no mail yet: %s does not exist (kaigid makes it"
+		    " when it delivers its first message without smtp_url)", dir);
+		return 0;
+	}
+	if (mail_scan(dir, "new", list) + mail_scan(dir, "cur", list) == -2) {
+		warnx_kaigi("%s is no Maildir (no new/ or cur/ to read)", dir);
+		return -1;
+	}
+	return 0;
+}
+
 /* kaigi mail [list] [--maildir DIR]. */
 static int
 cmd_mail_run(struct client *c, struct args *a)
@@ -139,8 +164,7 @@ cmd_mail_run(struct client *c, struct args *a)
 		json_decref(list);
 		return cmd_usage_error(&cmd_mail_entry, "the only subcommand is list");
 	}
-	if (mail_scan(dir, "new", list) + mail_scan(dir, "cur", list) == -2) {
-		warnx_kaigi("%s is no Maildir (no new/ or cur/ to read)", dir);
+	if (mail_gather(dir, !args_has(a, "maildir"), list) != 0) {
 		json_decref(list);
 		return EXIT_USAGE;
 	}

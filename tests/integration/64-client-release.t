@@ -27,7 +27,7 @@ KAIGI = os.path.abspath(os.environ.get("KAIGI") or os.path.join(TOP, "client", "
 BIL = "Bilateral meeting: Japan – Canada"
 
 
-def kaigi(s, *args, token=None):
+def kaigi(s, *args, token=None, cwd=None):
     """Run kaigi with the server's URL (and a token); (rc, stdout, stderr)."""
     env = dict(os.environ, KAIGI_CONFIG="/dev/null", TZ="UTC", KAIGI_URL=s.url,
                KAIGI_CONFERENCE=SLUG)
@@ -35,7 +35,7 @@ def kaigi(s, *args, token=None):
     if token:
         env["KAIGI_TOKEN"] = token
     p = subprocess.run([KAIGI] + [str(a) for a in args], capture_output=True, text=True,
-                       env=env, timeout=120)
+                       env=env, timeout=120, cwd=cwd)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -98,6 +98,14 @@ def mail(s, d):
     is_([m.get("message_id") for m in j], [str(msg["Message-ID"])], "--json: the Message-ID")
     rc, o, e = kaigi(s, "mail", "--maildir", tempfile.mkdtemp())
     is_(rc, 1, "kaigi mail on a directory that is no Maildir: exit 1")
+    rc, o, e = kaigi(s, "mail", "--maildir", os.path.join(tempfile.mkdtemp(), "nowhere"))
+    is_(rc, 1, "kaigi mail --maildir on a path that does not exist: exit 1")
+    fresh = tempfile.mkdtemp()      # a fresh `make run`: no var/mail until the first delivery
+    rc, o, e = kaigi(s, "mail", cwd=fresh)
+    is_(rc, 0, "kaigi mail before any delivery (no var/mail yet): exit 0") or diag(e)
+    like(e, r"no mail yet: var/mail does not exist", "... saying there is no mail yet, and why")
+    rc, o, e = kaigi(s, "--json", "mail", cwd=fresh)
+    is_((rc, o.strip()), (0, "[]"), "... --json: an empty list")
     rc, o, e = kaigi(s, "help")
     like(o, r"release changes.*\n(.*\n)*\s+mail\s", "help lists release changes and mail")
 
