@@ -445,10 +445,12 @@ chk_caps(const struct gen *g, const int *start, struct chk *c)
 		for (d = 0; d < NDAYS; d++) {
 			if (load[t][d] > c->max_load)
 				c->max_load = load[t][d];
-			if (load[t][d] > g->cap) {
-				c->over_cap++;
-				chk_err(c, "interpreter team over the daily cap", t);
-			}
+			if (load[t][d] <= g->cap)
+				continue;
+			c->over_cap++;
+			if (c->violations++ == 0)
+				snprintf(c->first, sizeof c->first, "interpreter "
+				    "team %d over the cap on day %d", t + 1, d + 1);
 		}
 }
 
