@@ -4,11 +4,15 @@
  * where ignoring the cap would place more or place differently, on the
  * annealing (a problem that would otherwise take the grid search), the
  * repair search and the slots, then random problems checked by a cap and
- * clash checker written here.
+ * clash checker written here; and the problem JSON's "day_cap_minutes"
+ * as scheduler.c reads it.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "scheduler.h"
 #include "solver.h"
 #include "tap.h"
 
@@ -309,9 +313,42 @@ test_cap_random(void)
 	    bad, placed);
 }
 
+/* "day_cap_minutes": a number for every day, an array per day (null: none
+ * that day), absent or null: none; a negative number is 0. */
+static void
+test_cap_parse(void)
+{
+	struct scheduler_problem	 p;
+	const char			*why = NULL;
+	json_t				*root = json_loads(
+	    "{\"origin\": 0, \"days\": [[480, 1200], [1920, 2640]], \"venues\": [],"
+	    " \"travel\": [], \"rooms\": [], \"requests\": [], \"people\": ["
+	    "{\"id\": 1, \"busy\": [], \"day_cap_minutes\": 300},"
+	    "{\"id\": 2, \"busy\": [], \"day_cap_minutes\": [120, null]},"
+	    "{\"id\": 3, \"busy\": []},"
+	    "{\"id\": 4, \"busy\": [], \"day_cap_minutes\": null},"
+	    "{\"id\": 5, \"busy\": [], \"day_cap_minutes\": [-5]}]}", 0, NULL);
+	const int			*c;
+
+	ok(scheduler_problem_parse(root, &p, &why) == 0 && p.pb.npeople == 5,
+	    "parse: a problem with day caps");
+	c = p.people[0].day_cap;
+	ok(c != NULL && c[0] == 300 && c[1] == 300, "parse: a number, every day");
+	c = p.people[1].day_cap;
+	ok(c != NULL && c[0] == 120 && c[1] == -1, "parse: an array, null none");
+	ok(p.people[2].day_cap == NULL && p.people[3].day_cap == NULL,
+	    "parse: absent or null, no cap");
+	c = p.people[4].day_cap;
+	ok(c != NULL && c[0] == 0 && c[1] == -1,
+	    "parse: negative is 0, a short array none for the rest");
+	scheduler_problem_free(&p);
+	json_decref(root);
+}
+
 int
 main(void)
 {
+	test_cap_parse();
 	test_cap_leaves_out();
 	test_cap_per_day();
 	test_cap_too_small();
