@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -125,6 +126,27 @@ sched_parse_time(const json_t *root, struct scheduler_problem *p)
 	return 0;
 }
 
+/* A person's "day_cap_minutes": a number (every day) or an array (one
+ * entry a day window, null for none); absent or null: no cap. The caps in
+ * next (ndays of them, -1 none, a negative number 0), or NULL. */
+static const int *
+sched_day_cap(const json_t *cap, int *next, int ndays)
+{
+	const json_t	*x;
+	long long	 v;
+	int		 i;
+
+	if (!json_is_integer(cap) && !json_is_array(cap))
+		return NULL;
+	for (i = 0; i < ndays; i++) {
+		x = json_is_array(cap) ? json_array_get(cap, (size_t)i) : cap;
+		v = json_integer_value(x);
+		next[i] = !json_is_integer(x) ? -1 : v < 0 ? 0 :
+		    v > INT_MAX ? INT_MAX : (int)v;
+	}
+	return next;
+}
+
 /* Rooms and people with their busy intervals. */
 static void
 sched_parse_busy(const json_t *root, struct scheduler_problem *p)
@@ -149,11 +171,16 @@ sched_parse_busy(const json_t *root, struct scheduler_problem *p)
 		    p->pb.nvenues);
 	}
 	p->people = xcalloc(json_array_size(people) + 1, sizeof *p->people);
+	p->caps = xcalloc(json_array_size(people) * (size_t)p->pb.ndays + 1,
+	    sizeof *p->caps);
 	for (i = 0; i < json_array_size(people); i++) {
 		x = json_array_get(people, i);
 		p->people[i].busy = next;
 		p->people[i].nbusy = sched_busy(json_object_get(x, "busy"), &next,
 		    p->pb.nvenues);
+		p->people[i].day_cap = sched_day_cap(json_object_get(x,
+		    "day_cap_minutes"), p->caps + i * (size_t)p->pb.ndays,
+		    p->pb.ndays);
 	}
 	p->pb.rooms = p->rooms;
 	p->pb.nrooms = (int)json_array_size(rooms);
@@ -298,6 +325,7 @@ scheduler_problem_free(struct scheduler_problem *p)
 	free(p->busy);
 	free(p->who);
 	free(p->afters);
+	free(p->caps);
 	memset(p, 0, sizeof *p);
 }
 

@@ -35,6 +35,7 @@ struct scheduler_problem {
 	struct solver_interval	*busy;		/* all busy intervals */
 	int			*who;		/* all requests' people */
 	int			*afters;	/* all requests' "after" indices */
+	int			*caps;		/* people x days: day caps */
 };
 
 enum scheduler_kind {

@@ -54,7 +54,7 @@ sr_fits(struct sv *sv, int q, int s, int k)
 	for (i = 0; i < r->src->npeople; i++)
 		if (!sv_person_precise(sv, r->src->people[i], s, s + r->d, venue))
 			return 0;
-	return sv->nprec == 0 || sv_prec_ok(sv, q, s);
+	return (sv->nprec == 0 || sv_prec_ok(sv, q, s)) && sv_cap_ok(sv, q, s);
 }
 
 /* Put each request with a current place there, where it still fits. */

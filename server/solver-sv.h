@@ -72,6 +72,9 @@ struct sv {
 	int		 nprec;		/* precedences ("after") in all */
 	long		 M;		/* requests placed away from home */
 	long		 pen;		/* move_penalty: breaks one move costs */
+	int		 nd;		/* day windows */
+	int		 ncap;		/* people with a day_cap */
+	int		*pload;		/* np x nd: minutes of placed meetings */
 };
 
 /* Required gap in cells from something at venue a to something at venue b. */
@@ -82,6 +85,8 @@ int	 sv_person_precise(const struct sv *, int p, int s, int e, int venue);
 int	 sv_room_free(const struct sv *, int k, int s, int e);
 /* Would q at start s keep its precedences with the placed requests? */
 int	 sv_prec_ok(const struct sv *, int q, int s);
+/* Would q at start s keep its people within their day caps? */
+int	 sv_cap_ok(const struct sv *, int q, int s);
 /* Is s one of q's static starts? */
 int	 sv_has_start(const struct sv_req *, int s);
 /* Place request q at start cell s in room k (must be feasible). */

@@ -284,6 +284,40 @@ sv_person_brk(struct sv *sv, int p, int d)
 		sv->nbrk--;
 }
 
+/* Person p's day cap on day d in minutes, or -1 for none. */
+static int
+sv_cap(const struct sv *sv, int p, int d)
+{
+	const int	*c = sv->pb->people[p].day_cap;
+
+	return c != NULL && d >= 0 && d < sv->nd ? c[d] : -1;
+}
+
+/* Add minutes to person p's placed meetings of day d. */
+static void
+sv_load_add(struct sv *sv, int p, int d, int minutes)
+{
+	if (d >= 0 && d < sv->nd)
+		sv->pload[(size_t)p * sv->nd + d] += minutes;
+}
+
+/* Would q at start s keep its people within their day caps? */
+int
+sv_cap_ok(const struct sv *sv, int q, int s)
+{
+	const struct solver_request	*src = sv->rq[q].src;
+	int				 i, p, cap, d = sv->dayof[s];
+
+	for (i = 0; i < src->npeople && sv->ncap > 0; i++) {
+		p = src->people[i];
+		cap = sv_cap(sv, p, d);
+		if (cap >= 0 && sv->pload[(size_t)p * sv->nd + d] +
+		    src->duration > cap)
+			return 0;
+	}
+	return 1;
+}
+
 /* 1 if a request with a current place (move_penalty) sits elsewhere at
  * cell s in room k: one meeting moved. */
 static int
@@ -318,6 +352,7 @@ sv_place(struct sv *sv, int q, int s, int k)
 		sv_list_add(&sv->all[p], &m);
 		sv_pocc_add(sv, p, m.s, m.e, 1);
 		sv->pown[(size_t)p * sv->H + s] = q;
+		sv_load_add(sv, p, m.day, r->src->duration);
 	}
 	sv_room_set(sv, k, m.s, m.e, q);
 	sv->ps[q] = s;
@@ -363,6 +398,7 @@ sv_unplace(struct sv *sv, int q)
 		db += pdb;
 		sv_pocc_add(sv, p, m.s, m.e, -1);
 		sv->pown[(size_t)p * sv->H + m.s] = -1;
+		sv_load_add(sv, p, m.day, -r->src->duration);
 	}
 	sv_room_set(sv, m.room, m.s, m.e, SV_FREE);
 	sv->ps[q] = -1;
@@ -448,7 +484,7 @@ sv_best_at(struct sv *sv, int q, int s, int *db, int *drc)
 	m.e = s + r->d;
 	m.req = q;
 	m.day = sv->dayof[s];
-	if (sv->nprec > 0 && !sv_prec_ok(sv, q, s))
+	if ((sv->nprec > 0 && !sv_prec_ok(sv, q, s)) || !sv_cap_ok(sv, q, s))
 		return -1;
 	for (i = 0; i < src->npeople; i++) {
 		st = sv_person_scan(sv, src->people[i], m.s, m.e);
@@ -563,13 +599,16 @@ static int
 sv_static_ok(struct sv *sv, const struct sv_req *r, int s)
 {
 	const struct solver_request *src = r->src;
-	int	 i, j, k, st, e = s + r->d;
+	int	 i, j, k, st, cap, e = s + r->d;
 
 	if (s < 0 || e > sv->H || sv->dayof[s] < 0 ||
 	    sv->dayof[e - 1] != sv->dayof[s])
 		return 0;
 	for (i = 0; i < src->npeople; i++) {
 		st = sv_person_scan(sv, src->people[i], s, e);
+		cap = sv_cap(sv, src->people[i], sv->dayof[s]);
+		if (cap >= 0 && cap < src->duration)
+			return 0;	/* the day cap alone leaves no time */
 		if (st == 0 || (st == 2 && !sv_person_precise(sv,
 		    src->people[i], s, e, SOLVER_NO_VENUE)))
 			return 0;
@@ -853,6 +892,7 @@ sv_free(struct sv *sv)
 	free(sv->near);
 	free(sv->tmp);
 	free(sv->pbrk);
+	free(sv->pload);
 }
 
 /* Both directions of the valid requests' precedences ("after"). */
@@ -885,6 +925,22 @@ sv_init_prec(struct sv *sv)
 			sv->rq[a].suc[sv->rq[a].nsuc++] = q;
 		}
 	}
+}
+
+/* Day loads, and how many people have a day cap. */
+static void
+sv_init_caps(struct sv *sv)
+{
+	int	 p, d;
+
+	sv->nd = sv->pb->ndays;
+	sv->pload = xcalloc((size_t)sv->np * sv->nd + 1, sizeof *sv->pload);
+	for (p = 0; p < sv->np; p++)
+		for (d = 0; d < sv->nd; d++)
+			if (sv_cap(sv, p, d) >= 0) {
+				sv->ncap++;
+				break;
+			}
 }
 
 /*
@@ -925,6 +981,7 @@ sv_new(struct sv *sv, const struct solver_problem *pb, int only)
 	for (q = 0; q < sv->nq; q++)
 		if (pb->requests[q].npeople > sv->maxnp)
 			sv->maxnp = pb->requests[q].npeople;
+	sv_init_caps(sv);
 	sv->nbp = xcalloc((size_t)sv->maxnp, sizeof *sv->nbp);
 	sv->nbn = xcalloc((size_t)sv->maxnp, sizeof *sv->nbn);
 	sv->near = xcalloc((size_t)sv->maxnp, sizeof *sv->near);
@@ -1593,6 +1650,40 @@ sv_prec_blockers(const struct sv *sv, int q, int s, int *set, int *n)
 	return 0;
 }
 
+/*
+ * Add meetings of q's people on the day of s, from a random one on, until
+ * each person's day cap leaves room for q; -1 if the set is full or not
+ * enough can go.
+ */
+static int
+sv_cap_blockers(struct sv *sv, int q, int s, int *set, int *n)
+{
+	const struct solver_request	*src = sv->rq[q].src;
+	const struct sv_list		*l;
+	const struct sv_item		*it;
+	int				 i, j, o, p, cap, over, d = sv->dayof[s];
+
+	for (i = 0; i < src->npeople; i++) {
+		p = src->people[i];
+		if ((cap = sv_cap(sv, p, d)) < 0)
+			continue;
+		over = sv->pload[(size_t)p * sv->nd + d] + src->duration - cap;
+		l = &sv->mtg[p];
+		for (j = 0, o = l->n > 0 ? sv_randn(sv, l->n) : 0;
+		    over > 0 && j < l->n; j++) {
+			it = &l->v[(o + j) % l->n];
+			if (it->day != d || it->req < 0)
+				continue;
+			if (!sv_blocker_add(set, n, SV_MAXBLK, it->req))
+				return -1;
+			over -= sv->rq[it->req].src->duration;
+		}
+		if (over > 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Placed requests in the way of q at s in room k; -1 if not removable. */
 static int
 sv_blockers(struct sv *sv, int q, int s, int k, int *set)
@@ -1620,6 +1711,8 @@ sv_blockers(struct sv *sv, int q, int s, int k, int *set)
 		}
 	}
 	if (sv->nprec > 0 && sv_prec_blockers(sv, q, s, set, &n) != 0)
+		return -1;
+	if (sv->ncap > 0 && sv_cap_blockers(sv, q, s, set, &n) != 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (sv->rq[set[i]].fixed_s >= 0)
@@ -1853,7 +1946,7 @@ sv_grid_small(const struct sv *sv)
 /*
  * Does the grid search of solver-grid.c apply? Rooms interchangeable and
  * never busy, no changeover or travel, no fixed rooms, no precedences,
- * no move penalty
+ * no move penalty, no day caps
  * (the annealing keeps those): then meetings are
  * start cells (people's own sessions become fixed busy cells there, see
  * sv_grid_busy). Any number of cells a day; not beyond SV_GRID_MAXCELLS.
@@ -1863,7 +1956,8 @@ sv_grid_ok(const struct sv *sv)
 {
 	int	 k, q;
 
-	if (sv->G != 0 || sv->nr == 0 || sv->nprec > 0 || sv->pen > 0)
+	if (sv->G != 0 || sv->nr == 0 || sv->nprec > 0 || sv->pen > 0 ||
+	    sv->ncap > 0)
 		return 0;
 	for (k = 0; k < sv->nr; k++)
 		if (sv->pb->rooms[k].nbusy > 0)

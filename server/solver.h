@@ -13,7 +13,8 @@
  * every meeting inside one day window and inside its request's window; room
  * capacity at least the request's; a request with "after" starts once
  * each of those requests ends (when both are placed; such problems always
- * take the annealing). Objective, in lexicographic order:
+ * take the annealing); a person's placed meetings of a day last at most
+ * their day_cap of that day, if any (likewise). Objective, in lexicographic order:
  * maximise the sum of priorities placed; minimise breaks (two consecutive
  * meetings of one person on one day that are not back to back); minimise room
  * changes between consecutive meetings of one person; prefer earlier starts.
@@ -47,10 +48,17 @@ struct solver_interval {
 	int	 venue;
 };
 
-/* A person (head or deputy of a delegation) and what they already do. */
+/*
+ * A person (head or deputy of a delegation, or an interpreter) and what
+ * they already do. day_cap: NULL, or one entry per day window
+ * (problem.days): the minutes of placed meetings the person may have that
+ * day (their busy intervals do not count), -1 for no cap that day. Such
+ * problems take the annealing (and the repair search), which keep it.
+ */
 struct solver_person {
 	const struct solver_interval	*busy;
 	int				 nbusy;
+	const int			*day_cap;
 };
 
 /* A room usable for bilaterals. */

@@ -4,20 +4,27 @@
  * each), 2,000 bilateral requests, 30 bilateral rooms in three venues,
  * 5 days of 08:00-20:00, two plenaries a day for every head, personal
  * unavailability, busy rooms, changeover and travel between venues.
+ * With -I N, also N interpreter teams (each one person of the solver's
+ * problem, with a daily cap of -C minutes, default 360) and 30% of the
+ * requests needing one: the planted solution gives each such request a
+ * team free then and under its cap, and the solver must keep the team
+ * (as kaigi's round-robin team) clash-free and under the cap.
  *
  * Requests are made by first placing each meeting where it fits (the
  * planted solution) and then widening its window, so 100% is achievable.
  * The answer is then checked by an independent checker that knows only the
  * generated data and the answer's start/room.
  *
- * Usage: plant [-s seed] [-t ms] [-i iterations] [-n requests]
+ * Usage: plant [-s seed] [-t ms] [-i iterations] [-n requests] [-I teams
+ *        [-C cap]]
  *        plant [-s seed] [-n requests] -d          (the instance as JSON)
  *        plant [-s seed] [-n requests] -a FILE     (check an answer)
  * -d prints the generated conference for scripts/bench/src/plant-api.py,
  * which plays it through the HTTP API; -a checks the answer it read back
  * (lines "REQUEST START ROOM": request and room indices from 0, start in
  * minutes from day 0's midnight; requests not listed are unplaced) with
- * the same independent checker, without running the solver.
+ * the same independent checker, without running the solver (not with -I).
+ * The checker also counts interpreter teams over the cap as violations.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +43,9 @@
 #define CHANGE	10
 #define DAY0	480		/* 08:00 */
 #define DAY1	1200		/* 20:00 */
+#define MAXTEAMS	64		/* interpreter teams (-I) */
+#define NPMAX	(NPEOPLE + MAXTEAMS)
+#define NATT	3		/* people of a request: two, and a team */
 
 /* A growable interval list. */
 struct ivl {
@@ -47,11 +57,16 @@ struct ivl {
 struct gen {
 	uint64_t		 rng;
 	struct solver_interval	 days[NDAYS];
-	struct ivl		 pbusy[NPEOPLE];	/* given to the solver */
+	struct ivl		 pbusy[NPMAX];	/* given to the solver */
 	struct ivl		 rbusy[NROOMS];
-	struct ivl		 plant_p[NPEOPLE];	/* busy + planted */
+	struct ivl		 plant_p[NPMAX];	/* busy + planted */
 	struct ivl		 plant_r[NROOMS];
-	struct solver_person	 people[NPEOPLE];
+	struct solver_person	 people[NPMAX];
+	int			 nteams;		/* people NPEOPLE.. */
+	int			 cap;			/* minutes a day */
+	int			 caps[MAXTEAMS][NDAYS];
+	int			 tload[MAXTEAMS][NDAYS];	/* planted */
+	int			 ninterp;		/* requests with a team */
 	struct solver_room	 rooms[NROOMS];
 	int			 travel[NVEN * NVEN];
 	struct solver_request	*reqs;
@@ -195,13 +210,30 @@ gen_window(struct gen *g, struct solver_request *r, int s, int day)
 	}
 }
 
-/* Try to plant one more meeting; 1 if it became a request. */
+/* A team free over [s, s + dur) at venue v and under its cap that day
+ * (from a random one on), or -1. */
+static int
+gen_team(struct gen *g, int s, int dur, int v, int day)
+{
+	int	 j, t, first = gen_range(g, 0, g->nteams - 1);
+
+	for (j = 0; j < g->nteams; j++) {
+		t = (first + j) % g->nteams;
+		if (g->tload[t][day] + dur <= g->cap &&
+		    ivl_fits(g->travel, &g->plant_p[NPEOPLE + t], s, s + dur, v, 1))
+			return t;
+	}
+	return -1;
+}
+
+/* Try to plant one more meeting; 1 if it became a request. With teams,
+ * three requests in ten (by index) need one. */
 static int
 gen_plant_one(struct gen *g)
 {
 	struct solver_request	*r = &g->reqs[g->nreq];
-	int			*att = &g->att[2 * g->nreq];
-	int			 a, b, dep, dur, day, s, k, v;
+	int			*att = &g->att[NATT * g->nreq];
+	int			 a, b, dep, dur, day, s, k, v, t = -1;
 
 	a = gen_range(g, 0, NDEL - 1);
 	b = gen_range(g, 0, NDEL - 1);
@@ -219,13 +251,22 @@ gen_plant_one(struct gen *g)
 	    !ivl_fits(g->travel, &g->plant_p[att[1]], s, s + dur, v, 1) ||
 	    !ivl_fits(g->travel, &g->plant_r[k], s, s + dur, v, 0))
 		return 0;
+	if (g->nteams > 0 && g->nreq % 10 < 3 &&
+	    (t = gen_team(g, s, dur, v, day)) < 0)
+		return 0;
+	if (t >= 0) {
+		att[2] = NPEOPLE + t;
+		ivl_add(&g->plant_p[att[2]], s, s + dur, v);
+		g->tload[t][day] += dur;
+		g->ninterp++;
+	}
 	ivl_add(&g->plant_p[att[0]], s, s + dur, v);
 	ivl_add(&g->plant_p[att[1]], s, s + dur, v);
 	ivl_add(&g->plant_r[k], s, s + dur, v);
 	memset(r, 0, sizeof *r);
 	r->id = g->nreq + 1;
 	r->people = att;
-	r->npeople = 2;
+	r->npeople = t >= 0 ? 3 : 2;
 	r->parties[0] = a + 1;
 	r->parties[1] = b + 1;
 	r->duration = dur;
@@ -246,7 +287,7 @@ gen_free(struct gen *g)
 {
 	int	 i;
 
-	for (i = 0; i < NPEOPLE; i++) {
+	for (i = 0; i < NPMAX; i++) {
 		free(g->pbusy[i].v);
 		free(g->plant_p[i].v);
 	}
@@ -260,24 +301,33 @@ gen_free(struct gen *g)
 	free(g->proom);
 }
 
-/* Generate the whole conference with nreq planted requests. */
+/* Generate the whole conference with nreq planted requests, nteams
+ * interpreter teams capped at cap minutes a day. */
 static void
-gen_make(struct gen *g, uint64_t seed, int nreq, struct solver_problem *pb)
+gen_make(struct gen *g, uint64_t seed, int nreq, int nteams, int cap,
+    struct solver_problem *pb)
 {
-	int	 p, k, tries = 0;
+	int	 p, k, d, tries = 0;
 
 	memset(g, 0, sizeof *g);
 	g->rng = seed;
+	g->nteams = nteams;
+	g->cap = cap;
 	g->reqs = xcalloc((size_t)nreq, sizeof *g->reqs);
-	g->att = xcalloc((size_t)nreq * 2, sizeof *g->att);
+	g->att = xcalloc((size_t)nreq * NATT, sizeof *g->att);
 	g->pstart = xcalloc((size_t)nreq, sizeof *g->pstart);
 	g->proom = xcalloc((size_t)nreq, sizeof *g->proom);
 	gen_setup(g);
 	while (g->nreq < nreq && tries++ < 1000 * nreq)
 		gen_plant_one(g);
-	for (p = 0; p < NPEOPLE; p++) {
+	for (p = 0; p < NPEOPLE + nteams; p++) {
 		g->people[p].busy = g->pbusy[p].v;
 		g->people[p].nbusy = g->pbusy[p].n;
+	}
+	for (p = 0; p < nteams; p++) {
+		for (d = 0; d < NDAYS; d++)
+			g->caps[p][d] = cap;
+		g->people[NPEOPLE + p].day_cap = g->caps[p];
 	}
 	for (k = 0; k < NROOMS; k++) {
 		g->rooms[k].busy = g->rbusy[k].v;
@@ -288,7 +338,7 @@ gen_make(struct gen *g, uint64_t seed, int nreq, struct solver_problem *pb)
 	pb->days = g->days;
 	pb->ndays = NDAYS;
 	pb->people = g->people;
-	pb->npeople = NPEOPLE;
+	pb->npeople = NPEOPLE + nteams;
 	pb->rooms = g->rooms;
 	pb->nrooms = NROOMS;
 	pb->requests = g->reqs;
@@ -301,6 +351,7 @@ gen_make(struct gen *g, uint64_t seed, int nreq, struct solver_problem *pb)
 /* What the independent check found. */
 struct chk {
 	int	 placed, violations, breaks, spread;
+	int	 over_cap, max_load;	/* team-days over the cap, most minutes */
 	long	 prio, prio_total;
 	char	 first[160];
 };
@@ -354,7 +405,7 @@ chk_breaks(const struct gen *g, struct ivl *mine, struct chk *c)
 	struct solver_interval	*v;
 	int			 p, i, j, b, need, mn = -1, mx = 0;
 
-	for (p = 0; p < NPEOPLE; p++) {
+	for (p = 0; p < NPEOPLE + g->nteams; p++) {
 		v = mine[p].v;
 		for (i = j = 0; i < mine[p].n; i++)
 			if (v[i].venue >= 0)
@@ -378,18 +429,43 @@ chk_breaks(const struct gen *g, struct ivl *mine, struct chk *c)
 	c->spread = mx - mn;
 }
 
+/* Each team's minutes a day in placed meetings against the cap. */
+static void
+chk_caps(const struct gen *g, const int *start, struct chk *c)
+{
+	int	 load[MAXTEAMS][NDAYS], q, i, t, d;
+
+	memset(load, 0, sizeof load);
+	for (q = 0; q < g->nreq; q++)
+		for (i = 0; start[q] >= 0 && i < g->reqs[q].npeople; i++)
+			if ((t = g->reqs[q].people[i] - NPEOPLE) >= 0 &&
+			    start[q] / 1440 < NDAYS)
+				load[t][start[q] / 1440] += g->reqs[q].duration;
+	for (t = 0; t < g->nteams; t++)
+		for (d = 0; d < NDAYS; d++) {
+			if (load[t][d] > c->max_load)
+				c->max_load = load[t][d];
+			if (load[t][d] <= g->cap)
+				continue;
+			c->over_cap++;
+			if (c->violations++ == 0)
+				snprintf(c->first, sizeof c->first, "interpreter "
+				    "team %d over the cap on day %d", t + 1, d + 1);
+		}
+}
+
 /* Independent check of a full answer (start/room per request, -1 unplaced). */
 static void
 chk_answer(const struct gen *g, const int *start, const int *room,
     struct chk *c)
 {
-	struct ivl	 per[NPEOPLE], rm[NROOMS];
+	struct ivl	 per[NPMAX], rm[NROOMS];
 	int		 q, i, s, k, p;
 
 	memset(c, 0, sizeof *c);
 	memset(per, 0, sizeof per);
 	memset(rm, 0, sizeof rm);
-	for (p = 0; p < NPEOPLE; p++)
+	for (p = 0; p < NPEOPLE + g->nteams; p++)
 		for (i = 0; i < g->pbusy[p].n; i++)
 			ivl_add(&per[p], g->pbusy[p].v[i].start,
 			    g->pbusy[p].v[i].end, g->pbusy[p].v[i].venue);
@@ -420,7 +496,8 @@ chk_answer(const struct gen *g, const int *start, const int *room,
 		}
 	}
 	chk_breaks(g, per, c);
-	for (p = 0; p < NPEOPLE; p++)
+	chk_caps(g, start, c);
+	for (p = 0; p < NPEOPLE + g->nteams; p++)
 		free(per[p].v);
 	for (k = 0; k < NROOMS; k++)
 		free(rm[k].v);
@@ -444,6 +521,26 @@ chk_print(const char *what, const struct gen *g, const struct chk *c)
 	    "spread %d, violations %d%s%s\n", what, c->placed, g->nreq,
 	    100.0 * c->placed / g->nreq, c->prio, c->prio_total, c->breaks,
 	    c->spread, c->violations, c->violations ? ": " : "", c->first);
+	if (g->nteams > 0)
+		printf("%-8s interpreter teams: busiest day %d of %d minutes, "
+		    "team-days over the cap %d\n", what, c->max_load, g->cap,
+		    c->over_cap);
+}
+
+/* Did it pass: no violation, enough placed (99% with teams, else 99.5%). */
+static int
+chk_pass(const struct gen *g, const struct chk *c)
+{
+	int	 need = g->nteams > 0 ? 990 : 995;
+	int	 ok = c->violations == 0 && c->placed * 1000 >= g->nreq * need;
+
+	if (!ok)
+		printf("FAIL\n");
+	else if (g->nteams > 0)
+		printf("PASS (>= 99%% placed, no clash, no team over the cap)\n");
+	else
+		printf("PASS (>= 99.5%% placed, no clash)\n");
+	return ok;
 }
 
 /* Print a list of intervals as JSON: [[start, end, venue], ...]. */
@@ -517,8 +614,7 @@ check_file(const struct gen *g, const char *path)
 	fclose(f);
 	chk_answer(g, st, rm, &c);
 	chk_print("api", g, &c);
-	ok = c.violations == 0 && c.placed * 1000 >= g->nreq * 995;
-	printf("%s\n", ok ? "PASS (>= 99.5% placed, no clash)" : "FAIL");
+	ok = chk_pass(g, &c);
 	free(st);
 	free(rm);
 	return ok ? 0 : 1;
@@ -558,12 +654,21 @@ solve_and_check(const struct gen *g, const struct solver_problem *pb,
 		if (reasons[q])
 			printf("unplaced: %d %s\n", reasons[q],
 			    solver_reason_string((enum solver_reason)q));
-	ch = c.violations == 0 && c.placed * 1000 >= g->nreq * 995;
-	printf("%s\n", ch ? "PASS (>= 99.5% placed, no clash)" : "FAIL");
+	ch = chk_pass(g, &c);
 	solver_answer_free(&ans);
 	free(st);
 	free(rm);
 	return ch ? 0 : 1;
+}
+
+/* The usage line; 2. */
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: plant [-s seed] [-t ms] [-i iterations] "
+	    "[-n requests] [-I teams (up to %d) [-C cap]] [-d | -a answer] "
+	    "(-d and -a without -I)\n", MAXTEAMS);
+	return 2;
 }
 
 int
@@ -573,10 +678,10 @@ main(int argc, char **argv)
 	struct solver_problem	 pb;
 	struct gen		 g;
 	struct chk		 c;
-	int			 ch, n = 2000, dump = 0;
+	int			 ch, n = 2000, dump = 0, teams = 0, cap = 360;
 	const char		*answer = NULL;
 
-	while ((ch = getopt(argc, argv, "s:t:i:n:da:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:t:i:n:da:I:C:")) != -1) {
 		if (ch == 'd')
 			dump = 1;
 		else if (ch == 'a')
@@ -589,13 +694,17 @@ main(int argc, char **argv)
 			opt.max_iterations = atol(optarg);
 		else if (ch == 'n')
 			n = atoi(optarg);
-		else {
-			fprintf(stderr, "usage: plant [-s seed] [-t ms] "
-			    "[-i iterations] [-n requests] [-d | -a answer]\n");
-			return 2;
-		}
+		else if (ch == 'I')
+			teams = atoi(optarg);
+		else if (ch == 'C')
+			cap = atoi(optarg);
+		else
+			return usage();
 	}
-	gen_make(&g, opt.seed, n, &pb);
+	if (n < 1 || teams < 0 || teams > MAXTEAMS || cap < 1 ||
+	    (teams > 0 && (dump || answer != NULL)))
+		return usage();
+	gen_make(&g, opt.seed, n, teams, cap, &pb);
 	if (dump) {
 		dump_gen(&g, opt.seed);
 		gen_free(&g);
@@ -604,6 +713,10 @@ main(int argc, char **argv)
 	printf("generated: %d delegations, %d people, %d requests, %d rooms "
 	    "in 3 venues, %d days, seed %llu\n", NDEL, NPEOPLE, g.nreq, NROOMS,
 	    NDAYS, (unsigned long long)opt.seed);
+	if (teams > 0)
+		printf("interpreters: %d teams, %d requests need one (%.1f%%), "
+		    "cap %d minutes a day\n", teams, g.ninterp,
+		    100.0 * g.ninterp / g.nreq, cap);
 	chk_answer(&g, g.pstart, g.proom, &c);
 	chk_print("planted", &g, &c);
 	if (answer != NULL) {
