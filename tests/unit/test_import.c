@@ -157,7 +157,7 @@ test_interpretation(void)
 	r = csv_rows("rooms", "venue,name,capacity,booths\n"
 	    "V,A,10,\nV,B,10,3\nV,C,10,51\n", &e);
 	is_str(text(json_array_get(r, 0)), "{\"venue\":\"V\",\"name\":\"A\","
-	    "\"capacity\":10,\"booths\":0,\"usable_for_bilaterals\":false,\"row\":2}",
+	    "\"capacity\":10,\"booths\":0,\"row\":2}",
 	    "rooms: an empty booths cell is 0 booths");
 	is_str(text(json_object_get(json_array_get(r, 1), "booths")), "3", "rooms: 3 booths");
 	is_str(where(e), "4:booths", "rooms: 51 booths is too many, named by row");
