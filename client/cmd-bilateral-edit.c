@@ -1,8 +1,9 @@
 /*
  * cmd-bilateral-edit.c — kaigi bilateral edit ID: change a bilateral
  * request while it is requested or accepted (its window, duration,
- * priority, level, topics, ref or whether it is confidential:
- * --confidential, --not-confidential). --window START/END sets both ends at
+ * priority, level, topics, ref, the language pairs it needs
+ * (--interpretation ja-en,en-fr; "" for none) or whether it is
+ * confidential: --confidential, --not-confidential). --window START/END sets both ends at
  * once; an empty --earliest or --latest ("") returns that end to the
  * conference's default. Times without an offset are in the conference's
  * zone. The version read is sent as If-Match: a change made meanwhile is
@@ -15,7 +16,7 @@
 
 static const char *const bilateral_edit_valued[] = {
 	"window", "earliest", "latest", "duration", "priority", "level",
-	"topics", "ref", NULL
+	"topics", "ref", "interpretation", NULL
 };
 static const char *const bilateral_edit_flags[] = {
 	"confidential", "not-confidential", NULL
@@ -119,6 +120,7 @@ cmd_bilateral_edit_run(struct client *c, struct args *a)
 		rc = EXIT_USAGE;
 	else if ((rc = bilateral_edit_fields(a, body)) == EXIT_OK &&
 	    (rc = bilateral_edit_window(c, a, body)) == EXIT_OK &&
+	    (rc = interp_options(c, a, body)) == EXIT_OK &&
 	    json_object_size(body) == 0)
 		rc = cmd_usage_error(&cmd_bilateral_edit_entry,
 		    "give at least one option to change");
@@ -144,7 +146,8 @@ const struct cmd_entry cmd_bilateral_edit_entry = {
 	.name = "bilateral edit",
 	.usage = "ID [--window START/END] [--earliest TIME] [--latest TIME] "
 	    "[--duration MIN] [--priority 1-5] [--level head|deputy] "
-	    "[--topics TEXT] [--ref TEXT] [--confidential|--not-confidential]",
+	    "[--topics TEXT] [--ref TEXT] [--confidential|--not-confidential] "
+	    "[--interpretation ja-en,...] (\"\": none)",
 	.summary = "change a bilateral request that is not scheduled yet",
 	.valued = bilateral_edit_valued,
 	.flags = bilateral_edit_flags,

@@ -9,7 +9,8 @@
 
 static const char *const cmd_bilateral_request_valued[] = {
 	"requester", "counterpart", "duration", "earliest", "latest",
-	"priority", "level", "topics", "fixed-start", "after", NULL
+	"priority", "level", "topics", "fixed-start", "after", "interpretation",
+	NULL
 };
 static const char *const cmd_bilateral_request_flags[] = {
 	"confidential", NULL
@@ -177,7 +178,8 @@ bilateral_request_body(struct client *c, struct args *a, json_t *body)
 		    "topics")));
 	if (args_has(a, "confidential"))
 		json_object_set_new(body, "confidential", json_true());
-	if ((rc = bilateral_request_after(a, body)) != EXIT_OK)
+	if ((rc = bilateral_request_after(a, body)) != EXIT_OK ||
+	    (rc = interp_options(c, a, body)) != EXIT_OK)
 		return rc;
 	return bilateral_request_times(c, a, body);
 }
@@ -358,7 +360,7 @@ const struct cmd_entry cmd_bilateral_request_entry = {
 	.usage = "--requester CODE --counterpart CODE --duration MIN "
 	    "[--earliest TIME] [--latest TIME] [--priority 1-5] "
 	    "[--level head|deputy] [--topics TEXT] [--fixed-start TIME] "
-	    "[--after ID,ID] [--confidential]",
+	    "[--after ID,ID] [--confidential] [--interpretation ja-en,...]",
 	.summary = "request a bilateral meeting",
 	.valued = cmd_bilateral_request_valued,
 	.flags = cmd_bilateral_request_flags,

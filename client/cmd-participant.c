@@ -21,6 +21,7 @@ static const struct setup_field participant_fields[] = {
 	{ "email", "email", SETUP_CLEARABLE, 0 },
 	{ "timezone", "timezone", SETUP_CLEARABLE, 0 },
 	{ "ref", "ref", SETUP_CLEARABLE, 0 },
+	{ "pairs", "language_pairs", SETUP_PAIRS, 0 },
 	{ NULL, NULL, SETUP_TEXT, 0 }
 };
 static const struct setup_field participant_edit_fields[] = {
@@ -30,6 +31,7 @@ static const struct setup_field participant_edit_fields[] = {
 	{ "email", "email", SETUP_CLEARABLE, 0 },
 	{ "timezone", "timezone", SETUP_CLEARABLE, 0 },
 	{ "ref", "ref", SETUP_CLEARABLE, 0 },
+	{ "pairs", "language_pairs", SETUP_PAIRS, 0 },
 	{ NULL, NULL, SETUP_TEXT, 0 }
 };
 static const struct setup_field participant_filter = {
@@ -44,6 +46,10 @@ static const struct setup_column participant_columns[] = {
 	{ "REF", "ref" },
 	{ NULL, NULL }
 };
+static const struct setup_column participant_details[] = {
+	{ "PAIRS", "language_pairs" },
+	{ NULL, NULL }
+};
 
 const struct setup_kind setup_participant_kind = {
 	.name = "participant",
@@ -53,6 +59,7 @@ const struct setup_kind setup_participant_kind = {
 	.fields = participant_fields,
 	.filter = &participant_filter,
 	.columns = participant_columns,
+	.details = participant_details,
 };
 
 /* A participant's delegation is fixed once added: edit takes the rest. */
@@ -64,14 +71,16 @@ static const struct setup_kind participant_edit_kind = {
 	.fields = participant_edit_fields,
 	.filter = &participant_filter,
 	.columns = participant_columns,
+	.details = participant_details,
 };
 
 static const char *const participant_add_valued[] = {
-	"delegation", "name", "role", "title", "email", "timezone", "ref", NULL
+	"delegation", "name", "role", "title", "email", "timezone", "ref",
+	"pairs", NULL
 };
 
 static const char *const participant_edit_valued[] = {
-	"name", "role", "title", "email", "timezone", "ref", NULL
+	"name", "role", "title", "email", "timezone", "ref", "pairs", NULL
 };
 
 static const char *const participant_list_valued[] = {
@@ -108,8 +117,8 @@ cmd_participant_list_run(struct client *c, struct args *a)
 
 const struct cmd_entry cmd_participant_add_entry = {
 	.name = "participant add",
-	.usage = "--delegation CODE --name NAME --role head|deputy|member|staff|interpreter [--title TEXT] [--email ADDRESS] [--timezone ZONE] [--ref REF]",
-	.summary = "add a participant",
+	.usage = "--delegation CODE --name NAME --role head|deputy|member|staff|interpreter [--title TEXT] [--email ADDRESS] [--timezone ZONE] [--ref REF] [--pairs ja-en,en-fr]",
+	.summary = "add a participant (--pairs: an interpreter's language pairs)",
 	.valued = participant_add_valued,
 	.max_args = 0,
 	.exec = cmd_participant_add_run,
@@ -117,8 +126,8 @@ const struct cmd_entry cmd_participant_add_entry = {
 
 const struct cmd_entry cmd_participant_edit_entry = {
 	.name = "participant edit",
-	.usage = "PARTICIPANT [--name NAME] [--role ROLE] [--title TEXT] [--email ADDRESS] [--timezone ZONE] [--ref REF]",
-	.summary = "change a participant (id, e-mail, ref or name; \"\" clears an optional text)",
+	.usage = "PARTICIPANT [--name NAME] [--role ROLE] [--title TEXT] [--email ADDRESS] [--timezone ZONE] [--ref REF] [--pairs PAIRS]",
+	.summary = "change a participant (id, e-mail, ref or name; \"\" clears an optional text or the pairs)",
 	.valued = participant_edit_valued,
 	.min_args = 1,
 	.max_args = 1,

@@ -20,6 +20,7 @@ static const struct setup_field room_fields[] = {
 	{ "kind", "kind", SETUP_TEXT, 0 },
 	{ "bilaterals", "usable_for_bilaterals", SETUP_BOOL, 0 },
 	{ "ref", "ref", SETUP_CLEARABLE, 0 },
+	{ "booths", "booths", SETUP_INT, 0 },
 	{ NULL, NULL, SETUP_TEXT, 0 }
 };
 static const struct setup_field room_filter = {
@@ -34,6 +35,10 @@ static const struct setup_column room_columns[] = {
 	{ "REF", "ref" },
 	{ NULL, NULL }
 };
+static const struct setup_column room_details[] = {
+	{ "BOOTHS", "booths" },
+	{ NULL, NULL }
+};
 
 static const struct setup_kind setup_room_kind = {
 	.name = "room",
@@ -43,14 +48,15 @@ static const struct setup_kind setup_room_kind = {
 	.fields = room_fields,
 	.filter = &room_filter,
 	.columns = room_columns,
+	.details = room_details,
 };
 
 static const char *const room_add_valued[] = {
-	"venue", "name", "capacity", "kind", "bilaterals", "ref", NULL
+	"venue", "name", "capacity", "kind", "bilaterals", "ref", "booths", NULL
 };
 
 static const char *const room_edit_valued[] = {
-	"venue", "name", "capacity", "kind", "bilaterals", "ref", NULL
+	"venue", "name", "capacity", "kind", "bilaterals", "ref", "booths", NULL
 };
 
 static const char *const room_list_valued[] = {
@@ -87,8 +93,8 @@ cmd_room_list_run(struct client *c, struct args *a)
 
 const struct cmd_entry cmd_room_add_entry = {
 	.name = "room add",
-	.usage = "--venue VENUE --name NAME --capacity N [--kind plenary|bilateral|side_event|other] [--bilaterals yes|no] [--ref REF]",
-	.summary = "add a room",
+	.usage = "--venue VENUE --name NAME --capacity N [--kind plenary|bilateral|side_event|other] [--bilaterals yes|no] [--ref REF] [--booths N]",
+	.summary = "add a room (--booths: interpretation booths, 0-50)",
 	.valued = room_add_valued,
 	.max_args = 0,
 	.exec = cmd_room_add_run,
@@ -96,7 +102,7 @@ const struct cmd_entry cmd_room_add_entry = {
 
 const struct cmd_entry cmd_room_edit_entry = {
 	.name = "room edit",
-	.usage = "ROOM [--venue VENUE] [--name NAME] [--capacity N] [--kind KIND] [--bilaterals yes|no] [--ref REF]",
+	.usage = "ROOM [--venue VENUE] [--name NAME] [--capacity N] [--kind KIND] [--bilaterals yes|no] [--ref REF] [--booths N]",
 	.summary = "change a room (id, name or ref; \"\" clears an optional text)",
 	.valued = room_edit_valued,
 	.min_args = 1,

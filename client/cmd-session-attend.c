@@ -18,7 +18,7 @@ static const char *const cmd_session_attend_valued[] = {
 };
 
 /* The id of the participant word names; exit code. */
-static int
+int
 attend_person(struct client *c, const char *word, long long *id)
 {
 	json_t	*row;

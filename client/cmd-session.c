@@ -18,7 +18,7 @@ static const char *const cmd_sessions_valued[] = {
 static const char *const cmd_session_create_valued[] = {
 	"kind", "title", "room", "start", "end", "duration", "status",
 	"visibility", "description", "attendee", "delegation", "represented",
-	"remote", NULL
+	"remote", "interpretation", "interpreter", NULL
 };
 static const char *const cmd_session_move_valued[] = {
 	"start", "end", "duration", "room", "if-match", "expect", NULL
@@ -106,6 +106,7 @@ session_print_one(struct client *c, json_t *s)
 	char		*att = session_join(json_object_get(s, "attendees"));
 	char		*room = xasprintf("%s%s%s", api_str(s, "room"),
 	    *api_str(s, "venue") ? ", " : "", api_str(s, "venue"));
+	char		*interp = interp_session_text(s);
 
 	(void)c;
 	table_add(t, "id:", api_str(s, "id"));
@@ -117,6 +118,8 @@ session_print_one(struct client *c, json_t *s)
 	table_add(t, "room:", room);
 	table_add(t, "delegations:", dels);
 	table_add(t, "attendees:", att);
+	if (interp != NULL)
+		table_add(t, "interpretation:", interp);
 	table_add(t, "sequence:", api_str(s, "sequence"));
 	table_add(t, "version:", api_str(s, "version"));
 	if (*api_str(s, "description") != '\0')
@@ -124,7 +127,7 @@ session_print_one(struct client *c, json_t *s)
 	table_print(t, stdout);
 	table_free(t);
 	free(day), free(h1), free(h2), free(when), free(dels), free(att);
-	free(room);
+	free(room), free(interp);
 }
 
 /* Print a session answer as JSON or as fields. */
@@ -373,7 +376,8 @@ session_create_body(struct client *c, struct args *a, json_t *body)
 	if (session_set_time(body, "start", args_get(a, "start"), zone,
 	    &start) != 0 || session_set_end(a, body, zone, start) != 0)
 		return EXIT_USAGE;
-	if ((rc = session_set_lists(c, a, body)) != EXIT_OK)
+	if ((rc = session_set_lists(c, a, body)) != EXIT_OK ||
+	    (rc = interp_options(c, a, body)) != EXIT_OK)
 		return rc;
 	return session_set_room(c, a, body);
 }
@@ -641,8 +645,10 @@ const struct cmd_entry cmd_session_create_entry = {
 	.usage = "--kind KIND --title TITLE --start TIME (--end TIME | "
 	    "--duration MIN) [--room ID|NAME] [--status S] [--visibility V] "
 	    "[--description TEXT] [--attendee P]... [--represented P=REP]... "
-	    "[--remote P=LINK]... [--delegation CODE]... (P, REP: participant "
-	    "id, e-mail or name)",
+	    "[--remote P=LINK]... [--delegation CODE]... "
+	    "[--interpretation ja-en,...] [--interpreter P]... (P, REP: "
+	    "participant id, e-mail or name; interpreters are picked for the "
+	    "pairs when not given)",
 	.summary = "create a session (TIME in the conference's zone)",
 	.valued = cmd_session_create_valued,
 	.max_args = 0,

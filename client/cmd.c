@@ -19,6 +19,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_session_move_entry,
 	&cmd_session_cancel_entry,
 	&cmd_session_attend_entry,
+	&cmd_session_edit_entry,
 	&cmd_bilateral_request_entry,
 	&cmd_bilateral_list_entry,
 	&cmd_bilateral_accept_entry,

@@ -301,6 +301,7 @@ enum setup_type {
 	SETUP_INT_CLEARABLE,	/* a whole number; "" sends null (clears it) */
 	SETUP_BOOL,		/* yes or no */
 	SETUP_VENUE,		/* a venue by id or name, sent as its id */
+	SETUP_PAIRS,		/* language pairs "ja-en,en-fr", sent as a list */
 };
 struct setup_field {
 	const char	*option;	/* --option */
@@ -320,6 +321,7 @@ struct setup_kind {
 	const struct setup_field	*fields;	/* add and edit options */
 	const struct setup_field	*filter;	/* list option, or NULL */
 	const struct setup_column	*columns;	/* the first one names it */
+	const struct setup_column	*details;	/* shown for one row only */
 };
 extern const struct setup_kind setup_venue_kind;
 extern const struct setup_kind setup_participant_kind;
@@ -334,5 +336,14 @@ int	 setup_list(struct client *, struct args *, const struct setup_kind *);
 void	 session_print_table(struct client *, json_t *);
 void	 session_print_one(struct client *, json_t *);
 int	 session_attendance_options(struct client *, struct args *, json_t *);
+/* cmd-session-attend.c: the participant id of a word (id, e-mail, name). */
+int	 attend_person(struct client *, const char *, long long *);
+extern const struct cmd_entry cmd_session_edit_entry;
+
+/* interp.c: interpretation (issue 17). */
+json_t	*interp_pairs_json(const char *);
+int	 interp_options(struct client *, struct args *, json_t *);
+char	*interp_session_text(json_t *);
+char	*interp_pairs_text(json_t *, const char *);
 
 #endif

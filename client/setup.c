@@ -51,6 +51,8 @@ setup_value(struct client *c, const struct setup_field *f, const char *v)
 		return NULL;
 	case SETUP_CLEARABLE:
 		return *v == '\0' ? json_null() : json_string(v);
+	case SETUP_PAIRS:
+		return interp_pairs_json(v);
 	case SETUP_VENUE:
 		if (setup_find(c, &setup_venue_kind, v, &row) != EXIT_OK)
 			return NULL;
@@ -190,7 +192,7 @@ setup_print_row(struct client *c, const struct setup_kind *k, json_t *row)
 {
 	const struct setup_column	*col;
 	struct table			*t;
-	char				*label;
+	char				*label, *value;
 
 	if (c->json) {
 		api_print_json(row);
@@ -202,6 +204,15 @@ setup_print_row(struct client *c, const struct setup_kind *k, json_t *row)
 		label = xasprintf("%s:", col->field);
 		table_add(t, label, api_str(row, col->field));
 		free(label);
+	}
+	for (col = k->details; col != NULL && col->heading != NULL; col++) {
+		label = xasprintf("%s:", col->field);
+		value = json_is_array(json_object_get(row, col->field)) ?
+		    interp_pairs_text(row, col->field) :
+		    xstrdup(api_str(row, col->field));
+		table_add(t, label, value);
+		free(label);
+		free(value);
 	}
 	table_add(t, "version:", api_str(row, "version"));
 	table_print(t, stdout);

@@ -69,8 +69,9 @@ decode_interp_pairs(const json_t *body, const char *field, int clearable,
 	for (i = 0; i < json_array_size(arr); i++) {
 		p = json_string_value(json_array_get(arr, i));
 		if (p == NULL || !interp_pair_ok(p)) {
-			valid_error(errors, field,
-			    "item %zu: write two different languages, as ja-en", i);
+			valid_error(errors, field, "item %zu (%s): write two "
+			    "different languages in lower case, as ja-en", i,
+			    p != NULL ? p : "not a text");
 			return;
 		}
 		for (j = 0; j < i; j++)
@@ -258,4 +259,17 @@ decode_conference_interp(const json_t *b, int create, json_t *errors)
 
 	return interp_with(b, errors, fields, create ?
 	    interp_conference_create : interp_conference_patch, interp_rules);
+}
+
+json_t *
+decode_interp_row(const json_t *b, json_t *errors)
+{
+	json_t	*out = json_object();
+	size_t	 n = json_array_size(errors);
+
+	decode_interp_pairs(b, "interpretation", 0, out, errors);
+	if (json_array_size(errors) == n)
+		return out;
+	json_decref(out);
+	return NULL;
 }

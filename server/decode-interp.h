@@ -32,5 +32,8 @@ json_t	*decode_participant_interp(const json_t *b, json_t *errors);
 json_t	*decode_participant_patch_interp(const json_t *b, json_t *errors);
 json_t	*decode_bilateral_patch_interp(const json_t *b, json_t *errors);
 json_t	*decode_conference_interp(const json_t *b, int create, json_t *errors);
+/* An import row's interpretation (sessions, bilaterals: the other members
+ * are the import's own, sql/310), as {interpretation}; NULL when bad. */
+json_t	*decode_interp_row(const json_t *b, json_t *errors);
 
 #endif

@@ -479,6 +479,8 @@ pdf_item_block(struct pdf *p, const json_t *item, struct pdf_block *b)
 	    t.parties);
 	pdf_block_add(p, b, &PDF_BODY, PDF_TEXT_X, PDF_ITEM_WIDTH, &right,
 	    t.who);
+	pdf_block_add(p, b, &PDF_BODY, PDF_TEXT_X, PDF_ITEM_WIDTH, &right,
+	    pdf_str(item, "interpretation"));	/* sql/310 */
 	pdf_item_text_free(&t);
 	free(when);
 	free(kind);

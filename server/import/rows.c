@@ -7,7 +7,8 @@
  * or taken as JSON, then checked with the valid.h helpers the API's
  * decoders use; where the API has a decoder for the same object (venues,
  * delegations, participants), the row goes through it too, so an import
- * refuses exactly what POST would. References stay as people write them
+ * refuses exactly what POST would; the interpretation pairs of sessions
+ * and bilaterals go through the API's check of pairs (decode-interp.c). References stay as people write them
  * (a delegation's code, a venue's or room's name, a participant's ref,
  * e-mail or name): sql/080_import.sql resolves them. Times may lack an
  * offset; they are then wall-clock times of the conference's zone, which
@@ -22,6 +23,7 @@
 #include <time.h>
 
 #include "../decode-core.h"
+#include "../decode-interp.h"
 #include "../decode-setup.h"
 #include "../util.h"
 #include "../valid.h"
@@ -86,6 +88,7 @@ static const char *const bilateral_statuses[] = {
 #define TEXT(n, req, max, empty) { n, IMPORT_TEXT, req, max, 0, NULL, empty }
 #define CHOICE(n, req, list, empty) { n, IMPORT_TEXT, req, 64, 0, list, empty }
 #define INT(n, req, lo, hi) { n, IMPORT_INT, req, hi, lo, NULL, NULL }
+#define COUNT(n, hi, empty) { n, IMPORT_INT, 0, hi, 0, NULL, empty }
 #define BOOL(n) { n, IMPORT_BOOL, 0, 0, 0, NULL, NULL }
 #define TIME(n, req) { n, IMPORT_TIME, req, 0, 0, NULL, NULL }
 #define LIST(n) { n, IMPORT_LIST, 0, LIST_MAX_ITEMS, 0, NULL, NULL }
@@ -104,6 +107,7 @@ static const struct import_column room_columns[] = {
 	INT("capacity", 1, 1, 100000),
 	CHOICE("kind", 0, room_kinds, "other"),
 	BOOL("usable_for_bilaterals"),
+	COUNT("booths", INTERP_BOOTHS_MAX, "0"),	/* sql/260_interpretation.sql */
 	END
 };
 static const struct import_column travel_columns[] = {
@@ -129,6 +133,7 @@ static const struct import_column participant_columns[] = {
 	CHOICE("role", 1, roles, NULL),
 	TEXT("email", 0, 254, NULL),
 	TEXT("timezone", 0, 64, NULL),
+	LIST("language_pairs"),	/* ja-en;en-fr (an interpreter's) */
 	END
 };
 static const struct import_column unavailability_columns[] = {
@@ -152,6 +157,8 @@ static const struct import_column session_columns[] = {
 	LIST("attendees"),
 	LIST("delegations"),
 	INT("expected_attendance", 0, 0, 1000000),
+	LIST("interpretation"),	/* ja-en;... (sql/310_interpretation_sheets.sql) */
+	LIST("interpreters"),	/* the given ones, named as attendees are */
 	LIST("represented"),	/* P=REP;... (sql/240_representation.sql) */
 	LIST("remote"),		/* P=https://LINK or P;... */
 	END
@@ -170,6 +177,7 @@ static const struct import_column bilateral_columns[] = {
 	TIME("start", 0),
 	TEXT("venue", 0, NAME_MAX_BYTES, NULL),
 	TEXT("room", 0, NAME_MAX_BYTES, NULL),
+	LIST("interpretation"),
 	END
 };
 
@@ -179,10 +187,10 @@ static const struct import_kind import_kinds[] = {
 	{ "rooms", room_columns, NULL },
 	{ "travel-times", travel_columns, NULL },
 	{ "delegations", delegation_columns, decode_delegation_with_ref },
-	{ "participants", participant_columns, decode_participant_with_ref },
+	{ "participants", participant_columns, decode_participant_interp },
 	{ "unavailability", unavailability_columns, NULL },
-	{ "sessions", session_columns, NULL },
-	{ "bilaterals", bilateral_columns, NULL },
+	{ "sessions", session_columns, decode_interp_row },
+	{ "bilaterals", bilateral_columns, decode_interp_row },
 	{ NULL, NULL, NULL }
 };
 
@@ -508,6 +516,8 @@ rows_empty_value(const struct import_column *c)
 		return NULL;
 	if (c->type == IMPORT_LIST)
 		return json_array();
+	if (c->type == IMPORT_INT && c->empty != NULL)
+		return json_integer(strtoll(c->empty, NULL, 10));
 	return c->empty != NULL ? json_string(c->empty) : json_null();
 }
 

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static json_t *(*const decoders[])(const json_t *, json_t *) = {
 	decode_room_interp, decode_room_patch_interp,
 	decode_participant_interp, decode_participant_patch_interp,
-	decode_bilateral_patch_interp,
+	decode_bilateral_patch_interp, decode_interp_row,
 };
 
 /* The session fields: output pairs are valid whenever nothing was named. */

@@ -85,7 +85,7 @@ def new_conference(s, admin, slug, tz, start, end, like_slug=None):
     if like_slug:
         g = s.request("GET", "/api/v1/conferences/" + like_slug).json
         for k in ("title", "timezone", "start_date", "end_date", "changeover_minutes",
-                  "day_start", "day_end"):
+                  "day_start", "day_end", "languages"):  # languages: the sessions' pairs (310)
             body[k] = g[k]
     r = s.request("POST", "/api/v1/conferences", body, token=admin)
     is_(r.status, 201, "conference %s created" % slug)

@@ -93,7 +93,8 @@ def exports(s, sec):
 
 def imports(s, db, admin, files):
     r = s.request("POST", "/api/v1/conferences", {"slug": "copy", "title": "Copy", "timezone": "Asia/Tokyo",
-                                                   "start_date": "2023-04-28", "end_date": "2023-04-30"},
+                                                   "start_date": "2023-04-28", "end_date": "2023-04-30",
+                                                   "languages": ["en", "ja"]},  # the demo's (ja-en pairs)
                   token=admin)
     is_(r.status, 201, "a new conference")
     sec = s.token("secretariat", conference="copy")

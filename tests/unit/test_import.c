@@ -148,6 +148,53 @@ test_times_lists(void)
 	json_decref(e);
 }
 
+/* The interpretation columns (issue 17): booths, language_pairs, pairs. */
+static void
+test_interpretation(void)
+{
+	json_t	*e, *r;
+
+	r = csv_rows("rooms", "venue,name,capacity,booths\n"
+	    "V,A,10,\nV,B,10,3\nV,C,10,51\n", &e);
+	is_str(text(json_array_get(r, 0)), "{\"venue\":\"V\",\"name\":\"A\","
+	    "\"capacity\":10,\"booths\":0,\"row\":2}",
+	    "rooms: an empty booths cell is 0 booths");
+	is_str(text(json_object_get(json_array_get(r, 1), "booths")), "3", "rooms: 3 booths");
+	is_str(where(e), "4:booths", "rooms: 51 booths is too many, named by row");
+	json_decref(r);
+	json_decref(e);
+	r = csv_rows("participants", "delegation,name,role,language_pairs\n"
+	    "JP,I1,interpreter,ja-en; en-fr\nJP,I2,interpreter,JA-EN\n"
+	    "JP,I3,interpreter,ja-en;en-ja\nJP,I4,interpreter,\n", &e);
+	is_str(text(json_object_get(json_array_get(r, 0), "language_pairs")),
+	    "[\"ja-en\",\"en-fr\"]", "participants: pairs split on ';'");
+	is_str(text(json_object_get(json_array_get(r, 1), "language_pairs")), "[]",
+	    "participants: an empty cell is no pairs");
+	is_str(where(e), "3:language_pairs,4:language_pairs",
+	    "participants: a pair in capitals, a pair twice (reversed)");
+	ok(strstr(text(e), "(JA-EN)") != NULL && strstr(text(e), "as ja-en") != NULL,
+	    "... the message shows the value and the form: %s", text(e));
+	json_decref(r);
+	json_decref(e);
+	r = csv_rows("sessions", "kind,title,start,end,interpretation,interpreters\n"
+	    "bilateral,A,2023-04-29T10:00,2023-04-29T11:00,ja-en,I1;i2@example.org\n"
+	    "bilateral,B,2023-04-29T10:00,2023-04-29T11:00,japanese,\n", &e);
+	is_str(text(json_array_get(r, 0)), "{\"kind\":\"bilateral\",\"title\":\"A\","
+	    "\"start\":\"2023-04-29T10:00:00\",\"end\":\"2023-04-29T11:00:00\","
+	    "\"interpretation\":[\"ja-en\"],\"interpreters\":[\"I1\",\"i2@example.org\"],"
+	    "\"row\":2}", "sessions: interpretation and interpreters as lists");
+	is_str(where(e), "3:interpretation", "sessions: no pair, named by row and column");
+	json_decref(r);
+	json_decref(e);
+	r = csv_rows("bilaterals", "requester,counterpart,duration_minutes,interpretation\n"
+	    "JP,CA,30,ja-en\nJP,IT,30,ja-\n", &e);
+	is_str(text(json_object_get(json_array_get(r, 0), "interpretation")), "[\"ja-en\"]",
+	    "bilaterals: interpretation");
+	is_str(where(e), "3:interpretation", "bilaterals: a bad pair named");
+	json_decref(r);
+	json_decref(e);
+}
+
 static void
 test_writer(void)
 {
@@ -176,6 +223,7 @@ main(void)
 	test_reading();
 	test_rows();
 	test_times_lists();
+	test_interpretation();
 	test_writer();
 	return tap_done();
 }
