@@ -348,6 +348,13 @@ ical_event_cmp(const void *a, const void *b)
 	return 0;
 }
 
+/* Sort events as a feed writes them: by start, then id. */
+void
+ical_event_order(const struct ical_event **order, size_t n)
+{
+	qsort(order, n, sizeof *order, ical_event_cmp);
+}
+
 /* Check the arguments of ical_render; NULL if fine, else the reason. */
 static const char *
 ical_check(const struct ical_cal *cal, const char *refresh)
@@ -387,22 +394,54 @@ ical_fix_folds(char *s, size_t len)
 	return o;
 }
 
-/* iMIP: ORGANIZER and ATTENDEE (mailto: addresses) of one event. */
-static void
-ical_imip_people(icalcomponent *ve, const struct ical_imip *im)
+/* iMIP: the ATTENDEE property of the participant (a mailto: address). */
+static icalproperty *
+ical_imip_attendee_prop(const char *attendee)
 {
 	icalproperty	*p;
-	char		*uri;
+	char		*uri = xasprintf("mailto:%s", attendee);
 
-	uri = xasprintf("mailto:%s", im->organizer);
-	icalcomponent_add_property(ve, icalproperty_new_organizer(uri));
-	free(uri);
-	uri = xasprintf("mailto:%s", im->attendee);
 	p = icalproperty_new_attendee(uri);
 	icalproperty_add_parameter(p, icalparameter_new_role(ICAL_ROLE_REQPARTICIPANT));
 	icalproperty_add_parameter(p, icalparameter_new_rsvp(ICAL_RSVP_FALSE));
-	icalcomponent_add_property(ve, p);
 	free(uri);
+	return p;
+}
+
+/* iMIP: ORGANIZER of one event (a mailto: address). */
+static void
+ical_imip_organizer(icalcomponent *ve, const char *organizer)
+{
+	char	*uri = xasprintf("mailto:%s", organizer);
+
+	icalcomponent_add_property(ve, icalproperty_new_organizer(uri));
+	free(uri);
+}
+
+/* iMIP: ORGANIZER and ATTENDEE of one event. */
+static void
+ical_imip_people(icalcomponent *ve, const struct ical_imip *im)
+{
+	ical_imip_organizer(ve, im->organizer);
+	icalcomponent_add_property(ve, ical_imip_attendee_prop(im->attendee));
+}
+
+/* The refresh interval and zone of cal, once its arguments are checked;
+ * NULL with *cause if they are not fine. */
+static icaltimezone *
+ical_prepare(const struct ical_cal *cal, const char **refresh, char **cause)
+{
+	const char	*bad;
+	icaltimezone	*z;
+
+	*refresh = cal->refresh != NULL ? cal->refresh : ICAL_DEFAULT_REFRESH;
+	if ((bad = ical_check(cal, *refresh)) != NULL) {
+		*cause = xstrdup(bad);
+		return NULL;
+	}
+	if ((z = ical_zone_find(cal->zone)) == NULL)
+		*cause = xasprintf("unknown time zone: %s", cal->zone);
+	return z;
 }
 
 /* Render cal and its n events into out; 0, or -1 with *cause. */
@@ -411,26 +450,19 @@ ical_build(const struct ical_cal *cal, const struct ical_event *ev,
     size_t n, const struct ical_imip *im, struct ical_feed *out, char **cause)
 {
 	icalcomponent		 *ve;
-	const char		 *refresh, *bad;
+	const char		 *refresh;
 	const struct ical_event	**order;
 	icaltimezone		 *z;
 	icalcomponent		 *vcal;
 	size_t			  i;
 
 	memset(out, 0, sizeof *out);
-	refresh = cal->refresh != NULL ? cal->refresh : ICAL_DEFAULT_REFRESH;
-	if ((bad = ical_check(cal, refresh)) != NULL) {
-		*cause = xstrdup(bad);
+	if ((z = ical_prepare(cal, &refresh, cause)) == NULL)
 		return -1;
-	}
-	if ((z = ical_zone_find(cal->zone)) == NULL) {
-		*cause = xasprintf("unknown time zone: %s", cal->zone);
-		return -1;
-	}
 	order = xcalloc(n, sizeof *order);
 	for (i = 0; i < n; i++)
 		order[i] = &ev[i];
-	qsort(order, n, sizeof *order, ical_event_cmp);
+	ical_event_order(order, n);
 	vcal = ical_calendar(cal, refresh, im == NULL ? ICAL_METHOD_PUBLISH :
 	    im->cancel ? ICAL_METHOD_CANCEL : ICAL_METHOD_REQUEST);
 	icalcomponent_add_component(vcal,
@@ -465,6 +497,73 @@ ical_render_imip(const struct ical_cal *cal, const struct ical_event *ev,
     size_t n, const struct ical_imip *im, struct ical_feed *out, char **cause)
 {
 	return ical_build(cal, ev, n, im, out, cause);
+}
+
+/*
+ * libical's text of comp, or else of prop (either freed), folds fixed,
+ * with the closing line `end` cut off when it ends so (NULL: nothing cut).
+ */
+static char *
+ical_text_of(icalcomponent *comp, icalproperty *prop, const char *end)
+{
+	char	*s;
+	size_t	 len, elen = end != NULL ? strlen(end) : 0;
+
+	if (comp != NULL) {
+		s = icalcomponent_as_ical_string_r(comp);
+		icalcomponent_free(comp);
+	} else {
+		s = icalproperty_as_ical_string_r(prop);
+		icalproperty_free(prop);
+	}
+	len = ical_fix_folds(s, strlen(s));
+	if (elen > 0 && len >= elen && strcmp(s + len - elen, end) == 0)
+		s[len - elen] = '\0';
+	return s;
+}
+
+/* iMIP in pieces: the head (see ical.h); 0, or -1 with *cause. */
+int
+ical_imip_head(const struct ical_cal *cal, int cancel, time_t first,
+    char **out, char **cause)
+{
+	const char	*refresh;
+	icaltimezone	*z;
+	icalcomponent	*vcal;
+
+	*out = NULL;
+	if ((z = ical_prepare(cal, &refresh, cause)) == NULL)
+		return -1;
+	vcal = ical_calendar(cal, refresh, cancel ? ICAL_METHOD_CANCEL :
+	    ICAL_METHOD_REQUEST);
+	icalcomponent_add_component(vcal, ical_vtimezone(z, cal->zone, first));
+	*out = ical_text_of(vcal, NULL, "END:VCALENDAR\r\n");
+	return 0;
+}
+
+/* iMIP in pieces: one event up to its ORGANIZER (see ical.h). */
+int
+ical_imip_event(const struct ical_cal *cal, const struct ical_event *e,
+    const char *organizer, char **out, char **cause)
+{
+	const char	*refresh;
+	icaltimezone	*z;
+	icalcomponent	*ve;
+
+	*out = NULL;
+	if ((z = ical_prepare(cal, &refresh, cause)) == NULL)
+		return -1;
+	ve = ical_event(cal, e, z);
+	ical_imip_organizer(ve, organizer);
+	*out = ical_text_of(ve, NULL, "END:VEVENT\r\n");
+	return 0;
+}
+
+/* iMIP in pieces: the participant's ATTENDEE line (see ical.h). */
+char *
+ical_imip_attendee(const char *attendee)
+{
+	return ical_text_of(NULL, ical_imip_attendee_prop(attendee), NULL);
 }
 
 /* Free the text of a rendered feed. */

@@ -121,6 +121,31 @@ struct ical_imip {
  */
 int	ical_render_imip(const struct ical_cal *cal, const struct ical_event *ev,
 	    size_t n, const struct ical_imip *im, struct ical_feed *out, char **cause);
+/*
+ * iMIP in pieces, for a sender that writes the same sessions to many
+ * people (mail.c renders each once per claim and reuses the text):
+ *
+ *   head                      ical_imip_head: BEGIN:VCALENDAR, its
+ *                             properties (METHOD:REQUEST or CANCEL) and the
+ *                             VTIMEZONE, cut as for events from `first` on
+ *   for each event, in ical_event_order:
+ *     event                   ical_imip_event: BEGIN:VEVENT ... ORGANIZER
+ *     attendee                ical_imip_attendee: the ATTENDEE line
+ *     "END:VEVENT\r\n"
+ *   "END:VCALENDAR\r\n"
+ *
+ * is ical_render_imip's text byte for byte (tests/unit/test_mail.c). The
+ * event's text depends only on cal's host and zone, the event and the
+ * organizer; only the ATTENDEE line names the participant. Pieces are the
+ * caller's to free; the functions return 0, or -1 with *cause.
+ */
+int	ical_imip_head(const struct ical_cal *cal, int cancel, time_t first,
+	    char **out, char **cause);
+int	ical_imip_event(const struct ical_cal *cal, const struct ical_event *e,
+	    const char *organizer, char **out, char **cause);
+char	*ical_imip_attendee(const char *attendee);
+/* Sort pointers to events as the feeds write them: by start, then id. */
+void	ical_event_order(const struct ical_event **order, size_t n);
 /* Free what ical_render put in f (f itself is the caller's). */
 void	ical_feed_free(struct ical_feed *f);
 /* Strong ETag of len bytes: quoted first 32 hex of SHA-256 (OpenSSL EVP). */

@@ -13,7 +13,16 @@
  * UTF-8 with 8bit transfer encoding (every line well under 998 octets);
  * the Subject is an RFC 2047 encoded word. Times are written in the
  * conference's zone by libical, never through TZ.
+ *
+ * A sender writes the same sessions to many people (a plenary moved: the
+ * same event for 20,000), so the text is made in pieces (ical.h, "iMIP in
+ * pieces") kept in the batch's cache (mail-cache.h, one per claim): each
+ * session's summary lines and VEVENT, each calendar head, under a key of
+ * everything they are made from; a message adds its headers, its
+ * recipient's ATTENDEE line and the closing lines. The bytes are those of
+ * rendering each message alone (tests/unit/test_mail.c).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +30,7 @@
 #include <libical/ical.h>
 #include <openssl/evp.h>
 
+#include "mail-cache.h"
 #include "mail.h"
 #include "util.h"
 
@@ -177,9 +187,9 @@ mail_headers(FILE *f, const struct mail_batch *b, const char *message_id)
 	free(name);
 }
 
-/* The text and HTML parts. */
+/* The text and HTML parts: each event's lines from its piece. */
 static void
-mail_texts(FILE *f, const struct mail_batch *b)
+mail_texts(FILE *f, const struct mail_batch *b, struct mail_piece **pc)
 {
 	size_t	i;
 
@@ -188,44 +198,141 @@ mail_texts(FILE *f, const struct mail_batch *b)
 	fprintf(f, "Schedule changes for %s (times in %s):\r\n\r\n",
 	    b->conference, b->zone);
 	for (i = 0; i < b->n; i++)
-		mail_summary(f, &b->ev[i], b->zone, 0);
+		fputs(pc[i]->text[MAIL_PIECE_TEXT], f);
 	fprintf(f, "--=_kaigi_%lld\r\nContent-Type: text/html; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: 8bit\r\n\r\n<!DOCTYPE html>\r\n"
 	    "<html><body>\r\n<p>Schedule changes for ", b->batch_id);
 	mail_html_text(f, b->conference);
 	fprintf(f, " (times in %s):</p>\r\n<ul>\r\n", b->zone);
 	for (i = 0; i < b->n; i++)
-		mail_summary(f, &b->ev[i], b->zone, 1);
+		fputs(pc[i]->text[MAIL_PIECE_HTML], f);
 	fputs("</ul>\r\n</body></html>\r\n", f);
 }
 
-/* The iMIP part of the events that are (cancel) or are not cancelled. */
-static int
-mail_calendar(FILE *f, const struct mail_batch *b, int cancel, char **cause)
+/* Append s to a key: its length and bytes, or ~ for NULL (so no two
+ * different inputs give one key). */
+static void
+mail_key_str(FILE *f, const char *s)
 {
-	struct ical_event	*ev = xcalloc(b->n, sizeof *ev);
-	struct ical_cal		 cal;
-	struct ical_imip	 im = { cancel, b->from, b->to_addr };
-	struct ical_feed	 out;
-	size_t			 i, n = 0;
-	int			 rc = 0;
+	if (s == NULL)
+		fputc('~', f);
+	else
+		fprintf(f, "%zu:%s", strlen(s), s);
+}
+
+/* The cache entry of everything e's texts are made from, as b shows it:
+ * its summary lines (made here if new); its VEVENT is made on first use. */
+static struct mail_piece *
+mail_piece_of(const struct mail_batch *b, struct mail_cache *mc,
+    const struct mail_event *e)
+{
+	const struct ical_event	*v = &e->now;
+	const char		*s[] = { b->zone, b->host, b->from, v->kind,
+	    v->title, v->description, v->room, v->venue, v->title_lang,
+	    v->description_lang, v->busy_uid, v->note, v->links, e->was_room,
+	    e->was_title };
+	long long		 n[] = { v->id, v->start, v->end, v->status,
+	    v->sequence, v->created, v->updated, v->reserved, v->confidential,
+	    e->was_start, e->was_end };
+	struct mail_piece	*p;
+	FILE			*f;
+	char			*key;
+	size_t			 len, i;
+	int			 made;
+
+	if ((f = open_memstream(&key, &len)) == NULL)
+		fatal("open_memstream");
+	fputc('E', f);
+	for (i = 0; i < sizeof s / sizeof s[0]; i++)
+		mail_key_str(f, s[i]);
+	for (i = 0; i < sizeof n / sizeof n[0]; i++)
+		fprintf(f, "%lld;", n[i]);
+	fclose(f);
+	p = mail_cache_get(mc, key, len, &made);
+	free(key);
+	for (i = 0; made && i < 2; i++) {
+		if ((f = open_memstream(&p->text[i], &len)) == NULL)
+			fatal("open_memstream");
+		mail_summary(f, e, b->zone, i == MAIL_PIECE_HTML);
+		fclose(f);
+	}
+	return p;
+}
+
+/* The calendar's head for b's events from first on (METHOD by cancel),
+ * from the cache; NULL with *cause if it cannot be made. */
+static const char *
+mail_head(const struct mail_batch *b, struct mail_cache *mc, int cancel,
+    time_t first, char **cause)
+{
+	struct ical_cal		 cal = { b->conference, b->zone, b->host, NULL, NULL };
+	struct mail_piece	*p;
+	FILE			*f;
+	char			*key;
+	size_t			 len;
+	int			 made;
+
+	first = first < 0 ? first : 0;	/* all that ical.c's cut depends on */
+	if ((f = open_memstream(&key, &len)) == NULL)
+		fatal("open_memstream");
+	fputc('H', f);
+	mail_key_str(f, b->conference);
+	mail_key_str(f, b->zone);
+	mail_key_str(f, b->host);
+	fprintf(f, "%d;%lld;", cancel, (long long)first);
+	fclose(f);
+	p = mail_cache_get(mc, key, len, &made);
+	free(key);
+	if (p->text[0] == NULL &&
+	    ical_imip_head(&cal, cancel, first, &p->text[0], cause) != 0)
+		return NULL;
+	return p->text[0];
+}
+
+/* The VEVENT of e (up to its ORGANIZER), from its piece; NULL with *cause
+ * if it cannot be made. */
+static const char *
+mail_vevent(const struct mail_batch *b, struct mail_piece *p,
+    const struct ical_event *e, char **cause)
+{
+	struct ical_cal	cal = { b->conference, b->zone, b->host, NULL, NULL };
+
+	if (p->text[MAIL_PIECE_VEVENT] == NULL && ical_imip_event(&cal, e,
+	    b->from, &p->text[MAIL_PIECE_VEVENT], cause) != 0)
+		return NULL;
+	return p->text[MAIL_PIECE_VEVENT];
+}
+
+/* The iMIP part of the events that are (cancel) or are not cancelled:
+ * the cached head and VEVENTs, each with the participant's ATTENDEE line
+ * (ical.h, "iMIP in pieces"). 0, or -1 with *cause. */
+static int
+mail_calendar(FILE *f, const struct mail_batch *b, struct mail_cache *mc,
+    struct mail_piece **pc, int cancel, const char *attendee, char **cause)
+{
+	const struct ical_event	**order = xcalloc(b->n, sizeof *order);
+	const char		 *head = NULL, *ve = "";
+	size_t			  i, k, n = 0;
 
 	for (i = 0; i < b->n; i++)
 		if ((b->ev[i].now.status == ICAL_EVENT_CANCELLED) == cancel)
-			ev[n++] = b->ev[i].now;
-	memset(&cal, 0, sizeof cal);
-	cal.name = b->conference;
-	cal.zone = b->zone;
-	cal.host = b->host;
-	if (n > 0 && (rc = ical_render_imip(&cal, ev, n, &im, &out, cause)) == 0) {
+			order[n++] = &b->ev[i].now;
+	ical_event_order(order, n);
+	if (n > 0 && (head = mail_head(b, mc, cancel, order[0]->start, cause)) != NULL)
 		fprintf(f, "--=_kaigi_%lld\r\nContent-Type: text/calendar; "
 		    "charset=UTF-8; method=%s\r\nContent-Transfer-Encoding: 8bit"
-		    "\r\n\r\n%s", b->batch_id, cancel ? "CANCEL" : "REQUEST",
-		    out.data);
-		ical_feed_free(&out);
+		    "\r\n\r\n%s", b->batch_id, cancel ? "CANCEL" : "REQUEST", head);
+	for (k = 0; head != NULL && ve != NULL && k < n; k++) {
+		/* the event's place in b->ev, for its piece */
+		i = (size_t)((const struct mail_event *)((const char *)order[k] -
+		    offsetof(struct mail_event, now)) - b->ev);
+		if ((ve = mail_vevent(b, pc[i], order[k], cause)) != NULL)
+			fprintf(f, "%s%sEND:VEVENT\r\n", ve, attendee);
 	}
-	free(ev);
-	return rc;
+	if (head != NULL && ve != NULL)
+		fputs("END:VCALENDAR\r\n", f);
+	free(order);
+	return n == 0 || (head != NULL && ve != NULL) ? 0 : -1;
 }
 
 /* 1 if s may stand in a header and an SMTP command as <s>: one @ neither
@@ -246,14 +353,37 @@ mail_address_ok(const char *s)
 	return 1;
 }
 
+/* The parts after the headers, from the pieces of b's events in mc. */
+static int
+mail_body(FILE *f, const struct mail_batch *b, struct mail_cache *mc,
+    char **cause)
+{
+	struct mail_piece	**pc = xcalloc(b->n + 1, sizeof *pc);
+	char			 *attendee = ical_imip_attendee(b->to_addr);
+	size_t			  i;
+	int			  rc;
+
+	for (i = 0; i < b->n; i++)
+		pc[i] = mail_piece_of(b, mc, &b->ev[i]);
+	mail_texts(f, b, pc);
+	rc = mail_calendar(f, b, mc, pc, 0, attendee, cause);
+	if (rc == 0)
+		rc = mail_calendar(f, b, mc, pc, 1, attendee, cause);
+	fprintf(f, "--=_kaigi_%lld--\r\n", b->batch_id);
+	free(attendee);
+	free(pc);
+	return rc;
+}
+
 /* The whole message; 0, or -1 with *cause. */
 int
 mail_build(const struct mail_batch *b, char **out, char **message_id,
     char **cause)
 {
-	FILE	*f;
-	size_t	 len;
-	int	 rc;
+	struct mail_cache	*own = NULL;
+	FILE			*f;
+	size_t			 len;
+	int			 rc;
 
 	*out = *message_id = NULL;
 	if (!mail_address_ok(b->from) || !mail_address_ok(b->to_addr)) {
@@ -265,12 +395,10 @@ mail_build(const struct mail_batch *b, char **out, char **message_id,
 	if ((f = open_memstream(out, &len)) == NULL)
 		fatal("open_memstream");
 	mail_headers(f, b, *message_id);
-	mail_texts(f, b);
-	rc = mail_calendar(f, b, 0, cause);
-	if (rc == 0)
-		rc = mail_calendar(f, b, 1, cause);
-	fprintf(f, "--=_kaigi_%lld--\r\n", b->batch_id);
+	rc = mail_body(f, b, b->cache != NULL ? b->cache :
+	    (own = mail_cache_new()), cause);
 	fclose(f);
+	mail_cache_free(own);
 	if (rc != 0) {
 		free(*out);
 		free(*message_id);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "ical.h"
+#include "mail-cache.h"
 
 /* One session of a batch: as the feed shows it now, and as it was. */
 struct mail_event {
@@ -36,6 +37,10 @@ struct mail_batch {
 	time_t			 date;		/* Date: */
 	const struct mail_event	*ev;
 	size_t			 n;
+	/* Text already rendered for other messages (a sender's claim), to
+	 * reuse and add to; NULL: a cache for this message only. Any cache
+	 * gives the same bytes (entries are keyed by all they are made of). */
+	struct mail_cache	*cache;
 };
 
 /*

@@ -12,8 +12,11 @@
  *      transaction, kaigi_outbox_claim takes up to OUTBOX_CLAIM of them
  *      (FOR UPDATE SKIP LOCKED, so senders share the work and never send
  *      the same batch at the same time) and kaigi_outbox_events_of reads
- *      their sessions as each participant's feed shows them; the messages
- *      (mail.c) are delivered one after the other over the sender's SMTP
+ *      their sessions as each participant's feed shows them, all in one
+ *      query (sql/300_outbox_events_set.sql); the messages (mail.c, which
+ *      renders a session's summary and VEVENT once per claim and reuses
+ *      them for everyone who sees it alike: mail-cache.h) are delivered
+ *      one after the other over the sender's SMTP
  *      connection; then kaigi_outbox_done marks in one statement the ones
  *      the server took with its 250 (curl_easy_perform's CURLE_OK, or the
  *      Maildir rename) as sent and the others as failed: retried after 1,
@@ -253,6 +256,7 @@ outbox_events(const PGresult *r, int first, int n)
 struct outbox_claim {
 	PGresult	*batches, *events;
 	int		 next_event;	/* first events row not yet delivered */
+	struct mail_cache *cache;	/* text rendered for the claim's messages */
 	char		*sent[OUTBOX_CLAIM], *mids[OUTBOX_CLAIM];
 	char		*failed[OUTBOX_CLAIM], *errors[OUTBOX_CLAIM];
 	size_t		 nsent, nfailed;
@@ -288,6 +292,7 @@ outbox_deliver(struct outbox_claim *cl, int i, char **mid, char **err)
 	b.date = time(NULL);
 	b.ev = ev;
 	b.n = (size_t)n;
+	b.cache = cl->cache;
 	if (b.n == 0)
 		rc = 0;
 	else if (mail_build(&b, &msg, mid, err) == 0)
@@ -393,6 +398,7 @@ outbox_claim_free(struct outbox_claim *cl)
 		free(cl->errors[i]);
 	PQclear(cl->batches);
 	PQclear(cl->events);
+	mail_cache_free(cl->cache);
 }
 
 /* The claim's batch ids as an array literal. */
@@ -436,6 +442,7 @@ outbox_send_claim(PGconn *c)
 	    1, &p);
 	free(ids);
 	if (cl.events != NULL) {
+		cl.cache = mail_cache_new();
 		outbox_deliver_all(&cl);
 		if ((rc = outbox_mark(c, &cl)) == 0)
 			rc = sender_run(s, c, "COMMIT", 0, NULL);
