@@ -24,54 +24,14 @@ the two heads is left out, so the check reports it unplaced).
 Usage: b2b-api.py PORT TOKEN B2B-BINARY OUT LIMIT-MS FILE...
 """
 import datetime
-import http.client
 import json
 import subprocess
 import sys
-import time
+
+from benchapi import Api, budget, hhmm
 
 DAY = "2030-01-07"
 START = 9 * 60      # minutes of the day's first slot
-
-
-class Api:
-    """One keep-alive connection to kaigid, reopened if it drops."""
-
-    def __init__(self, port, token):
-        self.port = port
-        self.token = token
-        self.conn = None
-
-    def call(self, method, path, body=None):
-        """JSON in and out; exits on anything but 200/201."""
-        status, doc = self.send(method, path, body)
-        if status not in (200, 201):
-            sys.exit("b2b-api: %s %s: %d %s" % (method, path, status, json.dumps(doc)[:400]))
-        return doc
-
-    def send(self, method, path, body=None):
-        """(status, JSON answer)."""
-        data = None if body is None else json.dumps(body)
-        headers = {"Authorization": "Bearer " + self.token}
-        if data is not None:
-            headers["Content-Type"] = "application/json"
-        for attempt in range(3):
-            try:
-                if self.conn is None:
-                    self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
-                self.conn.request(method, "/api/v1" + path, data, headers)
-                r = self.conn.getresponse()
-                text = r.read()
-                break
-            except (OSError, http.client.HTTPException):
-                self.conn = None
-                if attempt == 2:
-                    raise
-        return r.status, json.loads(text)
-
-
-def hhmm(minutes):
-    return "%02d:%02d" % (minutes // 60, minutes % 60)
 
 
 def at(minutes):
@@ -185,29 +145,20 @@ def read_back(api, inst, slug, ids, heads, tables):
 
 def main():
     port, token, b2b, out, limit = sys.argv[1:6]
-    api = Api(int(port), token)
+    api = Api(int(port), token, "b2b-api")
     for n, path in enumerate(sys.argv[6:]):
         inst = json.loads(subprocess.run([b2b, "-d", path], check=True, capture_output=True,
                                          text=True).stdout)
         slug = "b2b-%d" % n
         ids, heads, tables = build(api, inst, slug)
-        t0 = time.monotonic()
-        plan = api.call("POST", "/conferences/%s/schedule" % slug, {"time_limit_ms": int(limit)})
-        wall = time.monotonic() - t0
+        plan, wall = api.schedule(slug, limit)
         lines, bad = read_back(api, inst, slug, ids, heads, tables)
         st = plan.get("stats", {})
         print("b2b-api: %-24s wall %.3f s, solver %.0f ms (%s), placed %s, breaks %s%s" % (
             inst["name"], wall, st.get("elapsed_ms", -1), st.get("search", "?"), st.get("placed"),
             st.get("breaks"), ", %d sessions with other attendees" % bad if bad else ""),
             file=sys.stderr)
-        # Where the time went (kaigid's own stats): the read, the wait for
-        # a solver thread, the solver's limit and run, the rest (the
-        # write and the answer) against the margin kept for it.
-        rest = wall * 1000 - st.get("read_ms", 0) - st.get("queued_ms", 0) - st.get("elapsed_ms", 0)
-        print("b2b-api: %-24s read %s ms, queued %s ms, solver limit %s ms, write+answer %.0f ms"
-              " (margin %s ms)" % (inst["name"], st.get("read_ms", "?"), st.get("queued_ms", "?"),
-                                   st.get("solver_limit_ms", "?"), rest, st.get("write_margin_ms", "?")),
-              file=sys.stderr)
+        print("b2b-api: %-24s %s" % (inst["name"], budget(st, wall)), file=sys.stderr)
         with open("%s/%s.ans" % (out, inst["name"]), "w") as f:
             f.write("wall %.3f\n" % wall)
             f.write("".join(x + "\n" for x in lines))

@@ -18,57 +18,15 @@ OUT for `plant -a OUT`, which checks it independently.
 Usage: plant-api.py PORT TOKEN PLANT-BINARY OUT LIMIT-MS SEED
 """
 import datetime
-import http.client
 import json
 import subprocess
 import sys
 import time
 
+from benchapi import Api, budget, hhmm
+
 DAY0 = datetime.datetime(2030, 1, 7, tzinfo=datetime.timezone.utc)
 SLUG = "planted"
-
-
-class Api:
-    """One keep-alive connection to kaigid, reopened if it drops."""
-
-    def __init__(self, port, token):
-        self.port, self.token, self.conn = port, token, None
-
-    def call(self, method, path, body=None, want=(200, 201)):
-        status, doc = self.send(method, path, body)
-        if status not in want:
-            sys.exit("plant-api: %s %s: %d %s" % (method, path, status, json.dumps(doc)[:400]))
-        return doc
-
-    def send(self, method, path, body=None):
-        data = None if body is None else json.dumps(body)
-        headers = {"Authorization": "Bearer " + self.token}
-        if data is not None:
-            headers["Content-Type"] = "application/json"
-        for attempt in range(3):
-            try:
-                if self.conn is None:
-                    self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
-                self.conn.request(method, "/api/v1" + path, data, headers)
-                r = self.conn.getresponse()
-                text = r.read()
-                break
-            except (OSError, http.client.HTTPException):
-                self.conn = None
-                if attempt == 2:
-                    raise
-        return r.status, (json.loads(text) if text else None)
-
-    def items(self, path):
-        """Every item of a list, page by page."""
-        out, cursor = [], None
-        while True:
-            sep = "&" if "?" in path else "?"
-            doc = self.call("GET", path + sep + "limit=1000" + ("&cursor=" + cursor if cursor else ""))
-            out += doc["items"]
-            cursor = doc.get("next")
-            if not cursor:
-                return out
 
 
 def at(minutes):
@@ -78,10 +36,6 @@ def at(minutes):
 
 def minute_of(ts):
     return int((datetime.datetime.fromisoformat(ts) - DAY0).total_seconds() // 60)
-
-
-def hhmm(m):
-    return "%02d:%02d" % (m // 60, m % 60)
 
 
 def build_places(api, inst, c):
@@ -198,24 +152,18 @@ def read_back(api, ids, rooms):
 
 def main():
     port, token, plant, out, limit, seed = sys.argv[1:7]
-    api = Api(int(port), token)
+    api = Api(int(port), token, "plant-api")
     inst = json.loads(subprocess.run([plant, "-s", seed, "-d"], check=True, capture_output=True,
                                      text=True).stdout)
     t0 = time.monotonic()
     ids, rooms = build(api, inst)
     print("plant-api: built through the API in %.0f s (%d requests)" % (time.monotonic() - t0, len(ids)),
           file=sys.stderr)
-    t0 = time.monotonic()
-    plan = api.call("POST", "/conferences/%s/schedule" % SLUG, {"time_limit_ms": int(limit)})
-    wall = time.monotonic() - t0
+    plan, wall = api.schedule(SLUG, limit)
     st = plan.get("stats", {})
     lines = read_back(api, ids, rooms)
-    print("plant-api: wall %.3f s; solver %.0f ms (%s, limit %s ms), read %s ms, queued %s ms,"
-          " write+answer %.0f ms (margin %s ms); placed %s of %s, breaks %s" % (
-              wall, st.get("elapsed_ms", -1), st.get("search", "?"), st.get("solver_limit_ms", "?"),
-              st.get("read_ms", "?"), st.get("queued_ms", "?"),
-              wall * 1000 - st.get("read_ms", 0) - st.get("queued_ms", 0) - st.get("elapsed_ms", 0),
-              st.get("write_margin_ms", "?"), st.get("placed"), len(ids), st.get("breaks")))
+    print("plant-api: wall %.3f s; %s; placed %s of %s, breaks %s" % (
+        wall, budget(st, wall), st.get("placed"), len(ids), st.get("breaks")))
     with open(out, "w") as f:
         f.write("".join(x + "\n" for x in lines))
 
