@@ -15,40 +15,15 @@
 #   * kaigi bilateral request|edit --interpretation;
 #   * help and the man page name the options;
 # each with the exit codes of kaigi(1) and --json parsed back.
-import json
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
+from kaigiclient import Kaigi, js  # noqa: E402
 
 SLUG = "g7-digital-2023"
-KAIGI = os.path.abspath(os.environ.get("KAIGI") or os.path.join(TOP, "client", "kaigi"))
 B1 = "Interpreter B1, Japan (illustrative)"
-
-
-class Kaigi:
-    """Runs the kaigi binary with the server's URL and a token."""
-
-    def __init__(self, server, token):
-        self.s = server
-        self.token = token
-
-    def __call__(self, *args, token=None):
-        env = dict(os.environ, KAIGI_CONFIG="/dev/null", TZ="UTC", KAIGI_URL=self.s.url,
-                   KAIGI_TOKEN=token or self.token)
-        env.pop("KAIGI_CONFERENCE", None)
-        p = subprocess.run([KAIGI] + [str(a) for a in args], capture_output=True, text=True,
-                           env=env, timeout=60)
-        return p.returncode, p.stdout, p.stderr
-
-
-def js(out):
-    try:
-        return json.loads(out)
-    except ValueError:
-        return None
 
 
 def check_rooms(k):
