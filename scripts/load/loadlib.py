@@ -259,6 +259,12 @@ class Storm:
             return any(label not in self.first_ack_after and now < t + RECOVERY_BOUND_S
                        for label, t in self.marks.items())
 
+    def sleep_until(self, offset):
+        """Sleep until offset seconds after the storm started. A fault thread
+        paces itself by this, not by its own start: on a busy machine it
+        starts late (after the clients), and then struck too late or never."""
+        time.sleep(max(0.0, self.t0 + offset - time.monotonic()))
+
     def fault_begin(self, label):
         """A fault is about to be injected; its window closes at mark(label)'s first ack."""
         with self.lock:
