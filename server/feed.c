@@ -53,6 +53,7 @@
 #include "config.h"
 #include "decode-lang.h"
 #include "feed-cache.h"
+#include "feed-flight.h"
 #include "feed-validator.h"
 #include "http.h"
 #include "ical.h"
@@ -132,7 +133,12 @@ struct feed_job {
 	int			 rendered;
 	long long		 conference_id;
 	char			*snapshot;	/* the load's */
+	struct feed_flight	*flight;	/* the load it leads, or NULL */
 };
+
+/* How a load's outcome answers a request (the leader's, then each waiter's). */
+typedef void feed_answer_fn(struct req *, struct feed_job *lead,
+    struct feed_entry *, enum db_status, const PGresult *);
 
 static void feed_public(struct req *);
 static void feed_token(struct req *);
@@ -323,6 +329,7 @@ feed_job_free(struct feed_job *j)
 	if (j->rendered)
 		ical_feed_free(&j->f);
 	feed_cache_release(j->cached);
+	feed_flight_end(j->flight);
 	free(j->snapshot);
 	free(j->key);
 	free(j);
@@ -339,6 +346,56 @@ feed_ms_since(const struct timeval *tv)
 	    (double)(now.tv_usec - tv->tv_usec) / 1e3;
 }
 
+/* Answers of a load's outcomes (feed_answer_fn). The feed: */
+static void
+feed_answer_feed(struct req *r, struct feed_job *lead, struct feed_entry *e,
+    enum db_status st, const PGresult *res)
+{
+	(void)st;
+	(void)res;
+	feed_reply(r, e, lead->private);
+}
+
+/* The database failed (a query, or the clock's answer). */
+static void
+feed_answer_db(struct req *r, struct feed_job *lead, struct feed_entry *e,
+    enum db_status st, const PGresult *res)
+{
+	(void)lead;
+	(void)e;
+	http_reply_db_error(r, st == DB_OK ? DB_UNAVAILABLE : st, res);
+}
+
+/* The rows could not be rendered. */
+static void
+feed_answer_unrendered(struct req *r, struct feed_job *lead,
+    struct feed_entry *e, enum db_status st, const PGresult *res)
+{
+	(void)lead;
+	(void)e;
+	(void)st;
+	(void)res;
+	http_reply_problem(r, 500, "the feed cannot be rendered", NULL);
+}
+
+/*
+ * The load of j is done: answer its request, then every request that
+ * waited for it (feed-flight.h), the same way; free them all.
+ */
+static void
+feed_land(struct feed_job *j, feed_answer_fn *answer, struct feed_entry *e,
+    enum db_status st, const PGresult *res)
+{
+	struct feed_job	*w;
+
+	answer(j->r, j, e, st, res);
+	while (j->flight != NULL && (w = feed_flight_take(j->flight)) != NULL) {
+		answer(w->r, j, e, st, res);
+		feed_job_free(w);
+	}
+	feed_job_free(j);
+}
+
 /* The clock answered: store the rendered feed with its Last-Modified, answer. */
 static void
 feed_clocked(enum db_status st, PGresult *res, void *arg)
@@ -348,8 +405,7 @@ feed_clocked(enum db_status st, PGresult *res, void *arg)
 	long long		 lm;
 
 	if (st != DB_OK || PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
-		http_reply_db_error(j->r, st == DB_OK ? DB_UNAVAILABLE : st, res);
-		feed_job_free(j);
+		feed_land(j, feed_answer_db, NULL, st, res);
 		return;
 	}
 	lm = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -357,9 +413,8 @@ feed_clocked(enum db_status st, PGresult *res, void *arg)
 	    j->f.etag, (time_t)lm, j->generation);
 	e->snapshot = xstrdup(j->snapshot);
 	e->listen_epoch = j->epoch;
-	feed_reply(j->r, e, j->private);
+	feed_land(j, feed_answer_feed, e, st, res);
 	feed_cache_release(e);
-	feed_job_free(j);
 }
 
 /* The renderer's mark as configured now (feed-validator.h), or NULL. */
@@ -429,6 +484,33 @@ feed_lang_etag(struct feed_job *j)
 	free(buf);
 }
 
+/*
+ * A load's answer when its rows are no feed: the database's error, 404, or
+ * 400 for a ?lang= the conference lacks (feed_answer_fn).
+ */
+static void
+feed_answer_unloadable(struct req *r, struct feed_job *lead,
+    struct feed_entry *e, enum db_status st, const PGresult *res)
+{
+	(void)e;
+	if (st != DB_OK)
+		http_reply_db_error(r, st, res);
+	else if (PQntuples(res) == 0 || PQnfields(res) !=
+	    (lead->lang != NULL ? FC_LANG_COUNT : FC_COUNT) + FC_ATT_COUNT)
+		http_reply_problem(r, 404, "no such feed", NULL);
+	else if (lead->lang != NULL && PQgetvalue(res, 0, FC_LANG_OK)[0] != 't')
+		feed_bad_lang(r, PQgetvalue(res, 0, FC_LANGUAGES));
+}
+
+/* Are these rows a feed to render (else feed_answer_unloadable says why)? */
+static int
+feed_loadable(const struct feed_job *j, enum db_status st, const PGresult *res)
+{
+	return st == DB_OK && PQntuples(res) > 0 && PQnfields(res) ==
+	    (j->lang != NULL ? FC_LANG_COUNT : FC_COUNT) + FC_ATT_COUNT &&
+	    (j->lang == NULL || PQgetvalue(res, 0, FC_LANG_OK)[0] == 't');
+}
+
 /* The feed's query answered: 404, or render and go on to the clock. */
 static void
 feed_loaded(enum db_status st, PGresult *res, void *arg)
@@ -439,35 +521,39 @@ feed_loaded(enum db_status st, PGresult *res, void *arg)
 	size_t			 n;
 
 	metrics_count("feed_cache_misses_total", 1);
-	if (st != DB_OK)
-		http_reply_db_error(j->r, st, res);
-	else if (PQntuples(res) == 0 || PQnfields(res) !=
-	    (j->lang != NULL ? FC_LANG_COUNT : FC_COUNT) + FC_ATT_COUNT)
-		http_reply_problem(j->r, 404, "no such feed", NULL);
-	else if (j->lang != NULL && PQgetvalue(res, 0, FC_LANG_OK)[0] != 't')
-		feed_bad_lang(j->r, PQgetvalue(res, 0, FC_LANGUAGES));
-	else {
-		gettimeofday(&t0, NULL);
-		if (feed_render(res, &j->f, &n) != 0)
-			http_reply_problem(j->r, 500, "the feed cannot be rendered", NULL);
-		else {
-			j->rendered = 1;
-			feed_lang_etag(j);
-			log_debug("feed: cold render of %zu sessions, %zu bytes: "
-			    "query %.2f ms, render %.2f ms", n, j->f.len, query_ms,
-			    feed_ms_since(&t0));
-			feed_clock(j, res);
-			return;
-		}
+	if (!feed_loadable(j, st, res)) {
+		feed_land(j, feed_answer_unloadable, NULL, st, res);
+		return;
 	}
-	feed_job_free(j);
+	gettimeofday(&t0, NULL);
+	if (feed_render(res, &j->f, &n) != 0) {
+		feed_land(j, feed_answer_unrendered, NULL, st, res);
+		return;
+	}
+	j->rendered = 1;
+	feed_lang_etag(j);
+	log_debug("feed: cold render of %zu sessions, %zu bytes: "
+	    "query %.2f ms, render %.2f ms", n, j->f.len, query_ms,
+	    feed_ms_since(&t0));
+	feed_clock(j, res);
 }
 
-/* Read the feed from the database. */
+/*
+ * Read the feed from the database, or wait for the load of it already in
+ * flight in this generation (feed-flight.h).
+ */
 static void
 feed_load(struct feed_job *j)
 {
+	struct feed_flight	*f;
+
 	j->generation = feed_cache_generation();
+	if ((f = feed_flight_find(j->key, j->generation)) != NULL) {
+		metrics_count("feed_cache_coalesced_total", 1);
+		feed_flight_wait(f, j);
+		return;
+	}
+	j->flight = feed_flight_start(j->key, j->generation);
 	j->epoch = notify_epoch();
 	gettimeofday(&j->started, NULL);
 	db_query(j->sql, j->nparams, (const char *const *)j->params,

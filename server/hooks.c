@@ -19,6 +19,7 @@
 #include "feed-cache.h"
 #include "hooks.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "offload.h"
 #include "scheduler.h"
@@ -41,6 +42,7 @@ hooks_on_notify(const char *channel, const char *payload, void *arg)
 		return;
 	}
 	feed_cache_invalidate(conference_id);
+	metrics_count("feed_cache_invalidations_total", 1);
 	changes_wake(conference_id);
 }
 
