@@ -8,7 +8,8 @@ feed, but the plan read it once per session, each time by a scan of the
 conference's participants: 65 ms for a public feed of 30 sessions at
 20,000 participants. The cost is counted in buffers (EXPLAIN ANALYZE
 BUFFERS), not in time: adding 5,000 participants to the demo conference
-must add next to nothing to reading its public and a delegation's feed.
+(in a delegation of their own) must add next to nothing to reading its
+public feed and another delegation's.
 The clock itself must still be the conference's, the same on every row.
 """
 import hashlib
@@ -32,8 +33,8 @@ def buffers(s, sql, *args):
 def costs(s, token_hash):
     public = "SELECT * FROM kaigi_feed_public(%s)"
     token = "SELECT * FROM kaigi_feed_token(%s)"
-    buffers(s, public, SLUG)			# warm: plans and catalogues
-    buffers(s, token, token_hash)
+    for _ in range(6):	# warm: plans (PL/pgSQL's generic ones after 5) and catalogues
+        diag("warm %d %d" % (buffers(s, public, SLUG), buffers(s, token, token_hash)))
     return buffers(s, public, SLUG), buffers(s, token, token_hash)
 
 
@@ -51,8 +52,11 @@ def main(s):
        "the delegation's feed has at least those")
     before = costs(s, th)
     with s.db().cursor() as cur:
+        cur.execute("""INSERT INTO delegations (conference_id, code, name)
+            VALUES (%s, 'ZZ', 'Added delegation') RETURNING id""", (cid,))
+        zz = cur.fetchone()[0]
         cur.execute("""INSERT INTO participants (conference_id, delegation_id, name)
-            SELECT %s, %s, 'Added ' || i FROM generate_series(1, %s) i""", (cid, did, ADDED))
+            SELECT %s, %s, 'Added ' || i FROM generate_series(1, %s) i""", (cid, zz, ADDED))
         cur.execute("ANALYZE participants")
     after = costs(s, th)
     diag("buffers before and after %d participants: public %d -> %d, delegation %d -> %d"
