@@ -268,6 +268,21 @@ feed_cache_store(const char *key, long long conference_id, const char *data,
 	return e;
 }
 
+static unsigned long		 feed_writes;
+
+void
+feed_cache_write_seen(void)
+{
+	feed_writes++;
+	feed_generation++;
+}
+
+unsigned long
+feed_cache_writes(void)
+{
+	return feed_writes;
+}
+
 /* The generation a miss must quote when storing. */
 unsigned long
 feed_cache_generation(void)

@@ -48,6 +48,7 @@ struct feed_entry {
 	/* Set by the caller after feed_cache_store (feed.c): */
 	char		*snapshot;	/* pg_snapshot the feed was read under */
 	unsigned long	 listen_epoch;	/* notify_epoch() then; 0: LISTEN was down */
+	unsigned long	 writes;	/* feed_cache_writes() when it was read */
 	int		 refs;		/* the cache's own + replies in flight */
 	int		 cached;	/* still in the cache */
 	struct feed_entry *hnext;	/* hash chain */
@@ -71,6 +72,14 @@ struct feed_entry *feed_cache_store(const char *key, long long conference_id,
 void	feed_cache_release(struct feed_entry *);
 /* Current invalidation generation (see above). */
 unsigned long feed_cache_generation(void);
+/*
+ * This worker answered a write with 2xx: its NOTIFY may not have come back
+ * yet, so a feed read before it is no longer served without asking the
+ * database (read your own writes), and no load begun before it is stored
+ * or joined.
+ */
+void	feed_cache_write_seen(void);
+unsigned long feed_cache_writes(void);
 /* Drop every entry of a conference. */
 void	feed_cache_invalidate(long long conference_id);
 /* Drop everything. */

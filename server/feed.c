@@ -139,6 +139,7 @@ struct feed_job {
 	struct feed_entry	*cached;	/* being revalidated, or NULL */
 	unsigned long		 generation;	/* of the cache, at the load */
 	unsigned long		 epoch;		/* notify_epoch() at the query */
+	unsigned long		 writes;	/* feed_cache_writes() then */
 	struct timeval		 started;
 	struct ical_feed	 f;		/* rendered, waiting for the clock */
 	int			 rendered;
@@ -424,6 +425,7 @@ feed_clocked(enum db_status st, PGresult *res, void *arg)
 	    j->f.etag, (time_t)lm, j->generation);
 	e->snapshot = xstrdup(j->snapshot);
 	e->listen_epoch = j->epoch;
+	e->writes = j->writes;
 	feed_land(j, feed_answer_feed, e, st, res);
 	feed_cache_release(e);
 }
@@ -566,6 +568,7 @@ feed_load(struct feed_job *j)
 	}
 	j->flight = feed_flight_start(j->key, j->generation);
 	j->epoch = notify_epoch();
+	j->writes = feed_cache_writes();
 	gettimeofday(&j->started, NULL);
 	db_query(j->sql, j->nparams, (const char *const *)j->params,
 	    feed_loaded, j);
@@ -587,6 +590,7 @@ feed_checked(enum db_status st, PGresult *res, void *arg)
 		/* LISTEN in force since before this check: trusted again. */
 		if (j->epoch != 0 && j->epoch == notify_epoch())
 			j->cached->listen_epoch = j->epoch;
+		j->cached->writes = j->writes;	/* the check saw them */
 		feed_reply(j->r, j->cached, j->private);
 		feed_job_free(j);
 		return;
@@ -610,6 +614,7 @@ feed_revalidate(struct feed_job *j)
 	params[0] = conf;
 	params[1] = j->cached->snapshot;
 	j->epoch = notify_epoch();
+	j->writes = feed_cache_writes();
 	db_query(FEED_FRESH_SQL, 2, params, feed_checked, j);
 }
 
@@ -661,7 +666,8 @@ feed_validate(struct feed_job *j)
 static int
 feed_trusted(const struct feed_entry *e)
 {
-	return e->listen_epoch != 0 && e->listen_epoch == notify_epoch();
+	return e->listen_epoch != 0 && e->listen_epoch == notify_epoch() &&
+	    e->writes == feed_cache_writes();
 }
 
 /* Serve key from the cache (revalidated unless trusted), or read and render. */

@@ -27,6 +27,7 @@
 #include "auth.h"
 #include "config.h"
 #include "conn.h"
+#include "feed-cache.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -176,6 +177,10 @@ http_send(struct req *r, int status, struct evbuffer *buf)
 		    r->ev == NULL ? " (client gone)" : "");
 	}
 	metrics_request(status, us);
+	/* Read your own writes: before this worker reads its next request. */
+	if (status >= 200 && status < 300 && r->method != EVHTTP_REQ_GET &&
+	    r->method != EVHTTP_REQ_HEAD)
+		feed_cache_write_seen();
 	if (buf != NULL)
 		evbuffer_free(buf);
 	req_free(r);
