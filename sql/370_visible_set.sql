@@ -95,12 +95,16 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- 030's rows of a feed (renamed kaigi_feed_rows_draft by 130), the
--- sessions its actor may not see flagged by one look at the set (asked of
--- the parameter, not of c.id, so that it is computed once, not per row).
+-- sessions its actor may not see flagged by one look at the set: asked
+-- once (the CTE; the planner copies the flag into the join's condition,
+-- which asked it a second time) and of the parameter, not of c.id (which
+-- asked it per row).
 CREATE OR REPLACE FUNCTION kaigi_feed_rows_draft(p_conference_id bigint,
     p_name text, p_actor jsonb, p_room_id bigint)
 RETURNS SETOF kaigi_feed_row
 LANGUAGE sql STABLE AS $$
+	WITH seen AS MATERIALIZED (SELECT x
+	    FROM kaigi_sessions_seen(p_conference_id, p_actor) x)
 	SELECT c.id, p_name, c.timezone, ch.changed,
 	    s.id, s.kind, s.title, s.description, r.name, v.name,
 	    kaigi_epoch(s.starts_at), kaigi_epoch(s.ends_at), s.status, s.sequence,
@@ -109,8 +113,7 @@ LANGUAGE sql STABLE AS $$
 	CROSS JOIN LATERAL (SELECT kaigi_feed_changed(c.id) AS changed
 	    OFFSET 0) ch	-- unused by 360's caller, and then not computed
 	LEFT JOIN LATERAL (
-		SELECT s.*, s.id NOT IN (SELECT x
-		    FROM kaigi_sessions_seen(p_conference_id, p_actor) x) AS reserved
+		SELECT s.*, s.id NOT IN (SELECT x FROM seen) AS reserved
 		FROM sessions s
 		WHERE s.conference_id = c.id
 		    AND (p_room_id IS NULL OR s.room_id = p_room_id)

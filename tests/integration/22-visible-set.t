@@ -95,6 +95,9 @@ def main(s):
             WHERE funcname = 'kaigi_session_visible'""")
         is_(cur.fetchone()[0], 0, "reading the public and JP's feed asks no session's "
             "visibility alone")
+        cur.execute("""SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions
+            WHERE funcname = 'kaigi_sessions_seen'""")
+        is_(cur.fetchone()[0], 2, "and asks for the set once per feed")
     conn.rollback()
 
 
