@@ -391,13 +391,28 @@ async function loadBilaterals() {
 
 /* Reload sessions and requests (after a change here or elsewhere). */
 async function reloadAll() {
+	busy(1);
 	try {
 		await loadSessions();
 		await loadBilaterals();
 		await wbReload();
 	} catch (e) {
 		showProblem(e, $("notice"));
+	} finally {
+		busy(-1);
 	}
+}
+
+/*
+ * Count the loads under way: while any runs, <main> is aria-busy (a screen
+ * reader waits for the whole update) and body[data-busy] says how many, so
+ * that what is on screen can be told apart from what is on its way (after a
+ * sign-in, the public grid stays until the signed-in one replaces it).
+ */
+function busy(d) {
+	S.busy = (S.busy || 0) + d;
+	document.body.dataset.busy = String(S.busy);
+	document.querySelector("main").setAttribute("aria-busy", S.busy > 0 ? "true" : "false");
 }
 
 /* ------------------------------------------------------------ header */
@@ -657,13 +672,12 @@ function gridSwap(grid, rows) {
 }
 
 /*
- * Hold the redraws of the grid and the board while a pointer is pressed on
- * either (see gridSwap: a redraw between press and release swallows the
- * click); what waited is redrawn just after the click.
+ * Hold the redraws of the grid, the board and the workbench while a pointer
+ * is pressed anywhere on the page (see gridSwap: a redraw between press and
+ * release swallows the click); what waited is redrawn just after the click.
  */
 function pressHold() {
-	for (const id of ["grid", "board"])
-		$(id).addEventListener("pointerdown", () => { S.pressed = true; });
+	document.addEventListener("pointerdown", () => { S.pressed = true; }, true);
 	const release = () => {
 		if (!S.pressed)
 			return;
@@ -676,6 +690,8 @@ function pressHold() {
 				renderGrid();
 			if (waited.board && !S.pressed)
 				renderBoard();
+			if (waited.wb && !S.pressed)
+				wbRender();
 		}, 0);
 	};
 	for (const ev of ["pointerup", "pointercancel", "dragend"])
@@ -1318,6 +1334,16 @@ async function probeRole() {
 
 /* Use a token: check it, then reload everything as its holder. */
 async function signIn(token) {
+	busy(1);
+	try {
+		await signInAs(token);
+	} finally {
+		busy(-1);
+	}
+}
+
+/* signIn's steps: the role, then everything again as its holder. */
+async function signInAs(token) {
 	clearProblems();
 	S.token = token;
 	try {

@@ -258,6 +258,8 @@ function wbScreens() {
 
 /* The screen switcher and the current screen. */
 function wbRender() {
+	if (held("wb"))
+		return;
 	const screens = wbScreens();
 	if (!screens.some(([k]) => k === WB.screen))
 		WB.screen = screens[0][0];

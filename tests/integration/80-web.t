@@ -151,6 +151,9 @@ def check_secretariat(s, report):
     v = step(report, "secretariat: sign in")
     if v:
         ok(v["stored"] and v["local"] == 0, "token kept in sessionStorage, nothing in localStorage")
+        ok(v["busyMeanwhile"][0] not in (None, "0") and v["busyMeanwhile"][1] == "true",
+           "signed in, the grid not yet reloaded: the page says it is loading (%r)" % (v["busyMeanwhile"],))
+        is_(v["busyAfter"], "false", "… and says so no more once it has")
         bil = [b for b in v["sessions"] if b["kind"] == "bilateral"]
         got = {re.sub(r"^Bilateral meeting: Japan – ", "", b["title"]): b["day"] for b in bil}
         is_(got, KONO_DAYS, "secretariat: Minister Kono's seven bilaterals, each on its day")

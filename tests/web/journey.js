@@ -127,8 +127,16 @@ async function liaison(ctx, token) {
 		v.feed = await page.getAttribute("#wb-feed a.wb-feed", "href");
 		Object.assign(v, await look(page, "50-liaison-delegation"));
 		await screen(page, "requests");
-		await page.click('#wb-body ul.incoming li:has-text("FR") button:has-text("Accept")');
-		await status(page, "Accepted");
+		/* Pressed, then the workbench redrawn (as a change event does at any moment), then
+		 * released: the click must still land on Accept. */
+		const accept = page.locator('#wb-body ul.incoming li:has-text("FR") button:has-text("Accept")');
+		await accept.scrollIntoViewIfNeeded();
+		const box = await accept.boundingBox();
+		await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+		await page.mouse.down();
+		await page.evaluate(() => wbRender());
+		await page.mouse.up();
+		v.acceptedAcrossRedraw = await status(page, "Accepted").then(() => true, () => false);
 		v.incoming = await page.$$eval("#wb-body ul.incoming li", (els) => els.map((e) => e.dataset.status));
 		v.axe2 = await axe(page, "51-liaison-requests");
 		return v;

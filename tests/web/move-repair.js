@@ -50,6 +50,7 @@ async function signIn(page) {
 	await page.click("#token-form button[type=submit]");
 	await page.waitForSelector("#who:not([hidden])");
 	await page.waitForSelector("#board-section:not([hidden])");
+	await page.waitForSelector('body[data-busy="0"]');	/* the signed-in grid, not the public one */
 	await page.click("#tab-" + DAY);
 	await page.waitForSelector("#tab-" + DAY + '[aria-selected="true"]');
 }

@@ -144,8 +144,7 @@ async function phone(ctx, token) {
 		if (token) {
 			await page.fill("#token-input", token);
 			await page.press("#token-input", "Enter");
-			await page.waitForSelector("#who:not([hidden])");
-			await page.waitForSelector("#board-section:not([hidden])");
+			await signedIn(page);
 		}
 		await day(page, "2023-04-29");
 		const m = await page.evaluate(() => ({
@@ -171,15 +170,39 @@ async function phone(ctx, token) {
 	});
 }
 
+/*
+ * After the sign-in was asked for: wait until the page has loaded as the
+ * token's holder. The header changes before the grid does, and until the
+ * signed-in load ends the public grid is still on screen (body[data-busy]
+ * counts the loads under way).
+ */
+async function signedIn(page) {
+	await page.waitForSelector("#who:not([hidden])");
+	await page.waitForSelector("#board-section:not([hidden])");
+	await page.waitForSelector('body[data-busy="0"]');
+}
+
 /* Sign in with the token; the grid shows everything the secretariat may see. */
 async function signIn(page) {
 	return step("secretariat: sign in", async () => {
+		/* The signed-in list of sessions is held back a second on its way to the page, so the
+		 * public grid is still on screen when the header already says "Secretariat": the page
+		 * must say it is still loading (body[data-busy], <main aria-busy>) until it is not. */
+		let slowing = true;	/* for this sign-in only; the route stays (unrouting could cut a held request) */
+		const slow = async (route) => {
+			if (slowing && route.request().headers().authorization)
+				await new Promise((ok) => setTimeout(ok, 1000));
+			await route.continue();
+		};
+		await page.route(/\/api\/v1\/conferences\/[^/]+\/sessions(\?|$)/, slow);
 		await page.fill("#token-input", TOKEN);
 		await page.click("#token-form button[type=submit]");
 		await page.waitForSelector("#who:not([hidden])");
-		await page.waitForSelector("#board-section:not([hidden])");
-		await page.waitForFunction(() => document.querySelectorAll('#days .count').length > 0);
-		const r = {};
+		const r = { busyMeanwhile: await page.evaluate(() => [document.body.dataset.busy,
+			document.querySelector("main").getAttribute("aria-busy")]) };
+		await signedIn(page);
+		slowing = false;
+		r.busyAfter = await page.evaluate(() => document.querySelector("main").getAttribute("aria-busy"));
 		r.stored = await page.evaluate(() => sessionStorage.getItem("kaigi.token") !== null);
 		r.local = await page.evaluate(() => localStorage.length);
 		r.sessions = await allBlocks(page);

@@ -41,6 +41,7 @@ async function open(ctx, label, token) {
 	await page.fill("#token-input", token);
 	await page.press("#token-input", "Enter");
 	await page.waitForSelector("#workbench:not([hidden]) #wb-nav button");
+	await page.waitForSelector('body[data-busy="0"]');	/* the signed-in load has ended */
 	return page;
 }
 
