@@ -68,9 +68,10 @@
  * Each row also says whether its session is confidential (sql/250: NULL
  * no, '' yes, else the UID of a busy block); actor NULL: not a writer.
  * Every feed query ends with the attendance's columns (sql/240), joined
- * once per feed from kaigi_feed_attendances (sql/380) to the rows their
- * reader may see: the feed's rows are read once (x, in their order), then
- * spread into columns (f).
+ * once per feed from kaigi_feed_attendances (sql/380; for the reader,
+ * sql/390: a release-mode reader gets the last release's) to the rows
+ * their reader may see: the feed's rows are read once (x, in their
+ * order), then spread into columns (f).
  */
 #define FEED_BUSY(actor)	" kaigi_feed_busy(f.conference_id, f.id," \
     " f.reserved, " actor ")"
@@ -78,18 +79,18 @@
 #define FEED_WITH(src)	"WITH x AS MATERIALIZED (SELECT f AS row," \
     " row_number() OVER () AS n FROM " src " AS f) "
 #define FEED_FROM	" FROM x CROSS JOIN LATERAL (SELECT (x.row).*) AS f"
-#define FEED_ATT_JOIN	" LEFT JOIN kaigi_feed_attendances((SELECT" \
-    " min((x.row).conference_id) FROM x)) AS a ON a.session_id = f.id" \
-    " AND NOT coalesce(f.reserved, false) ORDER BY x.n"
+#define FEED_ATT_JOIN(actor)	" LEFT JOIN kaigi_feed_attendances((SELECT" \
+    " min((x.row).conference_id) FROM x), " actor ") AS a" \
+    " ON a.session_id = f.id AND NOT coalesce(f.reserved, false) ORDER BY x.n"
 #define FEED_PUBLIC_SQL	FEED_WITH("kaigi_feed_public($1)") \
     "SELECT f.*, pg_current_snapshot()::text," FEED_BUSY("NULL") \
-    FEED_ATT_COLS FEED_FROM FEED_ATT_JOIN
+    FEED_ATT_COLS FEED_FROM FEED_ATT_JOIN("NULL")
 #define FEED_TOKEN_SQL	FEED_WITH("kaigi_feed_token($1)") \
     "SELECT f.*, pg_current_snapshot()::text," FEED_BUSY("NULL") \
-    FEED_ATT_COLS FEED_FROM FEED_ATT_JOIN
+    FEED_ATT_COLS FEED_FROM FEED_ATT_JOIN("NULL")
 #define FEED_ROOM_SQL	FEED_WITH("kaigi_feed_room($1, $2::bigint, $3::jsonb)") \
     "SELECT f.*, pg_current_snapshot()::text," FEED_BUSY("$3::jsonb") \
-    FEED_ATT_COLS FEED_FROM FEED_ATT_JOIN
+    FEED_ATT_COLS FEED_FROM FEED_ATT_JOIN("$3::jsonb")
 /* With ?lang=: the same rows, title and description in that language. */
 #define FEED_LANG_COLS(actor)	"f.conference_id, f.name, f.timezone," \
     " f.changed, f.id, f.kind, l.title, l.description, f.room, f.venue," \
@@ -99,14 +100,14 @@
     " l.languages" FEED_ATT_COLS
 #define FEED_PUBLIC_LANG_SQL	FEED_WITH("kaigi_feed_public($1)") \
     "SELECT " FEED_LANG_COLS("NULL") FEED_FROM \
-    " CROSS JOIN LATERAL kaigi_feed_lang(x.row, $2) AS l" FEED_ATT_JOIN
+    " CROSS JOIN LATERAL kaigi_feed_lang(x.row, $2) AS l" FEED_ATT_JOIN("NULL")
 #define FEED_TOKEN_LANG_SQL	FEED_WITH("kaigi_feed_token($1)") \
     "SELECT " FEED_LANG_COLS("NULL") FEED_FROM \
-    " CROSS JOIN LATERAL kaigi_feed_lang(x.row, $2) AS l" FEED_ATT_JOIN
+    " CROSS JOIN LATERAL kaigi_feed_lang(x.row, $2) AS l" FEED_ATT_JOIN("NULL")
 #define FEED_ROOM_LANG_SQL	FEED_WITH("kaigi_feed_room($1, $2::bigint, $3::jsonb)") \
     "SELECT " FEED_LANG_COLS("$3::jsonb") FEED_FROM \
     " CROSS JOIN LATERAL kaigi_feed_lang(x.row, $4, $3::jsonb) AS l" \
-    FEED_ATT_JOIN	/* the caller may see the draft */
+    FEED_ATT_JOIN("$3::jsonb")	/* the caller may see the draft */
 #define FEED_FRESH_SQL	"SELECT kaigi_feed_fresh($1::bigint, $2::pg_snapshot)"
 #define FEED_CLOCK_SQL	"SELECT kaigi_feed_clock($1, $2, $3::bigint," \
     " $4::bigint, $5::pg_snapshot, $6)"
