@@ -22,14 +22,18 @@
 -- interpret, to their participant feed, as 260's rule), the feeds'
 -- attendance lines (kaigi_feed_attendances(conference, actor): the last
 -- release's for a reader in release mode, 380's for the others; kaigid
--- passes the room feed's caller, server/feed.c) and the programme's items.
+-- passes the room feed's caller, server/feed.c), the programme's items and
+-- the session JSON (the page's data and GET /sessions/{id}: attendees with
+-- their attendance, interpretation and interpreters, as the draft's JSON
+-- has them; it had none).
 -- Names are the participants' (as release_attendees' always were). Releases
 -- made before this migration get the draft's data of now (what their feeds
 -- showed until now).
 --
 -- Replaced: 130's kaigi_release_visible, 210's kaigi_release_copy, 190's
 -- kaigi_release_programme_item; 380's kaigi_feed_attendances(bigint)
--- renamed kaigi_feed_attendances_draft and wrapped.
+-- renamed kaigi_feed_attendances_draft and wrapped; 210's
+-- kaigi_release_session_json renamed *_without_summit and wrapped.
 --
 -- Applied by kaigid --migrate inside one transaction: no BEGIN/COMMIT here.
 
@@ -45,6 +49,7 @@ CREATE TABLE release_interpreters (
 	session_id	bigint NOT NULL,
 	participant_id	bigint NOT NULL,
 	pair		text NOT NULL,
+	auto		boolean NOT NULL,
 	PRIMARY KEY (release_id, session_id, participant_id)
 );
 
@@ -55,8 +60,9 @@ UPDATE release_attendees ra SET mode = a.mode,
     represented_by = a.represented_by, link = a.link
 FROM session_attendees a
 WHERE a.session_id = ra.session_id AND a.participant_id = ra.participant_id;
-INSERT INTO release_interpreters (release_id, session_id, participant_id, pair)
-SELECT rs.release_id, i.session_id, i.participant_id, i.pair
+INSERT INTO release_interpreters (release_id, session_id, participant_id, pair,
+    auto)
+SELECT rs.release_id, i.session_id, i.participant_id, i.pair, i.auto
 FROM release_sessions rs JOIN session_interpreters i ON i.session_id = rs.session_id;
 
 -- 210's copy, plus interpretation, the attendances' modes and the
@@ -88,8 +94,8 @@ RETURNS void LANGUAGE sql AS $$
 	FROM session_delegations d JOIN sessions s ON s.id = d.session_id
 	WHERE s.conference_id = p_cid;
 	INSERT INTO release_interpreters (release_id, session_id, participant_id,
-	    pair)
-	SELECT p_rid, i.session_id, i.participant_id, i.pair
+	    pair, auto)
+	SELECT p_rid, i.session_id, i.participant_id, i.pair, i.auto
 	FROM session_interpreters i JOIN sessions s ON s.id = i.session_id
 	WHERE s.conference_id = p_cid;
 $$;
@@ -220,4 +226,45 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
 	    || CASE WHEN n.note IS NULL THEN '{}'::jsonb
 		ELSE jsonb_build_object('interpretation', n.note) END
 	FROM (SELECT kaigi_release_interp_note(rs) AS note) n
+$$;
+
+-- An attendee in a release's session JSON: 240's kaigi_attendance_json
+-- (mode, represented_by {id, name}, link) of a release's row, with the
+-- delegation of release time (as 130's).
+CREATE FUNCTION kaigi_release_attendance_json(a release_attendees) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object('id', p.id, 'name', p.name, 'role', p.role,
+	    'delegation', d.code, 'mode', a.mode)
+	    || CASE WHEN a.represented_by IS NULL THEN '{}'::jsonb
+		ELSE jsonb_build_object('represented_by', a.represented_by,
+		    'represented_by_name', (SELECT r.name FROM participants r
+			WHERE r.id = a.represented_by)) END
+	    || CASE WHEN a.link IS NULL THEN '{}'::jsonb
+		ELSE jsonb_build_object('link', a.link) END
+	FROM participants p JOIN delegations d ON d.id = a.delegation_id
+	WHERE p.id = a.participant_id
+$$;
+
+ALTER FUNCTION kaigi_release_session_json(release_sessions, conferences)
+    RENAME TO kaigi_release_session_json_without_summit;
+
+-- 210's session JSON of a release's row, attendees with their attendance,
+-- and 260's interpretation and interpreters ({id, name, pair, auto}), all
+-- of the release. Given only to a caller who may see the row.
+CREATE FUNCTION kaigi_release_session_json(rs release_sessions, c conferences)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+	SELECT kaigi_release_session_json_without_summit(rs, c)
+	    || jsonb_build_object(
+		'attendees', coalesce((SELECT jsonb_agg(
+		    kaigi_release_attendance_json(a) ORDER BY a.participant_id)
+		    FROM release_attendees a JOIN participants p ON p.id = a.participant_id
+		    WHERE a.release_id = rs.release_id
+			AND a.session_id = rs.session_id), '[]'::jsonb),
+		'interpretation', to_jsonb(rs.interpretation),
+		'interpreters', coalesce((SELECT jsonb_agg(jsonb_build_object(
+		    'id', p.id, 'name', p.name, 'pair', i.pair, 'auto', i.auto)
+		    ORDER BY i.pair, p.name, p.id)
+		    FROM release_interpreters i JOIN participants p ON p.id = i.participant_id
+		    WHERE i.release_id = rs.release_id
+			AND i.session_id = rs.session_id), '[]'::jsonb))
 $$;

@@ -13,8 +13,11 @@ Kono represented at the DX Summit. Each view is read in live mode: the
 public feed, the feeds of Japan, Canada, France and Interpreter A1, the
 room feeds of Bilateral Rooms A and C (anonymous, and France's liaison's)
 — every event's SUMMARY, DESCRIPTION and CONFERENCE (python3-icalendar) —
-and the programme.pdf of an anonymous reader, Japan's and France's
-liaisons and Interpreter A1 (pdftotext, the "Printed" line left out).
+the programme.pdf of an anonymous reader, Japan's and France's liaisons
+and Interpreter A1 (pdftotext, the "Printed" line left out), and the page's
+data (the session list of an anonymous reader and of Japan's and Canada's
+liaisons: attendees with their mode, representative and link,
+interpretation, interpreters).
 
 Then the conference publishes by release and release 1 is made: every
 view must be exactly what it was in live mode (the represented lines, the
@@ -92,6 +95,15 @@ def pdf_view(s, query, token):
     return [x for x in lines if x and not x.startswith("Printed ")]
 
 
+def json_view(s, token):
+    """{id: (attendees, interpretation, interpreters)} of the session list."""
+    r = s.request("GET", API + "/sessions?limit=1000", token=token)
+    if r.status != 200:
+        return "status %d" % r.status
+    return {i["id"]: (i.get("attendees"), i.get("interpretation"), i.get("interpreters"))
+            for i in r.json["items"]}
+
+
 class Views:
     """Every view this test compares: feeds and programmes, by name."""
 
@@ -109,6 +121,10 @@ class Views:
             ("room A feed (anonymous)", room % ids["room_a"], None),
             ("room C feed (anonymous)", room % ids["room_c"], None),
             ("room C feed (France's liaison)", room % ids["room_c"], fr)]
+        self.lists = [
+            ("session list (anonymous)", None),
+            ("session list (Japan's liaison)", jp),
+            ("session list (Canada's liaison)", s.token("liaison", SLUG, "CA"))]
         self.pdfs = [
             ("programme.pdf (anonymous)", "", None),
             ("Japan's programme.pdf", "?delegation=JP", jp),
@@ -122,6 +138,8 @@ class Views:
             got[name] = feed_view(r.body) if r.status == 200 else r.status
         for name, query, tok in self.pdfs:
             got[name] = pdf_view(self.s, query, tok)
+        for name, tok in self.lists:
+            got[name] = json_view(self.s, tok)
         return got
 
 
@@ -205,7 +223,8 @@ def visibility(v):
         return repr(v.get(name))
     for name in ("public feed", "Canada's feed", "France's feed", "room C feed (anonymous)",
                  "room C feed (France's liaison)", "programme.pdf (anonymous)",
-                 "France's programme.pdf"):
+                 "France's programme.pdf", "session list (anonymous)",
+                 "session list (Canada's liaison)"):
         ok("meet.example.org" not in text(name) and "Representation test" not in text(name)
            and "Secret talks" not in text(name), "%s: no remote link, no restricted meeting" % name)
     for name in ("public feed", "France's feed", "room A feed (anonymous)", "France's programme.pdf"):
@@ -215,6 +234,9 @@ def visibility(v):
        "Japan's feed: CONFERENCE is the link of its meeting")
     ok(any(x[0] == "Bilateral meeting: Japan – Canada" and LINE_A in x[1] for x in jp.values()),
        "Japan's feed: Japan–Canada names its interpreters")
+    jl = v.get("session list (Japan's liaison)") or {}
+    ok(any(any(x.get("link") == LINK for x in (a or [])) for a, _, _ in jl.values()),
+       "Japan's liaison's session list: the member's link")
     a1 = v.get("Interpreter A1's feed") or {}
     is_(sum(1 for x in a1.values() if LINE_A in x[1]), 4,
         "Interpreter A1's feed: the four bilaterals of 29 April with the line")
