@@ -58,6 +58,8 @@ static const struct config_key config_keys[] = {
 	KEY_I(solver_jobs, "0", 0, 1024),
 	KEY_I(solver_queue, "32", 0, 100000),
 	KEY_S(smtp_url, ""),
+	KEY_S(smtp_tls, "auto"),
+	KEY_S(smtp_ca_file, ""),
 	KEY_S(mail_from, "kaigi@localhost"),
 	KEY_I(notify_quiet_seconds, "300", 0, 86400),
 	KEY_S(maildir, "var/mail"),

@@ -31,6 +31,8 @@ struct config {
 	int	 solver_jobs;		/* solver threads at once; 0 = the cores */
 	int	 solver_queue;		/* solver jobs waiting; more get 503 */
 	char	*smtp_url;		/* change mail by SMTP (libcurl); empty: Maildir */
+	char	*smtp_tls;		/* auto, required, try or off (smtp-tls.c) */
+	char	*smtp_ca_file;		/* CA certificates for the SMTP server; empty: the system's */
 	char	*mail_from;		/* From: and ORGANIZER of change mail */
 	int	 notify_quiet_seconds;	/* a batch closes after this quiet time */
 	char	*maildir;		/* change mail without smtp_url */

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "route.h"
 #include "server.h"
+#include "smtp-tls.h"
 #include "util.h"
 
 #define KAIGID_VERSION "0.1.0"
@@ -46,9 +47,13 @@ static const char kaigid_usage[] =
 "environment over the file.\n"
 "\n"
 "change mail (issue 18; --set KEY=VALUE, KAIGI_<KEY> or the file):\n"
-"  smtp_url URL             smtp://host:587 or smtps://...; STARTTLS when\n"
-"                           offered, AUTH from user:password@ in the URL;\n"
-"                           empty (default): messages go to the Maildir\n"
+"  smtp_url URL             smtp://host:587 or smtps://...; AUTH from\n"
+"                           user:password@ in the URL; empty (default):\n"
+"                           messages go to the Maildir\n"
+"  smtp_tls MODE            auto (default: TLS required when the URL has a\n"
+"                           password, else STARTTLS when offered), required,\n"
+"                           try (plain text when not offered, AUTH too) or off\n"
+"  smtp_ca_file FILE        CA certificates for the SMTP server (PEM)\n"
 "  mail_from ADDR           From: and ORGANIZER (default kaigi@localhost)\n"
 "  notify_quiet_seconds N   a participant's changes are mailed once quiet\n"
 "                           for N seconds (default 300)\n"
@@ -196,6 +201,11 @@ main(int argc, char **argv)
 	}
 	if (log_set_level_name(config.log_level) != 0) {
 		fprintf(stderr, "kaigid: unknown log level '%s'\n", config.log_level);
+		return 2;
+	}
+	if (!smtp_tls_valid(config.smtp_tls)) {
+		fprintf(stderr, "kaigid: smtp_tls must be " SMTP_TLS_CHOICES
+		    ", not '%s'\n", config.smtp_tls);
 		return 2;
 	}
 	if (optind < argc)

@@ -51,6 +51,7 @@
 #include "mail.h"
 #include "outbox.h"
 #include "sender.h"
+#include "smtp-tls.h"
 #include "util.h"
 
 #define OUTBOX_POLL_MS		1000
@@ -61,7 +62,8 @@
 
 /* The sender's settings, copied at start. */
 static struct {
-	char		*smtp_url, *from, *maildir, *host;
+	char		*smtp_url, *from, *maildir, *host, *ca_file;
+	long		 tls;		/* CURLOPT_USE_SSL (smtp-tls.c) */
 	int		 quiet, nsenders;
 } ob;
 
@@ -132,7 +134,9 @@ outbox_smtp(const char *to, const char *msg, char **err)
 	curl_easy_reset(c);
 	rcpt = curl_slist_append(rcpt, rto);
 	curl_easy_setopt(c, CURLOPT_URL, ob.smtp_url);
-	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	curl_easy_setopt(c, CURLOPT_USE_SSL, ob.tls);
+	if (*ob.ca_file != '\0')
+		curl_easy_setopt(c, CURLOPT_CAINFO, ob.ca_file);
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, outbox_read);
@@ -490,6 +494,8 @@ outbox_start(void)
 	 * do it here, on the loop thread, before the sender can race it. */
 	(void)ical_zone_valid("Etc/UTC");
 	ob.smtp_url = xstrdup(cfg->smtp_url != NULL ? cfg->smtp_url : "");
+	ob.tls = smtp_tls_level(cfg->smtp_tls, ob.smtp_url);
+	ob.ca_file = xstrdup(cfg->smtp_ca_file != NULL ? cfg->smtp_ca_file : "");
 	ob.from = xstrdup(cfg->mail_from);
 	ob.maildir = xstrdup(cfg->maildir);
 	ob.host = outbox_host();
@@ -525,6 +531,7 @@ outbox_stop(void)
 	}
 	ob.nsenders = 0;
 	free(ob.smtp_url);
+	free(ob.ca_file);
 	free(ob.from);
 	free(ob.maildir);
 	free(ob.host);
