@@ -44,40 +44,18 @@ mode's (checked by switching back to live).
 """
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from feedlib import SLUG, events, one, rows  # noqa: E402
+from feedlib import SLUG, events, flat, fresh, one, rows  # noqa: E402
 
 API = "/api/v1/conferences/%s" % SLUG
 EVENT = "Robotics breakfast"
 DRAFT = "Robotics brunch"
 DRONES = "Drone demonstration"
-
-
-def metric(s, name):
-    r = s.request("GET", "/metrics")
-    return sum(float(v) for v in re.findall(r"^kaigi_%s\{[^}]*\} (\S+)$" % name, r.text, re.M))
-
-
-def fresh(s, path, token=None):
-    """The feed rendered after the latest change (a cache miss since it)."""
-    m0 = metric(s, "feed_cache_misses_total")
-    got = []
-
-    def fetch():
-        got[:] = [s.request("GET", path, token=token)]
-        return metric(s, "feed_cache_misses_total") > m0
-    ok(wait_until(fetch, PATIENCE), "the feed %s was rendered again" % path[:60])
-    return got[0]
-
-
-def flat(text):
-    return " ".join(str(text).split())
 
 
 def feed_view(body):

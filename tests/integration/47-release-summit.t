@@ -32,14 +32,13 @@ draft (checked by switching back to live).
 """
 import difflib
 import os
-import re
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from feedlib import SLUG, events, one  # noqa: E402
+from feedlib import SLUG, events, flat, fresh, one  # noqa: E402
 
 API = "/api/v1/conferences/%s" % SLUG
 LINK = "https://meet.example.org/jp-remote?pwd=abc123"
@@ -48,27 +47,6 @@ LINK3 = "https://meet.example.org/briefing"
 TEAM_A = "Interpreter A1, Japan (illustrative), Interpreter A2, Japan (illustrative)"
 LINE_A = "Interpretation: ja↔en (%s)" % TEAM_A
 DEPUTY = "Deputy Head, Japan (illustrative)"
-
-
-def metric(s, name):
-    r = s.request("GET", "/metrics")
-    return sum(float(v) for v in re.findall(r"^kaigi_%s\{[^}]*\} (\S+)$" % name, r.text, re.M))
-
-
-def fresh(s, path, token=None):
-    """The feed rendered after the latest change (a cache miss since it)."""
-    m0 = metric(s, "feed_cache_misses_total")
-    got = []
-
-    def fetch():
-        got[:] = [s.request("GET", path, token=token)]
-        return metric(s, "feed_cache_misses_total") > m0
-    ok(wait_until(fetch, PATIENCE), "the feed %s was rendered again" % path[:60])
-    return got[0]
-
-
-def flat(text):
-    return " ".join(str(text).split())
 
 
 def feed_view(body):

@@ -29,10 +29,11 @@ from kaigitest import *  # noqa: E402,F403
 
 
 
-def check_scans(s, bid, n):
-    """Call the commit-time check n times in one transaction on connection
-    conn: how often the sessions table was read sequentially."""
-    with CONN.cursor() as cur:
+def check_scans(conn, bid, n):
+    """Call the commit-time check n times in one transaction on conn (one
+    connection throughout, as a pooled one of kaigid's): how often the
+    sessions table was read sequentially."""
+    with conn.cursor() as cur:
         cur.execute("BEGIN")
         for _ in range(n):
             cur.execute("SELECT kaigi_bilateral_check_sessions(%s)", (bid,))
@@ -54,8 +55,8 @@ def grow(s, cid, n):
 
 
 def bilateral_json_calls(s, bid):
-    """Retitle request bid's comment in one transaction, its deferred
-    triggers fired before the count: kaigi_bilateral_json calls."""
+    """Update request bid (no change of value) in one transaction, its
+    deferred triggers fired before the count: kaigi_bilateral_json calls."""
     conn = s.db()
     conn.autocommit = False
     with conn.cursor() as cur:
@@ -71,16 +72,15 @@ def bilateral_json_calls(s, bid):
 
 
 def main(s):
-    global CONN
-    CONN = s.db()
-    CONN.autocommit = True
+    conn = s.db()
+    conn.autocommit = True
     bid = one(s, "SELECT id FROM bilateral_requests WHERE status = 'scheduled' ORDER BY id LIMIT 1")
     cid = one(s, "SELECT conference_id FROM bilateral_requests WHERE id = %s", bid)
     small = one(s, "SELECT count(*) FROM sessions")
     ok(bid is not None and small < 50, "a scheduled request, %d sessions in all" % small)
-    check_scans(s, bid, 12)		# the connection keeps a plan for a small conference
+    check_scans(conn, bid, 12)		# the connection keeps a plan for a small conference
     grow(s, cid, 1500)
-    is_(check_scans(s, bid, 20), 0,
+    is_(check_scans(conn, bid, 20), 0,
         "grown to %d sessions: 20 checks of a request's sessions read none sequentially"
         % one(s, "SELECT count(*) FROM sessions"))
     is_(bilateral_json_calls(s, bid), 0, "a request changed, no webhook: its JSON is not built")
@@ -94,7 +94,7 @@ def main(s):
         is_(one(s, "SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang"
                    " WHERE p.proname = %s", f), "plpgsql",
             "%s keeps its plan per connection (PL/pgSQL)" % f)
-    CONN.close()
+    conn.close()
 
 
 with Server() as srv:

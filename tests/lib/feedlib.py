@@ -8,14 +8,41 @@ expected_ids(s, scope) the session ids a scope may see, computed here in SQL
 one(s, sql, *args)  first column of the first row (kaigitest's, as rows)
 Stream(s, token, last_id) a client of the change stream (SSE); .until(id) reads
                     up to a positive marker
+metric(s, name)     a kaigid counter summed over its labels (/metrics)
+fresh(s, path, token) the feed rendered after the latest change (a cache miss
+                    since the call)
+flat(text)          text with its runs of white space made single spaces
 """
 import re
 
 import icalendar
 
-from kaigitest import one, rows  # noqa: F401 (re-exported for the feed tests)
+from kaigitest import PATIENCE, ok, one, rows, wait_until  # noqa: F401 (one, rows re-exported)
 
 SLUG = "g7-digital-2023"
+
+
+def metric(s, name):
+    """kaigi_<name> summed over its labels, from /metrics."""
+    r = s.request("GET", "/metrics")
+    return sum(float(v) for v in re.findall(r"^kaigi_%s\{[^}]*\} (\S+)$" % name, r.text, re.M))
+
+
+def fresh(s, path, token=None):
+    """The feed rendered after the latest change (a cache miss since it)."""
+    m0 = metric(s, "feed_cache_misses_total")
+    got = []
+
+    def fetch():
+        got[:] = [s.request("GET", path, token=token)]
+        return metric(s, "feed_cache_misses_total") > m0
+    ok(wait_until(fetch, PATIENCE), "the feed %s was rendered again" % path[:60])
+    return got[0]
+
+
+def flat(text):
+    """text with its runs of white space made single spaces."""
+    return " ".join(str(text).split())
 
 
 def events(body):
