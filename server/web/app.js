@@ -673,11 +673,17 @@ function gridSwap(grid, rows) {
 
 /*
  * Hold the redraws of the grid, the board and the workbench while a pointer
- * is pressed anywhere on the page (see gridSwap: a redraw between press and
+ * is pressed on one of them (see gridSwap: a redraw between press and
  * release swallows the click); what waited is redrawn just after the click.
+ * A <select> is left out: its list may take the release, which the page
+ * would then never see (its "change" releases too, to be sure).
  */
 function pressHold() {
-	document.addEventListener("pointerdown", () => { S.pressed = true; }, true);
+	for (const id of ["grid", "board", "workbench"])
+		$(id).addEventListener("pointerdown", (ev) => {
+			if (!(ev.target instanceof Element && ev.target.closest("select")))
+				S.pressed = true;
+		});
 	const release = () => {
 		if (!S.pressed)
 			return;
@@ -694,7 +700,7 @@ function pressHold() {
 				wbRender();
 		}, 0);
 	};
-	for (const ev of ["pointerup", "pointercancel", "dragend"])
+	for (const ev of ["pointerup", "pointercancel", "dragend", "change"])
 		document.addEventListener(ev, release, true);
 }
 

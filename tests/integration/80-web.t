@@ -192,6 +192,8 @@ def check_secretariat(s, report):
     if v:
         ok(v["opened"], "a block pressed before a redraw and released after it opens its details")
         is_(v.get("focused"), "Press conference of the chair", "a redraw leaves the focus on the focused block")
+        is_(v.get("held"), {"select": False, "button": True, "released": False},
+            "a press holds redraws until its release, except on a <select> (its list may take the release)")
     v = step(report, "secretariat: cancel")
     if v:
         is_(one(s, "SELECT status FROM sessions WHERE title = 'Press conference of the chair'"),

@@ -297,11 +297,24 @@ async function moves(page) {
 		    document.getElementById("panel-title").textContent === "Press conference of the chair", null,
 		    { timeout: 3000 }).then(() => true).catch(() => false);
 		await page.keyboard.press("Escape");
+		/* A press on a <select> does not hold redraws (its list may take the release, and
+		 * the page would never see it); a press on a workbench button does until released. */
+		const held = await page.evaluate(() => {
+			const at = (el, type) => el.dispatchEvent(new PointerEvent(type, { bubbles: true }));
+			const out = {};
+			at(document.querySelector("#workbench select"), "pointerdown");
+			out.select = S.pressed;
+			at(document.querySelector("#workbench button"), "pointerdown");
+			out.button = S.pressed;
+			at(document.querySelector("#workbench button"), "pointerup");
+			out.released = S.pressed;
+			return out;
+		});
 		await page.focus(sel);
 		await page.evaluate(() => renderGrid());
 		const focused = await page.evaluate(() => document.activeElement && document.activeElement.dataset &&
 		    document.activeElement.dataset.title);
-		return { opened, focused };
+		return { opened, focused, held };
 	});
 	await step("secretariat: cancel", async () => {
 		await day(page, "2023-04-30");
