@@ -71,12 +71,18 @@ mail_slot(time_t start, time_t end, const char *room, const char *zone)
 	    room != NULL ? ", " : "", room != NULL ? room : "");
 }
 
-/* What happened to a session, in one word. */
+/* What happened to a session, in a word or two. */
 static const char *
 mail_verb(const struct mail_event *e)
 {
+	const char	*c = e->change != NULL ? e->change : "changed";
+
+	if (strcmp(c, "removed") == 0)
+		return "Registration cancelled";
 	if (e->now.status == ICAL_EVENT_CANCELLED)
 		return "Cancelled";
+	if (strcmp(c, "confirmed") == 0)
+		return "Registration confirmed";
 	if (e->now.start != e->was_start || e->now.end != e->was_end)
 		return "Moved";
 	if ((e->was_room == NULL) != (e->now.room == NULL) ||
@@ -230,7 +236,7 @@ mail_piece_of(const struct mail_batch *b, struct mail_cache *mc,
 	const char		*s[] = { b->zone, b->host, b->from, v->kind,
 	    v->title, v->description, v->room, v->venue, v->title_lang,
 	    v->description_lang, v->busy_uid, v->note, v->links, e->was_room,
-	    e->was_title };
+	    e->was_title, e->change };
 	long long		 n[] = { v->id, v->start, v->end, v->status,
 	    v->sequence, v->created, v->updated, v->reserved, v->confidential,
 	    e->was_start, e->was_end };

@@ -23,6 +23,10 @@ struct mail_event {
 	time_t			 was_end;
 	const char		*was_room;	/* NULL: no room */
 	const char		*was_title;
+	/* NULL or "changed": the session changed; "confirmed": the
+	 * participant's registration became confirmed; "removed": it was
+	 * cancelled and the session left their view (sql/420) */
+	const char		*change;
 };
 
 /* A participant's batch. Strings are borrowed for the call only. */

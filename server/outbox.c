@@ -11,9 +11,10 @@
  *   2. sends due batches by the claim (sql/270_outbox_claims.sql): in one
  *      transaction, kaigi_outbox_claim takes up to OUTBOX_CLAIM of them
  *      (FOR UPDATE SKIP LOCKED, so senders share the work and never send
- *      the same batch at the same time) and kaigi_outbox_events_of reads
+ *      the same batch at the same time) and kaigi_outbox_mail_events reads
  *      their sessions as each participant's feed shows them, all in one
- *      query (sql/300_outbox_events_set.sql); the messages (mail.c, which
+ *      query (sql/300_outbox_events_set.sql, with what happened to each,
+ *      a registration confirmed or cancelled too: sql/420); the messages (mail.c, which
  *      renders a session's summary and VEVENT once per claim and reuses
  *      them for everyone who sees it alike: mail-cache.h) are delivered
  *      one after the other over the sender's SMTP
@@ -221,7 +222,7 @@ outbox_status(const char *s)
 	    ICAL_EVENT_CONFIRMED;
 }
 
-/* Rows first..first+n-1 of kaigi_outbox_events_of (each led by its batch
+/* Rows first..first+n-1 of kaigi_outbox_mail_events (each led by its batch
  * id) as mail events (caller frees). */
 static struct mail_event *
 outbox_events(const PGresult *r, int first, int n)
@@ -249,12 +250,13 @@ outbox_events(const PGresult *r, int first, int n)
 		ev[k].was_end = atoll(PQgetvalue(r, i, 14));
 		ev[k].was_room = outbox_col(r, i, 15);
 		ev[k].was_title = PQgetvalue(r, i, 16);
+		ev[k].change = outbox_col(r, i, 17);
 	}
 	return ev;
 }
 
 /* A claim: the batches one transaction holds (kaigi_outbox_claim), their
- * events (kaigi_outbox_events_of, in the same order), and what became of
+ * events (kaigi_outbox_mail_events, in the same order), and what became of
  * each: sent (with its Message-ID) or failed (with the error). Ids are
  * borrowed from batches; message ids and errors are the claim's. */
 struct outbox_claim {
@@ -442,7 +444,7 @@ outbox_send_claim(PGconn *c)
 		return sender_run(s, c, "COMMIT", 0, NULL) == 0 ? 0 : -1;
 	}
 	p = ids = outbox_claim_ids(cl.batches);
-	cl.events = sender_exec(s, c, "SELECT * FROM kaigi_outbox_events_of($1)",
+	cl.events = sender_exec(s, c, "SELECT * FROM kaigi_outbox_mail_events($1)",
 	    1, &p);
 	free(ids);
 	if (cl.events != NULL) {
