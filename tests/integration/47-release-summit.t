@@ -32,13 +32,11 @@ draft (checked by switching back to live).
 """
 import difflib
 import os
-import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from feedlib import SLUG, events, flat, fresh, one  # noqa: E402
+from feedlib import SLUG, events, flat, fresh, one, pdf_lines  # noqa: E402
 
 API = "/api/v1/conferences/%s" % SLUG
 LINK = "https://meet.example.org/jp-remote?pwd=abc123"
@@ -58,19 +56,6 @@ def feed_view(body):
         out[uid] = (str(e.get("SUMMARY", "")), flat(e.get("DESCRIPTION", "")),
                     sorted(str(c) for c in conf))
     return out
-
-
-def pdf_view(s, query, token):
-    """The programme's lines as pdftotext reads them, without the printing time."""
-    r = s.request("GET", API + "/programme.pdf" + query, token=token)
-    if r.status != 200:
-        return "status %d" % r.status
-    with tempfile.NamedTemporaryFile(suffix=".pdf", delete=False) as f:
-        f.write(r.body)
-    p = subprocess.run(["pdftotext", "-enc", "UTF-8", f.name, "-"], capture_output=True)
-    os.unlink(f.name)
-    lines = [flat(x) for x in p.stdout.decode("utf-8", "replace").splitlines()]
-    return [x for x in lines if x and not x.startswith("Printed ")]
 
 
 def json_view(s, token):
@@ -115,7 +100,7 @@ class Views:
             r = fresh(self.s, path, tok)
             got[name] = feed_view(r.body) if r.status == 200 else r.status
         for name, query, tok in self.pdfs:
-            got[name] = pdf_view(self.s, query, tok)
+            got[name] = pdf_lines(self.s, query, tok)
         for name, tok in self.lists:
             got[name] = json_view(self.s, tok)
         return got

@@ -12,8 +12,13 @@ metric(s, name)     a kaigid counter summed over its labels (/metrics)
 fresh(s, path, token) the feed rendered after the latest change (a cache miss
                     since the call)
 flat(text)          text with its runs of white space made single spaces
+pdf_lines(s, query, token) the programme.pdf's lines as pdftotext reads them,
+                    without the printing time (or "status N")
 """
+import os
 import re
+import subprocess
+import tempfile
 
 import icalendar
 
@@ -43,6 +48,19 @@ def fresh(s, path, token=None):
 def flat(text):
     """text with its runs of white space made single spaces."""
     return " ".join(str(text).split())
+
+
+def pdf_lines(s, query, token):
+    """The programme's lines as pdftotext reads them, without the printing time."""
+    r = s.request("GET", "/api/v1/conferences/%s/programme.pdf%s" % (SLUG, query), token=token)
+    if r.status != 200:
+        return "status %d" % r.status
+    with tempfile.NamedTemporaryFile(suffix=".pdf", delete=False) as f:
+        f.write(r.body)
+    p = subprocess.run(["pdftotext", "-enc", "UTF-8", f.name, "-"], capture_output=True)
+    os.unlink(f.name)
+    lines = [flat(x) for x in p.stdout.decode("utf-8", "replace").splitlines()]
+    return [x for x in lines if x and not x.startswith("Printed ")]
 
 
 def events(body):
