@@ -74,6 +74,7 @@ def check_liaison(s, report):
     like(v["heading"], "Germany", "the liaison's page is Germany's")
     is_(v["participants"], ["Jonas Weber"], "its own people only")
     ok(any("unavailable 08:00–12:00 (Bundestag)" in a for a in v["strip"]), "its head's day strip shows the block")
+    is_(v.get("pressedOn"), "Accept", "the press landed on France's Accept")
     ok(v.get("acceptedAcrossRedraw"), "Accept pressed before a redraw of the workbench and released after it lands")
     feed = re.sub(r"^webcal://[^/]+", "", v["feed"] or "")
     r = s.request("GET", feed) if feed else None

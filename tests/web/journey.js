@@ -130,10 +130,12 @@ async function liaison(ctx, token) {
 		/* Pressed, then the workbench redrawn (as a change event does at any moment), then
 		 * released: the click must still land on Accept. */
 		const accept = page.locator('#wb-body ul.incoming li:has-text("FR") button:has-text("Accept")');
-		await accept.scrollIntoViewIfNeeded();
-		const box = await accept.boundingBox();
-		await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+		await accept.hover();	/* scrolled to, and still: the mouse is on its middle */
+		await page.evaluate(() => document.addEventListener("pointerdown", (ev) => {
+			window.pressedOn = ev.target instanceof Element && ev.target.closest("button") ? ev.target.closest("button").textContent : null;
+		}, { capture: true, once: true }));
 		await page.mouse.down();
+		v.pressedOn = await page.evaluate(() => window.pressedOn);
 		await page.evaluate(() => wbRender());
 		await page.mouse.up();
 		v.acceptedAcrossRedraw = await status(page, "Accepted").then(() => true, () => false);

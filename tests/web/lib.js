@@ -57,7 +57,11 @@ async function shots(page, dir, name) {
 		if (w === 390)
 			overflow = await page.evaluate(() => document.documentElement.scrollWidth);
 	}
+	/* Back at 1280 px, and wait for the grid's redraw that the resize sets off
+	 * (150 ms later): until then the list's height moves everything below it,
+	 * and a press aimed at a button found before would land elsewhere. */
 	await page.setViewportSize({ width: 1280, height: 800 });
+	await page.waitForSelector("#grid:not(.as-list) .row");
 	return overflow;
 }
 

@@ -40,6 +40,7 @@ async function shots(page, name) {
 		out.shots.push(file);
 	}
 	await page.setViewportSize({ width: 1280, height: 800 });
+	await page.waitForSelector("#grid:not(.as-list) .row");	/* the resize's redraw, 150 ms on */
 }
 
 /* Sign in and show the day (29 April). */
