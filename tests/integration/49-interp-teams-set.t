@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+"""49-interp-teams-set.t — the solver's problem carries each request's
+interpreter team, built set-based (sql/430_interp_teams_set.sql).
+
+A conference with interpreters of three pairs (one of them knows two) and
+400 bilateral requests, 150 of which need pairs (some spelt the other way
+round, some two pairs, some 60 minutes long: two interpreters a pair).
+The teams in kaigi_bilateral_problem's requests must be the round-robin
+teams that this test computes on its own from the rules: for each pair,
+the pair's interpreters by id, taken from the request's rank among the
+conference's requests needing the pair (by id), as many as the pair needs.
+Then the cost, counted rather than timed: building the problem read the
+bilateral_requests table once per request and pair (a scan of all of them
+each time: 260's kaigi_interp_preferred, called twice per request), i.e.
+about 2 x 150 x 400 rows; it must now read a number of rows linear in the
+requests (pg_stat_xact_user_tables).
+"""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from kaigitest import *  # noqa: E402,F403
+
+SLUG = "interp-teams"
+C = "/api/v1/conferences/" + SLUG
+PAIRS = {"I1": ["ja-en"], "I2": ["en-ja"], "I3": ["ja-en", "en-fr"], "I4": ["fr-en"], "I5": ["de-en"],
+         "I6": ["ja-en"]}
+NEEDS = [["ja-en"], ["en-ja"], ["en-fr"], ["ja-en", "fr-en"], ["de-en"], ["en-de", "ja-en"]]
+N = 400
+
+
+def must(r, status, what):
+    if not is_(r.status, status, what):
+        diag(r.text[:800])
+    return r.json if r.status == status else {}
+
+
+def key(pair):
+    return "-".join(sorted(pair.split("-")))
+
+
+def setup(s):
+    admin = s.token("admin")
+    must(s.request("POST", "/api/v1/conferences", {
+        "slug": SLUG, "title": "Teams", "timezone": "Europe/Paris", "start_date": "2026-09-07",
+        "end_date": "2026-09-08", "languages": ["en", "ja", "fr", "de"]}, token=admin), 201, "conference")
+    sec = s.token("secretariat", SLUG)
+    for code in ("AA", "BB", "INT"):
+        must(s.request("POST", C + "/delegations", {"code": code, "name": code, "kind": "member"},
+                       token=sec), 201, "delegation " + code)
+    for code in ("AA", "BB"):
+        must(s.request("POST", C + "/participants", {"delegation": code, "name": "Head " + code,
+                                                     "role": "head"}, token=sec), 201, "head of " + code)
+    v = must(s.request("POST", C + "/venues", {"name": "Hall"}, token=sec), 201, "venue")
+    must(s.request("POST", C + "/rooms", {"venue_id": v["id"], "name": "A", "capacity": 10,
+                                          "kind": "bilateral", "booths": 2}, token=sec), 201, "room")
+    interp = {}
+    for name, pairs in PAIRS.items():
+        interp[name] = must(s.request("POST", C + "/participants", {
+            "delegation": "INT", "name": name, "role": "interpreter", "language_pairs": pairs},
+            token=sec), 201, "interpreter " + name)["id"]
+    with s.db().cursor() as cur:
+        cur.execute("""INSERT INTO bilateral_requests (conference_id, requester_delegation_id,
+                counterpart_delegation_id, duration_minutes, status, interpretation)
+            SELECT c.id, a.id, b.id, CASE WHEN i %% 7 = 0 THEN 60 ELSE 30 END, 'accepted',
+                CASE WHEN i %% 8 < 3 THEN (%s::jsonb->>(i %% 6))::text[] ELSE '{}' END
+            FROM conferences c JOIN delegations a ON a.conference_id = c.id AND a.code = 'AA'
+            JOIN delegations b ON b.conference_id = c.id AND b.code = 'BB',
+            generate_series(1, %s) i WHERE c.slug = %s""",
+                    (json.dumps(["{%s}" % ",".join(n) for n in NEEDS]), N, SLUG))
+    return interp
+
+
+def expected(s, interp):
+    """Each request's team by the rules, computed here: {request id: [ids]}."""
+    ids = {}
+    for name, pairs in sorted(PAIRS.items(), key=lambda x: interp[x[0]]):
+        for p in pairs:
+            ids.setdefault(key(p), []).append(interp[name])
+    with s.db().cursor() as cur:
+        cur.execute("""SELECT b.id, b.duration_minutes, b.interpretation FROM bilateral_requests b
+            JOIN conferences c ON c.id = b.conference_id WHERE c.slug = %s ORDER BY b.id""", (SLUG,))
+        reqs = cur.fetchall()
+    rank, out = {}, {}
+    for rid, minutes, pairs in reqs:
+        team = set()
+        for p in pairs:
+            k = rank.get(key(p), 0)
+            rank[key(p)] = k + 1
+            pool = ids.get(key(p), [])
+            n = min(2 if minutes > 40 else 1, len(pool))
+            team |= {pool[(k * n + j) % len(pool)] for j in range(n)}
+        if team:
+            out[rid] = sorted(team)
+    return out
+
+
+def problem_teams(s):
+    """Build the problem in one transaction: ({request id: interpreter ids}, rows read)."""
+    conn = s.db()
+    conn.autocommit = False
+    with conn.cursor() as cur:
+        cur.execute("SELECT kaigi_bilateral_problem('{\"role\": \"admin\"}', %s, NULL)", (SLUG,))
+        pb = cur.fetchone()[0]
+        cur.execute("""SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)
+            FROM pg_stat_xact_user_tables WHERE relname = 'bilateral_requests'""")
+        read = cur.fetchone()[0]
+    conn.rollback()
+    conn.close()
+    people = pb["people"]
+    interp_ids = set(one(s, "SELECT array_agg(p.id) FROM participants p JOIN conferences c"
+                            " ON c.id = p.conference_id WHERE c.slug = %s AND p.role = 'interpreter'", SLUG))
+    teams = {}
+    for r in pb["requests"]:
+        t = sorted(people[i]["id"] for i in r["people"] if people[i]["id"] in interp_ids)
+        if t:
+            teams[r["id"]] = t
+    return teams, read, pb
+
+
+with Server() as s:
+    interp = setup(s)
+    want = expected(s, interp)
+    ok(len(want) >= 140, "%d requests need pairs someone interprets" % len(want))
+    ok(any(len(t) >= 3 for t in want.values()), "some teams have two pairs of a long meeting")
+    got, read, pb = problem_teams(s)
+    is_(len(pb["requests"]), N, "the problem has every accepted request")
+    is_(got, want, "every request's team in the problem is the round-robin team by the rules")
+    ok(all(r["people"] == sorted(set(r["people"])) for r in pb["requests"]),
+       "each request's people are distinct indices, sorted")
+    is_(one(s, "SELECT kaigi_interp_preferred(b) FROM bilateral_requests b WHERE b.id = %s",
+            max(want)), want[max(want)], "kaigi_interp_preferred gives the same team for one request")
+    ok(read < 20 * N, "building the problem read %d request rows (%d requests; 260's read each once"
+                      " per request and pair)" % (read, N))
+done_testing()
