@@ -15,7 +15,16 @@ accepted by the secretariat. Then POST /conferences/{slug}/schedule with
 stored result read back (each request's session: start and room) into
 OUT for `plant -a OUT`, which checks it independently.
 
-Usage: plant-api.py PORT TOKEN PLANT-BINARY OUT LIMIT-MS SEED
+With interpreter teams (`plant -I N -d`): the conference's languages give
+each team a language pair of its own (en-fr, en-de, ...), and each team is
+one participant of role interpreter with that pair; a request with a team
+needs the team's pair, so kaigi's interpreter for it is the planted team.
+Every meeting needs one interpreter per pair (interpretation_rules
+long_minutes above any meeting), at most `cap` minutes a day
+(daily_minutes), and every bilateral room has one booth.
+
+Usage: plant-api.py PORT TOKEN PLANT-BINARY OUT LIMIT-MS SEED [PLANT-FLAGS...]
+(PLANT-FLAGS: e.g. -I 20 -C 360, given to `plant -d` as they are)
 """
 import datetime
 import json
@@ -38,6 +47,23 @@ def minute_of(ts):
     return int((datetime.datetime.fromisoformat(ts) - DAY0).total_seconds() // 60)
 
 
+LANGS = ["en", "fr", "de", "es", "it", "ja", "ko", "zh", "ru", "ar", "pt", "nl"]
+
+
+def pairs(n):
+    """n distinct language pairs, and the languages they use."""
+    out = [a + "-" + b for i, a in enumerate(LANGS) for b in LANGS[i + 1:]][:n]
+    return out, [x for x in LANGS if any(x in p.split("-") for p in out)] or ["en"]
+
+
+def build_interpreters(api, inst, c):
+    """One interpreter per team, with the team's own pair."""
+    api.call("POST", c + "/delegations", {"code": "INT", "name": "Interpretation service", "kind": "organization"})
+    for t, pr in enumerate(pairs(inst["teams"])[0]):
+        api.call("POST", c + "/participants", {"delegation": "INT", "name": "Interpreter %d" % (t + 1),
+                                               "role": "interpreter", "language_pairs": [pr]})
+
+
 def build_places(api, inst, c):
     """Venues, travel times, rooms; (bilateral room ids, plenary room id)."""
     nv = inst["venues"]
@@ -47,7 +73,8 @@ def build_places(api, inst, c):
         {"from_venue_id": venues[a], "to_venue_id": venues[b], "minutes": inst["travel"][a * nv + b]}
         for a in range(nv) for b in range(a + 1, nv)])
     rooms = [api.call("POST", c + "/rooms", {"venue_id": venues[r["venue"]], "name": "Room %d" % (k + 1),
-                                             "capacity": r["capacity"], "kind": "bilateral"})["id"]
+                                             "capacity": r["capacity"], "kind": "bilateral",
+                                             "booths": 1 if inst.get("teams") else 0})["id"]
              for k, r in enumerate(inst["rooms"])]
     hall = api.call("POST", c + "/rooms", {"venue_id": venues[nv - 1], "name": "Plenary",
                                            "capacity": 1000, "kind": "plenary"})["id"]
@@ -106,23 +133,33 @@ def minus(iv, cuts):
 
 def build(api, inst):
     """The conference; the request ids (None: refused by the API) and rooms."""
-    api.call("POST", "/conferences", {
-        "slug": SLUG, "title": "Planted", "timezone": "UTC", "start_date": DAY0.date().isoformat(),
-        "end_date": (DAY0 + datetime.timedelta(days=inst["days"] - 1)).date().isoformat(),
-        "changeover_minutes": inst["changeover"], "day_start": hhmm(inst["day_start"]),
-        "day_end": hhmm(inst["day_end"])})
+    teams = inst.get("teams", 0)
+    conf = {"slug": SLUG, "title": "Planted", "timezone": "UTC", "start_date": DAY0.date().isoformat(),
+            "end_date": (DAY0 + datetime.timedelta(days=inst["days"] - 1)).date().isoformat(),
+            "changeover_minutes": inst["changeover"], "day_start": hhmm(inst["day_start"]),
+            "day_end": hhmm(inst["day_end"])}
+    if teams:
+        conf["languages"] = pairs(teams)[1]
+        conf["interpretation_rules"] = {"long_minutes": 24 * 60, "per_pair_long": 1, "per_pair": 1,
+                                        "daily_minutes": inst["cap"]}
+    api.call("POST", "/conferences", conf)
     c = "/conferences/" + SLUG
     rooms, hall = build_places(api, inst, c)
     build_people(api, inst, c, hall)
+    if teams:
+        build_interpreters(api, inst, c)
+    team_pair = pairs(teams)[0]
     for k, r in enumerate(inst["rooms"]):
         for s, e, v in r["busy"]:
             api.call("POST", c + "/sessions", {"kind": "other", "title": "Reserved", "room_id": rooms[k],
                                                "start": at(s), "end": at(e)})
     ids, refused = [], 0
-    for a, b, dep, dur, lo, hi, prio in inst["requests"]:
-        status, doc = api.send("POST", c + "/bilaterals", {
-            "requester": "D%03d" % (a + 1), "counterpart": "D%03d" % (b + 1), "duration_minutes": dur,
-            "earliest": at(lo), "latest": at(hi), "priority": prio, "level": "deputy" if dep else "head"})
+    for a, b, dep, dur, lo, hi, prio, *team in inst["requests"]:
+        body = {"requester": "D%03d" % (a + 1), "counterpart": "D%03d" % (b + 1), "duration_minutes": dur,
+                "earliest": at(lo), "latest": at(hi), "priority": prio, "level": "deputy" if dep else "head"}
+        if team and team[0] >= 0:
+            body["interpretation"] = [team_pair[team[0]]]
+        status, doc = api.send("POST", c + "/bilaterals", body)
         if status != 201:
             refused += 1
             ids.append(None)
@@ -153,8 +190,8 @@ def read_back(api, ids, rooms):
 def main():
     port, token, plant, out, limit, seed = sys.argv[1:7]
     api = Api(int(port), token, "plant-api")
-    inst = json.loads(subprocess.run([plant, "-s", seed, "-d"], check=True, capture_output=True,
-                                     text=True).stdout)
+    inst = json.loads(subprocess.run([plant, "-s", seed] + sys.argv[7:] + ["-d"], check=True,
+                                     capture_output=True, text=True).stdout)
     t0 = time.monotonic()
     ids, rooms = build(api, inst)
     print("plant-api: built through the API in %.0f s (%d requests)" % (time.monotonic() - t0, len(ids)),

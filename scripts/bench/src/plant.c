@@ -17,13 +17,17 @@
  *
  * Usage: plant [-s seed] [-t ms] [-i iterations] [-n requests] [-I teams
  *        [-C cap]]
- *        plant [-s seed] [-n requests] -d          (the instance as JSON)
- *        plant [-s seed] [-n requests] -a FILE     (check an answer)
+ *        plant [-s seed] [-n requests] [-I teams [-C cap]] -d
+ *                                                  (the instance as JSON)
+ *        plant [-s seed] [-n requests] [-I teams [-C cap]] -a FILE
+ *                                                  (check an answer)
  * -d prints the generated conference for scripts/bench/src/plant-api.py,
  * which plays it through the HTTP API; -a checks the answer it read back
  * (lines "REQUEST START ROOM": request and room indices from 0, start in
  * minutes from day 0's midnight; requests not listed are unplaced) with
- * the same independent checker, without running the solver (not with -I).
+ * the same independent checker, without running the solver. With -I the
+ * answer's requests keep their planted team (through the API each team is
+ * the only interpreter of a pair of its own, so kaigi's team is that one).
  * The checker also counts interpreter teams over the cap as violations.
  */
 #include <stdio.h>
@@ -556,7 +560,8 @@ dump_ivl(const struct ivl *l)
 	printf("]");
 }
 
-/* -d: the generated conference as one JSON object (minutes from day 0). */
+/* -d: the generated conference as one JSON object (minutes from day 0);
+ * a request's last member is its interpreter team (-I), or -1. */
 static void
 dump_gen(const struct gen *g, uint64_t seed)
 {
@@ -581,12 +586,13 @@ dump_gen(const struct gen *g, uint64_t seed)
 		dump_ivl(&g->pbusy[i]);
 		printf("}");
 	}
-	printf("],\n\"requests\":[");
+	printf("],\n\"teams\":%d,\"cap\":%d,\"requests\":[", g->nteams, g->cap);
 	for (i = 0; i < g->nreq; i++)
-		printf("%s\n[%d,%d,%d,%d,%d,%d,%d]", i ? "," : "",
+		printf("%s\n[%d,%d,%d,%d,%d,%d,%d,%d]", i ? "," : "",
 		    g->reqs[i].people[0] / 2, g->reqs[i].people[1] / 2,
 		    g->reqs[i].people[0] % 2, g->reqs[i].duration,
-		    g->reqs[i].earliest, g->reqs[i].latest, g->reqs[i].priority);
+		    g->reqs[i].earliest, g->reqs[i].latest, g->reqs[i].priority,
+		    g->reqs[i].npeople > 2 ? g->reqs[i].people[2] - NPEOPLE : -1);
 	printf("]}\n");
 }
 
@@ -666,8 +672,8 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: plant [-s seed] [-t ms] [-i iterations] "
-	    "[-n requests] [-I teams (up to %d) [-C cap]] [-d | -a answer] "
-	    "(-d and -a without -I)\n", MAXTEAMS);
+	    "[-n requests] [-I teams (up to %d) [-C cap]] [-d | -a answer]\n",
+	    MAXTEAMS);
 	return 2;
 }
 
@@ -701,8 +707,7 @@ main(int argc, char **argv)
 		else
 			return usage();
 	}
-	if (n < 1 || teams < 0 || teams > MAXTEAMS || cap < 1 ||
-	    (teams > 0 && (dump || answer != NULL)))
+	if (n < 1 || teams < 0 || teams > MAXTEAMS || cap < 1)
 		return usage();
 	gen_make(&g, opt.seed, n, teams, cap, &pb);
 	if (dump) {
