@@ -120,20 +120,21 @@ $$;
 -- 290's: the plan's placements [{bilateral_id, version, start, room_id}]
 -- as rows, each request locked (id order); KG409 for the first one, in
 -- plan order, that is not of the conference, not accepted, placed, or of
--- another version than the plan's. The people asked for once.
+-- another version than the plan's. The people asked for once, kept by
+-- request id (a join with the function's rows was planned as a nested
+-- loop over 2,000 x 2,000 rows).
 CREATE OR REPLACE FUNCTION kaigi_bilateral_plan_rows(p_conference_id bigint, p_placed jsonb)
 RETURNS kaigi_plan_row[]
 LANGUAGE plpgsql AS $$
 DECLARE
 	v_bad	jsonb;
-	v_reqs	bilateral_requests[];
+	v_who	jsonb;
 BEGIN
-	v_reqs := ARRAY(SELECT b FROM bilateral_requests b
-	    WHERE b.id IN (SELECT (e->>'bilateral_id')::bigint
-		FROM jsonb_array_elements(p_placed) e) ORDER BY b.id FOR UPDATE);
+	PERFORM 1 FROM bilateral_requests WHERE id IN (SELECT (e->>'bilateral_id')::bigint
+	    FROM jsonb_array_elements(p_placed) e) ORDER BY id FOR UPDATE;
 	SELECT x.e->'bilateral_id' INTO v_bad
 	FROM jsonb_array_elements(p_placed) WITH ORDINALITY x (e, n)
-	LEFT JOIN unnest(v_reqs) b ON b.id = (x.e->>'bilateral_id')::bigint
+	LEFT JOIN bilateral_requests b ON b.id = (x.e->>'bilateral_id')::bigint
 	    AND b.conference_id = p_conference_id
 	WHERE b.id IS NULL OR b.status <> 'accepted' OR b.session_id IS NOT NULL
 	    OR b.version <> (x.e->>'version')::int
@@ -143,18 +144,21 @@ BEGIN
 		    'a bilateral request changed while the plan was made',
 		    jsonb_build_object('bilateral_id', v_bad));
 	END IF;
+	SELECT coalesce(jsonb_object_agg(w.request_id::text, to_jsonb(w.who)), '{}')
+	INTO v_who FROM kaigi_bilateral_people_of(ARRAY(SELECT b FROM bilateral_requests b
+	    WHERE b.id IN (SELECT (e->>'bilateral_id')::bigint
+		FROM jsonb_array_elements(p_placed) e))) w;
 	RETURN ARRAY(SELECT ROW(x.n, b.id, b.version, b.status,
 	    nextval(pg_get_serial_sequence('sessions', 'id')), (x.e->>'room_id')::bigint,
-	    t.st, t.st + make_interval(mins => b.duration_minutes), pp.who,
+	    t.st, t.st + make_interval(mins => b.duration_minutes),
+	    ARRAY(SELECT i::bigint FROM jsonb_array_elements_text(v_who->(b.id::text)) i),
 	    rq.name || ' – ' || cp.name || ' bilateral',
 	    CASE WHEN b.topics <> '' THEN 'Topics: ' || b.topics ELSE '' END,
 	    CASE WHEN b.confidential THEN 'confidential' ELSE 'restricted' END)::kaigi_plan_row
 	    FROM jsonb_array_elements(p_placed) WITH ORDINALITY x (e, n)
 	    CROSS JOIN LATERAL (SELECT to_timestamp((x.e->>'start')::double precision) AS st) t
-	    JOIN unnest(v_reqs) b ON b.id = (x.e->>'bilateral_id')::bigint
-	    JOIN kaigi_bilateral_people_of(v_reqs) pp ON pp.request_id = b.id
+	    JOIN bilateral_requests b ON b.id = (x.e->>'bilateral_id')::bigint
 	    JOIN delegations rq ON rq.id = b.requester_delegation_id
 	    JOIN delegations cp ON cp.id = b.counterpart_delegation_id
 	    ORDER BY x.n);
 END $$;
-

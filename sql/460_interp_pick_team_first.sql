@@ -14,7 +14,8 @@
 -- are) ran its three queries on every new plan session, which has no
 -- interpreter yet: it returns at once when the session has none.
 --
--- Replaces: 440's kaigi_interp_pick_one (CREATE OR REPLACE); 260's
+-- Replaces: 440's kaigi_interp_pick_one and 260's kaigi_interp_day_minutes
+-- (now PL/pgSQL) (CREATE OR REPLACE); 260's
 -- kaigi_interp_check_assigned (renamed kaigi_interp_check_assigned_present
 -- and wrapped).
 -- tests/integration/49-interp-teams-set.t counts the interpreters looked at.
@@ -47,8 +48,9 @@ END $$;
 -- that day, with the fewest minutes that day, then the lowest id; NULL for
 -- none.
 CREATE FUNCTION kaigi_interp_pick_among(s sessions, pr text, cap int, p_among bigint[])
-RETURNS bigint LANGUAGE sql STABLE AS $$
-	SELECT q.id FROM (
+RETURNS bigint LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN (SELECT q.id FROM (
 		SELECT p.id, kaigi_interp_day_minutes(s, p.id) AS m
 		FROM participants p
 		WHERE p.conference_id = s.conference_id
@@ -61,8 +63,25 @@ RETURNS bigint LANGUAGE sql STABLE AS $$
 		OFFSET 0) q	-- the minutes once per interpreter
 	WHERE q.m <= cap
 	ORDER BY q.m, q.id
-	LIMIT 1
-$$;
+	LIMIT 1);
+END $$;
+
+-- 260's, as PL/pgSQL: a LANGUAGE sql function that reads tables is not
+-- inlined, and is planned again in each statement that calls it (here
+-- one statement per pick, which now calls it for one or two
+-- interpreters); PL/pgSQL keeps its plan per connection.
+CREATE OR REPLACE FUNCTION kaigi_interp_day_minutes(s sessions, p_pid bigint) RETURNS int
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN (SELECT (extract(epoch FROM s.ends_at - s.starts_at) / 60)::int
+	    + coalesce((SELECT sum(extract(epoch FROM x.ends_at - x.starts_at) / 60)
+		FROM session_interpreters i JOIN sessions x ON x.id = i.session_id
+		WHERE i.participant_id = p_pid AND x.id <> s.id
+		    AND x.status <> 'cancelled'
+		    AND (x.starts_at AT TIME ZONE c.timezone)::date
+			= (s.starts_at AT TIME ZONE c.timezone)::date), 0)::int
+	FROM conferences c WHERE c.id = s.conference_id);
+END $$;
 
 ALTER FUNCTION kaigi_interp_check_assigned(sessions, boolean)
     RENAME TO kaigi_interp_check_assigned_present;
