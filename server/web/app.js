@@ -834,11 +834,29 @@ function refreshSessionPanel() {
 	$("panel-body").replaceChildren(...sessionDetails(s));
 }
 
+/* An attendee as the panel names them: delegation, and how they attend. */
+function attendeeText(a) {
+	let t = a.name + (a.delegation ? " (" + a.delegation + ")" : "");
+	if (a.mode === "represented")
+		t += ", represented by " + (a.represented_by_name || participantName(a.represented_by));
+	else if (a.mode === "remote")
+		t += ", remote";
+	return t;
+}
+
+/* A session's pairs with the interpreters assigned to each ("" for none). */
+function interpretationText(s) {
+	return (s.interpretation || []).map((pair) => {
+		const names = (s.interpreters || []).filter((i) => i.pair === pair).map((i) => i.name);
+		return pair + ": " + (names.length ? names.join(", ") : "no interpreter assigned");
+	}).join("; ");
+}
+
 /* The facts of a session as a definition list, plus forms. */
 function sessionDetails(s) {
 	const kind = KINDS.includes(s.kind) ? s.kind : "other";
 	const row = (k, v) => (v ? [h("dt", {}, k), h("dd", {}, v)] : []);
-	const people = (s.attendees || []).map((a) => a.name + (a.delegation ? " (" + a.delegation + ")" : "")).join("; ");
+	const people = (s.attendees || []).map(attendeeText).join("; ");
 	const out = [
 		h("dl", {},
 			row("When", span(s.start, s.end)),
@@ -848,6 +866,7 @@ function sessionDetails(s) {
 			row("Visibility", s.visibility),
 			row("Delegations", (s.delegations || []).map((c) => delegationName(c) + " (" + c + ")").join(", ")),
 			row("Attendees", people),
+			row("Interpretation", interpretationText(s)),
 			row("Version", s.version !== undefined ? s.version + " (sequence " + (s.sequence || 0) + ")" : "")),
 		s.description ? h("p", { class: "desc" }, s.description) : null,
 	];

@@ -13,7 +13,8 @@ playwright-core (tests/web/timetable.js), loads the demo:
   the grid is a day list (times, title, room; by start time; a tap opens
   the details);
 - with a secretariat token: Minister Kono's seven bilaterals on their days
-  (29 and 30 April); a move through the form (stored: checked in the
+  (29 and 30 April); the details panel names a bilateral's interpreters
+  per pair and who represents an absent head; a move through the form (stored: checked in the
   database); a clashing move shows the 409's conflicts; a cancel strikes the
   session through;
 - live: a change written through the API appears without reload (through
@@ -159,6 +160,14 @@ def check_secretariat(s, report):
         is_(got, KONO_DAYS, "secretariat: Minister Kono's seven bilaterals, each on its day")
         is_(sorted(b["id"] for b in v["sessions"]), DEMO_IDS,
             "secretariat: every session of the demo, each once")
+    v = step(report, "secretariat: summit facts")
+    if v:
+        bil, rep = dict(v["bilateral"]), dict(v["represented"])
+        like(bil.get("Interpretation", ""), r"^ja-en: [^;]*Interpreter",
+             "the bilateral's panel names its ja-en interpreters (%r)" % bil.get("Interpretation"))
+        like(rep.get("Attendees", ""), r"\(JP\), represented by ",
+             "the DX Summit session's panel says who represents Minister Kono (%r)" % rep.get("Attendees"))
+        ok("Interpretation" not in rep, "no interpretation line for a session without pairs")
     v = step(report, "secretariat: move by form")
     if v:
         is_(one(s, "SELECT r.name FROM sessions se JOIN rooms r ON r.id = se.room_id"

@@ -212,6 +212,25 @@ async function signIn(page) {
 	});
 }
 
+/* The panel's facts of a session, as [term, value] pairs; the panel closed again. */
+async function panelFacts(page, d, title) {
+	await day(page, d);
+	await page.click('#grid .session[data-title="' + title + '"]');
+	await page.waitForSelector("#panel:not([hidden]) #panel-body dl");
+	const facts = await page.$$eval("#panel-body dt", (els) => els.map((e) => [e.textContent, e.nextElementSibling.textContent]));
+	await page.keyboard.press("Escape");
+	await page.waitForSelector("#panel", { state: "hidden" });
+	return facts;
+}
+
+/* The summit's facts in the panel: a bilateral's interpreters per pair, and who represents an absent head. */
+async function summitFacts(page) {
+	await step("secretariat: summit facts", async () => ({
+		bilateral: await panelFacts(page, "2023-04-29", "Bilateral meeting: Japan – Canada"),
+		represented: await panelFacts(page, "2023-04-28", "WEF DX Summit: Digital Infrastructure and Governance"),
+	}));
+}
+
 /* Move a session through the form, then try a move that clashes (409 with conflicts). */
 async function moves(page) {
 	await step("secretariat: move by form", async () => {
@@ -428,6 +447,7 @@ async function main() {
 		await phone(browser, null);
 		const page = await open(browser, "secretariat", { width: 1280, height: 800 });
 		await signIn(page);
+		await summitFacts(page);
 		await moves(page);
 		await live(browser, page);
 		await board(page);
