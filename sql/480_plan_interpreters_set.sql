@@ -112,14 +112,19 @@ LANGUAGE sql STABLE AS $$
 		FROM x CROSS JOIN LATERAL unnest(x.interpretation) pr
 		JOIN participants p ON p.id = ANY (x.team) AND p.role = 'interpreter'
 		    AND kaigi_interp_knows(p.language_pairs, pr)),
-	certain AS (
-		SELECT m.session_id FROM m
-		GROUP BY m.session_id, m.interpretation, m.need
-		HAVING count(DISTINCT m.pr) = cardinality(m.interpretation)
-		    AND count(DISTINCT m.pr) = (SELECT count(DISTINCT y) FROM unnest(m.interpretation) y)
-		    AND count(*) = count(DISTINCT m.id)
-		    AND count(*) = m.need * cardinality(m.interpretation))
-	SELECT m.session_id, m.id, m.pr FROM m JOIN certain USING (session_id)
+	per_pair AS (
+		SELECT m.session_id, m.interpretation, m.need, m.pr, count(*) AS n
+		FROM m GROUP BY 1, 2, 3, 4),
+	certain AS (	-- every pair (each once) has exactly as many as it needs
+		SELECT p.session_id FROM per_pair p
+		GROUP BY p.session_id, p.interpretation
+		HAVING count(*) = cardinality(p.interpretation)
+		    AND count(*) = (SELECT count(DISTINCT y) FROM unnest(p.interpretation) y)
+		    AND bool_and(p.n = p.need)),
+	disjoint AS (	-- and none of them is there for two pairs
+		SELECT m.session_id FROM m JOIN certain USING (session_id)
+		GROUP BY m.session_id HAVING count(*) = count(DISTINCT m.id))
+	SELECT m.session_id, m.id, m.pr FROM m JOIN disjoint USING (session_id)
 $$;
 
 -- KGP00 unless every session of p_sids has booths for its pairs and no

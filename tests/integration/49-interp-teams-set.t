@@ -193,6 +193,34 @@ def uncertain(s, interp, items, want):
     return out
 
 
+def certain(s, interp, team, pairs, minutes):
+    """kaigi_bilateral_plan_certain for one made-up 60-minute placement
+    (session 999999 of the first request) with team and pairs given."""
+    with s.db().cursor() as cur:
+        cur.execute("""SELECT coalesce(json_agg(json_build_array(c.participant_id, c.pair)
+                ORDER BY c.participant_id), '[]')
+            FROM conferences k, kaigi_bilateral_plan_certain(k.id, ARRAY[ROW(1,
+                (SELECT min(id) FROM bilateral_requests), 1, 'accepted', 999999, NULL,
+                now(), now() + make_interval(mins => %s), '{}', 't', '', 'restricted')::kaigi_plan_row],
+                jsonb_build_object((SELECT min(id) FROM bilateral_requests)::text, %s::jsonb),
+                jsonb_build_object('999999', %s::jsonb)) c
+            WHERE k.slug = %s""", (minutes, json.dumps([interp[n] for n in team]), json.dumps(pairs), SLUG))
+        return cur.fetchone()[0]
+
+
+def certainty(s, interp):
+    """Which made-up placements get their team as a set (a 60-minute
+    meeting needs two interpreters a pair)."""
+    is_(certain(s, interp, ["I1", "I6", "I4", "I3"], ["ja-en", "fr-en"], 60), [],
+        "I3 knows both pairs: a choice to make, not certain")
+    is_(certain(s, interp, ["I1", "I6", "I2", "I4"], ["ja-en", "fr-en"], 60), [],
+        "three for ja-en and one for fr-en (four in all, as needed): not certain")
+    got = certain(s, interp, ["I1", "I6", "I4", "I5"], ["ja-en", "de-en"], 60)
+    is_(got, [], "one for de-en where two are needed: not certain")
+    is_(certain(s, interp, ["I1", "I4"], ["ja-en", "fr-en"], 30),
+        [[interp["I1"], "ja-en"], [interp["I4"], "fr-en"]], "one each, as a 30-minute meeting needs: certain")
+
+
 def no_booth(s, want):
     """A request with a certain team placed in room Z (no booth): the set's
     check refuses, and the per-row path says which room (409), storing nothing."""
@@ -231,6 +259,7 @@ with Server() as s:
                       " per request and pair)" % (read, N))
     items = plan(s, want)
     is_(len(items), PLACED, "the plan places %d requests that need pairs" % PLACED)
+    certainty(s, interp)
     no_booth(s, want)
     placed, read, looked, picks = write_plan(s, items)
     is_(placed, {i["bilateral_id"]: want[i["bilateral_id"]] for i in items},
