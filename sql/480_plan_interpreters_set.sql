@@ -38,7 +38,8 @@
 -- Replaces (CREATE OR REPLACE, same signatures): 260's trigger functions
 -- kaigi_bilateral_interpretation and kaigi_sessions_interpretation (a
 -- guard added at the top), and 440's kaigi_bilateral_place_plan_uncached
--- (290's body, with the step above before the audit rows).
+-- (290's body, with the step above before the audit rows, which are now
+-- kaigi_bilateral_plan_audit's).
 --
 -- Applied by kaigid --migrate inside one transaction: no BEGIN/COMMIT here.
 
@@ -190,10 +191,23 @@ BEGIN
 	WHERE s.id = ANY (p_sids);
 END $$;
 
+-- The plan's audit rows: per placement, in plan order, the session's
+-- creation then the request's scheduling (290's step 7).
+CREATE FUNCTION kaigi_bilateral_plan_audit(p_actor jsonb, p_conference_id bigint,
+    p_rows kaigi_plan_row[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM kaigi_session_audit(p_actor, p_conference_id, 'create', r.session_id,
+		NULL, kaigi_session_json(r.session_id)),
+	    kaigi_bilateral_audit(p_actor, p_conference_id, 'schedule', r.bilateral_id,
+		jsonb_build_object('status', r.status), kaigi_bilateral_json(r.bilateral_id))
+	FROM unnest(p_rows) r ORDER BY r.ord;
+END $$;
+
 -- 290's kaigi_bilateral_place_plan (440's _uncached): write the plan's
 -- rows as a set, the interpretation triggers held back while the requests
 -- are linked and the interpreters given by kaigi_bilateral_plan_interpreters
--- before the audit rows (which carry them).
+-- before the audit rows (which carry them: kaigi_bilateral_plan_audit).
 CREATE OR REPLACE FUNCTION kaigi_bilateral_place_plan_uncached(p_actor jsonb,
     p_conference_id bigint, p_rows kaigi_plan_row[]) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -214,9 +228,5 @@ BEGIN
 		    USING ERRCODE = 'KGP09', DETAIL = v_bad::text;
 	END IF;
 	PERFORM kaigi_bilateral_plan_interpreters(p_conference_id, p_rows);
-	PERFORM kaigi_session_audit(p_actor, p_conference_id, 'create', r.session_id,
-		NULL, kaigi_session_json(r.session_id)),
-	    kaigi_bilateral_audit(p_actor, p_conference_id, 'schedule', r.bilateral_id,
-		jsonb_build_object('status', r.status), kaigi_bilateral_json(r.bilateral_id))
-	FROM unnest(p_rows) r ORDER BY r.ord;
+	PERFORM kaigi_bilateral_plan_audit(p_actor, p_conference_id, p_rows);
 END $$;

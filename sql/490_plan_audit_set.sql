@@ -16,7 +16,7 @@
 -- the request's).
 --
 -- Replaces (CREATE OR REPLACE, same signature): 480's
--- kaigi_bilateral_place_plan_uncached.
+-- kaigi_bilateral_plan_audit.
 --
 -- Applied by kaigid --migrate inside one transaction: no BEGIN/COMMIT here.
 
@@ -74,9 +74,10 @@ RETURNS TABLE (session_id bigint, j jsonb) LANGUAGE sql STABLE AS $$
 	WHERE s.id = ANY (p_ids)
 $$;
 
--- The plan's audit rows: per placement, in plan order, the session's
--- creation then the request's scheduling (290's rows, 140's columns).
-CREATE FUNCTION kaigi_bilateral_plan_audit(p_actor jsonb, p_conference_id bigint,
+-- 480's: the plan's audit rows, per placement, in plan order, the
+-- session's creation then the request's scheduling (290's rows, 140's
+-- columns), as one INSERT.
+CREATE OR REPLACE FUNCTION kaigi_bilateral_plan_audit(p_actor jsonb, p_conference_id bigint,
     p_rows kaigi_plan_row[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -94,28 +95,4 @@ BEGIN
 		jsonb_build_object('status', r.status), kaigi_bilateral_json(r.bilateral_id)
 	    FROM unnest(p_rows) r) x
 	ORDER BY x.ord, x.k;
-END $$;
-
--- 480's kaigi_bilateral_place_plan_uncached, the audit rows as a set.
-CREATE OR REPLACE FUNCTION kaigi_bilateral_place_plan_uncached(p_actor jsonb,
-    p_conference_id bigint, p_rows kaigi_plan_row[]) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-	v_bad	bigint;
-BEGIN
-	PERFORM kaigi_bilateral_plan_sessions(p_conference_id, p_rows);
-	PERFORM set_config('kaigi.plan_interp', 'on', true);
-	UPDATE bilateral_requests b SET status = 'scheduled', session_id = r.session_id
-	FROM (SELECT * FROM unnest(p_rows) ORDER BY ord) r
-	WHERE b.id = r.bilateral_id AND b.version = r.version AND b.status = r.status
-	    AND b.session_id IS NULL;
-	SELECT r.bilateral_id INTO v_bad FROM unnest(p_rows) r
-	    JOIN bilateral_requests b ON b.id = r.bilateral_id
-	WHERE b.session_id IS DISTINCT FROM r.session_id ORDER BY r.ord LIMIT 1;
-	IF FOUND THEN
-		RAISE EXCEPTION 'a bilateral request changed while the plan was made'
-		    USING ERRCODE = 'KGP09', DETAIL = v_bad::text;
-	END IF;
-	PERFORM kaigi_bilateral_plan_interpreters(p_conference_id, p_rows);
-	PERFORM kaigi_bilateral_plan_audit(p_actor, p_conference_id, p_rows);
 END $$;

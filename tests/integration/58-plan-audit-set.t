@@ -57,7 +57,7 @@ def schedule(s):
         def calls(fn):
             return one(k, "SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions"
                           " WHERE funcname = %s", fn)
-        ok(wait_until(lambda: calls("kaigi_bilateral_plan_audit") >= 1, PATIENCE),
+        ok(wait_until(lambda: calls("kaigi_session_json_of") >= 1, PATIENCE),
            "kaigid wrote the plan's audit rows as a set")
         is_(calls("kaigi_session_json"), 0, "without building a session's JSON per placement")
         with k.db().cursor() as cur:
