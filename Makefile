@@ -19,13 +19,13 @@ BUILD   ?= build/release
 # less of a 304's CPU than glibc. The sanitizer build keeps ASan's allocator.
 MALLOC  ?= $(shell pkg-config --libs jemalloc 2>/dev/null)
 # CaDiCaL (libcadical-dev: a static C++ library without a .pc file), for
-# the scheduler's SAT step in server/solver-sat.c.
+# the scheduler's SAT step in server/solver/solver-sat.c.
 SATLIBS  = -lcadical -lstdc++
 # Spreadsheets in and out (server/import/): libcsv (libcsv-dev, no .pc
 # file) reads and writes CSV, libxlsxwriter writes the .xlsx export.
 SHEETLIBS = -lcsv $(shell pkg-config --libs xlsxwriter)
 
-SERVER_SRC := $(wildcard server/*.c server/import/*.c)
+SERVER_SRC := $(wildcard server/*.c server/import/*.c server/solver/*.c)
 CLIENT_SRC := $(wildcard client/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)

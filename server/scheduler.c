@@ -37,7 +37,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "scheduler.h"
-#include "solver.h"
+#include "solver/solver.h"
 #include "util.h"
 
 TAILQ_HEAD(scheduler_jobs, scheduler_job);

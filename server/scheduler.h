@@ -15,7 +15,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
-#include "solver.h"
+#include "solver/solver.h"
 
 #define SCHEDULER_SEED		20230429ULL	/* fixed: same data, same plan */
 #define SCHEDULER_TIME_LIMIT_MS	2000

@@ -13,7 +13,7 @@
 #include <jansson.h>
 
 #include "scheduler.h"
-#include "solver.h"
+#include "solver/solver.h"
 #include "tap.h"
 
 #define H(h, m)	((h) * 60 + (m))	/* minutes from the epoch (day 0) */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "solver.h"
+#include "solver/solver.h"
 #include "tap.h"
 
 #define H(h, m)	((h) * 60 + (m))

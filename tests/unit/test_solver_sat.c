@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "solver-grid.h"
+#include "solver/solver-grid.h"
 #include "tap.h"
 
 #define NC	4	/* cells, one day */

@@ -1,5 +1,5 @@
 /*
- * b2b.c — benchmark of server/solver.c on the B2B meeting-scheduling
+ * b2b.c — benchmark of server/solver/solver.c on the B2B meeting-scheduling
  * instances (MiniZinc .dzn data, Bofill et al., JAIR 74, 2022).
  *
  * For each instance: parse it, map it onto a solver problem (one day of
@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "solver.h"
+#include "solver/solver.h"
 #include "util.h"
 
 static const char	*b2b_answers;	/* -a: directory of answers to check */

@@ -1,5 +1,5 @@
 /*
- * plant.c — benchmark of server/solver.c on a large generated conference
+ * plant.c — benchmark of server/solver/solver.c on a large generated conference
  * with a planted complete solution: 200 delegations (a head and a deputy
  * each), 2,000 bilateral requests, 30 bilateral rooms in three venues,
  * 5 days of 08:00-20:00, two plenaries a day for every head, personal
@@ -36,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "solver.h"
+#include "solver/solver.h"
 #include "util.h"
 
 #define NDEL	200

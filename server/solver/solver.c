@@ -26,7 +26,7 @@
 #include "solver.h"
 #include "solver-grid.h"
 #include "solver-sv.h"
-#include "util.h"
+#include "../util.h"
 
 /* Next random number of this solve (splitmix64, shared with the grid search). */
 static uint64_t

@@ -47,7 +47,7 @@
 #include <string.h>
 
 #include "solver-grid.h"
-#include "util.h"
+#include "../util.h"
 
 #ifndef SS_SPREAD
 #define SS_SPREAD	2	/* most breaks of one person */

@@ -21,7 +21,7 @@
 
 #include "solver-grid.h"
 #include "solver-sv.h"
-#include "util.h"
+#include "../util.h"
 
 #define SR_MAXBLK	4	/* blockers ejected for one placement */
 #define SR_MAXSEEN	64	/* distinct blocker sets tried per step */

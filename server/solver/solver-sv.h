@@ -1,7 +1,7 @@
 /*
  * solver-sv.h — the annealing solver's state (solver.c), shared with the
  * repair search of solver-repair.c. Internal to the solver: nothing
- * outside server/solver*.c includes it.
+ * outside server/solver/ includes it.
  */
 #ifndef KAIGI_SOLVER_SV_H
 #define KAIGI_SOLVER_SV_H

@@ -19,7 +19,7 @@
 #include <time.h>
 
 #include "solver-grid.h"
-#include "util.h"
+#include "../util.h"
 
 #ifndef SG_W
 #define SG_W		1	/* starting weight of a clash, in breaks */

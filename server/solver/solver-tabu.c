@@ -27,7 +27,7 @@
 #include <string.h>
 
 #include "solver-grid.h"
-#include "util.h"
+#include "../util.h"
 
 #ifndef ST_KB
 #define ST_KB		16	/* cost units per break */
