@@ -236,6 +236,49 @@ sched_parse_after(const json_t *reqs, struct scheduler_problem *p)
 	return 0;
 }
 
+/* Storage for the alts of requests reqs: *alts and *who. */
+static void
+sched_alloc_alts(const json_t *reqs, struct scheduler_problem *p)
+{
+	const json_t	*alts;
+	size_t		 i, j, na = 0, nw = 0;
+
+	for (i = 0; i < json_array_size(reqs); i++) {
+		alts = json_object_get(json_array_get(reqs, i), "alts");
+		na += json_array_size(alts);
+		for (j = 0; j < json_array_size(alts); j++)
+			nw += json_array_size(json_object_get(
+			    json_array_get(alts, j), "people"));
+	}
+	p->alts = xcalloc(na + 1, sizeof *p->alts);
+	p->alt_who = xcalloc(nw + 1, sizeof *p->alt_who);
+}
+
+/* Request x's alts [{people, interpreters}] into q from the storage at
+ * *alt and *who; -1 if one names a person out of range. */
+static int
+sched_parse_alts(const json_t *x, struct scheduler_problem *p,
+    struct solver_request *q, struct solver_alt **alt, int **who)
+{
+	const json_t	*alts = json_object_get(x, "alts"), *ppl, *e;
+	size_t		 i, j;
+
+	q->alts = *alt;
+	q->nalts = (int)json_array_size(alts);
+	for (i = 0; i < json_array_size(alts); i++, (*alt)++) {
+		ppl = json_object_get(json_array_get(alts, i), "people");
+		(*alt)->people = *who;
+		(*alt)->npeople = (int)json_array_size(ppl);
+		json_array_foreach(ppl, j, e) {
+			if (!json_is_integer(e) || json_integer_value(e) < 0 ||
+			    json_integer_value(e) >= p->pb.npeople)
+				return -1;
+			*(*who)++ = (int)json_integer_value(e);
+		}
+	}
+	return 0;
+}
+
 /* Requests; -1 if one names a person or a request out of range. */
 static int
 sched_parse_requests(const json_t *root, struct scheduler_problem *p)
@@ -243,12 +286,17 @@ sched_parse_requests(const json_t *root, struct scheduler_problem *p)
 	const json_t		*reqs = json_object_get(root, "requests");
 	const json_t		*x, *who;
 	struct solver_request	*q;
+	struct solver_alt	*alt;
 	size_t			 i, j, n = 0;
-	int			*next;
+	int			*next, *awho;
 
 	for (i = 0; i < json_array_size(reqs); i++)
 		n += json_array_size(json_object_get(json_array_get(reqs, i), "people"));
 	p->who = next = xcalloc(n + 1, sizeof *p->who);
+	sched_alloc_alts(reqs, p);
+	alt = p->alts;
+	awho = p->alt_who;
+	p->reqs = json_incref((json_t *)reqs);
 	p->requests = xcalloc(json_array_size(reqs) + 1, sizeof *p->requests);
 	p->versions = xcalloc(json_array_size(reqs) + 1, sizeof *p->versions);
 	for (i = 0; i < json_array_size(reqs); i++) {
@@ -275,6 +323,8 @@ sched_parse_requests(const json_t *root, struct scheduler_problem *p)
 		if (json_is_integer(json_object_get(x, "fixed_start")))
 			q->fixed_start = (int)sched_int(x, "fixed_start");
 		sched_parse_current(json_object_get(x, "current"), p, q);
+		if (sched_parse_alts(x, p, q, &alt, &awho) != 0)
+			return -1;
 	}
 	if (sched_parse_after(reqs, p) != 0)
 		return -1;
@@ -326,6 +376,9 @@ scheduler_problem_free(struct scheduler_problem *p)
 	free(p->who);
 	free(p->afters);
 	free(p->caps);
+	free(p->alts);
+	free(p->alt_who);
+	json_decref(p->reqs);
 	memset(p, 0, sizeof *p);
 }
 
@@ -659,6 +712,38 @@ sched_stats(const struct solver_stats *s)
 	    "search", s->grid ? "grid" : "annealing");
 }
 
+/* The interpreters of the team request i took in placement pl: its
+ * own team's or its alt's ("interpreters" of the problem), or NULL. */
+static json_t *
+sched_team(const struct scheduler_problem *p, int i,
+    const struct solver_placement *pl)
+{
+	const json_t	*x = json_array_get(p->reqs, (size_t)i), *ids;
+
+	if (pl->alt >= 0)
+		x = json_array_get(json_object_get(x, "alts"), (size_t)pl->alt);
+	ids = json_object_get(x, "interpreters");
+	return json_is_array(ids) ? json_deep_copy(ids) : NULL;
+}
+
+/* A placement of the plan: {bilateral_id, version, start, room_id,
+ * interpreters?}. */
+static json_t *
+sched_placed(const struct scheduler_job *job, int i)
+{
+	const struct scheduler_problem	*p = &job->problem;
+	const struct solver_placement	*pl = &job->answer.placements[i];
+	json_t				*o, *team;
+
+	o = json_pack("{s:I, s:i, s:o, s:I}",
+	    "bilateral_id", (json_int_t)p->requests[i].id,
+	    "version", p->versions[i], "start", sched_time(job, pl->start),
+	    "room_id", (json_int_t)p->rooms[pl->room].id);
+	if ((team = sched_team(p, i, pl)) != NULL)
+		json_object_set_new(o, "interpreters", team);
+	return o;
+}
+
 /* The plan of a solved job. */
 json_t *
 scheduler_plan_json(const struct scheduler_job *job)
@@ -671,10 +756,7 @@ scheduler_plan_json(const struct scheduler_job *job)
 	for (i = 0; i < job->answer.nplacements && i < p->pb.nrequests; i++) {
 		pl = &job->answer.placements[i];
 		if (pl->reason == SOLVER_PLACED && pl->room >= 0)
-			json_array_append_new(placed, json_pack("{s:I, s:i, s:o, s:I}",
-			    "bilateral_id", (json_int_t)p->requests[i].id,
-			    "version", p->versions[i], "start", sched_time(job, pl->start),
-			    "room_id", (json_int_t)p->rooms[pl->room].id));
+			json_array_append_new(placed, sched_placed(job, i));
 		else
 			json_array_append_new(unplaced, json_pack("{s:I, s:s}",
 			    "bilateral_id", (json_int_t)p->requests[i].id,

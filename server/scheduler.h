@@ -36,6 +36,10 @@ struct scheduler_problem {
 	int			*who;		/* all requests' people */
 	int			*afters;	/* all requests' "after" indices */
 	int			*caps;		/* people x days: day caps */
+	struct solver_alt	*alts;		/* all requests' alts */
+	int			*alt_who;	/* all alts' people */
+	json_t			*reqs;		/* the JSON's requests: each */
+						/* team's "interpreters" */
 };
 
 enum scheduler_kind {

@@ -29,7 +29,7 @@ struct sv_list {
 
 /* A request, in cells. */
 struct sv_req {
-	const struct solver_request	*src;
+	const struct solver_request	*src;	/* &own */
 	int		 d;		/* duration in cells */
 	int		 lo;		/* earliest start cell */
 	int		 fixed_s;	/* cell or -1 */
@@ -42,6 +42,8 @@ struct sv_req {
 	int		*suc, nsuc;	/* requests that start after it */
 	enum solver_reason reason;	/* static reason if nstarts == 0 */
 	int		 home_s, home_k;	/* current place (cell, room), or -1 */
+	struct solver_request own;	/* the caller's request, with the */
+	int		 alt;		/* people of alt (-1: its own) */
 };
 
 struct sv {
@@ -97,6 +99,17 @@ void	 sv_unplace(struct sv *, int q);
 int	 sv_best_at(struct sv *, int q, int s, int *db, int *drc);
 /* Best start and room for unplaced q over all its starts; -1 if none. */
 int	 sv_best_start(struct sv *, int q, int *room);
+
+/* Fill the static start list, rooms and reason of request q. */
+void	 sv_req_starts(struct sv *, int q);
+
+/* solver-alt.c: place requests left out with one of their alts. */
+void	 sv_alts(struct sv *);
+/* solver-alt.c: request q meets with alt a (-1: its own people); its
+ * static starts follow. */
+void	 sv_alt_use(struct sv *, int q, int a);
+/* solver-alt.c: can alt a of request q be used (people valid)? */
+int	 sv_alt_ok(const struct sv *, int q, int a);
 
 /* solver-repair.c: each request at home where it fits (move_penalty). */
 void	 sv_place_homes(struct sv *);

@@ -628,14 +628,18 @@ sv_static_ok(struct sv *sv, const struct sv_req *r, int s)
 	return 1;
 }
 
-/* Fill the static start list and reason of request q. */
-static void
+/* Fill the static start list, rooms and reason of request q. */
+void
 sv_req_starts(struct sv *sv, int q)
 {
 	struct sv_req	*r = &sv->rq[q];
 	const struct solver_request *src = r->src;
 	int		 s, hi, st, best = 0;
 
+	free(r->rooms);
+	free(r->starts);
+	r->rooms = r->starts = NULL;
+	r->nrooms = r->nstarts = 0;
 	r->d = (src->duration + sv->slot - 1) / sv->slot;
 	r->lo = sv_cell_ceil(sv, src->earliest);
 	if (r->lo < 0)
@@ -943,6 +947,20 @@ sv_init_caps(struct sv *sv)
 			}
 }
 
+/* Make room in the scratch arrays for the people of request q and of
+ * its alts. */
+static void
+sv_most_people(struct sv *sv, const struct solver_request *q)
+{
+	int	 a;
+
+	if (q->npeople > sv->maxnp)
+		sv->maxnp = q->npeople;
+	for (a = 0; q->alts != NULL && a < q->nalts; a++)
+		if (q->alts[a].npeople > sv->maxnp)
+			sv->maxnp = q->alts[a].npeople;
+}
+
 /*
  * Build the state for a problem; -1 if the problem is malformed. With
  * only >= 0, candidate starts are computed for that request and the fixed
@@ -979,8 +997,7 @@ sv_new(struct sv *sv, const struct solver_problem *pb, int only)
 	sv->pbrk = xcalloc((size_t)sv->np + 1, sizeof *sv->pbrk);
 	sv->maxnp = 1;
 	for (q = 0; q < sv->nq; q++)
-		if (pb->requests[q].npeople > sv->maxnp)
-			sv->maxnp = pb->requests[q].npeople;
+		sv_most_people(sv, &pb->requests[q]);
 	sv_init_caps(sv);
 	sv->nbp = xcalloc((size_t)sv->maxnp, sizeof *sv->nbp);
 	sv->nbn = xcalloc((size_t)sv->maxnp, sizeof *sv->nbn);
@@ -988,7 +1005,9 @@ sv_new(struct sv *sv, const struct solver_problem *pb, int only)
 	sv_init_busy(sv);
 	for (q = 0; q < sv->nq; q++) {
 		sv->ps[q] = sv->pr[q] = -1;
-		sv->rq[q].src = &pb->requests[q];
+		sv->rq[q].own = pb->requests[q];
+		sv->rq[q].src = &sv->rq[q].own;
+		sv->rq[q].alt = -1;
 		sv->rq[q].fixed_s = -1;
 		sv->rq[q].home_s = sv->rq[q].home_k = -1;
 		if (sv_req_valid(sv, &pb->requests[q]) != 0) {
@@ -2173,8 +2192,9 @@ sv_answer(struct sv *sv, struct solver_answer *ans)
 		pl = &ans->placements[q];
 		ans->stats.priority_total += pb->requests[q].priority;
 		if (sv->rq[q].reason != SOLVER_INVALID)
-			for (i = 0; i < pb->requests[q].npeople; i++)
-				inreq[pb->requests[q].people[i]] = 1;
+			for (i = 0; i < sv->rq[q].src->npeople; i++)
+				inreq[sv->rq[q].src->people[i]] = 1;
+		pl->alt = sv->rq[q].alt;
 		if (sv->ps[q] < 0) {
 			pl->start = pl->end = pl->room = -1;
 			pl->reason = sv->rq[q].nstarts > 0 ? SOLVER_CONFLICT :
@@ -2256,6 +2276,7 @@ solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
 	sv_save(&sv, run.best, run.bs, run.bk);
 	sv_search(&sv, &run, opt != NULL ? opt->seed : 0);
 	sv_to_best(&sv, &run);
+	sv_alts(&sv);
 	sv_answer(&sv, ans);
 	ans->stats.iterations = run.done;
 	ans->stats.time_limit_hit = run.hit || run.shrunk;
@@ -2289,14 +2310,66 @@ sv_slot_cmp(const void *a, const void *b)
 	return (x->start > y->start) - (x->start < y->start);
 }
 
-/* Candidates for one request around the fixed schedule, best first. */
+/* Order by start and room, then as sv_slot_cmp: the same place once. */
+static int
+sv_slot_place_cmp(const void *a, const void *b)
+{
+	const struct solver_slot *x = a, *y = b;
+
+	if (x->start != y->start)
+		return (x->start > y->start) - (x->start < y->start);
+	if (x->room != y->room)
+		return x->room - y->room;
+	return sv_slot_cmp(a, b);
+}
+
+/* Add the candidates of request req with its current people to all[n..]
+ * (grown as needed); the new count. */
+static int
+sv_slots_add(struct sv *sv, int req, struct solver_slot **all, int n)
+{
+	const struct sv_req	*r = &sv->rq[req];
+	int			 i, k, db, drc;
+
+	*all = xrealloc(*all, ((size_t)n + r->nstarts + 1) * sizeof **all);
+	for (i = 0; i < r->nstarts; i++) {
+		db = drc = 0;
+		k = sv_best_at(sv, req, r->starts[i], &db, &drc);
+		if (k < 0)
+			continue;
+		(*all)[n].start = sv->origin + r->starts[i] * sv->slot;
+		(*all)[n].end = (*all)[n].start + r->src->duration;
+		(*all)[n].room = k;
+		(*all)[n].new_breaks = db;
+		(*all)[n++].room_changes = drc;
+	}
+	return n;
+}
+
+/* Sort candidates best first, each start and room once (its best). */
+static int
+sv_slots_sort(struct solver_slot *all, int n)
+{
+	int	 i, m = 0;
+
+	qsort(all, (size_t)n, sizeof *all, sv_slot_place_cmp);
+	for (i = 0; i < n; i++)
+		if (m == 0 || all[i].start != all[m - 1].start ||
+		    all[i].room != all[m - 1].room)
+			all[m++] = all[i];
+	qsort(all, (size_t)m, sizeof *all, sv_slot_cmp);
+	return m;
+}
+
+/* Candidates for one request around the fixed schedule, best first: with
+ * its people, and with each of its alts. */
 int
 solver_slots(const struct solver_problem *pb, int req, struct solver_slot *out,
     int max)
 {
 	struct sv		 sv;
-	struct solver_slot	*all;
-	int			 q, i, k, s, n = 0, db, drc;
+	struct solver_slot	*all = NULL;
+	int			 q, a, k, s, n = 0;
 
 	if (req < 0 || req >= pb->nrequests || sv_new(&sv, pb, req) != 0)
 		return -1;
@@ -2307,19 +2380,15 @@ solver_slots(const struct solver_problem *pb, int req, struct solver_slot *out,
 		if ((s = sv_best_start(&sv, q, &k)) >= 0)
 			sv_place(&sv, q, s, k);
 	}
-	all = xcalloc((size_t)sv.rq[req].nstarts + 1, sizeof *all);
-	for (i = 0; i < sv.rq[req].nstarts; i++) {
-		db = drc = 0;
-		k = sv_best_at(&sv, req, sv.rq[req].starts[i], &db, &drc);
-		if (k < 0)
-			continue;
-		all[n].start = sv.origin + sv.rq[req].starts[i] * sv.slot;
-		all[n].end = all[n].start + pb->requests[req].duration;
-		all[n].room = k;
-		all[n].new_breaks = db;
-		all[n++].room_changes = drc;
+	if (sv.rq[req].reason != SOLVER_INVALID) {
+		n = sv_slots_add(&sv, req, &all, 0);
+		for (a = 0; a < pb->requests[req].nalts; a++)
+			if (sv_alt_ok(&sv, req, a)) {
+				sv_alt_use(&sv, req, a);
+				n = sv_slots_add(&sv, req, &all, n);
+			}
+		n = sv_slots_sort(all, n);
 	}
-	qsort(all, (size_t)n, sizeof *all, sv_slot_cmp);
 	if (n > max)
 		n = max;
 	if (n > 0)

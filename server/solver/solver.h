@@ -27,6 +27,13 @@
  * that deepens the number of moved requests one at a time, then take the
  * annealing. Without a penalty nothing changes.
  *
+ * A request may have other sets of people it could meet with instead of
+ * its own (alts: another team of interpreters for its language pairs).
+ * When the search leaves such a request out, each of its alts is tried in
+ * turn after the search, highest priority first, and the request placed
+ * with the first that fits around everything placed (solver-alt.c);
+ * solver_slots offers the slots of its people and of every alt.
+ *
  * Deterministic for a given input and seed as long as the time limit is not
  * hit: the search is bounded by an iteration budget, the clock only cuts it.
  */
@@ -70,6 +77,12 @@ struct solver_room {
 	int				 nbusy;
 };
 
+/* Another set of people a request may meet with instead of its own. */
+struct solver_alt {
+	const int	*people;	/* indices into problem.people */
+	int		 npeople;
+};
+
 /* One meeting to place. */
 struct solver_request {
 	long long	 id;		/* caller's id, copied through */
@@ -87,6 +100,8 @@ struct solver_request {
 	int		 nafter;	/* after the end of, if both placed */
 	int		 current_start;	/* with move_penalty: minutes where it */
 	int		 current_room;	/* is now and room index, or -1 */
+	const struct solver_alt *alts;	/* other people it may meet with, */
+	int		 nalts;		/* tried in order when left out */
 };
 
 struct solver_problem {
@@ -126,6 +141,7 @@ struct solver_placement {
 	int			 end;	/* start + duration, or -1 */
 	int			 room;	/* index into problem.rooms, or -1 */
 	enum solver_reason	 reason;
+	int			 alt;	/* -1: with its people; else the alt */
 };
 
 struct solver_stats {
