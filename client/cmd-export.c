@@ -1,8 +1,8 @@
 /*
  * cmd-export.c — kaigi export KIND|xlsx [-o FILE]: a conference's venues,
  * rooms, travel-times, delegations, participants, unavailability,
- * sessions or bilaterals as CSV that kaigi import reads back as it is, or
- * all of them as one .xlsx workbook (a sheet per kind), from GET
+ * sessions, bilaterals or registrations as CSV that kaigi import reads
+ * back as it is, or all of them as one .xlsx workbook (a sheet per kind), from GET
  * /api/v1/conferences/{slug}/export/{kind}.csv and .../export.xlsx. Each
  * holds what the caller's token may list.
  *

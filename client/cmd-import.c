@@ -229,7 +229,7 @@ cmd_import_run(struct client *c, struct args *a)
 	if (!args_has(a, "kind"))
 		return cmd_usage_error(&cmd_import_entry, "give --kind (venues, "
 		    "rooms, travel-times, delegations, participants, "
-		    "unavailability, sessions or bilaterals)");
+		    "unavailability, sessions, bilaterals or registrations)");
 	if (c->url == NULL) {
 		warnx_kaigi("no server URL: use --url, KAIGI_URL or url= in "
 		    "~/.config/kaigi/config");

@@ -38,11 +38,6 @@ static const char EXPORT_SQL[] =
 static const char EXPORT_ALL_SQL[] =
     "SELECT kaigi_export_all($1::jsonb, $2)::text";
 
-static const char *const export_kinds[] = {
-	"venues", "rooms", "travel-times", "delegations", "participants",
-	"unavailability", "sessions", "bilaterals", NULL
-};
-
 /* The first column of a successful row as JSON, or NULL after answering. */
 static json_t *
 export_result(struct req *r, enum db_status st, PGresult *res)
@@ -120,12 +115,13 @@ static void
 export_csv_handle(struct req *r)
 {
 	const char	*params[3];
-	char		*actor;
+	char		*actor, *why;
 
 	if (import_kind_find(req_param(r, "kind")) == NULL) {
-		http_reply_problem(r, 404, "no such export; the kinds are venues, "
-		    "rooms, travel-times, delegations, participants, "
-		    "unavailability, sessions and bilaterals", NULL);
+		why = xasprintf("no such export; the kinds are %s",
+		    import_kind_names());
+		http_reply_problem(r, 404, why, NULL);
+		free(why);
 		return;
 	}
 	actor = api_actor_text(r);
@@ -142,17 +138,17 @@ export_xlsx_done(enum db_status st, PGresult *res, void *arg)
 {
 	struct req	*r = arg;
 	json_t		*all, *sheets;
-	const char	*dir = getenv("TMPDIR");
+	const char	*dir = getenv("TMPDIR"), *kind;
 	char		*xlsx, *cause = NULL;
 	size_t		 i, len = 0;
 
 	if ((all = export_result(r, st, res)) == NULL)
 		return;
 	sheets = json_array();
-	for (i = 0; export_kinds[i] != NULL; i++) {
-		if (json_object_get(all, export_kinds[i]) != NULL)
-			json_array_append_new(sheets, export_sheet(export_kinds[i],
-			    json_object_get(all, export_kinds[i])));
+	for (i = 0; (kind = import_kind_name(i)) != NULL; i++) {
+		if (json_object_get(all, kind) != NULL)
+			json_array_append_new(sheets, export_sheet(kind,
+			    json_object_get(all, kind)));
 	}
 	xlsx = export_xlsx(sheets, dir != NULL && *dir != '\0' ? dir : "/tmp",
 	    &len, &cause);

@@ -40,6 +40,8 @@ struct import_kind;
 const struct import_kind *import_kind_find(const char *name);
 /* The kinds, in the order a meeting is set up: "venues, rooms, ...". */
 const char	*import_kind_names(void);
+/* The name of kind i (0, 1, ... in that order), or NULL past the last. */
+const char	*import_kind_name(size_t i);
 /* The kind's columns, as a new JSON array of names (the export's header). */
 json_t		*import_kind_columns(const struct import_kind *);
 

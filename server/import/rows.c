@@ -80,6 +80,9 @@ static const char *const visibilities[] = {
 	"public", "conference", "restricted", "confidential", NULL
 };
 static const char *const levels[] = { "head", "deputy", NULL };
+static const char *const registration_statuses[] = {
+	"confirmed", "waiting", NULL
+};
 static const char *const bilateral_statuses[] = {
 	"requested", "accepted", "declined", "withdrawn", "scheduled",
 	"cancelled", NULL
@@ -161,6 +164,7 @@ static const struct import_column session_columns[] = {
 	LIST("interpreters"),	/* the given ones, named as attendees are */
 	LIST("represented"),	/* P=REP;... (sql/240_representation.sql) */
 	LIST("remote"),		/* P=https://LINK or P;... */
+	INT("capacity", 0, 0, 1000000),	/* seats (sql/510_registration_sheets.sql) */
 	END
 };
 static const struct import_column bilateral_columns[] = {
@@ -181,6 +185,16 @@ static const struct import_column bilateral_columns[] = {
 	END
 };
 
+/* status and position are the export's: read back, not written (the
+ * seats and the order of the rows decide; sql/510_registration_sheets.sql). */
+static const struct import_column registration_columns[] = {
+	TEXT("session", 1, 500, NULL),		/* its ref, else its title */
+	TEXT("participant", 1, 254, NULL),
+	CHOICE("status", 0, registration_statuses, NULL),
+	COUNT("position", 1000000, NULL),
+	END
+};
+
 /* In the order a meeting is set up (each may refer to the ones before). */
 static const struct import_kind import_kinds[] = {
 	{ "venues", venue_columns, decode_venue },
@@ -191,6 +205,7 @@ static const struct import_kind import_kinds[] = {
 	{ "unavailability", unavailability_columns, NULL },
 	{ "sessions", session_columns, decode_interp_row },
 	{ "bilaterals", bilateral_columns, decode_interp_row },
+	{ "registrations", registration_columns, NULL },
 	{ NULL, NULL, NULL }
 };
 
@@ -207,12 +222,26 @@ import_kind_find(const char *name)
 	return NULL;
 }
 
-/* "venues, rooms, ...". */
+/* The kinds, in the order a meeting is set up: "venues, rooms, ...", from
+ * the table (built once, on the loop thread). */
 const char *
 import_kind_names(void)
 {
-	return "venues, rooms, travel-times, delegations, participants, "
-	    "unavailability, sessions, bilaterals";
+	static char	 names[256];
+	size_t		 i, n = 0;
+
+	for (i = 0; names[0] == '\0' && import_kinds[i].name != NULL; i++)
+		n += (size_t)snprintf(names + n, sizeof names - n, "%s%s",
+		    i > 0 ? ", " : "", import_kinds[i].name);
+	return names;
+}
+
+/* The name of kind i of the table, or NULL past the last. */
+const char *
+import_kind_name(size_t i)
+{
+	return i < sizeof import_kinds / sizeof import_kinds[0] ?
+	    import_kinds[i].name : NULL;
 }
 
 /* The column names of a kind. */

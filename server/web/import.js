@@ -12,7 +12,8 @@
 "use strict";
 
 const IMP = { kind: "participants", name: "", table: null, errors: [], result: null, busy: null };
-const IMP_KINDS = ["venues", "rooms", "travel-times", "delegations", "participants", "unavailability", "sessions", "bilaterals"];
+const IMP_KINDS = ["venues", "rooms", "travel-times", "delegations", "participants", "unavailability", "sessions", "bilaterals",
+	"registrations"];
 
 /* One CSV field: quoted when it holds a delimiter, a quote or a line break. */
 function impField(v) {

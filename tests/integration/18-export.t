@@ -100,7 +100,7 @@ def secretariat_workbook(s, sec):
     like(r.headers.get("Content-Disposition", ""), r'attachment; filename="%s-export.xlsx"' % SLUG,
          "... as an attachment")
     wb = workbook(r.body)
-    is_(wb.sheetnames, KINDS, "a sheet per kind, in set-up order")
+    is_(wb.sheetnames, KINDS + ["registrations"], "a sheet per kind, in set-up order")
     for k in KINDS:
         ws = wb[k]
         lines = list(csv.reader(io.StringIO(exp(s, sec, k).body.decode("utf-8"), newline="")))
