@@ -15,7 +15,9 @@ at the cap on day 2; on day 1 its own 30 minutes are not counted twice),
 and never over the briefing (with changeover). Before, the repair problem
 knew nothing of interpreters: both days and the briefing's hour were
 offered, and room N was among its rooms. Moving the bilateral to the first slot offered, with
-repair, keeps Terp on it.
+repair, keeps Terp on it. Then a second interpreter, free: the slots offer
+day 2 as well (another team, sql/520_interp_repair_alts.sql), and a move
+there is interpreted by the second.
 """
 import os
 import sys
@@ -108,6 +110,31 @@ def caps(s, bid, terp, rooms):
                         " (its own session not counted), none on day 2")
 
 
+def second_team(s, sec, rooms, bid, sid):
+    """Terp2, a second ja-en interpreter, free on both days: the slots offer
+    day 2 too, with Terp2 (sql/520_interp_repair_alts.sql; before, only
+    Terp, at the cap on day 2, was in the repair problem)."""
+    terp2 = must(s.request("POST", C + "/participants", {
+        "delegation": "INT", "name": "Terp2", "role": "interpreter",
+        "language_pairs": ["ja-en"]}, token=sec), 201, "a second interpreter, Terp2")["id"]
+    r = s.request("GET", "/api/v1/bilaterals/%d/slots?limit=100" % bid, token=sec)
+    items = must(r, 200, "slots of the scheduled bilateral again").get("items", [])
+    day2 = [i for i in items if i["start"][:10] == DAY2]
+    ok(len(day2) > 0, "day 2 offered now, with Terp2 (%d slots)" % len(day2))
+    is_(sorted({i["room_id"] for i in items}), [rooms["A"]], "… still only room A")
+    later = [i for i in day2 if i["start"][11:16] >= "10:40"]
+    ok(len(later) > 0, "… among them times after Terp's session, where Terp is at the cap")
+    if later:
+        best = later[0]
+        r = s.request("POST", "/api/v1/sessions/%d/move" % (sid or 0), {
+            "start": best["start"], "end": best["end"], "room_id": best["room_id"],
+            "repair": True}, token=sec)
+        must(r, 200, "moved to day 2 (%s)" % best["start"])
+        x = must(s.request("GET", "/api/v1/sessions/%d" % (sid or 0), token=sec), 200, "the session")
+        is_(([i["id"] for i in x.get("interpreters", [])], x.get("start")), ([terp2], best["start"]),
+            "… interpreted by Terp2 there (Terp is at the cap)")
+
+
 with Server(demo=False) as s:
     sec, rooms, terp = setup(s, s.token("admin"))
     busy_terp(s, sec, rooms, terp)
@@ -123,4 +150,5 @@ with Server(demo=False) as s:
         x = must(s.request("GET", "/api/v1/sessions/%d" % (sid or 0), token=sec), 200, "the session")
         is_(([i["id"] for i in x.get("interpreters", [])], x.get("start")), ([terp], best["start"]),
             "… still interpreted by Terp, at its new time")
+    second_team(s, sec, rooms, bid, sid)
 done_testing()
