@@ -17,7 +17,9 @@
 --   "interpreters" (its team's ids) and "alts": [{people, interpreters}],
 --   the request's people with each other team instead of its own, and has
 --   every member of those teams among its people (when no request has
---   another team, the problem stays as it was: nothing to choose);
+--   another team, the problem stays as it was: nothing to choose; when no
+--   pair has more interpreters than a meeting needs, kaigi_interp_choice,
+--   that is known before any team is computed);
 -- - the solver (server/solver/solver-alt.c) tries a request it left out
 --   with each of its alts, and the slots offer the times of every alt;
 --   the plan says which team each placement took ("interpreters");
@@ -75,6 +77,18 @@ RETURNS TABLE (request_id bigint, alt int, team bigint[]) LANGUAGE sql STABLE AS
 	    WHERE o.id = f.id AND o.a = 0 AND o.team = f.team)
 $$;
 
+-- Has some language pair of conference p_cid more interpreters than a
+-- meeting needs (the fewer of per_pair and per_pair_long)? Else no request
+-- can have another team, and the problem needs no more work.
+CREATE FUNCTION kaigi_interp_choice(p_cid bigint) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+	SELECT EXISTS (SELECT 1 FROM participants p, unnest(p.language_pairs) x
+	    WHERE p.conference_id = p_cid AND p.role = 'interpreter'
+	    GROUP BY kaigi_interp_key(x)
+	    HAVING count(DISTINCT p.id) > (SELECT least((r->>'per_pair')::int,
+		(r->>'per_pair_long')::int) FROM kaigi_interp_rules(p_cid) r))
+$$;
+
 -- Request e of the problem with its team (ids, or NULL for none) and its
 -- other teams ([[ids]]): "interpreters", and "alts" with e's people less
 -- its team's, plus each other team's (idx: participant id -> index).
@@ -113,6 +127,9 @@ DECLARE
 	people	jsonb;
 	idx	jsonb;
 BEGIN
+	IF NOT kaigi_interp_choice(c) THEN
+		RETURN v;
+	END IF;
 	ids := ARRAY(SELECT (e->>'id')::bigint FROM jsonb_array_elements(v->'requests') e);
 	SELECT coalesce(jsonb_object_agg(a.request_id::text, a.teams), '{}') INTO alts
 	FROM (SELECT t.request_id, jsonb_agg(to_jsonb(t.team) ORDER BY t.alt) AS teams

@@ -65,7 +65,7 @@ DECLARE
 	people	jsonb;
 	idx	jsonb;
 BEGIN
-	IF cardinality(ids) = 0 THEN
+	IF cardinality(ids) = 0 OR NOT kaigi_interp_choice(c.id) THEN
 		RETURN v;
 	END IF;
 	SELECT coalesce(jsonb_object_agg(t.request_id::text, to_jsonb(t.team)), '{}')
