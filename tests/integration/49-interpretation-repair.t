@@ -17,7 +17,9 @@ knew nothing of interpreters: both days and the briefing's hour were
 offered, and room N was among its rooms. Moving the bilateral to the first slot offered, with
 repair, keeps Terp on it. Then a second interpreter, free: the slots offer
 day 2 as well (another team, sql/520_interp_repair_alts.sql), and a move
-there is interpreted by the second.
+to its first slot, during Terp's session there, is interpreted by the
+second (sql/530_move_auto_interpreters.sql: Terp, picked, does not block
+the move that replaces it).
 """
 import os
 import sys
@@ -122,17 +124,17 @@ def second_team(s, sec, rooms, bid, sid):
     day2 = [i for i in items if i["start"][:10] == DAY2]
     ok(len(day2) > 0, "day 2 offered now, with Terp2 (%d slots)" % len(day2))
     is_(sorted({i["room_id"] for i in items}), [rooms["A"]], "… still only room A")
-    later = [i for i in day2 if i["start"][11:16] >= "10:40"]
-    ok(len(later) > 0, "… among them times after Terp's session, where Terp is at the cap")
-    if later:
-        best = later[0]
+    busy = [i for i in day2 if i["start"][11:16] < "10:40"]
+    ok(len(busy) > 0, "… among them times of Terp's session there (09:00-10:30)")
+    if busy:
+        best = busy[0]
         r = s.request("POST", "/api/v1/sessions/%d/move" % (sid or 0), {
             "start": best["start"], "end": best["end"], "room_id": best["room_id"],
             "repair": True}, token=sec)
         must(r, 200, "moved to day 2 (%s)" % best["start"])
         x = must(s.request("GET", "/api/v1/sessions/%d" % (sid or 0), token=sec), 200, "the session")
         is_(([i["id"] for i in x.get("interpreters", [])], x.get("start")), ([terp2], best["start"]),
-            "… interpreted by Terp2 there (Terp is at the cap)")
+            "… interpreted by Terp2 there (Terp is busy then, and at the cap that day)")
 
 
 with Server(demo=False) as s:
