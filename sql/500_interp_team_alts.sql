@@ -35,16 +35,20 @@
 -- Wraps (renamed, not copied): 430's kaigi_bilateral_problem_without_caps
 -- (now kaigi_bilateral_problem_without_alts), 040's kaigi_bilateral_plan
 -- (now kaigi_bilateral_plan_unchosen). Replaces (CREATE OR REPLACE, same
--- signatures): 440's kaigi_interp_preferred and kaigi_bilateral_place_plan.
+-- signatures): 430's kaigi_interp_teams (its query moved, widened to the
+-- other ranks, into kaigi_interp_team_shifts) and 440's
+-- kaigi_bilateral_place_plan; wraps 440's kaigi_interp_preferred (now
+-- kaigi_interp_preferred_unchosen).
 -- tests/integration/49-interp-team-alts.t.
 --
 -- Applied by kaigid --migrate inside one transaction: no BEGIN/COMMIT here.
 
--- Up to p_n other teams of each request of conference p_cid whose id is
--- in p_ids and that has a team (430's kaigi_interp_teams): alt 0, 1, ...
--- in order of the rank they come from.
-CREATE FUNCTION kaigi_interp_team_alts(p_cid bigint, p_ids bigint[], p_n int)
-RETURNS TABLE (request_id bigint, alt int, team bigint[]) LANGUAGE sql STABLE AS $$
+-- The round-robin teams of ranks k .. k + p_n of each request of
+-- conference p_cid whose id is in p_ids and that needs pairs some
+-- interpreter knows (k its own rank: 430's kaigi_interp_teams, whose
+-- query this is, for a = 0 .. p_n).
+CREATE FUNCTION kaigi_interp_team_shifts(p_cid bigint, p_ids bigint[], p_n int)
+RETURNS TABLE (request_id bigint, a int, team bigint[]) LANGUAGE sql STABLE AS $$
 	WITH rules AS (SELECT kaigi_interp_rules(p_cid) AS j),
 	need AS (
 		SELECT b.id, b.duration_minutes AS minutes, kaigi_interp_key(x) AS key,
@@ -61,16 +65,30 @@ RETURNS TABLE (request_id bigint, alt int, team bigint[]) LANGUAGE sql STABLE AS
 		    THEN (r.j->>'per_pair_long')::int ELSE (r.j->>'per_pair')::int END,
 		    cardinality(o.ids)) AS m
 		FROM need n JOIN pool o USING (key) CROSS JOIN rules r
-		WHERE n.id = ANY (p_ids)),
-	teams AS (	-- a = 0 is the request's own team (430's)
-		SELECT z.id, z.a, array_agg(DISTINCT z.member ORDER BY z.member) AS team
-		FROM (SELECT s.id, a, s.ids[1 + (((s.k + a) * s.m + j) % cardinality(s.ids))]
-			AS member
-		    FROM sized s, generate_series(0, p_n) a, generate_series(0, s.m - 1) j) z
-		GROUP BY z.id, z.a),
-	firsts AS (
-		SELECT DISTINCT ON (t.id, t.team) t.id, t.a, t.team
-		FROM teams t ORDER BY t.id, t.team, t.a)
+		WHERE n.id = ANY (p_ids))
+	SELECT z.id, z.a, array_agg(DISTINCT z.member ORDER BY z.member)
+	FROM (SELECT s.id, a, s.ids[1 + (((s.k + a) * s.m + j) % cardinality(s.ids))]
+		AS member
+	    FROM sized s, generate_series(0, p_n) a, generate_series(0, s.m - 1) j) z
+	GROUP BY z.id, z.a
+$$;
+
+-- 430's teams, as the shifts' first (the same query, a = 0 alone).
+CREATE OR REPLACE FUNCTION kaigi_interp_teams(p_cid bigint, p_ids bigint[])
+RETURNS TABLE (request_id bigint, team bigint[]) LANGUAGE sql STABLE AS $$
+	SELECT t.request_id, t.team FROM kaigi_interp_team_shifts(p_cid, p_ids, 0) t
+$$;
+
+-- Up to p_n other teams of each request of conference p_cid whose id is
+-- in p_ids and that has a team: the shifts 1 .. p_n, each distinct from
+-- the request's own team and from the ones before; alt 0, 1, ... in that
+-- order.
+CREATE FUNCTION kaigi_interp_team_alts(p_cid bigint, p_ids bigint[], p_n int)
+RETURNS TABLE (request_id bigint, alt int, team bigint[]) LANGUAGE sql STABLE AS $$
+	WITH firsts AS (
+		SELECT DISTINCT ON (t.request_id, t.team) t.request_id AS id, t.a, t.team
+		FROM kaigi_interp_team_shifts(p_cid, p_ids, p_n) t
+		ORDER BY t.request_id, t.team, t.a)
 	SELECT f.id, (row_number() OVER (PARTITION BY f.id ORDER BY f.a) - 1)::int, f.team
 	FROM firsts f
 	WHERE f.a > 0 AND NOT EXISTS (SELECT 1 FROM firsts o
@@ -173,25 +191,21 @@ BEGIN
 	    (v->>'origin')::bigint, lo, hi, extra);
 END $$;
 
+ALTER FUNCTION kaigi_interp_preferred(bilateral_requests)
+    RENAME TO kaigi_interp_preferred_unchosen;
+
 -- The team request r would have: the plan's choice (kaigi.plan_chosen),
--- else the plan's teams (440's kaigi.plan_teams), else
--- kaigi_interp_teams'; '{}' for none.
-CREATE OR REPLACE FUNCTION kaigi_interp_preferred(r bilateral_requests) RETURNS bigint[]
+-- else 440's (the plan's teams, else kaigi_interp_teams').
+CREATE FUNCTION kaigi_interp_preferred(r bilateral_requests) RETURNS bigint[]
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	v_chosen	text := current_setting('kaigi.plan_chosen', true);
-	v_cache		text := current_setting('kaigi.plan_teams', true);
 BEGIN
 	IF coalesce(v_chosen, '') <> '' AND v_chosen::jsonb ? r.id::text THEN
 		RETURN ARRAY(SELECT x::bigint
 		    FROM jsonb_array_elements_text(v_chosen::jsonb->(r.id::text)) x);
 	END IF;
-	IF coalesce(v_cache, '') <> '' THEN
-		RETURN coalesce(ARRAY(SELECT x::bigint
-		    FROM jsonb_array_elements_text(v_cache::jsonb->(r.id::text)) x), '{}');
-	END IF;
-	RETURN coalesce((SELECT t.team
-	    FROM kaigi_interp_teams(r.conference_id, ARRAY[r.id]) t), '{}');
+	RETURN kaigi_interp_preferred_unchosen(r);
 END $$;
 
 -- 440's, the plan's choices laid over the teams.

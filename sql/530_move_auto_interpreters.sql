@@ -14,29 +14,29 @@
 -- changeover); the given interpreters and every attendee still block, as
 -- before, and the session's pick replaces the ones left out.
 --
--- Replaces (CREATE OR REPLACE, same signature): 240's kaigi_move_target.
+-- Wraps (renamed, not copied): 240's kaigi_move_target (now
+-- kaigi_move_target_every_interpreter).
 -- tests/integration/49-interpretation-repair.t.
 --
 -- Applied by kaigid --migrate inside one transaction: no BEGIN/COMMIT here.
 
--- 120's planned place of a moved session: people by session_busy_people,
--- less its auto-picked interpreters busy at the new time.
-CREATE OR REPLACE FUNCTION kaigi_move_target(s sessions, p_input jsonb) RETURNS jsonb
+ALTER FUNCTION kaigi_move_target(sessions, jsonb)
+    RENAME TO kaigi_move_target_every_interpreter;
+
+-- 240's planned place of a moved session, its people less its
+-- auto-picked interpreters busy at the new time.
+CREATE FUNCTION kaigi_move_target(s sessions, p_input jsonb) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-	SELECT jsonb_build_object('session_id', s.id, 'version', s.version,
-	    'room_id', CASE WHEN p_input ? 'room_id' THEN p_input->'room_id'
-		ELSE to_jsonb(s.room_id) END,
-	    'start', p_input->'start', 'end', p_input->'end',
-	    'people', (SELECT coalesce(jsonb_agg(b.participant_id ORDER BY b.participant_id), '[]')
-		FROM session_busy_people b
-		WHERE b.session_id = s.id AND NOT EXISTS (
-		    SELECT 1 FROM session_interpreters i
-		    JOIN busy x ON x.participant_id = i.participant_id
-			AND x.session_id IS DISTINCT FROM s.id
-			AND x.during && kaigi_busy_range(s.conference_id,
-			    (p_input->>'start')::timestamptz, (p_input->>'end')::timestamptz)
-		    WHERE i.session_id = s.id AND i.auto
-			AND i.participant_id = b.participant_id
-			AND NOT EXISTS (SELECT 1 FROM session_attendees a
-			    WHERE a.session_id = s.id AND a.participant_id = b.participant_id))))
+	SELECT t || jsonb_build_object('people', coalesce((SELECT jsonb_agg(x ORDER BY x)
+	    FROM jsonb_array_elements(t->'people') x
+	    WHERE NOT EXISTS (SELECT 1 FROM session_interpreters i
+		JOIN busy b ON b.participant_id = i.participant_id
+		    AND b.session_id IS DISTINCT FROM s.id
+		    AND b.during && kaigi_busy_range(s.conference_id,
+			(t->>'start')::timestamptz, (t->>'end')::timestamptz)
+		WHERE i.session_id = s.id AND i.auto AND i.participant_id = x::bigint
+		    AND NOT EXISTS (SELECT 1 FROM session_attendees a
+			WHERE a.session_id = s.id AND a.participant_id = i.participant_id))),
+	    '[]'))
+	FROM (SELECT kaigi_move_target_every_interpreter(s, p_input) AS t) y
 $$;
