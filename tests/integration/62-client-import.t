@@ -188,12 +188,16 @@ def walkthrough(s, admin):
     rc, out, err = kaigi(s, admin, "conference", "create", "evian-2026", "--title", "Évian Ministerial (example)",
                          "--timezone", "Europe/Paris", "--from", "2026-06-15", "--to", "2026-06-16")
     is_(rc, 0, "README walkthrough: kaigi conference create")
-    for k in KINDS:
+    for k in KINDS + ["registrations"]:
         rc, out, err = kaigi(s, admin, "import", os.path.join(TOP, "sql", "demo", "evian", k + ".csv"),
                              "--kind", k, conference="evian-2026")
         ok(rc == 0 and "updated         0" in out.decode(), "... kaigi import sql/demo/evian/%s.csv: exit 0" % k)
         if rc != 0:
             diag(err)
+    rc, out, err = kaigi(s, admin, "export", "registrations", conference="evian-2026")
+    regs = [line.split(",")[2:] for line in out.decode().splitlines()[1:]]
+    is_((rc, regs), (0, [["confirmed", ""]] * 3 + [["waiting", "1"]]),
+        "... kaigi export registrations: the side event's three seats taken, the fourth waiting")
     rc, out, err = kaigi(s, admin, "schedule", "--auto", conference="evian-2026")
     like(out.decode(), r"Placed 1 bilateral", "... kaigi schedule --auto places the accepted request")
     rc, out, err = kaigi(s, admin, "conflicts", conference="evian-2026")
