@@ -68,10 +68,20 @@ async function boxOf(page, loc) {
 	throw new Error("never measured: " + loc + (last ? " (" + last.message.split("\n")[0] + ")" : ""));
 }
 
-/* Show a day by clicking its tab; the blocks on it. */
+/* Show a day by clicking its tab; the blocks on it. A redraw of the tabs
+ * (the change stream after a write) can land between Playwright's finding
+ * the tab and its click, which then reaches no tab: click again. */
 async function day(page, d) {
-	await page.click("#tab-" + d);
-	await page.waitForSelector("#tab-" + d + '[aria-selected="true"]');
+	for (let i = 0; ; i++) {
+		await page.click("#tab-" + d);
+		try {
+			await page.waitForSelector("#tab-" + d + '[aria-selected="true"]', { timeout: 5000 });
+			break;
+		} catch (e) {
+			if (i >= 4)
+				throw e;
+		}
+	}
 	return blocks(page);
 }
 
