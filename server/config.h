@@ -12,6 +12,9 @@ struct config {
 	int	 port;			/* default 8080 */
 	int	 workers;		/* processes sharing the port (SO_REUSEPORT) */
 	char	*database_url;		/* libpq conninfo */
+	char	*listen_url;		/* LISTEN connection; empty: database_url */
+	char	*replica_url;		/* standbys for feed reads, space-separated; empty: none */
+	int	 replica_wait_ms;	/* wait for a standby's replay, then the primary */
 	int	 pool_size;		/* connections per worker */
 	int	 db_wait_ms;		/* queue wait before 503 */
 	int	 db_queue_max;		/* requests waiting for the pool, per worker */

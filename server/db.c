@@ -37,6 +37,11 @@
  * queue holds at most queue_max items; more work gets DB_BUSY at once (or
  * DB_UNAVAILABLE if no connection is up), so a wait stays bounded.
  *
+ * A pool is a struct db_pool. db_init makes the primary's, which db_query,
+ * db_txn_begin and the rest use; db_pool_new makes more (replica.c: one per
+ * standby), each with its own connections, queue, timers and counters.
+ * Every connection, work item and transaction points at its pool.
+ *
  * Callbacks are only ever called from the event loop, never from inside
  * db_query() and friends (failures found while queueing are delivered from a
  * deferred event), except after db_shutdown() has finished, when db_query()
@@ -101,6 +106,7 @@ enum db_work_kind {
 };
 
 struct db_txn;
+struct db_pool;
 
 /* One statement waiting or running, with the callback to tell. */
 struct db_work {
@@ -112,6 +118,7 @@ struct db_work {
 	db_cb			*cb;
 	db_txn_cb		*txn_cb;
 	void			*arg;
+	struct db_pool		*pool;
 	struct db_txn		*txn;		/* BEGIN and END */
 	int			 commit;	/* END */
 	uint64_t		 deadline;	/* ms, monotonic; queued work */
@@ -131,6 +138,7 @@ enum db_conn_state {
 /* One pooled connection. */
 struct db_conn {
 	int			 id;
+	struct db_pool		*pool;
 	enum db_conn_state	 state;
 	PGconn			*pg;
 	struct event		*io;		/* re-armed on PQsocket() */
@@ -147,11 +155,14 @@ struct db_conn {
 /* A transaction: the connection it holds and its statements in order. */
 struct db_txn {
 	TAILQ_ENTRY(db_txn)	 entry;
+	struct db_pool		*pool;
 	struct db_conn		*conn;		/* NULL once lost */
 	struct db_work_list	 queue;
 };
 
-static struct {
+/* A pool: its connections, its queue, its counters. */
+struct db_pool {
+	const char		*name;		/* in the log: "db", "replica 1"... */
 	struct event_base	*base;
 	char			*conninfo;
 	int			 pool_size;
@@ -171,15 +182,17 @@ static struct {
 	unsigned long		 errors;
 	unsigned long		 unavailable;
 	unsigned long		 busy;
-} db;
+};
+
+static struct db_pool	*db_primary;	/* db_init's: db_query and the rest */
 
 static void	db_conn_open(struct db_conn *);
 static void	db_conn_lost(struct db_conn *, const char *);
 static void	db_conn_next(struct db_conn *);
 static void	db_conn_start(struct db_conn *, struct db_work *);
 static void	db_conn_io_cb(evutil_socket_t, short, void *);
-static void	db_dispatch(void);
-static void	db_queue_arm(void);
+static void	db_dispatch(struct db_pool *);
+static void	db_queue_arm(struct db_pool *);
 
 /* Milliseconds on the monotonic clock. */
 static uint64_t
@@ -239,16 +252,17 @@ db_work_free(struct db_work *w)
 static void
 db_txn_free(struct db_txn *txn)
 {
+	struct db_pool	*p = txn->pool;
 	struct db_work	*w;
 
 	while ((w = TAILQ_FIRST(&txn->queue)) != NULL) {
 		TAILQ_REMOVE(&txn->queue, w, entry);
 		w->failure = DB_UNAVAILABLE;
-		TAILQ_INSERT_TAIL(&db.failed, w, entry);
+		TAILQ_INSERT_TAIL(&p->failed, w, entry);
 	}
-	if (!db.stopping && !TAILQ_EMPTY(&db.failed))
-		event_active(db.fail_event, 0, 0);
-	TAILQ_REMOVE(&db.txns, txn, entry);
+	if (!p->stopping && !TAILQ_EMPTY(&p->failed))
+		event_active(p->fail_event, 0, 0);
+	TAILQ_REMOVE(&p->txns, txn, entry);
 	free(txn);
 }
 
@@ -260,19 +274,20 @@ db_work_deliver(struct db_work *w, enum db_status status, PGresult *res)
 	db_txn_cb	*txn_cb = w->txn_cb;
 	void		*arg = w->arg;
 	struct db_txn	*txn = w->txn;
+	struct db_pool	*p = w->pool;
 	enum db_work_kind kind = w->kind;
 
 	db_work_free(w);
 	if (kind == DB_WORK_SETUP)
 		return;
 	if (status == DB_UNAVAILABLE)
-		db.unavailable++;
+		p->unavailable++;
 	else if (status == DB_BUSY)
-		db.busy++;
+		p->busy++;
 	else {
-		db.queries++;
+		p->queries++;
 		if (status == DB_ERROR)
-			db.errors++;
+			p->errors++;
 	}
 	if (kind == DB_WORK_BEGIN) {
 		if (status != DB_OK) {
@@ -292,56 +307,59 @@ db_work_deliver(struct db_work *w, enum db_status status, PGresult *res)
 static void
 db_fail_later(struct db_work *w, enum db_status status)
 {
+	struct db_pool	*p = w->pool;
+
 	w->failure = status;
-	TAILQ_INSERT_TAIL(&db.failed, w, entry);
-	if (!db.stopping)
-		event_active(db.fail_event, 0, 0);
+	TAILQ_INSERT_TAIL(&p->failed, w, entry);
+	if (!p->stopping)
+		event_active(p->fail_event, 0, 0);
 }
 
 /* Deliver its failure to everything on the failed list. */
 static void
 db_fail_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct db_pool	*p = arg;
 	struct db_work	*w;
 
-	(void)fd; (void)what; (void)arg;
-	while ((w = TAILQ_FIRST(&db.failed)) != NULL) {
-		TAILQ_REMOVE(&db.failed, w, entry);
+	(void)fd; (void)what;
+	while ((w = TAILQ_FIRST(&p->failed)) != NULL) {
+		TAILQ_REMOVE(&p->failed, w, entry);
 		db_work_deliver(w, w->failure, NULL);
 	}
 }
 
 /* Why work cannot have a connection: the database is down, or the pool busy. */
 static enum db_status
-db_refusal(void)
+db_refusal(struct db_pool *p)
 {
-	return (db_ready() ? DB_BUSY : DB_UNAVAILABLE);
+	return (db_pool_ready(p) ? DB_BUSY : DB_UNAVAILABLE);
 }
 
 /* Is the pool moving: a connection up, and one freed within wait_ms? */
 static int
-db_moving(uint64_t now)
+db_moving(struct db_pool *p, uint64_t now)
 {
-	return (db_ready() && db.freed_at + (uint64_t)db.wait_ms > now);
+	return (db_pool_ready(p) && p->freed_at + (uint64_t)p->wait_ms > now);
 }
 
 /* Arm the queue timer on the head's deadline, later while the pool moves. */
 static void
-db_queue_arm(void)
+db_queue_arm(struct db_pool *p)
 {
-	struct db_work	*w = TAILQ_FIRST(&db.queue);
+	struct db_work	*w = TAILQ_FIRST(&p->queue);
 	struct timeval	 tv;
 	uint64_t	 now, when;
 
 	if (w == NULL) {
-		event_del(db.queue_timer);
+		event_del(p->queue_timer);
 		return;
 	}
 	now = db_now_ms();
 	when = w->deadline;
-	if (db_moving(now) && db.freed_at + (uint64_t)db.wait_ms > when)
-		when = db.freed_at + (uint64_t)db.wait_ms;
-	evtimer_add(db.queue_timer, db_tv(&tv, when > now ? when - now : 0));
+	if (db_moving(p, now) && p->freed_at + (uint64_t)p->wait_ms > when)
+		when = p->freed_at + (uint64_t)p->wait_ms;
+	evtimer_add(p->queue_timer, db_tv(&tv, when > now ? when - now : 0));
 }
 
 /*
@@ -351,19 +369,20 @@ db_queue_arm(void)
 static void
 db_queue_expire_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct db_pool	*p = arg;
 	struct db_work	*w;
 	uint64_t	 now = db_now_ms();
 
-	(void)fd; (void)what; (void)arg;
-	while ((w = TAILQ_FIRST(&db.queue)) != NULL && w->deadline <= now &&
-	    !db_moving(now)) {
-		TAILQ_REMOVE(&db.queue, w, entry);
-		db.queue_length--;
-		log_debug("db: no connection %s within %d ms",
-		    db_ready() ? "came free" : "up", db.wait_ms);
-		db_work_deliver(w, db_refusal(), NULL);
+	(void)fd; (void)what;
+	while ((w = TAILQ_FIRST(&p->queue)) != NULL && w->deadline <= now &&
+	    !db_moving(p, now)) {
+		TAILQ_REMOVE(&p->queue, w, entry);
+		p->queue_length--;
+		log_debug("%s: no connection %s within %d ms", p->name,
+		    db_pool_ready(p) ? "came free" : "up", p->wait_ms);
+		db_work_deliver(w, db_refusal(p), NULL);
 	}
-	db_queue_arm();
+	db_queue_arm(p);
 }
 
 /*
@@ -374,50 +393,53 @@ db_queue_expire_cb(evutil_socket_t fd, short what, void *arg)
 static void
 db_enqueue(struct db_work *w)
 {
-	if (db.stopping) {
+	struct db_pool	*p = w->pool;
+
+	if (p->stopping) {
 		db_fail_later(w, DB_UNAVAILABLE);
 		return;
 	}
-	w->deadline = db_now_ms() + (uint64_t)db.wait_ms;
-	TAILQ_INSERT_TAIL(&db.queue, w, entry);
-	db.queue_length++;
-	db_dispatch();
-	if (db.queue_length > db.queue_max) {
-		TAILQ_REMOVE(&db.queue, w, entry);
-		db.queue_length--;
-		log_debug("db: queue full (%d waiting)", db.queue_length);
-		db_fail_later(w, db_refusal());
+	w->deadline = db_now_ms() + (uint64_t)p->wait_ms;
+	TAILQ_INSERT_TAIL(&p->queue, w, entry);
+	p->queue_length++;
+	db_dispatch(p);
+	if (p->queue_length > p->queue_max) {
+		TAILQ_REMOVE(&p->queue, w, entry);
+		p->queue_length--;
+		log_debug("%s: queue full (%d waiting)", p->name,
+		    p->queue_length);
+		db_fail_later(w, db_refusal(p));
 	}
-	db_queue_arm();
+	db_queue_arm(p);
 }
 
 /* A connection in state IDLE, or NULL. */
 static struct db_conn *
-db_conn_free_one(void)
+db_conn_free_one(struct db_pool *p)
 {
 	int	i;
 
-	for (i = 0; i < db.pool_size; i++) {
-		if (db.conns[i].state == DB_CONN_IDLE &&
-		    db.conns[i].work == NULL)
-			return (&db.conns[i]);
+	for (i = 0; i < p->pool_size; i++) {
+		if (p->conns[i].state == DB_CONN_IDLE &&
+		    p->conns[i].work == NULL)
+			return (&p->conns[i]);
 	}
 	return (NULL);
 }
 
 /* Hand queued work to free connections, oldest first. */
 static void
-db_dispatch(void)
+db_dispatch(struct db_pool *p)
 {
 	struct db_conn	*c;
 	struct db_work	*w;
 
-	if (db.stopping)
+	if (p->stopping)
 		return;
-	while ((w = TAILQ_FIRST(&db.queue)) != NULL &&
-	    (c = db_conn_free_one()) != NULL) {
-		TAILQ_REMOVE(&db.queue, w, entry);
-		db.queue_length--;
+	while ((w = TAILQ_FIRST(&p->queue)) != NULL &&
+	    (c = db_conn_free_one(p)) != NULL) {
+		TAILQ_REMOVE(&p->queue, w, entry);
+		p->queue_length--;
 		db_conn_start(c, w);
 	}
 }
@@ -434,7 +456,7 @@ db_conn_arm(struct db_conn *c, short what, int64_t timeout_ms)
 		db_conn_lost(c, "no socket");
 		return;
 	}
-	event_assign(c->io, db.base, fd, what, db_conn_io_cb, c);
+	event_assign(c->io, c->pool->base, fd, what, db_conn_io_cb, c);
 	if (timeout_ms < 0)
 		event_add(c->io, NULL);
 	else
@@ -483,19 +505,20 @@ db_conn_orphan(struct db_conn *c)
 static void
 db_conn_lost(struct db_conn *c, const char *why)
 {
+	struct db_pool	*p = c->pool;
 	struct timeval	 tv;
 	const char	*msg = c->pg != NULL ? PQerrorMessage(c->pg) : "";
 	int		 delay;
 
 	if (!c->quiet)
-		log_warn("db: connection %d: %s: %.*s", c->id, why,
+		log_warn("%s: connection %d: %s: %.*s", p->name, c->id, why,
 		    (int)strcspn(msg, "\n"), msg);
 	c->quiet = 1;
 	db_conn_close(c);
 	db_conn_orphan(c);
-	if (db.stopping)
+	if (p->stopping)
 		return;
-	db_queue_arm();		/* the last one gone: the head's own deadline */
+	db_queue_arm(p);		/* the last one gone: the head's own deadline */
 	delay = c->backoff_ms / 2 + (int)(random() % (c->backoff_ms / 2 + 1));
 	c->backoff_ms *= 2;
 	if (c->backoff_ms > DB_BACKOFF_MAX_MS)
@@ -517,7 +540,7 @@ db_conn_notice(void *arg, const char *msg)
 {
 	struct db_conn	*c = arg;
 
-	log_info("db: connection %d: %.*s", c->id, (int)strcspn(msg, "\n"),
+	log_info("%s: connection %d: %.*s", c->pool->name, c->id, (int)strcspn(msg, "\n"),
 	    msg);
 }
 
@@ -527,7 +550,7 @@ db_conn_open(struct db_conn *c)
 {
 	static const char *const keys[] =
 	    { "dbname", "fallback_application_name", NULL };
-	const char	*values[] = { db.conninfo, "kaigid", NULL };
+	const char	*values[] = { c->pool->conninfo, "kaigid", NULL };
 
 	c->pg = PQconnectStartParams(keys, values, 1);
 	if (c->pg == NULL)
@@ -544,13 +567,13 @@ db_conn_open(struct db_conn *c)
 
 /* The database is back: re-open every connection waiting out a backoff now. */
 static void
-db_conn_wake_others(void)
+db_conn_wake_others(struct db_pool *p)
 {
 	struct db_conn	*o;
 	int		 i;
 
-	for (i = 0; i < db.pool_size; i++) {
-		o = &db.conns[i];
+	for (i = 0; i < p->pool_size; i++) {
+		o = &p->conns[i];
 		if (o->state != DB_CONN_DOWN || !evtimer_pending(o->retry, NULL))
 			continue;
 		event_del(o->retry);
@@ -564,11 +587,11 @@ static void
 db_conn_up(struct db_conn *c)
 {
 	if (c->quiet)
-		log_info("db: connection %d up", c->id);
+		log_info("%s: connection %d up", c->pool->name, c->id);
 	c->quiet = 0;
 	c->backoff_ms = DB_BACKOFF_MIN_MS;
 	c->state = DB_CONN_IDLE;
-	db_conn_wake_others();
+	db_conn_wake_others(c->pool);
 	db_conn_next(c);
 }
 
@@ -583,13 +606,14 @@ db_conn_connected(struct db_conn *c)
 		db_conn_lost(c, "setnonblocking");
 		return;
 	}
-	if (db.statement_timeout_ms <= 0) {
+	if (c->pool->statement_timeout_ms <= 0) {
 		db_conn_up(c);
 		return;
 	}
-	ms = xasprintf("%d", db.statement_timeout_ms);
+	ms = xasprintf("%d", c->pool->statement_timeout_ms);
 	w = db_work_new(DB_WORK_SETUP, DB_SQL_SET_TIMEOUT, 1,
 	    (const char *const *)&ms);
+	w->pool = c->pool;
 	free(ms);
 	c->state = DB_CONN_SETUP;
 	db_conn_start(c, w);
@@ -680,8 +704,8 @@ db_conn_next(struct db_conn *c)
 	/* Stay readable so a server-side close is seen at once. */
 	db_conn_arm(c, EV_READ, -1);
 	if (c->state == DB_CONN_IDLE) {
-		db.freed_at = db_now_ms();
-		db_dispatch();
+		c->pool->freed_at = db_now_ms();
+		db_dispatch(c->pool);
 	}
 }
 
@@ -691,8 +715,8 @@ db_conn_clean(struct db_conn *c)
 {
 	if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
 		return (1);
-	log_warn("db: connection %d left inside a transaction, reopening",
-	    c->id);
+	log_warn("%s: connection %d left inside a transaction, reopening",
+	    c->pool->name, c->id);
 	c->quiet = 1;
 	db_conn_close(c);
 	db_conn_open(c);
@@ -842,114 +866,153 @@ db_conn_io_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* Create the pool and start connecting every connection. */
-void
-db_init(struct event_base *base, const struct db_options *o)
+/* Create a pool and start connecting every connection. */
+struct db_pool *
+db_pool_new(struct event_base *base, const struct db_options *o,
+    const char *name)
 {
+	struct db_pool	*p = xcalloc(1, sizeof *p);
 	struct db_conn	*c;
 	int		 i;
 
-	memset(&db, 0, sizeof db);
-	TAILQ_INIT(&db.queue);
-	TAILQ_INIT(&db.failed);
-	TAILQ_INIT(&db.txns);
-	db.base = base;
-	db.conninfo = xstrdup(o->conninfo != NULL ? o->conninfo : "");
-	db.pool_size = o->pool_size > 0 ? o->pool_size : DB_DEFAULT_POOL_SIZE;
-	db.wait_ms = o->wait_ms > 0 ? o->wait_ms : DB_DEFAULT_WAIT_MS;
-	db.queue_max = o->queue_max > 0 ? o->queue_max : DB_DEFAULT_QUEUE_MAX;
-	db.statement_timeout_ms = o->statement_timeout_ms;
-	db.freed_at = db_now_ms();
-	db.queue_timer = evtimer_new(base, db_queue_expire_cb, NULL);
-	db.fail_event = event_new(base, -1, 0, db_fail_cb, NULL);
-	db.conns = xcalloc(db.pool_size, sizeof *db.conns);
-	for (i = 0; i < db.pool_size; i++) {
-		c = &db.conns[i];
+	TAILQ_INIT(&p->queue);
+	TAILQ_INIT(&p->failed);
+	TAILQ_INIT(&p->txns);
+	p->name = name;
+	p->base = base;
+	p->conninfo = xstrdup(o->conninfo != NULL ? o->conninfo : "");
+	p->pool_size = o->pool_size > 0 ? o->pool_size : DB_DEFAULT_POOL_SIZE;
+	p->wait_ms = o->wait_ms > 0 ? o->wait_ms : DB_DEFAULT_WAIT_MS;
+	p->queue_max = o->queue_max > 0 ? o->queue_max : DB_DEFAULT_QUEUE_MAX;
+	p->statement_timeout_ms = o->statement_timeout_ms;
+	p->freed_at = db_now_ms();
+	p->queue_timer = evtimer_new(base, db_queue_expire_cb, p);
+	p->fail_event = event_new(base, -1, 0, db_fail_cb, p);
+	p->conns = xcalloc(p->pool_size, sizeof *p->conns);
+	for (i = 0; i < p->pool_size; i++) {
+		c = &p->conns[i];
 		c->id = i;
+		c->pool = p;
 		c->backoff_ms = DB_BACKOFF_MIN_MS;
 		c->io = event_new(base, -1, 0, db_conn_io_cb, c);
 		c->retry = evtimer_new(base, db_conn_retry_cb, c);
 		db_conn_open(c);
 	}
+	return (p);
 }
 
 /* Close everything; queued and in-flight work gets DB_UNAVAILABLE. */
 void
-db_shutdown(void)
+db_pool_free(struct db_pool *p)
 {
 	struct db_work	*w;
 	int		 i;
 
-	if (db.base == NULL)
+	if (p == NULL)
 		return;
-	db.stopping = 1;
-	for (i = 0; i < db.pool_size; i++) {
-		event_del(db.conns[i].retry);
-		db_conn_close(&db.conns[i]);
-		db_conn_orphan(&db.conns[i]);
+	p->stopping = 1;
+	for (i = 0; i < p->pool_size; i++) {
+		event_del(p->conns[i].retry);
+		db_conn_close(&p->conns[i]);
+		db_conn_orphan(&p->conns[i]);
 	}
-	while ((w = TAILQ_FIRST(&db.queue)) != NULL) {
-		TAILQ_REMOVE(&db.queue, w, entry);
+	while ((w = TAILQ_FIRST(&p->queue)) != NULL) {
+		TAILQ_REMOVE(&p->queue, w, entry);
 		w->failure = DB_UNAVAILABLE;
-		TAILQ_INSERT_TAIL(&db.failed, w, entry);
+		TAILQ_INSERT_TAIL(&p->failed, w, entry);
 	}
-	db.queue_length = 0;
-	db_fail_cb(-1, 0, NULL);	/* callbacks may add more: drained too */
-	while (!TAILQ_EMPTY(&db.txns))
-		db_txn_free(TAILQ_FIRST(&db.txns));
-	for (i = 0; i < db.pool_size; i++) {
-		event_free(db.conns[i].io);
-		event_free(db.conns[i].retry);
+	p->queue_length = 0;
+	db_fail_cb(-1, 0, p);	/* callbacks may add more: drained too */
+	while (!TAILQ_EMPTY(&p->txns))
+		db_txn_free(TAILQ_FIRST(&p->txns));
+	for (i = 0; i < p->pool_size; i++) {
+		event_free(p->conns[i].io);
+		event_free(p->conns[i].retry);
 	}
-	event_free(db.queue_timer);
-	event_free(db.fail_event);
-	free(db.conns);
-	free(db.conninfo);
-	memset(&db, 0, sizeof db);
+	event_free(p->queue_timer);
+	event_free(p->fail_event);
+	free(p->conns);
+	free(p->conninfo);
+	free(p);
+}
+
+/* The primary pool: db_query, db_txn_begin and the rest use it. */
+void
+db_init(struct event_base *base, const struct db_options *o)
+{
+	db_primary = db_pool_new(base, o, "db");
+}
+
+void
+db_shutdown(void)
+{
+	struct db_pool	*p = db_primary;
+
+	db_primary = NULL;	/* db_query from a callback now fails at once */
+	db_pool_free(p);
 }
 
 /* New limits for a running pool (SIGHUP); queued work keeps its deadline. */
 void
-db_set_limits(int wait_ms, int queue_max)
+db_pool_set_limits(struct db_pool *p, int wait_ms, int queue_max)
 {
+	if (p == NULL)
+		return;
 	if (wait_ms > 0)
-		db.wait_ms = wait_ms;
+		p->wait_ms = wait_ms;
 	if (queue_max > 0)
-		db.queue_max = queue_max;
+		p->queue_max = queue_max;
 }
 
-/* Run one statement on the next free connection. */
 void
-db_query(const char *sql, int nparams, const char *const *params,
-    db_cb *cb, void *arg)
+db_set_limits(int wait_ms, int queue_max)
+{
+	db_pool_set_limits(db_primary, wait_ms, queue_max);
+}
+
+/* Run one statement on the pool's next free connection. */
+void
+db_pool_query(struct db_pool *p, const char *sql, int nparams,
+    const char *const *params, db_cb *cb, void *arg)
 {
 	struct db_work	*w;
 
-	if (db.base == NULL) {
+	if (p == NULL) {
 		cb(DB_UNAVAILABLE, NULL, arg);
 		return;
 	}
 	w = db_work_new(DB_WORK_QUERY, sql, nparams, params);
+	w->pool = p;
 	w->cb = cb;
 	w->arg = arg;
 	db_enqueue(w);
 }
 
-/* Queue a BEGIN; cb gets the checked-out transaction or NULL. */
+void
+db_query(const char *sql, int nparams, const char *const *params,
+    db_cb *cb, void *arg)
+{
+	db_pool_query(db_primary, sql, nparams, params, cb, arg);
+}
+
+/* Queue a BEGIN on the primary; cb gets the transaction or NULL. */
 void
 db_txn_begin(db_txn_cb *cb, void *arg)
 {
+	struct db_pool	*p = db_primary;
 	struct db_txn	*txn;
 	struct db_work	*w;
 
-	if (db.base == NULL) {
+	if (p == NULL) {
 		cb(NULL, arg);
 		return;
 	}
 	txn = xcalloc(1, sizeof *txn);
+	txn->pool = p;
 	TAILQ_INIT(&txn->queue);
-	TAILQ_INSERT_TAIL(&db.txns, txn, entry);
+	TAILQ_INSERT_TAIL(&p->txns, txn, entry);
 	w = db_work_new(DB_WORK_BEGIN, DB_SQL_BEGIN, 0, NULL);
+	w->pool = p;
 	w->txn_cb = cb;
 	w->arg = arg;
 	w->txn = txn;
@@ -960,6 +1023,7 @@ db_txn_begin(db_txn_cb *cb, void *arg)
 static void
 db_txn_push(struct db_txn *txn, struct db_work *w)
 {
+	w->pool = txn->pool;
 	if (txn->conn == NULL) {
 		db_fail_later(w, DB_UNAVAILABLE);
 		return;
@@ -967,7 +1031,6 @@ db_txn_push(struct db_txn *txn, struct db_work *w)
 	TAILQ_INSERT_TAIL(&txn->queue, w, entry);
 	db_conn_next(txn->conn);
 }
-
 /* Run a statement inside the transaction, after those before it. */
 void
 db_txn_query(struct db_txn *txn, const char *sql, int nparams,
@@ -1004,42 +1067,57 @@ db_conn_is_up(const struct db_conn *c)
 	    c->state == DB_CONN_TXN);
 }
 
-/* 1 when at least one connection is up. */
+/* 1 when at least one connection of the pool is up. */
 int
-db_ready(void)
+db_pool_ready(struct db_pool *p)
 {
 	int	i;
 
-	for (i = 0; i < db.pool_size; i++) {
-		if (db_conn_is_up(&db.conns[i]))
+	if (p == NULL)
+		return (0);
+	for (i = 0; i < p->pool_size; i++) {
+		if (db_conn_is_up(&p->conns[i]))
 			return (1);
 	}
 	return (0);
 }
 
+int
+db_ready(void)
+{
+	return (db_pool_ready(db_primary));
+}
+
 /* Counters and gauges for /readyz and the logs. */
 void
-db_get_stats(struct db_stats *s)
+db_pool_stats(struct db_pool *p, struct db_stats *s)
 {
 	int	i;
 
 	memset(s, 0, sizeof *s);
-	for (i = 0; i < db.pool_size; i++) {
-		if (db_conn_is_up(&db.conns[i]))
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->pool_size; i++) {
+		if (db_conn_is_up(&p->conns[i]))
 			s->connections_up++;
-		if (db.conns[i].state == DB_CONN_BUSY ||
-		    db.conns[i].state == DB_CONN_TXN)
+		if (p->conns[i].state == DB_CONN_BUSY ||
+		    p->conns[i].state == DB_CONN_TXN)
 			s->connections_busy++;
-		if (db.conns[i].state == DB_CONN_DOWN)
+		if (p->conns[i].state == DB_CONN_DOWN)
 			s->connections_down++;
 	}
-	s->queue_length = db.queue_length;
-	s->queries = db.queries;
-	s->errors = db.errors;
-	s->unavailable = db.unavailable;
-	s->busy = db.busy;
+	s->queue_length = p->queue_length;
+	s->queries = p->queries;
+	s->errors = p->errors;
+	s->unavailable = p->unavailable;
+	s->busy = p->busy;
 }
 
+void
+db_get_stats(struct db_stats *s)
+{
+	db_pool_stats(db_primary, s);
+}
 /* SQLSTATE of a failed result, or "". */
 const char *
 db_sqlstate(const PGresult *res)

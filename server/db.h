@@ -80,6 +80,22 @@ struct db_stats {
 };
 void	db_get_stats(struct db_stats *);
 
+/*
+ * More pools than the primary (replica.c: one per streaming standby). A
+ * pool of its own behaves as the primary's does above, for single
+ * statements; name is what the log calls it (kept, not copied).
+ * db_pool_free calls every pending callback with DB_UNAVAILABLE.
+ */
+struct db_pool;
+struct db_pool *db_pool_new(struct event_base *, const struct db_options *,
+	    const char *name);
+void	db_pool_free(struct db_pool *);
+void	db_pool_query(struct db_pool *, const char *sql, int nparams,
+	    const char *const *params, db_cb *cb, void *arg);
+int	db_pool_ready(struct db_pool *);
+void	db_pool_stats(struct db_pool *, struct db_stats *);
+void	db_pool_set_limits(struct db_pool *, int wait_ms, int queue_max);
+
 /* SQLSTATE of a failed result, or "" */
 const char *db_sqlstate(const PGresult *);
 

@@ -60,6 +60,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "replica.h"
 #include "route.h"
 #include "util.h"
 
@@ -571,7 +572,7 @@ feed_load(struct feed_job *j)
 	j->epoch = notify_epoch();
 	j->writes = feed_cache_writes();
 	gettimeofday(&j->started, NULL);
-	db_query(j->sql, j->nparams, (const char *const *)j->params,
+	replica_query(j->sql, j->nparams, (const char *const *)j->params,
 	    feed_loaded, j);
 }
 

@@ -63,7 +63,8 @@ hooks_start(struct event_base *base)
 	scheduler_init(base);
 	offload_init(base);
 	changes_start(base);
-	notify_start(base, cfg->database_url, HOOKS_CHANNEL, hooks_on_notify,
+	notify_start(base, *cfg->listen_url != '\0' ? cfg->listen_url :
+	    cfg->database_url, HOOKS_CHANNEL, hooks_on_notify,
 	    hooks_on_reconnect, NULL);
 }
 

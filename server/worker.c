@@ -25,6 +25,7 @@
 #include "http.h"
 #include "log.h"
 #include "outbox.h"
+#include "replica.h"
 #include "webhook.h"
 #include "server.h"
 #include "slowclient.h"
@@ -192,6 +193,7 @@ worker_run(const char *config_path, int fd, const sigset_t *mask)
 	dbo.statement_timeout_ms = cfg->statement_timeout_ms;
 	dbo.queue_max = cfg->db_queue_max;
 	db_init(w.base, &dbo);
+	replica_init(w.base, &dbo, cfg->replica_url, cfg->replica_wait_ms);
 	feed_cache_set_limit((size_t)cfg->feed_cache_mb * 1024 * 1024);
 	w.http = http_start(w.base, fd);
 	hooks_start(w.base);
@@ -208,6 +210,7 @@ worker_run(const char *config_path, int fd, const sigset_t *mask)
 	hooks_stop();
 	webhook_stop();
 	outbox_stop();
+	replica_shutdown();
 	db_shutdown();	/* answers what still waits on the database, before evhttp goes */
 	slowclient_stop();
 	evhttp_free(w.http);
