@@ -66,6 +66,7 @@ struct replica_read {
 	db_cb			*cb;
 	void			*arg;
 	uint64_t		 deadline;	/* ms, monotonic */
+	unsigned long		 gen;		/* feed cache generation then */
 	struct replica		*on;		/* the standby running it */
 	struct replica_read	*next;
 };
@@ -243,17 +244,26 @@ replica_replay_lsn(enum db_status st, PGresult *res, void *arg)
 	replica_drain();
 }
 
+/* Does need_lsn cover every change known when q arrived? */
+static int
+replica_known(const struct replica_read *q)
+{
+	return rp.known && rp.asked_gen >= q->gen;
+}
+
 /* Ask what is missing: the primary's position, or the standbys'. */
 static void
 replica_ask(void)
 {
-	unsigned long	gen = feed_cache_generation();
-	int		i;
+	struct replica_read	*q;
+	int			 i;
 
-	if (!rp.known || rp.asked_gen != gen) {
+	for (q = rp.waiting; q != NULL && replica_known(q); q = q->next)
+		;
+	if (q != NULL) {
 		if (!rp.asking) {
 			rp.asking = 1;
-			rp.asking_gen = gen;
+			rp.asking_gen = feed_cache_generation();
 			db_query(REPLICA_PRIMARY_LSN_SQL, 0, NULL,
 			    replica_primary_lsn, NULL);
 		}
@@ -277,11 +287,9 @@ replica_drain(void)
 	struct replica		*r;
 	uint64_t		 now = replica_now_ms();
 	struct timeval		 tv = { 0, REPLICA_POLL_MS * 1000 };
-	int			 ready;
 
-	ready = rp.known && rp.asked_gen == feed_cache_generation();
 	for (qp = &rp.waiting; (q = *qp) != NULL; ) {
-		r = ready && !rp.stopping ? replica_current() : NULL;
+		r = replica_known(q) && !rp.stopping ? replica_current() : NULL;
 		if (r == NULL && now < q->deadline && notify_ready() &&
 		    !rp.stopping) {
 			qp = &q->next;
@@ -328,6 +336,7 @@ replica_query(const char *sql, int nparams, const char *const *params,
 	q->cb = cb;
 	q->arg = arg;
 	q->deadline = replica_now_ms() + (uint64_t)rp.wait_ms;
+	q->gen = feed_cache_generation();
 	for (tail = &rp.waiting; *tail != NULL; tail = &(*tail)->next)
 		;
 	*tail = q;
