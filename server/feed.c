@@ -68,14 +68,19 @@
 /*
  * Each row also says whether its session is confidential (sql/250: NULL
  * no, '' yes, else the UID of a busy block); actor NULL: not a writer.
+ * The conference's confidential sessions are read once per feed (an
+ * uncorrelated subquery: an InitPlan; sql/550), not asked per row.
  * Every feed query ends with the attendance's columns (sql/240), joined
  * once per feed from kaigi_feed_attendances (sql/380; for the reader,
  * sql/390: a release-mode reader gets the last release's) to the rows
  * their reader may see: the feed's rows are read once (x, in their
  * order), then spread into columns (f).
  */
-#define FEED_BUSY(actor)	" kaigi_feed_busy(f.conference_id, f.id," \
-    " f.reserved, " actor ")"
+#define FEED_BUSY(actor)	" CASE WHEN f.id IS NULL OR NOT f.id = ANY" \
+    " ((SELECT coalesce(kaigi_feed_confidential_ids((SELECT" \
+    " min((x.row).conference_id) FROM x), " actor "), '{}'))::bigint[])" \
+    " THEN NULL WHEN NOT f.reserved THEN ''" \
+    " ELSE kaigi_feed_busy_uid(f.conference_id, f.id) END"
 #define FEED_ATT_COLS	", a.att_note, a.att_links"
 #define FEED_WITH(src)	"WITH x AS MATERIALIZED (SELECT f AS row," \
     " row_number() OVER () AS n FROM " src " AS f) "
