@@ -8,6 +8,7 @@
 
 #include "http.h"
 #include "metrics.h"
+#include "replica.h"
 #include "route.h"
 #include "util.h"
 
@@ -37,6 +38,8 @@ static void
 health_ready_done(enum db_status st, PGresult *res, void *arg)
 {
 	struct req	*r = arg;
+	int		 replicas, up;
+	json_t		*o;
 
 	(void)res;
 	if (st == DB_BUSY) {
@@ -47,8 +50,12 @@ health_ready_done(enum db_status st, PGresult *res, void *arg)
 		http_reply_unavailable(r);
 		return;
 	}
-	http_reply_json(r, 200, json_pack("{s:s, s:s}", "status", "ok",
-	    "database", "ok"));
+	o = json_pack("{s:s, s:s}", "status", "ok", "database", "ok");
+	replica_stats(&replicas, &up);
+	if (replicas > 0)	/* a standby down only sends feeds to the primary */
+		json_object_set_new(o, "replicas", json_pack("{s:i, s:i}",
+		    "configured", replicas, "up", up));
+	http_reply_json(r, 200, o);
 }
 
 /* GET /readyz */

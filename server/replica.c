@@ -363,6 +363,16 @@ replica_shutdown(void)
 	memset(&rp, 0, sizeof rp);
 }
 
+/* New pool limits (SIGHUP), as the primary's. */
+void
+replica_set_limits(int wait_ms, int queue_max)
+{
+	int	i;
+
+	for (i = 0; i < rp.n; i++)
+		db_pool_set_limits(rp.r[i].pool, wait_ms, queue_max);
+}
+
 /* How many standbys, and how many are up (for /readyz and tests). */
 void
 replica_stats(int *configured, int *up)

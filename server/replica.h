@@ -18,6 +18,8 @@ void	replica_query(const char *sql, int nparams, const char *const *params,
 	    db_cb *cb, void *arg);
 /* Close the pools; waiting reads get DB_UNAVAILABLE. Before db_shutdown. */
 void	replica_shutdown(void);
+/* db_wait_ms and db_queue_max of the standbys' pools (SIGHUP). */
+void	replica_set_limits(int wait_ms, int queue_max);
 /* Standbys configured, and up now. */
 void	replica_stats(int *configured, int *up);
 

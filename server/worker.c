@@ -146,6 +146,7 @@ worker_sighup(evutil_socket_t sig, short what, void *arg)
 	}
 	http_reconfigure(w->http);
 	db_set_limits(cfg->db_wait_ms, cfg->db_queue_max);
+	replica_set_limits(cfg->db_wait_ms, cfg->db_queue_max);
 	feed_cache_set_limit((size_t)cfg->feed_cache_mb * 1024 * 1024);
 	log_info("SIGHUP: settings re-read from %s", w->config_path);
 }

@@ -92,6 +92,8 @@ def main(pg, url, rurl, a, b):
     ok(sql(rurl, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'kaigid'") > 0,
        "kaigid holds connections to the standby")
     is_(sql(rurl, "SELECT pg_is_in_recovery()"), True, "it is a standby")
+    is_(a.request("GET", "/readyz").json.get("replicas"), {"configured": 1, "up": 1},
+        "/readyz counts the standby, up")
 
     sql(rurl, "SELECT pg_wal_replay_pause()")
     ok(wait_until(lambda: sql(rurl, "SELECT pg_get_wal_replay_pause_state()") == "paused", PATIENCE),
