@@ -2,12 +2,15 @@
  * api-health.c — liveness, readiness and metrics.
  *
  * /healthz answers while the process lives, without touching the database;
- * /readyz answers 200 only when a query gets through the pool in time.
+ * /readyz answers 200 only when a query gets through the pool in time. Its
+ * body says whether the change listener is in force ("listen": "ok" or
+ * "down"): while it is down the instance serves everything, only uncached.
  */
 #include <event2/buffer.h>
 
 #include "http.h"
 #include "metrics.h"
+#include "notify.h"
 #include "replica.h"
 #include "route.h"
 #include "util.h"
@@ -50,7 +53,8 @@ health_ready_done(enum db_status st, PGresult *res, void *arg)
 		http_reply_unavailable(r);
 		return;
 	}
-	o = json_pack("{s:s, s:s}", "status", "ok", "database", "ok");
+	o = json_pack("{s:s, s:s, s:s}", "status", "ok", "database", "ok",
+	    "listen", notify_ready() ? "ok" : "down");
 	replica_stats(&replicas, &up);
 	if (replicas > 0)	/* a standby down only sends feeds to the primary */
 		json_object_set_new(o, "replicas", json_pack("{s:i, s:i}",

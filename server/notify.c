@@ -18,7 +18,27 @@
  * (notify_epoch), so a cache can tell whether LISTEN has been in force
  * without a break since it rendered something.
  *
- * LISTEN takes no parameters, so the channel is quoted with
+ * LISTEN succeeding does not prove that notifications arrive: through a
+ * pooler in transaction mode (PgBouncer) LISTEN runs on a server connection
+ * that goes straight back to the pool, and the pooler drops what that
+ * connection later receives. So READY is reached only when a probe comes
+ * back: after LISTEN, NOTIFY <channel>_probe is sent through the query pool
+ * (db.c, another connection, so another session); the listener must hear it
+ * within NOTIFY_PROBE_WAIT_MS of its commit, else the connection counts as
+ * lost (logged, retried with backoff; meanwhile the feed caches keep
+ * nothing). The probe is repeated every NOTIFY_HEARTBEAT_MS while READY,
+ * which also finds a connection that died without a word (a half-open TCP
+ * connection). A probe the pool could not send (busy, database down) proves
+ * nothing either way: it is sent again later.
+ *
+ *	LISTENING --LISTEN ok--> VERIFYING --own probe heard--> READY
+ *
+ * Probes have a channel of their own, so nothing else listening on the
+ * changes channel sees them; their payload names this listener (a random
+ * word and the pid) and the probe's number, so other instances' probes and
+ * late echoes of older ones are told apart.
+ *
+ * LISTEN takes no parameters, so the channels are quoted with
  * PQescapeIdentifier; it is the only statement built from a string here.
  */
 
@@ -26,10 +46,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <libpq-fe.h>
 
+#include "db.h"
 #include "log.h"
 #include "notify.h"
 #include "util.h"
@@ -37,11 +59,15 @@
 #define NOTIFY_BACKOFF_MIN_MS		100
 #define NOTIFY_BACKOFF_MAX_MS		1000
 #define NOTIFY_CONNECT_TIMEOUT_MS	10000
+#define NOTIFY_PROBE_WAIT_MS		5000	/* echo after the probe's commit */
+#define NOTIFY_PROBE_RETRY_MS		1000	/* the pool could not send one */
+#define NOTIFY_HEARTBEAT_MS		30000
 
 enum notify_state {
 	NOTIFY_DOWN,		/* closed, retry timer pending */
 	NOTIFY_CONNECTING,	/* PQconnectPoll in progress */
 	NOTIFY_LISTENING,	/* LISTEN sent, waiting for its result */
+	NOTIFY_VERIFYING,	/* LISTEN done, waiting for the first probe */
 	NOTIFY_READY,		/* receiving notifications */
 };
 
@@ -49,6 +75,12 @@ static struct {
 	struct event_base	*base;
 	char			*conninfo;
 	char			*channel;
+	char			*probe_channel;	/* <channel>_probe */
+	char			 probe_self[48];	/* "<random>.<pid>" */
+	char			 probe_want[80];	/* payload of the one in flight */
+	unsigned long		 probe_seq;
+	int			 probe_pending;	/* sent, echo not heard yet */
+	struct event		*probe;		/* next probe, or the echo's deadline */
 	notify_cb		*on_notify;
 	notify_reconnect_cb	*on_reconnect;
 	void			*arg;
@@ -67,6 +99,7 @@ static struct {
 
 static void	notify_io_cb(evutil_socket_t, short, void *);
 static void	notify_lost(const char *);
+static void	notify_probe_send(void);
 
 /* Milliseconds on the monotonic clock. */
 static uint64_t
@@ -105,6 +138,8 @@ static void
 notify_close(void)
 {
 	event_del(nt.io);
+	event_del(nt.probe);
+	nt.probe_pending = 0;
 	PQclear(nt.result);
 	nt.result = NULL;
 	if (nt.pg != NULL)
@@ -186,24 +221,42 @@ notify_flush(void)
 	notify_arm(r ? EV_READ|EV_WRITE : EV_READ, -1);
 }
 
-/* Connected: go non-blocking and send LISTEN. */
+/* "LISTEN <name>" with the name quoted, or NULL. */
+static char *
+notify_listen_sql(const char *name)
+{
+	char	*quoted, *sql;
+
+	quoted = PQescapeIdentifier(nt.pg, name, strlen(name));
+	if (quoted == NULL)
+		return (NULL);
+	sql = xasprintf("LISTEN %s", quoted);
+	PQfreemem(quoted);
+	return (sql);
+}
+
+/* Connected: go non-blocking and LISTEN on the channel and the probes'. */
 static void
 notify_send_listen(void)
 {
-	char	*quoted, *sql;
+	char	*a, *b, *sql;
 	int	 sent;
 
 	if (PQsetnonblocking(nt.pg, 1) != 0) {
 		notify_lost("setnonblocking");
 		return;
 	}
-	quoted = PQescapeIdentifier(nt.pg, nt.channel, strlen(nt.channel));
-	if (quoted == NULL) {
+	a = notify_listen_sql(nt.channel);
+	b = notify_listen_sql(nt.probe_channel);
+	if (a == NULL || b == NULL) {
+		free(a);
+		free(b);
 		notify_lost("bad channel name");
 		return;
 	}
-	sql = xasprintf("LISTEN %s", quoted);
-	PQfreemem(quoted);
+	sql = xasprintf("%s; %s", a, b);
+	free(a);
+	free(b);
 	sent = PQsendQuery(nt.pg, sql);
 	free(sql);
 	if (!sent) {
@@ -241,7 +294,43 @@ notify_poll(short what)
 	}
 }
 
-/* Hand every received notification to on_notify. */
+/* In force: a new epoch; on_reconnect if it was in force before. */
+static void
+notify_become_ready(void)
+{
+	nt.state = NOTIFY_READY;
+	nt.epoch++;
+	nt.backoff_ms = NOTIFY_BACKOFF_MIN_MS;
+	if (nt.quiet)
+		log_info("notify: listening on %s again", nt.channel);
+	nt.quiet = 0;
+	if (nt.listened && nt.on_reconnect != NULL)
+		nt.on_reconnect(nt.arg);
+	nt.listened = 1;
+}
+
+/* (Re)arm the probe timer to fire in ms. */
+static void
+notify_probe_arm(int ms)
+{
+	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(nt.probe, &tv);
+}
+
+/* A probe arrived: ours and the one awaited proves the connection hears. */
+static void
+notify_probe_heard(const char *payload)
+{
+	if (!nt.probe_pending || strcmp(payload, nt.probe_want) != 0)
+		return;		/* another instance's, or a late echo */
+	nt.probe_pending = 0;
+	notify_probe_arm(NOTIFY_HEARTBEAT_MS);
+	if (nt.state == NOTIFY_VERIFYING)
+		notify_become_ready();
+}
+
+/* Hand every received notification to on_notify (probes to us). */
 static void
 notify_deliver(void)
 {
@@ -249,13 +338,65 @@ notify_deliver(void)
 
 	while (nt.pg != NULL && (n = PQnotifies(nt.pg)) != NULL) {
 		log_debug("notify: %s: %s", n->relname, n->extra);
-		if (nt.on_notify != NULL)
+		if (strcmp(n->relname, nt.probe_channel) == 0)
+			notify_probe_heard(n->extra);
+		else if (nt.on_notify != NULL)
 			nt.on_notify(n->relname, n->extra, nt.arg);
 		PQfreemem(n);
 	}
 }
 
-/* LISTEN's result is in: READY, or lost if it failed. */
+/* The pool ran (or could not run) the probe's NOTIFY. */
+static void
+notify_probe_sent(enum db_status st, PGresult *res, void *arg)
+{
+	unsigned long	seq = (unsigned long)(uintptr_t)arg;
+
+	(void)res;
+	if (nt.base == NULL || !nt.probe_pending || seq != nt.probe_seq)
+		return;		/* stopped, already heard, or superseded */
+	if (st == DB_OK) {	/* committed: the echo is due now */
+		notify_probe_arm(NOTIFY_PROBE_WAIT_MS);
+		return;
+	}
+	nt.probe_pending = 0;	/* proves nothing: try again later */
+	notify_probe_arm(nt.state == NOTIFY_READY ? NOTIFY_HEARTBEAT_MS :
+	    NOTIFY_PROBE_RETRY_MS);
+}
+
+/* NOTIFY <channel>_probe, '<self> <seq>' through the query pool. */
+static void
+notify_probe_send(void)
+{
+	const char	*params[2];
+
+	nt.probe_seq++;
+	snprintf(nt.probe_want, sizeof nt.probe_want, "%s %lu", nt.probe_self,
+	    nt.probe_seq);
+	nt.probe_pending = 1;
+	event_del(nt.probe);	/* armed again when the pool answers */
+	params[0] = nt.probe_channel;
+	params[1] = nt.probe_want;
+	db_query("SELECT pg_notify($1, $2)", 2, params, notify_probe_sent,
+	    (void *)(uintptr_t)nt.probe_seq);
+}
+
+/* Probe timer: send the next probe, or the awaited echo never came. */
+static void
+notify_probe_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what; (void)arg;
+	if (nt.state != NOTIFY_VERIFYING && nt.state != NOTIFY_READY)
+		return;
+	if (!nt.probe_pending) {
+		notify_probe_send();
+		return;
+	}
+	notify_lost("LISTEN hears no NOTIFY (through a pooler in transaction"
+	    " mode? listen_url must reach PostgreSQL itself)");
+}
+
+/* LISTEN's result is in: verify it with a probe, or lost if it failed. */
 static void
 notify_listen_done(void)
 {
@@ -267,16 +408,9 @@ notify_listen_done(void)
 	}
 	PQclear(nt.result);
 	nt.result = NULL;
-	nt.state = NOTIFY_READY;
-	nt.epoch++;
-	nt.backoff_ms = NOTIFY_BACKOFF_MIN_MS;
-	if (nt.quiet)
-		log_info("notify: listening on %s again", nt.channel);
-	nt.quiet = 0;
+	nt.state = NOTIFY_VERIFYING;
 	notify_arm(EV_READ, -1);
-	if (nt.listened && nt.on_reconnect != NULL)
-		nt.on_reconnect(nt.arg);
-	nt.listened = 1;
+	notify_probe_send();
 	notify_deliver();
 }
 
@@ -336,12 +470,17 @@ notify_start(struct event_base *base, const char *conninfo,
 	nt.base = base;
 	nt.conninfo = xstrdup(conninfo != NULL ? conninfo : "");
 	nt.channel = xstrdup(channel);
+	nt.probe_channel = xasprintf("%s_probe", channel);
+	snprintf(nt.probe_self, sizeof nt.probe_self, "%08lx.%ld",
+	    (unsigned long)random() ^ (unsigned long)notify_now_ms(),
+	    (long)getpid());
 	nt.on_notify = on_notify;
 	nt.on_reconnect = on_reconnect;
 	nt.arg = arg;
 	nt.backoff_ms = NOTIFY_BACKOFF_MIN_MS;
 	nt.io = event_new(base, -1, 0, notify_io_cb, NULL);
 	nt.retry = evtimer_new(base, notify_retry_cb, NULL);
+	nt.probe = evtimer_new(base, notify_probe_cb, NULL);
 	notify_open();
 }
 
@@ -354,8 +493,10 @@ notify_stop(void)
 	notify_close();
 	event_free(nt.io);
 	event_free(nt.retry);
+	event_free(nt.probe);
 	free(nt.conninfo);
 	free(nt.channel);
+	free(nt.probe_channel);
 	memset(&nt, 0, sizeof nt);
 }
 

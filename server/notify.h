@@ -6,6 +6,10 @@
  * re-opened with backoff when lost; since notifications may have been missed
  * meanwhile, on_reconnect is called after every successful re-LISTEN (not
  * after the first one) so the caller can drop whatever it cached.
+ *
+ * LISTEN counts as in force only once a probe NOTIFY sent through the query
+ * pool (db.c; db_init first) has come back, and while later probes do: a
+ * LISTEN through a pooler in transaction mode succeeds but hears nothing.
  */
 #ifndef KAIGI_NOTIFY_H
 #define KAIGI_NOTIFY_H
@@ -25,7 +29,7 @@ void	notify_start(struct event_base *, const char *conninfo,
 	    const char *channel, notify_cb *, notify_reconnect_cb *, void *arg);
 /* Close the connection and free everything; safe if never started. */
 void	notify_stop(void);
-/* 1 when the connection is up and LISTEN has succeeded. */
+/* 1 when LISTEN is in force: up, and the last probe came back. */
 int	notify_ready(void);
 /*
  * 0 while LISTEN is not in force; else a number that grows by one each

@@ -22,6 +22,11 @@ on two hosts, have database_url = PgBouncer and listen_url = PostgreSQL.
    PgBouncer opens: each of them, however many, has kaigid's 10 s, also
    after PgBouncer replaced them all (RECONNECT).
  * Nothing in kaigid's log says a statement failed.
+ * listen_url through PgBouncer (the mistake): LISTEN succeeds there but
+   hears nothing. kaigid finds out (its probe NOTIFY never comes back),
+   says so in its log and in /readyz ("listen": "down"), and caches no
+   feed, so it never serves one stale: a change made through another
+   instance is in its very next answer.
 """
 import os
 import re
@@ -181,6 +186,28 @@ def flows(direct, k1, k2, sec):
         "... stored once")
 
 
+def deaf_listen(pgb, direct, k1, sec):
+    """A third kaigid whose LISTEN goes through PgBouncer too."""
+    sid = one(direct, "SELECT s.id FROM sessions s JOIN conferences c ON c.id = s.conference_id"
+                      " WHERE c.slug = %s AND s.visibility = 'public' ORDER BY s.id LIMIT 1", SLUG)
+    with Server(db_url=pgb.url()) as k3:
+        said, _ = wait_for(lambda: "LISTEN hears no NOTIFY" in open(
+            k3.log_path, encoding="utf-8", errors="replace").read(), timeout=20)
+        ok(said, "k3 (listen_url through PgBouncer) logs that LISTEN hears nothing")
+        r = k3.request("GET", "/readyz")
+        is_((r.status, (r.json or {}).get("listen")), (200, "down"),
+            "k3's /readyz: ready, listen down")
+        is_((k1.request("GET", "/readyz").json or {}).get("listen"), "ok",
+            "k1's /readyz (listen_url direct): listen ok")
+        for i in range(3):
+            k3.request("GET", FEED)         # would be cached, were LISTEN trusted
+            title = "Heard or not %s %d" % (TAG, i)
+            r = k1.request("PATCH", "/api/v1/sessions/%d" % sid, {"title": title}, token=sec)
+            is_(r.status, 200, "title %d changed through k1" % i)
+            ok(title.encode() in unfolded(k3.request("GET", FEED).body),
+               "k3's next public feed has it (nothing stale kept)")
+
+
 def main():
     pg_port = os.environ.get("KAIGI_TEST_PG_PORT") or bail("KAIGI_TEST_PG_PORT is not set")
     with Server() as direct:
@@ -195,6 +222,7 @@ def main():
                 pooling(pgb, direct, k1, k2, sec)
                 timeouts(pgb, k1, sec)
                 flows(direct, k1, k2, sec)
+                deaf_listen(pgb, direct, k1, sec)
                 for k in (k1, k2):
                     bad = [ln for ln in open(k.log_path, encoding="utf-8", errors="replace")
                            if re.search(r"\] (warn|error): ", ln)]

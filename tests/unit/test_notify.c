@@ -16,6 +16,7 @@
 #include <event2/event.h>
 #include <libpq-fe.h>
 
+#include "db.h"
 #include "log.h"
 #include "tap.h"
 #include "notify.h"
@@ -189,6 +190,47 @@ test_reconnect(const char *appname)
 	}
 }
 
+/* url naming the database postgres instead (both URL and key=value). */
+static char *
+other_database(void)
+{
+	if (strstr(url, "://") != NULL)
+		return (xasprintf("%s%sdbname=postgres", url,
+		    strchr(url, '?') != NULL ? "&" : "?"));
+	return (xasprintf("%s dbname=postgres", url));
+}
+
+/* The query pool, which sends the probes, on conninfo. */
+static void
+pool_on(const char *conninfo)
+{
+	struct db_options	o = { .conninfo = conninfo, .pool_size = 1,
+	    .wait_ms = 3000, .queue_max = 16 };
+
+	db_init(base, &o);
+}
+
+/*
+ * LISTEN succeeds but hears nothing (as through PgBouncer in transaction
+ * mode): here the probes go to another database, whose NOTIFY the
+ * listener's database never sees. Never ready; once the pool reaches the
+ * listener's database again, it is.
+ */
+static void
+test_deaf(const char *conninfo, const char *other)
+{
+	db_shutdown();
+	pool_on(other);
+	notify_start(base, conninfo, "kaigi_changes", on_notify, on_reconnect,
+	    NULL);
+	ok(!run_until_ready(7000), "LISTEN that hears no probe: not ready"
+	    " after 7 s");
+	db_shutdown();
+	pool_on(url);
+	ok(run_until_ready(10000), "probes heard again: ready");
+	notify_stop();
+}
+
 /* Nothing listens on the port: not ready, and stop is clean. */
 static void
 test_closed_port(void)
@@ -204,7 +246,7 @@ test_closed_port(void)
 int
 main(void)
 {
-	char	*app, *conninfo;
+	char	*app, *conninfo, *other;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	log_set_level_name(getenv("KAIGI_TEST_LOG") ? getenv("KAIGI_TEST_LOG") :
@@ -216,11 +258,16 @@ main(void)
 	base = event_base_new();
 	app = xasprintf("kaigi_test_notify_%d", (int)getpid());
 	conninfo = url_with_appname(app);
+	pool_on(url);
 	test_listen(conninfo);
 	test_reconnect(app);
 	notify_stop();
 	ok(!notify_ready(), "notify_stop: not ready any more");
+	other = other_database();
+	test_deaf(conninfo, other);
+	free(other);
 	test_closed_port();
+	db_shutdown();
 	free(conninfo);
 	free(app);
 	event_base_free(base);
