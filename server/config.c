@@ -58,6 +58,7 @@ static const struct config_key config_keys[] = {
 	KEY_S(web_root, "server/web"),
 	KEY_S(feed_ttl, "PT15M"),
 	KEY_I(feed_cache_mb, "256", 0, 1048576),
+	KEY_I(feed_fragment_mb, "32", 0, 1048576),
 	KEY_I(solver_jobs, "0", 0, 1024),
 	KEY_I(solver_queue, "32", 0, 100000),
 	KEY_S(smtp_url, ""),

@@ -31,6 +31,7 @@ struct config {
 	char	*web_root;		/* static files for the timetable */
 	char	*feed_ttl;		/* REFRESH-INTERVAL, default PT15M */
 	int	 feed_cache_mb;		/* rendered feeds kept, per worker (MiB) */
+	int	 feed_fragment_mb;	/* rendered events kept, per worker (MiB) */
 	int	 solver_jobs;		/* solver threads at once; 0 = the cores */
 	int	 solver_queue;		/* solver jobs waiting; more get 503 */
 	char	*smtp_url;		/* change mail by SMTP (libcurl); empty: Maildir */

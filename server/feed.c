@@ -53,6 +53,7 @@
 #include "config.h"
 #include "decode-lang.h"
 #include "feed-cache.h"
+#include "feed-frag.h"
 #include "feed-flight.h"
 #include "feed-validator.h"
 #include "http.h"
@@ -307,7 +308,7 @@ feed_render(const PGresult *res, struct ical_feed *f, size_t *nevents)
 	cal.refresh = cfg->feed_ttl;
 	ev = xcalloc((size_t)PQntuples(res), sizeof *ev);
 	*nevents = feed_events(res, ev);
-	rc = ical_render(&cal, ev, *nevents, f, &cause);
+	rc = feed_frag_render(&cal, ev, *nevents, f, &cause);
 	if (rc != 0) {
 		log_error("feed: cannot render: %s", cause);
 		free(cause);

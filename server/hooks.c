@@ -17,6 +17,7 @@
 #include "changes.h"
 #include "config.h"
 #include "feed-cache.h"
+#include "feed-frag.h"
 #include "hooks.h"
 #include "log.h"
 #include "metrics.h"
@@ -85,4 +86,5 @@ hooks_stop(void)
 	changes_close_all();
 	changes_stop();
 	feed_cache_clear();
+	feed_frag_clear();
 }

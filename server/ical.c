@@ -522,9 +522,9 @@ ical_text_of(icalcomponent *comp, icalproperty *prop, const char *end)
 	return s;
 }
 
-/* iMIP in pieces: the head (see ical.h); 0, or -1 with *cause. */
-int
-ical_imip_head(const struct ical_cal *cal, int cancel, time_t first,
+/* A calendar's head with method m (see ical.h); 0, or -1 with *cause. */
+static int
+ical_head(const struct ical_cal *cal, icalproperty_method m, time_t first,
     char **out, char **cause)
 {
 	const char	*refresh;
@@ -534,10 +534,41 @@ ical_imip_head(const struct ical_cal *cal, int cancel, time_t first,
 	*out = NULL;
 	if ((z = ical_prepare(cal, &refresh, cause)) == NULL)
 		return -1;
-	vcal = ical_calendar(cal, refresh, cancel ? ICAL_METHOD_CANCEL :
-	    ICAL_METHOD_REQUEST);
+	vcal = ical_calendar(cal, refresh, m);
 	icalcomponent_add_component(vcal, ical_vtimezone(z, cal->zone, first));
 	*out = ical_text_of(vcal, NULL, "END:VCALENDAR\r\n");
+	return 0;
+}
+
+/* iMIP in pieces: the head (see ical.h); 0, or -1 with *cause. */
+int
+ical_imip_head(const struct ical_cal *cal, int cancel, time_t first,
+    char **out, char **cause)
+{
+	return ical_head(cal, cancel ? ICAL_METHOD_CANCEL : ICAL_METHOD_REQUEST,
+	    first, out, cause);
+}
+
+/* A feed in pieces: the head (see ical.h); 0, or -1 with *cause. */
+int
+ical_feed_head(const struct ical_cal *cal, time_t first, char **out,
+    char **cause)
+{
+	return ical_head(cal, ICAL_METHOD_PUBLISH, first, out, cause);
+}
+
+/* A feed in pieces: one whole VEVENT (see ical.h); 0, or -1 with *cause. */
+int
+ical_feed_event(const struct ical_cal *cal, const struct ical_event *e,
+    char **out, char **cause)
+{
+	const char	*refresh;
+	icaltimezone	*z;
+
+	*out = NULL;
+	if ((z = ical_prepare(cal, &refresh, cause)) == NULL)
+		return -1;
+	*out = ical_text_of(ical_event(cal, e, z), NULL, NULL);
 	return 0;
 }
 

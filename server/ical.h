@@ -144,6 +144,24 @@ int	ical_imip_head(const struct ical_cal *cal, int cancel, time_t first,
 int	ical_imip_event(const struct ical_cal *cal, const struct ical_event *e,
 	    const char *organizer, char **out, char **cause);
 char	*ical_imip_attendee(const char *attendee);
+/*
+ * A feed in pieces (feed-frag.c keeps them, for the feeds that share
+ * sessions):
+ *
+ *   ical_feed_head            BEGIN:VCALENDAR, its properties
+ *                             (METHOD:PUBLISH) and the VTIMEZONE
+ *   ical_feed_event           each event, in ical_event_order, BEGIN:VEVENT
+ *                             to END:VEVENT
+ *   "END:VCALENDAR\r\n"
+ *
+ * is ical_render's text byte for byte (tests/unit/test_feed_frag.c). An
+ * event's text depends only on cal's host and zone and on the event; the
+ * head only on cal and first. 0, or -1 with *cause; the caller frees.
+ */
+int	ical_feed_head(const struct ical_cal *cal, time_t first, char **out,
+	    char **cause);
+int	ical_feed_event(const struct ical_cal *cal, const struct ical_event *e,
+	    char **out, char **cause);
 /* Sort pointers to events as the feeds write them: by start, then id. */
 void	ical_event_order(const struct ical_event **order, size_t n);
 /* Free what ical_render put in f (f itself is the caller's). */

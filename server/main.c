@@ -82,7 +82,9 @@ static const char kaigid_usage[] =
 "came free meanwhile (busy) or none is up (the database is unavailable).\n"
 "\n"
 "Each worker keeps rendered feeds up to feed_cache_mb MiB (256; 0: none),\n"
-"dropping the least recently used first; SIGHUP applies a new value.\n";
+"dropping the least recently used first; SIGHUP applies a new value. It\n"
+"also keeps each session's rendered event, shared by the feeds that show\n"
+"it alike, up to feed_fragment_mb MiB (32; 0: none).\n";
 
 static const struct option kaigid_options[] = {
 	{ "config", required_argument, NULL, 'c' },

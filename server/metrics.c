@@ -11,6 +11,7 @@
 #include "conn.h"
 #include "db.h"
 #include "feed-cache.h"
+#include "feed-frag.h"
 #include "http.h"
 #include "metrics.h"
 
@@ -72,6 +73,27 @@ metrics_feed_cache(struct evbuffer *b, int pid)
 	    pid, fc.bytes, pid, fc.limit, pid, fc.entries, pid, fc.evictions);
 }
 
+/* The rendered events kept for the feeds (feed-frag.c). */
+static void
+metrics_feed_frag(struct evbuffer *b, int pid)
+{
+	struct feed_frag_stats	st;
+
+	feed_frag_stats(&st);
+	evbuffer_add_printf(b, "# TYPE kaigi_feed_fragment_bytes gauge\n"
+	    "kaigi_feed_fragment_bytes{pid=\"%d\"} %zu\n"
+	    "# TYPE kaigi_feed_fragment_entries gauge\n"
+	    "kaigi_feed_fragment_entries{pid=\"%d\"} %zu\n"
+	    "# TYPE kaigi_feed_fragment_hits_total counter\n"
+	    "kaigi_feed_fragment_hits_total{pid=\"%d\"} %lu\n"
+	    "# TYPE kaigi_feed_fragment_misses_total counter\n"
+	    "kaigi_feed_fragment_misses_total{pid=\"%d\"} %lu\n"
+	    "# TYPE kaigi_feed_fragment_evictions_total counter\n"
+	    "kaigi_feed_fragment_evictions_total{pid=\"%d\"} %lu\n",
+	    pid, st.bytes, pid, st.entries, pid, st.hits, pid, st.misses, pid,
+	    st.evictions);
+}
+
 /* Write every counter. */
 void
 metrics_render(struct evbuffer *b)
@@ -110,6 +132,7 @@ metrics_render(struct evbuffer *b)
 	    pid, s.connections_down, pid, s.queue_length,
 	    pid, s.queries, pid, s.errors, pid, s.unavailable, pid, s.busy);
 	metrics_feed_cache(b, pid);
+	metrics_feed_frag(b, pid);
 	for (i = 0; i < METRICS_MAX_NAMED && metrics_named[i].name; i++)
 		evbuffer_add_printf(b, "kaigi_%s{pid=\"%d\"} %lu\n",
 		    metrics_named[i].name, pid, metrics_named[i].value);

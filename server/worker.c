@@ -21,6 +21,7 @@
 #include "config.h"
 #include "db.h"
 #include "feed-cache.h"
+#include "feed-frag.h"
 #include "hooks.h"
 #include "http.h"
 #include "log.h"
@@ -148,6 +149,7 @@ worker_sighup(evutil_socket_t sig, short what, void *arg)
 	db_set_limits(cfg->db_wait_ms, cfg->db_queue_max);
 	replica_set_limits(cfg->db_wait_ms, cfg->db_queue_max);
 	feed_cache_set_limit((size_t)cfg->feed_cache_mb * 1024 * 1024);
+	feed_frag_set_limit((size_t)cfg->feed_fragment_mb * 1024 * 1024);
 	log_info("SIGHUP: settings re-read from %s", w->config_path);
 }
 
@@ -196,6 +198,7 @@ worker_run(const char *config_path, int fd, const sigset_t *mask)
 	db_init(w.base, &dbo);
 	replica_init(w.base, &dbo, cfg->replica_url, cfg->replica_wait_ms);
 	feed_cache_set_limit((size_t)cfg->feed_cache_mb * 1024 * 1024);
+	feed_frag_set_limit((size_t)cfg->feed_fragment_mb * 1024 * 1024);
 	w.http = http_start(w.base, fd);
 	hooks_start(w.base);
 	outbox_start();
