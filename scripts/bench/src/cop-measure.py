@@ -14,7 +14,7 @@ client with state (not wrk):
       two connections at once (a 503 is asked again, at most 5 times, and
       the number of those is printed).
   cop-measure.py metrics PORT WORKERS
-      The kaigi_feed_cache_* lines of every worker (asks /metrics until each
+      The kaigi_feed_cache_* and kaigi_feed_fragment_* lines of every worker (asks /metrics until each
       worker pid has answered), as "name pid value" lines.
 
 TOKENS is cop-gen.py's tokens.csv. Only 127.0.0.1 is contacted.
@@ -92,13 +92,13 @@ def etags(port, tokens, n, out):
 
 
 def metrics(port, workers):
-    """kaigi_feed_cache_* of every worker."""
+    """kaigi_feed_cache_* and kaigi_feed_fragment_* of every worker."""
     seen = {}
     for _ in range(200):
         conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=30)
         _, _, body, _ = get(conn, "/metrics")
         conn.close()
-        for name, pid, v in re.findall(r'^kaigi_(feed_cache_\w+)\{pid="(\d+)"\} (\S+)$',
+        for name, pid, v in re.findall(r'^kaigi_(feed_(?:cache|fragment)_\w+)\{pid="(\d+)"\} (\S+)$',
                                        body.decode(), re.M):
             seen.setdefault(pid, {})[name] = v
         if len(seen) >= int(workers):
