@@ -4,6 +4,12 @@
  * with reference counts so that replies never see freed bytes. The table
  * doubles when the entries outnumber its buckets, so a lookup stays short
  * however many small feeds fit in the bound. See feed-cache.h.
+ *
+ * Every entry alive counts against the bound: the cached ones (feed_bytes)
+ * and those that only replies in flight still use (feed_held: dropped from
+ * the cache, stale or too large to keep). At COP size a feed is 2.3 MB and
+ * 64 slow clients hold 150 MB of feeds the cache had already dropped, so
+ * the cache gives way to them instead of adding its whole bound on top.
  */
 #include <sys/mman.h>
 
@@ -22,6 +28,7 @@ static struct feed_entry	**feed_buckets;
 static size_t			 feed_nbuckets;
 static struct feed_entry	*feed_lru_head, *feed_lru_tail;
 static size_t			 feed_entries, feed_bytes;
+static size_t			 feed_held;	/* live entries not cached */
 static size_t			 feed_limit = FEED_CACHE_DEFAULT_BYTES;
 static unsigned long		 feed_evictions;
 static unsigned long		 feed_generation;
@@ -121,10 +128,11 @@ feed_cache_cost(const char *key, size_t len)
 	return len + 1 + strlen(key) + 1 + sizeof(struct feed_entry) + 64;
 }
 
-/* Free an entry's memory. */
+/* Free an entry's memory (never a cached one). */
 static void
 feed_cache_free(struct feed_entry *e)
 {
+	feed_held -= e->cost;
 	free(e->key);
 	free(e->data);
 	free(e->snapshot);
@@ -184,6 +192,7 @@ feed_cache_remove(struct feed_entry *e)
 	e->cached = 0;
 	feed_entries--;
 	feed_bytes -= e->cost;
+	feed_held += e->cost;
 	feed_cache_release(e);
 }
 
@@ -207,14 +216,19 @@ feed_cache_get(const char *key)
 	return NULL;
 }
 
-/* Evict the least recently used until cost more bytes fit in the bound. */
-static void
+/*
+ * Evict the least recently used until cost more bytes fit in the bound
+ * beside the entries replies still hold; 1 if they fit.
+ */
+static int
 feed_cache_make_room(size_t cost)
 {
-	while (feed_lru_tail != NULL && feed_bytes + cost > feed_limit) {
+	while (feed_lru_tail != NULL &&
+	    feed_bytes + feed_held + cost > feed_limit) {
 		feed_cache_remove(feed_lru_tail);
 		feed_evictions++;
 	}
+	return feed_bytes + feed_held + cost <= feed_limit;
 }
 
 /* Set the bound; evicts at once down to it. */
@@ -222,7 +236,7 @@ void
 feed_cache_set_limit(size_t bytes)
 {
 	feed_limit = bytes;
-	feed_cache_make_room(0);
+	(void)feed_cache_make_room(0);
 }
 
 /* Store a rendered feed (unless stale); returns it with a reference for the caller. */
@@ -246,6 +260,7 @@ feed_cache_store(const char *key, long long conference_id, const char *data,
 	    "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	e->conference_id = conference_id;
 	e->refs = 1;
+	feed_held += e->cost;		/* until it is cached */
 	feed_cache_sync_shared();
 	if (generation != feed_generation)
 		return e;
@@ -255,7 +270,11 @@ feed_cache_store(const char *key, long long conference_id, const char *data,
 	}
 	if (e->cost > feed_limit)
 		return e;		/* larger than the whole bound */
-	feed_cache_make_room(e->cost);
+	feed_held -= e->cost;
+	if (!feed_cache_make_room(e->cost)) {
+		feed_held += e->cost;	/* replies hold the bound: serve only */
+		return e;
+	}
 	feed_cache_grow();
 	chain = feed_cache_chain(key);
 	e->hnext = *chain;
@@ -320,6 +339,7 @@ feed_cache_stats(struct feed_cache_stats *st)
 {
 	st->entries = feed_entries;
 	st->bytes = feed_bytes;
+	st->held = feed_held;
 	st->limit = feed_limit;
 	st->evictions = feed_evictions;
 }

@@ -15,7 +15,9 @@
  * kept. The hash table grows with the entries, so there is no bound on
  * their number. Entries are reference counted, so a reply may keep using
  * the bytes of an entry that has since been dropped (feed_cache_store/
- * feed_cache_release); those bytes are no longer counted.
+ * feed_cache_release); those bytes still count against the bound until the
+ * last reply lets go, and the cache keeps less meanwhile (it keeps nothing
+ * new while replies alone hold the whole bound).
  *
  * A miss is rendered from a query that started before the answer is stored;
  * if an invalidation of any conference happened in between, the result may
@@ -92,7 +94,8 @@ void	feed_cache_revoked(void);
 /* What the cache holds and has evicted. */
 struct feed_cache_stats {
 	size_t		 entries;
-	size_t		 bytes;		/* sum of the entries' costs */
+	size_t		 bytes;		/* sum of the cached entries' costs */
+	size_t		 held;		/* of entries only replies still use */
 	size_t		 limit;		/* the bound in bytes */
 	unsigned long	 evictions;	/* entries dropped to make room */
 };

@@ -64,13 +64,16 @@ metrics_feed_cache(struct evbuffer *b, int pid)
 	feed_cache_stats(&fc);
 	evbuffer_add_printf(b, "# TYPE kaigi_feed_cache_bytes gauge\n"
 	    "kaigi_feed_cache_bytes{pid=\"%d\"} %zu\n"
+	    "# TYPE kaigi_feed_cache_held_bytes gauge\n"
+	    "kaigi_feed_cache_held_bytes{pid=\"%d\"} %zu\n"
 	    "# TYPE kaigi_feed_cache_limit_bytes gauge\n"
 	    "kaigi_feed_cache_limit_bytes{pid=\"%d\"} %zu\n"
 	    "# TYPE kaigi_feed_cache_entries gauge\n"
 	    "kaigi_feed_cache_entries{pid=\"%d\"} %zu\n"
 	    "# TYPE kaigi_feed_cache_evictions_total counter\n"
 	    "kaigi_feed_cache_evictions_total{pid=\"%d\"} %lu\n",
-	    pid, fc.bytes, pid, fc.limit, pid, fc.entries, pid, fc.evictions);
+	    pid, fc.bytes, pid, fc.held, pid, fc.limit, pid, fc.entries, pid,
+	    fc.evictions);
 }
 
 /* The rendered events kept for the feeds (feed-frag.c). */

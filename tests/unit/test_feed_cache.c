@@ -177,6 +177,46 @@ test_lru_bytes(void)
 	ok(!has("z"), "and stores nothing");
 }
 
+/*
+ * Entries that replies still use after the cache dropped them count
+ * against the bound until the last reply lets go: the cache keeps less
+ * meanwhile, and nothing new while they alone fill it.
+ */
+static void
+test_held(void)
+{
+	size_t			 unit = feed_cache_cost("a", 1);
+	struct feed_entry	*a, *b, *c;
+
+	feed_cache_clear();
+	feed_cache_set_limit(3 * unit);
+	a = put("a", 1, "a");			/* a reply in flight keeps a */
+	feed_cache_release(put("b", 1, "b"));
+	feed_cache_clear();
+	ok(stats().entries == 0 && stats().held == unit,
+	    "cleared: a still held by its reply (%zu bytes)", stats().held);
+	feed_cache_release(put("c", 1, "c"));
+	feed_cache_release(put("d", 1, "d"));
+	feed_cache_release(put("e", 1, "e"));
+	ok(stats().entries == 2 && !has("c") && has("d") && has("e"),
+	    "two of three fit beside it (%zu entries)", stats().entries);
+	feed_cache_release(a);
+	ok(stats().held == 0, "its reply done: nothing held");
+	feed_cache_release(put("f", 1, "f"));
+	ok(stats().entries == 3, "three fit again");
+	b = feed_cache_get("d");
+	c = feed_cache_get("e");
+	a = feed_cache_get("f");
+	feed_cache_clear();
+	feed_cache_release(put("g", 1, "g"));
+	ok(stats().entries == 0 && !has("g") && stats().held == 3 * unit,
+	    "replies hold the whole bound: g is served, not kept");
+	feed_cache_release(a);
+	feed_cache_release(b);
+	feed_cache_release(c);
+	ok(stats().held == 0 && stats().bytes == 0, "all let go");
+}
+
 /* Many small entries: the table grows and every one is still found. */
 static void
 test_many(void)
@@ -212,6 +252,7 @@ main(void)
 	test_revoked();
 	test_bound();
 	test_lru_bytes();
+	test_held();
 	test_many();
 	return tap_done();
 }
