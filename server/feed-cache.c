@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "feed-cache.h"
+#include "feed-memo.h"
 #include "util.h"
 
 #define FEED_CACHE_MIN_BUCKETS	1024	/* power of two */
@@ -239,18 +240,16 @@ feed_cache_set_limit(size_t bytes)
 	(void)feed_cache_make_room(0);
 }
 
-/* Store a rendered feed (unless stale); returns it with a reference for the caller. */
+/* Store a rendered feed, taking its bytes (unless stale); returns it with a reference for the caller. */
 struct feed_entry *
-feed_cache_store(const char *key, long long conference_id, const char *data,
+feed_cache_store(const char *key, long long conference_id, char *data,
     size_t len, const char *etag, time_t last_modified, unsigned long generation)
 {
 	struct feed_entry	*e = xcalloc(1, sizeof *e), *old, **chain;
 	struct tm		 tm;
 
 	e->key = xstrdup(key);
-	e->data = xmalloc(len + 1);
-	memcpy(e->data, data, len);
-	e->data[len] = '\0';
+	e->data = data;
 	e->len = len;
 	e->cost = feed_cache_cost(key, len);
 	snprintf(e->etag, sizeof e->etag, "%s", etag);
@@ -317,6 +316,7 @@ feed_cache_invalidate(long long conference_id)
 	struct feed_entry	*e, *next;
 
 	feed_generation++;
+	feed_memo_invalidate(conference_id);
 	for (e = feed_lru_head; e != NULL; e = next) {
 		next = e->next;
 		if (e->conference_id == conference_id)
@@ -329,6 +329,7 @@ void
 feed_cache_clear(void)
 {
 	feed_generation++;
+	feed_memo_clear();
 	while (feed_lru_head != NULL)
 		feed_cache_remove(feed_lru_head);
 }

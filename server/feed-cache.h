@@ -63,12 +63,13 @@ struct feed_entry {
  */
 struct feed_entry *feed_cache_get(const char *key);
 /*
- * Store a rendered feed (data is copied) under key unless an invalidation
- * happened since generation; returns a new entry with one reference for the
- * caller in any case (release it when done).
+ * Store a rendered feed under key unless an invalidation happened since
+ * generation; returns a new entry with one reference for the caller in any
+ * case (release it when done). data (len bytes and a NUL, from malloc) is
+ * taken: the entry frees it.
  */
 struct feed_entry *feed_cache_store(const char *key, long long conference_id,
-	    const char *data, size_t len, const char *etag, time_t last_modified,
+	    char *data, size_t len, const char *etag, time_t last_modified,
 	    unsigned long generation);
 /* Drop one reference; frees the entry when it is no longer cached or used. */
 void	feed_cache_release(struct feed_entry *);

@@ -5,7 +5,7 @@
  * A request names a scope; the scope is the cache key. A hit answers from
  * feed-cache.c (the bytes, or 304); a miss runs ONE query (a kaigi_feed_*
  * function of sql/030_feeds.sql, which applies the visibility rule), renders
- * the rows with ical_render() (libical; never hand-written iCalendar), asks
+ * the rows with libical (feed_frag_render; never hand-written iCalendar), asks
  * the feed's clock for its Last-Modified (below), stores the result and
  * answers. No row means no such feed: 404, also for a malformed, unknown or
  * revoked token (never an empty calendar).
@@ -18,6 +18,12 @@
  * snapshot the feed was read under (kaigi_feed_fresh in
  * sql/061_feed_clock.sql); if so the feed is read again, so a revoked
  * token is 404 at once.
+ *
+ * A conditional GET of a feed no longer cached here is answered 304 from
+ * its memo (feed-memo.h: the validators of the last rendering here,
+ * trusted on the same terms), else from the validator stored with the
+ * rendering (sql/340), and only else read and rendered. A rendering takes
+ * the events it shares with other feeds from feed-frag.c.
  *
  * Last-Modified is the feed's own clock (kaigi_feed_clock): the same bytes
  * keep their instant, new bytes get one at least a second later, in every
@@ -54,6 +60,7 @@
 #include "decode-lang.h"
 #include "feed-cache.h"
 #include "feed-frag.h"
+#include "feed-memo.h"
 #include "feed-flight.h"
 #include "feed-validator.h"
 #include "http.h"
@@ -431,9 +438,12 @@ feed_clocked(enum db_status st, PGresult *res, void *arg)
 	lm = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	e = feed_cache_store(j->key, j->conference_id, j->f.data, j->f.len,
 	    j->f.etag, (time_t)lm, j->generation);
+	j->f.data = NULL;	/* the entry's now */
 	e->snapshot = xstrdup(j->snapshot);
 	e->listen_epoch = j->epoch;
 	e->writes = j->writes;
+	feed_memo_put(j->key, j->conference_id, e->etag, e->last_modified,
+	    j->epoch, j->writes, j->generation);
 	feed_land(j, feed_answer_feed, e, st, res);
 	feed_cache_release(e);
 }
@@ -626,6 +636,18 @@ feed_revalidate(struct feed_job *j)
 	db_query(FEED_FRESH_SQL, 2, params, feed_checked, j);
 }
 
+/* 304 for a conditional GET whose validators match etag. */
+static void
+feed_not_modified(struct feed_job *j, const char *etag)
+{
+	metrics_count("feed_not_modified_total", 1);
+	http_add_header(j->r, "ETag", etag);
+	http_add_header(j->r, "Cache-Control",
+	    j->private ? "private, no-cache" : "no-cache");
+	http_reply_bytes(j->r, 304, NULL, NULL, 0);
+	feed_job_free(j);
+}
+
 /*
  * The stored validator answered: 304 when it is current and the client
  * holds those bytes; else read and render (a DB error is answered).
@@ -644,23 +666,36 @@ feed_validated(enum db_status st, PGresult *res, void *arg)
 	    PQgetvalue(res, 0, 0), (time_t)strtoll(PQgetvalue(res, 0, 1),
 	    NULL, 10))) {
 		metrics_count("feed_cache_validated_total", 1);
-		metrics_count("feed_not_modified_total", 1);
-		http_add_header(j->r, "ETag", PQgetvalue(res, 0, 0));
-		http_add_header(j->r, "Cache-Control",
-		    j->private ? "private, no-cache" : "no-cache");
-		http_reply_bytes(j->r, 304, NULL, NULL, 0);
-		feed_job_free(j);
+		feed_not_modified(j, PQgetvalue(res, 0, 0));
 		return;
 	}
 	feed_load(j);
 }
 
-/* A conditional GET of a feed not cached here: ask its stored validator. */
+/* May a memo answer without asking the database (as feed_trusted)? */
+static int
+feed_memo_trusted(const struct feed_memo *m)
+{
+	return m->listen_epoch != 0 && m->listen_epoch == notify_epoch() &&
+	    m->writes == feed_cache_writes();
+}
+
+/*
+ * A conditional GET of a feed not cached here: its memo (feed-memo.h)
+ * when trusted and matching, else ask its stored validator.
+ */
 static void
 feed_validate(struct feed_job *j)
 {
-	const char	*params[2];
+	const struct feed_memo	*m = feed_memo_get(j->key);
+	const char		*params[2];
 
+	if (m != NULL && feed_memo_trusted(m) &&
+	    feed_validators_match(j->r, m->etag, m->last_modified)) {
+		metrics_count("feed_memo_hits_total", 1);
+		feed_not_modified(j, m->etag);
+		return;
+	}
 	params[0] = j->key;
 	params[1] = feed_mark();
 	if (params[1] == NULL) {

@@ -12,6 +12,7 @@
 #include "db.h"
 #include "feed-cache.h"
 #include "feed-frag.h"
+#include "feed-memo.h"
 #include "http.h"
 #include "metrics.h"
 
@@ -95,6 +96,8 @@ metrics_feed_frag(struct evbuffer *b, int pid)
 	    "kaigi_feed_fragment_evictions_total{pid=\"%d\"} %lu\n",
 	    pid, st.bytes, pid, st.entries, pid, st.hits, pid, st.misses, pid,
 	    st.evictions);
+	evbuffer_add_printf(b, "# TYPE kaigi_feed_memos gauge\n"
+	    "kaigi_feed_memos{pid=\"%d\"} %zu\n", pid, feed_memo_count());
 }
 
 /* Write every counter. */

@@ -9,13 +9,14 @@
 
 #include "feed-cache.h"
 #include "tap.h"
+#include "util.h"
 
 /* Store key for conference conf with data, now. */
 static struct feed_entry *
 put(const char *key, long long conf, const char *data)
 {
-	return feed_cache_store(key, conf, data, strlen(data), "\"e\"", 100,
-	    feed_cache_generation());
+	return feed_cache_store(key, conf, xstrdup(data), strlen(data), "\"e\"",
+	    100, feed_cache_generation());
 }
 
 /* Is key cached (without keeping a reference)? */
@@ -81,7 +82,7 @@ test_stale(void)
 	struct feed_entry	*e;
 
 	feed_cache_invalidate(7);
-	e = feed_cache_store("public:x", 7, "old", 3, "\"o\"", 1, gen);
+	e = feed_cache_store("public:x", 7, xstrdup("old"), 3, "\"o\"", 1, gen);
 	ok(e != NULL && e->len == 3 && !e->cached, "a stale render is still answered");
 	feed_cache_release(e);
 	ok(!has("public:x"), "but not cached");
