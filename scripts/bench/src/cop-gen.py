@@ -79,12 +79,14 @@ def venues(out, n):
     for v in vs:
         w.writerow([v, "Expo City, Dubai"])
     fh.close()
-    fh, w = writer(out, "rooms.csv", ["ref", "venue", "name", "capacity", "kind"])
+    fh, w = writer(out, "rooms.csv", ["ref", "venue", "name", "capacity", "kind",
+                                      "usable_for_bilaterals"])
     rooms = []
     for i in range(n["ROOMS"]):
         v = vs[i % 2]
         name = "Room %d" % i
-        w.writerow(["R%03d" % i, v, name, 50 + (i % 20) * 50, "plenary" if i < 10 else "other"])
+        w.writerow(["R%03d" % i, v, name, 50 + (i % 20) * 50, "plenary" if i < 10 else "other",
+                    "true" if i % 3 == 2 else "false"])
         rooms.append((v, name))
     fh.close()
     return rooms
