@@ -12,7 +12,8 @@ feed functions called (so the counts are there) and
 kaigi_feed_confidential / kaigi_feed_busy not at all. The rows stay as
 they were: the demo's confidential meeting is a busy block in another
 room's feed and itself in its parties' (22-confidential and
-76-access-matrix check the rest).
+76-access-matrix check the rest). And kaigi_epoch, four times a row, is
+inlined (sql/560_epoch_inlined.sql): no call of it is counted.
 """
 import os
 import sys
@@ -66,6 +67,8 @@ def main(s):
         "no feed row asked kaigi_feed_confidential or kaigi_feed_busy")
     is_(calls(s, "kaigi_feed_confidential_ids"), calls(s, "kaigi_feed_rows"),
         "each feed read the confidential ids once")
+    is_(calls(s, "kaigi_epoch"), 0,
+        "kaigi_epoch was inlined: no call (four a row before sql/560)")
 
 
 with Server(env={"PGOPTIONS": "-c track_functions=all"}) as s:
