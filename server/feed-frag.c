@@ -51,7 +51,6 @@ struct frag_buf {
 static struct {
 	struct frag	**slot;
 	size_t		  nslot, n, bytes, limit;
-	size_t		  text;		/* bytes of the texts alone */
 	struct frag	 *newest, *oldest;
 	unsigned long	  hits, misses, evictions;
 	struct frag_buf	  key;		/* reused for every key */
@@ -193,7 +192,6 @@ frag_drop(struct frag *f)
 	*pp = f->chain;
 	frag_unlink(f);
 	ff.bytes -= frag_size(f);
-	ff.text -= f->tlen;
 	ff.n--;
 	free(f->key);
 	free(f->text);
@@ -264,7 +262,6 @@ frag_keep(uint64_t hash, char *text, size_t tlen)
 	ff.slot[hash & (ff.nslot - 1)] = f;
 	frag_push(f);
 	ff.bytes += frag_size(f);
-	ff.text += f->tlen;
 	ff.n++;
 }
 
@@ -336,8 +333,6 @@ feed_frag_render(const struct ical_cal *cal, const struct ical_event *ev,
 			out->last_modified = ev[i].updated;
 	}
 	ical_event_order(order, n);
-	b.cap = 4096 + n * (ff.n > 0 ? ff.text / ff.n + 64 : 1024);
-	b.p = xmalloc(b.cap);	/* about right at once: no copies as it grows */
 	rc = frag_assemble(cal, order, n, &b, cause);
 	free(order);
 	if (rc != 0) {
@@ -345,7 +340,7 @@ feed_frag_render(const struct ical_cal *cal, const struct ical_event *ev,
 		out->last_modified = 0;
 		return -1;
 	}
-	out->data = b.len < b.cap ? xrealloc(b.p, b.len) : b.p;	/* no slack */
+	out->data = b.p;
 	out->len = b.len - 1;
 	ical_etag(out->data, out->len, out->etag);
 	return 0;
