@@ -12,25 +12,18 @@
 #    the old ETag gets 200 with the new title, not 304; the new ETag is
 #    then answered from memory again.
 #  * A token revoked through the API: its If-None-Match is 404, not 304.
-import collections
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
+from feedlib import feed_metrics  # noqa: E402
 
 SLUG = "g7-digital-2023"
 PUBLIC = "/conferences/%s/calendar.ics" % SLUG
 
 
-def metrics(s):
-    """{name: value} of the kaigi_feed_* counters (one worker)."""
-    r = s.request("GET", "/metrics")
-    m = collections.defaultdict(float)
-    for x in re.finditer(r"^kaigi_(feed_\w+)\{[^}]*\} (\S+)$", r.text, re.M):
-        m[x.group(1)] = float(x.group(2))
-    return m
+metrics = feed_metrics
 
 
 def from_memory(s, path, etag, what):

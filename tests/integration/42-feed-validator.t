@@ -14,25 +14,17 @@
 #  * a kaigid that renders differently (another public_url, so other UIDs)
 #    renders again (200) instead of confirming the old bytes.
 # Before 340 every one of those conditional GETs was a render (a miss).
-import collections
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from feedlib import SLUG, one  # noqa: E402
+from feedlib import SLUG, feed_metrics, one  # noqa: E402
 
 PUBLIC = "/conferences/%s/calendar.ics" % SLUG
 
 
-def metrics(s):
-    """{name: value} of the kaigi_feed_* counters (one worker); absent is 0."""
-    r = s.request("GET", "/metrics")
-    m = collections.defaultdict(float)
-    for x in re.finditer(r"^kaigi_(feed_\w+)\{[^}]*\} (\S+)$", r.text, re.M):
-        m[x.group(1)] = float(x.group(2))
-    return m
+metrics = feed_metrics
 
 
 def restart(s, env=None):

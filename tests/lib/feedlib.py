@@ -15,6 +15,7 @@ flat(text)          text with its runs of white space made single spaces
 pdf_lines(s, query, token) the programme.pdf's lines as pdftotext reads them,
                     without the printing time (or "status N")
 """
+import collections
 import os
 import re
 import subprocess
@@ -31,6 +32,16 @@ def metric(s, name):
     """kaigi_<name> summed over its labels, from /metrics."""
     r = s.request("GET", "/metrics")
     return sum(float(v) for v in re.findall(r"^kaigi_%s\{[^}]*\} (\S+)$" % name, r.text, re.M))
+
+
+def feed_metrics(s):
+    """{name: value} of the kaigi_feed_* lines of one worker's /metrics; a
+    counter not shown yet is 0."""
+    r = s.request("GET", "/metrics")
+    m = collections.defaultdict(float)
+    for x in re.finditer(r"^kaigi_(feed_\w+)\{[^}]*\} (\S+)$", r.text, re.M):
+        m[x.group(1)] = float(x.group(2))
+    return m
 
 
 def fresh(s, path, token=None):

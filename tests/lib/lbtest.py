@@ -58,7 +58,32 @@ def _workdir():
     return d
 
 
-class Haproxy:
+class _Child:
+    """A foreground child (self.proc), stopped with SIGTERM (PgBouncer: its
+    immediate shutdown), else SIGKILL after 10 s; a context manager around
+    start() and stop()."""
+
+    proc = None
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
+class Haproxy(_Child):
     """haproxy -db -f config/haproxy.cfg, for the given instances (host:port)."""
 
     def __init__(self, servers, cfg=HAPROXY_CFG):
@@ -113,23 +138,6 @@ class Haproxy:
             if attempt == 2 or "ddress already in use" not in self.log_tail():
                 raise RuntimeError("haproxy did not start:\n" + self.log_tail())
         return self
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
 
     def command(self, cmd):
         """One command on the admin socket; its answer."""
@@ -229,7 +237,7 @@ def render_pgbouncer_ini(text, dbname, pg_host, pg_port, settings):
     return "\n".join(out) + "\n"
 
 
-class PgBouncer:
+class PgBouncer(_Child):
     """pgbouncer in the foreground with config/pgbouncer.ini for one database
     of the test cluster (pg_port), trusting the user kaigi as PostgreSQL
     does there. settings: more [pgbouncer] keys to override."""
@@ -281,23 +289,6 @@ class PgBouncer:
             if attempt == 2 or "in use" not in self.log_tail():
                 raise RuntimeError("pgbouncer did not start:\n" + self.log_tail())
         return self
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()       # SIGTERM: immediate shutdown
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
 
     def admin(self, command):
         """Rows of one admin console command (SHOW POOLS, SHOW CONFIG, RECONNECT ...)."""
