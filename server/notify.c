@@ -392,6 +392,11 @@ notify_probe_cb(evutil_socket_t fd, short what, void *arg)
 		notify_probe_send();
 		return;
 	}
+	/* The echo may be waiting unread behind a long turn of the loop. */
+	if (PQconsumeInput(nt.pg))
+		notify_deliver();
+	if (!nt.probe_pending)
+		return;
 	notify_lost("LISTEN hears no NOTIFY (through a pooler in transaction"
 	    " mode? listen_url must reach PostgreSQL itself)");
 }
