@@ -202,6 +202,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def file_tail(path, n=30):
+    """The last n lines of a log file, or why there are none."""
+    try:
+        with open(path, "rb") as f:
+            return "\n".join(f.read().decode("utf-8", "replace").splitlines()[-n:])
+    except OSError as e:
+        return "(no log: %s)" % e
+
+
 def wait_until(fn, timeout=10.0, interval=0.05):
     """Call fn until it returns something true (returned) or timeout (None)."""
     deadline = time.monotonic() + timeout
@@ -503,12 +512,7 @@ class Server:
 
     def log_tail(self, n=40):
         """The last n lines of kaigid's log."""
-        try:
-            with open(self.log_path, "rb") as f:
-                lines = f.read().decode("utf-8", "replace").splitlines()
-            return "\n".join(lines[-n:])
-        except OSError as e:
-            return "(no log: %s)" % e
+        return file_tail(self.log_path, n)
 
     # -- talking to it
 
@@ -672,11 +676,7 @@ class Cluster:
 
     def log_tail(self, n=30):
         """The last n lines of the PostgreSQL log."""
-        try:
-            with open(self.log_path, "rb") as f:
-                return "\n".join(f.read().decode("utf-8", "replace").splitlines()[-n:])
-        except OSError as e:
-            return "(no log: %s)" % e
+        return file_tail(self.log_path, n)
 
     def destroy(self):
         """Stop the server and remove everything."""

@@ -34,7 +34,7 @@ import socket
 import subprocess
 import tempfile
 
-from kaigitest import TOP, free_port, wait_until
+from kaigitest import TOP, file_tail, free_port, wait_until
 
 HAPROXY_CFG = os.path.join(TOP, "config", "haproxy.cfg")
 PGBOUNCER_INI = os.path.join(TOP, "config", "pgbouncer.ini")
@@ -64,6 +64,32 @@ class _Child:
     start() and stop()."""
 
     proc = None
+
+    def log_tail(self, n=30):
+        return file_tail(self.log_path, n)
+
+    def _prepare(self):
+        """What must be written for self.port before the child starts."""
+
+    def _spawn(self, name, argv, ready, busy, timeout, env=None):
+        """argv on a free port (self.port, _prepare() first), output to
+        self.log_path, until ready() or it exits; tried three times when the
+        log says the port was taken meanwhile (busy)."""
+        for attempt in range(3):
+            self.port = free_port()
+            self._prepare()
+            log = open(self.log_path, "ab")
+            self.proc = subprocess.Popen(argv, env=env() if env else None,
+                                         stdin=subprocess.DEVNULL, stdout=log,
+                                         stderr=subprocess.STDOUT)
+            log.close()
+            if wait_until(lambda: self.proc.poll() is not None or ready(), timeout) \
+                    and self.proc.poll() is None:
+                return self
+            self.stop()
+            if attempt == 2 or busy not in self.log_tail():
+                raise RuntimeError("%s did not start:\n%s" % (name, self.log_tail()))
+        return self
 
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
@@ -121,23 +147,13 @@ class Haproxy(_Child):
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
         return p.returncode == 0, p.stdout.decode("utf-8", "replace")
 
+    def _prepare(self):
+        self.url = "http://127.0.0.1:%d" % self.port
+
     def start(self, timeout=10):
-        for attempt in range(3):
-            self.port = free_port()
-            self.url = "http://127.0.0.1:%d" % self.port
-            log = open(self.log_path, "ab")
-            self.proc = subprocess.Popen(["haproxy", "-db", "-f", self.cfg], env=self.env(),
-                                         stdin=subprocess.DEVNULL, stdout=log,
-                                         stderr=subprocess.STDOUT)
-            log.close()
-            if wait_until(lambda: self.proc.poll() is not None or
-                          (port_open(self.port) and os.path.exists(self.socket)), timeout) \
-                    and self.proc.poll() is None:
-                return self
-            self.stop()
-            if attempt == 2 or "ddress already in use" not in self.log_tail():
-                raise RuntimeError("haproxy did not start:\n" + self.log_tail())
-        return self
+        return self._spawn("haproxy", ["haproxy", "-db", "-f", self.cfg],
+                           lambda: port_open(self.port) and os.path.exists(self.socket),
+                           "ddress already in use", timeout, env=self.env)
 
     def command(self, cmd):
         """One command on the admin socket; its answer."""
@@ -174,12 +190,6 @@ class Haproxy(_Child):
             return sel and all(v == want for v in sel)
         return wait_until(done, timeout, 0.05)
 
-    def log_tail(self, n=30):
-        try:
-            with open(self.log_path, "rb") as f:
-                return "\n".join(f.read().decode("utf-8", "replace").splitlines()[-n:])
-        except OSError as e:
-            return "(no log: %s)" % e
 
     def log_lines(self):
         try:
@@ -272,23 +282,12 @@ class PgBouncer(_Child):
         for p in (self.ini, self.users):
             os.chmod(p, 0o644)
 
+    _prepare = _write
+
     def start(self, timeout=10):
         cmd_user = ["-u", _unprivileged_user()] if os.getuid() == 0 else []
-        for attempt in range(3):
-            self.port = free_port()
-            self._write()
-            log = open(self.log_path, "ab")
-            self.proc = subprocess.Popen(["pgbouncer"] + cmd_user + [self.ini],
-                                         stdin=subprocess.DEVNULL, stdout=log,
-                                         stderr=subprocess.STDOUT)
-            log.close()
-            if wait_until(lambda: self.proc.poll() is not None or port_open(self.port), timeout) \
-                    and self.proc.poll() is None:
-                return self
-            self.stop()
-            if attempt == 2 or "in use" not in self.log_tail():
-                raise RuntimeError("pgbouncer did not start:\n" + self.log_tail())
-        return self
+        return self._spawn("pgbouncer", ["pgbouncer"] + cmd_user + [self.ini],
+                           lambda: port_open(self.port), "in use", timeout)
 
     def admin(self, command):
         """Rows of one admin console command (SHOW POOLS, SHOW CONFIG, RECONNECT ...)."""
@@ -309,9 +308,3 @@ class PgBouncer(_Child):
         """{key: value} of SHOW CONFIG."""
         return {r["key"]: r["value"] for r in self.admin("SHOW CONFIG")}
 
-    def log_tail(self, n=30):
-        try:
-            with open(self.log_path, "rb") as f:
-                return "\n".join(f.read().decode("utf-8", "replace").splitlines()[-n:])
-        except OSError as e:
-            return "(no log: %s)" % e
