@@ -76,24 +76,11 @@ feed_cache_revoked(void)
 	feed_cache_sync_shared();
 }
 
-/* FNV-1a hash of a key. */
-static uint64_t
-feed_cache_hash(const char *key)
-{
-	uint64_t	h = 1469598103934665603ULL;
-
-	for (; *key != '\0'; key++) {
-		h ^= (unsigned char)*key;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /* The chain a key belongs to (the table exists once anything was stored). */
 static struct feed_entry **
 feed_cache_chain(const char *key)
 {
-	return &feed_buckets[feed_cache_hash(key) & (feed_nbuckets - 1)];
+	return &feed_buckets[fnv1a(key, strlen(key)) & (feed_nbuckets - 1)];
 }
 
 /* Make the table, or double it when the entries outnumber the buckets. */

@@ -14,14 +14,12 @@
 static struct feed_memo	*memo;
 static size_t		 memo_count;
 
-/* FNV-1a of a key, folded to a slot. */
+/* The slot of a key: its hash, folded. */
 static struct feed_memo *
 feed_memo_slot(const char *key)
 {
-	uint64_t	h = 1469598103934665603ULL;
+	uint64_t	h = fnv1a(key, strlen(key));
 
-	for (; *key != '\0'; key++)
-		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
 	return &memo[(h ^ (h >> 32)) & (FEED_MEMO_SLOTS - 1)];
 }
 

@@ -24,20 +24,6 @@ struct mail_cache {
 	size_t			  nslot, n;
 };
 
-/* FNV-1a over key[0..len). */
-static uint64_t
-mail_cache_hash(const char *key, size_t len)
-{
-	uint64_t	h = 14695981039346656037ULL;
-	size_t		i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)key[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 struct mail_cache *
 mail_cache_new(void)
 {
@@ -90,7 +76,7 @@ mail_cache_grow(struct mail_cache *mc)
 struct mail_piece *
 mail_cache_get(struct mail_cache *mc, const char *key, size_t len, int *made)
 {
-	uint64_t		 h = mail_cache_hash(key, len);
+	uint64_t		 h = fnv1a(key, len);
 	struct mail_entry	*e;
 
 	*made = 0;

@@ -150,6 +150,19 @@ util_check_start(const char **cause)
 	return 0;
 }
 
+/* FNV-1a, 64 bits. */
+uint64_t
+fnv1a(const void *p, size_t len)
+{
+	const unsigned char	*b = p;
+	uint64_t		 h = 14695981039346656037ULL;
+	size_t			 i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ b[i]) * 1099511628211ULL;
+	return h;
+}
+
 /* SHA-256 of s as lowercase hex: the only form in which secrets are stored. */
 void
 sha256_hex(const char *s, char out[65])

@@ -8,6 +8,7 @@
 #define KAIGI_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdarg.h>
 
 void	*xmalloc(size_t);
@@ -20,6 +21,8 @@ void	 fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* Parse a decimal 64-bit id (> 0); return 0 on success, -1 if not one. */
 int	 parse_id(const char *, long long *);
+/* FNV-1a (64 bits) of p[0..len): the in-memory tables' hash. */
+uint64_t fnv1a(const void *p, size_t len);
 /* Hex SHA-256 of a string into out (65 bytes incl. NUL). */
 void	 sha256_hex(const char *, char out[65]);
 /* 1 when s[0..len) is well-formed UTF-8 without NUL (RFC 3629: no overlongs, no surrogates). */
