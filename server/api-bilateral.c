@@ -60,6 +60,8 @@
     " to_timestamp($3::double precision), $4::bigint)::text"
 #define BIL_PLAN_SQL \
     "SELECT kaigi_bilateral_plan($1::jsonb, $2, $3::jsonb, $4::boolean)::text"
+#define BIL_PLAN_TIMEOUT_SQL \
+    "SELECT set_config('statement_timeout', $1, true)"
 
 #define BIL_SLOTS_DEFAULT	10
 #define BIL_SLOTS_MAX		100
@@ -104,6 +106,10 @@ struct bil_state {
 	int			 margin_ms;
 	double			 write_from_ms;
 	int			 nplaced;
+	/* SOLVE: the plan's write, in a transaction of its own. */
+	char			*plan_text;
+	char			*answer;
+	struct db_txn		*txn;
 };
 
 static void bil_create(struct req *);
@@ -363,6 +369,8 @@ bil_state_free(void *arg)
 
 	scheduler_job_free(st->job);
 	free(st->actor);
+	free(st->plan_text);
+	free(st->answer);
 	free(st);
 }
 
@@ -686,13 +694,39 @@ bil_schedule(struct req *r)
 		bil_load(r);
 }
 
-/* db_cb: the plan written (or formatted); a 409 re-plans once. */
+/* db_cb of the COMMIT: the plan is stored, answer with it. */
+static void
+bil_plan_committed(enum db_status status, PGresult *res, void *arg)
+{
+	struct req		*r = arg;
+	struct bil_state	*st = r->state;
+
+	if (status != DB_OK) {
+		http_reply_db_error(r, status, res);
+		return;
+	}
+	if (!st->dry_run)
+		bil_write_measured(st->nplaced, scheduler_now_ms() -
+		    st->write_from_ms);
+	http_reply_json_text(r, 200, st->answer, strlen(st->answer));
+}
+
+/* db_cb: the plan written (or formatted), committed before the answer;
+ * a 409 re-plans once. */
 static void
 bil_plan_done(enum db_status status, PGresult *res, void *arg)
 {
 	struct req		*r = arg;
 	struct bil_state	*st = r->state;
+	struct db_txn		*txn = st->txn;
 
+	st->txn = NULL;
+	if (status == DB_OK && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
+		st->answer = xstrdup(PQgetvalue(res, 0, 0));
+		db_txn_end(txn, 1, bil_plan_committed, r);
+		return;
+	}
+	db_txn_end(txn, 0, NULL, NULL);
 	if (status == DB_ERROR && strcmp(db_sqlstate(res), "KG409") == 0 &&
 	    !st->dry_run && !st->retried) {
 		log_info("schedule %s: the data changed under the plan, planning again",
@@ -701,10 +735,55 @@ bil_plan_done(enum db_status status, PGresult *res, void *arg)
 		bil_load(r);
 		return;
 	}
-	if (status == DB_OK && !st->dry_run)
-		bil_write_measured(st->nplaced, scheduler_now_ms() -
-		    st->write_from_ms);
 	api_reply_row(r, status, res, 200);
+}
+
+/* db_cb of statements whose answer does not matter (the next one tells). */
+static void
+bil_ignore(enum db_status status, PGresult *res, void *arg)
+{
+	(void)status;
+	(void)res;
+	(void)arg;
+}
+
+/*
+ * The statement timeout of a plan's write: never shorter than the
+ * schedule's own time limit. The margin kept for the write is a
+ * prediction; a write that outgrows it answers late, never with a 503
+ * after the solver's work (statement_timeout_ms 0, none, stays none).
+ */
+static int
+bil_write_timeout_ms(const struct bil_state *st)
+{
+	if (cfg->statement_timeout_ms <= 0)
+		return 0;
+	return st->time_limit_ms > cfg->statement_timeout_ms ?
+	    st->time_limit_ms : cfg->statement_timeout_ms;
+}
+
+/* db_txn_cb: a connection of our own; its timeout, then the plan. */
+static void
+bil_plan_begun(struct db_txn *txn, void *arg)
+{
+	struct req		*r = arg;
+	struct bil_state	*st = r->state;
+	const char		*params[4];
+	char			 ms[16];
+	const char		*set[1] = { ms };
+
+	if (txn == NULL) {
+		http_reply_unavailable(r);
+		return;
+	}
+	st->txn = txn;
+	snprintf(ms, sizeof ms, "%d", bil_write_timeout_ms(st));
+	db_txn_query(txn, BIL_PLAN_TIMEOUT_SQL, 1, set, bil_ignore, NULL);
+	params[0] = st->actor;
+	params[1] = st->slug;
+	params[2] = st->plan_text;
+	params[3] = st->dry_run ? "true" : "false";
+	db_txn_query(txn, BIL_PLAN_SQL, 4, params, bil_plan_done, r);
 }
 
 /* Where the schedule's time went, in its stats: the read (from arrival,
@@ -731,23 +810,19 @@ bil_plan_solved(struct scheduler_job *job, void *arg)
 {
 	struct req		*r = arg;
 	struct bil_state	*st = r->state;
-	const char		*params[4];
 	json_t			*plan;
-	char			*text;
 
 	if (api_solver_failed(r, job) != 0)
 		return;
 	plan = scheduler_plan_json(job);
 	json_object_set_new(plan, "replanned", json_boolean(st->retried));
 	bil_budget_stats(st, json_object_get(plan, "stats"));
-	text = api_json_text(plan);
+	free(st->plan_text);
+	free(st->answer);
+	st->answer = NULL;
+	st->plan_text = api_json_text(plan);
 	json_decref(plan);
-	params[0] = st->actor;
-	params[1] = st->slug;
-	params[2] = text;
-	params[3] = st->dry_run ? "true" : "false";
-	db_query(BIL_PLAN_SQL, 4, params, bil_plan_done, r);
-	free(text);
+	db_txn_begin(bil_plan_begun, r);
 }
 
 /* Milliseconds since a wall-clock time (the request's arrival). */
