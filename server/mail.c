@@ -79,6 +79,10 @@ mail_verb(const struct mail_event *e)
 
 	if (strcmp(c, "removed") == 0)
 		return "Registration cancelled";
+	if (strcmp(c, "uninvited") == 0)
+		return "No longer attending";
+	if (strcmp(c, "invited") == 0 && e->now.status != ICAL_EVENT_CANCELLED)
+		return "Invitation";
 	if (e->now.status == ICAL_EVENT_CANCELLED)
 		return "Cancelled";
 	if (strcmp(c, "confirmed") == 0)
@@ -91,6 +95,14 @@ mail_verb(const struct mail_event *e)
 	if (strcmp(e->was_title, e->now.title) != 0)
 		return "Retitled";
 	return "Changed";
+}
+
+/* An invitation to a session that is not cancelled: said once, as it is. */
+static int
+mail_is_new(const struct mail_event *e)
+{
+	return e->change != NULL && strcmp(e->change, "invited") == 0 &&
+	    e->now.status != ICAL_EVENT_CANCELLED;
 }
 
 /* Text with &, <, > and " escaped for HTML. */
@@ -125,14 +137,19 @@ mail_summary(FILE *f, const struct mail_event *e, const char *zone, int html)
 	if (html) {
 		fputs("<li>", f);
 		for (i = 0; i < 4; i++) {
+			if (i == 2 && mail_is_new(e))
+				continue;	/* nothing was */
 			fputs(i == 0 ? "<b>" : i == 2 ? "<br>was: " :
-			    i == 3 ? "<br>now: " : "", f);
+			    i == 3 ? (mail_is_new(e) ? "<br>when: " :
+			    "<br>now: ") : "", f);
 			mail_html_text(f, t[i]);
 			fputs(i == 0 ? ":</b> " : "", f);
 		}
 		fputs("</li>\r\n", f);
 	} else if (e->now.status == ICAL_EVENT_CANCELLED)
 		fprintf(f, "%s: %s\r\n  was: %s\r\n\r\n", t[0], t[1], was);
+	else if (mail_is_new(e))
+		fprintf(f, "%s: %s\r\n  when: %s\r\n\r\n", t[0], t[1], now);
 	else
 		fprintf(f, "%s: %s\r\n  was: %s\r\n  now: %s\r\n\r\n", t[0], t[1],
 		    was, now);
