@@ -27,7 +27,11 @@
 --     (restricted or confidential, and no registration or interpretation
 --     of theirs keeps it) gets a METHOD:CANCEL built from what they saw
 --     (change 'uninvited', the snapshot columns of 420's decision 3), under
---     "No longer attending". Still in their view: nothing.
+--     "No longer attending". Still in their view: nothing. What they saw
+--     is the session before any change not yet mailed to them (the first
+--     pending row's was_* columns: a retitle in the same transaction as
+--     their removal, which their feed never showed, is never in it), else
+--     the session as it is.
 --  3. Release mode: 'invited' rows are schedule rows, sent by the release
 --     that shows the session (dropped as 'changed' ones are when the
 --     participant sees it the same in both releases, or before the first
@@ -76,6 +80,7 @@ CREATE FUNCTION kaigi_outbox_uninvited() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
 	v	record;
+	w	record;
 BEGIN
 	IF NOT EXISTS (SELECT 1 FROM participants p WHERE p.id = OLD.participant_id
 	    AND p.email IS NOT NULL AND p.notify) THEN
@@ -89,6 +94,18 @@ BEGIN
 	    OLD.participant_id, true);
 	IF v.title IS NULL THEN
 		RETURN NULL;	-- the session itself is gone
+	END IF;
+	SELECT o.was_start, o.was_end, o.was_room, o.was_title INTO w
+	FROM outbox o WHERE o.participant_id = OLD.participant_id
+	    AND o.session_id = OLD.session_id AND o.batch_id IS NULL
+	ORDER BY o.id LIMIT 1;
+	IF FOUND THEN	-- what they saw before the changes not yet mailed
+		v.venue := CASE WHEN w.was_room IS NOT DISTINCT FROM v.room
+		    THEN v.venue END;
+		v.starts_at := w.was_start;
+		v.ends_at := w.was_end;
+		v.room := w.was_room;
+		v.title := w.was_title;
 	END IF;
 	INSERT INTO outbox (conference_id, participant_id, session_id, change,
 	    was_start, was_end, was_room, was_title, was_kind, was_venue,

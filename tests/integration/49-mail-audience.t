@@ -13,8 +13,9 @@
 #  - every message leaves in one claim (one sent_at), so the messages of P,
 #    N and the others are built with one cache, from one events query;
 #  - P's message has the confidential meeting (title in text and HTML, its
-#    UID in the REQUEST part); N's has the public session and no trace of
-#    the meeting (title, UID); nobody else's either;
+#    UID in the REQUEST part); N's has the public session and the
+#    meeting's METHOD:CANCEL with the title N saw, never the new one
+#    (sql/580); nobody else's has any trace of the meeting;
 #  - in every message, each event's ATTENDEE is the message's own
 #    recipient, and the public session's VEVENT is the same in all but it.
 #
@@ -136,10 +137,16 @@ def check_messages(sink, want, pub, sid, p, n):
        "the party's REQUEST part has the meeting's UID")
     ok(nm is not None and any(u.startswith("session-%d@" % pub) for _, u, _, _ in ical_events(nm)),
        "the non-party (taken off the meeting) has the public session")
-    ok(nraw and b"Quiet Harbour" not in nraw and uid.encode() not in nraw,
-       "the non-party's message has no trace of the meeting (title, UID)")
-    leaks = [r for r, v in by.items() if r != pa and any(b"Quiet Harbour" in raw for raw, _ in v)]
-    is_(leaks, [], "nobody but the party got the meeting's title")
+    ok(nraw and b"(amended)" not in nraw.replace(b"Internet Governance (amended)", b""),
+       "the attendee taken off has no trace of the meeting's change (its new title)")
+    nev = [(meth, ev) for meth, u, _, ev in ical_events(nm) if u.startswith(uid)] if nm else []
+    is_([meth for meth, _ in nev], ["CANCEL"],
+        "and one event of the meeting: a METHOD:CANCEL (sql/580: no longer attending)")
+    ok(nev and ("SUMMARY:" + SECRET) in nev[0][1].split("\n"),
+       "with the title they saw, from before the change in the same transaction")
+    leaks = [r for r, v in by.items() if r not in (pa, na) and
+             any(b"Quiet Harbour" in raw for raw, _ in v)]
+    is_(leaks, [], "nobody but its attendees got the meeting's title")
     bad = [r for r, v in by.items() for raw, m in v
            if email.utils.parseaddr(str(m["To"]))[1] != r or
            any(att != "mailto:" + r for _, _, att, _ in ical_events(m))]
@@ -163,9 +170,11 @@ def main():
             change(conn, pub, sid, n)
             want = sorted({r[0] for r in rows(conn, "SELECT p.email FROM outbox o JOIN participants p"
                                                     " ON p.id = o.participant_id")})
-            is_(sorted(r[0] for r in rows(conn, "SELECT participant_id FROM outbox WHERE"
-                                                " session_id = %s", sid)), sorted([p, n]),
-                "the outbox has the meeting's change for both attendees (N's feed no longer shows it)")
+            is_(sorted(tuple(r) for r in rows(conn, "SELECT participant_id, change FROM outbox"
+                                                    " WHERE session_id = %s", sid)),
+                sorted([(p, "changed"), (n, "changed"), (n, "uninvited")]),
+                "the outbox has the meeting's change for both attendees, and N's removal (N's feed"
+                " no longer shows it)")
             ok(3 <= len(want) <= 32, "%d participants concerned (one claim holds them all)" % len(want))
             got, took = wait_for(lambda: sink.count() >= len(want) and
                                  one(conn, "SELECT count(*) FROM outbox_batches WHERE sent_at IS NULL")

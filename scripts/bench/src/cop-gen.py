@@ -5,7 +5,8 @@ files (one per kind) plus feed tokens; used by scripts/bench/cop.
     cop-gen.py SCALE OUTDIR
 
 At scale 1: 200 delegations, 100,000 participants (ref P000000...; the first
-participant of each delegation is its head), 300 rooms in 2 venues, 5,000
+participant of each delegation is its head, the next COP_DEPUTIES (default
+2) its deputies, the rest members and staff), 300 rooms in 2 venues, 5,000
 sessions over 12 days (60 % public, 30 % conference, 10 % restricted; each
 restricted one is attended by one participant of its own, so personal feeds
 differ), 20,000 bilateral requests between delegations, and one feed token
@@ -29,6 +30,7 @@ DAYS = 12
 FIRST_DAY = datetime.date(2025, 11, 10)
 TZ = "+04:00"           # Asia/Dubai, no DST
 SLOTS = 8               # one-hour slots from 09:00
+DEPUTIES = int(os.environ.get("COP_DEPUTIES", "2"))   # per delegation
 
 
 def sizes(scale):
@@ -53,6 +55,20 @@ def writer(out, name, header):
     return fh, w
 
 
+def delegate_role(j):
+    """The role of a delegation's j-th participant: its head, then
+    DEPUTIES deputies, then members and staff. (Until this was by the
+    participant's overall index, i % 4, which 200 delegations share with
+    i % 200: a quarter of the delegations were all deputies, 500 each at
+    COP size, so a deputy-level bilateral with one of them had 500
+    attendees.)"""
+    if j == 0:
+        return "head"
+    if j <= DEPUTIES:
+        return "deputy"
+    return "member" if j % 2 else "staff"
+
+
 def people(out, n):
     """delegations.csv and participants.csv; returns the delegation codes."""
     fh, w = writer(out, "delegations.csv", ["ref", "code", "name", "kind"])
@@ -62,10 +78,9 @@ def people(out, n):
     fh.close()
     fh, w = writer(out, "participants.csv",
                    ["ref", "delegation", "name", "title", "role", "email", "timezone"])
-    roles = ["member", "staff", "member", "deputy"]
     for i in range(n["PARTICIPANTS"]):
         c = codes[i % len(codes)]
-        role = "head" if i < len(codes) else roles[i % 4]
+        role = delegate_role(i // len(codes))
         w.writerow(["P%06d" % i, c, "Delegate %d of %s" % (i, c), "Negotiator %d" % (i % 97),
                     role, "p%06d@cop.example.org" % i, ""])
     fh.close()
