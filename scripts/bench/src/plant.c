@@ -13,10 +13,12 @@
  * Requests are made by first placing each meeting where it fits (the
  * planted solution) and then widening its window, so 100% is achievable.
  * The answer is then checked by an independent checker that knows only the
- * generated data and the answer's start/room.
+ * generated data and the answer's start/room. -R and -D give it more rooms
+ * (default 30) and days (default 5): -n 20000 -R 300 -D 12 is issue 21's
+ * COP size (20,000 requests, 300 rooms, 12 days).
  *
- * Usage: plant [-s seed] [-t ms] [-i iterations] [-n requests] [-I teams
- *        [-C cap]]
+ * Usage: plant [-s seed] [-t ms] [-i iterations] [-n requests] [-R rooms]
+ *        [-D days] [-I teams [-C cap]]
  *        plant [-s seed] [-n requests] [-I teams [-C cap]] -d
  *                                                  (the instance as JSON)
  *        plant [-s seed] [-n requests] [-I teams [-C cap]] -a FILE
@@ -41,9 +43,11 @@
 
 #define NDEL	200
 #define NPEOPLE	(2 * NDEL)
-#define NROOMS	30
+#define NROOMS	30		/* default; -R up to NROOMS_MAX */
+#define NROOMS_MAX	300
 #define NVEN	4		/* three bilateral venues + the plenary hall */
-#define NDAYS	5
+#define NDAYS	5		/* default; -D up to NDAYS_MAX */
+#define NDAYS_MAX	12
 #define CHANGE	10
 #define DAY0	480		/* 08:00 */
 #define DAY1	1200		/* 20:00 */
@@ -60,18 +64,19 @@ struct ivl {
 /* The generated conference. */
 struct gen {
 	uint64_t		 rng;
-	struct solver_interval	 days[NDAYS];
+	struct solver_interval	 days[NDAYS_MAX];
 	struct ivl		 pbusy[NPMAX];	/* given to the solver */
-	struct ivl		 rbusy[NROOMS];
+	struct ivl		 rbusy[NROOMS_MAX];
 	struct ivl		 plant_p[NPMAX];	/* busy + planted */
-	struct ivl		 plant_r[NROOMS];
+	struct ivl		 plant_r[NROOMS_MAX];
 	struct solver_person	 people[NPMAX];
 	int			 nteams;		/* people NPEOPLE.. */
 	int			 cap;			/* minutes a day */
-	int			 caps[MAXTEAMS][NDAYS];
-	int			 tload[MAXTEAMS][NDAYS];	/* planted */
+	int			 caps[MAXTEAMS][NDAYS_MAX];
+	int			 tload[MAXTEAMS][NDAYS_MAX];	/* planted */
 	int			 ninterp;		/* requests with a team */
-	struct solver_room	 rooms[NROOMS];
+	struct solver_room	 rooms[NROOMS_MAX];
+	int			 nrooms, ndays;
 	int			 travel[NVEN * NVEN];
 	struct solver_request	*reqs;
 	int			*att;
@@ -147,7 +152,7 @@ gen_setup(struct gen *g)
 {
 	int	 d, a, b, p, k, s, n;
 
-	for (d = 0; d < NDAYS; d++) {
+	for (d = 0; d < g->ndays; d++) {
 		g->days[d].start = d * 1440 + DAY0;
 		g->days[d].end = d * 1440 + DAY1;
 	}
@@ -158,7 +163,7 @@ gen_setup(struct gen *g)
 			g->travel[a * NVEN + b] = g->travel[b * NVEN + a] = k;
 		}
 	for (p = 0; p < NPEOPLE; p += 2)
-		for (d = 0; d < NDAYS; d++) {
+		for (d = 0; d < g->ndays; d++) {
 			ivl_add(&g->pbusy[p], d * 1440 + 540, d * 1440 + 630, 3);
 			ivl_add(&g->pbusy[p], d * 1440 + 840, d * 1440 + 930, 3);
 		}
@@ -166,17 +171,17 @@ gen_setup(struct gen *g)
 		if (gen_range(g, 0, 9) >= 3)
 			continue;
 		for (n = gen_range(g, 1, 2); n > 0; n--) {
-			s = gen_range(g, 0, NDAYS - 1) * 1440 + DAY0 +
+			s = gen_range(g, 0, g->ndays - 1) * 1440 + DAY0 +
 			    30 * gen_range(g, 0, 20);
 			ivl_add(&g->pbusy[p], s, s + 60 * gen_range(g, 1, 3), -1);
 		}
 	}
-	for (k = 0; k < NROOMS; k++) {
+	for (k = 0; k < g->nrooms; k++) {
 		g->rooms[k].id = 1000 + k;
 		g->rooms[k].venue = k % 3;
 		g->rooms[k].capacity = (int[]){ 4, 6, 8, 12 }[gen_range(g, 0, 3)];
 		if (gen_range(g, 0, 9) < 3) {
-			s = gen_range(g, 0, NDAYS - 1) * 1440 + DAY0 +
+			s = gen_range(g, 0, g->ndays - 1) * 1440 + DAY0 +
 			    60 * gen_range(g, 0, 8);
 			ivl_add(&g->rbusy[k], s, s + 60 * gen_range(g, 2, 4), 0);
 		}
@@ -185,7 +190,7 @@ gen_setup(struct gen *g)
 		for (n = 0; n < g->pbusy[p].n; n++)
 			ivl_add(&g->plant_p[p], g->pbusy[p].v[n].start,
 			    g->pbusy[p].v[n].end, g->pbusy[p].v[n].venue);
-	for (k = 0; k < NROOMS; k++)
+	for (k = 0; k < g->nrooms; k++)
 		for (n = 0; n < g->rbusy[k].n; n++)
 			ivl_add(&g->plant_r[k], g->rbusy[k].v[n].start,
 			    g->rbusy[k].v[n].end, 0);
@@ -210,7 +215,7 @@ gen_window(struct gen *g, struct solver_request *r, int s, int day)
 		r->latest = hi;
 	} else {
 		r->earliest = DAY0;
-		r->latest = (NDAYS - 1) * 1440 + DAY1;
+		r->latest = (g->ndays - 1) * 1440 + DAY1;
 	}
 }
 
@@ -247,9 +252,9 @@ gen_plant_one(struct gen *g)
 	att[0] = 2 * a + dep;
 	att[1] = 2 * b + dep;
 	dur = gen_range(g, 0, 9) == 0 ? 60 : 30 + 15 * gen_range(g, 0, 1);
-	day = gen_range(g, 0, NDAYS - 1);
+	day = gen_range(g, 0, g->ndays - 1);
 	s = day * 1440 + DAY0 + 5 * gen_range(g, 0, (DAY1 - DAY0 - dur) / 5);
-	k = gen_range(g, 0, NROOMS - 1);
+	k = gen_range(g, 0, g->nrooms - 1);
 	v = g->rooms[k].venue;
 	if (!ivl_fits(g->travel, &g->plant_p[att[0]], s, s + dur, v, 1) ||
 	    !ivl_fits(g->travel, &g->plant_p[att[1]], s, s + dur, v, 1) ||
@@ -295,7 +300,7 @@ gen_free(struct gen *g)
 		free(g->pbusy[i].v);
 		free(g->plant_p[i].v);
 	}
-	for (i = 0; i < NROOMS; i++) {
+	for (i = 0; i < g->nrooms; i++) {
 		free(g->rbusy[i].v);
 		free(g->plant_r[i].v);
 	}
@@ -305,16 +310,18 @@ gen_free(struct gen *g)
 	free(g->proom);
 }
 
-/* Generate the whole conference with nreq planted requests, nteams
- * interpreter teams capped at cap minutes a day. */
+/* Generate the whole conference (nrooms rooms, ndays days) with nreq
+ * planted requests, nteams interpreter teams capped at cap minutes a day. */
 static void
 gen_make(struct gen *g, uint64_t seed, int nreq, int nteams, int cap,
-    struct solver_problem *pb)
+    int nrooms, int ndays, struct solver_problem *pb)
 {
 	int	 p, k, d, tries = 0;
 
 	memset(g, 0, sizeof *g);
 	g->rng = seed;
+	g->nrooms = nrooms;
+	g->ndays = ndays;
 	g->nteams = nteams;
 	g->cap = cap;
 	g->reqs = xcalloc((size_t)nreq, sizeof *g->reqs);
@@ -329,22 +336,22 @@ gen_make(struct gen *g, uint64_t seed, int nreq, int nteams, int cap,
 		g->people[p].nbusy = g->pbusy[p].n;
 	}
 	for (p = 0; p < nteams; p++) {
-		for (d = 0; d < NDAYS; d++)
+		for (d = 0; d < g->ndays; d++)
 			g->caps[p][d] = cap;
 		g->people[NPEOPLE + p].day_cap = g->caps[p];
 	}
-	for (k = 0; k < NROOMS; k++) {
+	for (k = 0; k < g->nrooms; k++) {
 		g->rooms[k].busy = g->rbusy[k].v;
 		g->rooms[k].nbusy = g->rbusy[k].n;
 	}
 	memset(pb, 0, sizeof *pb);
 	pb->slot_minutes = 0;	/* cells from the problem, as through the API */
 	pb->days = g->days;
-	pb->ndays = NDAYS;
+	pb->ndays = g->ndays;
 	pb->people = g->people;
 	pb->npeople = NPEOPLE + nteams;
 	pb->rooms = g->rooms;
-	pb->nrooms = NROOMS;
+	pb->nrooms = g->nrooms;
 	pb->requests = g->reqs;
 	pb->nrequests = g->nreq;
 	pb->changeover = CHANGE;
@@ -375,15 +382,15 @@ chk_request(const struct gen *g, int q, int s, int k, struct chk *c)
 	const struct solver_request	*r = &g->reqs[q];
 	int				 e = s + r->duration, d;
 
-	if (k < 0 || k >= NROOMS)
+	if (k < 0 || k >= g->nrooms)
 		return chk_err(c, "bad room", q);
 	if (s % 5 != 0)
 		chk_err(c, "off the 5-minute grid", q);
 	if (s < r->earliest || e > r->latest)
 		chk_err(c, "outside its window", q);
 	d = s / 1440;
-	if (s < g->days[d % NDAYS].start || e > g->days[d % NDAYS].end ||
-	    d >= NDAYS)
+	if (s < g->days[d % g->ndays].start || e > g->days[d % g->ndays].end ||
+	    d >= g->ndays)
 		chk_err(c, "outside day hours", q);
 	if (g->rooms[k].capacity < r->capacity)
 		chk_err(c, "room too small", q);
@@ -437,16 +444,16 @@ chk_breaks(const struct gen *g, struct ivl *mine, struct chk *c)
 static void
 chk_caps(const struct gen *g, const int *start, struct chk *c)
 {
-	int	 load[MAXTEAMS][NDAYS], q, i, t, d;
+	int	 load[MAXTEAMS][NDAYS_MAX], q, i, t, d;
 
 	memset(load, 0, sizeof load);
 	for (q = 0; q < g->nreq; q++)
 		for (i = 0; start[q] >= 0 && i < g->reqs[q].npeople; i++)
 			if ((t = g->reqs[q].people[i] - NPEOPLE) >= 0 &&
-			    start[q] / 1440 < NDAYS)
+			    start[q] / 1440 < g->ndays)
 				load[t][start[q] / 1440] += g->reqs[q].duration;
 	for (t = 0; t < g->nteams; t++)
-		for (d = 0; d < NDAYS; d++) {
+		for (d = 0; d < g->ndays; d++) {
 			if (load[t][d] > c->max_load)
 				c->max_load = load[t][d];
 			if (load[t][d] <= g->cap)
@@ -463,7 +470,7 @@ static void
 chk_answer(const struct gen *g, const int *start, const int *room,
     struct chk *c)
 {
-	struct ivl	 per[NPMAX], rm[NROOMS];
+	struct ivl	 per[NPMAX], rm[NROOMS_MAX];
 	int		 q, i, s, k, p;
 
 	memset(c, 0, sizeof *c);
@@ -473,7 +480,7 @@ chk_answer(const struct gen *g, const int *start, const int *room,
 		for (i = 0; i < g->pbusy[p].n; i++)
 			ivl_add(&per[p], g->pbusy[p].v[i].start,
 			    g->pbusy[p].v[i].end, g->pbusy[p].v[i].venue);
-	for (k = 0; k < NROOMS; k++)
+	for (k = 0; k < g->nrooms; k++)
 		for (i = 0; i < g->rbusy[k].n; i++)
 			ivl_add(&rm[k], g->rbusy[k].v[i].start,
 			    g->rbusy[k].v[i].end, 0);
@@ -485,7 +492,7 @@ chk_answer(const struct gen *g, const int *start, const int *room,
 		c->placed++;
 		c->prio += g->reqs[q].priority;
 		chk_request(g, q, s, k, c);
-		if (k < 0 || k >= NROOMS)
+		if (k < 0 || k >= g->nrooms)
 			continue;
 		if (!ivl_fits(g->travel, &rm[k], s, s + g->reqs[q].duration, 0, 0))
 			chk_err(c, "room double-booked", q);
@@ -503,7 +510,7 @@ chk_answer(const struct gen *g, const int *start, const int *room,
 	chk_caps(g, start, c);
 	for (p = 0; p < NPEOPLE + g->nteams; p++)
 		free(per[p].v);
-	for (k = 0; k < NROOMS; k++)
+	for (k = 0; k < g->nrooms; k++)
 		free(rm[k].v);
 }
 
@@ -569,11 +576,11 @@ dump_gen(const struct gen *g, uint64_t seed)
 
 	printf("{\"seed\":%llu,\"days\":%d,\"day_start\":%d,\"day_end\":%d,"
 	    "\"changeover\":%d,\"venues\":%d,\"travel\":[",
-	    (unsigned long long)seed, NDAYS, DAY0, DAY1, CHANGE, NVEN);
+	    (unsigned long long)seed, g->ndays, DAY0, DAY1, CHANGE, NVEN);
 	for (i = 0; i < NVEN * NVEN; i++)
 		printf("%s%d", i ? "," : "", g->travel[i]);
 	printf("],\n\"rooms\":[");
-	for (i = 0; i < NROOMS; i++) {
+	for (i = 0; i < g->nrooms; i++) {
 		printf("%s{\"venue\":%d,\"capacity\":%d,\"busy\":", i ? "," : "",
 		    g->rooms[i].venue, g->rooms[i].capacity);
 		dump_ivl(&g->rbusy[i]);
@@ -672,8 +679,9 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: plant [-s seed] [-t ms] [-i iterations] "
-	    "[-n requests] [-I teams (up to %d) [-C cap]] [-d | -a answer]\n",
-	    MAXTEAMS);
+	    "[-n requests] [-R rooms (3..%d)] [-D days (1..%d)] "
+	    "[-I teams (up to %d) [-C cap]] [-d | -a answer]\n",
+	    NROOMS_MAX, NDAYS_MAX, MAXTEAMS);
 	return 2;
 }
 
@@ -685,9 +693,10 @@ main(int argc, char **argv)
 	struct gen		 g;
 	struct chk		 c;
 	int			 ch, n = 2000, dump = 0, teams = 0, cap = 360;
+	int			 nrooms = NROOMS, ndays = NDAYS;
 	const char		*answer = NULL;
 
-	while ((ch = getopt(argc, argv, "s:t:i:n:da:I:C:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:t:i:n:da:I:C:R:D:")) != -1) {
 		if (ch == 'd')
 			dump = 1;
 		else if (ch == 'a')
@@ -704,20 +713,25 @@ main(int argc, char **argv)
 			teams = atoi(optarg);
 		else if (ch == 'C')
 			cap = atoi(optarg);
+		else if (ch == 'R')
+			nrooms = atoi(optarg);
+		else if (ch == 'D')
+			ndays = atoi(optarg);
 		else
 			return usage();
 	}
-	if (n < 1 || teams < 0 || teams > MAXTEAMS || cap < 1)
+	if (n < 1 || teams < 0 || teams > MAXTEAMS || cap < 1 || nrooms < 3 ||
+	    nrooms > NROOMS_MAX || ndays < 1 || ndays > NDAYS_MAX)
 		return usage();
-	gen_make(&g, opt.seed, n, teams, cap, &pb);
+	gen_make(&g, opt.seed, n, teams, cap, nrooms, ndays, &pb);
 	if (dump) {
 		dump_gen(&g, opt.seed);
 		gen_free(&g);
 		return 0;
 	}
 	printf("generated: %d delegations, %d people, %d requests, %d rooms "
-	    "in 3 venues, %d days, seed %llu\n", NDEL, NPEOPLE, g.nreq, NROOMS,
-	    NDAYS, (unsigned long long)opt.seed);
+	    "in 3 venues, %d days, seed %llu\n", NDEL, NPEOPLE, g.nreq, g.nrooms,
+	    g.ndays, (unsigned long long)opt.seed);
 	if (teams > 0)
 		printf("interpreters: %d teams, %d requests need one (%.1f%%), "
 		    "cap %d minutes a day\n", teams, g.ninterp,
