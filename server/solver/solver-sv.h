@@ -37,7 +37,6 @@ struct sv_req {
 	int		 nrooms;
 	int		*starts;	/* start cells feasible on busy alone */
 	int		 nstarts;
-	int		 onevenue;	/* all its rooms in one venue */
 	int		*pre, npre;	/* requests it starts after */
 	int		*suc, nsuc;	/* requests that start after it */
 	enum solver_reason reason;	/* static reason if nstarts == 0 */
@@ -68,6 +67,11 @@ struct sv {
 	int		 maxnp;
 	const struct sv_item **nbp, **nbn;	/* scratch: neighbours */
 	int		*near;		/* scratch */
+	int		*vid, *vfit, *vother;	/* scratch: sv_best_at's venues */
+	int		 nvs;
+	int		*openbit;	/* Fenwick tree: placeable, not placed */
+	char		*openmark;
+	int		 nopen, openlog;
 	int		*tmp;		/* scratch, nq */
 	int		*pbrk;		/* breaks per person */
 	int		 nbrk;		/* people with breaks > 0 */

@@ -326,6 +326,58 @@ sv_away(const struct sv_req *r, int s, int k)
 	return r->home_s >= 0 && (s != r->home_s || k != r->home_k);
 }
 
+/*
+ * The placeable requests that are not placed, as a Fenwick tree over the
+ * request indices (1 where rq[q].nstarts > 0 and ps[q] < 0), so that the
+ * annealing picks the k-th of them in O(log nq): the same one as listing
+ * them in index order and taking the k-th, which it did by scanning every
+ * request at each pick (60 % of its time at 20,000 requests, perf).
+ */
+static void
+sv_open_sync(struct sv *sv, int q)
+{
+	int	 want, d, i;
+
+	if (sv->openbit == NULL)
+		return;
+	want = sv->rq[q].nstarts > 0 && sv->ps[q] < 0;
+	if (want == sv->openmark[q])
+		return;
+	sv->openmark[q] = (char)want;
+	d = want ? 1 : -1;
+	sv->nopen += d;
+	for (i = q + 1; i <= sv->nq; i += i & -i)
+		sv->openbit[i] += d;
+}
+
+/* Build the tree once every request has its starts. */
+static void
+sv_open_init(struct sv *sv)
+{
+	int	 q;
+
+	sv->openbit = xcalloc((size_t)sv->nq + 1, sizeof *sv->openbit);
+	sv->openmark = xcalloc((size_t)sv->nq + 1, 1);
+	for (sv->openlog = 1; sv->openlog * 2 <= sv->nq; sv->openlog *= 2)
+		;
+	for (q = 0; q < sv->nq; q++)
+		sv_open_sync(sv, q);
+}
+
+/* The k-th (from 0) open request in index order; 0 <= k < nopen. */
+static int
+sv_open_kth(const struct sv *sv, int k)
+{
+	int	 pos = 0, step;
+
+	for (step = sv->openlog; step > 0; step >>= 1)
+		if (pos + step <= sv->nq && sv->openbit[pos + step] <= k) {
+			pos += step;
+			k -= sv->openbit[pos];
+		}
+	return pos;
+}
+
 /* Place request q at start cell s in room k (must be feasible). */
 void
 sv_place(struct sv *sv, int q, int s, int k)
@@ -363,6 +415,7 @@ sv_place(struct sv *sv, int q, int s, int k)
 	sv->B += db;
 	sv->RC += drc;
 	sv->E += s - r->lo;
+	sv_open_sync(sv, q);
 }
 
 /* Remove placed request q. */
@@ -409,6 +462,45 @@ sv_unplace(struct sv *sv, int q)
 	sv->B -= db;
 	sv->RC -= drc;
 	sv->E -= m.s - r->lo;
+	sv_open_sync(sv, q);
+}
+
+/*
+ * What one sv_best_at call knows of a venue: whether its people fit there
+ * (the exact check depends on the venue, not the room: 1 yes, -1 no, 0 not
+ * asked yet) and whether a room of it other than the neighbours' was
+ * priced (all such rooms cost the same: only the first free one is).
+ */
+static int
+sv_venue_slot(struct sv *sv, int venue)
+{
+	int	 i;
+
+	for (i = 0; i < sv->nvs; i++)
+		if (sv->vid[i] == venue)
+			return i;
+	sv->vid[i] = venue;
+	sv->vfit[i] = sv->vother[i] = 0;
+	return sv->nvs++;
+}
+
+/* Do q's people near m fit at m's venue (asked once per venue and call)? */
+static int
+sv_venue_fits(struct sv *sv, int q, const struct sv_item *m, int v)
+{
+	const struct solver_request *src = sv->rq[q].src;
+	int	 i;
+
+	if (sv->vfit[v] == 0) {
+		sv->vfit[v] = 1;
+		for (i = 0; i < src->npeople; i++)
+			if (sv->near[i] && !sv_person_precise(sv,
+			    src->people[i], m->s, m->e, m->venue)) {
+				sv->vfit[v] = -1;
+				break;
+			}
+	}
+	return sv->vfit[v] > 0;
 }
 
 /* Breaks and room changes if q sits at s in room k; 0 if k is unusable. */
@@ -417,19 +509,17 @@ sv_try_room(struct sv *sv, int q, struct sv_item *m, int k, int *xdb,
     int *xdrc)
 {
 	const struct solver_request *src = sv->rq[q].src;
-	int	 i;
+	int	 i, v = sv_venue_slot(sv, sv->pb->rooms[k].venue);
 
-	if (!sv_room_free(sv, k, m->s, m->e))
+	if (sv->vfit[v] < 0 || !sv_room_free(sv, k, m->s, m->e))
 		return 0;
 	m->venue = sv->pb->rooms[k].venue;
 	m->room = k;
+	if (!sv_venue_fits(sv, q, m, v))
+		return 0;
 	*xdb = *xdrc = 0;
-	for (i = 0; i < src->npeople; i++) {
-		if (sv->near[i] && !sv_person_precise(sv, src->people[i], m->s,
-		    m->e, m->venue))
-			return 0;
+	for (i = 0; i < src->npeople; i++)
 		sv_delta(sv, sv->nbp[i], sv->nbn[i], m, xdb, xdrc);
-	}
 	return 1;
 }
 
@@ -467,9 +557,11 @@ sv_prec_ok(const struct sv *sv, int q, int s)
 /*
  * Best room for unplaced request q at start s given everything placed:
  * the room with the fewest added breaks, then room changes, then lowest
- * index. Returns the room or -1; adds the deltas to *db and *drc. When all
- * its rooms share a venue, rooms other than the neighbours' all cost the
- * same, so only those and the first other free room are tried.
+ * index. Returns the room or -1; adds the deltas to *db and *drc. Within
+ * a venue, rooms other than the neighbours' all cost the same, so only
+ * those and the first other free room of each venue are tried (rooms
+ * ascend, so it is the lowest index of its cost, as trying all would
+ * give); the people's exact check is made once per venue.
  */
 int
 sv_best_at(struct sv *sv, int q, int s, int *db, int *drc)
@@ -477,8 +569,8 @@ sv_best_at(struct sv *sv, int q, int s, int *db, int *drc)
 	const struct sv_req	*r = &sv->rq[q];
 	const struct solver_request *src = r->src;
 	struct sv_item		 m;
-	int			 i, j, k, st, best = -1, bdb = 0, bdrc = 0;
-	int			 xdb, xdrc, other = 0;
+	int			 i, j, k, v, st, best = -1, bdb = 0, bdrc = 0;
+	int			 xdb, xdrc;
 
 	m.s = s;
 	m.e = s + r->d;
@@ -493,14 +585,16 @@ sv_best_at(struct sv *sv, int q, int s, int *db, int *drc)
 		sv->near[i] = (st == 2);
 		sv_neighbours(sv, src->people[i], s, &sv->nbp[i], &sv->nbn[i]);
 	}
+	sv->nvs = 0;
 	for (j = 0; j < r->nrooms; j++) {
 		k = r->rooms[j];
-		if (r->onevenue && !sv_is_nb_room(sv, src->npeople, k)) {
-			if (other)
+		if (!sv_is_nb_room(sv, src->npeople, k)) {
+			v = sv_venue_slot(sv, sv->pb->rooms[k].venue);
+			if (sv->vother[v])
 				continue;
 			if (!sv_try_room(sv, q, &m, k, &xdb, &xdrc))
 				continue;
-			other = 1;
+			sv->vother[v] = 1;
 		} else if (!sv_try_room(sv, q, &m, k, &xdb, &xdrc))
 			continue;
 		if (best < 0 || xdb < bdb || (xdb == bdb && xdrc < bdrc) ||
@@ -587,11 +681,6 @@ sv_req_rooms(struct sv *sv, struct sv_req *r)
 	for (k = 0; k < sv->nr; k++)
 		if (sv->pb->rooms[k].capacity >= need)
 			r->rooms[r->nrooms++] = k;
-	r->onevenue = 1;
-	for (k = 1; k < r->nrooms; k++)
-		if (sv->pb->rooms[r->rooms[k]].venue !=
-		    sv->pb->rooms[r->rooms[0]].venue)
-			r->onevenue = 0;
 }
 
 /* Can q start at s given busy intervals only? 0 no time, 1 no room, 2 ok. */
@@ -671,6 +760,7 @@ sv_req_starts(struct sv *sv, int q)
 		r->reason = SOLVER_FIXED_CLASH;
 	else
 		r->reason = best == 0 ? SOLVER_NO_COMMON_TIME : SOLVER_NO_ROOM;
+	sv_open_sync(sv, q);
 }
 
 /* Request q's current place in cells (home_s, home_k), when the problem
@@ -894,6 +984,11 @@ sv_free(struct sv *sv)
 	free(sv->nbp);
 	free(sv->nbn);
 	free(sv->near);
+	free(sv->vid);
+	free(sv->vfit);
+	free(sv->vother);
+	free(sv->openbit);
+	free(sv->openmark);
 	free(sv->tmp);
 	free(sv->pbrk);
 	free(sv->pload);
@@ -1002,6 +1097,9 @@ sv_new(struct sv *sv, const struct solver_problem *pb, int only)
 	sv->nbp = xcalloc((size_t)sv->maxnp, sizeof *sv->nbp);
 	sv->nbn = xcalloc((size_t)sv->maxnp, sizeof *sv->nbn);
 	sv->near = xcalloc((size_t)sv->maxnp, sizeof *sv->near);
+	sv->vid = xcalloc((size_t)sv->nr + 1, sizeof *sv->vid);
+	sv->vfit = xcalloc((size_t)sv->nr + 1, sizeof *sv->vfit);
+	sv->vother = xcalloc((size_t)sv->nr + 1, sizeof *sv->vother);
 	sv_init_busy(sv);
 	for (q = 0; q < sv->nq; q++) {
 		sv->ps[q] = sv->pr[q] = -1;
@@ -1021,6 +1119,7 @@ sv_new(struct sv *sv, const struct solver_problem *pb, int only)
 		if (sv->rq[q].nstarts > 0)
 			sv->nplaceable++;
 	}
+	sv_open_init(sv);
 	for (p = 0; p < sv->np; p++) {
 		sv_person_cost(sv, p, &b, &rc);
 		sv->B += b;
@@ -1642,6 +1741,8 @@ sv_eject_room(struct sv *sv, int q, int s)
 		if (best < 0 || n < bn) {
 			best = k;
 			bn = n;
+			if (bn == 0)
+				break;	/* none does better */
 		}
 	}
 	return best;
@@ -1840,12 +1941,7 @@ sv_pick_placed(struct sv *sv)
 static int
 sv_pick_unplaced(struct sv *sv)
 {
-	int	 q, n = 0;
-
-	for (q = 0; q < sv->nq; q++)
-		if (sv->rq[q].nstarts > 0 && sv->ps[q] < 0)
-			sv->tmp[n++] = q;
-	return n > 0 ? sv->tmp[sv_randn(sv, n)] : -1;
+	return sv->nopen > 0 ? sv_open_kth(sv, sv_randn(sv, sv->nopen)) : -1;
 }
 
 /* Annealing parameters and bookkeeping of one run. */
