@@ -53,7 +53,8 @@ ALTER TABLE outbox ADD CONSTRAINT outbox_change_check
     CHECK (change IN ('changed', 'cancelled', 'confirmed', 'removed',
 	'invited', 'uninvited'));
 
--- session_attendees AFTER INSERT (per statement): decision 1.
+-- session_attendees AFTER INSERT (per statement): decision 1. Any table of
+-- (session_id, participant_id) rows, named new_people by its trigger.
 CREATE FUNCTION kaigi_outbox_invited() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -61,7 +62,7 @@ BEGIN
 	    was_start, was_end, was_room, was_title)
 	SELECT s.conference_id, p.id, s.id, 'invited', s.starts_at, s.ends_at,
 	    r.name, s.title
-	FROM new_attendees n
+	FROM (SELECT DISTINCT session_id, participant_id FROM new_people) n
 	JOIN sessions s ON s.id = n.session_id
 	JOIN participants p ON p.id = n.participant_id
 	LEFT JOIN rooms r ON r.id = s.room_id
@@ -71,7 +72,7 @@ BEGIN
 END $$;
 
 CREATE TRIGGER session_attendees_outbox_insert AFTER INSERT ON session_attendees
-    REFERENCING NEW TABLE AS new_attendees
+    REFERENCING NEW TABLE AS new_people
     FOR EACH STATEMENT EXECUTE FUNCTION kaigi_outbox_invited();
 
 -- session_attendees AFTER DELETE: decision 2 (420's decision 3 for an
