@@ -16,11 +16,17 @@
 --     names order the triggers), so the row of an interpreter a move then
 --     drops holds what they saw: 580's 'uninvited' snapshot takes it.
 --     Interpreters see their sessions by 260's clause: no visibility call.
+--     420's trigger, which fires after the re-pick, leaves out the
+--     session's interpreters then (each has 1's row, or 2's), so an
+--     interpreter who is also a member of a party delegation is not
+--     written twice.
 --  2. An interpreter put on a session (picked or given, with the session
 --     or later) is invited as an attendee is (580's decision 1: one
 --     'invited' row per INSERT statement, kaigi_outbox_invited).
 --  3. An interpreter taken off a session that thereby leaves their view
 --     gets 580's CANCEL of what they saw (kaigi_outbox_uninvited).
+--
+-- Replaced here: kaigi_outbox_session (420).
 --
 -- Applied by kaigid --migrate inside one transaction: no BEGIN/COMMIT here.
 
@@ -56,3 +62,32 @@ CREATE TRIGGER session_interpreters_outbox_insert AFTER INSERT
 CREATE TRIGGER session_interpreters_outbox_delete AFTER DELETE
     ON session_interpreters
     FOR EACH ROW EXECUTE FUNCTION kaigi_outbox_uninvited();
+
+-- 420's, leaving out the session's interpreters (decision 1).
+CREATE OR REPLACE FUNCTION kaigi_outbox_session() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_everyone boolean := NEW.visibility IN ('public', 'conference');
+BEGIN
+	INSERT INTO outbox (conference_id, participant_id, session_id, change,
+	    was_start, was_end, was_room, was_title)
+	SELECT NEW.conference_id, p.id, NEW.id,
+	    CASE WHEN NEW.status = 'cancelled' THEN 'cancelled' ELSE 'changed' END,
+	    OLD.starts_at, OLD.ends_at,
+	    (SELECT r.name FROM rooms r WHERE r.id = OLD.room_id), OLD.title
+	FROM participants p
+	WHERE p.conference_id = NEW.conference_id
+	    AND p.email IS NOT NULL AND p.notify
+	    AND (p.id IN (SELECT a.participant_id FROM session_attendees a
+		    WHERE a.session_id = NEW.id)
+		OR p.delegation_id IN (SELECT sd.delegation_id
+		    FROM session_delegations sd WHERE sd.session_id = NEW.id)
+		OR p.id IN (SELECT g.participant_id FROM registrations g
+		    WHERE g.session_id = NEW.id AND g.status = 'confirmed'))
+	    AND p.id NOT IN (SELECT i.participant_id FROM session_interpreters i
+		WHERE i.session_id = NEW.id)
+	    AND (v_everyone OR kaigi_session_visible(NEW.id,
+		jsonb_build_object('role', 'feed', 'conference_id',
+		    NEW.conference_id, 'participant_id', p.id)));
+	RETURN NULL;
+END $$;
