@@ -2241,17 +2241,27 @@ sv_to_best(struct sv *sv, struct sv_run *run)
 		sv_restore(sv, run->bs, run->bk);
 }
 
+#ifndef SV_PLACE_ROUNDS
+#define SV_PLACE_ROUNDS	8	/* annealings from the greedy's state,
+				   reheated, while placeable requests are
+				   left out */
+#endif
+
 /*
  * Annealing alone; or, where the grid search applies: annealing with its
- * insertions first (half the time) if the greedy left requests out, so
- * that priorities stay first, then the grid search from the best state,
- * then a short annealing that also settles rooms.
+ * insertions first (at most half the time, in up to SV_PLACE_ROUNDS rounds
+ * of half the budget each, each from the greedy's state and reheated; the
+ * best state over all rounds is kept) if
+ * the greedy left requests out, so that priorities stay first (the grid
+ * search only moves placed meetings), then the grid search from the best
+ * state, then a short annealing that also settles rooms.
  */
 static void
 sv_search(struct sv *sv, struct sv_run *run, uint64_t seed)
 {
 	double	 deadline = run->deadline, now;
 	long	 asked = run->asked;
+	int	 round, *g0;
 
 	if (!sv_grid_ok(sv)) {
 		sv_anneal(sv, run);
@@ -2260,12 +2270,21 @@ sv_search(struct sv *sv, struct sv_run *run, uint64_t seed)
 	if (sv->nplaced < sv->nplaceable) {
 		now = sg_now_ms();
 		run->deadline = now + (deadline - now) / 2;
-		run->iters = run->asked = asked / 2;
 		run->placing = 1;
-		sv_anneal(sv, run);
+		g0 = xcalloc((size_t)sv->nq + 1, 2 * sizeof *g0);
+		memcpy(g0, sv->ps, (size_t)sv->nq * sizeof *g0);
+		memcpy(g0 + sv->nq, sv->pr, (size_t)sv->nq * sizeof *g0);
+		for (round = 0; round < SV_PLACE_ROUNDS && !run->hit &&
+		    sv->nplaced < sv->nplaceable; round++) {
+			if (round > 0)
+				sv_restore(sv, g0, g0 + sv->nq);
+			run->iters = run->asked = asked / 2;
+			sv_anneal(sv, run);
+		}
+		free(g0);
+		sv_to_best(sv, run);
 		run->placing = 0;
 		run->deadline = deadline;
-		sv_to_best(sv, run);
 	}
 	sv_grid(sv, run, seed, asked * 4);
 	run->iters = run->asked = asked / 10;
