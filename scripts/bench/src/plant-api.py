@@ -15,6 +15,14 @@ accepted by the secretariat. Then POST /conferences/{slug}/schedule with
 stored result read back (each request's session: start and room) into
 OUT for `plant -a OUT`, which checks it independently.
 
+Slots (issue 21: "slots for one request in under 50 ms" at COP size):
+SLOTS requests (default 30; 0 skips) are picked at random (seeded) and
+GET /bilaterals/{id}/slots timed from request to answer, once before the
+schedule (the calendar holds the plenaries and reserved rooms only) and
+once after it, for requests it left unplaced and for placed ones (a
+scheduled request's other places): median, p90 and slowest, and how many
+answers had no slot.
+
 With interpreter teams (`plant -I N -d`): the conference's languages give
 each team a language pair of its own (en-fr, en-de, ...), and each team is
 one participant of role interpreter with that pair; a request with a team
@@ -28,7 +36,9 @@ Usage: plant-api.py PORT TOKEN PLANT-BINARY OUT LIMIT-MS SEED [PLANT-FLAGS...]
 """
 import datetime
 import json
+import math
 import os
+import random
 import subprocess
 import sys
 import time
@@ -188,6 +198,26 @@ def read_back(api, ids, rooms):
     return lines
 
 
+def pct(xs, p):
+    """The p-th percentile (nearest rank) of xs, in ms."""
+    xs = sorted(xs)
+    return 1000 * xs[max(1, math.ceil(p / 100 * len(xs))) - 1]
+
+
+def time_slots(api, ids, what):
+    """GET /bilaterals/{id}/slots for each id, timed; one line of figures."""
+    if not ids:
+        return
+    walls, empty = [], 0
+    for rid in ids:
+        t0 = time.monotonic()
+        doc = api.call("GET", "/bilaterals/%d/slots?limit=10" % rid)
+        walls.append(time.monotonic() - t0)
+        empty += not doc["items"]
+    print("plant-api: slots %s: %d requests, median %.1f ms, p90 %.1f ms, slowest %.1f ms, %d without a slot" % (
+        what, len(ids), pct(walls, 50), pct(walls, 90), pct(walls, 100), empty), file=sys.stderr)
+
+
 def main():
     port, token, plant, out, limit, seed = sys.argv[1:7]
     api = Api(int(port), token, "plant-api")
@@ -200,8 +230,16 @@ def main():
     if os.environ.get("PROFILE") == "1":   # count the schedule's SQL functions only
         subprocess.run([os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pg"),
                         "psql", "-qc", "SELECT pg_stat_reset()"], check=True, capture_output=True)
+    nslots = int(os.environ.get("SLOTS", "30"))
+    rng = random.Random(int(seed))
+    known = [x for x in ids if x is not None]
+    time_slots(api, rng.sample(known, min(nslots, len(known))), "before the schedule")
     plan, wall = api.schedule(SLUG, limit)
     st = plan.get("stats", {})
+    left = [u["bilateral_id"] for u in plan.get("unplaced", [])]
+    placed = [p["bilateral_id"] for p in plan.get("placed", [])]
+    time_slots(api, rng.sample(left, min(nslots, len(left))), "after it, of unplaced requests")
+    time_slots(api, rng.sample(placed, min(nslots, len(placed))), "after it, of placed requests")
     lines = read_back(api, ids, rooms)
     print("plant-api: wall %.3f s; %s; placed %s of %s, breaks %s" % (
         wall, budget(st, wall), st.get("placed"), len(ids), st.get("breaks")))
