@@ -26,6 +26,12 @@
 --    only clash, so nothing outside changes a placement inside, and
 --    interpreters' day caps are computed apart (330, 470). The conference
 --    schedule's requests span the conference, so its problem is the same.
+-- The grouped rooms and the people's busy rows are MATERIALIZED CTEs:
+-- right after a schedule wrote 19,000 sessions, before autovacuum had
+-- analyzed them, the planner put the rooms' aggregate inside a nested loop
+-- over the rooms and ran it once per room (0.8-1.0 s a slots call, seen by
+-- auto_explain; 782 ms against 22 ms materialized with the statistics of
+-- sessions, rooms and session_attendees cleared by hand).
 -- Busy lists now come in start order; the solver does not depend on it.
 -- tests/integration/58-slots-problem.t holds the new problems equal to the
 -- old ones (busy lists as sets, the old read over the new span) and counts
@@ -69,7 +75,7 @@ $$;
 CREATE OR REPLACE FUNCTION kaigi_bilateral_problem_rooms(p_conference_id bigint, o bigint,
     lo timestamptz, hi timestamptz) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-	WITH x AS (SELECT s.room_id, json_agg(json_build_array(
+	WITH x AS MATERIALIZED (SELECT s.room_id, json_agg(json_build_array(
 		kaigi_bilateral_minute(o, greatest(s.starts_at, lo)),
 		kaigi_bilateral_minute(o, least(s.ends_at, hi), true))
 		ORDER BY s.starts_at, s.ends_at) AS busy
@@ -100,7 +106,7 @@ LANGUAGE sql STABLE AS $$
 	    SELECT (p_extra->>'room_id')::bigint, (p_extra->>'start')::timestamptz,
 		(p_extra->>'end')::timestamptz
 	    WHERE p_extra IS NOT NULL),
-	x AS (SELECT s.room_id, json_agg(json_build_array(
+	x AS MATERIALIZED (SELECT s.room_id, json_agg(json_build_array(
 		kaigi_bilateral_minute(o, greatest(s.st, lo)),
 		kaigi_bilateral_minute(o, least(s.en, hi), true))
 		ORDER BY s.st, s.en) AS busy
@@ -122,7 +128,7 @@ CREATE OR REPLACE FUNCTION kaigi_bilateral_problem_people(p_conference_id bigint
 RETURNS jsonb
 LANGUAGE sql STABLE AS $$
 	WITH v AS (SELECT * FROM kaigi_bilateral_venues(p_conference_id)),
-	busy AS (
+	busy AS MATERIALIZED (
 		SELECT a.participant_id AS pid, s.starts_at AS st, s.ends_at AS en,
 		    coalesce(v.i, -1) AS vi
 		FROM session_busy_people a JOIN sessions s ON s.id = a.session_id
