@@ -81,6 +81,8 @@ mail_verb(const struct mail_event *e)
 		return "Registration cancelled";
 	if (strcmp(c, "uninvited") == 0)
 		return "No longer attending";
+	if (strcmp(c, "hidden") == 0)
+		return "No longer in your programme";
 	if (strcmp(c, "invited") == 0 && e->now.status != ICAL_EVENT_CANCELLED)
 		return "Invitation";
 	if (e->now.status == ICAL_EVENT_CANCELLED)
