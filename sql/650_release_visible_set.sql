@@ -111,13 +111,16 @@ LANGUAGE sql STABLE AS $$
 	) s ON p_room_id IS NOT NULL OR NOT s.reserved
 $$;
 
--- 130's, keeping the sessions of the set, asked once per page.
+-- 130's, read from the set, asked once per page: its rows are fetched by
+-- the release's primary key (a semi join of the release's rows against
+-- the set, planned with a release just written and not yet analysed, ran
+-- 5.6 million comparisons: 0.39 s for a liaison's 296 sessions).
 CREATE OR REPLACE FUNCTION kaigi_release_sessions_page(p_actor jsonb, c conferences,
     p_filter jsonb, p_limit int, p_after text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-	WITH seen AS MATERIALIZED (SELECT DISTINCT x AS id
-	    FROM kaigi_release_sessions_seen((kaigi_release_last(c.id)).id,
-		p_actor) x),
+	WITH rid AS MATERIALIZED (SELECT (kaigi_release_last(c.id)).id AS id),
+	seen AS MATERIALIZED (SELECT DISTINCT x AS id
+	    FROM rid, kaigi_release_sessions_seen(rid.id, p_actor) x),
 	prev AS (
 		SELECT timestamptz 'epoch' + split_part(p_after, ':', 1)::bigint
 			* interval '1 microsecond' AS starts_at,
@@ -126,9 +129,10 @@ LANGUAGE sql STABLE AS $$
 	),
 	page AS (
 		SELECT rs, rs.session_id AS id, rs.starts_at
-		FROM release_sessions rs
-		WHERE rs.release_id = (kaigi_release_last(c.id)).id
-		    AND (NOT EXISTS (SELECT 1 FROM prev) OR (rs.starts_at, rs.session_id)
+		FROM seen JOIN release_sessions rs
+		    ON rs.release_id = (SELECT id FROM rid)
+			AND rs.session_id = seen.id
+		WHERE (NOT EXISTS (SELECT 1 FROM prev) OR (rs.starts_at, rs.session_id)
 			> (SELECT starts_at, id FROM prev))
 		    AND (p_filter->>'from' IS NULL
 			OR rs.ends_at > (p_filter->>'from')::timestamptz)
@@ -148,7 +152,6 @@ LANGUAGE sql STABLE AS $$
 				WHERE a.release_id = rs.release_id
 				    AND a.session_id = rs.session_id
 				    AND a.delegation_id = d.id))))
-		    AND rs.session_id IN (SELECT id FROM seen)
 		ORDER BY rs.starts_at, rs.session_id
 		LIMIT p_limit + 1
 	),
@@ -162,7 +165,7 @@ LANGUAGE sql STABLE AS $$
 		AND EXISTS (SELECT 1 FROM numbered WHERE n > p_limit)))
 $$;
 
--- 210's, each release's side from its set.
+-- 210's, each release's side read from its set by the primary key.
 CREATE OR REPLACE FUNCTION kaigi_release_diff(p_before bigint, p_after bigint,
     p_actor jsonb)
 RETURNS TABLE (session_id bigint, change text, a release_sessions,
@@ -172,10 +175,10 @@ LANGUAGE sql STABLE AS $$
 		FROM kaigi_release_sessions_seen(p_before, p_actor) x),
 	    sb AS MATERIALIZED (SELECT DISTINCT x AS id
 		FROM kaigi_release_sessions_seen(p_after, p_actor) x),
-	    a AS (SELECT rs FROM release_sessions rs WHERE rs.release_id = p_before
-		AND rs.session_id IN (SELECT id FROM sa)),
-	    b AS (SELECT rs FROM release_sessions rs WHERE rs.release_id = p_after
-		AND rs.session_id IN (SELECT id FROM sb)),
+	    a AS (SELECT rs FROM sa JOIN release_sessions rs
+		ON rs.release_id = p_before AND rs.session_id = sa.id),
+	    b AS (SELECT rs FROM sb JOIN release_sessions rs
+		ON rs.release_id = p_after AND rs.session_id = sb.id),
 	    j AS (SELECT coalesce((b.rs).session_id, (a.rs).session_id) AS id,
 		a.rs AS a, b.rs AS b,
 		(a.rs).session_id IS NOT NULL AND (a.rs).status <> 'cancelled' AS was,
