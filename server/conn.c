@@ -19,6 +19,7 @@
  * the answer), and a hang-up behind them is found when the answer is sent.
  *
  * conn_closed tells the bound request (r->ev and r->stream_ev become NULL,
+ * its database work still waiting for a connection is dropped, db_abandon,
  * then r->on_close) and settles who frees libevent's request: one evhttp
  * has detached from its connection is ours to free now; one still on the
  * connection is freed by evhttp_connection_free right after. Either way the
@@ -35,6 +36,7 @@
 #include <event2/event.h>
 
 #include "conn.h"
+#include "db.h"
 #include "http.h"
 #include "metrics.h"
 #include "slowclient.h"
@@ -81,6 +83,8 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 	r->conn = NULL;
 	r->ev = NULL;
 	r->stream_ev = NULL;
+	if (db_abandon(r->serial) > 0)	/* its queries not yet started */
+		metrics_count("http_gone_queries_dropped_total", 1);
 	if (r->on_close != NULL)
 		r->on_close(r, r->on_close_arg);
 }
@@ -148,12 +152,18 @@ conn_attach(struct evhttp_connection *evcon, struct req *r, int limit)
 	return 0;
 }
 
-/* Run handle(r); if that did not answer r, watch for a hang-up meanwhile. */
+/*
+ * Run handle(r), the database work it queues owned by r (db_own); if that
+ * did not answer r, watch for a hang-up meanwhile.
+ */
 void
 conn_handle(struct req *r, void (*handle)(struct req *))
 {
+	uint64_t	was = db_own(r->serial);
+
 	conn_handling = r;
 	handle(r);
+	db_own(was);
 	if (conn_handling != NULL && conn_handling->conn != NULL)
 		event_add(conn_handling->conn->watch, NULL);
 	conn_handling = NULL;

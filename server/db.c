@@ -123,6 +123,8 @@ struct db_work {
 	int			 commit;	/* END */
 	uint64_t		 deadline;	/* ms, monotonic; queued work */
 	enum db_status		 failure;	/* on the failed list: what to tell */
+	uint64_t		 owner;		/* db_own's when queued; 0 nobody */
+	int			 abandoned;	/* db_abandon took it off the queue */
 };
 TAILQ_HEAD(db_work_list, db_work);
 
@@ -182,9 +184,13 @@ struct db_pool {
 	unsigned long		 errors;
 	unsigned long		 unavailable;
 	unsigned long		 busy;
+	unsigned long		 abandoned;
+	TAILQ_ENTRY(db_pool)	 entry;		/* in db_pools */
 };
 
 static struct db_pool	*db_primary;	/* db_init's: db_query and the rest */
+static TAILQ_HEAD(, db_pool) db_pools = TAILQ_HEAD_INITIALIZER(db_pools);
+static uint64_t		 db_owner;	/* stamped on new work (db_own) */
 
 static void	db_conn_open(struct db_conn *);
 static void	db_conn_lost(struct db_conn *, const char *);
@@ -223,6 +229,7 @@ db_work_new(enum db_work_kind kind, const char *sql, int nparams,
 
 	w = xcalloc(1, sizeof *w);
 	w->kind = kind;
+	w->owner = db_owner;
 	w->sql = xstrdup(sql);
 	if (nparams > 0 && params != NULL) {
 		w->nparams = nparams;
@@ -276,11 +283,16 @@ db_work_deliver(struct db_work *w, enum db_status status, PGresult *res)
 	struct db_txn	*txn = w->txn;
 	struct db_pool	*p = w->pool;
 	enum db_work_kind kind = w->kind;
+	uint64_t	 owner = w->owner, was = db_owner;
+	int		 abandoned = w->abandoned;
 
 	db_work_free(w);
 	if (kind == DB_WORK_SETUP)
 		return;
-	if (status == DB_UNAVAILABLE)
+	db_owner = owner;	/* what the callback queues is the same owner's */
+	if (abandoned)
+		p->abandoned++;
+	else if (status == DB_UNAVAILABLE)
 		p->unavailable++;
 	else if (status == DB_BUSY)
 		p->busy++;
@@ -295,12 +307,14 @@ db_work_deliver(struct db_work *w, enum db_status status, PGresult *res)
 			txn = NULL;
 		}
 		txn_cb(txn, arg);
+		db_owner = was;
 		return;
 	}
 	if (kind == DB_WORK_END)
 		db_txn_free(txn);
 	if (cb != NULL)
 		cb(status, res, arg);
+	db_owner = was;
 }
 
 /* Queue w to get status from the loop (never from the caller's stack). */
@@ -888,6 +902,7 @@ db_pool_new(struct event_base *base, const struct db_options *o,
 	p->freed_at = db_now_ms();
 	p->queue_timer = evtimer_new(base, db_queue_expire_cb, p);
 	p->fail_event = event_new(base, -1, 0, db_fail_cb, p);
+	TAILQ_INSERT_TAIL(&db_pools, p, entry);
 	p->conns = xcalloc(p->pool_size, sizeof *p->conns);
 	for (i = 0; i < p->pool_size; i++) {
 		c = &p->conns[i];
@@ -931,6 +946,7 @@ db_pool_free(struct db_pool *p)
 	}
 	event_free(p->queue_timer);
 	event_free(p->fail_event);
+	TAILQ_REMOVE(&db_pools, p, entry);
 	free(p->conns);
 	free(p->conninfo);
 	free(p);
@@ -1111,12 +1127,57 @@ db_pool_stats(struct db_pool *p, struct db_stats *s)
 	s->errors = p->errors;
 	s->unavailable = p->unavailable;
 	s->busy = p->busy;
+	s->abandoned = p->abandoned;
 }
 
 void
 db_get_stats(struct db_stats *s)
 {
 	db_pool_stats(db_primary, s);
+}
+
+uint64_t
+db_own(uint64_t owner)
+{
+	uint64_t	was = db_owner;
+
+	db_owner = owner;
+	return (was);
+}
+
+/* Take owner's work off p's queue; how many. */
+static int
+db_pool_abandon(struct db_pool *p, uint64_t owner)
+{
+	struct db_work	*w, *next;
+	int		 n = 0;
+
+	for (w = TAILQ_FIRST(&p->queue); w != NULL; w = next) {
+		next = TAILQ_NEXT(w, entry);
+		if (w->owner != owner)
+			continue;
+		TAILQ_REMOVE(&p->queue, w, entry);
+		p->queue_length--;
+		w->abandoned = 1;
+		db_fail_later(w, DB_UNAVAILABLE);
+		n++;
+	}
+	if (n > 0)
+		db_queue_arm(p);
+	return (n);
+}
+
+int
+db_abandon(uint64_t owner)
+{
+	struct db_pool	*p;
+	int		 n = 0;
+
+	if (owner == 0)
+		return (0);
+	TAILQ_FOREACH(p, &db_pools, entry)
+		n += db_pool_abandon(p, owner);
+	return (n);
 }
 /* SQLSTATE of a failed result, or "". */
 const char *

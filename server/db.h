@@ -17,6 +17,8 @@
 #ifndef KAIGI_DB_H
 #define KAIGI_DB_H
 
+#include <stdint.h>
+
 #include <event2/event.h>
 #include <libpq-fe.h>
 
@@ -65,6 +67,21 @@ void	db_txn_query(struct db_txn *, const char *sql, int nparams,
 	    const char *const *params, db_cb *cb, void *arg);
 void	db_txn_end(struct db_txn *, int commit, db_cb *cb, void *arg);
 
+/*
+ * Whose work it is. Work queued while an owner is set is that owner's: a
+ * request's serial, set by conn.c while its handler runs, and inherited by
+ * what a callback queues (the owner of the work it answers). 0 is nobody's:
+ * work shared by several requests (a feed load others wait for) is queued
+ * with db_own(0) around it. db_own returns the owner it replaces.
+ * db_abandon(owner): the owner is gone (its client hung up); its work
+ * still waiting for a connection in any pool never runs, and each callback
+ * gets DB_UNAVAILABLE from the loop (counted apart, as abandoned). Work
+ * already running, and statements of a transaction, go on. Returns how
+ * many were dropped.
+ */
+uint64_t db_own(uint64_t owner);
+int	db_abandon(uint64_t owner);
+
 /* 1 when at least one pooled connection is up. */
 int	db_ready(void);
 
@@ -77,6 +94,7 @@ struct db_stats {
 	unsigned long	errors;
 	unsigned long	unavailable;
 	unsigned long	busy;
+	unsigned long	abandoned;	/* queued work of a gone owner, dropped */
 };
 void	db_get_stats(struct db_stats *);
 

@@ -577,6 +577,7 @@ static void
 feed_load(struct feed_job *j)
 {
 	struct feed_flight	*f;
+	uint64_t		 was;
 
 	j->generation = feed_cache_generation();
 	if ((f = feed_flight_find(j->key, j->generation)) != NULL) {
@@ -588,8 +589,10 @@ feed_load(struct feed_job *j)
 	j->epoch = notify_epoch();
 	j->writes = feed_cache_writes();
 	gettimeofday(&j->started, NULL);
+	was = db_own(0);	/* others may wait for it: not this request's alone */
 	replica_query(j->sql, j->nparams, (const char *const *)j->params,
 	    feed_loaded, j);
+	db_own(was);
 }
 
 /* The revalidation answered: the cached feed, or read it again. */

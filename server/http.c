@@ -562,7 +562,10 @@ http_req_init(struct req *r, struct evhttp_request *ev)
 	const char		*path = uri ? evhttp_uri_get_path(uri) : NULL;
 	const char		*q = uri ? evhttp_uri_get_query(uri) : NULL;
 
+	static uint64_t		 serial;
+
 	r->ev = ev;
+	r->serial = ++serial;
 	r->method = evhttp_request_get_command(ev);
 	gettimeofday(&r->started, NULL);
 	TAILQ_INIT(&r->query);

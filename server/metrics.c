@@ -133,10 +133,12 @@ metrics_render(struct evbuffer *b)
 	    "kaigi_db_queries_total{pid=\"%d\"} %lu\n"
 	    "kaigi_db_errors_total{pid=\"%d\"} %lu\n"
 	    "kaigi_db_unavailable_total{pid=\"%d\"} %lu\n"
-	    "kaigi_db_busy_total{pid=\"%d\"} %lu\n",
+	    "kaigi_db_busy_total{pid=\"%d\"} %lu\n"
+	    "kaigi_db_abandoned_total{pid=\"%d\"} %lu\n",
 	    pid, s.connections_up, pid, s.connections_busy,
 	    pid, s.connections_down, pid, s.queue_length,
-	    pid, s.queries, pid, s.errors, pid, s.unavailable, pid, s.busy);
+	    pid, s.queries, pid, s.errors, pid, s.unavailable, pid, s.busy,
+	    pid, s.abandoned);
 	metrics_feed_cache(b, pid);
 	metrics_feed_frag(b, pid);
 	for (i = 0; i < METRICS_MAX_NAMED && metrics_named[i].name; i++)

@@ -253,7 +253,7 @@ replica_known(const struct replica_read *q)
 
 /* Ask what is missing: the primary's position, or the standbys'. */
 static void
-replica_ask(void)
+replica_ask_lsns(void)
 {
 	struct replica_read	*q;
 	int			 i;
@@ -277,6 +277,16 @@ replica_ask(void)
 		db_pool_query(rp.r[i].pool, REPLICA_REPLAY_LSN_SQL, 0, NULL,
 		    replica_replay_lsn, &rp.r[i]);
 	}
+}
+
+/* The LSN polls serve every waiting read: nobody's work (db_own). */
+static void
+replica_ask(void)
+{
+	uint64_t	was = db_own(0);
+
+	replica_ask_lsns();
+	db_own(was);
 }
 
 /* Start what can start, fall back what waited too long, ask for the rest. */
