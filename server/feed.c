@@ -112,15 +112,26 @@
     " f.updated_at, f.reserved, pg_current_snapshot()::text," \
     FEED_BUSY(actor) ", l.title_lang, l.description_lang, l.lang_ok," \
     " l.languages" FEED_ATT_COLS
+/*
+ * The texts of all the feed's sessions read once (kaigi_feed_texts), then
+ * each row's choice (kaigi_feed_lang_pick, inlined: its arguments are
+ * columns, no subquery): sql/670.
+ */
+#define FEED_CONF	"(SELECT min((x.row).conference_id) FROM x)"
+#define FEED_LANG_FROM(actor, lang)	FEED_FROM \
+    " CROSS JOIN (SELECT languages FROM conferences WHERE id = " FEED_CONF \
+    ") AS cl LEFT JOIN kaigi_feed_texts(" FEED_CONF ", " actor "," \
+    " ARRAY(SELECT (x.row).id FROM x)) AS t ON t.session_id = f.id" \
+    " CROSS JOIN LATERAL kaigi_feed_lang_pick(x.row, " lang ", cl.languages," \
+    " t.titles, t.descriptions) AS l"
 #define FEED_PUBLIC_LANG_SQL	FEED_WITH("kaigi_feed_public($1)") \
-    "SELECT " FEED_LANG_COLS("NULL") FEED_FROM \
-    " CROSS JOIN LATERAL kaigi_feed_lang(x.row, $2) AS l" FEED_ATT_JOIN("NULL")
+    "SELECT " FEED_LANG_COLS("NULL") \
+    FEED_LANG_FROM("'{\"role\": \"none\"}'::jsonb", "$2") FEED_ATT_JOIN("NULL")
 #define FEED_TOKEN_LANG_SQL	FEED_WITH("kaigi_feed_token($1)") \
-    "SELECT " FEED_LANG_COLS("NULL") FEED_FROM \
-    " CROSS JOIN LATERAL kaigi_feed_lang(x.row, $2) AS l" FEED_ATT_JOIN("NULL")
+    "SELECT " FEED_LANG_COLS("NULL") \
+    FEED_LANG_FROM("'{\"role\": \"none\"}'::jsonb", "$2") FEED_ATT_JOIN("NULL")
 #define FEED_ROOM_LANG_SQL	FEED_WITH("kaigi_feed_room($1, $2::bigint, $3::jsonb)") \
-    "SELECT " FEED_LANG_COLS("$3::jsonb") FEED_FROM \
-    " CROSS JOIN LATERAL kaigi_feed_lang(x.row, $4, $3::jsonb) AS l" \
+    "SELECT " FEED_LANG_COLS("$3::jsonb") FEED_LANG_FROM("$3::jsonb", "$4") \
     FEED_ATT_JOIN("$3::jsonb")	/* the caller may see the draft */
 #define FEED_FRESH_SQL	"SELECT kaigi_feed_fresh($1::bigint, $2::pg_snapshot)"
 #define FEED_CLOCK_SQL	"SELECT kaigi_feed_clock($1, $2, $3::bigint," \
