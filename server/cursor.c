@@ -268,6 +268,7 @@ cursor_key_loaded(enum db_status st, PGresult *res, void *arg)
 {
 	struct req	**w = cursor_waiting;
 	size_t		  n = cursor_nwaiting, i;
+	uint64_t	  was;
 
 	(void)arg;
 	cursor_waiting = NULL;
@@ -278,9 +279,11 @@ cursor_key_loaded(enum db_status st, PGresult *res, void *arg)
 	else if (st == DB_OK && PQntuples(res) != 1)
 		log_error("cursor: no key in kaigi_secrets (run kaigid --migrate)");
 	for (i = 0; i < n; i++) {
-		if (cursor_keylen > 0)
+		if (cursor_keylen > 0) {
+			was = db_own(w[i]->serial);	/* its work, not the load's */
 			w[i]->route->handle(w[i]);
-		else if (st != DB_OK)
+			db_own(was);
+		} else if (st != DB_OK)
 			http_reply_db_error(w[i], st, res);
 		else
 			http_reply_problem(w[i], 500, "internal error", NULL);
@@ -292,12 +295,17 @@ cursor_key_loaded(enum db_status st, PGresult *res, void *arg)
 int
 cursor_key_ready(struct req *r)
 {
+	uint64_t	was;
+
 	if (cursor_keylen > 0)
 		return 1;
 	cursor_waiting = xrealloc(cursor_waiting,
 	    (cursor_nwaiting + 1) * sizeof *cursor_waiting);
 	cursor_waiting[cursor_nwaiting++] = r;
-	if (cursor_nwaiting == 1)
+	if (cursor_nwaiting == 1) {
+		was = db_own(0);	/* every waiting request's */
 		db_query(CURSOR_KEY_SQL, 0, NULL, cursor_key_loaded, NULL);
+		db_own(was);
+	}
 	return 0;
 }

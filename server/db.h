@@ -72,7 +72,7 @@ void	db_txn_end(struct db_txn *, int commit, db_cb *cb, void *arg);
  * request's serial, set by conn.c while its handler runs, and inherited by
  * what a callback queues (the owner of the work it answers). 0 is nobody's:
  * work shared by several requests (a feed load others wait for) is queued
- * with db_own(0) around it. db_own returns the owner it replaces.
+ * with db_own(0) around it (feed.c, cursor.c, replica.c). db_own returns the owner it replaces.
  * db_abandon(owner): the owner is gone (its client hung up); its work
  * still waiting for a connection in any pool never runs, and each callback
  * gets DB_UNAVAILABLE from the loop (counted apart, as abandoned). Work

@@ -17,6 +17,12 @@
 #  * The lock goes: the GET is answered 200 (its work was running), the
 #    venue was never created, nothing is left in flight, and a new request
 #    is served at once.
+#  * Work several requests wait for belongs to none of them: on a fresh
+#    kaigid (the cursor key not yet loaded), two lists without a token wait
+#    for the one key load queued behind a stuck connection; the first
+#    one's client hangs up; nothing is dropped, and the second list is
+#    answered 200 once the lock goes (with the load taken for the first
+#    request's, it got 503).
 #  * kaigid exits 0 (no leak under the ASan build).
 import os
 import re
@@ -82,8 +88,49 @@ def main(s):
     is_(gauge(s, "db_abandoned_total"), 2.0, "and nothing else was dropped")
 
 
-with Server(args=("--set", "pool_size=1", "--set", "db_wait_ms=60000",
-                  "--set", "statement_timeout_ms=0")) as s:
+def shared(s):
+    sec = s.token("secretariat", conference=SLUG)
+    sid = one(s, "SELECT min(id) FROM sessions WHERE visibility = 'public'")
+    holder = s.db()
+    holder.autocommit = False
+    with holder.cursor() as cur:
+        cur.execute("LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE")
+    first = raw(s, "GET", "/api/v1/sessions/%d" % sid, sec)
+    ok(wait_lock_waiters(s, 1, table="sessions") is not None,
+       "shared: a GET of a session holds the one connection, waiting on a lock")
+    a = socket.create_connection(("127.0.0.1", s.port), timeout=30)
+    a.sendall(("GET %s/sessions HTTP/1.1\r\nHost: kaigi\r\n\r\n" % C).encode())
+    got, took = wait_for(lambda: gauge(s, "db_queue_length") == 1)
+    ok(got, "shared: a list waits for the cursor key's load (%.1f s)" % took)
+    b = socket.create_connection(("127.0.0.1", s.port), timeout=30)
+    b.sendall(("GET %s/sessions HTTP/1.1\r\nHost: kaigi\r\n\r\n" % C).encode())
+    wait_for(lambda: gauge(s, "http_requests_in_flight") == 4, timeout=5)
+    is_(gauge(s, "db_queue_length"), 1.0, "shared: a second list waits for the same load")
+    a.close()
+    wait_for(lambda: gauge(s, "http_clients_gone_total") == 1)
+    is_(gauge(s, "db_abandoned_total"), 0.0, "shared: the first list's client hangs up; the load is not dropped")
+    holder.rollback()
+    b.settimeout(10)
+    like(read_head(b), r"^HTTP/1.1 200", "shared: the second list is answered 200")
+    b.close()
+    first.close()
+
+
+def read_head(c):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = c.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode("utf-8", "replace")
+
+
+ARGS = ("--set", "pool_size=1", "--set", "db_wait_ms=60000", "--set", "statement_timeout_ms=0")
+with Server(args=ARGS) as s:
     main(s)
+    is_(s.stop(), 0, "kaigid exits 0")
+with Server(args=ARGS) as s:
+    shared(s)
     is_(s.stop(), 0, "kaigid exits 0")
 done_testing()
