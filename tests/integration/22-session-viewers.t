@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """22-session-viewers.t — who sees a session in their participant feed, as a
-set, equals the rule asked person by person (sql/680_session_viewers.sql).
+set, equals the rule asked person by person (sql/640_outbox_visibility.sql).
 
-The mail of a session made restricted (640) writes its rows from
+The mail of a session made restricted writes its rows from
 kaigi_session_viewers (the draft) and kaigi_release_viewers (the last
 release) instead of asking kaigi_session_visible and kaigi_release_visible
 once per person concerned. For every session and every participant of the
@@ -11,7 +11,6 @@ registration of a non-party, interpreters) and released once, the sets
 must equal the rules: a clause added to a rule alone fails here. And
 making a public session restricted asks neither rule per person.
 """
-import json
 import os
 import sys
 

@@ -19,59 +19,17 @@
 #    invited, in one message each;
 #  - release mode: a draft session's attendee hears nothing until the
 #    release that shows it, then gets the invitation.
-import email
-import email.policy
 import os
 import sys
-import threading
 
-import icalendar
 from aiosmtpd.controller import Controller
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
 from feedlib import SLUG, events, one, rows  # noqa: E402
+from maillib import Sink, of, text_of  # noqa: E402
 
 C = "/api/v1/conferences/" + SLUG
-
-
-class Sink:
-    """aiosmtpd handler: keeps (recipient, message)."""
-
-    def __init__(self):
-        self.mu = threading.Lock()
-        self.got = []
-
-    async def handle_DATA(self, server, session, envelope):
-        m = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self.mu:
-            self.got.append((",".join(envelope.rcpt_tos), m))
-        return "250 OK"
-
-    def to(self, addr):
-        with self.mu:
-            return [m for r, m in self.got if r == addr]
-
-
-def parts(m):
-    """[(METHOD, VEVENT)] of m's calendar parts."""
-    out = []
-    for part in m.walk():
-        if part.get_content_type() == "text/calendar":
-            cal = icalendar.Calendar.from_ical(part.get_content())
-            out += [(str(cal["METHOD"]), ev) for ev in cal.walk("VEVENT")]
-    return out
-
-
-def of(msgs, uid):
-    """[(METHOD, VEVENT)] of the event uid in msgs, in order."""
-    return [(meth, ev) for m in msgs for meth, ev in parts(m) if str(ev["UID"]) == uid]
-
-
-def text_of(msgs):
-    """The text/plain parts of msgs, joined."""
-    return "\n".join(p.get_content() for m in msgs for p in m.walk()
-                     if p.get_content_type() == "text/plain")
 
 
 def outbox(s, sid, since):

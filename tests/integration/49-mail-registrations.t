@@ -21,19 +21,15 @@
 #  - release mode: a draft move reaches the registrant with the next
 #    release (a release batch counts registrants), a cancelled seat at
 #    once (not held for a release).
-import email
-import email.policy
-import email.utils
 import os
 import sys
-import threading
 
-import icalendar
 from aiosmtpd.controller import Controller
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
 from feedlib import SLUG, events, one, rows  # noqa: E402
+from maillib import Sink, of  # noqa: E402
 
 C = "/api/v1/conferences/" + SLUG
 CONCERNED = """SELECT p.id FROM participants p JOIN sessions s ON s.id = %(sid)s
@@ -44,39 +40,6 @@ CONCERNED = """SELECT p.id FROM participants p JOIN sessions s ON s.id = %(sid)s
                   AND status = 'confirmed'))
     AND kaigi_session_visible(s.id, jsonb_build_object('role', 'feed',
         'conference_id', s.conference_id, 'participant_id', p.id))"""
-
-
-class Sink:
-    """aiosmtpd handler: keeps (recipient, message)."""
-
-    def __init__(self):
-        self.mu = threading.Lock()
-        self.got = []
-
-    async def handle_DATA(self, server, session, envelope):
-        m = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self.mu:
-            self.got.append((",".join(envelope.rcpt_tos), m))
-        return "250 OK"
-
-    def to(self, addr):
-        with self.mu:
-            return [m for r, m in self.got if r == addr]
-
-
-def parts(m):
-    """[(METHOD, VEVENT)] of m's calendar parts."""
-    out = []
-    for part in m.walk():
-        if part.get_content_type() == "text/calendar":
-            cal = icalendar.Calendar.from_ical(part.get_content())
-            out += [(str(cal["METHOD"]), ev) for ev in cal.walk("VEVENT")]
-    return out
-
-
-def of(msgs, uid):
-    """[(METHOD, VEVENT)] of the event uid in msgs, in order."""
-    return [(meth, ev) for m in msgs for meth, ev in parts(m) if str(ev["UID"]) == uid]
 
 
 def outbox(s, sid, since):

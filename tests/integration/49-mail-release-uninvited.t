@@ -20,59 +20,17 @@
 #  - a session that was never released: its attendee taken out hears
 #    nothing, before or after the next release.
 
-import email
-import email.policy
 import os
 import sys
-import threading
 
-import icalendar
 from aiosmtpd.controller import Controller
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from feedlib import SLUG, events, one, rows  # noqa: E402
+from feedlib import SLUG, one, rows  # noqa: E402
+from maillib import Sink, last, of, text_of  # noqa: E402
 
 C = "/api/v1/conferences/" + SLUG
-
-
-class Sink:
-    """aiosmtpd handler: keeps (recipient, message)."""
-
-    def __init__(self):
-        self.mu = threading.Lock()
-        self.got = []
-
-    async def handle_DATA(self, server, session, envelope):
-        m = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self.mu:
-            self.got.append((",".join(envelope.rcpt_tos), m))
-        return "250 OK"
-
-    def to(self, addr):
-        with self.mu:
-            return [m for r, m in self.got if r == addr]
-
-
-def parts(m):
-    """[(METHOD, VEVENT)] of m's calendar parts."""
-    out = []
-    for part in m.walk():
-        if part.get_content_type() == "text/calendar":
-            cal = icalendar.Calendar.from_ical(part.get_content())
-            out += [(str(cal["METHOD"]), ev) for ev in cal.walk("VEVENT")]
-    return out
-
-
-def of(msgs, uid):
-    """[(METHOD, VEVENT)] of the event uid in msgs, in order."""
-    return [(meth, ev) for m in msgs for meth, ev in parts(m) if str(ev["UID"]) == uid]
-
-
-def text_of(msgs):
-    """The text/plain parts of msgs, joined."""
-    return "\n".join(p.get_content() for m in msgs for p in m.walk()
-                     if p.get_content_type() == "text/plain")
 
 
 def outbox(s, sid, since):
@@ -106,12 +64,6 @@ class T:
 
 def patch(t, sid, body):
     return t.call("PATCH", "/api/v1/sessions/%d" % sid, body)
-
-
-def last(msgs, uid):
-    """The METHOD and VEVENT of the last part about uid, or (None, None)."""
-    got = of(msgs, uid)
-    return got[-1] if got else (None, None)
 
 
 def attendees(s, t, sink):
