@@ -108,12 +108,21 @@ def main(s):
         cur.execute("""SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions
             WHERE funcname = 'kaigi_session_visible'""")
         calls = cur.fetchone()[0]
+        cur.execute("""SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions
+            WHERE funcname = 'kaigi_session_json'""")
+        json_calls = cur.fetchone()[0]
     conn.rollback()
     conn.close()
     diag("%d actors x %d filters, %d (actor, filter, session) rows" % (len(every), len(filters), seen))
     ok(seen > 100, "the lists are not empty (%d rows)" % seen)
     is_(differ[:2], [], "every actor's pages are the sessions the rule lets it see, in order, once")
     is_(calls, 0, "the pages asked no session's visibility alone")
+    is_(json_calls, 0, "and built no session's object alone (sql/690)")
+    page = one(s, "SELECT kaigi_sessions_page(%s::jsonb, %s, '{}', 1000, '0')",
+               json.dumps({"role": "secretariat", "conference_id": cid}), SLUG)
+    want = [one(s, "SELECT kaigi_session_json(%s)", x["id"]) for x in page["items"]]
+    ok(len(want) > 10, "the secretariat's page has %d sessions" % len(want))
+    is_(page["items"], want, "its items are kaigi_session_json's objects, in order")
 
     sec = s.token("secretariat", SLUG)
     is_(api_pages(s, sec), by_rule(s, cid, {"role": "secretariat", "conference_id": cid}, {}),
