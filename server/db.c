@@ -1179,6 +1179,7 @@ db_abandon(uint64_t owner)
 		n += db_pool_abandon(p, owner);
 	return (n);
 }
+
 /* SQLSTATE of a failed result, or "". */
 const char *
 db_sqlstate(const PGresult *res)

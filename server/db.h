@@ -71,8 +71,9 @@ void	db_txn_end(struct db_txn *, int commit, db_cb *cb, void *arg);
  * Whose work it is. Work queued while an owner is set is that owner's: a
  * request's serial, set by conn.c while its handler runs, and inherited by
  * what a callback queues (the owner of the work it answers). 0 is nobody's:
- * work shared by several requests (a feed load others wait for) is queued
- * with db_own(0) around it (feed.c, cursor.c, replica.c). db_own returns the owner it replaces.
+ * work shared by several requests (a feed load others wait for, the cursor
+ * key, the replicas' LSN polls) is queued with db_own(0) around it.
+ * db_own returns the owner it replaces.
  * db_abandon(owner): the owner is gone (its client hung up); its work
  * still waiting for a connection in any pool never runs, and each callback
  * gets DB_UNAVAILABLE from the loop (counted apart, as abandoned). Work

@@ -561,8 +561,7 @@ http_req_init(struct req *r, struct evhttp_request *ev)
 	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(ev);
 	const char		*path = uri ? evhttp_uri_get_path(uri) : NULL;
 	const char		*q = uri ? evhttp_uri_get_query(uri) : NULL;
-
-	static uint64_t		 serial;
+	static uint64_t		 serial;	/* this worker's last request's */
 
 	r->ev = ev;
 	r->serial = ++serial;

@@ -56,7 +56,7 @@ struct req {
 	void			*on_close_arg;	/* for on_close */
 	struct evhttp_request	*stream_ev;	/* kept to end it even when gone */
 	struct conn		*conn;		/* its connection's tracker (conn.c) */
-	uint64_t		 serial;	/* this worker's request number: its db work's owner */
+	uint64_t		 serial;	/* its number: its db work's owner */
 	size_t			 streamed;	/* bytes written, for the log */
 };
 
