@@ -14,8 +14,10 @@
 -- import itself kept filling: the n-th row read the n - 1 before it. At
 -- COP size (scripts/bench/cop --scale 1, quiet machine) the bilaterals'
 -- lookup took 126 s of their 175 s, the sessions' 14 s of 25 s. Planning
--- each call afresh (plan_cache_mode, tried) did not help: the statistics
--- still said the table was empty. tests/integration/17-import-plans.t
+-- each call afresh (plan_cache_mode = force_custom_plan, tried) helped only
+-- in part (the requests 175 -> 34 s, every other query planned again too):
+-- a fresh plan still saw statistics saying the table was empty, and still
+-- chose the wrong index. tests/integration/17-import-plans.t
 -- counts the rows an import of 600 sessions and 600 requests into a new
 -- conference reads from sessions and bilateral_requests: 588,450 and
 -- 903,886 before this file.
