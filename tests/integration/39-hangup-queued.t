@@ -23,6 +23,9 @@
 #    one's client hangs up; nothing is dropped, and the second list is
 #    answered 200 once the lock goes (with the load taken for the first
 #    request's, it got 503).
+#  * The same for a feed load: two GETs of the public feed on a fresh
+#    kaigid (nothing cached) share one load queued behind a stuck
+#    connection; the first one's client hangs up; the second gets the feed.
 #  * kaigid exits 0 (no leak under the ASan build).
 import os
 import re
@@ -116,6 +119,35 @@ def shared(s):
     first.close()
 
 
+def shared_feed(s):
+    sec = s.token("secretariat", conference=SLUG)
+    holder = s.db()
+    holder.autocommit = False
+    with holder.cursor() as cur:
+        cur.execute("LOCK TABLE rooms IN ACCESS EXCLUSIVE MODE")
+    first = raw(s, "GET", C + "/rooms", sec)
+    ok(wait_lock_waiters(s, 1, table="rooms") is not None,
+       "feed: a GET of the rooms holds the one connection, waiting on a lock")
+    path = "/conferences/%s/calendar.ics" % SLUG
+    a = socket.create_connection(("127.0.0.1", s.port), timeout=30)
+    a.sendall(("GET %s HTTP/1.1\r\nHost: kaigi\r\n\r\n" % path).encode())
+    got, took = wait_for(lambda: gauge(s, "db_queue_length") == 1)
+    ok(got, "feed: the public feed's load waits for a connection (%.1f s)" % took)
+    b = socket.create_connection(("127.0.0.1", s.port), timeout=30)
+    b.sendall(("GET %s HTTP/1.1\r\nHost: kaigi\r\n\r\n" % path).encode())
+    got, took = wait_for(lambda: gauge(s, "feed_cache_coalesced_total") == 1, timeout=5)
+    ok(got, "feed: a second GET waits for the same load (%.1f s)" % took)
+    is_(gauge(s, "db_queue_length"), 1.0, "feed: still one query queued")
+    a.close()
+    wait_for(lambda: gauge(s, "http_clients_gone_total") == 1)
+    is_(gauge(s, "db_abandoned_total"), 0.0, "feed: the first GET's client hangs up; the load is not dropped")
+    holder.rollback()
+    b.settimeout(10)
+    like(read_head(b), r"^HTTP/1.1 200", "feed: the second GET is answered 200")
+    b.close()
+    first.close()
+
+
 def read_head(c):
     data = b""
     while b"\r\n\r\n" not in data:
@@ -132,5 +164,8 @@ with Server(args=ARGS) as s:
     is_(s.stop(), 0, "kaigid exits 0")
 with Server(args=ARGS) as s:
     shared(s)
+    is_(s.stop(), 0, "kaigid exits 0")
+with Server(args=ARGS) as s:
+    shared_feed(s)
     is_(s.stop(), 0, "kaigid exits 0")
 done_testing()
