@@ -16,7 +16,7 @@
 -- choice per row. kaigi_feed_lang stays for other callers.
 -- tests/integration/43-languages-set.t: the ?lang= feeds equal
 -- kaigi_feed_lang's choice row by row, in live and release mode, and
--- reading them calls neither kaigi_feed_lang nor anything per row.
+-- reading them calls kaigi_feed_lang for no row.
 --
 -- Applied by kaigid --migrate inside one transaction: no BEGIN/COMMIT here.
 
