@@ -83,8 +83,7 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 	r->conn = NULL;
 	r->ev = NULL;
 	r->stream_ev = NULL;
-	if (db_abandon(r->serial) > 0)	/* its queries not yet started */
-		metrics_count("http_gone_queries_dropped_total", 1);
+	db_abandon(r->serial);	/* its queries not yet started */
 	if (r->on_close != NULL)
 		r->on_close(r, r->on_close_arg);
 }

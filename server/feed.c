@@ -84,17 +84,19 @@
  * their reader may see: the feed's rows are read once (x, in their
  * order), then spread into columns (f).
  */
+/* The feed's conference, from its rows. */
+#define FEED_CONF	"(SELECT min((x.row).conference_id) FROM x)"
 #define FEED_BUSY(actor)	" CASE WHEN f.id IS NULL OR NOT f.id = ANY" \
-    " ((SELECT coalesce(kaigi_feed_confidential_ids((SELECT" \
-    " min((x.row).conference_id) FROM x), " actor "), '{}'))::bigint[])" \
+    " ((SELECT coalesce(kaigi_feed_confidential_ids(" FEED_CONF ", " actor \
+    "), '{}'))::bigint[])" \
     " THEN NULL WHEN NOT f.reserved THEN ''" \
     " ELSE kaigi_feed_busy_uid(f.conference_id, f.id) END"
 #define FEED_ATT_COLS	", a.att_note, a.att_links"
 #define FEED_WITH(src)	"WITH x AS MATERIALIZED (SELECT f AS row," \
     " row_number() OVER () AS n FROM " src " AS f) "
 #define FEED_FROM	" FROM x CROSS JOIN LATERAL (SELECT (x.row).*) AS f"
-#define FEED_ATT_JOIN(actor)	" LEFT JOIN kaigi_feed_attendances((SELECT" \
-    " min((x.row).conference_id) FROM x), " actor ") AS a" \
+#define FEED_ATT_JOIN(actor)	" LEFT JOIN kaigi_feed_attendances(" FEED_CONF \
+    ", " actor ") AS a" \
     " ON a.session_id = f.id AND NOT coalesce(f.reserved, false) ORDER BY x.n"
 #define FEED_PUBLIC_SQL	FEED_WITH("kaigi_feed_public($1)") \
     "SELECT f.*, pg_current_snapshot()::text," FEED_BUSY("NULL") \
@@ -117,7 +119,6 @@
  * each row's choice (kaigi_feed_lang_pick, inlined: its arguments are
  * columns, no subquery): sql/670.
  */
-#define FEED_CONF	"(SELECT min((x.row).conference_id) FROM x)"
 #define FEED_LANG_FROM(actor, lang)	FEED_FROM \
     " CROSS JOIN (SELECT languages FROM conferences WHERE id = " FEED_CONF \
     ") AS cl LEFT JOIN kaigi_feed_texts(" FEED_CONF ", " actor "," \

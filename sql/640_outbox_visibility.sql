@@ -62,12 +62,11 @@ ALTER TABLE outbox ADD CONSTRAINT outbox_change_check
 	'invited', 'uninvited', 'hidden'));
 
 -- The participants concerned by session p_sid (decision 1) with an e-mail
--- and notify on, with the feed actor of each.
+-- and notify on.
 CREATE FUNCTION kaigi_outbox_concerned(p_sid bigint)
-RETURNS TABLE (participant_id bigint, actor jsonb)
+RETURNS TABLE (participant_id bigint)
 LANGUAGE sql STABLE AS $$
-	SELECT p.id, jsonb_build_object('role', 'feed', 'conference_id',
-	    p.conference_id, 'participant_id', p.id)
+	SELECT p.id
 	FROM sessions s JOIN participants p ON p.conference_id = s.conference_id
 	WHERE s.id = p_sid AND p.email IS NOT NULL AND p.notify
 	    AND (p.id IN (SELECT a.participant_id FROM session_attendees a

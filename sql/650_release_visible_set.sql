@@ -18,9 +18,10 @@
 -- session: a clause added to one of the two alone fails it.
 --
 -- Replaced (CREATE OR REPLACE, same signatures): 130's
--- kaigi_release_feed_rows and kaigi_release_sessions_page, 210's
--- kaigi_release_diff. kaigi_release_visible stays the rule, for single
--- rows (the outbox, 590's existence check).
+-- kaigi_release_feed_rows, 210's kaigi_release_diff. The session list
+-- (130's kaigi_release_sessions_page) takes the set in 680, where its page
+-- is rewritten once with its JSON. kaigi_release_visible stays the rule,
+-- for single rows (the outbox, 590's existence check).
 --
 -- Applied by kaigid --migrate inside one transaction: no BEGIN/COMMIT here.
 
@@ -109,60 +110,6 @@ LANGUAGE sql STABLE AS $$
 		WHERE rs.release_id = p_release_id
 		    AND (p_room_id IS NULL OR rs.room_id = p_room_id)
 	) s ON p_room_id IS NOT NULL OR NOT s.reserved
-$$;
-
--- 130's, read from the set, asked once per page: its rows are fetched by
--- the release's primary key (a semi join of the release's rows against
--- the set, planned with a release just written and not yet analysed, ran
--- 5.6 million comparisons: 0.39 s for a liaison's 296 sessions).
-CREATE OR REPLACE FUNCTION kaigi_release_sessions_page(p_actor jsonb, c conferences,
-    p_filter jsonb, p_limit int, p_after text) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-	WITH rid AS MATERIALIZED (SELECT (kaigi_release_last(c.id)).id AS id),
-	seen AS MATERIALIZED (SELECT DISTINCT x AS id
-	    FROM rid, kaigi_release_sessions_seen(rid.id, p_actor) x),
-	prev AS (
-		SELECT timestamptz 'epoch' + split_part(p_after, ':', 1)::bigint
-			* interval '1 microsecond' AS starts_at,
-		    split_part(p_after, ':', 2)::bigint AS id
-		WHERE p_after <> '0'
-	),
-	page AS (
-		SELECT rs, rs.session_id AS id, rs.starts_at
-		FROM seen JOIN release_sessions rs
-		    ON rs.release_id = (SELECT id FROM rid)
-			AND rs.session_id = seen.id
-		WHERE (NOT EXISTS (SELECT 1 FROM prev) OR (rs.starts_at, rs.session_id)
-			> (SELECT starts_at, id FROM prev))
-		    AND (p_filter->>'from' IS NULL
-			OR rs.ends_at > (p_filter->>'from')::timestamptz)
-		    AND (p_filter->>'to' IS NULL
-			OR rs.starts_at < (p_filter->>'to')::timestamptz)
-		    AND (p_filter->>'kind' IS NULL OR rs.kind = p_filter->>'kind')
-		    AND (p_filter->>'room_id' IS NULL
-			OR rs.room_id = (p_filter->>'room_id')::bigint)
-		    AND (p_filter->>'delegation' IS NULL OR EXISTS (
-			SELECT 1 FROM delegations d WHERE d.conference_id = c.id
-			    AND d.code = p_filter->>'delegation'
-			    AND (EXISTS (SELECT 1 FROM release_delegations sd
-				WHERE sd.release_id = rs.release_id
-				    AND sd.session_id = rs.session_id
-				    AND sd.delegation_id = d.id)
-			    OR EXISTS (SELECT 1 FROM release_attendees a
-				WHERE a.release_id = rs.release_id
-				    AND a.session_id = rs.session_id
-				    AND a.delegation_id = d.id))))
-		ORDER BY rs.starts_at, rs.session_id
-		LIMIT p_limit + 1
-	),
-	numbered AS (SELECT rs, id, starts_at,
-	    row_number() OVER (ORDER BY starts_at, id) AS n FROM page)
-	SELECT jsonb_build_object(
-	    'items', coalesce((SELECT jsonb_agg(kaigi_release_session_json(rs, c)
-		ORDER BY n) FROM numbered WHERE n <= p_limit), '[]'::jsonb),
-	    'next', (SELECT to_jsonb(kaigi_session_position(starts_at, id))
-		FROM numbered WHERE n = p_limit
-		AND EXISTS (SELECT 1 FROM numbered WHERE n > p_limit)))
 $$;
 
 -- 210's, each release's side read from its set by the primary key.
