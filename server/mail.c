@@ -85,6 +85,8 @@ mail_verb(const struct mail_event *e)
 		return "No longer in your programme";
 	if (strcmp(c, "invited") == 0 && e->now.status != ICAL_EVENT_CANCELLED)
 		return "Invitation";
+	if (strcmp(c, "shown") == 0 && e->now.status != ICAL_EVENT_CANCELLED)
+		return "Back in your programme";
 	if (e->now.status == ICAL_EVENT_CANCELLED)
 		return "Cancelled";
 	if (strcmp(c, "confirmed") == 0)
@@ -99,11 +101,15 @@ mail_verb(const struct mail_event *e)
 	return "Changed";
 }
 
-/* An invitation to a session that is not cancelled: said once, as it is. */
+/*
+ * An invitation to a session that is not cancelled, or one shown again
+ * (sql/700): said once, as it is.
+ */
 static int
 mail_is_new(const struct mail_event *e)
 {
-	return e->change != NULL && strcmp(e->change, "invited") == 0 &&
+	return e->change != NULL && (strcmp(e->change, "invited") == 0 ||
+	    strcmp(e->change, "shown") == 0) &&
 	    e->now.status != ICAL_EVENT_CANCELLED;
 }
 

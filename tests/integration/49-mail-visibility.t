@@ -15,14 +15,15 @@
 #    row for anybody;
 #  - release mode: the same in the draft, no mail before the release, the
 #    CANCEL with the release, built from the last release's row; a session
-#    made restricted and public again before the release mails nothing.
+#    made restricted and public again before the release mails nothing;
+#    made public again after the CANCEL, the next release sends it back.
 
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from feedlib import SLUG, one, rows  # noqa: E402
+from feedlib import SLUG, events, one, rows  # noqa: E402
 from maillib import Sink, last, of, smtp_server, text_of  # noqa: E402
 
 C = "/api/v1/conferences/" + SLUG
@@ -100,12 +101,30 @@ def live(s, t, sink):
     is_([x for x, _ in of(sink.to(a_addr)[seen[a_addr]:], uid)], ["REQUEST"], "and no CANCEL")
 
     k = last_id(s)
+    n = len(sink.to(m_addr))
     t.patch(sid, {"visibility": "public"})
-    is_(outbox(s, sid, k), [], "made public again: no row (nobody lost it; nobody is invited)")
+    is_(outbox(s, sid, k), [(m, "shown")],
+        "made public again: a 'shown' row for the member whose calendar lost it, none for the attendee"
+        " (none before 700)")
+    got, took = wait_for(lambda: last(sink.to(m_addr), uid)[0] == "REQUEST")
+    ok(got, "live: the member gets a METHOD:REQUEST back (%.1f s)" % took)
+    meth, ev = last(sink.to(m_addr), uid)
+    feed = events(s.request("GET", "/feeds/%s.ics" % s.feed_token(SLUG, participant=m)).body).get(uid)
+    ok(feed is not None, "the member's feed shows the session again")
+    if ev is not None and feed is not None:
+        is_((str(ev["SUMMARY"]), int(ev["SEQUENCE"]), ev["DTSTART"].dt),
+            (str(feed["SUMMARY"]), int(feed["SEQUENCE"]), feed["DTSTART"].dt),
+            "the session as their feed shows it now: title, SEQUENCE, start")
+    like(text_of(sink.to(m_addr)[n:]), r"Back in your programme: Closed-door trade talk", "the text says so")
+    is_([x for x, _ in of(sink.to(a_addr)[seen[a_addr] + 1:], uid)], [], "the attendee, who never lost it: nothing")
+    k = last_id(s)
     t.patch(sid, {"visibility": "conference"})
     is_(outbox(s, sid, k), [], "public -> conference: no row (the same people see it)")
     t.patch(sid, {"visibility": "confidential"})
     is_(outbox(s, sid, k), [(m, "hidden")], "-> confidential: their feed showed it again, so again a row, the member's only")
+    t.patch(sid, {"visibility": "public"})
+    is_(outbox(s, sid, k), [], "public again within the quiet time: the unsent 'hidden' row is gone and no"
+        " 'shown' row is added (their calendar never lost it)")
 
 
 def release(s, t, sink):
@@ -147,6 +166,21 @@ def release(s, t, sink):
         "made restricted and public again before the release: nothing")
     got, took = wait_for(lambda: "Restricted data talk" in summaries(sink.to(a_addr), uid))
     ok(got, "the attendee gets the retitle with the release (%.1f s)" % took)
+
+    n = len(sink.to(m_addr))
+    k = last_id(s)
+    t.patch(sid, {"visibility": "public"})
+    is_(outbox(s, sid, k), [(x, "shown") for x in sorted(hidden)],
+        "made public again in the draft: a 'shown' row for each one it was hidden from, the member among them")
+    wait_for(lambda: False, timeout=2.5)
+    is_(len(sink.to(m_addr)), n, "no mail before the release")
+    t.call("POST", C + "/releases", {"name": "briefing open again"}, want=201)
+    got, took = wait_for(lambda: last(sink.to(m_addr), uid)[0] == "REQUEST")
+    ok(got, "release: the member gets a METHOD:REQUEST back with the release (%.1f s)" % took)
+    meth, ev = last(sink.to(m_addr), uid)
+    if ev is not None:
+        is_(str(ev["SUMMARY"]), "Restricted data talk", "as the new release shows it")
+        like(text_of(sink.to(m_addr)[n:]), r"Back in your programme: Restricted data talk", "the text says so")
 
 
 def main():
