@@ -17,11 +17,19 @@
 # sessions and bilateral_requests (a request's lookup by its pair reads
 # its requester's requests), not all those before: 3,000 and 23,374 rows
 # for N = 500 with 660, against 3.75 million for the requests without it.
+#
+# An import that stores nothing leaves the table's size to the planner as
+# it was (sql/710_import_undone_statistics.sql): a dry run of 300 sessions,
+# and an import of 300 with one bad row, into the empty sessions table
+# leave pg_class.reltuples at no rows (660's ANALYZE at the 256th row had
+# left 256 there, written outside the transaction).
 
 import datetime
 import json
 import os
 import sys
+
+import psycopg2
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
@@ -72,6 +80,31 @@ def delegations(n):
              "kind": "organization"} for i in range(n)]
 
 
+def stored_size(s):
+    """What the planner takes sessions' size to be (-1: never analyzed)."""
+    return one(s, "SELECT reltuples FROM pg_class WHERE relname = 'sessions'")
+
+
+def undone(s, cur, cid):
+    """Imports that store nothing, into the empty sessions table."""
+    actor = json.dumps({"role": "secretariat", "conference_id": cid})
+    cur.execute("SELECT kaigi_import(%s::jsonb, %s, 'sessions', %s::jsonb, true)::text",
+                (actor, SLUG, json.dumps(sessions(0, 300))))
+    is_(len(json.loads(cur.fetchone()[0]).get("created", [])), 300, "a dry run of 300 sessions would create them")
+    ok(stored_size(s) <= 0, "after it the planner takes sessions to hold no rows (reltuples %s)" % stored_size(s))
+    bad = sessions(0, 300)
+    bad[150]["end"] = bad[150]["start"]
+    try:
+        cur.execute("SELECT kaigi_import(%s::jsonb, %s, 'sessions', %s::jsonb, false)::text",
+                    (actor, SLUG, json.dumps(bad)))
+        code = None
+    except psycopg2.Error as e:
+        code = e.pgcode
+    is_(code, "KG422", "an import of 300 sessions with one bad row: KG422, nothing stored")
+    ok(stored_size(s) <= 0, "after it too (reltuples %s)" % stored_size(s))
+    is_(one(s, "SELECT count(*) FROM sessions"), 0, "and no session is stored")
+
+
 def main(s):
     conn = s.db()
     with conn.cursor() as cur:
@@ -79,6 +112,7 @@ def main(s):
             VALUES (%s, 'Plans', 'Asia/Dubai', '2025-11-10', '2025-11-21') RETURNING id""", (SLUG,))
         cid = cur.fetchone()[0]
         run(cur, cid, "delegations", delegations(40))
+        undone(s, cur, cid)
     codes = [r[0] for r in rows(s, "SELECT code FROM delegations WHERE conference_id = %s ORDER BY code", cid)]
     is_(len(codes), 40, "a new conference of 40 delegations")
     conn.autocommit = False
