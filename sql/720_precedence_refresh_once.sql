@@ -16,7 +16,8 @@
 -- after a rewrite (after SET CONSTRAINTS ALL IMMEDIATE, say) moves the
 -- count, so the next firing rewrites again. A rewrite in a sub-transaction
 -- that was undone takes its setting with it. The conference's rule change
--- (190's conferences trigger) still always rewrites.
+-- (190's conferences trigger) still always rewrites, and so does every
+-- firing when track_counts is off (no count to go by).
 --
 -- Replaces (CREATE OR REPLACE, same signature): 190's
 -- kaigi_precedence_delegation_changed. New: kaigi_precedence_refresh_once.
@@ -32,7 +33,8 @@ DECLARE
 	k	text := 'kaigi.precedence_at_' || p_cid;
 	m	text := (SELECT (x.n_tup_ins + x.n_tup_upd + x.n_tup_del)::text
 	    FROM pg_stat_xact_user_tables x
-	    WHERE x.relid = 'delegations'::regclass);
+	    WHERE x.relid = 'delegations'::regclass
+		AND current_setting('track_counts') = 'on');
 BEGIN
 	IF m IS NOT NULL AND current_setting(k, true) = m THEN
 		RETURN;
