@@ -30,7 +30,15 @@
 --     not its own is refused with 050's error (23503,
 --     bilateral_sessions_request_check). The set path never reads the
 --     links table; the rare path reads one row per request by its key.
---  3. The statement triggers run after the statement's row triggers, not
+--  3. Their statements are planned at each call (EXECUTE), for the rows
+--     at hand. A static statement over the transition tables has no
+--     parameters, so PL/pgSQL plans it once per connection, for the rows
+--     of its first call: a connection whose first UPDATE touched one
+--     request kept a nested loop joining the old rows to the new, and the
+--     plan's UPDATE of 19,111 requests then rescanned 19,111 old rows for
+--     each (the bench's POST /schedule: a 503 at the write's statement
+--     timeout). The test shows each transition table read once.
+--  4. The statement triggers run after the statement's row triggers, not
 --     among them: no row trigger on bilateral_requests reads
 --     bilateral_sessions (the interpreters' and the deferred checks do not
 --     need the link before the statement ends; 050's commit-time check
@@ -58,16 +66,16 @@ BEGIN
 	IF coalesce(cardinality(p_id), 0) = 0 THEN
 		RETURN;
 	END IF;
-	WITH ins AS (
+	EXECUTE $q$WITH ins AS (
 		INSERT INTO bilateral_sessions (session_id, bilateral_id, live)
 		SELECT s.id, n.id, s.status <> 'cancelled'
-		FROM unnest(p_id, p_cid, p_sid) AS n (id, conference_id, session_id)
+		FROM unnest($1, $2, $3) AS n (id, conference_id, session_id)
 		JOIN sessions s ON s.id = n.session_id
 		    AND s.conference_id = n.conference_id
 		ORDER BY s.id
 		ON CONFLICT (session_id) DO NOTHING
 		RETURNING 1)
-	SELECT count(*) INTO got FROM ins;
+	    SELECT count(*) FROM ins$q$ INTO got USING p_id, p_cid, p_sid;
 	IF got = cardinality(p_id) THEN
 		RETURN;
 	END IF;
@@ -112,12 +120,13 @@ DECLARE
 	cids	bigint[];
 	sids	bigint[];
 BEGIN
-	SELECT array_agg(n.id ORDER BY n.id), array_agg(n.conference_id ORDER BY n.id),
+	EXECUTE $q$SELECT array_agg(n.id ORDER BY n.id),
+	    array_agg(n.conference_id ORDER BY n.id),
 	    array_agg(n.session_id ORDER BY n.id)
-	INTO ids, cids, sids
-	FROM new_requests n JOIN old_requests o ON o.id = n.id
-	WHERE n.session_id IS NOT NULL
-	    AND n.session_id IS DISTINCT FROM o.session_id;
+	    FROM new_requests n JOIN old_requests o ON o.id = n.id
+	    WHERE n.session_id IS NOT NULL
+		AND n.session_id IS DISTINCT FROM o.session_id$q$
+	INTO ids, cids, sids;
 	PERFORM kaigi_bilateral_link(ids, cids, sids);
 	RETURN NULL;
 END $$;
