@@ -68,6 +68,25 @@ sched_at(const json_t *a, size_t i)
 	return json_integer_value(json_array_get(a, i));
 }
 
+/*
+ * Intervals in a "busy" value: an array of [s, e, venue?], or a string
+ * "s e,s e,..." (a room's, sql/740: no venue; "" for none).
+ */
+static size_t
+sched_busy_size(const json_t *busy)
+{
+	const char	*t = json_string_value(busy);
+	size_t		 n;
+
+	if (t == NULL)
+		return json_array_size(busy);
+	if (*t == '\0')
+		return 0;
+	for (n = 1; *t != '\0'; t++)
+		n += *t == ',';
+	return n;
+}
+
 /* Total busy intervals of an array of objects with "busy". */
 static size_t
 sched_count_busy(const json_t *list)
@@ -75,11 +94,40 @@ sched_count_busy(const json_t *list)
 	size_t	 i, n = 0;
 
 	for (i = 0; i < json_array_size(list); i++)
-		n += json_array_size(json_object_get(json_array_get(list, i), "busy"));
+		n += sched_busy_size(json_object_get(json_array_get(list, i),
+		    "busy"));
 	return n;
 }
 
-/* Copy busy [s, e, venue?] pairs into *next; returns how many. */
+/*
+ * Copy the intervals of a busy string "s e,s e,..." into b (at most max);
+ * returns how many, stopping at the first that is not two integers.
+ */
+static int
+sched_busy_text(const char *t, struct solver_interval *b, size_t max)
+{
+	char	*end;
+	long	 start, stop;
+	size_t	 i;
+
+	for (i = 0; i < max && *t != '\0'; i++) {
+		start = strtol(t, &end, 10);
+		if (end == t || *end != ' ')
+			break;
+		t = end + 1;
+		stop = strtol(t, &end, 10);
+		if (end == t || (*end != ',' && *end != '\0'))
+			break;
+		t = *end == ',' ? end + 1 : end;
+		b[i].start = (int)start;
+		b[i].end = (int)stop;
+		b[i].venue = SOLVER_NO_VENUE;
+	}
+	return (int)i;
+}
+
+/* Copy busy [s, e, venue?] pairs (or a busy string) into *next; returns
+ * how many. */
 static int
 sched_busy(const json_t *busy, struct solver_interval **next, int nvenues)
 {
@@ -87,6 +135,12 @@ sched_busy(const json_t *busy, struct solver_interval **next, int nvenues)
 	const json_t		*x;
 	size_t			 i;
 
+	if (json_is_string(busy)) {
+		i = (size_t)sched_busy_text(json_string_value(busy), b,
+		    sched_busy_size(busy));
+		*next = b + i;
+		return (int)i;
+	}
 	for (i = 0; i < json_array_size(busy); i++) {
 		x = json_array_get(busy, i);
 		b[i].start = (int)sched_at(x, 0);

@@ -16,7 +16,8 @@ day 2 with a window there, one without a window.
   conference (span replaced by the conference's bounds for the check), for
   every request; and the narrowed problem has fewer busy intervals.
 - The rooms' busy lists are the sessions in each room over the span
-  (computed here from the sessions table), and the people's equal 240's
+  (computed here from the sessions table), each room's one string
+  "start end,..." (sql/740_problem_rooms_text.sql), and the people's equal 240's
   kaigi_bilateral_problem_people (untouched) for the same span.
 - Building both problems calls kaigi_bilateral_minute and
   kaigi_move_sessions 0 times (pg_stat_xact_user_functions; before: two
@@ -115,8 +116,15 @@ def slots(s, sec, reqs):
     return out
 
 
+def intervals(busy):
+    """A busy list: people's arrays, or a room's string "s e,s e" (sql/740)."""
+    if isinstance(busy, str):
+        return [[int(v) for v in x.split(" ")] for x in busy.split(",") if x]
+    return busy
+
+
 def busy_count(pb):
-    return sum(len(x["busy"]) for x in pb["rooms"] + pb["people"])
+    return sum(len(intervals(x["busy"])) for x in pb["rooms"] + pb["people"])
 
 
 def problems(s, reqs):
@@ -156,7 +164,9 @@ def check_parts(s, reqs, pbs):
         lo, hi, skip = rows(s, """SELECT k.lo, k.hi, coalesce(array_remove(ARRAY[r.session_id], NULL), '{}')
             FROM bilateral_requests r, kaigi_bilateral_span(r.conference_id, ARRAY[r]) k
             WHERE r.id = %s""", b)[0]
-        got = {r["id"]: sorted(r["busy"]) for r in pb["rooms"]}
+        ok(all(isinstance(r["busy"], str) for r in pb["rooms"]), "%s: each room's busy time is one string"
+           " (sql/740)" % what)
+        got = {r["id"]: sorted(intervals(r["busy"])) for r in pb["rooms"]}
         is_(got, rooms_expected(s, pb, lo, hi, skip), "%s: the rooms' busy time over the span" % what)
         if skip:        # 240's form counts the request's own session, which the problem leaves out
             continue

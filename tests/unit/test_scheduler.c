@@ -122,6 +122,44 @@ test_parse(void)
 	ok(parse("[1]", &p, &why) == -1, "not an object: refused");
 }
 
+/*
+ * Rooms' busy time as the database writes it since sql/740, a string
+ * "s e,s e,...": the same intervals as the arrays, "" none, and parsing
+ * stops at the first interval that is not two integers.
+ */
+static void
+test_busy_text(void)
+{
+	struct scheduler_problem	 p;
+	const char			*why = NULL;
+	char				 text[1024];
+	const char			*head =
+	    "{\"conference_id\": 7, \"origin\": 0, \"changeover\": 0,"
+	    " \"days\": [[480, 1200]], \"venues\": [1], \"travel\": [0],"
+	    " \"people\": [{\"id\": 100, \"busy\": [[480, 540]]}],"
+	    " \"requests\": [], \"rooms\": [";
+
+	snprintf(text, sizeof text, "%s{\"id\": 21, \"venue\": 0, \"capacity\": 2,"
+	    " \"busy\": \"600 660,-30 15,700 720\"}, {\"id\": 22, \"venue\": 0,"
+	    " \"capacity\": 2, \"busy\": \"\"}]}", head);
+	ok(parse(text, &p, &why) == 0 && p.pb.nrooms == 2 &&
+	    p.rooms[0].nbusy == 3 && p.rooms[0].busy[0].start == 600 &&
+	    p.rooms[0].busy[0].end == 660 && p.rooms[0].busy[1].start == -30 &&
+	    p.rooms[0].busy[1].end == 15 && p.rooms[0].busy[2].end == 720 &&
+	    p.rooms[0].busy[2].venue == SOLVER_NO_VENUE && p.rooms[1].nbusy == 0,
+	    "busy strings: three intervals (a negative start among them), and none");
+	ok(p.people[0].nbusy == 1 && p.people[0].busy[0].end == 540 &&
+	    p.people[0].busy == p.rooms[1].busy + p.rooms[1].nbusy,
+	    "the people's arrays after the rooms' strings, in one block");
+	scheduler_problem_free(&p);
+	snprintf(text, sizeof text, "%s{\"id\": 21, \"venue\": 0, \"capacity\": 2,"
+	    " \"busy\": \"600 660,700x,800 900\"}]}", head);
+	ok(parse(text, &p, &why) == 0 && p.rooms[0].nbusy == 1 &&
+	    p.rooms[0].busy[0].end == 660,
+	    "a malformed interval ends the list (%d read)", p.rooms[0].nbusy);
+	scheduler_problem_free(&p);
+}
+
 /* Callback: count. */
 static void
 count_cb(struct scheduler_job *job, void *arg)
@@ -430,6 +468,7 @@ main(void)
 
 	config_defaults(&c);
 	test_parse();
+	test_busy_text();
 	test_cells();
 	test_fixed_after();
 	test_inline();
