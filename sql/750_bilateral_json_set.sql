@@ -8,16 +8,20 @@
 -- (19,000 placements) track_functions gave 1.8-2.1 s to those calls, among
 -- the 15 s of the write.
 --
--- kaigi_bilateral_json_of(ids) gives the same objects for a set of
--- requests in one query (250's columns and joins, the window by 140's
+-- kaigi_bilateral_json_of(ids) gives the objects for a set of requests in
+-- one query (250's columns and joins, the window by 140's
 -- kaigi_bilateral_window, 260's interpretation), and the plan's audit uses
--- it. tests/integration/58-bilateral-json-set.t holds it equal to
--- kaigi_bilateral_json for every request of the demo and of a scheduled
--- conference; 58-plan-write.t still holds the set path's audit rows equal
--- to the per-row path's.
+-- it. It is the one definition of the object: kaigi_bilateral_json(id) is
+-- now kaigi_bilateral_json_of of that id (PL/pgSQL, as 400 keeps its
+-- callers' plans), and 250's body (260's
+-- kaigi_bilateral_json_without_interpretation) is dropped.
+-- tests/integration/58-bilateral-json-set.t checks one object per request;
+-- the API's tests hold its fields, and 58-plan-write.t still holds the set
+-- path's audit rows equal to the per-row path's.
 --
--- Replaces (CREATE OR REPLACE, same signature): 490's
--- kaigi_bilateral_plan_audit. New: kaigi_bilateral_json_of.
+-- Replaces (CREATE OR REPLACE, same signatures): 490's
+-- kaigi_bilateral_plan_audit, 260's kaigi_bilateral_json. New:
+-- kaigi_bilateral_json_of. Dropped: kaigi_bilateral_json_without_interpretation.
 --
 -- Applied by kaigid --migrate inside one transaction: no BEGIN/COMMIT here.
 
@@ -48,6 +52,16 @@ LANGUAGE sql STABLE AS $$
 	CROSS JOIN LATERAL kaigi_bilateral_window(b) w
 	WHERE b.id = ANY (p_ids)
 $$;
+
+-- 260's kaigi_bilateral_json: the API's object of request p_id (NULL when
+-- there is none).
+CREATE OR REPLACE FUNCTION kaigi_bilateral_json(p_id bigint) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN (SELECT x.j FROM kaigi_bilateral_json_of(ARRAY[p_id]) x);
+END $$;
+
+DROP FUNCTION kaigi_bilateral_json_without_interpretation(bigint);
 
 -- 490's: the plan's audit rows, per placement, in plan order, the
 -- session's creation then the request's scheduling, as one INSERT; the
