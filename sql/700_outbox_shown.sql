@@ -34,10 +34,11 @@
 --     new index outbox_session_idx: a COP plenary of every delegation made
 --     public again asks no question per person.
 --
--- Replaced here: kaigi_release_close_mail (640's, dropping 'shown' rows as
--- 580 drops 'invited' ones). New: outbox.change 'shown', index
--- outbox_session_idx, trigger function kaigi_outbox_shown and its trigger
--- sessions_outbox_shown. mail.c names the verb.
+-- Replaced here: kaigi_release_close_mail_580 (580's, renamed by 610: its
+-- list of the schedule rows a release may drop gains 'shown'). New:
+-- outbox.change 'shown', index outbox_session_idx, trigger function
+-- kaigi_outbox_shown and its trigger sessions_outbox_shown. mail.c names
+-- the verb.
 --
 -- Applied by kaigid --migrate inside one transaction: no BEGIN/COMMIT here.
 
@@ -89,21 +90,26 @@ CREATE TRIGGER sessions_outbox_shown AFTER UPDATE OF visibility ON sessions
 	AND NEW.status <> 'cancelled')
     EXECUTE FUNCTION kaigi_outbox_shown();
 
--- 640's, dropping 'shown' rows as 580 drops 'invited' ones (decision 3).
-CREATE OR REPLACE FUNCTION kaigi_release_close_mail(p_cid bigint, r releases)
+-- 580's (renamed by 610), with 'shown' among the schedule rows a release
+-- drops when the participant sees the session the same in both releases
+-- (decision 3).
+CREATE OR REPLACE FUNCTION kaigi_release_close_mail_580(p_cid bigint, r releases)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
 	prev	bigint := (SELECT id FROM releases WHERE conference_id = p_cid
 	    AND n = r.n - 1);
 BEGIN
-	DELETE FROM outbox o WHERE o.conference_id = p_cid
-	    AND o.batch_id IS NULL AND o.change IN ('uninvited', 'hidden')
-	    AND kaigi_release_seen(r.id, o.session_id, o.participant_id)
-		IS NOT NULL;
-	DELETE FROM outbox o WHERE o.conference_id = p_cid
-	    AND o.batch_id IS NULL AND o.change = 'shown'
+	DELETE FROM outbox o WHERE o.conference_id = p_cid AND o.batch_id IS NULL
+	    AND o.change IN ('changed', 'cancelled', 'invited', 'shown')
 	    AND (prev IS NULL OR kaigi_release_seen(prev, o.session_id, o.participant_id)
 		IS NOT DISTINCT FROM kaigi_release_seen(r.id, o.session_id,
 		    o.participant_id));
-	PERFORM kaigi_release_close_mail_580(p_cid, r);
+	WITH b AS (
+		INSERT INTO outbox_batches (conference_id, participant_id)
+		SELECT DISTINCT p_cid, participant_id FROM outbox
+		WHERE conference_id = p_cid AND batch_id IS NULL
+		RETURNING id, participant_id
+	)
+	UPDATE outbox o SET batch_id = b.id FROM b
+	WHERE o.participant_id = b.participant_id AND o.batch_id IS NULL;
 END $$;
