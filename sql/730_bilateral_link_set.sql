@@ -54,33 +54,29 @@
 DROP TRIGGER bilateral_requests_link ON bilateral_requests;
 DROP FUNCTION kaigi_bilateral_requests_link();
 
--- Decisions 1 and 2 for the requests p_id (of conferences p_cid) that now
--- point at sessions p_sid, the three arrays aligned.
-CREATE FUNCTION kaigi_bilateral_link(p_id bigint[], p_cid bigint[],
-    p_sid bigint[]) RETURNS void
+-- Decisions 1 and 2 for the requests reqs, which now point at sessions.
+CREATE FUNCTION kaigi_bilateral_link(reqs bilateral_requests[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
 	got	int;
 	r	record;
 BEGIN
-	IF coalesce(cardinality(p_id), 0) = 0 THEN
+	IF coalesce(cardinality(reqs), 0) = 0 THEN
 		RETURN;
 	END IF;
 	EXECUTE $q$WITH ins AS (
 		INSERT INTO bilateral_sessions (session_id, bilateral_id, live)
 		SELECT s.id, n.id, s.status <> 'cancelled'
-		FROM unnest($1, $2, $3) AS n (id, conference_id, session_id)
-		JOIN sessions s ON s.id = n.session_id
+		FROM unnest($1) n JOIN sessions s ON s.id = n.session_id
 		    AND s.conference_id = n.conference_id
 		ORDER BY s.id
 		ON CONFLICT (session_id) DO NOTHING
 		RETURNING 1)
-	    SELECT count(*) FROM ins$q$ INTO got USING p_id, p_cid, p_sid;
-	IF got = cardinality(p_id) THEN
+	    SELECT count(*) FROM ins$q$ INTO got USING reqs;
+	IF got = cardinality(reqs) THEN
 		RETURN;
 	END IF;
-	FOR r IN SELECT n.id, n.session_id
-	    FROM unnest(p_id, p_sid) AS n (id, session_id) ORDER BY n.id LOOP
+	FOR r IN SELECT n.id, n.session_id FROM unnest(reqs) n ORDER BY n.id LOOP
 		IF NOT EXISTS (SELECT 1 FROM bilateral_sessions x
 		    WHERE x.session_id = r.session_id AND x.bilateral_id = r.id) THEN
 			RAISE EXCEPTION 'session % belongs to another bilateral request or conference',
@@ -94,16 +90,9 @@ END $$;
 -- point at a session.
 CREATE FUNCTION kaigi_bilateral_link_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-	ids	bigint[];
-	cids	bigint[];
-	sids	bigint[];
 BEGIN
-	SELECT array_agg(n.id ORDER BY n.id), array_agg(n.conference_id ORDER BY n.id),
-	    array_agg(n.session_id ORDER BY n.id)
-	INTO ids, cids, sids
-	FROM new_requests n WHERE n.session_id IS NOT NULL;
-	PERFORM kaigi_bilateral_link(ids, cids, sids);
+	PERFORM kaigi_bilateral_link(ARRAY(SELECT n::bilateral_requests FROM new_requests n
+	    WHERE n.session_id IS NOT NULL ORDER BY n.id));
 	RETURN NULL;
 END $$;
 
@@ -116,18 +105,13 @@ CREATE TRIGGER bilateral_requests_link_insert AFTER INSERT ON bilateral_requests
 CREATE FUNCTION kaigi_bilateral_link_updated() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-	ids	bigint[];
-	cids	bigint[];
-	sids	bigint[];
+	reqs	bilateral_requests[];
 BEGIN
-	EXECUTE $q$SELECT array_agg(n.id ORDER BY n.id),
-	    array_agg(n.conference_id ORDER BY n.id),
-	    array_agg(n.session_id ORDER BY n.id)
+	EXECUTE $q$SELECT array_agg(n::bilateral_requests ORDER BY n.id)
 	    FROM new_requests n JOIN old_requests o ON o.id = n.id
 	    WHERE n.session_id IS NOT NULL
-		AND n.session_id IS DISTINCT FROM o.session_id$q$
-	INTO ids, cids, sids;
-	PERFORM kaigi_bilateral_link(ids, cids, sids);
+		AND n.session_id IS DISTINCT FROM o.session_id$q$ INTO reqs;
+	PERFORM kaigi_bilateral_link(reqs);
 	RETURN NULL;
 END $$;
 
