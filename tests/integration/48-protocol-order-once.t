@@ -5,8 +5,9 @@
 #
 # In one transaction, as kaigid runs an import: 40 delegations imported
 # into a new conference, then the deferred triggers fired (SET
-# CONSTRAINTS ALL IMMEDIATE). kaigi_precedence_refresh is called once
-# (40 times before 720, each rewriting every rank), and the ranks are the
+# CONSTRAINTS ALL IMMEDIATE). The ranks are rewritten once (190's
+# kaigi_precedence_refresh, kaigi_precedence_rewrite since 720; once per
+# delegation before 720, each rewriting every rank), and the ranks are the
 # order computed here (alphabetical by name). Then, in the same
 # transaction, one delegation is given precedence 1 and the triggers fire
 # again: the ranks are rewritten (a second call), and it is first. A
@@ -28,7 +29,7 @@ NAMES = ["Party %s" % w for w in ("Kilo", "Alpha", "Echo", "Zulu", "Mike", "Brav
 
 def refreshes(cur):
     cur.execute("SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions"
-                " WHERE funcname = 'kaigi_precedence_refresh'")
+                " WHERE funcname = 'kaigi_precedence_rewrite'")
     return cur.fetchone()[0]
 
 
