@@ -11,8 +11,9 @@
 #    JP member who attends nothing gets its move (100's rule). Made
 #    restricted and retitled at once: the member gets a CANCEL with the
 #    title and time they had, never the new title ("No longer in your
-#    programme"); the attendee gets the retitle; made public again: no
-#    row for anybody;
+#    programme"); the attendee gets the retitle; made public again: a
+#    REQUEST back for the member (700); made public and restricted again
+#    within the quiet time after a CANCEL: nothing for the member (770);
 #  - release mode: the same in the draft, no mail before the release, the
 #    CANCEL with the release, built from the last release's row; a session
 #    made restricted and public again before the release mails nothing;
@@ -125,6 +126,28 @@ def live(s, t, sink):
     t.patch(sid, {"visibility": "public"})
     is_(outbox(s, sid, k), [], "public again within the quiet time: the unsent 'hidden' row is gone and no"
         " 'shown' row is added (their calendar never lost it)")
+    unshown(s, t, sink, sid, (a, a_addr), (m, m_addr))
+
+
+def unshown(s, t, sink, sid, attendee, member):
+    """Live mode: their calendar lost the session (CANCEL sent), it is made
+    public (a 'shown' row waits) and restricted again within the quiet
+    time: nothing for them (a second CANCEL before 770)."""
+    (a, a_addr), (m, m_addr) = attendee, member
+    uid = "session-%d@kaigi" % sid
+    n = len(sink.to(m_addr))
+    t.patch(sid, {"visibility": "restricted"})
+    got, took = wait_for(lambda: len(sink.to(m_addr)) > n and last(sink.to(m_addr), uid)[0] == "CANCEL")
+    ok(got, "live: restricted again, the member gets the CANCEL (%.1f s)" % took)
+    k, n, na = last_id(s), len(sink.to(m_addr)), len(sink.to(a_addr))
+    t.patch(sid, {"visibility": "public"})
+    t.patch(sid, {"visibility": "restricted"})
+    is_(outbox(s, sid, k), [], "public and restricted again within the quiet time: the unsent 'shown' row"
+        " is gone and no 'hidden' row is added (their calendar lost it already)")
+    t.patch(sid, {"title": "Closed-door trade talk, part 2"})
+    got, took = wait_for(lambda: "Closed-door trade talk, part 2" in summaries(sink.to(a_addr)[na:], uid))
+    ok(got, "the attendee gets the retitle that followed (%.1f s): the sender has run" % took)
+    is_([x for x, _ in of(sink.to(m_addr)[n:], uid)], [], "the member: no second CANCEL, nothing")
 
 
 def release(s, t, sink):
