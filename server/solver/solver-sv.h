@@ -32,6 +32,7 @@ struct sv_req {
 	const struct solver_request	*src;	/* &own */
 	int		 d;		/* duration in cells */
 	int		 lo;		/* earliest start cell */
+	int		 hi;		/* last start cell (< lo: none) */
 	int		 fixed_s;	/* cell or -1 */
 	int		*rooms;		/* rooms with enough capacity */
 	int		 nrooms;
@@ -104,11 +105,17 @@ int	 sv_best_at(struct sv *, int q, int s, int *db, int *drc);
 /* Best start and room for unplaced q over all its starts; -1 if none. */
 int	 sv_best_start(struct sv *, int q, int *room);
 
+/* Could q start at s, in its window (at its fixed start, if any), given
+ * the busy intervals and what is placed now? */
+int	 sv_start_ok(struct sv *, int q, int s);
 /* Fill the static start list, rooms and reason of request q. */
 void	 sv_req_starts(struct sv *, int q);
 
 /* solver-alt.c: place requests left out with one of their alts. */
 void	 sv_alts(struct sv *);
+/* solver-alt.c: place requests left out by moving placed ones to another
+ * of their teams at the same start, until deadline (sg_now_ms()). */
+void	 sv_trades(struct sv *, double deadline);
 /* solver-alt.c: request q meets with alt a (-1: its own people); its
  * static starts follow. */
 void	 sv_alt_use(struct sv *, int q, int a);

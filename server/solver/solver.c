@@ -745,6 +745,7 @@ sv_req_starts(struct sv *sv, int q)
 		if (hi > r->fixed_s)
 			hi = r->fixed_s;
 	}
+	r->hi = hi;
 	r->starts = xcalloc((size_t)(hi >= r->lo ? hi - r->lo + 1 : 1),
 	    sizeof *r->starts);
 	for (s = r->lo; s <= hi; s++) {
@@ -761,6 +762,16 @@ sv_req_starts(struct sv *sv, int q)
 	else
 		r->reason = best == 0 ? SOLVER_NO_COMMON_TIME : SOLVER_NO_ROOM;
 	sv_open_sync(sv, q);
+}
+
+/* Could q start at s, in its window, given the busy intervals and what
+ * is placed now? (Its static starts were computed once; this asks anew.) */
+int
+sv_start_ok(struct sv *sv, int q, int s)
+{
+	const struct sv_req	*r = &sv->rq[q];
+
+	return s >= r->lo && s <= r->hi && sv_static_ok(sv, r, s) == 2;
 }
 
 /* Request q's current place in cells (home_s, home_k), when the problem
@@ -2392,6 +2403,7 @@ solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
 	sv_search(&sv, &run, opt != NULL ? opt->seed : 0);
 	sv_to_best(&sv, &run);
 	sv_alts(&sv);
+	sv_trades(&sv, t0 + limit - 5);
 	sv_answer(&sv, ans);
 	ans->stats.iterations = run.done;
 	ans->stats.time_limit_hit = run.hit || run.shrunk;

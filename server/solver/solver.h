@@ -31,7 +31,10 @@
  * its own (alts: another team of interpreters for its language pairs).
  * When the search leaves such a request out, each of its alts is tried in
  * turn after the search, highest priority first, and the request placed
- * with the first that fits around everything placed (solver-alt.c);
+ * with the first that fits around everything placed (solver-alt.c); one
+ * still left out may then take the team of placed requests that move, at
+ * their own starts, to another of their teams (a trade: nothing placed is
+ * lost);
  * solver_slots offers the slots of its people and of every alt.
  *
  * Deterministic for a given input and seed as long as the time limit is not

@@ -156,6 +156,43 @@ test_alt_shared_team(void)
 	solver_answer_free(&a);
 }
 
+/*
+ * A trade. Two meetings of other delegations, both 08:00-09:00 only, two
+ * rooms, one team (4, 5) planned for both. The first (priority 5) may also
+ * meet with team 6, 7; the second's only alt (8, 9) is busy all morning.
+ * The search places the first with 4, 5 and leaves the second out, and
+ * sv_alts finds it no free team: only moving the first to 6, 7 places both.
+ */
+static void
+test_alt_trade(void)
+{
+	struct ap		 t;
+	struct solver_answer	 a;
+
+	ap_init(&t, 10, 2);
+	ap_busy(&t, 8, H(8, 0), H(12, 0));
+	ap_req(&t, 0, 1, 4, 5, 60, H(8, 0), H(9, 0));
+	ap_req(&t, 2, 3, 4, 5, 60, H(8, 0), H(9, 0));
+	t.reqs[0].priority = 5;
+	ap_alt(&t, 0, 6, 7);
+	ap_alt(&t, 1, 8, 9);
+	ok(ap_solve(&t, &a) == 0 && a.stats.placed == 2,
+	    "a placed meeting trades its team for the other one: both placed "
+	    "(%d)", a.stats.placed);
+	ok(a.placements[0].alt == 0 && a.placements[1].alt == -1 &&
+	    a.placements[0].start == H(8, 0) && a.placements[1].start == H(8, 0),
+	    "the first took alt 0, the second its own team, both at 08:00 "
+	    "(alts %d, %d)", a.placements[0].alt, a.placements[1].alt);
+	ok(a.placements[0].room != a.placements[1].room, "in two rooms");
+	solver_answer_free(&a);
+	t.pb.move_penalty = 1;
+	ok(ap_solve(&t, &a) == 0 && a.stats.placed == 1 &&
+	    a.placements[0].alt == -1, "a repair (move_penalty) trades "
+	    "nothing: its write picks the interpreters itself (placed %d)",
+	    a.stats.placed);
+	solver_answer_free(&a);
+}
+
 /* The first alt is capped below the meeting, the second is free. */
 static void
 test_alt_cap_and_invalid(void)
@@ -244,6 +281,7 @@ main(void)
 {
 	test_alt_when_own_busy();
 	test_alt_shared_team();
+	test_alt_trade();
 	test_alt_cap_and_invalid();
 	test_alt_slots();
 	test_alt_json();
