@@ -26,9 +26,6 @@ transition table ran once (a join planned for one row and kept was a
 nested loop that rescanned the old rows for every new one: at COP size,
 the bench's POST /schedule was a 503 at the write's statement timeout).
 """
-import collections
-import datetime
-import json
 import os
 import sys
 
@@ -36,66 +33,37 @@ import psycopg2
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
+from planlib import accept_all, conference, dry_run, heads, plan_of, q, write_explained  # noqa: E402
 
 SLUG = "plan-link"
 D = 40
 
 
-def q(cur, sql, *args):
-    cur.execute(sql, args)
-    return cur.fetchall() if cur.description else None
-
-
 def setup(s):
     cur = s.db().cursor()
-    cid = q(cur, "INSERT INTO conferences (slug, title, timezone, start_date, end_date)"
-                 " VALUES (%s, 'Plan link', 'Asia/Tokyo', '2026-06-01', '2026-06-03') RETURNING id", SLUG)[0][0]
+    cid = conference(cur, SLUG)
     venue = q(cur, "INSERT INTO venues (conference_id, name) VALUES (%s, 'Hall') RETURNING id", cid)[0][0]
     for i in range(20):
         q(cur, "INSERT INTO rooms (conference_id, venue_id, name, capacity, kind)"
                " VALUES (%s, %s, %s, 10, 'bilateral')", cid, venue, "R%02d" % i)
-    dels = []
-    for i in range(D):
-        d = q(cur, "INSERT INTO delegations (conference_id, code, name) VALUES (%s, %s, %s) RETURNING id",
-              cid, "D%02d" % i, "Delegation %02d" % i)[0][0]
-        q(cur, "INSERT INTO participants (conference_id, delegation_id, name, role)"
-               " VALUES (%s, %s, %s, 'head')", cid, d, "Head %02d" % i)
-        dels.append(d)
-    pairs = [(dels[a], dels[b]) for a in range(D) for b in range(a + 1, D)][:400]
-    for a, b in pairs:
-        q(cur, "INSERT INTO bilateral_requests (conference_id, requester_delegation_id,"
-               " counterpart_delegation_id, duration_minutes, status) VALUES (%s, %s, %s, 30, 'accepted')",
-          cid, a, b)
+    dels, _ = heads(cur, cid, D)
+    n = accept_all(cur, cid, dels, 400)
     q(cur, "ANALYZE bilateral_sessions")
-    return cid, len(pairs)
+    return cid, n
 
 
 def main(s):
     cid, n = setup(s)
-    sec = s.token("secretariat", conference=SLUG)
-    r = s.request("POST", "/api/v1/conferences/%s/schedule" % SLUG, {"dry_run": True, "time_limit_ms": 3000},
-                  token=sec)
-    placed = r.json.get("placed", []) if r.status == 200 else []
-    ok(len(placed) >= n * 9 // 10, "the dry run places %d of %d requests" % (len(placed), n))
+    placed = dry_run(s, SLUG, n)
     conn = s.db()
     conn.autocommit = False
     cur = conn.cursor()
-    actor = json.dumps({"role": "secretariat", "conference_id": cid, "token_id": None})
     # The connection's first UPDATE of one request plans the trigger's
     # statements (as a pooled connection of kaigid's would have), then the
     # plan's UPDATE of them all runs with auto_explain reporting each plan.
     q(cur, "UPDATE bilateral_requests SET priority = priority WHERE id = %s", placed[0]["bilateral_id"])
-    version = dict(q(cur, "SELECT id, version FROM bilateral_requests WHERE conference_id = %s", cid))
-    plan = {"placed": [{"bilateral_id": p["bilateral_id"], "room_id": p["room_id"],
-                        "start": int(datetime.datetime.fromisoformat(p["start"]).timestamp()),
-                        "version": version[p["bilateral_id"]]} for p in placed], "unplaced": [], "stats": {}}
-    q(cur, "LOAD 'auto_explain'")
-    for k, v in (("log_min_duration", "0"), ("log_nested_statements", "on"), ("log_analyze", "on"),
-                 ("log_timing", "off"), ("log_level", "notice")):
-        q(cur, "SET LOCAL auto_explain.%s = %s" % (k, v))
-    conn.notices = collections.deque()	# every notice (psycopg2's list keeps 50)
-    q(cur, "SELECT kaigi_bilateral_plan(%s::jsonb, %s, %s::jsonb, false)", actor, SLUG, json.dumps(plan))
-    scans = [ln.strip() for n in conn.notices for ln in n.splitlines() if "Named Tuplestore Scan" in ln]
+    notices = write_explained(conn, cid, SLUG, plan_of(cur, cid, placed))
+    scans = [ln.strip() for t in notices for ln in t.splitlines() if "Named Tuplestore Scan" in ln]
     rescanned = [x for x in scans if "loops=" in x and "loops=1)" not in x]
     ok(scans and not rescanned, "the statement triggers read each transition table once (%d scans, %d rescanned:"
        " a join planned for one row and kept is a nested loop over %d)" % (len(scans), len(rescanned), len(placed)))

@@ -20,7 +20,6 @@ the plan is stored: every request scheduled. A plan that breaks the travel
 time is still refused (280's rule), nothing stored: a bilateral in the
 other venue 10 minutes after its heads' plenary, 20 minutes away.
 """
-import collections
 import datetime
 import json
 import os
@@ -28,21 +27,15 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
+from planlib import accept_all, conference, dry_run, heads, plan_of, q, write_explained  # noqa: E402
 
 SLUG = "plan-travel"
 D = 30
 
 
-def q(cur, sql, *args):
-    cur.execute(sql, args)
-    return cur.fetchall() if cur.description else None
-
-
 def setup(s):
     cur = s.db().cursor()
-    cid = q(cur, "INSERT INTO conferences (slug, title, timezone, start_date, end_date)"
-                 " VALUES (%s, 'Plan travel', 'Asia/Tokyo', '2026-06-01', '2026-06-03') RETURNING id",
-            SLUG)[0][0]
+    cid = conference(cur, SLUG)
     venues = [q(cur, "INSERT INTO venues (conference_id, name) VALUES (%s, %s) RETURNING id",
                 cid, name)[0][0] for name in ("North", "South")]
     q(cur, "INSERT INTO travel_times (conference_id, from_venue_id, to_venue_id, minutes)"
@@ -53,28 +46,17 @@ def setup(s):
                    " VALUES (%s, %s, %s, 10, 'bilateral')", cid, venue, "R%d%02d" % (v, i))
     hall = q(cur, "INSERT INTO rooms (conference_id, venue_id, name, capacity, kind)"
                   " VALUES (%s, %s, 'Plenary hall', 100, 'plenary') RETURNING id", cid, venues[0])[0][0]
-    dels, heads = [], []
-    for i in range(D):
-        d = q(cur, "INSERT INTO delegations (conference_id, code, name) VALUES (%s, %s, %s) RETURNING id",
-              cid, "D%02d" % i, "Delegation %02d" % i)[0][0]
-        heads.append(q(cur, "INSERT INTO participants (conference_id, delegation_id, name, role)"
-                            " VALUES (%s, %s, %s, 'head') RETURNING id", cid, d, "Head %02d" % i)[0][0])
-        dels.append(d)
+    dels, hs = heads(cur, cid, D)
     for day in (1, 2, 3):
         sid = q(cur, "INSERT INTO sessions (conference_id, kind, title, room_id, starts_at, ends_at)"
                      " VALUES (%s, 'plenary', %s, %s, %s, %s) RETURNING id", cid, "Plenary %d" % day, hall,
                 "2026-06-0%dT09:00:00+09:00" % day, "2026-06-0%dT10:00:00+09:00" % day)[0][0]
-        for h in heads:
+        for h in hs:
             q(cur, "INSERT INTO session_attendees (session_id, participant_id) VALUES (%s, %s)", sid, h)
-    pairs = [(dels[a], dels[b]) for a in range(D) for b in range(a + 1, D)][:300]
-    for a, b in pairs:
-        q(cur, "INSERT INTO bilateral_requests (conference_id, requester_delegation_id,"
-               " counterpart_delegation_id, duration_minutes, status) VALUES (%s, %s, %s, 30, 'accepted')",
-          cid, a, b)
-    q(cur, "ANALYZE sessions")
-    q(cur, "ANALYZE busy")
-    q(cur, "ANALYZE session_attendees")
-    return cid, len(pairs), heads
+    n = accept_all(cur, cid, dels, 300)
+    for table in ("sessions", "busy", "session_attendees"):
+        q(cur, "ANALYZE " + table)
+    return cid, n
 
 
 def travel_plans(notices):
@@ -88,38 +70,16 @@ def travel_plans(notices):
     return out
 
 
-def write(s, cid, placed):
+def main(s):
+    cid, n = setup(s)
+    placed = dry_run(s, SLUG, n)
     conn = s.db()
     conn.autocommit = False
     cur = conn.cursor()
-    actor = json.dumps({"role": "secretariat", "conference_id": cid, "token_id": None})
-    version = dict(q(cur, "SELECT id, version FROM bilateral_requests WHERE conference_id = %s", cid))
-    plan = {"placed": [{"bilateral_id": p["bilateral_id"], "room_id": p["room_id"],
-                        "start": int(datetime.datetime.fromisoformat(p["start"]).timestamp()),
-                        "version": version[p["bilateral_id"]]} for p in placed], "unplaced": [], "stats": {}}
-    q(cur, "LOAD 'auto_explain'")
-    for k, v in (("log_min_duration", "0"), ("log_nested_statements", "on"), ("log_analyze", "on"),
-                 ("log_timing", "off"), ("log_level", "notice")):
-        q(cur, "SET LOCAL auto_explain.%s = %s" % (k, v))
-    conn.notices = collections.deque()
-    q(cur, "SELECT kaigi_bilateral_plan(%s::jsonb, %s, %s::jsonb, false)", actor, SLUG, json.dumps(plan))
-    plans = travel_plans(list(conn.notices))
-    q(cur, "LOAD 'auto_explain'")
-    q(cur, "SET LOCAL auto_explain.log_min_duration = -1")
+    plans = travel_plans(write_explained(conn, cid, SLUG, plan_of(cur, cid, placed)))
     scheduled = q(cur, "SELECT count(*) FROM bilateral_requests WHERE conference_id = %s"
                        " AND status = 'scheduled'", cid)[0][0]
     conn.commit()
-    return plans, scheduled
-
-
-def main(s):
-    cid, n, heads = setup(s)
-    sec = s.token("secretariat", conference=SLUG)
-    r = s.request("POST", "/api/v1/conferences/%s/schedule" % SLUG, {"dry_run": True, "time_limit_ms": 3000},
-                  token=sec)
-    placed = r.json.get("placed", []) if r.status == 200 else []
-    ok(len(placed) >= n * 9 // 10, "the dry run places %d of %d requests" % (len(placed), n))
-    plans, scheduled = write(s, cid, placed)
     is_(len(plans), 1, "the travel check ran once, its plan reported")
     seq = [ln.strip() for p in plans for ln in p.splitlines() if "Seq Scan on sessions" in ln]
     ok(plans and not seq, "its plan reads sessions by key only (%d sequential scans of sessions)" % len(seq))
@@ -130,7 +90,6 @@ def main(s):
             if "Nested Loop" in ln or "Hash Join" in ln or "Scan" in ln:
                 note(ln.rstrip())
     is_(scheduled, len(placed), "the plan is stored: %d requests scheduled" % len(placed))
-
     refused(s, cid)
 
 

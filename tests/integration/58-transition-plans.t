@@ -24,57 +24,34 @@ becoming an anti-join). The plan is stored with its busy rows, parties
 and invitations.
 """
 import collections
-import datetime
-import json
 import os
 import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
+from planlib import accept_all, conference, dry_run, heads, plan_of, q, write_explained  # noqa: E402
 
 SLUG = "transition-plans"
 D = 30
 
 
-def q(cur, sql, *args):
-    cur.execute(sql, args)
-    return cur.fetchall() if cur.description else None
-
-
 def setup(s):
     cur = s.db().cursor()
-    cid = q(cur, "INSERT INTO conferences (slug, title, timezone, start_date, end_date)"
-                 " VALUES (%s, 'Transition plans', 'Asia/Tokyo', '2026-06-01', '2026-06-03') RETURNING id",
-            SLUG)[0][0]
+    cid = conference(cur, SLUG)
     venue = q(cur, "INSERT INTO venues (conference_id, name) VALUES (%s, 'Hall') RETURNING id", cid)[0][0]
     for i in range(24):
         q(cur, "INSERT INTO rooms (conference_id, venue_id, name, capacity, kind)"
                " VALUES (%s, %s, %s, 10, 'bilateral')", cid, venue, "R%02d" % i)
-    dels = []
-    for i in range(D):
-        d = q(cur, "INSERT INTO delegations (conference_id, code, name) VALUES (%s, %s, %s) RETURNING id",
-              cid, "D%02d" % i, "Delegation %02d" % i)[0][0]
-        q(cur, "INSERT INTO participants (conference_id, delegation_id, name, role, email)"
-               " VALUES (%s, %s, %s, 'head', %s)", cid, d, "Head %02d" % i, "head%02d@example.org" % i)
-        for role in ("deputy", "staff", "staff"):
-            q(cur, "INSERT INTO participants (conference_id, delegation_id, name, role)"
-                   " VALUES (%s, %s, %s, %s)", cid, d, "%s %02d" % (role, i), role)
-        dels.append(d)
-    pairs = [(dels[a], dels[b]) for a in range(D) for b in range(a + 1, D)][:300]
-    for a, b in pairs:
-        q(cur, "INSERT INTO bilateral_requests (conference_id, requester_delegation_id,"
-               " counterpart_delegation_id, duration_minutes, status) VALUES (%s, %s, %s, 30, 'accepted')",
-          cid, a, b)
-    return cid, len(pairs), dels
+    dels, hs = heads(cur, cid, D, ("deputy", "staff", "staff"))
+    return cid, accept_all(cur, cid, dels, 300), dels, hs
 
 
-def one_row_first(cur, cid, dels):
+def one_row_first(cur, cid, dels, head):
     """A session with one attendee and one party: the triggers' first call."""
     sid = q(cur, "INSERT INTO sessions (conference_id, kind, title, starts_at, ends_at)"
                  " VALUES (%s, 'other', 'Warm-up', '2026-06-03T19:00:00+09:00',"
                  " '2026-06-03T19:30:00+09:00') RETURNING id", cid)[0][0]
-    head = q(cur, "SELECT id FROM participants WHERE delegation_id = %s AND role = 'head'", dels[0])[0][0]
     q(cur, "INSERT INTO session_attendees (session_id, participant_id) VALUES (%s, %s)", sid, head)
     q(cur, "INSERT INTO session_delegations (session_id, delegation_id) VALUES (%s, %s)", sid, dels[0])
 
@@ -106,29 +83,14 @@ def reads(notices):
 
 
 def main(s):
-    cid, n, dels = setup(s)
-    sec = s.token("secretariat", conference=SLUG)
-    r = s.request("POST", "/api/v1/conferences/%s/schedule" % SLUG, {"dry_run": True, "time_limit_ms": 3000},
-                  token=sec)
-    placed = r.json.get("placed", []) if r.status == 200 else []
-    ok(len(placed) >= n * 9 // 10, "the dry run places %d of %d requests" % (len(placed), n))
+    cid, n, dels, hs = setup(s)
+    placed = dry_run(s, SLUG, n)
     conn = s.db()
     conn.autocommit = False
     cur = conn.cursor()
-    one_row_first(cur, cid, dels)
-    actor = json.dumps({"role": "secretariat", "conference_id": cid, "token_id": None})
-    version = dict(q(cur, "SELECT id, version FROM bilateral_requests WHERE conference_id = %s", cid))
-    plan = {"placed": [{"bilateral_id": p["bilateral_id"], "room_id": p["room_id"],
-                        "start": int(datetime.datetime.fromisoformat(p["start"]).timestamp()),
-                        "version": version[p["bilateral_id"]]} for p in placed], "unplaced": [], "stats": {}}
-    q(cur, "LOAD 'auto_explain'")
-    for k, v in (("log_min_duration", "0"), ("log_nested_statements", "on"), ("log_analyze", "on"),
-                 ("log_timing", "off"), ("log_level", "notice")):
-        q(cur, "SET LOCAL auto_explain.%s = %s" % (k, v))
-    conn.notices = collections.deque()
-    q(cur, "SELECT kaigi_bilateral_plan(%s::jsonb, %s, %s::jsonb, false)", actor, SLUG, json.dumps(plan))
-    q(cur, "SET LOCAL auto_explain.log_min_duration = -1")
-    seen = reads(list(conn.notices))
+    one_row_first(cur, cid, dels, hs[0])
+    notices = write_explained(conn, cid, SLUG, plan_of(cur, cid, placed))
+    seen = reads(notices)
     for fn in ("kaigi_attendees_inserted", "kaigi_session_delegations_inserted", "kaigi_outbox_invited"):
         big = [x for x in seen.get(fn, []) if x[0] >= 100]
         worst = max((o / m for m, o in big), default=None)

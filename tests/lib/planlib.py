@@ -1,0 +1,91 @@
+"""planlib - helpers shared by the tests that write an auto-schedule's plan
+the way kaigid writes it and read its plans (tests/integration/58-plan-*.t,
+58-transition-plans.t).
+
+q(cur, sql, *args)          run one statement; its rows, or None
+conference(cur, slug, days) a conference of its own (Asia/Tokyo, from
+                            2026-06-01 for days days); its id
+heads(cur, cid, n, extra)   n delegations D00.. with a head each (and the
+                            roles in extra, unnamed by e-mail); their ids
+                            and the heads' ids
+accept_all(cur, cid, dels, n) n accepted 30-minute requests between the
+                            first pairs of dels; how many
+dry_run(s, slug, n)         the auto-scheduler's dry run's placements, with
+                            ok() that it placed at least 90 % of n
+plan_of(cur, cid, placed)   the plan kaigid would write for them (current
+                            request versions)
+write_explained(conn, cid, slug, plan)
+                            write the plan in conn's transaction
+                            (kaigi_bilateral_plan) with auto_explain
+                            reporting every statement's plan with its rows;
+                            the notices' texts (the transaction stays open)
+"""
+import collections
+import datetime
+import json
+
+from kaigitest import ok
+
+
+def q(cur, sql, *args):
+    cur.execute(sql, args)
+    return cur.fetchall() if cur.description else None
+
+
+def conference(cur, slug, days=3):
+    return q(cur, "INSERT INTO conferences (slug, title, timezone, start_date, end_date)"
+                  " VALUES (%s, %s, 'Asia/Tokyo', '2026-06-01', %s) RETURNING id",
+             slug, slug, "2026-06-%02d" % days)[0][0]
+
+
+def heads(cur, cid, n, extra=()):
+    dels, hs = [], []
+    for i in range(n):
+        d = q(cur, "INSERT INTO delegations (conference_id, code, name) VALUES (%s, %s, %s) RETURNING id",
+              cid, "D%02d" % i, "Delegation %02d" % i)[0][0]
+        hs.append(q(cur, "INSERT INTO participants (conference_id, delegation_id, name, role, email)"
+                         " VALUES (%s, %s, %s, 'head', %s) RETURNING id",
+                    cid, d, "Head %02d" % i, "head%02d@example.org" % i)[0][0])
+        for role in extra:
+            q(cur, "INSERT INTO participants (conference_id, delegation_id, name, role)"
+                   " VALUES (%s, %s, %s, %s)", cid, d, "%s %02d" % (role, i), role)
+        dels.append(d)
+    return dels, hs
+
+
+def accept_all(cur, cid, dels, n):
+    pairs = [(dels[a], dels[b]) for a in range(len(dels)) for b in range(a + 1, len(dels))][:n]
+    for a, b in pairs:
+        q(cur, "INSERT INTO bilateral_requests (conference_id, requester_delegation_id,"
+               " counterpart_delegation_id, duration_minutes, status) VALUES (%s, %s, %s, 30, 'accepted')",
+          cid, a, b)
+    return len(pairs)
+
+
+def dry_run(s, slug, n):
+    sec = s.token("secretariat", conference=slug)
+    r = s.request("POST", "/api/v1/conferences/%s/schedule" % slug, {"dry_run": True, "time_limit_ms": 3000},
+                  token=sec)
+    placed = r.json.get("placed", []) if r.status == 200 else []
+    ok(len(placed) >= n * 9 // 10, "the dry run places %d of %d requests" % (len(placed), n))
+    return placed
+
+
+def plan_of(cur, cid, placed):
+    version = dict(q(cur, "SELECT id, version FROM bilateral_requests WHERE conference_id = %s", cid))
+    return {"placed": [{"bilateral_id": p["bilateral_id"], "room_id": p["room_id"],
+                        "start": int(datetime.datetime.fromisoformat(p["start"]).timestamp()),
+                        "version": version[p["bilateral_id"]]} for p in placed], "unplaced": [], "stats": {}}
+
+
+def write_explained(conn, cid, slug, plan):
+    cur = conn.cursor()
+    actor = json.dumps({"role": "secretariat", "conference_id": cid, "token_id": None})
+    q(cur, "LOAD 'auto_explain'")
+    for k, v in (("log_min_duration", "0"), ("log_nested_statements", "on"), ("log_analyze", "on"),
+                 ("log_timing", "off"), ("log_level", "notice")):
+        q(cur, "SET LOCAL auto_explain.%s = %s" % (k, v))
+    conn.notices = collections.deque()	# every notice (psycopg2's list keeps 50)
+    q(cur, "SELECT kaigi_bilateral_plan(%s::jsonb, %s, %s::jsonb, false)", actor, slug, json.dumps(plan))
+    q(cur, "SET LOCAL auto_explain.log_min_duration = -1")
+    return list(conn.notices)
