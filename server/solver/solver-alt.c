@@ -14,7 +14,6 @@
 #include "solver-grid.h"
 #include "solver-sv.h"
 
-static void	sv_alt_set(struct sv *, int, int);
 
 /* Can alt a of request q be used: people in range, none twice? */
 int
@@ -50,7 +49,7 @@ sv_alt_use(struct sv *sv, int q, int a)
 
 /* Request q meets with alt a, or its own people for -1; its static starts
  * are left as they were (the trades check each start they try). */
-static void
+void
 sv_alt_set(struct sv *sv, int q, int a)
 {
 	const struct solver_request	*src = &sv->pb->requests[q];

@@ -41,6 +41,7 @@ struct sv_req {
 	int		*pre, npre;	/* requests it starts after */
 	int		*suc, nsuc;	/* requests that start after it */
 	enum solver_reason reason;	/* static reason if nstarts == 0 */
+	enum solver_reason why;		/* if left out: from the problem alone */
 	int		 home_s, home_k;	/* current place (cell, room), or -1 */
 	struct solver_request own;	/* the caller's request, with the */
 	int		 alt;		/* people of alt (-1: its own) */
@@ -119,6 +120,9 @@ void	 sv_trades(struct sv *, double deadline);
 /* solver-alt.c: request q meets with alt a (-1: its own people); its
  * static starts follow. */
 void	 sv_alt_use(struct sv *, int q, int a);
+/* solver-alt.c: request q meets with alt a (-1: its own people); its
+ * static starts are left as they were. */
+void	 sv_alt_set(struct sv *, int q, int a);
 /* solver-alt.c: can alt a of request q be used (people valid)? */
 int	 sv_alt_ok(const struct sv *, int q, int a);
 

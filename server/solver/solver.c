@@ -774,6 +774,33 @@ sv_start_ok(struct sv *sv, int q, int s)
 	return s >= r->lo && s <= r->hi && sv_static_ok(sv, r, s) == 2;
 }
 
+/*
+ * Why request q, left out, was left out, from the problem alone (nothing
+ * placed yet): lost to other requests when it has a start with its own
+ * people or with one of its alts, else the reason its own people give.
+ * Asked once, before the search: the alts' tries after it recompute the
+ * starts around what is placed, which would call a lost request short of
+ * common time.
+ */
+static enum solver_reason
+sv_req_why(struct sv *sv, int q)
+{
+	const struct sv_req	*r = &sv->rq[q];
+	int			 a, s, found = 0;
+
+	if (r->nstarts > 0)
+		return SOLVER_CONFLICT;
+	for (a = 0; a < sv->pb->requests[q].nalts && !found; a++) {
+		if (!sv_alt_ok(sv, q, a))
+			continue;
+		sv_alt_set(sv, q, a);
+		for (s = r->lo; s <= r->hi && !found; s++)
+			found = sv_static_ok(sv, r, s) == 2;
+	}
+	sv_alt_set(sv, q, -1);
+	return found ? SOLVER_CONFLICT : r->reason;
+}
+
 /* Request q's current place in cells (home_s, home_k), when the problem
  * has a move penalty and the place is on the grid; else -1. */
 static void
@@ -1120,13 +1147,14 @@ sv_new(struct sv *sv, const struct solver_problem *pb, int only)
 		sv->rq[q].fixed_s = -1;
 		sv->rq[q].home_s = sv->rq[q].home_k = -1;
 		if (sv_req_valid(sv, &pb->requests[q]) != 0) {
-			sv->rq[q].reason = SOLVER_INVALID;
+			sv->rq[q].reason = sv->rq[q].why = SOLVER_INVALID;
 			continue;
 		}
 		if (only >= 0 && q != only && pb->requests[q].fixed_start < 0)
 			continue;
 		sv_req_starts(sv, q);
 		sv_req_home(sv, q);
+		sv->rq[q].why = sv_req_why(sv, q);
 		if (sv->rq[q].nstarts > 0)
 			sv->nplaceable++;
 	}
@@ -2323,8 +2351,7 @@ sv_answer(struct sv *sv, struct solver_answer *ans)
 		pl->alt = sv->rq[q].alt;
 		if (sv->ps[q] < 0) {
 			pl->start = pl->end = pl->room = -1;
-			pl->reason = sv->rq[q].nstarts > 0 ? SOLVER_CONFLICT :
-			    sv->rq[q].reason;
+			pl->reason = sv->rq[q].why;
 			continue;
 		}
 		pl->start = sv->origin + sv->ps[q] * sv->slot;

@@ -190,6 +190,30 @@ test_alt_trade(void)
 	    a.placements[0].alt == -1, "a repair (move_penalty) trades "
 	    "nothing: its write picks the interpreters itself (placed %d)",
 	    a.stats.placed);
+	ok(a.placements[1].reason == SOLVER_CONFLICT, "the one left out was "
+	    "lost to the other (its own team is free but for it), not short of "
+	    "common time (reason %s)",
+	    solver_reason_string(a.placements[1].reason));
+	solver_answer_free(&a);
+}
+
+/* Every team busy all morning: left out for want of common time, whatever
+ * its alts (the reason is the problem's, not the placements'). */
+static void
+test_alt_reason_static(void)
+{
+	struct ap		 t;
+	struct solver_answer	 a;
+
+	ap_init(&t, 6, 1);
+	ap_busy(&t, 2, H(8, 0), H(12, 0));
+	ap_busy(&t, 4, H(8, 0), H(12, 0));
+	ap_req(&t, 0, 1, 2, 3, 60, H(8, 0), H(12, 0));
+	ap_alt(&t, 0, 4, 5);
+	ok(ap_solve(&t, &a) == 0 && a.placements[0].start < 0 &&
+	    a.placements[0].reason == SOLVER_NO_COMMON_TIME,
+	    "own team and alt busy all morning: no common time (reason %s)",
+	    solver_reason_string(a.placements[0].reason));
 	solver_answer_free(&a);
 }
 
@@ -282,6 +306,7 @@ main(void)
 	test_alt_when_own_busy();
 	test_alt_shared_team();
 	test_alt_trade();
+	test_alt_reason_static();
 	test_alt_cap_and_invalid();
 	test_alt_slots();
 	test_alt_json();
