@@ -17,11 +17,12 @@
 -- against the 3 s of the issue's benchmark.
 --
 -- And the guards of 570 and 760 asked NOT EXISTS of a join by conference
--- (with an OR, in the attendees'): planned for the rows at hand, the
--- attendees' check became a hashed subplan of every session of the
--- conference paired with every participant (845,460 rows for 3,986
--- attendances, 676 ms of the 788), and the parties' check, planned for
--- one row, read the conference's sessions by its index once per party.
+-- (with an OR, in the attendees'). The parties' check, planned for one
+-- row, read the conference's sessions by its index once per party; and a
+-- first version of this file, which only planned them per call, made the
+-- attendees' check a hashed subplan of every session of the conference
+-- paired with every participant (845,460 rows for 3,986 attendances,
+-- 676 ms of the trigger's 808).
 --
 -- Now the guards look each row's session, person and delegation up by
 -- key (LEFT JOIN): a row is refused when its person or delegation is not
