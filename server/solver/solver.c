@@ -778,9 +778,10 @@ sv_start_ok(struct sv *sv, int q, int s)
  * Why request q, left out, was left out, from the problem alone (nothing
  * placed yet): lost to other requests when it has a start with its own
  * people or with one of its alts, else the reason its own people give.
- * Asked once, before the search: the alts' tries after it recompute the
- * starts around what is placed, which would call a lost request short of
- * common time.
+ * Asked by solver_solve once, before anything is placed (not by the
+ * slots, which give no reasons): the alts' tries after the search
+ * recompute the starts around what is placed, which would call a lost
+ * request short of common time.
  */
 static enum solver_reason
 sv_req_why(struct sv *sv, int q)
@@ -788,6 +789,8 @@ sv_req_why(struct sv *sv, int q)
 	const struct sv_req	*r = &sv->rq[q];
 	int			 a, s, found = 0;
 
+	if (r->reason == SOLVER_INVALID)
+		return SOLVER_INVALID;
 	if (r->nstarts > 0)
 		return SOLVER_CONFLICT;
 	for (a = 0; a < sv->pb->requests[q].nalts && !found; a++) {
@@ -1147,14 +1150,13 @@ sv_new(struct sv *sv, const struct solver_problem *pb, int only)
 		sv->rq[q].fixed_s = -1;
 		sv->rq[q].home_s = sv->rq[q].home_k = -1;
 		if (sv_req_valid(sv, &pb->requests[q]) != 0) {
-			sv->rq[q].reason = sv->rq[q].why = SOLVER_INVALID;
+			sv->rq[q].reason = SOLVER_INVALID;
 			continue;
 		}
 		if (only >= 0 && q != only && pb->requests[q].fixed_start < 0)
 			continue;
 		sv_req_starts(sv, q);
 		sv_req_home(sv, q);
-		sv->rq[q].why = sv_req_why(sv, q);
 		if (sv->rq[q].nstarts > 0)
 			sv->nplaceable++;
 	}
@@ -2407,6 +2409,8 @@ solver_solve(const struct solver_problem *pb, const struct solver_options *opt,
 	memset(ans, 0, sizeof *ans);
 	if (sv_new(&sv, pb, -1) != 0)
 		return -1;
+	for (q = 0; q < sv.nq; q++)
+		sv.rq[q].why = sv_req_why(&sv, q);
 	sv.rng = (opt != NULL ? opt->seed : 0) ^ 0x6b616967692d7376ULL;
 	for (q = 0; q < sv.nq; q++)
 		nitems += 2 * pb->requests[q].npeople;
