@@ -24,7 +24,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from planlib import conference, heads, q  # noqa: E402
+from planlib import conference, explained, heads, q  # noqa: E402
 
 SLUG = "problem-people-key"
 LO, HI = "2026-05-31T00:00:00+09:00", "2026-06-13T00:00:00+09:00"
@@ -52,19 +52,6 @@ def setup(s):
     return cid, hs
 
 
-def explained(conn, sql, *args):
-    """The auto_explain texts of every statement sql runs, and its answer."""
-    cur = conn.cursor()
-    q(cur, "LOAD 'auto_explain'")
-    for k, v in (("log_min_duration", "0"), ("log_nested_statements", "on"), ("log_analyze", "on"),
-                 ("log_timing", "off"), ("log_level", "notice")):
-        q(cur, "SET LOCAL auto_explain.%s = %s" % (k, v))
-    conn.notices = []
-    out = q(cur, sql, *args)[0][0]
-    q(cur, "SET LOCAL auto_explain.log_min_duration = -1")
-    return [n for n in conn.notices if "Query Text:" in n], out
-
-
 def main(s):
     cid, hs = setup(s)
     o = one(s, "SELECT extract(epoch FROM timestamp '2026-06-01' AT TIME ZONE 'Asia/Tokyo')::bigint")
@@ -75,10 +62,11 @@ def main(s):
     conn = s.db()
     conn.autocommit = False
     for _ in range(6):	# past PL/pgSQL's custom plans, to the one it keeps
-        plans, got = explained(conn, "SELECT kaigi_bilateral_problem_people(%s, %s, %s, %s, %s, %s, %s)",
-                               cid, o, LO, HI, hs, [skip], json.dumps(extra))
+        out, notices = explained(conn, "SELECT kaigi_bilateral_problem_people(%s, %s, %s, %s, %s, %s, %s)",
+                                 cid, o, LO, HI, hs, [skip], json.dumps(extra))
     conn.rollback()
-    mine = [p for p in plans if "session_busy_people" in p]
+    got = out[0][0]
+    mine = [n for n in notices if "Query Text:" in n and "session_busy_people" in n]
     is_(len(mine), 1, "the people's statement ran once, its plan reported")
     bad = [ln.strip() for p in mine for ln in p.splitlines()
            if "Seq Scan on sessions" in ln or "Bitmap Heap Scan on sessions" in ln]

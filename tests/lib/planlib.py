@@ -14,11 +14,13 @@ dry_run(s, slug, n)         the auto-scheduler's dry run's placements, with
                             ok() that it placed at least 90 % of n
 plan_of(cur, cid, placed)   the plan kaigid would write for them (current
                             request versions)
-write_explained(conn, cid, slug, plan)
-                            write the plan in conn's transaction
-                            (kaigi_bilateral_plan) with auto_explain
+explained(conn, sql, *args) run sql in conn's transaction with auto_explain
                             reporting every statement's plan with its rows;
-                            the notices' texts (the transaction stays open)
+                            its rows and the notices' texts (the
+                            transaction stays open)
+write_explained(conn, cid, slug, plan)
+                            write the plan that way (kaigi_bilateral_plan);
+                            the notices' texts
 """
 import collections
 import datetime
@@ -78,14 +80,19 @@ def plan_of(cur, cid, placed):
                         "version": version[p["bilateral_id"]]} for p in placed], "unplaced": [], "stats": {}}
 
 
-def write_explained(conn, cid, slug, plan):
+def explained(conn, sql, *args):
     cur = conn.cursor()
-    actor = json.dumps({"role": "secretariat", "conference_id": cid, "token_id": None})
     q(cur, "LOAD 'auto_explain'")
     for k, v in (("log_min_duration", "0"), ("log_nested_statements", "on"), ("log_analyze", "on"),
                  ("log_timing", "off"), ("log_level", "notice")):
         q(cur, "SET LOCAL auto_explain.%s = %s" % (k, v))
     conn.notices = collections.deque()	# every notice (psycopg2's list keeps 50)
-    q(cur, "SELECT kaigi_bilateral_plan(%s::jsonb, %s, %s::jsonb, false)", actor, slug, json.dumps(plan))
+    out = q(cur, sql, *args)
     q(cur, "SET LOCAL auto_explain.log_min_duration = -1")
-    return list(conn.notices)
+    return out, list(conn.notices)
+
+
+def write_explained(conn, cid, slug, plan):
+    actor = json.dumps({"role": "secretariat", "conference_id": cid, "token_id": None})
+    return explained(conn, "SELECT kaigi_bilateral_plan(%s::jsonb, %s, %s::jsonb, false)",
+                     actor, slug, json.dumps(plan))[1]
