@@ -317,6 +317,22 @@ frag_assemble(const struct ical_cal *cal, const struct ical_event **order,
 	return 0;
 }
 
+/* ev in feed order; the caller frees the array. */
+static const struct ical_event **
+frag_order(const struct ical_event *ev, size_t n, time_t *last_modified)
+{
+	const struct ical_event	**order = xcalloc(n + 1, sizeof *order);
+	size_t			  i;
+
+	for (i = 0; i < n; i++) {
+		order[i] = &ev[i];
+		if (ev[i].updated > *last_modified)
+			*last_modified = ev[i].updated;
+	}
+	ical_event_order(order, n);
+	return order;
+}
+
 /* Render a feed from kept pieces (see feed-frag.h). */
 int
 feed_frag_render(const struct ical_cal *cal, const struct ical_event *ev,
@@ -324,19 +340,12 @@ feed_frag_render(const struct ical_cal *cal, const struct ical_event *ev,
 {
 	const struct ical_event	**order;
 	struct frag_buf		  b = { NULL, 0, 0 };
-	size_t			  i;
 	int			  rc;
 
 	if (ff.limit == 0)
 		return ical_render(cal, ev, n, out, cause);
 	memset(out, 0, sizeof *out);
-	order = xcalloc(n + 1, sizeof *order);
-	for (i = 0; i < n; i++) {
-		order[i] = &ev[i];
-		if (ev[i].updated > out->last_modified)
-			out->last_modified = ev[i].updated;
-	}
-	ical_event_order(order, n);
+	order = frag_order(ev, n, &out->last_modified);
 	rc = frag_assemble(cal, order, n, &b, cause);
 	free(order);
 	if (rc != 0) {
@@ -348,6 +357,115 @@ feed_frag_render(const struct ical_cal *cal, const struct ical_event *ev,
 	out->len = b.len - 1;
 	ical_etag(out->data, out->len, out->etag);
 	return 0;
+}
+
+/* Render events into a body of their own (see feed-frag.h). */
+int
+feed_frag_body(const struct ical_cal *cal, const struct ical_event *ev,
+    size_t n, struct feed_body *out, char **cause)
+{
+	const struct ical_event	**order;
+	struct frag_buf		  b = { NULL, 0, 0 };
+	size_t			  i;
+
+	memset(out, 0, sizeof *out);
+	order = frag_order(ev, n, &out->last_modified);
+	out->ev = xcalloc(n + 1, sizeof *out->ev);
+	for (i = 0; i < n; i++) {
+		out->ev[i].id = order[i]->id;
+		out->ev[i].start = order[i]->start;
+		out->ev[i].off = b.len;
+		frag_key_event(cal, order[i]);
+		if (frag_append(&b, cal, order[i], 0, cause) != 0) {
+			free(order);
+			free(b.p);
+			feed_body_free(out);
+			return -1;
+		}
+		out->ev[i].len = b.len - out->ev[i].off;
+	}
+	free(order);
+	out->text = b.p;
+	out->len = b.len;
+	out->n = n;
+	return 0;
+}
+
+/* Does shared's event i come before event e in a feed? */
+static int
+frag_body_first(const struct feed_body_event *s, const struct ical_event *e)
+{
+	return s->start != e->start ? s->start < e->start : s->id < e->id;
+}
+
+/* Head, the events of both in order, end: into out. */
+static int
+frag_assemble_with(const struct ical_cal *cal, const struct feed_body *shared,
+    const struct ical_event **order, size_t n, struct frag_buf *out,
+    char **cause)
+{
+	size_t	i = 0, k = 0;
+	time_t	first = 0;
+
+	if (shared->n > 0 && (n == 0 || frag_body_first(&shared->ev[0],
+	    order[0])))
+		first = shared->ev[0].start;
+	else if (n > 0)
+		first = order[0]->start;
+	frag_key_head(cal, first);
+	if (frag_append(out, cal, NULL, first, cause) != 0)
+		return -1;
+	while (i < shared->n || k < n) {
+		if (k == n || (i < shared->n &&
+		    frag_body_first(&shared->ev[i], order[k]))) {
+			frag_buf_add(out, shared->text + shared->ev[i].off,
+			    shared->ev[i].len);
+			i++;
+			continue;
+		}
+		frag_key_event(cal, order[k]);
+		if (frag_append(out, cal, order[k++], 0, cause) != 0)
+			return -1;
+	}
+	frag_buf_add(out, FRAG_END, sizeof FRAG_END);	/* with the NUL */
+	return 0;
+}
+
+/* A feed of a shared body and its own events (see feed-frag.h). */
+int
+feed_frag_render_with(const struct ical_cal *cal,
+    const struct feed_body *shared, const struct ical_event *ev, size_t n,
+    struct ical_feed *out, char **cause)
+{
+	const struct ical_event	**order;
+	struct frag_buf		  b = { NULL, 0, 0 };
+	int			  rc;
+
+	memset(out, 0, sizeof *out);
+	out->last_modified = shared->last_modified;
+	order = frag_order(ev, n, &out->last_modified);
+	b.cap = shared->len + 65536;
+	b.p = xmalloc(b.cap);
+	rc = frag_assemble_with(cal, shared, order, n, &b, cause);
+	free(order);
+	if (rc != 0) {
+		free(b.p);
+		out->last_modified = 0;
+		return -1;
+	}
+	out->data = b.p;
+	out->len = b.len - 1;
+	ical_etag(out->data, out->len, out->etag);
+	return 0;
+}
+
+/* Free a body's text and index. */
+void
+feed_body_free(struct feed_body *b)
+{
+	free(b->text);
+	free(b->ev);
+	memset(b, 0, sizeof *b);
 }
 
 /* Bound the pieces kept to bytes (0: keep none, render whole feeds). */

@@ -60,6 +60,7 @@
 #include "decode-lang.h"
 #include "feed-cache.h"
 #include "feed-frag.h"
+#include "feed-shared.h"
 #include "feed-memo.h"
 #include "feed-flight.h"
 #include "feed-validator.h"
@@ -134,6 +135,19 @@
 #define FEED_ROOM_LANG_SQL	FEED_WITH("kaigi_feed_room($1, $2::bigint, $3::jsonb)") \
     "SELECT " FEED_LANG_COLS("$3::jsonb") FEED_LANG_FROM("$3::jsonb", "$4") \
     FEED_ATT_JOIN("$3::jsonb")	/* the caller may see the draft */
+/*
+ * A personal feed in two reads (sql/830, feed-shared.h): the token's own
+ * rows, and (unless kept here) the part every token of its conference
+ * sees. Each also says whether its snapshot shows the conference as the
+ * other read's did ($2: kaigi_feed_shared_fresh), before the attendance.
+ */
+#define FEED_SHARED_COLS	"SELECT f.*, pg_current_snapshot()::text," \
+    FEED_BUSY("NULL") ", kaigi_feed_shared_fresh(" FEED_CONF ", $2::jsonb)" \
+    FEED_ATT_COLS FEED_FROM FEED_ATT_JOIN("NULL")
+#define FEED_TOKEN_OWN_SQL	FEED_WITH("kaigi_feed_token_own($1)") \
+    FEED_SHARED_COLS
+#define FEED_SHARED_SQL	FEED_WITH("kaigi_feed_shared($1::bigint)") \
+    FEED_SHARED_COLS
 #define FEED_FRESH_SQL	"SELECT kaigi_feed_fresh($1::bigint, $2::pg_snapshot)"
 #define FEED_CLOCK_SQL	"SELECT kaigi_feed_clock($1, $2, $3::bigint," \
     " $4::bigint, $5::pg_snapshot, $6)"
@@ -149,7 +163,9 @@ enum feed_col {
 	FC_COUNT,
 	/* then, with ?lang=, kaigi_feed_lang's */
 	FC_TITLE_LANG = FC_COUNT, FC_DESCRIPTION_LANG, FC_LANG_OK, FC_LANGUAGES,
-	FC_LANG_COUNT
+	FC_LANG_COUNT,
+	/* or, in the two reads of a personal feed, kaigi_feed_shared_fresh's */
+	FC_SHARED = FC_COUNT
 };
 /* The attendance's two columns (note, links) end every row: their count. */
 #define FC_ATT_COUNT	2
@@ -173,6 +189,8 @@ struct feed_job {
 	long long		 conference_id;
 	char			*snapshot;	/* the load's */
 	struct feed_flight	*flight;	/* the load it leads, or NULL */
+	int			 shared;	/* read in two parts (sql/830) */
+	PGresult		*own;		/* its own rows, meanwhile */
 };
 
 /* How a load's outcome answers a request (the leader's, then each waiter's). */
@@ -311,9 +329,14 @@ feed_events(const PGresult *res, struct ical_event *ev)
 	return n;
 }
 
-/* Render the rows of a feed into f; -1 (logged) on failure. */
+/*
+ * Render the rows of a feed into f, after the events of shared if not
+ * NULL (a body, when res are a personal feed's own rows); -1 (logged) on
+ * failure.
+ */
 static int
-feed_render(const PGresult *res, struct ical_feed *f, size_t *nevents)
+feed_render(const PGresult *res, const struct feed_body *shared,
+    struct ical_feed *f, size_t *nevents)
 {
 	struct ical_cal		 cal;
 	struct ical_event	*ev;
@@ -327,7 +350,9 @@ feed_render(const PGresult *res, struct ical_feed *f, size_t *nevents)
 	cal.refresh = cfg->feed_ttl;
 	ev = xcalloc((size_t)PQntuples(res), sizeof *ev);
 	*nevents = feed_events(res, ev);
-	rc = feed_frag_render(&cal, ev, *nevents, f, &cause);
+	rc = shared != NULL ? feed_frag_render_with(&cal, shared, ev,
+	    *nevents, f, &cause) : feed_frag_render(&cal, ev, *nevents, f,
+	    &cause);
 	if (rc != 0) {
 		log_error("feed: cannot render: %s", cause);
 		free(cause);
@@ -369,6 +394,8 @@ feed_job_free(struct feed_job *j)
 		ical_feed_free(&j->f);
 	feed_cache_release(j->cached);
 	feed_flight_end(j->flight);
+	if (j->own != NULL)
+		PQclear(j->own);
 	free(j->snapshot);
 	free(j->key);
 	free(j);
@@ -527,6 +554,15 @@ feed_lang_etag(struct feed_job *j)
 	free(buf);
 }
 
+/* The columns of j's query. */
+static int
+feed_fields(const struct feed_job *j)
+{
+	if (j->shared)
+		return FC_COUNT + 1 + FC_ATT_COUNT;
+	return (j->lang != NULL ? FC_LANG_COUNT : FC_COUNT) + FC_ATT_COUNT;
+}
+
 /*
  * A load's answer when its rows are no feed: the database's error, 404, or
  * 400 for a ?lang= the conference lacks (feed_answer_fn).
@@ -538,8 +574,7 @@ feed_answer_unloadable(struct req *r, struct feed_job *lead,
 	(void)e;
 	if (st != DB_OK)
 		http_reply_db_error(r, st, res);
-	else if (PQntuples(res) == 0 || PQnfields(res) !=
-	    (lead->lang != NULL ? FC_LANG_COUNT : FC_COUNT) + FC_ATT_COUNT)
+	else if (PQntuples(res) == 0 || PQnfields(res) != feed_fields(lead))
 		http_reply_problem(r, 404, "no such feed", NULL);
 	else if (lead->lang != NULL && PQgetvalue(res, 0, FC_LANG_OK)[0] != 't')
 		feed_bad_lang(r, PQgetvalue(res, 0, FC_LANGUAGES));
@@ -549,9 +584,146 @@ feed_answer_unloadable(struct req *r, struct feed_job *lead,
 static int
 feed_loadable(const struct feed_job *j, enum db_status st, const PGresult *res)
 {
-	return st == DB_OK && PQntuples(res) > 0 && PQnfields(res) ==
-	    (j->lang != NULL ? FC_LANG_COUNT : FC_COUNT) + FC_ATT_COUNT &&
-	    (j->lang == NULL || PQgetvalue(res, 0, FC_LANG_OK)[0] == 't');
+	return st == DB_OK && PQntuples(res) > 0 &&
+	    PQnfields(res) == feed_fields(j) && (j->lang == NULL || PQgetvalue(res, 0, FC_LANG_OK)[0] == 't');
+}
+
+static void	feed_loaded(enum db_status, PGresult *, void *);
+
+/* Render j's rows (after shared's events, if not NULL); on to the clock. */
+static void
+feed_rendered(struct feed_job *j, const PGresult *res,
+    const struct feed_body *shared)
+{
+	struct timeval	t0;
+	size_t		n;
+
+	gettimeofday(&t0, NULL);
+	if (feed_render(res, shared, &j->f, &n) != 0) {
+		feed_land(j, feed_answer_unrendered, NULL, DB_OK, res);
+		return;
+	}
+	j->rendered = 1;
+	feed_lang_etag(j);
+	log_debug("feed: cold render of %zu sessions%s, %zu bytes: "
+	    "query %.2f ms, render %.2f ms", n + (shared != NULL ?
+	    shared->n : 0), shared != NULL ? " (shared part kept)" : "",
+	    j->f.len, feed_ms_since(&j->started), feed_ms_since(&t0));
+	feed_clock(j, res);
+}
+
+/* Read j's feed in one query, as every feed but the personal ones is. */
+static void
+feed_load_whole(struct feed_job *j)
+{
+	uint64_t	was;
+
+	free(j->params[1]);
+	j->params[1] = NULL;
+	j->nparams = 1;
+	j->shared = 0;
+	j->sql = FEED_TOKEN_SQL;
+	was = db_own(0);
+	replica_query(j->sql, j->nparams, (const char *const *)j->params,
+	    feed_loaded, j);
+	db_own(was);
+}
+
+/* A body of the rows of a feed's shared part; -1 (logged) on failure. */
+static int
+feed_body_of(const PGresult *res, struct feed_body *body)
+{
+	struct ical_cal		 cal;
+	struct ical_event	*ev;
+	char			*host = feed_uid_host(), *cause = NULL;
+	size_t			 n;
+	int			 rc;
+
+	memset(&cal, 0, sizeof cal);
+	cal.name = PQgetvalue(res, 0, FC_NAME);
+	cal.zone = PQgetvalue(res, 0, FC_ZONE);
+	cal.host = host;
+	cal.refresh = cfg->feed_ttl;
+	ev = xcalloc((size_t)PQntuples(res), sizeof *ev);
+	n = feed_events(res, ev);
+	if ((rc = feed_frag_body(&cal, ev, n, body, &cause)) != 0) {
+		log_error("feed: cannot render: %s", cause);
+		free(cause);
+	}
+	free(ev);
+	free(host);
+	return rc;
+}
+
+/*
+ * The shared part answered: keep it, and assemble the feed if its
+ * snapshot showed the conference as the own rows' did; else something
+ * changed between the two reads, and the feed is read whole.
+ */
+static void
+feed_shared_loaded(enum db_status st, PGresult *res, void *arg)
+{
+	struct feed_job		*j = arg;
+	struct feed_body	 body;
+	const char		*snap;
+	long long		 cid;
+
+	if (st != DB_OK || PQntuples(res) == 0 ||
+	    PQnfields(res) != FC_COUNT + 1 + FC_ATT_COUNT ||
+	    feed_body_of(res, &body) != 0) {
+		feed_load_whole(j);
+		return;
+	}
+	cid = strtoll(PQgetvalue(res, 0, FC_CONFERENCE), NULL, 10);
+	snap = PQgetvalue(res, 0, FC_SNAPSHOT);
+	feed_shared_put(cid, snap, &body);
+	if (PQgetvalue(res, 0, FC_SHARED)[0] != 't') {
+		metrics_count("feed_shared_retries_total", 1);
+		feed_load_whole(j);
+		return;
+	}
+	feed_rendered(j, j->own, feed_shared_get(cid, snap));
+}
+
+/*
+ * A personal feed's own rows answered: assemble it with its conference's
+ * shared part if the one kept here is what the rows' snapshot shows, else
+ * read that part first (the primary's: never older than the own rows).
+ */
+static void
+feed_own_loaded(struct feed_job *j, const PGresult *res)
+{
+	const struct feed_body	*b = NULL;
+	const char		*params[2];
+	long long		 cid;
+	char			 conf[24], *sent, *snaps;
+	uint64_t		 was;
+
+	cid = strtoll(PQgetvalue(res, 0, FC_CONFERENCE), NULL, 10);
+	sent = feed_shared_snapshot_in(j->params[1], cid);
+	if (PQgetvalue(res, 0, FC_SHARED)[0] == 't')
+		b = feed_shared_get(cid, sent);
+	free(sent);
+	if (b != NULL) {
+		metrics_count("feed_shared_hits_total", 1);
+		feed_rendered(j, res, b);
+		return;
+	}
+	metrics_count("feed_shared_loads_total", 1);
+	if ((j->own = PQcopyResult(res, PG_COPYRES_ATTRS |
+	    PG_COPYRES_TUPLES)) == NULL) {
+		feed_load_whole(j);
+		return;
+	}
+	snprintf(conf, sizeof conf, "%lld", cid);
+	snaps = xasprintf("{\"%lld\": \"%s\"}", cid,
+	    PQgetvalue(res, 0, FC_SNAPSHOT));
+	params[0] = conf;
+	params[1] = snaps;
+	was = db_own(0);
+	db_query(FEED_SHARED_SQL, 2, params, feed_shared_loaded, j);
+	db_own(was);
+	free(snaps);
 }
 
 /* The feed's query answered: 404, or render and go on to the clock. */
@@ -559,26 +731,17 @@ static void
 feed_loaded(enum db_status st, PGresult *res, void *arg)
 {
 	struct feed_job		*j = arg;
-	struct timeval		 t0;
-	double			 query_ms = feed_ms_since(&j->started);
-	size_t			 n;
 
-	metrics_count("feed_cache_misses_total", 1);
+	if (j->own == NULL)	/* not the whole read after two parts */
+		metrics_count("feed_cache_misses_total", 1);
 	if (!feed_loadable(j, st, res)) {
 		feed_land(j, feed_answer_unloadable, NULL, st, res);
 		return;
 	}
-	gettimeofday(&t0, NULL);
-	if (feed_render(res, &j->f, &n) != 0) {
-		feed_land(j, feed_answer_unrendered, NULL, st, res);
-		return;
-	}
-	j->rendered = 1;
-	feed_lang_etag(j);
-	log_debug("feed: cold render of %zu sessions, %zu bytes: "
-	    "query %.2f ms, render %.2f ms", n, j->f.len, query_ms,
-	    feed_ms_since(&t0));
-	feed_clock(j, res);
+	if (j->shared)
+		feed_own_loaded(j, res);
+	else
+		feed_rendered(j, res, NULL);
 }
 
 /*
@@ -601,6 +764,10 @@ feed_load(struct feed_job *j)
 	j->epoch = notify_epoch();
 	j->writes = feed_cache_writes();
 	gettimeofday(&j->started, NULL);
+	if (j->shared) {	/* the bodies kept now, each with its snapshot */
+		free(j->params[1]);
+		j->params[1] = feed_shared_snapshots();
+	}
 	was = db_own(0);	/* others may wait for it: not this request's alone */
 	replica_query(j->sql, j->nparams, (const char *const *)j->params,
 	    feed_loaded, j);
@@ -731,7 +898,7 @@ feed_trusted(const struct feed_entry *e)
 /* Serve key from the cache (revalidated unless trusted), or read and render. */
 static void
 feed_serve(struct req *r, const char *key, int private, const char *sql,
-    int nparams, const char *const *params, const char *lang)
+    int nparams, const char *const *params, const char *lang, int shared)
 {
 	struct feed_entry	*e = feed_cache_get(key);
 	struct feed_job		*j;
@@ -743,6 +910,7 @@ feed_serve(struct req *r, const char *key, int private, const char *sql,
 		return;
 	}
 	j = feed_job_new(r, key, private, sql, nparams, params, lang);
+	j->shared = shared;
 	if (e != NULL && e->snapshot != NULL) {
 		j->cached = e;
 		feed_revalidate(j);
@@ -788,7 +956,7 @@ feed_public(struct req *r)
 	char		*key = feed_key(base, lang);
 
 	feed_serve(r, key, 0, lang != NULL ? FEED_PUBLIC_LANG_SQL :
-	    FEED_PUBLIC_SQL, lang != NULL ? 2 : 1, params, lang);
+	    FEED_PUBLIC_SQL, lang != NULL ? 2 : 1, params, lang, 0);
 	free(key);
 	free(base);
 }
@@ -810,8 +978,12 @@ feed_token(struct req *r)
 	params[0] = base + 6;
 	params[1] = lang;
 	key = feed_key(base, lang);
-	feed_serve(r, key, 1, lang != NULL ? FEED_TOKEN_LANG_SQL :
-	    FEED_TOKEN_SQL, lang != NULL ? 2 : 1, params, lang);
+	if (lang == NULL && cfg->feed_fragment_mb > 0) {
+		params[1] = "{}";	/* feed_load writes the bodies kept */
+		feed_serve(r, key, 1, FEED_TOKEN_OWN_SQL, 2, params, NULL, 1);
+	} else
+		feed_serve(r, key, 1, lang != NULL ? FEED_TOKEN_LANG_SQL :
+		    FEED_TOKEN_SQL, lang != NULL ? 2 : 1, params, lang, 0);
 	free(key);
 }
 
@@ -850,7 +1022,7 @@ feed_room(struct req *r)
 	params[3] = lang;
 	feed_serve(r, key, r->who.role != ROLE_NONE, lang != NULL ?
 	    FEED_ROOM_LANG_SQL : FEED_ROOM_SQL, lang != NULL ? 4 : 3, params,
-	    lang);
+	    lang, 0);
 	free(key);
 	free(base);
 	free(viewer);

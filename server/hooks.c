@@ -18,6 +18,7 @@
 #include "config.h"
 #include "feed-cache.h"
 #include "feed-frag.h"
+#include "feed-shared.h"
 #include "hooks.h"
 #include "log.h"
 #include "metrics.h"
@@ -87,4 +88,5 @@ hooks_stop(void)
 	changes_stop();
 	feed_cache_clear();
 	feed_frag_clear();
+	feed_shared_clear();
 }

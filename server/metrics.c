@@ -12,6 +12,7 @@
 #include "db.h"
 #include "feed-cache.h"
 #include "feed-frag.h"
+#include "feed-shared.h"
 #include "feed-memo.h"
 #include "http.h"
 #include "metrics.h"
@@ -82,6 +83,7 @@ static void
 metrics_feed_frag(struct evbuffer *b, int pid)
 {
 	struct feed_frag_stats	st;
+	size_t			bodies, bytes;
 
 	feed_frag_stats(&st);
 	evbuffer_add_printf(b, "# TYPE kaigi_feed_fragment_bytes gauge\n"
@@ -96,6 +98,11 @@ metrics_feed_frag(struct evbuffer *b, int pid)
 	    "kaigi_feed_fragment_evictions_total{pid=\"%d\"} %lu\n",
 	    pid, st.bytes, pid, st.entries, pid, st.hits, pid, st.misses, pid,
 	    st.evictions);
+	feed_shared_stats(&bodies, &bytes);
+	evbuffer_add_printf(b, "# TYPE kaigi_feed_shared_bodies gauge\n"
+	    "kaigi_feed_shared_bodies{pid=\"%d\"} %zu\n"
+	    "# TYPE kaigi_feed_shared_bytes gauge\n"
+	    "kaigi_feed_shared_bytes{pid=\"%d\"} %zu\n", pid, bodies, pid, bytes);
 	evbuffer_add_printf(b, "# TYPE kaigi_feed_memos gauge\n"
 	    "kaigi_feed_memos{pid=\"%d\"} %zu\n", pid, feed_memo_count());
 }
