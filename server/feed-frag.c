@@ -19,6 +19,9 @@
  * until it fits; a piece larger than the bound is used once and not kept.
  * A feed is assembled by copying each piece into its own buffer at once, so
  * an eviction while the same feed is assembled frees nothing it uses.
+ * A body (feed_frag_body) is such a run of pieces copied once and indexed
+ * by (start, id), so that a personal feed merges its own few events into
+ * its conference's shared ones (feed-shared.h) without a lookup per event.
  *
  * The event loop's thread only, like the feed cache.
  */

@@ -5,7 +5,8 @@
  * A handful of slots, one per conference, each with its body, the
  * snapshot it was read under and when it was last used. A new body for a
  * conference replaces its slot; a new conference takes an empty slot or
- * the least recently used one.
+ * the least recently used one. Reads in flight are a short list too, each
+ * with the feeds that wait for it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,8 +24,82 @@ struct shared_slot {
 	unsigned long		 used;
 };
 
+struct shared_waiter {
+	feed_shared_wake_fn	*wake;
+	void			*arg;
+};
+
+struct shared_flight {
+	long long		 cid;		/* 0: none */
+	struct shared_waiter	*w;
+	size_t			 n, cap;
+};
+
 static struct shared_slot	 slots[FEED_SHARED_MAX];
+static struct shared_flight	 flights[FEED_SHARED_MAX];
 static unsigned long		 clock_now;
+
+/* The read of cid in flight, or NULL. */
+static struct shared_flight *
+shared_flight(long long cid)
+{
+	size_t	i;
+
+	for (i = 0; i < FEED_SHARED_MAX; i++)
+		if (flights[i].cid == cid && cid != 0)
+			return &flights[i];
+	return NULL;
+}
+
+int
+feed_shared_loading(long long cid)
+{
+	return shared_flight(cid) != NULL;
+}
+
+/* Mark cid's read in flight (when every mark is taken, its feeds simply
+ * do not wait for it). */
+void
+feed_shared_load_start(long long cid)
+{
+	size_t	i;
+
+	for (i = 0; i < FEED_SHARED_MAX && shared_flight(cid) == NULL; i++)
+		if (flights[i].cid == 0)
+			flights[i].cid = cid;
+}
+
+void
+feed_shared_wait(long long cid, feed_shared_wake_fn *wake, void *arg)
+{
+	struct shared_flight	*f = shared_flight(cid);
+
+	if (f == NULL) {
+		wake(arg);
+		return;
+	}
+	if (f->n == f->cap) {
+		f->cap = f->cap * 2 + 16;
+		f->w = xrealloc(f->w, f->cap * sizeof *f->w);
+	}
+	f->w[f->n].wake = wake;
+	f->w[f->n++].arg = arg;
+}
+
+void
+feed_shared_landed(long long cid)
+{
+	struct shared_flight	 f, *p = shared_flight(cid);
+	size_t			 i;
+
+	if (p == NULL)
+		return;
+	f = *p;			/* a woken feed may start the next read */
+	memset(p, 0, sizeof *p);
+	for (i = 0; i < f.n; i++)
+		f.w[i].wake(f.w[i].arg);
+	free(f.w);
+}
 
 /* Empty a slot. */
 static void
@@ -131,6 +206,9 @@ feed_shared_clear(void)
 {
 	size_t	i;
 
-	for (i = 0; i < FEED_SHARED_MAX; i++)
+	for (i = 0; i < FEED_SHARED_MAX; i++) {
 		shared_empty(&slots[i]);
+		free(flights[i].w);
+		memset(&flights[i], 0, sizeof flights[i]);
+	}
 }

@@ -34,6 +34,17 @@ void	feed_shared_put(long long cid, const char *snapshot,
 char	*feed_shared_snapshots(void);
 /* The snapshot of cid's body in such an object, or NULL; caller frees. */
 char	*feed_shared_snapshot_in(const char *snapshots, long long cid);
+/*
+ * One read of a conference's body at a time: while one is in flight,
+ * feeds that need it wait (feed_shared_wait), and when it lands
+ * (feed_shared_landed, kept or not) each is woken once, to read its own
+ * rows again against what is kept then.
+ */
+typedef void feed_shared_wake_fn(void *arg);
+int	feed_shared_loading(long long cid);
+void	feed_shared_load_start(long long cid);
+void	feed_shared_wait(long long cid, feed_shared_wake_fn *, void *arg);
+void	feed_shared_landed(long long cid);
 /* Bodies and bytes kept, for /metrics. */
 void	feed_shared_stats(size_t *bodies, size_t *bytes);
 /* Drop every body (worker exit). */

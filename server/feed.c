@@ -19,6 +19,13 @@
  * sql/061_feed_clock.sql); if so the feed is read again, so a revoked
  * token is 404 at once.
  *
+ * A personal feed (a token's, without ?lang=) is read in two parts
+ * (sql/830, feed-shared.h): the sessions its own keys add, and the public
+ * and conference programme that every token of its conference sees, kept
+ * rendered per worker and read again only when the own rows' snapshot
+ * shows the conference otherwise than the kept part's did. Both parts
+ * come from one state of the conference, or the feed is read whole.
+ *
  * A conditional GET of a feed no longer cached here is answered 304 from
  * its memo (feed-memo.h: the validators of the last rendering here,
  * trusted on the same terms), else from the validator stored with the
@@ -191,6 +198,8 @@ struct feed_job {
 	struct feed_flight	*flight;	/* the load it leads, or NULL */
 	int			 shared;	/* read in two parts (sql/830) */
 	PGresult		*own;		/* its own rows, meanwhile */
+	long long		 shared_cid;	/* the body it reads, or 0 */
+	int			 again;		/* own rows read again */
 };
 
 /* How a load's outcome answers a request (the leader's, then each waiter's). */
@@ -671,18 +680,36 @@ feed_shared_loaded(enum db_status st, PGresult *res, void *arg)
 	if (st != DB_OK || PQntuples(res) == 0 ||
 	    PQnfields(res) != FC_COUNT + 1 + FC_ATT_COUNT ||
 	    feed_body_of(res, &body) != 0) {
+		feed_shared_landed(j->shared_cid);
 		feed_load_whole(j);
 		return;
 	}
 	cid = strtoll(PQgetvalue(res, 0, FC_CONFERENCE), NULL, 10);
 	snap = PQgetvalue(res, 0, FC_SNAPSHOT);
 	feed_shared_put(cid, snap, &body);
+	feed_shared_landed(j->shared_cid);
 	if (PQgetvalue(res, 0, FC_SHARED)[0] != 't') {
 		metrics_count("feed_shared_retries_total", 1);
 		feed_load_whole(j);
 		return;
 	}
 	feed_rendered(j, j->own, feed_shared_get(cid, snap));
+}
+
+/* The body j waited for has landed: read its own rows again. */
+static void
+feed_own_again(void *arg)
+{
+	struct feed_job	*j = arg;
+	uint64_t	 was;
+
+	j->again = 1;
+	free(j->params[1]);
+	j->params[1] = feed_shared_snapshots();
+	was = db_own(0);
+	replica_query(j->sql, j->nparams, (const char *const *)j->params,
+	    feed_loaded, j);
+	db_own(was);
 }
 
 /*
@@ -709,6 +736,11 @@ feed_own_loaded(struct feed_job *j, const PGresult *res)
 		feed_rendered(j, res, b);
 		return;
 	}
+	if (feed_shared_loading(cid)) {	/* one read at a time */
+		metrics_count("feed_shared_waits_total", 1);
+		feed_shared_wait(cid, feed_own_again, j);
+		return;
+	}
 	metrics_count("feed_shared_loads_total", 1);
 	if ((j->own = PQcopyResult(res, PG_COPYRES_ATTRS |
 	    PG_COPYRES_TUPLES)) == NULL) {
@@ -720,6 +752,8 @@ feed_own_loaded(struct feed_job *j, const PGresult *res)
 	    PQgetvalue(res, 0, FC_SNAPSHOT));
 	params[0] = conf;
 	params[1] = snaps;
+	j->shared_cid = cid;
+	feed_shared_load_start(cid);
 	was = db_own(0);
 	db_query(FEED_SHARED_SQL, 2, params, feed_shared_loaded, j);
 	db_own(was);
@@ -732,7 +766,7 @@ feed_loaded(enum db_status st, PGresult *res, void *arg)
 {
 	struct feed_job		*j = arg;
 
-	if (j->own == NULL)	/* not the whole read after two parts */
+	if (j->own == NULL && !j->again)	/* its first read */
 		metrics_count("feed_cache_misses_total", 1);
 	if (!feed_loadable(j, st, res)) {
 		feed_land(j, feed_answer_unloadable, NULL, st, res);
