@@ -10,6 +10,8 @@
  * the cache, stale or too large to keep). At COP size a feed is 2.3 MB and
  * 64 slow clients hold 150 MB of feeds the cache had already dropped, so
  * the cache gives way to them instead of adding its whole bound on top.
+ * A personal feed assembled by reference (feed-frag.h) counts only its own
+ * bytes: the shared part is its conference's, kept once (feed-shared.c).
  */
 #include <sys/mman.h>
 
@@ -20,6 +22,7 @@
 #include <time.h>
 
 #include "feed-cache.h"
+#include "feed-frag.h"
 #include "feed-memo.h"
 #include "util.h"
 
@@ -123,6 +126,8 @@ feed_cache_free(struct feed_entry *e)
 	feed_held -= e->cost;
 	free(e->key);
 	free(e->data);
+	free(e->parts);
+	feed_body_release(e->body);
 	free(e->snapshot);
 	free(e);
 }
@@ -227,18 +232,15 @@ feed_cache_set_limit(size_t bytes)
 	(void)feed_cache_make_room(0);
 }
 
-/* Store a rendered feed, taking its bytes (unless stale); returns it with a reference for the caller. */
-struct feed_entry *
-feed_cache_store(const char *key, long long conference_id, char *data,
-    size_t len, const char *etag, time_t last_modified, unsigned long generation)
+/* A new entry of key (data and len are the caller's to set). */
+static struct feed_entry *
+feed_cache_entry(const char *key, long long conference_id, const char *etag,
+    time_t last_modified)
 {
-	struct feed_entry	*e = xcalloc(1, sizeof *e), *old, **chain;
+	struct feed_entry	*e = xcalloc(1, sizeof *e);
 	struct tm		 tm;
 
 	e->key = xstrdup(key);
-	e->data = data;
-	e->len = len;
-	e->cost = feed_cache_cost(key, len);
 	snprintf(e->etag, sizeof e->etag, "%s", etag);
 	e->last_modified = last_modified;
 	gmtime_r(&last_modified, &tm);
@@ -246,6 +248,16 @@ feed_cache_store(const char *key, long long conference_id, char *data,
 	    "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	e->conference_id = conference_id;
 	e->refs = 1;
+	return e;
+}
+
+/* Keep e unless stale; returns it with a reference for the caller. */
+static struct feed_entry *
+feed_cache_keep(struct feed_entry *e, unsigned long generation)
+{
+	struct feed_entry	*old, **chain;
+	const char		*key = e->key;
+
 	feed_held += e->cost;		/* until it is cached */
 	feed_cache_sync_shared();
 	if (generation != feed_generation)
@@ -271,6 +283,38 @@ feed_cache_store(const char *key, long long conference_id, char *data,
 	feed_entries++;
 	feed_bytes += e->cost;
 	return e;
+}
+
+/* Store a rendered feed, taking its bytes (unless stale); returns it with a reference for the caller. */
+struct feed_entry *
+feed_cache_store(const char *key, long long conference_id, char *data,
+    size_t len, const char *etag, time_t last_modified, unsigned long generation)
+{
+	struct feed_entry	*e = feed_cache_entry(key, conference_id, etag,
+	    last_modified);
+
+	e->data = data;
+	e->len = len;
+	e->cost = feed_cache_cost(key, len);
+	return feed_cache_keep(e, generation);
+}
+
+/* The same, of a feed assembled by reference (feed-cache.h). */
+struct feed_entry *
+feed_cache_store_parts(const char *key, long long conference_id,
+    struct feed_parts *p, time_t last_modified, unsigned long generation)
+{
+	struct feed_entry	*e = feed_cache_entry(key, conference_id,
+	    p->etag, last_modified);
+
+	e->data = p->own;
+	e->len = p->len;
+	e->parts = p->part;
+	e->nparts = p->n;
+	e->body = p->body;
+	e->cost = feed_cache_cost(key, p->ownlen + p->n * sizeof *p->part);
+	memset(p, 0, sizeof *p);
+	return feed_cache_keep(e, generation);
 }
 
 static unsigned long		 feed_writes;

@@ -38,10 +38,17 @@
 
 #define FEED_CACHE_DEFAULT_BYTES	((size_t)256 * 1024 * 1024)
 
+struct feed_part;
+struct feed_parts;
+struct feed_body;
+
 struct feed_entry {
 	char		*key;
-	char		*data;
-	size_t		 len;
+	char		*data;		/* the feed, or its own parts' bytes */
+	size_t		 len;		/* the feed's bytes */
+	struct feed_part *parts;	/* NULL, or the feed by reference */
+	size_t		 nparts;	/*   (feed-frag.h): data and body */
+	struct feed_body *body;
 	size_t		 cost;		/* bytes counted against the bound */
 	char		 etag[36];
 	time_t		 last_modified;
@@ -70,6 +77,14 @@ struct feed_entry *feed_cache_get(const char *key);
  */
 struct feed_entry *feed_cache_store(const char *key, long long conference_id,
 	    char *data, size_t len, const char *etag, time_t last_modified,
+	    unsigned long generation);
+/*
+ * As feed_cache_store, for a feed assembled by reference (feed-frag.h;
+ * its contents are taken): it counts its own bytes, not the body's, which
+ * its conference's feeds share.
+ */
+struct feed_entry *feed_cache_store_parts(const char *key,
+	    long long conference_id, struct feed_parts *p, time_t last_modified,
 	    unsigned long generation);
 /* Drop one reference; frees the entry when it is no longer cached or used. */
 void	feed_cache_release(struct feed_entry *);

@@ -29,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "feed-frag.h"
 #include "ical.h"
 #include "util.h"
@@ -363,15 +365,16 @@ feed_frag_render(const struct ical_cal *cal, const struct ical_event *ev,
 }
 
 /* Render events into a body of their own (see feed-frag.h). */
-int
+struct feed_body *
 feed_frag_body(const struct ical_cal *cal, const struct ical_event *ev,
-    size_t n, struct feed_body *out, char **cause)
+    size_t n, char **cause)
 {
 	const struct ical_event	**order;
+	struct feed_body	 *out = xcalloc(1, sizeof *out);
 	struct frag_buf		  b = { NULL, 0, 0 };
 	size_t			  i;
 
-	memset(out, 0, sizeof *out);
+	out->refs = 1;
 	order = frag_order(ev, n, &out->last_modified);
 	out->ev = xcalloc(n + 1, sizeof *out->ev);
 	for (i = 0; i < n; i++) {
@@ -382,8 +385,8 @@ feed_frag_body(const struct ical_cal *cal, const struct ical_event *ev,
 		if (frag_append(&b, cal, order[i], 0, cause) != 0) {
 			free(order);
 			free(b.p);
-			feed_body_free(out);
-			return -1;
+			feed_body_release(out);
+			return NULL;
 		}
 		out->ev[i].len = b.len - out->ev[i].off;
 	}
@@ -391,84 +394,173 @@ feed_frag_body(const struct ical_cal *cal, const struct ical_event *ev,
 	out->text = b.p;
 	out->len = b.len;
 	out->n = n;
-	return 0;
+	if (EVP_Digest(b.p != NULL ? b.p : "", b.len, out->digest, NULL,
+	    EVP_sha256(), NULL) != 1)
+		fatal("sha256 failed");
+	return out;
 }
 
-/* Does shared's event i come before event e in a feed? */
+void
+feed_body_ref(struct feed_body *b)
+{
+	b->refs++;
+}
+
+void
+feed_body_release(struct feed_body *b)
+{
+	if (b == NULL || --b->refs > 0)
+		return;
+	free(b->text);
+	free(b->ev);
+	free(b);
+}
+
+/* Does shared's event s come before event e in a feed? */
 static int
 frag_body_first(const struct feed_body_event *s, const struct ical_event *e)
 {
 	return s->start != e->start ? s->start < e->start : s->id < e->id;
 }
 
-/* Head, the events of both in order, end: into out. */
+/* Add a part to out (joined to the last one when they are adjacent). */
+static void
+frag_part(struct feed_parts *out, int shared, size_t off, size_t len,
+    size_t *cap)
+{
+	struct feed_part	*last = out->n > 0 ? &out->part[out->n - 1] : NULL;
+
+	if (len == 0)
+		return;
+	if (last != NULL && last->shared == shared &&
+	    last->off + last->len == off) {
+		last->len += len;
+		return;
+	}
+	if (out->n == *cap) {
+		*cap = *cap * 2 + 8;
+		out->part = xrealloc(out->part, *cap * sizeof *out->part);
+	}
+	out->part[out->n].shared = shared;
+	out->part[out->n].off = off;
+	out->part[out->n++].len = len;
+}
+
+/* Append the piece of the current key to own, as a part of out. */
 static int
-frag_assemble_with(const struct ical_cal *cal, const struct feed_body *shared,
-    const struct ical_event **order, size_t n, struct frag_buf *out,
+frag_own(struct feed_parts *out, struct frag_buf *own, size_t *cap,
+    const struct ical_cal *cal, const struct ical_event *e, time_t first,
     char **cause)
 {
-	size_t	i = 0, k = 0;
-	time_t	first = 0;
+	size_t	from = own->len;
+
+	if (frag_append(own, cal, e, first, cause) != 0)
+		return -1;
+	frag_part(out, 0, from, own->len - from, cap);
+	return 0;
+}
+
+/* Head, the events of shared and order merged, end: into out's parts. */
+static int
+frag_assemble_with(const struct ical_cal *cal, const struct feed_body *shared,
+    const struct ical_event **order, size_t n, struct feed_parts *out,
+    struct frag_buf *own, char **cause)
+{
+	size_t	i = 0, k = 0, cap = 0, from;
+	time_t	first = n > 0 ? order[0]->start : 0;
 
 	if (shared->n > 0 && (n == 0 || frag_body_first(&shared->ev[0],
 	    order[0])))
 		first = shared->ev[0].start;
-	else if (n > 0)
-		first = order[0]->start;
 	frag_key_head(cal, first);
-	if (frag_append(out, cal, NULL, first, cause) != 0)
+	if (frag_own(out, own, &cap, cal, NULL, first, cause) != 0)
 		return -1;
 	while (i < shared->n || k < n) {
 		if (k == n || (i < shared->n &&
 		    frag_body_first(&shared->ev[i], order[k]))) {
-			frag_buf_add(out, shared->text + shared->ev[i].off,
-			    shared->ev[i].len);
+			frag_part(out, 1, shared->ev[i].off, shared->ev[i].len,
+			    &cap);
 			i++;
 			continue;
 		}
 		frag_key_event(cal, order[k]);
-		if (frag_append(out, cal, order[k++], 0, cause) != 0)
+		if (frag_own(out, own, &cap, cal, order[k++], 0, cause) != 0)
 			return -1;
 	}
-	frag_buf_add(out, FRAG_END, sizeof FRAG_END);	/* with the NUL */
+	from = own->len;
+	frag_buf_add(own, FRAG_END, sizeof FRAG_END);	/* with the NUL */
+	frag_part(out, 0, from, sizeof FRAG_END - 1, &cap);
 	return 0;
+}
+
+/* The ETag of assembled parts (see feed-frag.h). */
+static void
+frag_parts_etag(struct feed_parts *p)
+{
+	struct frag_buf	 r = { NULL, 0, 0 };
+	uint64_t	 w;
+	size_t		 i;
+
+	for (i = 0; i < p->n; i++) {
+		if (!p->part[i].shared) {
+			frag_buf_add(&r, p->own + p->part[i].off,
+			    p->part[i].len);
+			continue;
+		}
+		frag_buf_add(&r, "", 1);	/* never in iCalendar text */
+		frag_buf_add(&r, p->body->digest, sizeof p->body->digest);
+		w = p->part[i].off;
+		frag_buf_add(&r, &w, sizeof w);
+		w = p->part[i].len;
+		frag_buf_add(&r, &w, sizeof w);
+	}
+	ical_etag(r.p, r.len, p->etag);
+	free(r.p);
 }
 
 /* A feed of a shared body and its own events (see feed-frag.h). */
 int
-feed_frag_render_with(const struct ical_cal *cal,
-    const struct feed_body *shared, const struct ical_event *ev, size_t n,
-    struct ical_feed *out, char **cause)
+feed_frag_render_with(const struct ical_cal *cal, struct feed_body *shared,
+    const struct ical_event *ev, size_t n, struct feed_parts *out,
+    char **cause)
 {
 	const struct ical_event	**order;
-	struct frag_buf		  b = { NULL, 0, 0 };
+	struct frag_buf		  own = { NULL, 0, 0 };
+	size_t			  i;
 	int			  rc;
 
 	memset(out, 0, sizeof *out);
 	out->last_modified = shared->last_modified;
 	order = frag_order(ev, n, &out->last_modified);
-	b.cap = shared->len + 65536;
-	b.p = xmalloc(b.cap);
-	rc = frag_assemble_with(cal, shared, order, n, &b, cause);
+	rc = frag_assemble_with(cal, shared, order, n, out, &own, cause);
 	free(order);
+	out->own = own.p;
+	out->ownlen = own.len;
 	if (rc != 0) {
-		free(b.p);
-		out->last_modified = 0;
+		feed_parts_free(out);
 		return -1;
 	}
-	out->data = b.p;
-	out->len = b.len - 1;
-	ical_etag(out->data, out->len, out->etag);
+	out->body = shared;
+	feed_body_ref(shared);
+	for (i = 0; i < out->n; i++)
+		out->len += out->part[i].len;
+	frag_parts_etag(out);
 	return 0;
 }
 
-/* Free a body's text and index. */
-void
-feed_body_free(struct feed_body *b)
+const char *
+feed_part_bytes(const struct feed_parts *p, size_t i)
 {
-	free(b->text);
-	free(b->ev);
-	memset(b, 0, sizeof *b);
+	return (p->part[i].shared ? p->body->text : p->own) + p->part[i].off;
+}
+
+void
+feed_parts_free(struct feed_parts *p)
+{
+	free(p->own);
+	free(p->part);
+	feed_body_release(p->body);
+	memset(p, 0, sizeof *p);
 }
 
 /* Bound the pieces kept to bytes (0: keep none, render whole feeds). */

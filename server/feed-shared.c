@@ -20,7 +20,7 @@
 struct shared_slot {
 	long long		 cid;		/* 0: empty */
 	char			*snapshot;
-	struct feed_body	 body;
+	struct feed_body	*body;
 	unsigned long		 used;
 };
 
@@ -106,7 +106,7 @@ static void
 shared_empty(struct shared_slot *s)
 {
 	free(s->snapshot);
-	feed_body_free(&s->body);
+	feed_body_release(s->body);
 	memset(s, 0, sizeof *s);
 }
 
@@ -122,7 +122,7 @@ shared_find(long long cid)
 	return NULL;
 }
 
-const struct feed_body *
+struct feed_body *
 feed_shared_get(long long cid, const char *snapshot)
 {
 	struct shared_slot	*s = shared_find(cid);
@@ -130,7 +130,7 @@ feed_shared_get(long long cid, const char *snapshot)
 	if (s == NULL || snapshot == NULL || strcmp(s->snapshot, snapshot) != 0)
 		return NULL;
 	s->used = ++clock_now;
-	return &s->body;
+	return s->body;
 }
 
 void
@@ -150,8 +150,7 @@ feed_shared_put(long long cid, const char *snapshot, struct feed_body *body)
 	shared_empty(s);
 	s->cid = cid;
 	s->snapshot = xstrdup(snapshot);
-	s->body = *body;
-	memset(body, 0, sizeof *body);
+	s->body = body;
 	s->used = ++clock_now;
 }
 
@@ -196,8 +195,8 @@ feed_shared_stats(size_t *bodies, size_t *bytes)
 	for (i = 0; i < FEED_SHARED_MAX; i++)
 		if (slots[i].cid != 0) {
 			(*bodies)++;
-			*bytes += slots[i].body.len +
-			    slots[i].body.n * sizeof *slots[i].body.ev;
+			*bytes += slots[i].body->len +
+			    slots[i].body->n * sizeof *slots[i].body->ev;
 		}
 }
 

@@ -23,8 +23,8 @@
 #define FEED_SHARED_MAX		8
 
 /* Conference cid's body if its snapshot is snapshot, else NULL. */
-const struct feed_body *feed_shared_get(long long cid, const char *snapshot);
-/* Keep body (taken) as conference cid's, read under snapshot. */
+struct feed_body *feed_shared_get(long long cid, const char *snapshot);
+/* Keep body (its reference taken) as conference cid's, read under snapshot. */
 void	feed_shared_put(long long cid, const char *snapshot,
 	    struct feed_body *body);
 /*

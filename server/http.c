@@ -283,6 +283,25 @@ http_reply_ref(struct req *r, int status, const char *content_type,
 	http_send(r, status, buf);
 }
 
+/* Answer with bytes in pieces, each by reference (http.h). */
+void
+http_reply_refs(struct req *r, int status, const char *content_type,
+    const char *const *data, const size_t *len, size_t n,
+    void (*done)(const void *, size_t, void *), void *arg)
+{
+	struct evbuffer	*buf = evbuffer_new();
+	size_t		 i;
+
+	if (buf == NULL)
+		fatal("evbuffer_new");
+	if (content_type != NULL)
+		http_add_header(r, "Content-Type", content_type);
+	for (i = 0; i < n; i++)
+		if (evbuffer_add_reference(buf, data[i], len[i], done, arg) != 0)
+			fatal("evbuffer_add_reference");
+	http_send(r, status, buf);
+}
+
 /* Answer with JSON text already serialised. */
 void
 http_reply_json_text(struct req *r, int status, const char *text, size_t len)

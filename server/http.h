@@ -86,6 +86,13 @@ void	http_reply_bytes(struct req *, int status, const char *content_type,
  * until done(data, len, arg) is called (by libevent, once sent or dropped;
  * also at once if the client is already gone). For cached feeds.
  */
+/*
+ * As http_reply_ref, for bytes in n pieces (data[i], len[i]): done is
+ * called once per piece, when libevent is done with it.
+ */
+void	http_reply_refs(struct req *, int status, const char *content_type,
+	    const char *const *data, const size_t *len, size_t n,
+	    void (*done)(const void *, size_t, void *), void *arg);
 void	http_reply_ref(struct req *, int status, const char *content_type,
 	    const void *data, size_t len,
 	    void (*done)(const void *, size_t, void *), void *arg);

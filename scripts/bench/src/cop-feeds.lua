@@ -6,7 +6,11 @@
 -- is busy) is counted on its own; anything else, and socket errors, are
 -- counted as bad; done() prints them on one WRKRESULT line:
 -- requests duration_us p50_us p99_us socket_errors non_2xx_3xx good bad bytes busy
+-- WRK_CHECK=0: no body is looked at (wrk then hands none to Lua, which at
+-- 2.3 MB an answer costs more CPU than the server's work): an answer is
+-- as expected when wrk counts it 2xx/3xx, and bytes are wrk's own count.
 local mode = os.getenv("WRK_MODE") or "get"
+local check = os.getenv("WRK_CHECK") ~= "0"
 local threads = {}
 local n = 0
 paths, etags = {}, {}
@@ -37,7 +41,7 @@ request = function()
   return wrk.format("GET", paths[i])
 end
 
-response = function(status, headers, body)
+local check_response = function(status, headers, body)
   local fine
   if mode == "inm" then
     fine = status == 304 and #body == 0
@@ -50,12 +54,17 @@ response = function(status, headers, body)
   bytes = bytes + #body
 end
 
+if check then response = check_response end
+
 done = function(summary, latency, requests)
   local e = summary.errors
   local g, b, by, bu = 0, 0, 0, 0
   for _, t in ipairs(threads) do
     g = g + t:get("good"); b = b + t:get("bad"); by = by + t:get("bytes")
     bu = bu + t:get("busy")
+  end
+  if not check then
+    g, by = summary.requests - e.status, summary.bytes
   end
   io.write(string.format("WRKRESULT %d %d %d %d %d %d %d %d %d %d\n", summary.requests,
     summary.duration, latency:percentile(50), latency:percentile(99),
