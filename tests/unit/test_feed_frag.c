@@ -9,7 +9,12 @@
  * feed takes every piece kept (hits, no misses); each field of one event
  * changed in turn gives that feed's new bytes (no piece is stale); a bound
  * smaller than one feed keeps within it, evicts, and still gives the right
- * bytes; bound 0 keeps nothing. Prints TAP.
+ * bytes; bound 0 keeps nothing. A feed assembled by reference
+ * (feed_frag_render_with: a body of some events, the others its own) is,
+ * part after part, the same bytes and last_modified for every split of
+ * the events, including none and all in the body; its ETag is the same
+ * when assembled again and another one when an own event changes or the
+ * body is another. Prints TAP.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +202,93 @@ no_stale(struct ical_event *ev)
 	    " the new feed each time (%d wrong)", n, bad);
 }
 
+/* The bytes of assembled parts, in one buffer; caller frees. */
+static char *
+joined(const struct feed_parts *p)
+{
+	char	*out = xmalloc(p->len + 1);
+	size_t	 i, at = 0;
+
+	for (i = 0; i < p->n; i++) {
+		memcpy(out + at, feed_part_bytes(p, i), p->part[i].len);
+		at += p->part[i].len;
+	}
+	out[at] = '\0';
+	return out;
+}
+
+/*
+ * ev[0..n) split: those whose index % m == r in a body, the others own;
+ * 1 if the assembly is ical_render's bytes and last_modified. Its ETag
+ * goes to etag.
+ */
+static int
+split(const struct ical_event *ev, size_t n, size_t m, size_t r,
+    char etag[ICAL_ETAG_LEN])
+{
+	struct ical_event	*in = xcalloc(n + 1, sizeof *in);
+	struct ical_event	*out = xcalloc(n + 1, sizeof *out);
+	struct ical_feed	 whole;
+	struct feed_parts	 p;
+	struct feed_body	*body;
+	size_t			 i, ni = 0, no = 0;
+	char			*cause = NULL, *bytes;
+	int			 same_bytes = 0;
+
+	for (i = 0; i < n; i++) {
+		if (m != 0 && i % m == r)
+			in[ni++] = ev[i];
+		else
+			out[no++] = ev[i];
+	}
+	body = feed_frag_body(&CAL, in, ni, &cause);
+	if (body != NULL && ical_render(&CAL, ev, n, &whole, &cause) == 0) {
+		if (feed_frag_render_with(&CAL, body, out, no, &p, &cause) == 0) {
+			bytes = joined(&p);
+			same_bytes = p.len == whole.len && memcmp(bytes,
+			    whole.data, whole.len) == 0 &&
+			    p.last_modified == whole.last_modified;
+			memcpy(etag, p.etag, ICAL_ETAG_LEN);
+			free(bytes);
+			feed_parts_free(&p);
+		}
+		ical_feed_free(&whole);
+	}
+	if (cause != NULL)
+		printf("# split: %s\n", cause);
+	free(cause);
+	feed_body_release(body);
+	free(in);
+	free(out);
+	return same_bytes;
+}
+
+/* Assembled by reference, for many splits of the events. */
+static void
+by_reference(struct ical_event *ev)
+{
+	char	 a[ICAL_ETAG_LEN], b[ICAL_ETAG_LEN];
+	size_t	 m, r;
+	int	 bad = 0, n = 0;
+
+	for (m = 0; m <= 7; m++)
+		for (r = 0; r < (m == 0 ? 1 : m); r++, n++)
+			if (!split(ev, NEV, m, r, a))
+				bad++;
+	ok(bad == 0 && split(ev, NEV, 1, 0, a) && split(ev, 0, 1, 0, a),
+	    "%d splits into a body and own events, all in the body, none:"
+	    " ical_render's bytes (%d wrong)", n, bad);
+	ok(split(ev, NEV, 3, 1, a) && split(ev, NEV, 3, 1, b) &&
+	    strcmp(a, b) == 0, "assembled again: the same ETag");
+	free((char *)ev[0].title);		/* ev[0] is own when m 3, r 1 */
+	ev[0].title = xstrdup("An own event retitled");
+	ok(split(ev, NEV, 3, 1, b) && strcmp(a, b) != 0,
+	    "an own event changed: another ETag");
+	ok(split(ev, NEV, 3, 2, b) && strcmp(a, b) != 0,
+	    "the same events split otherwise: another ETag (never the same"
+	    " one for other parts)");
+}
+
 /* A bound smaller than one feed. */
 static void
 bounded(const struct ical_event *ev)
@@ -242,6 +334,7 @@ main(void)
 	ok(same(ev + 100, 50, "subset"), "a feed with a subset of the events"
 	    " (another head, shared events)");
 	no_stale(ev);
+	by_reference(ev);
 	bounded(ev);
 	feed_frag_clear();
 	for (i = 0; i < NEV; i++)
