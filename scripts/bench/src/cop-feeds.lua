@@ -9,8 +9,13 @@
 -- WRK_CHECK=0: no body is looked at (wrk then hands none to Lua, which at
 -- 2.3 MB an answer costs more CPU than the server's work): an answer is
 -- as expected when wrk counts it 2xx/3xx, and bytes are wrk's own count.
+-- WRK_ORDER=each: every token once, in file order, spread over the threads
+-- (thread t of T asks the t-th, (t+T)-th, ...), then the thread stops.
 local mode = os.getenv("WRK_MODE") or "get"
 local check = os.getenv("WRK_CHECK") ~= "0"
+local each = os.getenv("WRK_ORDER") == "each"
+local nthreads = tonumber(os.getenv("WRK_THREADS") or "1")
+local next_i = nil
 local threads = {}
 local n = 0
 paths, etags = {}, {}
@@ -34,7 +39,18 @@ init = function(args)
 end
 
 request = function()
-  local i = math.random(#paths)
+  local i
+  if each then
+    next_i = next_i or tid
+    i = next_i
+    next_i = next_i + nthreads
+    if i > #paths then
+      wrk.thread:stop()
+      i = #paths
+    end
+  else
+    i = math.random(#paths)
+  end
   if mode == "inm" then
     return wrk.format("GET", paths[i], { ["If-None-Match"] = etags[i] })
   end
