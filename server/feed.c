@@ -630,7 +630,8 @@ static int
 feed_loadable(const struct feed_job *j, enum db_status st, const PGresult *res)
 {
 	return st == DB_OK && PQntuples(res) > 0 &&
-	    PQnfields(res) == feed_fields(j) && (j->lang == NULL || PQgetvalue(res, 0, FC_LANG_OK)[0] == 't');
+	    PQnfields(res) == feed_fields(j) &&
+	    (j->lang == NULL || PQgetvalue(res, 0, FC_LANG_OK)[0] == 't');
 }
 
 static void	feed_loaded(enum db_status, PGresult *, void *);

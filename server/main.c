@@ -84,7 +84,9 @@ static const char kaigid_usage[] =
 "Each worker keeps rendered feeds up to feed_cache_mb MiB (256; 0: none),\n"
 "dropping the least recently used first; SIGHUP applies a new value. It\n"
 "also keeps each session's rendered event, shared by the feeds that show\n"
-"it alike, up to feed_fragment_mb MiB (32; 0: none).\n";
+"it alike, up to feed_fragment_mb MiB (32; 0: none), and each conference's\n"
+"programme that all its personal feeds share (none with 0: each personal\n"
+"feed is then read and rendered whole).\n";
 
 static const struct option kaigid_options[] = {
 	{ "config", required_argument, NULL, 'c' },

@@ -10,7 +10,9 @@
 -- 2.3 MB an answer costs more CPU than the server's work): an answer is
 -- as expected when wrk counts it 2xx/3xx, and bytes are wrk's own count.
 -- WRK_ORDER=each: every token once, in file order, spread over the threads
--- (thread t of T asks the t-th, (t+T)-th, ...), then the thread stops.
+-- (thread t of T asks the t-th, (t+T)-th, ...); a thread that has asked
+-- for all of its own writes the file WRK_DONE..t and goes on from its
+-- first again, until the caller stops wrk (SIGINT: wrk then reports).
 local mode = os.getenv("WRK_MODE") or "get"
 local check = os.getenv("WRK_CHECK") ~= "0"
 local each = os.getenv("WRK_ORDER") == "each"
@@ -42,12 +44,13 @@ request = function()
   local i
   if each then
     next_i = next_i or tid
+    if next_i > #paths then
+      local f = io.open(os.getenv("WRK_DONE") .. tid, "w")
+      if f then f:close() end
+      next_i = tid
+    end
     i = next_i
     next_i = next_i + nthreads
-    if i > #paths then
-      wrk.thread:stop()
-      i = #paths
-    end
   else
     i = math.random(#paths)
   end

@@ -13,6 +13,9 @@ client with state (not wrk):
       The ETags of N tokens drawn at random ("token etag" lines to OUT), on
       two connections at once (a 503 is asked again, at most 5 times, and
       the number of those is printed).
+  cop-measure.py moved PORT TOKENS SID START N
+      N tokens drawn at random, their feeds fetched: each must be 200 and
+      show session SID starting at START (epoch seconds), after a move.
   cop-measure.py metrics PORT WORKERS
       The kaigi_feed_cache_* and kaigi_feed_fragment_* lines of every worker (asks /metrics until each
       worker pid has answered), as "name pid value" lines.
@@ -91,6 +94,24 @@ def etags(port, tokens, n, out):
     open(out, "w").writelines(got)
 
 
+def moved(port, tokens, sid, start, n):
+    """After a move: every feed of n random tokens shows sid at start."""
+    import icalendar
+    conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=60)
+    bad = []
+    for _, tok in random.sample(load_tokens(tokens), int(n)):
+        status, _, body, _ = get(conn, "/feeds/%s.ics" % tok)
+        got = None
+        if status == 200:
+            for ev in icalendar.Calendar.from_ical(body).walk("VEVENT"):
+                if str(ev.get("UID", "")).startswith("session-%s@" % sid):
+                    got = int(ev.decoded("DTSTART").timestamp())
+        if got != int(start):
+            bad.append((status, got))
+    print("moved: %d of %s feeds show session %s at its new start" % (int(n) - len(bad), n, sid))
+    sys.exit(1 if bad else 0)
+
+
 def metrics(port, workers):
     """kaigi_feed_cache_* and kaigi_feed_fragment_* of every worker."""
     seen = {}
@@ -109,4 +130,5 @@ def metrics(port, workers):
 
 
 if __name__ == "__main__":
-    {"cold": cold, "etags": etags, "metrics": metrics}[sys.argv[1]](*sys.argv[2:])
+    {"cold": cold, "etags": etags, "moved": moved,
+     "metrics": metrics}[sys.argv[1]](*sys.argv[2:])
