@@ -43,6 +43,7 @@ struct feed_body {
 	struct feed_body_event	*ev;
 	time_t			 last_modified;	/* max(updated), 0 if none */
 	unsigned char		 digest[32];	/* SHA-256 of text */
+	long long		 changed;	/* the caller's: its clock */
 	int			 refs;
 };
 

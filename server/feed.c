@@ -149,14 +149,19 @@
  * other read's did ($2: kaigi_feed_shared_fresh, asked once: a subquery,
  * where a plain call ran per row, 0.6 s for 4,500), before the attendance.
  */
-#define FEED_SHARED_COLS	"SELECT f.*, pg_current_snapshot()::text," \
+#define FEED_PARTS_COLS	"SELECT f.*, pg_current_snapshot()::text," \
     FEED_BUSY("NULL") ", (SELECT kaigi_feed_shared_fresh(" FEED_CONF \
-    ", $2::jsonb))" \
-    FEED_ATT_COLS FEED_FROM FEED_ATT_JOIN("NULL")
+    ", $2::jsonb))" FEED_ATT_COLS FEED_FROM
+/*
+ * The own rows' attendance lines are those of their sessions only, and
+ * their clock (changed) is NULL: the shared part's is the same (sql/840).
+ */
 #define FEED_TOKEN_OWN_SQL	FEED_WITH("kaigi_feed_token_own($1)") \
-    FEED_SHARED_COLS
+    FEED_PARTS_COLS " LEFT JOIN kaigi_feed_attendances_of(" FEED_CONF "," \
+    " ARRAY(SELECT (x.row).id FROM x WHERE (x.row).id IS NOT NULL)) AS a" \
+    " ON a.session_id = f.id AND NOT coalesce(f.reserved, false) ORDER BY x.n"
 #define FEED_SHARED_SQL	FEED_WITH("kaigi_feed_shared($1::bigint)") \
-    FEED_SHARED_COLS
+    FEED_PARTS_COLS FEED_ATT_JOIN("NULL")
 #define FEED_FRESH_SQL	"SELECT kaigi_feed_fresh($1::bigint, $2::pg_snapshot)"
 #define FEED_CLOCK_SQL	"SELECT kaigi_feed_clock($1, $2, $3::bigint," \
     " $4::bigint, $5::pg_snapshot, $6)"
@@ -548,11 +553,13 @@ feed_mark(void)
  * keep them as the feed's validator (conference, snapshot, mark).
  */
 static void
-feed_clock(struct feed_job *j, const PGresult *res)
+feed_clock(struct feed_job *j, const PGresult *res,
+    const struct feed_body *shared)
 {
 	const char	*params[6];
 	char		 changed[24], conf[24];
-	long long	 c = strtoll(PQgetvalue(res, 0, FC_CHANGED), NULL, 10);
+	long long	 c = shared != NULL ? shared->changed :
+	    strtoll(PQgetvalue(res, 0, FC_CHANGED), NULL, 10);
 
 	if ((long long)j->f.last_modified > c)
 		c = (long long)j->f.last_modified;
@@ -655,7 +662,7 @@ feed_rendered(struct feed_job *j, const PGresult *res,
 	    "query %.2f ms, render %.2f ms%s", n + (shared != NULL ?
 	    shared->n : 0), j->f.len, feed_ms_since(&j->started),
 	    feed_ms_since(&t0), shared != NULL ? " (with a shared part)" : "");
-	feed_clock(j, res);
+	feed_clock(j, res, shared);
 }
 
 /* Read j's feed in one query, as every feed but the personal ones is. */
@@ -695,7 +702,9 @@ feed_body_of(const PGresult *res)
 	if ((body = feed_frag_body(&cal, ev, n, &cause)) == NULL) {
 		log_error("feed: cannot render: %s", cause);
 		free(cause);
-	}
+	} else
+		body->changed = strtoll(PQgetvalue(res, 0, FC_CHANGED), NULL,
+		    10);
 	free(ev);
 	free(host);
 	return body;

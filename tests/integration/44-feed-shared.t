@@ -12,8 +12,9 @@
 #    gets 304, and changes from one stage to the next exactly where the
 #    bytes do.
 #  * The same after each of: a conference session made restricted to one
-#    delegation, a restricted one made public, a remote attendee's link on
-#    a public session (attendance lines), a session moved and
+#    delegation, a remote attendee's link on it (attendance lines of own
+#    rows), a restricted one made public, a remote attendee's link on
+#    a public session (the shared part's), a session moved and
 #    retitled; then in release mode before a release, and after a release
 #    and a draft change.
 #  * Never two states: with A's body kept, a public session is renamed in
@@ -95,6 +96,14 @@ def changes(s, sec):
         ("UPDATE sessions SET visibility = 'restricted' WHERE id = %s", conf[0][0]),
         ("INSERT INTO session_delegations (session_id, delegation_id) VALUES (%s, %s)"
          " ON CONFLICT DO NOTHING", conf[0][0], did)]
+    yield "a remote attendee's link on that restricted meeting (its own rows' lines)", [
+        ("INSERT INTO session_attendees (session_id, participant_id, mode, link)"
+         " SELECT %s, p.id, 'remote', 'https://meet.example/own' FROM participants p"
+         " JOIN conferences c ON c.id = p.conference_id WHERE c.slug = %s"
+         " AND NOT EXISTS (SELECT 1 FROM busy b, sessions x WHERE x.id = %s"
+         " AND b.participant_id = p.id AND b.during && tstzrange(x.starts_at,"
+         " x.ends_at + interval '1 hour'))"
+         " ORDER BY p.id DESC LIMIT 1 ON CONFLICT DO NOTHING", conf[0][0], SLUG, conf[0][0])]
     if restr:
         yield "a restricted session made public", [
             ("UPDATE sessions SET visibility = 'public' WHERE id = %s", restr[0][0])]
