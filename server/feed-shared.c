@@ -57,8 +57,10 @@ feed_shared_loading(long long cid)
 	return shared_flight(cid) != NULL;
 }
 
-/* Mark cid's read in flight (when every mark is taken, its feeds simply
- * do not wait for it). */
+/*
+ * Mark cid's read in flight (when every mark is taken, its feeds simply
+ * do not wait for it).
+ */
 void
 feed_shared_load_start(long long cid)
 {

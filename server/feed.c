@@ -368,6 +368,18 @@ feed_events(const PGresult *res, struct ical_event *ev)
 	return n;
 }
 
+/* The calendar of a feed's rows; *host (its UIDs' host) is the caller's. */
+static void
+feed_cal(const PGresult *res, struct ical_cal *cal, char **host)
+{
+	*host = feed_uid_host();
+	memset(cal, 0, sizeof *cal);
+	cal->name = PQgetvalue(res, 0, FC_NAME);
+	cal->zone = PQgetvalue(res, 0, FC_ZONE);
+	cal->host = *host;
+	cal->refresh = cfg->feed_ttl;
+}
+
 /*
  * Render the rows of a feed into j->f, or with shared (a body, when res
  * are a personal feed's own rows) into j->parts, whose ETag and
@@ -379,14 +391,10 @@ feed_render(struct feed_job *j, const PGresult *res,
 {
 	struct ical_cal		 cal;
 	struct ical_event	*ev;
-	char			*host = feed_uid_host(), *cause = NULL;
+	char			*host, *cause = NULL;
 	int			 rc;
 
-	memset(&cal, 0, sizeof cal);
-	cal.name = PQgetvalue(res, 0, FC_NAME);
-	cal.zone = PQgetvalue(res, 0, FC_ZONE);
-	cal.host = host;
-	cal.refresh = cfg->feed_ttl;
+	feed_cal(res, &cal, &host);
 	ev = xcalloc((size_t)PQntuples(res), sizeof *ev);
 	*nevents = feed_events(res, ev);
 	if (shared == NULL)
@@ -688,15 +696,11 @@ feed_body_of(const PGresult *res)
 {
 	struct ical_cal		 cal;
 	struct ical_event	*ev;
-	char			*host = feed_uid_host(), *cause = NULL;
+	char			*host, *cause = NULL;
 	struct feed_body	*body;
 	size_t			 n;
 
-	memset(&cal, 0, sizeof cal);
-	cal.name = PQgetvalue(res, 0, FC_NAME);
-	cal.zone = PQgetvalue(res, 0, FC_ZONE);
-	cal.host = host;
-	cal.refresh = cfg->feed_ttl;
+	feed_cal(res, &cal, &host);
 	ev = xcalloc((size_t)PQntuples(res), sizeof *ev);
 	n = feed_events(res, ev);
 	if ((body = feed_frag_body(&cal, ev, n, &cause)) == NULL) {
