@@ -651,6 +651,21 @@ feed_loadable(const struct feed_job *j, enum db_status st, const PGresult *res)
 
 static void	feed_loaded(enum db_status, PGresult *, void *);
 
+/*
+ * Send j's query (j->sql, j->params) to a replica or the primary; its
+ * answer goes to feed_loaded. Others may wait for it: not this request's
+ * alone (db_own).
+ */
+static void
+feed_read(struct feed_job *j)
+{
+	uint64_t	was = db_own(0);
+
+	replica_query(j->sql, j->nparams, (const char *const *)j->params,
+	    feed_loaded, j);
+	db_own(was);
+}
+
 /* Render j's rows (after shared's events, if not NULL); on to the clock. */
 static void
 feed_rendered(struct feed_job *j, const PGresult *res,
@@ -677,17 +692,12 @@ feed_rendered(struct feed_job *j, const PGresult *res,
 static void
 feed_load_whole(struct feed_job *j)
 {
-	uint64_t	was;
-
 	free(j->params[1]);
 	j->params[1] = NULL;
 	j->nparams = 1;
 	j->shared = 0;
 	j->sql = FEED_TOKEN_SQL;
-	was = db_own(0);
-	replica_query(j->sql, j->nparams, (const char *const *)j->params,
-	    feed_loaded, j);
-	db_own(was);
+	feed_read(j);
 }
 
 /* A body of the rows of a feed's shared part; NULL (logged) on failure. */
@@ -751,15 +761,11 @@ static void
 feed_own_again(void *arg)
 {
 	struct feed_job	*j = arg;
-	uint64_t	 was;
 
 	j->again = 1;
 	free(j->params[1]);
 	j->params[1] = feed_shared_snapshots();
-	was = db_own(0);
-	replica_query(j->sql, j->nparams, (const char *const *)j->params,
-	    feed_loaded, j);
-	db_own(was);
+	feed_read(j);
 }
 
 /*
@@ -836,7 +842,6 @@ static void
 feed_load(struct feed_job *j)
 {
 	struct feed_flight	*f;
-	uint64_t		 was;
 
 	j->generation = feed_cache_generation();
 	if ((f = feed_flight_find(j->key, j->generation)) != NULL) {
@@ -852,10 +857,7 @@ feed_load(struct feed_job *j)
 		free(j->params[1]);
 		j->params[1] = feed_shared_snapshots();
 	}
-	was = db_own(0);	/* others may wait for it: not this request's alone */
-	replica_query(j->sql, j->nparams, (const char *const *)j->params,
-	    feed_loaded, j);
-	db_own(was);
+	feed_read(j);
 }
 
 /* The revalidation answered: the cached feed, or read it again. */
