@@ -1,7 +1,8 @@
 /*
  * feed-memo.h — the validators (ETag, Last-Modified) of feeds rendered
- * here, kept after their bytes have left the feed cache, so that a
- * calendar app's conditional GET is answered 304 from memory.
+ * here, kept after their bytes have left the feed cache, and those the
+ * database's stored validator (sql/340) confirmed to this worker, so that
+ * a calendar app's conditional GET is answered 304 from memory.
  *
  * At COP size the feed cache holds a hundred 2.3 MB feeds per worker, and
  * 100,000 calendar apps poll theirs with If-None-Match: without this every

@@ -165,8 +165,8 @@
 #define FEED_FRESH_SQL	"SELECT kaigi_feed_fresh($1::bigint, $2::pg_snapshot)"
 #define FEED_CLOCK_SQL	"SELECT kaigi_feed_clock($1, $2, $3::bigint," \
     " $4::bigint, $5::pg_snapshot, $6)"
-#define FEED_VALIDATOR_SQL	"SELECT etag, last_modified" \
-    " FROM kaigi_feed_validator($1, $2)"
+#define FEED_VALIDATOR_SQL	"SELECT v.etag, v.last_modified, f.conference_id" \
+    " FROM kaigi_feed_validator($1, $2) v JOIN feed_clock f ON f.feed = $1"
 #define FEED_TYPE	"text/calendar; charset=utf-8"
 
 /* Columns of a kaigi_feed_row, in order. */
@@ -918,21 +918,31 @@ feed_not_modified(struct feed_job *j, const char *etag)
 
 /*
  * The stored validator answered: 304 when it is current and the client
- * holds those bytes; else read and render (a DB error is answered).
+ * holds those bytes; else read and render (a DB error is answered). A
+ * current one is kept as the feed's memo, so that the next conditional GET
+ * here is answered from memory, on the memo's terms (feed-memo.h).
  */
 static void
 feed_validated(enum db_status st, PGresult *res, void *arg)
 {
 	struct feed_job	*j = arg;
+	time_t		 lm;
 
 	if (st != DB_OK) {
 		http_reply_db_error(j->r, st, res);
 		feed_job_free(j);
 		return;
 	}
-	if (PQntuples(res) == 1 && feed_validators_match(j->r,
-	    PQgetvalue(res, 0, 0), (time_t)strtoll(PQgetvalue(res, 0, 1),
-	    NULL, 10))) {
+	if (PQntuples(res) != 1) {
+		feed_load(j);
+		return;
+	}
+	lm = (time_t)strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	if (!PQgetisnull(res, 0, 2))
+		feed_memo_put(j->key, strtoll(PQgetvalue(res, 0, 2), NULL, 10),
+		    PQgetvalue(res, 0, 0), lm, j->epoch, j->writes,
+		    j->generation);
+	if (feed_validators_match(j->r, PQgetvalue(res, 0, 0), lm)) {
 		metrics_count("feed_cache_validated_total", 1);
 		feed_not_modified(j, PQgetvalue(res, 0, 0));
 		return;
@@ -970,6 +980,10 @@ feed_validate(struct feed_job *j)
 		feed_load(j);
 		return;
 	}
+	/* what the answer's memo must outlast, as feed_load's (feed-memo.h) */
+	j->generation = feed_cache_generation();
+	j->epoch = notify_epoch();
+	j->writes = feed_cache_writes();
 	db_query(FEED_VALIDATOR_SQL, 2, params, feed_validated, j);
 }
 

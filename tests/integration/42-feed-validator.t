@@ -12,7 +12,10 @@
 #    gives 200 with the new title, rendered;
 #  * a revoked personal token gives 404, never a 304 from its old validator;
 #  * a kaigid that renders differently (another public_url, so other UIDs)
-#    renders again (200) instead of confirming the old bytes.
+#    renders again (200) instead of confirming the old bytes;
+#  * a validator the database confirmed is kept as the feed's memo: the
+#    next If-None-Match is 304 from memory; a write through the worker, or
+#    a change heard by NOTIFY alone, makes the database answer again.
 # Before 340 every one of those conditional GETs was a render (a miss).
 import os
 import sys
@@ -28,10 +31,14 @@ metrics = feed_metrics
 
 
 def restart(s, env=None):
-    """Stop kaigid (keeping the database) and start it again: an empty cache."""
+    """Stop kaigid (keeping the database) and start it again: an empty cache.
+    Waits for its LISTEN to be done: a memo is only kept while in force."""
     is_(s.stop(drop=False), 0, "kaigid stops, exit 0")
     s.env.update(env or {})
     s.start()
+    ok(wait_until(lambda: one(s, "SELECT count(*) FROM pg_stat_activity WHERE datname ="
+                                 " current_database() AND state = 'idle' AND query LIKE 'LISTEN%%'")
+                  == 1, timeout=PATIENCE), "kaigid's LISTEN is in force")
 
 
 def conditional(s, name, path, first, rendered):
@@ -51,7 +58,35 @@ def conditional(s, name, path, first, rendered):
         if hdr == "If-None-Match":
             is_(n["feed_cache_validated_total"] - m["feed_cache_validated_total"], 1.0,
                 "%s: %s: answered from the stored validator" % (name, hdr))
-            # The worker caches nothing from a 304: the next one is validated again.
+            from_memo(s, name, path, val)
+
+
+def from_memo(s, name, path, etag):
+    """The validator the database confirmed is kept as the feed's memo: the
+    same If-None-Match again is 304 from memory (before, every one asked
+    the database, and a worker that had not rendered a feed asked it for
+    each poll of it)."""
+    m = metrics(s)
+    r = s.request("GET", path, headers={"If-None-Match": etag})
+    n = metrics(s)
+    is_(r.status, 304, "%s: If-None-Match again: 304" % name)
+    is_((n["feed_memo_hits_total"] - m["feed_memo_hits_total"],
+         n["feed_cache_validated_total"] - m["feed_cache_validated_total"],
+         n["feed_cache_misses_total"] - m["feed_cache_misses_total"]), (1.0, 0.0, 0.0),
+        "%s: ... from the memo the stored validator left, not the database" % name)
+
+
+def renamed_behind(s, path, etag, sid):
+    """A memo left by the stored validator is dropped by a change heard
+    only by NOTIFY (as by another kaigid): the old ETag then gets 200."""
+    heard = metrics(s)["feed_cache_invalidations_total"]
+    with s.db().cursor() as cur:
+        cur.execute("UPDATE sessions SET title = 'Renamed behind 42' WHERE id = %s", (sid,))
+    got, _ = wait_for(lambda: metrics(s)["feed_cache_invalidations_total"] > heard)
+    ok(got, "the worker heard the change (NOTIFY)")
+    r = s.request("GET", path, headers={"If-None-Match": etag})
+    ok(r.status == 200 and b"Renamed behind 42" in r.body.replace(b"\r\n ", b""),
+       "the memo's old ETag now gets 200 with the new title (%d)" % r.status)
 
 
 def other_conference_changes(s):
@@ -112,6 +147,7 @@ def main():
            "... with the new host in its UIDs and a new ETag")
         restart(s)
         conditional(s, "the public feed (new host, restarted)", PUBLIC, r, rendered=False)
+        renamed_behind(s, PUBLIC, r.headers["ETag"], pub)
         is_(s.stop(), 0, "kaigid exits 0")
 
 
