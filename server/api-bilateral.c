@@ -78,8 +78,6 @@
 #define BIL_WRITE_MS_DEFAULT	0.75
 #define BIL_WRITE_HEADROOM	1.5
 #define BIL_WRITE_WEIGHT	(1.0 / 3)
-#define BIL_MARGIN_SHARE	2	/* the margin is at most half the limit */
-#define BIL_FLOOR_SHARE		10	/* the solver gets at least 1/10 */
 
 static const char *const bil_statuses[] = { "requested", "accepted",
     "declined", "withdrawn", "scheduled", "cancelled", NULL };
@@ -101,11 +99,8 @@ struct bil_state {
 	long long		 cur_room;	/* never offered (0: none) */
 	scheduler_cb		*solved;
 	struct scheduler_job	*job;
-	/* SOLVE: time_limit_ms counts from arrival (monotonic ms); the
-	 * read, the solver's limit and the margin kept for the write. */
+	/* SOLVE: time_limit_ms counts from arrival (monotonic ms). */
 	double			 arrived_ms;
-	double			 read_ms;
-	int			 margin_ms;
 	double			 write_from_ms;
 	int			 nplaced;
 	/* SOLVE: the plan's write, in a transaction of its own. */
@@ -392,19 +387,6 @@ bil_state_new(struct req *r, enum scheduler_kind kind, scheduler_cb *solved)
 	return st;
 }
 
-/* A scheduled request's own place ("current"): one slot more is asked
- * for, as its own is dropped from the answer. */
-static void
-bil_current(struct bil_state *st, const json_t *root)
-{
-	const json_t	*cur = json_object_get(root, "current");
-
-	st->cur_start = json_integer_value(json_object_get(cur, "start"));
-	st->cur_room = json_integer_value(json_object_get(cur, "room_id"));
-	if (cur != NULL)
-		st->job->slot_max = st->slot_max + 1;
-}
-
 /* Milliseconds per placed request recent plan writes took here. */
 static double	bil_write_ms = BIL_WRITE_MS_DEFAULT;
 
@@ -419,55 +401,43 @@ bil_write_measured(int n, double ms)
 		    ms / n * BIL_WRITE_WEIGHT;
 }
 
-/* The schedule's deadline: time_limit_ms from arrival, less the margin
- * for the write; the solver gets what remains when it starts (scheduler.c),
- * at least a tenth of the limit. */
+/* The schedule's budget: time_limit_ms from arrival, less a margin for
+ * the write that grows with the requests (scheduler.h). */
 static void
-bil_deadline(struct bil_state *st)
+bil_budget(struct bil_state *st)
 {
-	double	 now = scheduler_now_ms();
-	int	 n = st->job->problem.pb.nrequests;
-
-	st->read_ms = now - st->arrived_ms;
-	st->margin_ms = BIL_MARGIN_BASE_MS +
-	    (int)(bil_write_ms * BIL_WRITE_HEADROOM * n);
-	if (st->margin_ms > st->time_limit_ms / BIL_MARGIN_SHARE)
-		st->margin_ms = st->time_limit_ms / BIL_MARGIN_SHARE;
-	st->job->deadline_ms = st->arrived_ms + st->time_limit_ms - st->margin_ms;
-	st->job->floor_ms = st->time_limit_ms / BIL_FLOOR_SHARE > 0 ?
-	    st->time_limit_ms / BIL_FLOOR_SHARE : 1;
+	st->job->budget.arrived_ms = st->arrived_ms;
+	st->job->budget.limit_ms = st->time_limit_ms;
+	st->job->budget.base_ms = BIL_MARGIN_BASE_MS;
+	st->job->budget.per_request_ms = bil_write_ms * BIL_WRITE_HEADROOM;
 }
 
-/* db_cb: the problem is read; parse it and start the solver. */
+/*
+ * db_cb: the problem is read; the solver's thread parses it (megabytes at
+ * COP size: never on the loop) and solves.
+ */
 static void
 bil_problem_loaded(enum db_status status, PGresult *res, void *arg)
 {
 	struct req		*r = arg;
 	struct bil_state	*st = r->state;
-	json_t			*root;
-	const char		*why = "no problem";
 
 	if (status != DB_OK || PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
 		api_reply_row(r, status, res, 200);
 		return;
 	}
-	root = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
 	scheduler_job_free(st->job);
 	st->job = scheduler_job_new(st->kind);
 	st->job->slot_max = st->slot_max;
-	st->job->chronological = !json_is_true(json_object_get(root, "secretariat"));
 	st->job->options.time_limit_ms = st->time_limit_ms;
-	bil_current(st, root);
-	if (root == NULL || scheduler_problem_parse(root, &st->job->problem,
-	    &why) != 0) {
-		json_decref(root);
-		http_reply_problem(r, 500, why, NULL);
-		return;
+	if (st->kind == SCHEDULER_SOLVE) {
+		st->job->plan_fields = json_pack("{s:b}", "replanned",
+		    st->retried);
+		if (st->arrived_ms > 0)
+			bil_budget(st);
 	}
-	json_decref(root);
-	if (st->kind == SCHEDULER_SOLVE && st->arrived_ms > 0)
-		bil_deadline(st);
-	scheduler_run(st->job, st->solved, r);
+	scheduler_run_text(st->job, xstrdup(PQgetvalue(res, 0, 0)),
+	    st->solved, r);
 }
 
 /* Read the problem (of one request, or of the conference). */
@@ -514,6 +484,11 @@ api_solver_failed(struct req *r, struct scheduler_job *job)
 		free(detail);
 		return -1;
 	}
+	if (job->failed == SCHEDULER_BAD_PROBLEM) {
+		log_error("solver: %s", job->why);
+		http_reply_problem(r, 500, job->why, NULL);
+		return -1;
+	}
 	if (job->failed != SCHEDULER_RAN) {
 		bil_reply_503(r, "the solver could not start (the server is "
 		    "shutting down or out of threads); retry shortly");
@@ -558,6 +533,8 @@ bil_slots_solved(struct scheduler_job *job, void *arg)
 
 	if (api_solver_failed(r, job) != 0)
 		return;
+	st->cur_start = job->cur_start;
+	st->cur_room = job->cur_room;
 	items = bil_without_current(st, scheduler_slots_json(job));
 	text = api_json_text(items);
 	json_decref(items);
@@ -788,42 +765,23 @@ bil_plan_begun(struct db_txn *txn, void *arg)
 	db_txn_query(txn, BIL_PLAN_SQL, 4, params, bil_plan_done, r);
 }
 
-/* Where the schedule's time went, in its stats: the read (from arrival,
- * with the parse), the wait for a solver thread, the solver's limit and
- * the margin kept for the write. */
-static void
-bil_budget_stats(struct bil_state *st, json_t *stats)
-{
-	const struct scheduler_job	*job = st->job;
-
-	st->write_from_ms = scheduler_now_ms();
-	st->nplaced = job->answer.stats.placed;
-	json_object_set_new(stats, "read_ms", json_integer((json_int_t)st->read_ms));
-	json_object_set_new(stats, "queued_ms", json_integer((json_int_t)(
-	    job->started_ms - st->arrived_ms - st->read_ms)));
-	json_object_set_new(stats, "solver_limit_ms",
-	    json_integer(job->options.time_limit_ms));
-	json_object_set_new(stats, "write_margin_ms", json_integer(st->margin_ms));
-}
-
-/* Solved: write the plan in one statement (or only format it). */
+/* Solved: write the plan in one statement (or only format it); the
+ * solver's thread has made its text. */
 static void
 bil_plan_solved(struct scheduler_job *job, void *arg)
 {
 	struct req		*r = arg;
 	struct bil_state	*st = r->state;
-	json_t			*plan;
 
 	if (api_solver_failed(r, job) != 0)
 		return;
-	plan = scheduler_plan_json(job);
-	json_object_set_new(plan, "replanned", json_boolean(st->retried));
-	bil_budget_stats(st, json_object_get(plan, "stats"));
+	st->write_from_ms = scheduler_now_ms();
+	st->nplaced = job->answer.stats.placed;
 	free(st->plan_text);
 	free(st->answer);
 	st->answer = NULL;
-	st->plan_text = api_json_text(plan);
-	json_decref(plan);
+	st->plan_text = job->plan_text;
+	job->plan_text = NULL;
 	db_txn_begin(bil_plan_begun, r);
 }
 

@@ -42,6 +42,9 @@
 
 TAILQ_HEAD(scheduler_jobs, scheduler_job);
 
+#define SCHEDULER_MARGIN_SHARE	2	/* the margin: at most half the budget */
+#define SCHEDULER_FLOOR_SHARE	10	/* the solver: at least a tenth of it */
+
 /* The hand-back channel of this process's loop, and its jobs. */
 static struct {
 	struct event_base	*base;
@@ -458,6 +461,9 @@ scheduler_job_free(struct scheduler_job *job)
 	solver_answer_free(&job->answer);
 	free(job->slots);
 	scheduler_problem_free(&job->problem);
+	json_decref(job->plan_fields);
+	free(job->plan_text);
+	free(job->text);
 	free(job);
 }
 
@@ -521,19 +527,79 @@ scheduler_now_ms(void)
 	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
-/* A job with a deadline: the solver gets what remains of it now (a job
- * may have waited in the queue), at least floor_ms. */
+/* A job with a budget (scheduler.h): its margin for the requests it has,
+ * and the solver's limit: what remains of the budget now, at least the
+ * floor. */
 static void
 sched_limit(struct scheduler_job *job)
 {
-	double	 left;
+	const struct scheduler_budget	*b = &job->budget;
+	double				 left;
+	int				 m;
 
-	job->started_ms = scheduler_now_ms();
-	if (job->deadline_ms <= 0)
+	if (b->arrived_ms <= 0)
 		return;
-	left = job->deadline_ms - job->started_ms;
+	m = b->base_ms + (int)(b->per_request_ms * job->problem.pb.nrequests);
+	job->margin_ms = m < b->limit_ms / SCHEDULER_MARGIN_SHARE ? m :
+	    b->limit_ms / SCHEDULER_MARGIN_SHARE;
+	job->deadline_ms = b->arrived_ms + b->limit_ms - job->margin_ms;
+	job->floor_ms = b->limit_ms / SCHEDULER_FLOOR_SHARE > 0 ?
+	    b->limit_ms / SCHEDULER_FLOOR_SHARE : 1;
+	left = job->deadline_ms - scheduler_now_ms();
 	job->options.time_limit_ms = left > job->floor_ms ? (int)left :
 	    job->floor_ms;
+}
+
+/* The problem from the job's text: 0, or -1 with job->why (thread). */
+static int
+sched_read(struct scheduler_job *job)
+{
+	json_t		*root = json_loads(job->text, 0, NULL);
+	const json_t	*cur;
+	int		 rc;
+
+	free(job->text);
+	job->text = NULL;
+	if (root == NULL) {
+		job->why = "the problem is not JSON";
+		return -1;
+	}
+	job->chronological = !json_is_true(json_object_get(root, "secretariat"));
+	if ((cur = json_object_get(root, "current")) != NULL) {
+		job->cur_start = sched_int(cur, "start");
+		job->cur_room = sched_int(cur, "room_id");
+		job->slot_max++;
+	}
+	rc = scheduler_problem_parse(root, &job->problem, &job->why);
+	json_decref(root);
+	return rc;
+}
+
+/* A SOLVE's plan as text, with plan_fields and its budget's figures. */
+static char *
+sched_plan_text(const struct scheduler_job *job)
+{
+	json_t	*plan = scheduler_plan_json(job);
+	json_t	*stats = json_object_get(plan, "stats");
+	char	*text;
+
+	if (job->plan_fields != NULL)
+		json_object_update(plan, job->plan_fields);
+	if (job->budget.arrived_ms > 0) {
+		json_object_set_new(stats, "read_ms", json_integer((json_int_t)(
+		    job->loaded_ms - job->budget.arrived_ms +
+		    job->parsed_ms - job->started_ms)));
+		json_object_set_new(stats, "queued_ms", json_integer(
+		    (json_int_t)(job->started_ms - job->loaded_ms)));
+		json_object_set_new(stats, "solver_limit_ms",
+		    json_integer(job->options.time_limit_ms));
+		json_object_set_new(stats, "write_margin_ms",
+		    json_integer(job->margin_ms));
+	}
+	if ((text = json_dumps(plan, JSON_COMPACT)) == NULL)
+		fatal("json_dumps: out of memory");
+	json_decref(plan);
+	return text;
 }
 
 /* The work itself (on the worker thread, or inline). */
@@ -542,6 +608,12 @@ sched_work(struct scheduler_job *job)
 {
 	struct solver_problem	*pb = &job->problem.pb;
 
+	job->started_ms = scheduler_now_ms();
+	if (job->text != NULL && sched_read(job) != 0) {
+		job->failed = SCHEDULER_BAD_PROBLEM;
+		return;
+	}
+	job->parsed_ms = scheduler_now_ms();
 	sched_limit(job);
 
 	if (job->kind == SCHEDULER_SLOTS) {
@@ -552,6 +624,8 @@ sched_work(struct scheduler_job *job)
 	}
 	job->rc = pb->nrequests < 1 ? 0 :
 	    solver_solve(pb, &job->options, &job->answer);
+	if (job->from_text && job->rc >= 0)
+		job->plan_text = sched_plan_text(job);
 }
 
 /* Worker thread: solve, then tell the loop. */
@@ -693,6 +767,18 @@ scheduler_run(struct scheduler_job *job, scheduler_cb *cb, void *arg)
 		metrics_count("solver_jobs_refused_total", 1);
 		sched_fail(job, SCHEDULER_BUSY);
 	}
+}
+
+/* Run a job whose problem is still text; the thread parses it. */
+void
+scheduler_run_text(struct scheduler_job *job, char *text, scheduler_cb *cb,
+    void *arg)
+{
+	free(job->text);
+	job->text = text;
+	job->from_text = 1;
+	job->loaded_ms = scheduler_now_ms();
+	scheduler_run(job, cb, arg);
 }
 
 /* Start the hand-back pipe on the loop. */

@@ -52,6 +52,22 @@ enum scheduler_failure {
 	SCHEDULER_RAN = 0,
 	SCHEDULER_NOT_RUN,	/* no thread could be started, or shutting down */
 	SCHEDULER_BUSY,		/* solver_jobs running and solver_queue waiting */
+	SCHEDULER_BAD_PROBLEM,	/* its text is not a problem (job->why) */
+};
+
+/*
+ * A SOLVE's budget (arrived_ms 0: none; options.time_limit_ms holds). The
+ * answer is due limit_ms after arrived_ms (scheduler_now_ms()). Once the
+ * thread has the problem, it keeps margin_ms = base_ms + per_request_ms
+ * times the requests for what follows the solver (the write; at most half
+ * of limit_ms), and the solver gets what remains then, at least a tenth
+ * of limit_ms (a job may have waited in the queue meanwhile).
+ */
+struct scheduler_budget {
+	double		 arrived_ms;
+	int		 limit_ms;
+	int		 base_ms;
+	double		 per_request_ms;
 };
 
 struct scheduler_job;
@@ -63,19 +79,27 @@ struct scheduler_job {
 	struct solver_options		 options;
 	int				 slot_max;	/* SLOTS: at most this many */
 	int				 chronological;	/* SLOTS: earliest first, not best */
-	/* SOLVE with a deadline: when the thread starts, the solver's limit
-	 * becomes what remains until deadline_ms (scheduler_now_ms()), at
-	 * least floor_ms; 0 keeps options.time_limit_ms. */
-	double				 deadline_ms;
-	int				 floor_ms;
-	double				 started_ms;	/* when the thread started */
+	struct scheduler_budget		 budget;	/* SOLVE */
+	json_t				*plan_fields;	/* SOLVE from text: into the plan */
 	/* Results, valid in the callback. */
+	double				 loaded_ms;	/* the text handed over */
+	double				 started_ms;	/* when the thread started */
+	double				 parsed_ms;	/* the problem in hand */
+	int				 margin_ms;	/* kept by the budget */
+	long long			 cur_start;	/* SLOTS from text: the */
+	long long			 cur_room;	/*   problem's "current" (0: none) */
+	char				*plan_text;	/* SOLVE from text: the plan */
+	const char			*why;		/* SCHEDULER_BAD_PROBLEM */
 	enum scheduler_failure		 failed;
 	int				 rc;		/* solver's return */
 	struct solver_answer		 answer;	/* SOLVE */
 	struct solver_slot		*slots;		/* SLOTS */
 	int				 nslots;
 	/* Internal. */
+	char				*text;		/* to parse on the thread */
+	int				 from_text;
+	double				 deadline_ms;	/* of the budget, */
+	int				 floor_ms;	/*   once parsed */
 	scheduler_cb			*cb;
 	void				*arg;
 	pthread_t			 thread;
@@ -102,6 +126,17 @@ void	scheduler_job_free(struct scheduler_job *);
  * served. The caller keeps the job and frees it after (or in) the callback.
  */
 void	scheduler_run(struct scheduler_job *, scheduler_cb *, void *arg);
+/*
+ * The same for a problem still in its JSON text (the job takes text): the
+ * thread parses it, so that a COP-sized problem (megabytes) never holds
+ * up the event loop, and so does a SOLVE's plan (job->plan_text: the
+ * plan's JSON with plan_fields and, with a budget, read_ms, queued_ms,
+ * solver_limit_ms and write_margin_ms in its stats). The problem's
+ * "secretariat" (false: chronological) and "current" ({start, room_id}:
+ * one slot more, as that one is left out) are read too.
+ */
+void	scheduler_run_text(struct scheduler_job *, char *text,
+	    scheduler_cb *, void *arg);
 
 /* Jobs that may run at once: solver_jobs, or the usable cores when 0. */
 int	scheduler_jobs_limit(void);

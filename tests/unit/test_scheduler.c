@@ -7,7 +7,8 @@
  * solver_jobs and solver_queue: the limits (0 = the cores), a job beyond
  * the running limit waits and starts once one is done, one beyond the queue
  * is refused at once (SCHEDULER_BUSY), shutdown fails waiting jobs too; a
- * party's slots are the earliest ones in time order.
+ * party's slots are the earliest ones in time order. A problem handed over
+ * as text is parsed by the job (scheduler_run_text).
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -220,6 +221,64 @@ test_fixed_after(void)
 	    " \"requests\": [{\"people\": [0], \"after\": [4]}]}", &p, &why) == -1,
 	    "an after naming no request of the problem: refused");
 	scheduler_problem_free(&p);
+}
+
+/*
+ * A problem handed over as text is parsed by the job (on its thread; here
+ * inline): a SOLVE's plan comes back as text with plan_fields and the
+ * budget's figures; a SLOTS job reads "secretariat" and "current" (one
+ * slot more, its place kept to be left out); text that is not a problem
+ * fails the job with SCHEDULER_BAD_PROBLEM and a reason, never a crash.
+ */
+static void
+test_text(void)
+{
+	struct scheduler_job	*job = scheduler_job_new(SCHEDULER_SOLVE);
+	json_t			*plan, *st;
+	char			*with;
+
+	job->plan_fields = json_pack("{s:b}", "replanned", 1);
+	job->budget.arrived_ms = scheduler_now_ms() - 5;
+	job->budget.limit_ms = 2000;
+	job->budget.base_ms = 150;
+	job->budget.per_request_ms = 1;
+	scheduler_run_text(job, strdup(problem_json), count_cb, NULL);
+	plan = job->plan_text != NULL ? json_loads(job->plan_text, 0, NULL) : NULL;
+	st = json_object_get(plan, "stats");
+	ok(!job->failed && json_is_true(json_object_get(plan, "replanned")) &&
+	    json_array_size(json_object_get(plan, "placed")) == 2,
+	    "from text: the plan as text, both placed, with plan_fields");
+	ok(json_integer_value(json_object_get(st, "write_margin_ms")) == 152 &&
+	    json_integer_value(json_object_get(st, "read_ms")) >= 5 &&
+	    json_integer_value(json_object_get(st, "solver_limit_ms")) <= 2000 - 152 - 5,
+	    "the budget: a margin of 150 + 1 per request, the read counted");
+	json_decref(plan);
+	scheduler_job_free(job);
+
+	with = malloc(strlen(problem_json) + 64);
+	sprintf(with, "{\"secretariat\": true, \"current\": {\"start\": 540,"
+	    " \"room_id\": 21}, %s", problem_json + 1);
+	job = scheduler_job_new(SCHEDULER_SLOTS);
+	job->slot_max = 3;
+	scheduler_run_text(job, with, count_cb, NULL);
+	ok(!job->failed && job->slot_max == 4 && job->cur_start == 540 &&
+	    job->cur_room == 21 && !job->chronological && job->nslots == 4,
+	    "slots from text: current read, one slot more, the secretariat's order");
+	scheduler_job_free(job);
+
+	job = scheduler_job_new(SCHEDULER_SOLVE);
+	done_calls = 0;
+	scheduler_run_text(job, strdup("{\"days\": "), count_cb, NULL);
+	ok(done_calls == 1 && job->failed == SCHEDULER_BAD_PROBLEM &&
+	    job->why != NULL && job->plan_text == NULL,
+	    "text that is not JSON: SCHEDULER_BAD_PROBLEM, called back once");
+	scheduler_job_free(job);
+	job = scheduler_job_new(SCHEDULER_SOLVE);
+	scheduler_run_text(job, strdup("[1, 2]"), count_cb, NULL);
+	ok(job->failed == SCHEDULER_BAD_PROBLEM && job->why != NULL &&
+	    strstr(job->why, "object") != NULL, "JSON but not a problem: refused (%s)",
+	    job->why);
+	scheduler_job_free(job);
 }
 
 /* Without a loop, a job runs inline; check its plan. */
@@ -472,6 +531,7 @@ main(void)
 	test_cells();
 	test_fixed_after();
 	test_inline();
+	test_text();
 	test_thread();
 	test_limits(&c);
 	test_queue(&c);
