@@ -51,7 +51,8 @@
  * Rules for callers:
  * - sql and params are copied: they may be freed as soon as the call returns.
  * - res is valid only during the callback (PQclear follows); copy what you
- *   keep. DB_UNAVAILABLE and DB_BUSY always come with res == NULL;
+ *   keep, or keep res itself with db_keep (then PQclear it yourself, on any
+ *   thread: a result does not depend on its connection). DB_UNAVAILABLE and DB_BUSY always come with res == NULL;
  *   DB_ERROR normally with the server's result (db_sqlstate), but a COMMIT
  *   that the server turned into ROLLBACK (transaction already aborted) is
  *   DB_ERROR with SQLSTATE "".
@@ -271,6 +272,17 @@ db_txn_free(struct db_txn *txn)
 		event_active(p->fail_event, 0, 0);
 	TAILQ_REMOVE(&p->txns, txn, entry);
 	free(txn);
+}
+
+/* The result a callback keeps (db_keep), not cleared after it. */
+static PGresult	*db_kept;
+
+/* In a db_cb: keep res past the callback; the caller PQclears it. */
+PGresult *
+db_keep(PGresult *res)
+{
+	db_kept = res;
+	return res;
 }
 
 /* Tell the owner of w how it ended and free w (and a finished txn). */
@@ -800,8 +812,11 @@ db_conn_done(struct db_conn *c)
 		log_debug("db: %s: %s", db_sqlstate(res),
 		    res != NULL ? PQresultErrorMessage(res) : "no result");
 	db_conn_settle(c, w, status);
+	db_kept = NULL;
 	db_work_deliver(w, status, res);
-	PQclear(res);
+	if (db_kept != res)
+		PQclear(res);
+	db_kept = NULL;
 	db_conn_next(c);
 }
 

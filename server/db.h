@@ -117,5 +117,7 @@ void	db_pool_set_limits(struct db_pool *, int wait_ms, int queue_max);
 
 /* SQLSTATE of a failed result, or "" */
 const char *db_sqlstate(const PGresult *);
+/* In a db_cb: keep res past the callback; the caller PQclears it. */
+PGresult	*db_keep(PGresult *);
 
 #endif

@@ -439,6 +439,17 @@ scheduler_problem_free(struct scheduler_problem *p)
 	memset(p, 0, sizeof *p);
 }
 
+/* Let the job's text go (its owner). */
+static void
+sched_release_text(struct scheduler_job *job)
+{
+	if (job->text_release != NULL)
+		job->text_release(job->text_owner);
+	job->text = NULL;
+	job->text_owner = NULL;
+	job->text_release = NULL;
+}
+
 /* A new job with the default options. */
 struct scheduler_job *
 scheduler_job_new(enum scheduler_kind kind)
@@ -463,7 +474,7 @@ scheduler_job_free(struct scheduler_job *job)
 	scheduler_problem_free(&job->problem);
 	json_decref(job->plan_fields);
 	free(job->plan_text);
-	free(job->text);
+	sched_release_text(job);
 	free(job);
 }
 
@@ -558,8 +569,7 @@ sched_read(struct scheduler_job *job)
 	const json_t	*cur;
 	int		 rc;
 
-	free(job->text);
-	job->text = NULL;
+	sched_release_text(job);
 	if (root == NULL) {
 		job->why = "the problem is not JSON";
 		return -1;
@@ -624,8 +634,14 @@ sched_work(struct scheduler_job *job)
 	}
 	job->rc = pb->nrequests < 1 ? 0 :
 	    solver_solve(pb, &job->options, &job->answer);
-	if (job->from_text && job->rc >= 0)
+	if (!job->from_text)
+		return;
+	if (job->rc >= 0)
 		job->plan_text = sched_plan_text(job);
+	/* The plan has its teams: free the requests' JSON here, not on the
+	 * loop (as many objects as the problem had). */
+	json_decref(job->problem.reqs);
+	job->problem.reqs = NULL;
 }
 
 /* Worker thread: solve, then tell the loop. */
@@ -771,11 +787,13 @@ scheduler_run(struct scheduler_job *job, scheduler_cb *cb, void *arg)
 
 /* Run a job whose problem is still text; the thread parses it. */
 void
-scheduler_run_text(struct scheduler_job *job, char *text, scheduler_cb *cb,
-    void *arg)
+scheduler_run_text(struct scheduler_job *job, const char *text, void *owner,
+    scheduler_release_fn *release, scheduler_cb *cb, void *arg)
 {
-	free(job->text);
+	sched_release_text(job);
 	job->text = text;
+	job->text_owner = owner;
+	job->text_release = release;
 	job->from_text = 1;
 	job->loaded_ms = scheduler_now_ms();
 	scheduler_run(job, cb, arg);

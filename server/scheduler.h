@@ -72,6 +72,8 @@ struct scheduler_budget {
 
 struct scheduler_job;
 typedef void scheduler_cb(struct scheduler_job *, void *arg);
+/* What holds a job's text, and how to let it go (on any thread). */
+typedef void scheduler_release_fn(void *owner);
 
 struct scheduler_job {
 	enum scheduler_kind		 kind;
@@ -96,7 +98,9 @@ struct scheduler_job {
 	struct solver_slot		*slots;		/* SLOTS */
 	int				 nslots;
 	/* Internal. */
-	char				*text;		/* to parse on the thread */
+	const char			*text;		/* to parse on the thread, */
+	void				*text_owner;	/*   held by this */
+	scheduler_release_fn		*text_release;
 	int				 from_text;
 	double				 deadline_ms;	/* of the budget, */
 	int				 floor_ms;	/*   once parsed */
@@ -127,16 +131,17 @@ void	scheduler_job_free(struct scheduler_job *);
  */
 void	scheduler_run(struct scheduler_job *, scheduler_cb *, void *arg);
 /*
- * The same for a problem still in its JSON text (the job takes text): the
- * thread parses it, so that a COP-sized problem (megabytes) never holds
+ * The same for a problem still in its JSON text, held by owner (the job
+ * takes owner and releases it once parsed, or when freed): the thread
+ * parses it, so that a COP-sized problem (megabytes) never holds
  * up the event loop, and so does a SOLVE's plan (job->plan_text: the
  * plan's JSON with plan_fields and, with a budget, read_ms, queued_ms,
  * solver_limit_ms and write_margin_ms in its stats). The problem's
  * "secretariat" (false: chronological) and "current" ({start, room_id}:
  * one slot more, as that one is left out) are read too.
  */
-void	scheduler_run_text(struct scheduler_job *, char *text,
-	    scheduler_cb *, void *arg);
+void	scheduler_run_text(struct scheduler_job *, const char *text,
+	    void *owner, scheduler_release_fn *, scheduler_cb *, void *arg);
 
 /* Jobs that may run at once: solver_jobs, or the usable cores when 0. */
 int	scheduler_jobs_limit(void);

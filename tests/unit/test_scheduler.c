@@ -242,7 +242,8 @@ test_text(void)
 	job->budget.limit_ms = 2000;
 	job->budget.base_ms = 150;
 	job->budget.per_request_ms = 1;
-	scheduler_run_text(job, strdup(problem_json), count_cb, NULL);
+	with = strdup(problem_json);
+	scheduler_run_text(job, with, with, free, count_cb, NULL);
 	plan = job->plan_text != NULL ? json_loads(job->plan_text, 0, NULL) : NULL;
 	st = json_object_get(plan, "stats");
 	ok(!job->failed && json_is_true(json_object_get(plan, "replanned")) &&
@@ -260,7 +261,7 @@ test_text(void)
 	    " \"room_id\": 21}, %s", problem_json + 1);
 	job = scheduler_job_new(SCHEDULER_SLOTS);
 	job->slot_max = 3;
-	scheduler_run_text(job, with, count_cb, NULL);
+	scheduler_run_text(job, with, with, free, count_cb, NULL);
 	ok(!job->failed && job->slot_max == 4 && job->cur_start == 540 &&
 	    job->cur_room == 21 && !job->chronological && job->nslots == 4,
 	    "slots from text: current read, one slot more, the secretariat's order");
@@ -268,13 +269,15 @@ test_text(void)
 
 	job = scheduler_job_new(SCHEDULER_SOLVE);
 	done_calls = 0;
-	scheduler_run_text(job, strdup("{\"days\": "), count_cb, NULL);
+	with = strdup("{\"days\": ");
+	scheduler_run_text(job, with, with, free, count_cb, NULL);
 	ok(done_calls == 1 && job->failed == SCHEDULER_BAD_PROBLEM &&
 	    job->why != NULL && job->plan_text == NULL,
 	    "text that is not JSON: SCHEDULER_BAD_PROBLEM, called back once");
 	scheduler_job_free(job);
 	job = scheduler_job_new(SCHEDULER_SOLVE);
-	scheduler_run_text(job, strdup("[1, 2]"), count_cb, NULL);
+	with = strdup("[1, 2]");
+	scheduler_run_text(job, with, with, free, count_cb, NULL);
 	ok(job->failed == SCHEDULER_BAD_PROBLEM && job->why != NULL &&
 	    strstr(job->why, "object") != NULL, "JSON but not a problem: refused (%s)",
 	    job->why);
