@@ -52,8 +52,8 @@
  * - sql and params are copied: they may be freed as soon as the call returns.
  * - res is valid only during the callback (PQclear follows); copy what you
  *   keep, or keep res itself with db_keep (then PQclear it yourself, on any
- *   thread: a result does not depend on its connection). DB_UNAVAILABLE and DB_BUSY always come with res == NULL;
- *   DB_ERROR normally with the server's result (db_sqlstate), but a COMMIT
+ *   thread: a result does not depend on its connection). DB_UNAVAILABLE
+ *   and DB_BUSY always come with res == NULL; DB_ERROR normally with the server's result (db_sqlstate), but a COMMIT
  *   that the server turned into ROLLBACK (transaction already aborted) is
  *   DB_ERROR with SQLSTATE "".
  * - Every db_txn_begin that got a handle must end with db_txn_end, also

@@ -546,19 +546,17 @@ sched_limit(struct scheduler_job *job)
 {
 	const struct scheduler_budget	*b = &job->budget;
 	double				 left;
-	int				 m;
+	int				 m, least;
 
 	if (b->arrived_ms <= 0)
 		return;
 	m = b->base_ms + (int)(b->per_request_ms * job->problem.pb.nrequests);
 	job->margin_ms = m < b->limit_ms / SCHEDULER_MARGIN_SHARE ? m :
 	    b->limit_ms / SCHEDULER_MARGIN_SHARE;
-	job->deadline_ms = b->arrived_ms + b->limit_ms - job->margin_ms;
-	job->floor_ms = b->limit_ms / SCHEDULER_FLOOR_SHARE > 0 ?
+	least = b->limit_ms / SCHEDULER_FLOOR_SHARE > 0 ?
 	    b->limit_ms / SCHEDULER_FLOOR_SHARE : 1;
-	left = job->deadline_ms - scheduler_now_ms();
-	job->options.time_limit_ms = left > job->floor_ms ? (int)left :
-	    job->floor_ms;
+	left = b->arrived_ms + b->limit_ms - job->margin_ms - scheduler_now_ms();
+	job->options.time_limit_ms = left > least ? (int)left : least;
 }
 
 /* The problem from the job's text: 0, or -1 with job->why (thread). */

@@ -102,8 +102,6 @@ struct scheduler_job {
 	void				*text_owner;	/*   held by this */
 	scheduler_release_fn		*text_release;
 	int				 from_text;
-	double				 deadline_ms;	/* of the budget, */
-	int				 floor_ms;	/*   once parsed */
 	scheduler_cb			*cb;
 	void				*arg;
 	pthread_t			 thread;
