@@ -8,14 +8,16 @@
 #    about 4 MB); one worker; a dry-run auto-schedule through the API: 200,
 #    every request counted in its stats;
 #  * meanwhile another client asks /healthz (no database) again and again
-#    on one connection: no answer took as long as Python's json module, a
-#    C parser like jansson, takes to parse that problem once (85 ms here).
-#    Before, the loop parsed it (about as long as Python does), turned it
-#    into structs and freed it in one callback, and built and printed the
-#    plan in another: the longest answer took 244 ms, 2.9 times Python's
-#    parse. Now 24-38 ms, release and ASan builds: what remains is libpq
-#    taking the 4 MB off the socket into its result on the loop (the
-#    result itself goes to the solver's thread, not a copy: db_keep).
+#    on one connection: no answer took as long as one and a half times
+#    what Python's json module, a C parser like jansson, spends parsing
+#    that problem once (85 ms here). Before, the loop parsed it (about as
+#    long as Python does), turned it into structs and freed it in one
+#    callback, and built and printed the plan in another: the longest
+#    answer took 244 ms, 2.9 times Python's parse. Now 24-38 ms, release
+#    and ASan builds: what remains is libpq taking the 4 MB off the socket
+#    into its result on the loop (the result itself goes to the solver's
+#    thread, not a copy: db_keep). The half more leaves room for a loop
+#    kept waiting by another test's processes (prove -j2 on two cores).
 #  * The loop's CPU on the request (its main thread, /proc) is noted.
 import http.client
 import json
@@ -108,8 +110,8 @@ with Server(args=["--workers", "1"]) as s:
            nreq, r.status, st.get("requested")))
     longest, answered = got
     ok(answered > 100, "/healthz answered %d times meanwhile" % answered)
-    ok(longest * 1000 < py_ms,
-       "its longest answer took %.1f ms, less than one parse by Python (%.0f ms)"
-       % (longest * 1000, py_ms))
+    ok(longest * 1000 < py_ms * 1.5,
+       "its longest answer took %.1f ms, less than 1.5 parses by Python (%.0f ms)"
+       % (longest * 1000, py_ms * 1.5))
     note("the loop's CPU on the schedule: %.0f ms" % spent)
 done_testing()
