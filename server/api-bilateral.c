@@ -465,17 +465,6 @@ bil_load(struct req *r)
 		db_query(BIL_PROBLEM_SQL, 3, params, bil_problem_loaded, r);
 }
 
-/* 503 with Retry-After and a detail. */
-static void
-bil_reply_503(struct req *r, const char *detail)
-{
-	char	 secs[16];
-
-	snprintf(secs, sizeof secs, "%d", cfg->retry_after);
-	http_add_header(r, "Retry-After", secs);
-	http_reply_problem(r, 503, detail, NULL);
-}
-
 /* A job that could not run or failed: answer and return -1 (api.h). */
 int
 api_solver_failed(struct req *r, struct scheduler_job *job)
@@ -488,7 +477,7 @@ api_solver_failed(struct req *r, struct scheduler_job *job)
 		detail = xasprintf("the solver is busy: %d job(s) running and %d"
 		    " waiting, the most this server takes; retry shortly",
 		    running, waiting);
-		bil_reply_503(r, detail);
+		api_reply_busy(r, detail);
 		free(detail);
 		return -1;
 	}
@@ -498,7 +487,7 @@ api_solver_failed(struct req *r, struct scheduler_job *job)
 		return -1;
 	}
 	if (job->failed != SCHEDULER_RAN) {
-		bil_reply_503(r, "the solver could not start (the server is "
+		api_reply_busy(r, "the solver could not start (the server is "
 		    "shutting down or out of threads); retry shortly");
 		return -1;
 	}

@@ -180,18 +180,6 @@ programme_rendered(int failed, void *arg)
 	programme_job_free(job);
 }
 
-/* 503 with Retry-After: too many programmes are being laid out. */
-static void
-programme_busy(struct req *r)
-{
-	char	secs[16];
-
-	snprintf(secs, sizeof secs, "%d", cfg->retry_after);
-	http_add_header(r, "Retry-After", secs);
-	http_reply_problem(r, 503, "too many programmes are being printed; "
-	    "retry shortly", NULL);
-}
-
 /* The document is read: hand it to a worker thread. */
 static void
 programme_loaded(enum db_status st, PGresult *res, void *arg)
@@ -209,7 +197,8 @@ programme_loaded(enum db_status st, PGresult *res, void *arg)
 	if ((job->pdf = evbuffer_new()) == NULL)
 		fatal("evbuffer_new");
 	if (offload_run(programme_render, programme_rendered, job) != 0) {
-		programme_busy(r);
+		api_reply_busy(r, "too many programmes are being printed; "
+		    "retry shortly");
 		programme_job_free(job);
 	}
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "config.h"
 #include "cursor.h"
 #include "log.h"
 #include "reply.h"
@@ -130,6 +131,17 @@ api_json_text(const json_t *v)
 	if (s == NULL)
 		fatal("json_dumps: out of memory");
 	return s;
+}
+
+/* 503 with Retry-After: the server is busy (or stopping); retry later. */
+void
+api_reply_busy(struct req *r, const char *detail)
+{
+	char	secs[16];
+
+	snprintf(secs, sizeof secs, "%d", cfg->retry_after);
+	http_add_header(r, "Retry-After", secs);
+	http_reply_problem(r, 503, detail, NULL);
 }
 
 /* Id as decimal text. */

@@ -30,6 +30,8 @@ void	api_reply_page(enum db_status, PGresult *, void *);
 
 /* 422 with the errors array (stolen). */
 void	api_reply_invalid(struct req *, json_t *errors);
+/* 503 with Retry-After (retry_after): busy or stopping, detail says which. */
+void	api_reply_busy(struct req *, const char *detail);
 
 /*
  * The common callback tail: a failed statement becomes its problem answer;

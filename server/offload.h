@@ -1,6 +1,7 @@
 /*
- * offload.h — run a short CPU-bound task (rendering a PDF) on a worker
- * thread, off the event loop, and get its answer back on the loop.
+ * offload.h — run a short CPU-bound task (laying out a PDF, reading an
+ * import's file) on a worker thread, off the event loop, and get its
+ * answer back on the loop.
  */
 #ifndef KAIGI_OFFLOAD_H
 #define KAIGI_OFFLOAD_H

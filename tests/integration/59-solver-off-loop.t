@@ -19,11 +19,9 @@
 #    thread, not a copy: db_keep). The half more leaves room for a loop
 #    kept waiting by another test's processes (prove -j2 on two cores).
 #  * The loop's CPU on the request (its main thread, /proc) is noted.
-import http.client
 import json
 import os
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -70,23 +68,6 @@ def python_parse_ms(s):
     return len(text), len(doc["requests"]), best
 
 
-def poll(port, stop, out):
-    """GET /healthz on one kept connection until stop is set: the longest
-    answer (seconds) and how many came."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    longest, n = 0.0, 0
-    while not stop.is_set():
-        t = time.monotonic()
-        conn.request("GET", "/healthz")
-        r = conn.getresponse()
-        r.read()
-        longest = max(longest, time.monotonic() - t)
-        n += 1 if r.status == 200 else 0
-        time.sleep(0.002)
-    conn.close()
-    out.extend([longest, n])
-
-
 with Server(args=["--workers", "1"]) as s:
     sec = s.token("secretariat", conference=SLUG)
     added = load(s)
@@ -97,18 +78,14 @@ with Server(args=["--workers", "1"]) as s:
     pids = worker_pids(s.proc.pid)
     is_(len(pids), 1, "one worker")
     before = loop_cpu_ms(pids[0])
-    stop, got = threading.Event(), []
-    poller = threading.Thread(target=poll, args=(s.port, stop, got))
-    poller.start()
-    r = s.request("POST", SCHED, {"dry_run": True, "time_limit_ms": 3000}, token=sec, timeout=300)
-    stop.set()
-    poller.join()
+    with LoopWatch(s.port) as watch:
+        r = s.request("POST", SCHED, {"dry_run": True, "time_limit_ms": 3000}, token=sec, timeout=300)
     spent = loop_cpu_ms(pids[0]) - before
     st = (r.json or {}).get("stats", {}) if r.status == 200 else {}
     ok(r.status == 200 and st.get("requested") == nreq,
        "the dry-run schedule: 200, all %d requests in its stats (%d, %s)" % (
            nreq, r.status, st.get("requested")))
-    longest, answered = got
+    longest, answered = watch.longest, watch.answered
     ok(answered > 100, "/healthz answered %d times meanwhile" % answered)
     ok(longest * 1000 < py_ms * 1.5,
        "its longest answer took %.1f ms, less than 1.5 parses by Python (%.0f ms)"

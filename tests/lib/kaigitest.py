@@ -829,7 +829,41 @@ def client_connections(pid, port):
     return n
 
 
-__all__ += ["worker_pids", "client_connections"]
+class LoopWatch:
+    """While the with-block runs, GET /healthz (no database) on one kept
+    connection to 127.0.0.1:port again and again from a thread. A worker's
+    event loop held by other work shows as a long answer: afterwards,
+    longest (seconds) and answered (200s)."""
+
+    def __init__(self, port):
+        import threading
+        self.port, self.longest, self.answered = port, 0.0, 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run)
+
+    def run(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        while not self.stop.is_set():
+            t = time.monotonic()
+            conn.request("GET", "/healthz")
+            r = conn.getresponse()
+            r.read()
+            self.longest = max(self.longest, time.monotonic() - t)
+            self.answered += 1 if r.status == 200 else 0
+            time.sleep(0.002)
+        conn.close()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        return False
+
+
+__all__ += ["worker_pids", "client_connections", "LoopWatch"]
 
 
 # ---------------------------------------------------------------- quick queries
