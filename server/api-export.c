@@ -7,7 +7,7 @@
  * kaigi_export (sql/080_import.sql) answers the rows of a kind as JSON
  * objects and decides who may have them (401/403 as the list route would);
  * they are written here in the columns of server/import/rows.c, as CSV or
- * as one .xlsx sheet per kind the caller may export.
+ * as one .xlsx sheet per kind the caller may export, on an offload thread.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,7 @@
 #include "api.h"
 #include "import/import.h"
 #include "log.h"
+#include "offload.h"
 #include "route.h"
 #include "util.h"
 
@@ -38,22 +39,33 @@ static const char EXPORT_SQL[] =
 static const char EXPORT_ALL_SQL[] =
     "SELECT kaigi_export_all($1::jsonb, $2)::text";
 
-/* The first column of a successful row as JSON, or NULL after answering. */
-static json_t *
-export_result(struct req *r, enum db_status st, PGresult *res)
-{
-	json_t	*j;
+/*
+ * An export being written, on an offload thread (offload.h): at COP size
+ * the rows are megabytes of JSON and the workbook a file written and read
+ * back, which the event loop must not do. The thread touches only this.
+ */
+struct export_job {
+	struct req	*r;
+	PGresult	*res;		/* kaigi_export's answer, kept */
+	char		*kind;		/* a CSV's kind; NULL: the workbook */
+	char		*dir;		/* the workbook's temporary directory */
+	/* made */
+	int		 unreadable;	/* the answer is not JSON */
+	char		*bytes;
+	size_t		 len;
+	char		*cause;		/* why there are no bytes */
+};
 
-	if (st != DB_OK) {
-		http_reply_db_error(r, st, res);
-		return NULL;
-	}
-	if (PQntuples(res) < 1 || PQgetisnull(res, 0, 0) ||
-	    (j = json_loads(PQgetvalue(res, 0, 0), 0, NULL)) == NULL) {
-		http_reply_problem(r, 404, "no such conference", NULL);
-		return NULL;
-	}
-	return j;
+/* Free an export (after its answer has been sent or dropped). */
+static void
+export_job_free(struct export_job *job)
+{
+	PQclear(job->res);
+	free(job->kind);
+	free(job->dir);
+	free(job->bytes);
+	free(job->cause);
+	free(job);
 }
 
 /* A sheet {name, columns, rows} of kind from its row objects. */
@@ -88,26 +100,103 @@ export_filename(struct req *r, const char *name)
 	free(v);
 }
 
-/* db_cb of kaigi_export: the CSV. */
+/* offload_work: the CSV of a kind, or the workbook of every kind given. */
 static void
-export_csv_done(enum db_status st, PGresult *res, void *arg)
+export_write(void *arg)
 {
-	struct req	*r = arg;
-	json_t		*objects, *sheet;
-	char		*csv, *file;
-	size_t		 len;
+	struct export_job	*job = arg;
+	json_t			*all, *sheets;
+	const char		*kind;
+	size_t			 i;
 
-	if ((objects = export_result(r, st, res)) == NULL)
+	all = json_loads(PQgetvalue(job->res, 0, 0), 0, NULL);
+	PQclear(job->res);
+	job->res = NULL;
+	if ((job->unreadable = all == NULL))
 		return;
-	sheet = export_sheet(req_param(r, "kind"), objects);
-	csv = export_csv(sheet, &len);
-	file = xasprintf("%s.csv", req_param(r, "kind"));
-	export_filename(r, file);
-	http_reply_bytes(r, 200, "text/csv; charset=utf-8", csv, len);
-	free(file);
-	free(csv);
-	json_decref(sheet);
-	json_decref(objects);
+	if (job->kind != NULL) {
+		sheets = export_sheet(job->kind, all);
+		job->bytes = export_csv(sheets, &job->len);
+	} else {
+		sheets = json_array();
+		for (i = 0; (kind = import_kind_name(i)) != NULL; i++)
+			if (json_object_get(all, kind) != NULL)
+				json_array_append_new(sheets, export_sheet(kind,
+				    json_object_get(all, kind)));
+		job->bytes = export_xlsx(sheets, job->dir, &job->len,
+		    &job->cause);
+	}
+	json_decref(sheets);
+	json_decref(all);
+}
+
+/* libevent has sent (or dropped) the file: free it with its job. */
+static void
+export_sent(const void *data, size_t len, void *arg)
+{
+	(void)data;
+	(void)len;
+	export_job_free(arg);
+}
+
+/* offload_done, on the loop: the file, or why there is none. */
+static void
+export_written(int failed, void *arg)
+{
+	struct export_job	*job = arg;
+	struct req		*r = job->r;
+	char			*name;
+
+	if (failed || job->unreadable || job->bytes == NULL) {
+		if (failed)
+			http_reply_problem(r, 503, "the server is stopping", NULL);
+		else if (job->unreadable)
+			http_reply_problem(r, 404, "no such conference", NULL);
+		else {
+			log_error("export: %s", job->cause != NULL ? job->cause :
+			    "out of memory");
+			http_reply_problem(r, 500, "the file could not be written",
+			    NULL);
+		}
+		export_job_free(job);
+		return;
+	}
+	name = job->kind != NULL ? xasprintf("%s.csv", job->kind) :
+	    xstrdup("export.xlsx");
+	export_filename(r, name);
+	free(name);
+	http_reply_ref(r, 200, job->kind != NULL ? "text/csv; charset=utf-8" :
+	    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	    job->bytes, job->len, export_sent, job);
+}
+
+/* db_cb of kaigi_export(_all): write the file off the loop. */
+static void
+export_done(enum db_status st, PGresult *res, void *arg)
+{
+	struct req		*r = arg;
+	struct export_job	*job;
+	const char		*dir = getenv("TMPDIR");
+
+	if (st != DB_OK) {
+		http_reply_db_error(r, st, res);
+		return;
+	}
+	if (PQntuples(res) < 1 || PQgetisnull(res, 0, 0)) {
+		http_reply_problem(r, 404, "no such conference", NULL);
+		return;
+	}
+	job = xcalloc(1, sizeof *job);
+	job->r = r;
+	job->res = db_keep(res);	/* not copied: the thread reads it */
+	if (req_param(r, "kind") != NULL)
+		job->kind = xstrdup(req_param(r, "kind"));
+	job->dir = xstrdup(dir != NULL && *dir != '\0' ? dir : "/tmp");
+	if (offload_run(export_write, export_written, job) != 0) {
+		api_reply_busy(r, "too many files are being written; retry "
+		    "shortly");
+		export_job_free(job);
+	}
 }
 
 /* GET /api/v1/conferences/{slug}/export/{kind}.csv */
@@ -128,42 +217,8 @@ export_csv_handle(struct req *r)
 	params[0] = actor;
 	params[1] = req_param(r, "slug");
 	params[2] = req_param(r, "kind");
-	db_query(EXPORT_SQL, 3, params, export_csv_done, r);
+	db_query(EXPORT_SQL, 3, params, export_done, r);
 	free(actor);
-}
-
-/* db_cb of kaigi_export_all: the workbook. */
-static void
-export_xlsx_done(enum db_status st, PGresult *res, void *arg)
-{
-	struct req	*r = arg;
-	json_t		*all, *sheets;
-	const char	*dir = getenv("TMPDIR"), *kind;
-	char		*xlsx, *cause = NULL;
-	size_t		 i, len = 0;
-
-	if ((all = export_result(r, st, res)) == NULL)
-		return;
-	sheets = json_array();
-	for (i = 0; (kind = import_kind_name(i)) != NULL; i++) {
-		if (json_object_get(all, kind) != NULL)
-			json_array_append_new(sheets, export_sheet(kind,
-			    json_object_get(all, kind)));
-	}
-	xlsx = export_xlsx(sheets, dir != NULL && *dir != '\0' ? dir : "/tmp",
-	    &len, &cause);
-	if (xlsx == NULL) {
-		log_error("export.xlsx: %s", cause);
-		http_reply_problem(r, 500, "the workbook could not be written", NULL);
-	} else {
-		export_filename(r, "export.xlsx");
-		http_reply_bytes(r, 200, "application/vnd.openxmlformats-"
-		    "officedocument.spreadsheetml.sheet", xlsx, len);
-	}
-	free(cause);
-	free(xlsx);
-	json_decref(sheets);
-	json_decref(all);
 }
 
 /* GET /api/v1/conferences/{slug}/export.xlsx */
@@ -175,6 +230,6 @@ export_xlsx_handle(struct req *r)
 
 	params[0] = actor;
 	params[1] = req_param(r, "slug");
-	db_query(EXPORT_ALL_SQL, 2, params, export_xlsx_done, r);
+	db_query(EXPORT_ALL_SQL, 2, params, export_done, r);
 	free(actor);
 }
