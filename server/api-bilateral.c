@@ -60,8 +60,6 @@
     " to_timestamp($3::double precision), $4::bigint)::text"
 #define BIL_PLAN_SQL \
     "SELECT kaigi_bilateral_plan($1::jsonb, $2, $3::jsonb, $4::boolean)::text"
-#define BIL_PLAN_TIMEOUT_SQL \
-    "SELECT set_config('statement_timeout', $1, true)"
 
 #define BIL_SLOTS_DEFAULT	10
 #define BIL_SLOTS_MAX		100
@@ -714,15 +712,6 @@ bil_plan_done(enum db_status status, PGresult *res, void *arg)
 	api_reply_row(r, status, res, 200);
 }
 
-/* db_cb of statements whose answer does not matter (the next one tells). */
-static void
-bil_ignore(enum db_status status, PGresult *res, void *arg)
-{
-	(void)status;
-	(void)res;
-	(void)arg;
-}
-
 /*
  * The statement timeout of a plan's write: never shorter than the
  * schedule's own time limit. The margin kept for the write is a
@@ -745,16 +734,13 @@ bil_plan_begun(struct db_txn *txn, void *arg)
 	struct req		*r = arg;
 	struct bil_state	*st = r->state;
 	const char		*params[4];
-	char			 ms[16];
-	const char		*set[1] = { ms };
 
 	if (txn == NULL) {
 		http_reply_unavailable(r);
 		return;
 	}
 	st->txn = txn;
-	snprintf(ms, sizeof ms, "%d", bil_write_timeout_ms(st));
-	db_txn_query(txn, BIL_PLAN_TIMEOUT_SQL, 1, set, bil_ignore, NULL);
+	api_txn_timeout(txn, bil_write_timeout_ms(st));
 	params[0] = st->actor;
 	params[1] = st->slug;
 	params[2] = st->plan_text;

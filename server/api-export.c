@@ -15,6 +15,7 @@
 #include <event2/http.h>
 
 #include "api.h"
+#include "config.h"
 #include "import/import.h"
 #include "log.h"
 #include "offload.h"
@@ -55,6 +56,26 @@ struct export_job {
 	size_t		 len;
 	char		*cause;		/* why there are no bytes */
 };
+
+/* The read of an export, in a transaction of its own: its statement may
+ * take import_timeout_ms, as an import's (a COP's workbook takes longer
+ * than an ordinary request's statement_timeout_ms). */
+struct export_read {
+	char		*params[3];	/* actor, slug, kind (NULL: all) */
+	struct db_txn	*txn;
+};
+
+/* r->state_free. */
+static void
+export_read_free(void *arg)
+{
+	struct export_read	*er = arg;
+	int			 i;
+
+	for (i = 0; i < 3; i++)
+		free(er->params[i]);
+	free(er);
+}
 
 /* Free an export (after its answer has been sent or dropped). */
 static void
@@ -170,14 +191,17 @@ export_written(int failed, void *arg)
 	    job->bytes, job->len, export_sent, job);
 }
 
-/* db_cb of kaigi_export(_all): write the file off the loop. */
+/* db_cb of kaigi_export(_all): end the read, write the file off the loop. */
 static void
 export_done(enum db_status st, PGresult *res, void *arg)
 {
 	struct req		*r = arg;
+	struct export_read	*er = r->state;
 	struct export_job	*job;
 	const char		*dir = getenv("TMPDIR");
 
+	db_txn_end(er->txn, 0, NULL, NULL);	/* it only read */
+	er->txn = NULL;
 	if (st != DB_OK) {
 		http_reply_db_error(r, st, res);
 		return;
@@ -199,12 +223,43 @@ export_done(enum db_status st, PGresult *res, void *arg)
 	}
 }
 
+/* db_txn_cb: a connection of our own; the longer timeout, then the read. */
+static void
+export_begun(struct db_txn *txn, void *arg)
+{
+	struct req		*r = arg;
+	struct export_read	*er = r->state;
+
+	if (txn == NULL) {
+		http_reply_unavailable(r);
+		return;
+	}
+	er->txn = txn;
+	api_txn_timeout(txn, cfg->import_timeout_ms);
+	db_txn_query(txn, er->params[2] != NULL ? EXPORT_SQL : EXPORT_ALL_SQL,
+	    er->params[2] != NULL ? 3 : 2, (const char *const *)er->params,
+	    export_done, r);
+}
+
+/* Read kind's rows (NULL: every kind's) for the actor, then write them. */
+static void
+export_start(struct req *r, const char *kind)
+{
+	struct export_read	*er = xcalloc(1, sizeof *er);
+
+	er->params[0] = api_actor_text(r);
+	er->params[1] = xstrdup(req_param(r, "slug"));
+	er->params[2] = kind != NULL ? xstrdup(kind) : NULL;
+	r->state = er;
+	r->state_free = export_read_free;
+	db_txn_begin(export_begun, r);
+}
+
 /* GET /api/v1/conferences/{slug}/export/{kind}.csv */
 static void
 export_csv_handle(struct req *r)
 {
-	const char	*params[3];
-	char		*actor, *why;
+	char	*why;
 
 	if (import_kind_find(req_param(r, "kind")) == NULL) {
 		why = xasprintf("no such export; the kinds are %s",
@@ -213,23 +268,12 @@ export_csv_handle(struct req *r)
 		free(why);
 		return;
 	}
-	actor = api_actor_text(r);
-	params[0] = actor;
-	params[1] = req_param(r, "slug");
-	params[2] = req_param(r, "kind");
-	db_query(EXPORT_SQL, 3, params, export_done, r);
-	free(actor);
+	export_start(r, req_param(r, "kind"));
 }
 
 /* GET /api/v1/conferences/{slug}/export.xlsx */
 static void
 export_xlsx_handle(struct req *r)
 {
-	const char	*params[2];
-	char		*actor = api_actor_text(r);
-
-	params[0] = actor;
-	params[1] = req_param(r, "slug");
-	db_query(EXPORT_ALL_SQL, 2, params, export_done, r);
-	free(actor);
+	export_start(r, NULL);
 }

@@ -44,8 +44,6 @@ const struct route route_import = {
 
 static const char IMPORT_SQL[] =
     "SELECT kaigi_import($1::jsonb, $2, $3, $4::jsonb, $5::boolean)::text";
-static const char IMPORT_TIMEOUT_SQL[] =
-    "SELECT set_config('statement_timeout', $1, true)";
 
 /* Is the content type ct (any case, parameters after ';') type? */
 static int
@@ -247,15 +245,6 @@ import_done(enum db_status st, PGresult *res, void *arg)
 	db_txn_end(txn, 0, NULL, NULL);
 }
 
-/* db_cb of statements whose answer does not matter (the next one tells). */
-static void
-import_ignore(enum db_status st, PGresult *res, void *arg)
-{
-	(void)st;
-	(void)res;
-	(void)arg;
-}
-
 /*
  * db_txn_cb: a connection of our own: the import's statement timeout
  * (import_timeout_ms; a large file takes longer than an ordinary
@@ -266,16 +255,13 @@ import_begun(struct db_txn *txn, void *arg)
 {
 	struct req		*r = arg;
 	struct import_call	*ic = r->state;
-	char			 ms[16];
-	const char		*set[1] = { ms };
 
 	if (txn == NULL) {
 		http_reply_unavailable(r);
 		return;
 	}
 	ic->txn = txn;
-	snprintf(ms, sizeof ms, "%d", cfg->import_timeout_ms);
-	db_txn_query(txn, IMPORT_TIMEOUT_SQL, 1, set, import_ignore, NULL);
+	api_txn_timeout(txn, cfg->import_timeout_ms);
 	db_txn_query(txn, IMPORT_SQL, 5, (const char *const *)ic->params,
 	    import_done, r);
 }

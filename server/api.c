@@ -10,6 +10,7 @@
 #include "api.h"
 #include "config.h"
 #include "cursor.h"
+#include "db.h"
 #include "log.h"
 #include "reply.h"
 #include "util.h"
@@ -131,6 +132,27 @@ api_json_text(const json_t *v)
 	if (s == NULL)
 		fatal("json_dumps: out of memory");
 	return s;
+}
+
+/* db_cb of a statement whose answer does not matter. */
+static void
+api_ignore(enum db_status st, PGresult *res, void *arg)
+{
+	(void)st;
+	(void)res;
+	(void)arg;
+}
+
+/* A statement timeout of ms for the rest of transaction txn. */
+void
+api_txn_timeout(struct db_txn *txn, int ms)
+{
+	char		 text[16];
+	const char	*params[1] = { text };
+
+	snprintf(text, sizeof text, "%d", ms);
+	db_txn_query(txn, "SELECT set_config('statement_timeout', $1, true)",
+	    1, params, api_ignore, NULL);
 }
 
 /* 503 with Retry-After: the server is busy (or stopping); retry later. */

@@ -30,6 +30,10 @@ void	api_reply_page(enum db_status, PGresult *, void *);
 
 /* 422 with the errors array (stolen). */
 void	api_reply_invalid(struct req *, json_t *errors);
+/* Queue, first in transaction txn, a statement timeout of ms for the
+ * rest of it (0: none); its answer is not looked at (the next one tells). */
+struct db_txn;
+void	api_txn_timeout(struct db_txn *, int ms);
 /* 503 with Retry-After (retry_after): busy or stopping, detail says which. */
 void	api_reply_busy(struct req *, const char *detail);
 
