@@ -65,14 +65,21 @@ def from_memo(s, name, path, etag):
     """The validator the database confirmed is kept as the feed's memo: the
     same If-None-Match again is 304 from memory (before, every one asked
     the database, and a worker that had not rendered a feed asked it for
-    each poll of it)."""
-    m = metrics(s)
-    r = s.request("GET", path, headers={"If-None-Match": etag})
-    n = metrics(s)
+    each poll of it). A memo is refused when an invalidation (any
+    conference's NOTIFY, such as a late one of the conference created
+    before) came while its query ran: then the database answers once more
+    and leaves the memo, so the next is from memory. Never on the old code."""
+    for _ in range(2):
+        m = metrics(s)
+        r = s.request("GET", path, headers={"If-None-Match": etag})
+        n = metrics(s)
+        got = (n["feed_memo_hits_total"] - m["feed_memo_hits_total"],
+               n["feed_cache_validated_total"] - m["feed_cache_validated_total"],
+               n["feed_cache_misses_total"] - m["feed_cache_misses_total"])
+        if r.status != 304 or got == (1.0, 0.0, 0.0):
+            break
     is_(r.status, 304, "%s: If-None-Match again: 304" % name)
-    is_((n["feed_memo_hits_total"] - m["feed_memo_hits_total"],
-         n["feed_cache_validated_total"] - m["feed_cache_validated_total"],
-         n["feed_cache_misses_total"] - m["feed_cache_misses_total"]), (1.0, 0.0, 0.0),
+    is_(got, (1.0, 0.0, 0.0),
         "%s: ... from the memo the stored validator left, not the database" % name)
 
 
