@@ -27,16 +27,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from feedlib import SLUG, one, rows  # noqa: E402
-
-
-def actors(s, cid):
-    out = [{"role": "none"}, {"role": "admin"},
-           {"role": "secretariat", "conference_id": cid},
-           {"role": "secretariat", "conference_id": cid + 1000}]
-    for (d,) in rows(s, "SELECT id FROM delegations WHERE conference_id = %s ORDER BY id", cid):
-        out.append({"role": "liaison", "conference_id": cid, "delegation_id": d})
-    return out
+from feedlib import SLUG, enrich_visibility, one, rows, visibility_actors  # noqa: E402
 
 
 def by_rule(s, cid, actor):
@@ -49,18 +40,9 @@ def by_rule(s, cid, actor):
 
 
 def enrich(s, cid):
-    """What the later rules add: confidential, a registration."""
+    """What the later rules add (feedlib), and a capacity to export."""
+    enrich_visibility(s, cid)
     with s.db().cursor() as cur:
-        cur.execute("""UPDATE sessions SET visibility = 'confidential' WHERE id = (SELECT min(id)
-            FROM sessions WHERE conference_id = %s AND visibility = 'restricted')""", (cid,))
-        cur.execute("""INSERT INTO registrations (conference_id, session_id, participant_id, status,
-                confirmed_at)
-            SELECT %s, s.id, p.id, 'confirmed', now() FROM sessions s, participants p
-            WHERE s.conference_id = %s AND s.visibility = 'restricted'
-              AND p.conference_id = %s AND NOT kaigi_session_visible(s.id, jsonb_build_object(
-                'role', 'liaison', 'conference_id', %s, 'delegation_id', p.delegation_id))
-            ORDER BY s.id, p.id LIMIT 1""", (cid, cid, cid, cid))
-        is_(cur.rowcount, 1, "a confirmed registration of a non-party")
         cur.execute("UPDATE sessions SET registration_capacity = 40 WHERE id = (SELECT min(id)"
                     " FROM sessions WHERE conference_id = %s AND visibility = 'public')", (cid,))
 
@@ -73,7 +55,7 @@ def main(s):
     differ, seen, refused = [], 0, 0
     with conn.cursor() as cur:
         cur.execute("SET LOCAL track_functions = 'all'")
-        for a in actors(s, cid):
+        for a in visibility_actors(s, cid):
             want = by_rule(s, cid, a)
             cur.execute("SAVEPOINT one")
             try:

@@ -19,16 +19,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from feedlib import SLUG, one, rows  # noqa: E402
-
-
-def actors(s, cid):
-    out = [{"role": "none"}, {"role": "admin"},
-           {"role": "secretariat", "conference_id": cid},
-           {"role": "secretariat", "conference_id": cid + 1000}]
-    for (d,) in rows(s, "SELECT id FROM delegations WHERE conference_id = %s ORDER BY id", cid):
-        out.append({"role": "liaison", "conference_id": cid, "delegation_id": d})
-    return out
+from feedlib import SLUG, enrich_visibility, one, rows, visibility_actors  # noqa: E402
 
 
 def by_rule(s, cid, actor, filt):
@@ -61,21 +52,6 @@ def by_pages(cur, actor, filt, limit=3):
     return out + ["(no end)"]
 
 
-def enrich(s, cid):
-    """What the later rules add: confidential, a registration."""
-    with s.db().cursor() as cur:
-        cur.execute("""UPDATE sessions SET visibility = 'confidential' WHERE id = (SELECT min(id)
-            FROM sessions WHERE conference_id = %s AND visibility = 'restricted')""", (cid,))
-        cur.execute("""INSERT INTO registrations (conference_id, session_id, participant_id, status,
-                confirmed_at)
-            SELECT %s, s.id, p.id, 'confirmed', now() FROM sessions s, participants p
-            WHERE s.conference_id = %s AND s.visibility = 'restricted'
-              AND p.conference_id = %s AND NOT kaigi_session_visible(s.id, jsonb_build_object(
-                'role', 'liaison', 'conference_id', %s, 'delegation_id', p.delegation_id))
-            ORDER BY s.id, p.id LIMIT 1""", (cid, cid, cid, cid))
-        is_(cur.rowcount, 1, "a confirmed registration of a non-party")
-
-
 def api_pages(s, token):
     out, url = [], "/api/v1/conferences/%s/sessions?limit=4" % SLUG
     while url:
@@ -90,8 +66,8 @@ def api_pages(s, token):
 
 def main(s):
     cid = one(s, "SELECT id FROM conferences WHERE slug = %s", SLUG)
-    enrich(s, cid)
-    every = actors(s, cid)
+    enrich_visibility(s, cid)
+    every = visibility_actors(s, cid)
     filters = [{}, {"kind": "bilateral"}, {"delegation": "JP"}]
     conn = s.db()
     conn.autocommit = False

@@ -23,7 +23,7 @@ import tempfile
 
 import icalendar
 
-from kaigitest import PATIENCE, ok, one, rows, wait_until  # noqa: F401 (one, rows re-exported)
+from kaigitest import PATIENCE, is_, ok, one, rows, wait_until  # noqa: F401 (one, rows re-exported)
 
 SLUG = "g7-digital-2023"
 
@@ -230,3 +230,29 @@ class Stream:
 def ids(events):
     """The ids of a list of events."""
     return [int(e["id"]) for e in events]
+
+
+def visibility_actors(s, cid):
+    """Nobody, an admin, the conference's secretariat and another's, and
+    the liaison of every delegation of conference cid."""
+    out = [{"role": "none"}, {"role": "admin"},
+           {"role": "secretariat", "conference_id": cid},
+           {"role": "secretariat", "conference_id": cid + 1000}]
+    for (d,) in rows(s, "SELECT id FROM delegations WHERE conference_id = %s ORDER BY id", cid):
+        out.append({"role": "liaison", "conference_id": cid, "delegation_id": d})
+    return out
+
+
+def enrich_visibility(s, cid):
+    """What the later rules add: confidential, a registration."""
+    with s.db().cursor() as cur:
+        cur.execute("""UPDATE sessions SET visibility = 'confidential' WHERE id = (SELECT min(id)
+            FROM sessions WHERE conference_id = %s AND visibility = 'restricted')""", (cid,))
+        cur.execute("""INSERT INTO registrations (conference_id, session_id, participant_id, status,
+                confirmed_at)
+            SELECT %s, s.id, p.id, 'confirmed', now() FROM sessions s, participants p
+            WHERE s.conference_id = %s AND s.visibility = 'restricted'
+              AND p.conference_id = %s AND NOT kaigi_session_visible(s.id, jsonb_build_object(
+                'role', 'liaison', 'conference_id', %s, 'delegation_id', p.delegation_id))
+            ORDER BY s.id, p.id LIMIT 1""", (cid, cid, cid, cid))
+        is_(cur.rowcount, 1, "a confirmed registration of a non-party")
