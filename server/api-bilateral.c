@@ -410,13 +410,6 @@ bil_budget(struct bil_state *st)
 	st->job->budget.per_request_ms = bil_write_ms * BIL_WRITE_HEADROOM;
 }
 
-/* scheduler_release_fn: a kept result. */
-static void
-bil_result_release(void *res)
-{
-	PQclear(res);
-}
-
 /*
  * db_cb: the problem is read; the solver's thread parses it (megabytes at
  * COP size: never on the loop) and solves.
@@ -443,7 +436,7 @@ bil_problem_loaded(enum db_status status, PGresult *res, void *arg)
 	}
 	/* the result itself, not a copy: the thread clears it */
 	scheduler_run_text(st->job, PQgetvalue(res, 0, 0), db_keep(res),
-	    bil_result_release, st->solved, r);
+	    db_kept_free, st->solved, r);
 }
 
 /* Read the problem (of one request, or of the conference). */

@@ -9,7 +9,8 @@
  * (kaigi_session_move_problem, sql/120_move_repair.sql: the session at its
  * new place, the bumped bilaterals as the requests, every other meeting
  * fixed where it is), the solver on a worker thread (scheduler.c; never
- * the loop), and one statement that re-checks that nothing changed and
+ * the loop, which neither parses the problem nor makes the plan's text:
+ * both hold every other bilateral that may move), and one statement that re-checks that nothing changed and
  * moves everything at once (kaigi_session_move), or for a dry run only
  * formats the plan. A write that finds the data changed is planned again
  * once from fresh data. The problem holds every other bilateral that may
@@ -40,16 +41,20 @@
 #include "util.h"
 #include "valid.h"
 
-#define MOVE_PROBLEM_SQL \
-    "SELECT kaigi_session_move_problem($1::jsonb, $2::bigint, $3::int," \
-    " $4::jsonb)::text"
+/* The problem's text, and its "move" when it has no request (nothing to
+ * solve: the loop writes at once; the move is small then). */
+#define MOVE_PROBLEM_COLS \
+    "SELECT p::text, CASE WHEN jsonb_array_length(coalesce(p->'requests'," \
+    " '[]')) = 0 THEN (p->'move')::text END FROM "
+#define MOVE_PROBLEM_SQL MOVE_PROBLEM_COLS \
+    "kaigi_session_move_problem($1::jsonb, $2::bigint, $3::int, $4::jsonb) p"
 #define MOVE_SQL \
     "SELECT j::text, j->'moved'->>'version' FROM kaigi_session_move($1::jsonb," \
     " $2::bigint, $3::int, $4::jsonb, $5::jsonb, $6::boolean) j"
 
-#define UNAV_PROBLEM_SQL \
-    "SELECT kaigi_unavailability_repair_problem($1::jsonb, $2::bigint, $3::int," \
-    " $4::jsonb)::text"
+#define UNAV_PROBLEM_SQL MOVE_PROBLEM_COLS \
+    "kaigi_unavailability_repair_problem($1::jsonb, $2::bigint, $3::int," \
+    " $4::jsonb) p"
 #define UNAV_SQL \
     "SELECT j::text, j->'unavailability'->>'version' FROM" \
     " kaigi_unavailability_repair($1::jsonb, $2::bigint, $3::int, $4::jsonb," \
@@ -82,7 +87,6 @@ struct move_state {
 	int			 dry_run;
 	int			 retried;
 	char			*expect;	/* the dry run's plan_id, or NULL */
-	json_t			*move;		/* the problem's "move" */
 	struct scheduler_job	*job;
 };
 
@@ -101,7 +105,6 @@ move_state_free(void *arg)
 	struct move_state	*st = arg;
 
 	scheduler_job_free(st->job);
-	json_decref(st->move);
 	free(st->expect);
 	free(st->actor);
 	free(st->input);
@@ -210,87 +213,92 @@ move_done(enum db_status status, PGresult *res, void *arg)
 	api_reply_row(r, status, res, st->dry_run ? 200 : st->ops->written);
 }
 
-/* Write the move with plan (NULL: no repair), or format it for a dry run. */
+/* Write the move with the plan's text (NULL: no repair), or format it
+ * for a dry run. */
 static void
-move_write(struct req *r, json_t *plan)
+move_write(struct req *r, const char *plan)
 {
 	struct move_state	*st = r->state;
 	const char		*params[6];
-	char			*text = NULL;
 
-	if (plan != NULL) {
-		json_object_set(plan, "move", st->move);
-		json_object_set_new(plan, "replanned", json_boolean(st->retried));
-		if (st->expect != NULL)
-			json_object_set_new(plan, "expect", json_string(st->expect));
-		text = api_json_text(plan);
-	}
 	params[0] = st->actor;
 	params[1] = st->id;
 	params[2] = st->if_match;
 	params[3] = st->input;
-	params[4] = text;
+	params[4] = plan;
 	params[5] = st->dry_run ? "true" : "false";
 	db_query(st->ops->write_sql, 6, params, move_done, r);
+}
+
+/* What the loop adds to a plan: whether it was made again, and the dry
+ * run's plan_id that a commit expects. */
+static json_t *
+move_plan_fields(const struct move_state *st)
+{
+	json_t	*f = json_pack("{s:b}", "replanned", st->retried);
+
+	if (st->expect != NULL)
+		json_object_set_new(f, "expect", json_string(st->expect));
+	return f;
+}
+
+/* Nothing to re-place: write the move at once with an empty plan. */
+static void
+move_unsolved(struct req *r, const char *move_text)
+{
+	json_t	*plan, *move = json_loads(move_text, 0, NULL);
+	char	*text;
+
+	if (move == NULL) {
+		http_reply_problem(r, 500, "the move's problem is not JSON", NULL);
+		return;
+	}
+	plan = json_pack("{s:[], s:[], s:{}, s:o}", "placed", "unplaced",
+	    "stats", "move", move);
+	json_object_update_new(plan, move_plan_fields(r->state));
+	text = api_json_text(plan);
+	json_decref(plan);
+	move_write(r, text);
 	free(text);
 }
 
-/* Solved: write (or format) the plan. */
+/* Solved: write (or format) the plan its thread made. */
 static void
 move_solved(struct scheduler_job *job, void *arg)
 {
 	struct req	*r = arg;
-	json_t		*plan;
 
 	if (api_solver_failed(r, job) != 0)
 		return;
-	plan = scheduler_plan_json(job);
-	move_write(r, plan);
-	json_decref(plan);
+	move_write(r, job->plan_text);
 }
 
-/* Start the solver on the problem (none to solve: write at once). */
-static void
-move_solve(struct req *r, json_t *root)
-{
-	struct move_state	*st = r->state;
-	const char		*why = "no problem";
-	json_t			*plan;
-
-	json_decref(st->move);
-	st->move = json_incref(json_object_get(root, "move"));
-	if (json_array_size(json_object_get(root, "requests")) == 0) {
-		plan = json_pack("{s:[], s:[], s:{}}", "placed", "unplaced", "stats");
-		move_write(r, plan);
-		json_decref(plan);
-		return;
-	}
-	scheduler_job_free(st->job);
-	st->job = scheduler_job_new(SCHEDULER_SOLVE);
-	if (scheduler_problem_parse(root, &st->job->problem, &why) != 0) {
-		http_reply_problem(r, 500, why, NULL);
-		return;
-	}
-	scheduler_run(st->job, move_solved, r);
-}
-
-/* db_cb: the problem is read. */
+/*
+ * db_cb: the problem is read. Its thread parses it, solves and makes the
+ * plan with the problem's "move" (megabytes when the conference has many
+ * bilaterals that may move: never on the loop).
+ */
 static void
 move_problem_loaded(enum db_status status, PGresult *res, void *arg)
 {
-	struct req	*r = arg;
-	json_t		*root;
+	struct req		*r = arg;
+	struct move_state	*st = r->state;
 
 	if (status != DB_OK || PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
 		api_reply_row(r, status, res, 200);
 		return;
 	}
-	if ((root = json_loads(PQgetvalue(res, 0, 0), 0, NULL)) == NULL) {
-		http_reply_problem(r, 500, "the move's problem is not JSON", NULL);
+	if (!PQgetisnull(res, 0, 1)) {
+		move_unsolved(r, PQgetvalue(res, 0, 1));
 		return;
 	}
-	move_solve(r, root);
-	json_decref(root);
+	scheduler_job_free(st->job);
+	st->job = scheduler_job_new(SCHEDULER_SOLVE);
+	st->job->plan_fields = move_plan_fields(st);
+	st->job->plan_from = "move";
+	/* the result itself, not a copy: the thread clears it */
+	scheduler_run_text(st->job, PQgetvalue(res, 0, 0), db_keep(res),
+	    db_kept_free, move_solved, r);
 }
 
 /* Read the repair's problem. */

@@ -285,6 +285,13 @@ db_keep(PGresult *res)
 	return res;
 }
 
+/* PQclear a kept result (a scheduler_release_fn, say). */
+void
+db_kept_free(void *res)
+{
+	PQclear(res);
+}
+
 /* Tell the owner of w how it ended and free w (and a finished txn). */
 static void
 db_work_deliver(struct db_work *w, enum db_status status, PGresult *res)

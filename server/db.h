@@ -119,5 +119,7 @@ void	db_pool_set_limits(struct db_pool *, int wait_ms, int queue_max);
 const char *db_sqlstate(const PGresult *);
 /* In a db_cb: keep res past the callback; the caller PQclears it. */
 PGresult	*db_keep(PGresult *);
+/* PQclear a kept result given as a void * (a release callback; any thread). */
+void		 db_kept_free(void *);
 
 #endif

@@ -473,6 +473,7 @@ scheduler_job_free(struct scheduler_job *job)
 	free(job->slots);
 	scheduler_problem_free(&job->problem);
 	json_decref(job->plan_fields);
+	json_decref(job->plan_from_value);
 	free(job->plan_text);
 	sched_release_text(job);
 	free(job);
@@ -578,6 +579,9 @@ sched_read(struct scheduler_job *job)
 		job->cur_room = sched_int(cur, "room_id");
 		job->slot_max++;
 	}
+	if (job->plan_from != NULL)
+		job->plan_from_value = json_incref(json_object_get(root,
+		    job->plan_from));
 	rc = scheduler_problem_parse(root, &job->problem, &job->why);
 	json_decref(root);
 	return rc;
@@ -593,6 +597,8 @@ sched_plan_text(const struct scheduler_job *job)
 
 	if (job->plan_fields != NULL)
 		json_object_update(plan, job->plan_fields);
+	if (job->plan_from_value != NULL)
+		json_object_set(plan, job->plan_from, job->plan_from_value);
 	if (job->budget.arrived_ms > 0) {
 		json_object_set_new(stats, "read_ms", json_integer((json_int_t)(
 		    job->loaded_ms - job->budget.arrived_ms +
@@ -640,6 +646,8 @@ sched_work(struct scheduler_job *job)
 	 * loop (as many objects as the problem had). */
 	json_decref(job->problem.reqs);
 	job->problem.reqs = NULL;
+	json_decref(job->plan_from_value);
+	job->plan_from_value = NULL;
 }
 
 /* Worker thread: solve, then tell the loop. */

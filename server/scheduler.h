@@ -83,6 +83,8 @@ struct scheduler_job {
 	int				 chronological;	/* SLOTS: earliest first, not best */
 	struct scheduler_budget		 budget;	/* SOLVE */
 	json_t				*plan_fields;	/* SOLVE from text: into the plan */
+	const char			*plan_from;	/* SOLVE from text: a key of the */
+							/*   problem put in the plan as is */
 	/* Results, valid in the callback. */
 	double				 loaded_ms;	/* the text handed over */
 	double				 started_ms;	/* when the thread started */
@@ -102,6 +104,7 @@ struct scheduler_job {
 	void				*text_owner;	/*   held by this */
 	scheduler_release_fn		*text_release;
 	int				 from_text;
+	json_t				*plan_from_value; /* the problem's plan_from */
 	scheduler_cb			*cb;
 	void				*arg;
 	pthread_t			 thread;
@@ -133,8 +136,10 @@ void	scheduler_run(struct scheduler_job *, scheduler_cb *, void *arg);
  * takes owner and releases it once parsed, or when freed): the thread
  * parses it, so that a COP-sized problem (megabytes) never holds
  * up the event loop, and so does a SOLVE's plan (job->plan_text: the
- * plan's JSON with plan_fields and, with a budget, read_ms, queued_ms,
- * solver_limit_ms and write_margin_ms in its stats). The problem's
+ * plan's JSON with plan_fields, the problem's plan_from (a repair's
+ * "move": megabytes when every other bilateral may move) and, with a
+ * budget, read_ms, queued_ms, solver_limit_ms and write_margin_ms in its
+ * stats). The problem's
  * "secretariat" (false: chronological) and "current" ({start, room_id}:
  * one slot more, as that one is left out) are read too.
  */
