@@ -226,7 +226,8 @@ test_fixed_after(void)
 /*
  * A problem handed over as text is parsed by the job (on its thread; here
  * inline): a SOLVE's plan comes back as text with plan_fields and the
- * budget's figures; a SLOTS job reads "secretariat" and "current" (one
+ * budget's figures, and the problem's plan_from key as it was (a
+ * repair's "move"); a SLOTS job reads "secretariat" and "current" (one
  * slot more, its place kept to be left out); text that is not a problem
  * fails the job with SCHEDULER_BAD_PROBLEM and a reason, never a crash.
  */
@@ -253,6 +254,21 @@ test_text(void)
 	    json_integer_value(json_object_get(st, "read_ms")) >= 5 &&
 	    json_integer_value(json_object_get(st, "solver_limit_ms")) <= 2000 - 152 - 5,
 	    "the budget: a margin of 150 + 1 per request, the read counted");
+	json_decref(plan);
+	scheduler_job_free(job);
+
+	with = malloc(strlen(problem_json) + 64);
+	sprintf(with, "{\"move\": {\"others\": [{\"bilateral_id\": 7}]}, %s",
+	    problem_json + 1);
+	job = scheduler_job_new(SCHEDULER_SOLVE);
+	job->plan_from = "move";
+	scheduler_run_text(job, with, with, free, count_cb, NULL);
+	plan = job->plan_text != NULL ? json_loads(job->plan_text, 0, NULL) : NULL;
+	st = json_object_get(json_object_get(plan, "move"), "others");
+	ok(!job->failed && json_array_size(st) == 1 && json_integer_value(
+	    json_object_get(json_array_get(st, 0), "bilateral_id")) == 7 &&
+	    job->plan_from_value == NULL,
+	    "plan_from: the problem's \"move\" in the plan as it was");
 	json_decref(plan);
 	scheduler_job_free(job);
 
