@@ -10,15 +10,17 @@ any load; the set took 0.5-0.7 s.
 
 On the demo conference, with one attendance represented by a colleague
 and a session with interpretation (both printed in an item): for the
-secretariat, the public, each delegation's liaison and each delegation as
-the secretariat's chosen reader (its attendees listed), in two time
-zones, kaigi_programme_days equals the old aggregate byte for byte. And
+secretariat, the public, each delegation's liaison, each delegation as
+the secretariat's chosen reader (its attendees listed) and four
+participants as their programme reads them, in two time zones, for the
+draft and for a release, kaigi_programme_days equals the old aggregate byte for byte. And
 the days call kaigi_programme_item never, kaigi_delegation_rank at most
 once per delegation, and kaigi_interp_note only for the sessions with
 interpretation pairs (once each).
 
-Seen failing on the old code: 18 calls of kaigi_programme_item and of
-kaigi_delegation_rank each, 26 of kaigi_interp_note.
+Seen failing on the old code: 18 calls of kaigi_programme_item, and of
+kaigi_release_programme_item and kaigi_release_visible for the release,
+36 of kaigi_delegation_rank.
 """
 import json
 import os
@@ -38,6 +40,15 @@ OLD = """SELECT coalesce(jsonb_agg(jsonb_build_object('date', day::text,
                 AND s.status <> 'cancelled') seen
         GROUP BY day) per_day"""
 NEW = "SELECT kaigi_programme_days(%(cid)s, %(actor)s::jsonb, %(tz)s, %(did)s)"
+OLD_RELEASE = """SELECT coalesce(jsonb_agg(jsonb_build_object('date', day::text,
+        'label', to_char(day, 'FMDay FMDD FMMonth YYYY'), 'items', items) ORDER BY day), '[]'::jsonb)
+    FROM (SELECT day, jsonb_agg(kaigi_release_programme_item(rs, %(tz)s, %(did)s)
+            ORDER BY (rs).starts_at, (rs).ends_at, (rs).session_id) AS items
+        FROM (SELECT rs, (rs.starts_at AT TIME ZONE %(tz)s)::date AS day FROM release_sessions rs
+            WHERE rs.release_id = %(rid)s AND rs.status <> 'cancelled'
+                AND kaigi_release_visible(rs, %(actor)s::jsonb)) seen
+        GROUP BY day) per_day"""
+NEW_RELEASE = "SELECT kaigi_release_programme_days(%(rid)s, %(actor)s::jsonb, %(tz)s, %(did)s)"
 
 
 def q(cur, sql, args=None):
@@ -75,12 +86,17 @@ def readers(cur, cid):
         liaison = {"role": "liaison", "conference_id": cid, "delegation_id": did}
         out.append(("%s's liaison" % code, liaison, did))
         out.append(("%s for the secretariat" % code, {"role": "admin"}, did))
+    for pid, rd in q(cur, """SELECT p.id, kaigi_programme_reader('{"role": "admin"}', c, NULL, p.id::text)
+            FROM participants p JOIN conferences c ON c.id = p.conference_id
+            WHERE c.id = %s ORDER BY p.id LIMIT 4""", (cid,)):
+        out.append(("participant %d" % pid, rd["actor"], rd.get("delegation_id")))
     return out
 
 
 def calls(cur):
     return dict(q(cur, """SELECT funcname, calls FROM pg_stat_xact_user_functions
-        WHERE funcname IN ('kaigi_programme_item', 'kaigi_delegation_rank', 'kaigi_interp_note')"""))
+        WHERE funcname IN ('kaigi_programme_item', 'kaigi_delegation_rank', 'kaigi_interp_note',
+            'kaigi_release_programme_item', 'kaigi_release_visible', 'kaigi_release_interp_note')"""))
 
 
 def main(s):
@@ -91,26 +107,34 @@ def main(s):
     represented, interpreted = enrich(cur, cid)
     ok(represented >= 1 and interpreted >= 1,
        "the demo has %d represented attendance(s), %d session(s) with interpretation" % (represented, interpreted))
-    bad, n = [], 0
-    for name, actor, did in readers(cur, cid):
-        for tz in ("Asia/Tokyo", "America/New_York"):
-            args = {"cid": cid, "actor": json.dumps(actor), "tz": tz, "did": did}
-            old, new = q(cur, OLD, args)[0][0], q(cur, NEW, args)[0][0]
-            n += 1
-            if old != new or not new:
-                bad.append("%s in %s" % (name, tz))
-    is_(bad, [], "the days as 086 made them, for all %d readers and zones" % n)
+    q(cur, "UPDATE conferences SET publish = 'release' WHERE id = %s", (cid,))
+    q(cur, "SELECT kaigi_release_create('{\"role\": \"admin\"}', '{}', %s)", (SLUG,))
+    rid = q(cur, "SELECT max(id) FROM releases WHERE conference_id = %s", (cid,))[0][0]
+    for what, old_sql, new_sql in (("086", OLD, NEW), ("the release's (130)", OLD_RELEASE, NEW_RELEASE)):
+        bad, n = [], 0
+        for name, actor, did in readers(cur, cid):
+            for tz in ("Asia/Tokyo", "America/New_York"):
+                args = {"cid": cid, "rid": rid, "actor": json.dumps(actor), "tz": tz, "did": did}
+                old, new = q(cur, old_sql, args)[0][0], q(cur, new_sql, args)[0][0]
+                n += 1
+                if old != new or not new:
+                    bad.append("%s in %s" % (name, tz))
+        is_(bad, [], "the days as %s made them, for all %d readers and zones" % (what, n))
     items = q(cur, NEW, {"cid": cid, "actor": '{"role": "admin"}', "tz": "Asia/Tokyo", "did": None})[0][0]
     ok(any("interpretation" in i for d in items for i in d["items"]),
        "an item carries its interpretation line")
     q(cur, "SET LOCAL track_functions = 'all'")
     ndel = q(cur, "SELECT count(*) FROM delegations WHERE conference_id = %s", (cid,))[0][0]
     q(cur, NEW, {"cid": cid, "actor": '{"role": "admin"}', "tz": "Asia/Tokyo", "did": None})
+    q(cur, NEW_RELEASE, {"rid": rid, "actor": '{"role": "admin"}', "tz": "Asia/Tokyo", "did": None})
     got = calls(cur)
-    ok(got.get("kaigi_programme_item", 0) == 0 and got.get("kaigi_delegation_rank", 0) <= ndel
-       and 0 < got.get("kaigi_interp_note", 0) <= interpreted,
-       "the days: no kaigi_programme_item, a rank per delegation at most (%d), a note per session"
-       " with pairs (%d): %s" % (ndel, interpreted, got))
+    ok(got.get("kaigi_programme_item", 0) == 0 and got.get("kaigi_release_programme_item", 0) == 0
+       and got.get("kaigi_release_visible", 0) == 0 and got.get("kaigi_delegation_rank", 0) <= 2 * ndel
+       and 0 < got.get("kaigi_interp_note", 0) <= interpreted
+       and got.get("kaigi_release_interp_note", 0) <= interpreted,
+       "the days, draft and release: no item function, no visibility rule per session, a rank per"
+       " delegation at most (%d each), the interpretation line only where there are pairs (%d): %s"
+       % (ndel, interpreted, got))
     conn.rollback()
 
 
