@@ -117,17 +117,6 @@ def read_problem(s, sid, body):
     return text, calls
 
 
-def python_parse_ms(text):
-    """Python's CPU to parse the problem once (the best of three), and it."""
-    best = None
-    for _ in range(3):
-        t = time.process_time()
-        doc = json.loads(text)
-        ms = (time.process_time() - t) * 1000
-        best = ms if best is None else min(best, ms)
-    return doc, best
-
-
 def rows_as_before(s, doc):
     """kaigi_repair_request_rows (860) against 170's kaigi_repair_request
     element by element, on the first 300 requests of the problem with
@@ -175,7 +164,7 @@ with Server(args=["--workers", "1"]) as s:
     at = "2026-06-02T10:00:00+09:00"	# slot 28: the first head meets someone then
     body = {"start": at, "end": "2026-06-02T10:30:00+09:00", "repair": True, "dry_run": True}
     text, calls = read_problem(s, sid, body)
-    doc, py_ms = python_parse_ms(text)
+    doc, py_ms = json_parse_ms(text)
     size, nothers = len(text), len(doc["move"]["others"])
     note("the problem: %d bytes, %d requests (%d others); Python parses it in %.1f ms"
          % (size, len(doc["requests"]), nothers, py_ms))
