@@ -325,8 +325,11 @@ test_basic(void)
 	c = query("SHOW statement_timeout", 0, NULL);
 	ok(c.status == DB_OK && strcmp(c.value, "10s") == 0,
 	    "statement_timeout set at connection setup (%s)", c.value);
+	c = query("SHOW jit", 0, NULL);
+	ok(c.status == DB_OK && strcmp(c.value, "off") == 0,
+	    "JIT off at connection setup (%s)", c.value);
 	db_get_stats(&s);
-	ok(s.queries == 6 && s.errors == 2 && s.unavailable == 0,
+	ok(s.queries == 7 && s.errors == 2 && s.unavailable == 0,
 	    "stats count queries %lu, errors %lu", s.queries, s.errors);
 }
 
@@ -584,6 +587,20 @@ test_queue_bound(void)
 	    c[1].status == DB_OK && c[2].status == DB_OK &&
 	    strcmp(c[2].value, "5") == 0,
 	    "the 3 queued were served once the connection was free");
+}
+
+/* A pool without statement_timeout_ms: JIT off all the same, and the
+ * server's statement_timeout left as it was (none here). */
+static void
+test_setup_no_timeout(void)
+{
+	struct capture	 c;
+
+	c = query("SELECT current_setting('jit') || ' ' ||"
+	    " current_setting('statement_timeout')", 0, NULL);
+	ok(c.status == DB_OK && strcmp(c.value, "off 0") == 0,
+	    "no statement_timeout_ms: JIT off, the server's timeout kept (%s)",
+	    c.value);
 }
 
 /* One connection: completion order is exactly submission order. */
@@ -884,6 +901,7 @@ main(void)
 	test_shutdown(app);
 
 	pool_start(conninfo, 1, 2000, 0, 0);
+	test_setup_no_timeout();
 	test_fifo_strict();
 	db_shutdown();
 
