@@ -468,7 +468,7 @@ api_solver_failed(struct req *r, struct scheduler_job *job)
 		detail = xasprintf("the solver is busy: %d job(s) running and %d"
 		    " waiting, the most this server takes; retry shortly",
 		    running, waiting);
-		api_reply_busy(r, detail);
+		http_reply_retry(r, detail);
 		free(detail);
 		return -1;
 	}
@@ -478,8 +478,8 @@ api_solver_failed(struct req *r, struct scheduler_job *job)
 		return -1;
 	}
 	if (job->failed != SCHEDULER_RAN) {
-		api_reply_busy(r, "the solver could not start (the server is "
-		    "shutting down or out of threads); retry shortly");
+		http_reply_retry(r, "the solver could not start (the server "
+		    "is shutting down or out of threads); retry shortly");
 		return -1;
 	}
 	if (job->rc < 0) {

@@ -217,7 +217,7 @@ export_done(enum db_status st, PGresult *res, void *arg)
 		job->kind = xstrdup(req_param(r, "kind"));
 	job->dir = xstrdup(dir != NULL && *dir != '\0' ? dir : "/tmp");
 	if (offload_run(export_write, export_written, job) != 0) {
-		api_reply_busy(r, "too many files are being written; retry "
+		http_reply_retry(r, "too many files are being written; retry "
 		    "shortly");
 		export_job_free(job);
 	}

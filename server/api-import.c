@@ -431,7 +431,7 @@ import_handle(struct req *r)
 		fatal("evbuffer_new");
 	evbuffer_add_buffer(ir->file, in);	/* moved, not copied */
 	if (offload_run(import_read_file, import_file_read, ir) != 0) {
-		api_reply_busy(r, "too many files are being read; retry "
+		http_reply_retry(r, "too many files are being read; retry "
 		    "shortly");
 		import_read_free(ir);
 	}

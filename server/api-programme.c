@@ -197,7 +197,7 @@ programme_loaded(enum db_status st, PGresult *res, void *arg)
 	if ((job->pdf = evbuffer_new()) == NULL)
 		fatal("evbuffer_new");
 	if (offload_run(programme_render, programme_rendered, job) != 0) {
-		api_reply_busy(r, "too many programmes are being printed; "
+		http_reply_retry(r, "too many programmes are being printed; "
 		    "retry shortly");
 		programme_job_free(job);
 	}

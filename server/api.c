@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "api.h"
-#include "config.h"
 #include "cursor.h"
 #include "db.h"
 #include "log.h"
@@ -153,17 +152,6 @@ api_txn_timeout(struct db_txn *txn, int ms)
 	snprintf(text, sizeof text, "%d", ms);
 	db_txn_query(txn, "SELECT set_config('statement_timeout', $1, true)",
 	    1, params, api_ignore, NULL);
-}
-
-/* 503 with Retry-After: the server is busy (or stopping); retry later. */
-void
-api_reply_busy(struct req *r, const char *detail)
-{
-	char	secs[16];
-
-	snprintf(secs, sizeof secs, "%d", cfg->retry_after);
-	http_add_header(r, "Retry-After", secs);
-	http_reply_problem(r, 503, detail, NULL);
 }
 
 /* Id as decimal text. */

@@ -34,8 +34,6 @@ void	api_reply_invalid(struct req *, json_t *errors);
  * rest of it (0: none); its answer is not looked at (the next one tells). */
 struct db_txn;
 void	api_txn_timeout(struct db_txn *, int ms);
-/* 503 with Retry-After (retry_after): busy or stopping, detail says which. */
-void	api_reply_busy(struct req *, const char *detail);
 
 /*
  * The common callback tail: a failed statement becomes its problem answer;

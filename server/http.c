@@ -363,8 +363,8 @@ http_reply_problem(struct req *r, int status, const char *detail,
 }
 
 /* 503 with Retry-After and a reason. */
-static void
-http_reply_unavailable_detail(struct req *r, const char *detail)
+void
+http_reply_retry(struct req *r, const char *detail)
 {
 	char	secs[16];
 
@@ -377,7 +377,7 @@ http_reply_unavailable_detail(struct req *r, const char *detail)
 void
 http_reply_unavailable(struct req *r)
 {
-	http_reply_unavailable_detail(r,
+	http_reply_retry(r,
 	    "the database is unavailable; retry shortly");
 }
 
@@ -389,7 +389,7 @@ http_reply_busy(struct req *r, const char *why)
 
 	snprintf(detail, sizeof detail, "the server is busy (%s); retry shortly",
 	    why);
-	http_reply_unavailable_detail(r, detail);
+	http_reply_retry(r, detail);
 }
 
 /* Why a SQLSTATE means "busy, retry shortly", or NULL. */
@@ -631,7 +631,7 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 		break;
 	case -2:
 		http_add_header(r, "Connection", "close");
-		http_reply_unavailable_detail(r, "too many connections; retry shortly");
+		http_reply_retry(r, "too many connections; retry shortly");
 		return;
 	default:
 		http_reply_problem(r, 400, "malformed query string", NULL);

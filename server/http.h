@@ -101,6 +101,9 @@ void	http_reply_ref(struct req *, int status, const char *content_type,
  * of extra (stolen, may be NULL), e.g. "errors" or "conflicts".
  */
 void	http_reply_problem(struct req *, int status, const char *detail, json_t *extra);
+/* 503 with Retry-After (retry_after) and detail: busy or stopping, the
+ * detail says which. */
+void	http_reply_retry(struct req *, const char *detail);
 /* 503 with Retry-After: the database is unavailable. */
 void	http_reply_unavailable(struct req *);
 /* 503 with Retry-After: "the server is busy (why); retry shortly". */
