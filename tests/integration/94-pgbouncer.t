@@ -16,11 +16,11 @@ on two hosts, have database_url = PgBouncer and listen_url = PostgreSQL.
    would renew the feed); an auto-schedule places the two open requests;
    an import of 200 participants (one transaction: a transaction-local
    statement timeout and a temporary table ON COMMIT DROP).
- * Session state: kaigid sets statement_timeout once per connection; in
-   transaction mode that would reach one server connection only.
-   config/pgbouncer.ini's connect_query sets it on every server connection
-   PgBouncer opens: each of them, however many, has kaigid's 10 s, also
-   after PgBouncer replaced them all (RECONNECT).
+ * Session state: kaigid sets statement_timeout and jit = off once per
+   connection; in transaction mode that would reach one server connection
+   only. config/pgbouncer.ini's connect_query sets both on every server
+   connection PgBouncer opens: each of them, however many, has kaigid's
+   10 s and no JIT, also after PgBouncer replaced them all (RECONNECT).
  * Nothing in kaigid's log says a statement failed.
  * listen_url through PgBouncer (the mistake): LISTEN succeeds there but
    hears nothing. kaigid finds out (its probe NOTIFY never comes back),
@@ -79,7 +79,8 @@ def server_timeouts(pgb, n):
         out = []
         for c in conns:
             with c.cursor() as cur:
-                cur.execute("SELECT pg_backend_pid(), current_setting('statement_timeout')")
+                cur.execute("SELECT pg_backend_pid(), current_setting('statement_timeout')"
+                            " || ' jit=' || current_setting('jit')")
                 out.append(cur.fetchone())
         return out
     finally:
@@ -119,15 +120,30 @@ def pooling(pgb, direct, k1, k2, sec):
        % len(listening))
 
 
+def setup_names():
+    """The settings kaigid's pool connections set for their session
+    (server/db.c's DB_SQL_SETUP), and those connect_query sets."""
+    with open(os.path.join(TOP, "server", "db.c")) as f:
+        m = re.search(r"DB_SQL_SETUP =\s*((?:\s*\"[^\"]*\")+)", f.read())
+    with open(os.path.join(TOP, "config", "pgbouncer.ini")) as f:
+        q = re.search(r"connect_query='([^']*)'", f.read())
+    return (set(re.findall(r"set_config\('(\w+)'", m.group(1))) if m else set(),
+            set(re.findall(r"SET (\w+)", q.group(1))) if q else set())
+
+
 def timeouts(pgb, k1, sec):
+    kaigid, bouncer = setup_names()
+    ok(kaigid and kaigid <= bouncer,
+       "connect_query sets every session setting kaigid's pools set (%s; it sets %s)"
+       % (", ".join(sorted(kaigid)) or "none found", ", ".join(sorted(bouncer)) or "none"))
     got = server_timeouts(pgb, 8)
-    is_(sorted({t for _, t in got}), ["10s"],
-        "8 server connections at once: each has statement_timeout 10s (connect_query)")
+    is_(sorted({t for _, t in got}), ["10s jit=off"],
+        "8 server connections at once: each has statement_timeout 10s and jit off (connect_query)")
     pgb.admin("RECONNECT")      # every server connection is replaced once it is free
     load(k1, sec, n=8, each=5)
     got2 = server_timeouts(pgb, 8)
     fresh = {p for p, _ in got2} - {p for p, _ in got}
-    ok(fresh and sorted({t for _, t in got2}) == ["10s"],
+    ok(fresh and sorted({t for _, t in got2}) == ["10s jit=off"],
        "after RECONNECT, the new server connections (%d) have it too" % len(fresh))
 
 
