@@ -1,0 +1,33 @@
+-- 890_key_lookup_plans.sql — two PL/pgSQL functions called once per
+-- request look their rows up by key whatever the size of the tables when
+-- the connection planned them (issue 21: the schedule's write at COP size).
+--
+-- PL/pgSQL keeps each statement's plan for the life of the connection,
+-- and after five calls that plan is the generic one. A pooled connection
+-- that ran kaigi_bilateral_check_sessions (the deferred check of every
+-- request written) or kaigi_bilateral_json (every request's object) while
+-- the conference had only its plenaries, sessions in one page, planned
+-- their look-ups of sessions by key as sequential scans, which cost less
+-- than the key's index on one page, and kept those plans when sessions
+-- grew. On the planted COP (scripts/bench/solver --via-api -n 20000 -R 300
+-- -D 12, slots asked before the schedule) the schedule's write took 79.5 s
+-- instead of 10: 38,600 checks at COMMIT, 68.9 s, each reading the 19,000
+-- new sessions twice (82,593 sequential scans, 1.56 billion rows); reading
+-- the requests back (GET /bilaterals, 20 pages) spent 19.6 s in 20,573
+-- calls of kaigi_bilateral_json. 400 had already moved the check's look-up
+-- into a sub-query by key; the plan of that sub-query had the same flaw.
+--
+-- Each statement of both functions reads by a key that has an index
+-- (bilateral_requests, bilateral_sessions, sessions, conferences and
+-- delegations by id, bilateral_sessions by bilateral_id), so no plan of
+-- theirs needs a sequential scan: they are planned with enable_seqscan off,
+-- and the index is taken at any size (a call costs 0.6 µs more for the
+-- setting). tests/integration/58-key-lookup-plans.t plans both on a small
+-- conference, writes a plan of 400 placements on the same connection and
+-- counts the rows of sessions read sequentially (old: 644,800 by the
+-- checks and 81,400 by the objects).
+--
+-- Applied by kaigid --migrate inside one transaction: no BEGIN/COMMIT here.
+
+ALTER FUNCTION kaigi_bilateral_check_sessions(bigint) SET enable_seqscan = off;
+ALTER FUNCTION kaigi_bilateral_json(bigint) SET enable_seqscan = off;
