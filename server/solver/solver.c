@@ -16,15 +16,16 @@
  * (fast clash test) and two item lists: everything they do (exact gap
  * checks with changeover and travel) and their meetings sorted by start
  * (breaks and room changes). Each room has a per-cell owner.
- * Pure computation: no I/O, no globals, reentrant.
+ * Pure computation: no I/O, reentrant; no globals but the large cell
+ * tables kept between solves (solver-cells.c).
  */
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "solver.h"
+#include "solver-cells.h"
 #include "solver-grid.h"
 #include "solver-sv.h"
 #include "../util.h"
@@ -944,28 +945,12 @@ sv_init_time(struct sv *sv)
 	return 0;
 }
 
-/*
- * A per-cell table of n entries, every byte set to fill (0xff: each entry
- * -1, SV_FREE). The rooms' and people's cells run to megabytes at
- * conference size (300 rooms over 12 days: 4 MiB), and a fresh 4 KiB page
- * costs a fault when first written: on a virtual machine that was 12 of
- * the 16 ms of a request's slots at COP size. Tables of 2 MiB and more are
- * aligned for transparent huge pages and marked for them (madvise), which
- * takes a fault per 2 MiB where the system allows it; elsewhere nothing
- * changes.
- */
+/* A per-cell table of n entries, every byte set to fill (0xff: each entry
+ * -1, SV_FREE); large ones are kept between solves (solver-cells.c). */
 static void *
 sv_cells(size_t n, size_t size, int fill)
 {
-	size_t	 bytes = n * size, huge = (size_t)2 << 20;
-	void	*p;
-
-	if (bytes < huge || posix_memalign(&p, huge, bytes) != 0)
-		p = xmalloc(bytes);
-	else
-		(void)madvise(p, bytes, MADV_HUGEPAGE);
-	memset(p, fill, bytes);
-	return p;
+	return solver_cells_get(n * size, fill);
 }
 
 /* Load people's and rooms' busy intervals. */
@@ -1040,9 +1025,9 @@ sv_free(struct sv *sv)
 	free(sv->rq);
 	free(sv->trav);
 	free(sv->dayof);
-	free(sv->pocc);
-	free(sv->pown);
-	free(sv->rown);
+	solver_cells_put(sv->pocc);
+	solver_cells_put(sv->pown);
+	solver_cells_put(sv->rown);
 	free(sv->ps);
 	free(sv->pr);
 	free(sv->nbp);
