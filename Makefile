@@ -78,13 +78,13 @@ run: deps all
 # 1,000 writes in that build (300 under ASan). Two whole passes took 22-23
 # minutes of CI on 2 cores, against its 15; make test-release runs the
 # whole suite against the release build.
-RELEASE_TESTS = tests/integration/01-server.t tests/integration/30-feeds.t \
-	tests/integration/52-schedule.t tests/integration/93-balancer.t
+RELEASE_TESTS = tests/integration/93-balancer.t tests/integration/52-schedule.t \
+	tests/integration/30-feeds.t tests/integration/01-server.t
 
 test: deps
 	$(MAKE) -j2 all unit asan
 	KAIGI_BUILD=build/asan tests/run
-	tests/run build/release/tests/test_* $(RELEASE_TESTS)
+	tests/run $(RELEASE_TESTS) build/release/tests/test_*
 
 test-release: deps
 	$(MAKE) -j2 all unit
