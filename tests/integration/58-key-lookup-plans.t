@@ -30,7 +30,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from planlib import accept_all, conference, dry_run, heads, plan_of, q, write_explained  # noqa: E402
+from planlib import accept_all, conference, dry_run, hall, heads, plan_of, q, write_explained  # noqa: E402
 
 SLUG = "key-plans"
 D = 40
@@ -39,10 +39,7 @@ D = 40
 def setup(s):
     cur = s.db().cursor()
     cid = conference(cur, SLUG)
-    venue = q(cur, "INSERT INTO venues (conference_id, name) VALUES (%s, 'Hall') RETURNING id", cid)[0][0]
-    for i in range(20):
-        q(cur, "INSERT INTO rooms (conference_id, venue_id, name, capacity, kind)"
-               " VALUES (%s, %s, %s, 10, 'bilateral')", cid, venue, "R%02d" % i)
+    hall(cur, cid, 20)
     for d in range(1, 4):
         q(cur, "INSERT INTO sessions (conference_id, kind, title, starts_at, ends_at)"
                " VALUES (%s, 'plenary', %s, %s, %s)", cid, "Plenary %d" % d,

@@ -30,7 +30,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from planlib import accept_all, conference, dry_run, heads, plan_of, q, write_explained  # noqa: E402
+from planlib import accept_all, conference, dry_run, hall, heads, plan_of, q, write_explained  # noqa: E402
 
 SLUG = "transition-plans"
 D = 30
@@ -39,10 +39,7 @@ D = 30
 def setup(s):
     cur = s.db().cursor()
     cid = conference(cur, SLUG)
-    venue = q(cur, "INSERT INTO venues (conference_id, name) VALUES (%s, 'Hall') RETURNING id", cid)[0][0]
-    for i in range(24):
-        q(cur, "INSERT INTO rooms (conference_id, venue_id, name, capacity, kind)"
-               " VALUES (%s, %s, %s, 10, 'bilateral')", cid, venue, "R%02d" % i)
+    hall(cur, cid, 24)
     dels, hs = heads(cur, cid, D, ("deputy", "staff", "staff"))
     return cid, accept_all(cur, cid, dels, 300), dels, hs
 

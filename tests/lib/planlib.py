@@ -5,6 +5,8 @@ the way kaigid writes it and read its plans (tests/integration/58-plan-*.t,
 q(cur, sql, *args)          run one statement; its rows, or None
 conference(cur, slug, days) a conference of its own (Asia/Tokyo, from
                             2026-06-01 for days days); its id
+hall(cur, cid, n)           a venue "Hall" with n bilateral rooms R00..
+                            of 10 seats; the venue's id
 heads(cur, cid, n, extra)   n delegations D00.. with a head each (and the
                             roles in extra, unnamed by e-mail); their ids
                             and the heads' ids
@@ -38,6 +40,14 @@ def conference(cur, slug, days=3):
     return q(cur, "INSERT INTO conferences (slug, title, timezone, start_date, end_date)"
                   " VALUES (%s, %s, 'Asia/Tokyo', '2026-06-01', %s) RETURNING id",
              slug, slug, "2026-06-%02d" % days)[0][0]
+
+
+def hall(cur, cid, n):
+    venue = q(cur, "INSERT INTO venues (conference_id, name) VALUES (%s, 'Hall') RETURNING id", cid)[0][0]
+    for i in range(n):
+        q(cur, "INSERT INTO rooms (conference_id, venue_id, name, capacity, kind)"
+               " VALUES (%s, %s, %s, 10, 'bilateral')", cid, venue, "R%02d" % i)
+    return venue
 
 
 def heads(cur, cid, n, extra=()):
