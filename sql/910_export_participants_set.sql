@@ -10,7 +10,7 @@
 -- 0.45 s and the zip 1.08 s. kaigi_export_participants builds each row
 -- whole, language_pairs beside 080's columns: the same objects in the same
 -- order (by participant id), for the same actors (080's kaigi_export_may,
--- kaigi_export_people). tests/integration/18-export-participants-set.t
+-- kaigi_export_people). tests/integration/18-export-rows-set.t
 -- compares it with 310's zip for every actor and counts the calls.
 --
 -- Replaces (CREATE OR REPLACE, same signature): 510's kaigi_export. New:
