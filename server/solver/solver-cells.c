@@ -23,7 +23,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "solver.h"
 #include "solver-cells.h"
 #include "../util.h"
 
@@ -38,8 +37,20 @@ struct cells_entry {
 
 static pthread_mutex_t		 cells_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cells_entry	 cells[CELLS_SLOTS];
-static size_t			 cells_kept;	/* bytes of the kept ones */
 static struct solver_cells_stats cells_stats;
+
+/* Bytes of the tables kept now (not lent). Called with the lock held. */
+static size_t
+cells_kept(void)
+{
+	size_t	 n = 0;
+	int	 i;
+
+	for (i = 0; i < CELLS_SLOTS; i++)
+		if (cells[i].p != NULL && !cells[i].lent)
+			n += cells[i].cap;
+	return n;
+}
 
 /* The smallest kept table of at least bytes, lent out; -1 if none. */
 static int
@@ -55,7 +66,6 @@ cells_take(size_t bytes)
 	}
 	if (best >= 0) {
 		cells[best].lent = 1;
-		cells_kept -= cells[best].cap;
 		cells_stats.reused++;
 	}
 	return best;
@@ -123,7 +133,7 @@ cells_room(size_t cap)
 {
 	int	 i, small;
 
-	while (cells_kept + cap > SOLVER_CELLS_KEEP_BYTES) {
+	while (cells_kept() + cap > SOLVER_CELLS_KEEP_BYTES) {
 		small = -1;
 		for (i = 0; i < CELLS_SLOTS; i++)
 			if (cells[i].p != NULL && !cells[i].lent &&
@@ -133,7 +143,6 @@ cells_room(size_t cap)
 		if (small < 0)
 			return 0;
 		free(cells[small].p);
-		cells_kept -= cells[small].cap;
 		cells[small].p = NULL;
 		cells_stats.freed++;
 	}
@@ -154,7 +163,6 @@ solver_cells_put(void *p)
 	if (i < CELLS_SLOTS && cells[i].cap <= SOLVER_CELLS_KEEP_BYTES &&
 	    cells_room(cells[i].cap)) {
 		cells[i].lent = 0;
-		cells_kept += cells[i].cap;
 		pthread_mutex_unlock(&cells_lock);
 		return;
 	}
@@ -171,6 +179,6 @@ solver_cells_stats(struct solver_cells_stats *out)
 {
 	pthread_mutex_lock(&cells_lock);
 	*out = cells_stats;
-	out->kept_bytes = cells_kept;
+	out->kept_bytes = cells_kept();
 	pthread_mutex_unlock(&cells_lock);
 }
