@@ -355,6 +355,23 @@ feed_cache_invalidate(long long conference_id)
 	}
 }
 
+/*
+ * A conference changed (its NOTIFY): its entries are no longer served
+ * without asking the database. One rendered after the change (the NOTIFY
+ * came late) is found fresh and kept; a stale one is read again.
+ */
+void
+feed_cache_changed(long long conference_id)
+{
+	struct feed_entry	*e;
+
+	feed_generation++;
+	feed_memo_invalidate(conference_id);
+	for (e = feed_lru_head; e != NULL; e = e->next)
+		if (e->conference_id == conference_id)
+			e->listen_epoch = 0;
+}
+
 /* Drop every entry. */
 void
 feed_cache_clear(void)

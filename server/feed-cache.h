@@ -5,8 +5,11 @@
  * "room:<slug>:<id>:<viewer>") maps to the rendered bytes, their strong
  * ETag, the Last-Modified instant and the conference the feed belongs to.
  * The database announces changes per conference (NOTIFY kaigi_changes), and
- * feed_cache_invalidate() drops that conference's entries; after a lost
- * LISTEN connection feed_cache_clear() drops everything.
+ * feed_cache_changed() makes that conference's entries ask the database
+ * before they are served again: a NOTIFY may arrive after a feed was
+ * already rendered with its change, and that feed is kept. After a lost
+ * LISTEN connection feed_cache_clear() drops everything;
+ * feed_cache_invalidate() drops one conference's entries (a revoked token).
  *
  * Bounded in bytes (the `feed_cache_mb` setting, feed_cache_set_limit()):
  * an entry costs its feed's bytes plus its key and bookkeeping
@@ -100,6 +103,11 @@ void	feed_cache_write_seen(void);
 unsigned long feed_cache_writes(void);
 /* Drop every entry of a conference. */
 void	feed_cache_invalidate(long long conference_id);
+/*
+ * A conference's change was announced: its entries stay, but each is
+ * served again only once the database says it is still fresh (feed.c).
+ */
+void	feed_cache_changed(long long conference_id);
 /* Drop everything. */
 void	feed_cache_clear(void);
 /*

@@ -9,8 +9,8 @@
  * such poll asks the database for the stored validator (sql/340). A memo
  * is trusted on the feed cache's terms (feed.c): LISTEN in force since it
  * was taken and no write through this worker since; a NOTIFY of its
- * conference, a lost LISTEN or a revoked token drops it with the cache's
- * entries (feed_cache_invalidate, feed_cache_clear call in here). A memo
+ * conference, a lost LISTEN or a revoked token drops it (feed_cache_changed,
+ * feed_cache_invalidate and feed_cache_clear call in here). A memo
  * taken from a query that started before an invalidation is refused, as
  * the cache refuses such a feed (the generation).
  *

@@ -11,9 +11,11 @@
  * revoked token (never an empty calendar).
  *
  * A cached feed is served as is only while the LISTEN connection that
- * drops changed conferences' feeds (hooks.c, notify.c) has been in force
- * without a break since the feed was read (same notify_epoch). Otherwise
- * (LISTEN down or reconnecting, or the feed read while it was) one cheap
+ * announces changed conferences (hooks.c, notify.c) has been in force
+ * without a break since the feed was read (same notify_epoch), and no
+ * change of its conference was announced since. Otherwise (a change
+ * announced, which may be one the feed already shows; LISTEN down or
+ * reconnecting, or the feed read while it was) one cheap
  * query first asks whether anything of the conference changed since the
  * snapshot the feed was read under (kaigi_feed_fresh in
  * sql/061_feed_clock.sql); if so the feed is read again, so a revoked
@@ -873,8 +875,12 @@ feed_checked(enum db_status st, PGresult *res, void *arg)
 	}
 	if (PQgetvalue(res, 0, 0)[0] == 't') {
 		metrics_count("feed_cache_hits_total", 1);
-		/* LISTEN in force since before this check: trusted again. */
-		if (j->epoch != 0 && j->epoch == notify_epoch())
+		/*
+		 * LISTEN in force since before this check, and no change
+		 * announced meanwhile (the generation): trusted again.
+		 */
+		if (j->epoch != 0 && j->epoch == notify_epoch() &&
+		    j->generation == feed_cache_generation())
 			j->cached->listen_epoch = j->epoch;
 		j->cached->writes = j->writes;	/* the check saw them */
 		feed_reply(j->r, j->cached, j->private);
@@ -899,6 +905,7 @@ feed_revalidate(struct feed_job *j)
 	snprintf(conf, sizeof conf, "%lld", j->cached->conference_id);
 	params[0] = conf;
 	params[1] = j->cached->snapshot;
+	j->generation = feed_cache_generation();
 	j->epoch = notify_epoch();
 	j->writes = feed_cache_writes();
 	db_query(FEED_FRESH_SQL, 2, params, feed_checked, j);

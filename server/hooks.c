@@ -4,7 +4,9 @@
  *
  * The change listener: LISTEN kaigi_changes on a dedicated connection
  * (notify.c). Every notification names a conference; its cached feeds are
- * dropped and its change streams (changes.c) look for new rows. After a
+ * revalidated before they are served again (feed_cache_changed: one that
+ * already shows the change stays) and its change streams (changes.c) look
+ * for new rows. After a
  * lost and re-opened LISTEN connection, notifications may have been missed:
  * every cached feed is dropped and every stream looks again.
  *
@@ -29,7 +31,7 @@
 
 #define HOOKS_CHANNEL "kaigi_changes"
 
-/* A conference changed: drop its feeds, wake its streams. */
+/* A conference changed: distrust its feeds, wake its streams. */
 static void
 hooks_on_notify(const char *channel, const char *payload, void *arg)
 {
@@ -43,7 +45,7 @@ hooks_on_notify(const char *channel, const char *payload, void *arg)
 		changes_wake_all();
 		return;
 	}
-	feed_cache_invalidate(conference_id);
+	feed_cache_changed(conference_id);
 	metrics_count("feed_cache_invalidations_total", 1);
 	changes_wake(conference_id);
 }
