@@ -358,18 +358,28 @@ feed_cache_invalidate(long long conference_id)
 /*
  * A conference changed (its NOTIFY): its entries are no longer served
  * without asking the database. One rendered after the change (the NOTIFY
- * came late) is found fresh and kept; a stale one is read again.
+ * came late) is found fresh and kept; a stale one is read again. An entry
+ * not trusted already (not asked for since an earlier change, or read with
+ * LISTEN down) is dropped: it would most likely be stale, and a personal
+ * feed's entry keeps an older shared part alive outside the bound
+ * (feed-shared.h), so at most one such generation is kept.
  */
 void
 feed_cache_changed(long long conference_id)
 {
-	struct feed_entry	*e;
+	struct feed_entry	*e, *next;
 
 	feed_generation++;
 	feed_memo_invalidate(conference_id);
-	for (e = feed_lru_head; e != NULL; e = e->next)
-		if (e->conference_id == conference_id)
+	for (e = feed_lru_head; e != NULL; e = next) {
+		next = e->next;
+		if (e->conference_id != conference_id)
+			continue;
+		if (e->listen_epoch == 0)
+			feed_cache_remove(e);
+		else
 			e->listen_epoch = 0;
+	}
 }
 
 /* Drop every entry. */

@@ -13,7 +13,10 @@
 #    the next fetch is one revalidation and a hit, with the same bytes;
 #  * a real change made behind kaigid's back (psql): its NOTIFY makes the
 #    next fetch find the feed stale and render the change;
-#  * after that fetch the feed is trusted again: served without asking.
+#  * after that fetch the feed is trusted again: served without asking;
+#  * two NOTIFYs with no fetch between drop it: a feed not asked for since
+#    an earlier change is most likely stale, and a personal one keeps an
+#    older shared part alive outside the cache's bound.
 import os
 import sys
 
@@ -59,6 +62,15 @@ def late_notify(s, cid, path, what):
     ok(r.status == 200 and r.body == body, "%s: the same bytes" % what)
     r, d = fetch(s, path)
     is_(d, moved(hits=1), "%s: and trusted again (a hit without asking)" % what)
+    for _ in range(2):
+        before = feed_metrics(s)["feed_cache_invalidations_total"]
+        with s.db().cursor() as cur:
+            cur.execute("SELECT pg_notify('kaigi_changes', %s)", (str(cid),))
+        notified(s, before)
+    r, d = fetch(s, path)
+    is_(d, moved(misses=1), "%s: two NOTIFYs with no fetch between drop it (a miss): a feed"
+        " not asked for since an earlier change is not kept" % what)
+    ok(r.status == 200 and r.body == body, "%s: rendered again with the same bytes" % what)
 
 
 def real_change(s, cid, sid, path, what, title):
