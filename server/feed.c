@@ -888,7 +888,13 @@ feed_checked(enum db_status st, PGresult *res, void *arg)
 		return;
 	}
 	metrics_count("feed_cache_stale_total", 1);
-	feed_cache_invalidate(j->cached->conference_id);
+	/*
+	 * Drop the conference's feeds, unless another check's answer did
+	 * already: after a change, each feed asked for at once finds itself
+	 * stale, and each drop would refuse the loads begun since.
+	 */
+	if (j->cached->cached)
+		feed_cache_invalidate(j->cached->conference_id);
 	feed_cache_release(j->cached);
 	j->cached = NULL;
 	feed_load(j);

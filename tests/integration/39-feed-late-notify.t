@@ -16,7 +16,12 @@
 #  * after that fetch the feed is trusted again: served without asking;
 #  * two NOTIFYs with no fetch between drop it: a feed not asked for since
 #    an earlier change is most likely stale, and a personal one keeps an
-#    older shared part alive outside the cache's bound.
+#    older shared part alive outside the cache's bound;
+#  * after a change, 8 cached feeds asked for at once each find themselves
+#    stale: the first answer drops the conference's feeds, the others drop
+#    nothing, so all 8 loads are kept (each drop used to refuse the loads
+#    begun before it).
+import concurrent.futures
 import os
 import sys
 
@@ -87,6 +92,36 @@ def real_change(s, cid, sid, path, what, title):
     is_(d, moved(hits=1), "%s: then trusted (a hit without asking)" % what)
 
 
+def burst(s, cid, sid):
+    """After a change, 8 cached feeds asked for at once: each finds itself
+    stale, and all 8 are cached again (the first drop is the only one; each
+    later drop used to refuse the loads begun since)."""
+    codes = [c for (c,) in rows(s, "SELECT d.code FROM delegations d WHERE d.conference_id = %s"
+                                " ORDER BY d.code LIMIT 8", cid)]
+    paths = ["/feeds/%s.ics" % s.feed_token(SLUG, delegation=c) for c in codes]
+    for p in paths:
+        s.request("GET", p)
+    before = feed_metrics(s)["feed_cache_invalidations_total"]
+    with s.db().cursor() as cur:
+        cur.execute("UPDATE sessions SET title = 'Retitled before a burst' WHERE id = %s", (sid,))
+    ok(notified(s, before), "burst: kaigid handled the change's NOTIFY")
+    m = feed_metrics(s)
+    with concurrent.futures.ThreadPoolExecutor(len(paths)) as pool:
+        got = list(pool.map(lambda p: s.request("GET", p), paths))
+    ok(all(r.status == 200 and b"Retitled before a burst" in r.body for r in got),
+       "burst: %d feeds asked for at once, each with the change" % len(paths))
+    n = feed_metrics(s)
+    diag("burst: revalidations +%d, stale +%d, misses +%d" % (
+        n["feed_cache_revalidations_total"] - m["feed_cache_revalidations_total"],
+        n["feed_cache_stale_total"] - m["feed_cache_stale_total"],
+        n["feed_cache_misses_total"] - m["feed_cache_misses_total"]))
+    hits = 0
+    for p in paths:
+        r, d = fetch(s, p)
+        hits += d == moved(hits=1)
+    is_(hits, len(paths), "burst: all %d are cached again (a hit without asking)" % len(paths))
+
+
 def main():
     with Server() as s:
         cid = one(s, "SELECT id FROM conferences WHERE slug = %s", SLUG)
@@ -102,6 +137,7 @@ def main():
             fresh(s, path)
             late_notify(s, cid, path, what)
             real_change(s, cid, sid, path, what, "Retitled behind kaigid's back %d" % n)
+        burst(s, cid, sid)
         is_(s.stop(), 0, "kaigid exits 0")
 
 
