@@ -18,7 +18,9 @@
 #    stay: the hot feed is still a hit once kaigid has handled a change
 #    NOTIFYed after the token (a marker in another conference). Before
 #    sql/255 every new token dropped them all, and a token's late NOTIFY
-#    made the first round's hot feed a miss on a busy machine.
+#    made the first round's hot feed a miss on a busy machine. Until
+#    39-feed-late-notify.t, the rename's NOTIFY, handled after the hot feed
+#    was read again with the new title, dropped it too (CI, stop 45).
 #  * SIGHUP with feed_cache_mb = 0 in the file: the cache empties at once and
 #    keeps nothing; back to 1, it caches again.
 # feed_fragment_mb = 0 throughout: each feed is rendered and kept whole, as
