@@ -19,8 +19,9 @@
 #    NOTIFYed after the token (a marker in another conference). Before
 #    sql/255 every new token dropped them all, and a token's late NOTIFY
 #    made the first round's hot feed a miss on a busy machine. Until
-#    39-feed-late-notify.t, the rename's NOTIFY, handled after the hot feed
-#    was read again with the new title, dropped it too (CI, stop 45).
+#    39-feed-late-notify.t, the rename's NOTIFY, if handled after the hot feed
+#    was read again with the new title, dropped it too (most likely what
+#    failed this test on CI in stop 45).
 #  * SIGHUP with feed_cache_mb = 0 in the file: the cache empties at once and
 #    keeps nothing; back to 1, it caches again.
 # feed_fragment_mb = 0 throughout: each feed is rendered and kept whole, as
