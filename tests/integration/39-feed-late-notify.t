@@ -124,6 +124,9 @@ def burst(s, cid, sid):
 
 def main():
     with Server() as s:
+        # a feed read before LISTEN is verified is never trusted (feed.c)
+        ok(wait_until(lambda: s.request("GET", "/readyz").json.get("listen") == "ok",
+                      timeout=PATIENCE), "kaigid listens (/readyz)")
         cid = one(s, "SELECT id FROM conferences WHERE slug = %s", SLUG)
         sid = one(s, "SELECT min(s.id) FROM sessions s JOIN conferences c"
                   " ON c.id = s.conference_id WHERE c.slug = %s AND s.visibility = 'public'"
