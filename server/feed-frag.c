@@ -31,6 +31,7 @@
 
 #include <openssl/evp.h>
 
+#include "feed-file.h"
 #include "feed-frag.h"
 #include "ical.h"
 #include "util.h"
@@ -411,6 +412,7 @@ feed_body_release(struct feed_body *b)
 {
 	if (b == NULL || --b->refs > 0)
 		return;
+	feed_body_file_free(b);
 	free(b->text);
 	free(b->ev);
 	free(b);

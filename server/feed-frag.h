@@ -37,6 +37,8 @@ struct feed_body_event {
 	time_t		 start;
 	size_t		 off, len;		/* its VEVENT in text */
 };
+struct evbuffer_file_segment;
+
 struct feed_body {
 	char			*text;
 	size_t			 len, n;
@@ -45,6 +47,8 @@ struct feed_body {
 	unsigned char		 digest[32];	/* SHA-256 of text */
 	long long		 changed;	/* the caller's: its clock */
 	int			 refs;
+	struct evbuffer_file_segment *file;	/* feed-file.h, or NULL */
+	int			 file_failed;
 };
 
 /*

@@ -68,6 +68,7 @@
 #include "config.h"
 #include "decode-lang.h"
 #include "feed-cache.h"
+#include "feed-file.h"
 #include "feed-frag.h"
 #include "feed-shared.h"
 #include "feed-memo.h"
@@ -254,22 +255,33 @@ feed_sent(const void *data, size_t len, void *arg)
 	feed_cache_release(arg);
 }
 
-/* 200 with a feed assembled by reference: each part, not copied. */
+/*
+ * 200 with a feed assembled by reference: each part, not copied; a long
+ * run of a large shared part from its memory file, by sendfile
+ * (feed-file.h).
+ */
 static void
 feed_reply_parts(struct req *r, struct feed_entry *e)
 {
-	const char	**data = xcalloc(e->nparts, sizeof *data);
-	size_t		 *len = xcalloc(e->nparts, sizeof *len), i;
+	struct evbuffer_file_segment	*file = feed_body_file(e->body);
+	struct http_piece		*p = xcalloc(e->nparts, sizeof *p);
+	const struct feed_part		*fp;
+	size_t				 i;
 
 	for (i = 0; i < e->nparts; i++) {
-		data[i] = (e->parts[i].shared ? e->body->text : e->data) +
-		    e->parts[i].off;
-		len[i] = e->parts[i].len;
+		fp = &e->parts[i];
+		p[i].len = fp->len;
+		p[i].file_off = -1;
+		if (fp->shared && file != NULL && fp->len >= FEED_FILE_MIN_RUN) {
+			p[i].file_off = (long long)fp->off;
+			metrics_count("feed_sendfile_bytes_total", fp->len);
+			continue;
+		}
+		p[i].data = (fp->shared ? e->body->text : e->data) + fp->off;
+		e->refs++;	/* one per part by reference, until it is sent */
 	}
-	e->refs += (int)e->nparts;	/* one per part, until it is sent */
-	http_reply_refs(r, 200, FEED_TYPE, data, len, e->nparts, feed_sent, e);
-	free(data);
-	free(len);
+	http_reply_pieces(r, 200, FEED_TYPE, p, e->nparts, file, feed_sent, e);
+	free(p);
 }
 
 /* Answer from an entry: 200 with its bytes (not copied), or 304. */

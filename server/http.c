@@ -283,22 +283,37 @@ http_reply_ref(struct req *r, int status, const char *content_type,
 	http_send(r, status, buf);
 }
 
-/* Answer with bytes in pieces, each by reference (http.h). */
+/*
+ * Answer with pieces, each by reference or from a file segment (http.h).
+ * The buffer is marked as drained to a socket, which is what lets libevent
+ * keep a segment's pieces for sendfile; evhttp only moves its chains on to
+ * the connection's output (or drops them, for HEAD).
+ */
 void
-http_reply_refs(struct req *r, int status, const char *content_type,
-    const char *const *data, const size_t *len, size_t n,
+http_reply_pieces(struct req *r, int status, const char *content_type,
+    const struct http_piece *p, size_t n, struct evbuffer_file_segment *file,
     void (*done)(const void *, size_t, void *), void *arg)
 {
 	struct evbuffer	*buf = evbuffer_new();
 	size_t		 i;
+	int		 rc;
 
 	if (buf == NULL)
 		fatal("evbuffer_new");
+	if (file != NULL)
+		evbuffer_set_flags(buf, EVBUFFER_FLAG_DRAINS_TO_FD);
 	if (content_type != NULL)
 		http_add_header(r, "Content-Type", content_type);
-	for (i = 0; i < n; i++)
-		if (evbuffer_add_reference(buf, data[i], len[i], done, arg) != 0)
-			fatal("evbuffer_add_reference");
+	for (i = 0; i < n; i++) {
+		if (p[i].file_off >= 0)
+			rc = evbuffer_add_file_segment(buf, file,
+			    (ev_off_t)p[i].file_off, (ev_off_t)p[i].len);
+		else
+			rc = evbuffer_add_reference(buf, p[i].data, p[i].len,
+			    done, arg);
+		if (rc != 0)
+			fatal("evbuffer: cannot add a piece of an answer");
+	}
 	http_send(r, status, buf);
 }
 

@@ -86,15 +86,27 @@ void	http_reply_bytes(struct req *, int status, const char *content_type,
  * until done(data, len, arg) is called (by libevent, once sent or dropped;
  * also at once if the client is already gone). For cached feeds.
  */
-/*
- * As http_reply_ref, for bytes in n pieces (data[i], len[i]): done is
- * called once per piece, when libevent is done with it.
- */
-void	http_reply_refs(struct req *, int status, const char *content_type,
-	    const char *const *data, const size_t *len, size_t n,
-	    void (*done)(const void *, size_t, void *), void *arg);
 void	http_reply_ref(struct req *, int status, const char *content_type,
 	    const void *data, size_t len,
+	    void (*done)(const void *, size_t, void *), void *arg);
+/*
+ * One piece of an answer: len bytes at data, by reference as in
+ * http_reply_ref, or (file_off >= 0) the same bytes at that offset of the
+ * file segment given with them, sent by sendfile.
+ */
+struct http_piece {
+	const char	*data;
+	size_t		 len;
+	long long	 file_off;
+};
+struct evbuffer_file_segment;
+/*
+ * Answer with n pieces in order; done is called once per piece sent by
+ * reference, when libevent is done with it. file may be NULL when no
+ * piece names it.
+ */
+void	http_reply_pieces(struct req *, int status, const char *content_type,
+	    const struct http_piece *, size_t n, struct evbuffer_file_segment *file,
 	    void (*done)(const void *, size_t, void *), void *arg);
 /*
  * RFC 9457 problem+json: {"type","title","status","detail"} plus the fields
