@@ -340,9 +340,12 @@ feed_cache_generation(void)
 	return feed_generation;
 }
 
-/* Drop the entries of one conference. */
-void
-feed_cache_invalidate(long long conference_id)
+/*
+ * One conference's entries: each dropped, or (distrust) each trusted one
+ * kept but no longer trusted (feed_cache_changed says why).
+ */
+static void
+feed_cache_conference(long long conference_id, int distrust)
 {
 	struct feed_entry	*e, *next;
 
@@ -350,9 +353,20 @@ feed_cache_invalidate(long long conference_id)
 	feed_memo_invalidate(conference_id);
 	for (e = feed_lru_head; e != NULL; e = next) {
 		next = e->next;
-		if (e->conference_id == conference_id)
+		if (e->conference_id != conference_id)
+			continue;
+		if (distrust && e->listen_epoch != 0)
+			e->listen_epoch = 0;
+		else
 			feed_cache_remove(e);
 	}
+}
+
+/* Drop the entries of one conference. */
+void
+feed_cache_invalidate(long long conference_id)
+{
+	feed_cache_conference(conference_id, 0);
 }
 
 /*
@@ -367,19 +381,7 @@ feed_cache_invalidate(long long conference_id)
 void
 feed_cache_changed(long long conference_id)
 {
-	struct feed_entry	*e, *next;
-
-	feed_generation++;
-	feed_memo_invalidate(conference_id);
-	for (e = feed_lru_head; e != NULL; e = next) {
-		next = e->next;
-		if (e->conference_id != conference_id)
-			continue;
-		if (e->listen_epoch == 0)
-			feed_cache_remove(e);
-		else
-			e->listen_epoch = 0;
-	}
+	feed_cache_conference(conference_id, 1);
 }
 
 /* Drop every entry. */
