@@ -21,7 +21,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from feedlib import metric  # noqa: E402
+from feedlib import metric, programme  # noqa: E402
 
 SLUG = "sendfile"
 SESSIONS = 320
@@ -30,32 +30,8 @@ SESSIONS = 320
 def setup(s):
     """The conference, its sessions and four participants with tokens."""
     with s.db().cursor() as cur:
-        cur.execute("""
-            WITH c AS (INSERT INTO conferences (slug, title, timezone, start_date, end_date)
-                VALUES (%s, 'Sendfile', 'Europe/Berlin', '2025-03-01', '2025-03-31') RETURNING id),
-            v AS (INSERT INTO venues (conference_id, name) SELECT id, 'Hall' FROM c
-                RETURNING id, conference_id),
-            d AS (INSERT INTO delegations (conference_id, code, name) SELECT id, 'DE', 'Germany'
-                FROM c RETURNING id, conference_id),
-            p AS (INSERT INTO participants (conference_id, delegation_id, name)
-                SELECT d.conference_id, d.id, 'Participant ' || g FROM d, generate_series(1, 4) g)
-            INSERT INTO rooms (conference_id, venue_id, name, capacity)
-            SELECT v.conference_id, v.id, 'Room ' || g, 50 FROM v, generate_series(1, 10) g""",
-                    (SLUG,))
-        cur.execute("""
-            INSERT INTO sessions (conference_id, kind, title, description, room_id,
-                starts_at, ends_at, visibility)
-            SELECT r.conference_id, 'other', 'Session ' || g || ' in ' || r.name,
-                'Agenda item ' || g || ': digital trade, data free flow with trust, and the '
-                    || 'governance of artificial intelligence; interpretation EN/FR/JA. '
-                    || repeat('Background paper and speakers to follow. ', 6),
-                r.id, timestamptz '2025-03-03 08:00 Europe/Berlin' + (g / 10) * interval '1 hour',
-                timestamptz '2025-03-03 08:50 Europe/Berlin' + (g / 10) * interval '1 hour',
-                CASE WHEN g %% 3 = 0 THEN 'conference' ELSE 'public' END
-            FROM generate_series(0, %s - 1) g
-            JOIN rooms r ON r.name = 'Room ' || (g %% 10 + 1)
-                AND r.conference_id = (SELECT id FROM conferences WHERE slug = %s)""",
-                    (SESSIONS, SLUG))
+        programme(cur, SLUG, "Sendfile", 4, SESSIONS,
+                  " " + " ".join(["Background paper and speakers to follow."] * 6) + " ")
         cur.execute("SELECT p.id FROM participants p JOIN conferences c ON c.id = p.conference_id"
                     " WHERE c.slug = %s ORDER BY p.id", (SLUG,))
         people = [r[0] for r in cur.fetchall()]

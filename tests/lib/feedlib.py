@@ -14,6 +14,11 @@ fresh(s, path, token) the feed rendered after the latest change (a cache miss
 flat(text)          text with its runs of white space made single spaces
 pdf_lines(s, query, token) the programme.pdf's lines as pdftotext reads them,
                     without the printing time (or "status N")
+programme(cur, slug, title, people, sessions, padding="") a conference of its
+                    own (March 2025, Europe/Berlin, one delegation, 10 rooms)
+                    with `people` participants and `sessions` public and
+                    conference sessions, ten an hour; padding lengthens each
+                    description
 """
 import collections
 import os
@@ -54,6 +59,35 @@ def fresh(s, path, token=None):
         return metric(s, "feed_cache_misses_total") > m0
     ok(wait_until(fetch, PATIENCE), "the feed %s was rendered again" % path[:60])
     return got[0]
+
+
+def programme(cur, slug, title, people, sessions, padding=""):
+    """A conference of sessions and participants (module docstring)."""
+    cur.execute("""
+        WITH c AS (INSERT INTO conferences (slug, title, timezone, start_date, end_date)
+            VALUES (%s, %s, 'Europe/Berlin', '2025-03-01', '2025-03-31') RETURNING id),
+        v AS (INSERT INTO venues (conference_id, name) SELECT id, 'Hall' FROM c
+            RETURNING id, conference_id),
+        d AS (INSERT INTO delegations (conference_id, code, name) SELECT id, 'DE', 'Germany'
+            FROM c RETURNING id, conference_id),
+        p AS (INSERT INTO participants (conference_id, delegation_id, name)
+            SELECT d.conference_id, d.id, 'Participant ' || g FROM d, generate_series(1, %s) g)
+        INSERT INTO rooms (conference_id, venue_id, name, capacity)
+        SELECT v.conference_id, v.id, 'Room ' || g, 50 FROM v, generate_series(1, 10) g""",
+                (slug, title, people))
+    cur.execute("""
+        INSERT INTO sessions (conference_id, kind, title, description, room_id,
+            starts_at, ends_at, visibility)
+        SELECT r.conference_id, 'other', 'Session ' || g || ' in ' || r.name,
+            'Agenda item ' || g || ': digital trade, data free flow with trust, and the '
+                || 'governance of artificial intelligence; interpretation EN/FR/JA.' || %s,
+            r.id, timestamptz '2025-03-03 08:00 Europe/Berlin' + (g / 10) * interval '1 hour',
+            timestamptz '2025-03-03 08:50 Europe/Berlin' + (g / 10) * interval '1 hour',
+            CASE WHEN g %% 3 = 0 THEN 'conference' ELSE 'public' END
+        FROM generate_series(0, %s - 1) g
+        JOIN rooms r ON r.name = 'Room ' || (g %% 10 + 1)
+            AND r.conference_id = (SELECT id FROM conferences WHERE slug = %s)""",
+                (padding, sessions, slug))
 
 
 def flat(text):
