@@ -1,0 +1,91 @@
+#!/usr/bin/python3
+"""48-mail-close-plan.t — the change-mail closer's work grows with the
+pending rows, not with batches x rows, whatever the planner estimates
+(sql/930_outbox_close_keyed.sql).
+
+scripts/bench/mail-load (a plenary of 20,000 participants moved twice)
+queued its 40,000 outbox rows in 0.6 s, then kaigi_outbox_close ran for
+140 s: on a fresh installation, conferences has never been analysed, the
+planner took 0.5 % of the pending rows as its estimate, and the UPDATE
+joined the new batches to the pending rows (both CTEs) by a nested loop
+that read every pending row again for each batch.
+
+Here, counted rather than timed: a conference of its own in an empty
+database (as a new secretariat's), N participants with an e-mail in 20
+delegations, a plenary every delegation attends moved twice (2 x N
+outbox rows). kaigid's sender is kept out by the closer's advisory lock,
+held by this test's transaction; the close runs under auto_explain, and
+the rows every plan node handled (rows x loops) are added up. The old
+closer handled 2 x N x N of them; the bound is 100 per pending row
+(most of the new closer's are the foreign keys' checks, a few per row).
+The result must be the same: one batch per participant holding both of
+its rows. SHOW_PLANS=1 prints the plans.
+"""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from kaigitest import *  # noqa: E402,F403
+from planlib import conference, explained, q  # noqa: E402
+
+SLUG = "close-plan"
+N = 1500
+DELEGATIONS = 20
+
+
+def setup(s):
+    cur = s.db().cursor()
+    cid = conference(cur, SLUG)
+    dels = [q(cur, "INSERT INTO delegations (conference_id, code, name) VALUES (%s, %s, %s)"
+                   " RETURNING id", cid, "D%02d" % i, "Delegation %02d" % i)[0][0]
+            for i in range(DELEGATIONS)]
+    q(cur, """INSERT INTO participants (conference_id, delegation_id, name, email)
+        SELECT %s, (%s::bigint[])[1 + i %% %s], 'Person ' || i, 'p' || i || '@example.org'
+        FROM generate_series(1, %s) i""", cid, dels, DELEGATIONS, N)
+    sid = q(cur, "INSERT INTO sessions (conference_id, kind, title, starts_at, ends_at)"
+                 " VALUES (%s, 'plenary', 'Plenary', '2026-06-01 09:00+09', '2026-06-01 10:00+09')"
+                 " RETURNING id", cid)[0][0]
+    q(cur, "INSERT INTO session_delegations (session_id, delegation_id)"
+           " SELECT %s, unnest(%s::bigint[])", sid, dels)
+    for _ in range(2):
+        q(cur, "UPDATE sessions SET starts_at = starts_at + interval '30 minutes',"
+               " ends_at = ends_at + interval '30 minutes' WHERE id = %s", sid)
+    return cid
+
+
+def handled(notices):
+    """Rows x loops over every plan node auto_explain reported."""
+    return sum(int(r) * int(n) for r, n in
+               re.findall(r"actual rows=(\d+) loops=(\d+)", "".join(notices)))
+
+
+def main(s):
+    cid = setup(s)
+    pending = q(s.db().cursor(), "SELECT count(*) FROM outbox WHERE conference_id = %s"
+                                 " AND batch_id IS NULL", cid)[0][0]
+    is_(pending, 2 * N, "the plenary moved twice: two pending rows per participant")
+    conn = s.db()
+    conn.autocommit = False
+    cur = conn.cursor()
+    q(cur, "SELECT pg_advisory_xact_lock(hashtext('kaigi_outbox_close'))")
+    out, notices = explained(conn, "SELECT kaigi_outbox_close(0)")
+    conn.commit()
+    is_(out[0][0], 2 * N, "the closer batched every pending row")
+    work = handled(notices)
+    if os.environ.get("SHOW_PLANS"):
+        diag("".join(notices))
+    ok(0 < work <= 100 * pending,
+       "the closer's plans handled %d rows for %d pending rows (bound %d; a read of"
+       " the pending rows per batch is %d)" % (work, pending, 100 * pending, pending * N))
+    rows = q(s.db().cursor(), """SELECT count(DISTINCT b.id), count(*),
+        count(DISTINCT b.participant_id), bool_and(b.participant_id = o.participant_id)
+        FROM outbox o JOIN outbox_batches b ON b.id = o.batch_id
+        WHERE o.conference_id = %s""", cid)[0]
+    is_(list(rows), [N, 2 * N, N, True],
+        "one batch per participant, holding both of its rows and only its own")
+
+
+with Server(demo=False) as s:
+    main(s)
+done_testing()
