@@ -158,16 +158,41 @@ outbox_smtp(const char *to, const char *msg, char **err)
 	return rc == CURLE_OK ? 0 : code >= 400 ? -1 : -2;
 }
 
-/* mkdir dir and its tmp/, new/, cur/; 0 or -1. */
+/* mkdir path and the directories above it that are missing (mkdir -p),
+ * the last with mode; 0 or -1. The default maildir, var/mail, is relative
+ * to the working directory, which need not hold var/ yet. */
+static int
+outbox_mkdirs(const char *path, mode_t mode)
+{
+	char	*p, *s;
+	int	 rc = 0;
+
+	if (*path == '\0')
+		return -1;
+	p = xstrdup(path);
+	for (s = p + 1; rc == 0 && (s = strchr(s, '/')) != NULL; s++) {
+		*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST)
+			rc = -1;
+		*s = '/';
+	}
+	if (rc == 0 && mkdir(p, mode) != 0 && errno != EEXIST)
+		rc = -1;
+	free(p);
+	return rc;
+}
+
+/* mkdir dir (and what is missing above it) and its tmp/, new/, cur/;
+ * 0 or -1. */
 static int
 outbox_maildir_make(void)
 {
-	static const char	*sub[] = { "", "/tmp", "/new", "/cur" };
+	static const char	*sub[] = { "/tmp", "/new", "/cur" };
 	char			*p;
 	size_t			 i;
-	int			 rc = 0;
+	int			 rc = outbox_mkdirs(ob.maildir, 0700);
 
-	for (i = 0; i < 4 && rc == 0; i++) {
+	for (i = 0; i < 3 && rc == 0; i++) {
 		p = xasprintf("%s%s", ob.maildir, sub[i]);
 		if (mkdir(p, 0700) != 0 && errno != EEXIST)
 			rc = -1;

@@ -356,7 +356,9 @@ def auth_run():
 
 
 def maildir_run():
-    d = tempfile.mkdtemp(prefix="kaigi-maildir-")
+    # Below a directory that does not exist yet, as the default var/mail
+    # is below a working directory that may hold no var/.
+    d = os.path.join(tempfile.mkdtemp(prefix="kaigi-maildir-"), "var", "mail")
     with Server(env={"KAIGI_MAILDIR": d, "KAIGI_NOTIFY_QUIET_SECONDS": "1"}) as s:
         with s.db().cursor() as cur:
             cur.execute("UPDATE participants SET email = 'p' || id || '@example.org'")
