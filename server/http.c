@@ -154,6 +154,23 @@ http_date_now(void)
 }
 
 /* Send the answer (if the client is still there), log it, free r. */
+/*
+ * A HEAD answer carries the Content-Length its GET would have (RFC 9110,
+ * 9.3.2 and 8.6): evhttp leaves it out, as it drops the body, so a client
+ * could not learn a feed's or an export's size without fetching it.
+ */
+static void
+http_head_length(struct req *r, int status, size_t bytes)
+{
+	char	len[32];
+
+	if (r->method != EVHTTP_REQ_HEAD || status < 200 || status == 204 ||
+	    status == 304)
+		return;
+	snprintf(len, sizeof len, "%zu", bytes);
+	http_add_header(r, "Content-Length", len);
+}
+
 static void
 http_send(struct req *r, int status, struct evbuffer *buf)
 {
@@ -165,6 +182,7 @@ http_send(struct req *r, int status, struct evbuffer *buf)
 	conn_detach(r);
 	if (r->ev != NULL) {
 		http_add_header(r, "Date", http_date_now());
+		http_head_length(r, status, bytes);
 		evhttp_send_reply(r->ev, status, http_status_title(status), buf);
 	}
 	gettimeofday(&now, NULL);

@@ -213,6 +213,8 @@ with Server() as s:
     is_(count(db, "SELECT count(*) FROM audit_log WHERE after->>'slug' = 'race'"), 1, "one audited")
     r = s.request("HEAD", G7)
     is_((r.status, r.body), (200, b""), "HEAD /conferences/{slug}: 200, no body")
+    is_(r.headers.get("Content-Length"), str(len(s.request("GET", G7).body)),
+        "HEAD /conferences/{slug}: the Content-Length of the GET")
     r = s.request("DELETE", G7, token=admin)
     is_(r.status, 405, "DELETE /conferences/{slug}: 405")
     is_(s.stop(), 0, "kaigid exits 0 on SIGTERM")

@@ -94,6 +94,11 @@ def check_conditional(s, r):
     h = s.request("HEAD", PUBLIC)
     ok(h.status == 200 and h.body == b"" and h.headers.get("ETag") == etag,
        "HEAD: 200, no body, same ETag")
+    is_(h.headers.get("Content-Length"), str(len(s.request("GET", PUBLIC).body)),
+        "HEAD: the Content-Length of the GET")
+    h = s.request("HEAD", PUBLIC, headers={"If-None-Match": etag})
+    is_((h.status, h.headers.get("Content-Length")), (304, None),
+        "HEAD with the ETag: 304, no Content-Length")
 
 
 def check_delegation(s):
