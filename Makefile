@@ -79,10 +79,11 @@ run: deps all
 # minutes of CI on 2 cores, against its 15; make test-release runs the
 # whole suite against the release build. The ASan pass runs three test
 # files at once (ASAN_JOBS): its tests wait on kaigid, PostgreSQL and
-# Chromium about half of the time, so two at once left the 2 cores half
-# idle and CI 17 s short of its limit (12 min 27 s with two, 11 min 1 s
-# with three, the same files). The release part keeps two, for the
-# bounds 93-balancer holds there.
+# Chromium part of the time, and CI was 17 s short of its limit. With
+# three, the suite took 661 s instead of 747 s with the build already
+# made, and 717 s in a fresh clone's .ci/run (14 min 12 s in all, from
+# 14 min 26 s). The release part keeps two, for the bounds 93-balancer
+# holds there.
 ASAN_JOBS ?= 3
 RELEASE_TESTS = tests/integration/93-balancer.t tests/integration/52-schedule.t \
 	tests/integration/30-feeds.t tests/integration/01-server.t
