@@ -153,7 +153,6 @@ http_date_now(void)
 	return date;
 }
 
-/* Send the answer (if the client is still there), log it, free r. */
 /*
  * A HEAD answer carries the Content-Length its GET would have (RFC 9110,
  * 9.3.2 and 8.6): evhttp leaves it out, as it drops the body, so a client
@@ -171,6 +170,7 @@ http_head_length(struct req *r, int status, size_t bytes)
 	http_add_header(r, "Content-Length", len);
 }
 
+/* Send the answer (if the client is still there), log it, free r. */
 static void
 http_send(struct req *r, int status, struct evbuffer *buf)
 {

@@ -20,21 +20,14 @@ due (a retry set later), the first hook's oldest; with the first hook's
 oldest not due, never its second. SHOW_PLANS=1 prints the plans.
 """
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from planlib import conference, explained, q  # noqa: E402
+from planlib import conference, explained, plan_rows, q  # noqa: E402
 
 SLUG = "webhook-next"
 N = 5000
-
-
-def handled(notices):
-    """Rows x loops over every plan node auto_explain reported."""
-    return sum(int(r) * int(n) for r, n in
-               re.findall(r"actual rows=(\d+) loops=(\d+)", "".join(notices)))
 
 
 def hook(cur, cid, n, due):
@@ -57,7 +50,7 @@ def main(s):
     _, second = hook(cur, cid, 3, "2020-01-01 00:00+00")
     out, notices = explained(conn, "SELECT delivery_id FROM kaigi_webhook_next()")
     is_(out, [(second[0],)], "the earliest due of the hooks' oldest deliveries: the second hook's")
-    work = handled(notices)
+    work = plan_rows(notices)
     ok(0 < work <= 100, "the pick's plan handled %d rows for %d pending (bound 100)" % (work, N + 3))
     if os.environ.get("SHOW_PLANS"):
         diag("".join(notices))

@@ -23,12 +23,11 @@ bound is 1,000 (about ten nodes of 32 rows). The claim must still take the
 32 first batches in order. SHOW_PLANS=1 prints the plans.
 """
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from planlib import conference, explained, q  # noqa: E402
+from planlib import conference, explained, plan_rows, q  # noqa: E402
 
 SLUG = "claim-plan"
 N = 5000
@@ -44,12 +43,6 @@ def setup(s):
         SELECT %s, %s, 'Person ' || i, 'p' || i || '@example.org'
         FROM generate_series(1, %s) i""", cid, d, N)
     return cid
-
-
-def handled(notices):
-    """Rows x loops over every plan node auto_explain reported."""
-    return sum(int(r) * int(n) for r, n in
-               re.findall(r"actual rows=(\d+) loops=(\d+)", "".join(notices)))
 
 
 def main(s):
@@ -73,7 +66,7 @@ def main(s):
     out, notices = explained(conn, "SELECT batch_id FROM kaigi_outbox_claim(%s)", LIMIT)
     conn.rollback()
     is_([r[0] for r in out], want, "the claim takes the %d first due batches, in order" % LIMIT)
-    work = handled(notices)
+    work = plan_rows(notices)
     ok(0 < work <= 1000, "the claim's plan handled %d rows for %d due batches (bound 1,000)"
        % (work, N))
     if os.environ.get("SHOW_PLANS"):

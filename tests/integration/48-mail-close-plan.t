@@ -22,12 +22,11 @@ The result must be the same: one batch per participant holding both of
 its rows. SHOW_PLANS=1 prints the plans.
 """
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from planlib import conference, explained, q  # noqa: E402
+from planlib import conference, explained, plan_rows, q  # noqa: E402
 
 SLUG = "close-plan"
 N = 1500
@@ -54,12 +53,6 @@ def setup(s):
     return cid
 
 
-def handled(notices):
-    """Rows x loops over every plan node auto_explain reported."""
-    return sum(int(r) * int(n) for r, n in
-               re.findall(r"actual rows=(\d+) loops=(\d+)", "".join(notices)))
-
-
 def main(s):
     cid = setup(s)
     pending = q(s.db().cursor(), "SELECT count(*) FROM outbox WHERE conference_id = %s"
@@ -72,7 +65,7 @@ def main(s):
     out, notices = explained(conn, "SELECT kaigi_outbox_close(0)")
     conn.commit()
     is_(out[0][0], 2 * N, "the closer batched every pending row")
-    work = handled(notices)
+    work = plan_rows(notices)
     if os.environ.get("SHOW_PLANS"):
         diag("".join(notices))
     ok(0 < work <= 100 * pending,

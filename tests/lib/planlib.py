@@ -23,10 +23,13 @@ explained(conn, sql, *args) run sql in conn's transaction with auto_explain
 write_explained(conn, cid, slug, plan)
                             write the plan that way (kaigi_bilateral_plan);
                             the notices' texts
+plan_rows(notices)          the rows every plan node in explained()'s
+                            notices handled (actual rows x loops), added up
 """
 import collections
 import datetime
 import json
+import re
 
 from kaigitest import ok
 
@@ -100,6 +103,11 @@ def explained(conn, sql, *args):
     out = q(cur, sql, *args)
     q(cur, "SET LOCAL auto_explain.log_min_duration = -1")
     return out, list(conn.notices)
+
+
+def plan_rows(notices):
+    return sum(int(r) * int(n) for r, n in
+               re.findall(r"actual rows=(\d+) loops=(\d+)", "".join(notices)))
 
 
 def write_explained(conn, cid, slug, plan):
