@@ -24,7 +24,8 @@ write_explained(conn, cid, slug, plan)
                             write the plan that way (kaigi_bilateral_plan);
                             the notices' texts
 plan_rows(notices)          the rows every plan node in explained()'s
-                            notices handled (actual rows x loops), added up
+                            notices handled (actual rows x loops, and the
+                            rows its filters removed), added up
 """
 import collections
 import datetime
@@ -106,8 +107,17 @@ def explained(conn, sql, *args):
 
 
 def plan_rows(notices):
-    return sum(int(r) * int(n) for r, n in
-               re.findall(r"actual rows=(\d+) loops=(\d+)", "".join(notices)))
+    total = loops = 0
+    for line in "".join(notices).splitlines():
+        m = re.search(r"actual rows=(\d+) loops=(\d+)", line)
+        if m:
+            loops = int(m.group(2))
+            total += int(m.group(1)) * loops
+            continue
+        m = re.search(r"Rows Removed by (?:Filter|Join Filter|Index Recheck): (\d+)", line)
+        if m:	# per loop, as the rows, of the node above
+            total += int(m.group(1)) * loops
+    return total
 
 
 def write_explained(conn, cid, slug, plan):
