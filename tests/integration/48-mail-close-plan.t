@@ -26,7 +26,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from planlib import conference, explained, plan_rows, q  # noqa: E402
+from planlib import conference, explained, plan_rows, plenary, q  # noqa: E402
 
 SLUG = "close-plan"
 N = 1500
@@ -36,17 +36,7 @@ DELEGATIONS = 20
 def setup(s):
     cur = s.db().cursor()
     cid = conference(cur, SLUG)
-    dels = [q(cur, "INSERT INTO delegations (conference_id, code, name) VALUES (%s, %s, %s)"
-                   " RETURNING id", cid, "D%02d" % i, "Delegation %02d" % i)[0][0]
-            for i in range(DELEGATIONS)]
-    q(cur, """INSERT INTO participants (conference_id, delegation_id, name, email)
-        SELECT %s, (%s::bigint[])[1 + i %% %s], 'Person ' || i, 'p' || i || '@example.org'
-        FROM generate_series(1, %s) i""", cid, dels, DELEGATIONS, N)
-    sid = q(cur, "INSERT INTO sessions (conference_id, kind, title, starts_at, ends_at)"
-                 " VALUES (%s, 'plenary', 'Plenary', '2026-06-01 09:00+09', '2026-06-01 10:00+09')"
-                 " RETURNING id", cid)[0][0]
-    q(cur, "INSERT INTO session_delegations (session_id, delegation_id)"
-           " SELECT %s, unnest(%s::bigint[])", sid, dels)
+    sid = plenary(cur, cid, N, DELEGATIONS)
     for _ in range(2):
         q(cur, "UPDATE sessions SET starts_at = starts_at + interval '30 minutes',"
                " ends_at = ends_at + interval '30 minutes' WHERE id = %s", sid)

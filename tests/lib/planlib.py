@@ -5,6 +5,8 @@ the way kaigid writes it and read its plans (tests/integration/58-plan-*.t,
 q(cur, sql, *args)          run one statement; its rows, or None
 conference(cur, slug, days) a conference of its own (Asia/Tokyo, from
                             2026-06-01 for days days); its id
+plenary(cur, cid, n, ndel)  n participants with an e-mail in ndel delegations
+                            D00.., and a plenary all of them attend; its id
 hall(cur, cid, n)           a venue "Hall" with n bilateral rooms R00..
                             of 10 seats; the venue's id
 heads(cur, cid, n, extra)   n delegations D00.. with a head each (and the
@@ -44,6 +46,21 @@ def conference(cur, slug, days=3):
     return q(cur, "INSERT INTO conferences (slug, title, timezone, start_date, end_date)"
                   " VALUES (%s, %s, 'Asia/Tokyo', '2026-06-01', %s) RETURNING id",
              slug, slug, "2026-06-%02d" % days)[0][0]
+
+
+def plenary(cur, cid, n, ndel):
+    dels = [q(cur, "INSERT INTO delegations (conference_id, code, name) VALUES (%s, %s, %s)"
+                   " RETURNING id", cid, "D%02d" % i, "Delegation %02d" % i)[0][0]
+            for i in range(ndel)]
+    q(cur, """INSERT INTO participants (conference_id, delegation_id, name, email)
+        SELECT %s, (%s::bigint[])[1 + i %% %s], 'Person ' || i, 'p' || i || '@example.org'
+        FROM generate_series(1, %s) i""", cid, dels, ndel, n)
+    sid = q(cur, "INSERT INTO sessions (conference_id, kind, title, starts_at, ends_at)"
+                 " VALUES (%s, 'plenary', 'Plenary', '2026-06-01 09:00+09', '2026-06-01 10:00+09')"
+                 " RETURNING id", cid)[0][0]
+    q(cur, "INSERT INTO session_delegations (session_id, delegation_id)"
+           " SELECT %s, unnest(%s::bigint[])", sid, dels)
+    return sid
 
 
 def hall(cur, cid, n):
