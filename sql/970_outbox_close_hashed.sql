@@ -1,0 +1,24 @@
+-- 970_outbox_close_hashed.sql — the change-mail closer joins its new
+-- batches to the pending rows by hash, never by a nested loop, whatever
+-- the statistics say of the pending rows (issue 18, scripts/bench/mail-load
+-- WAVES=3).
+--
+-- 930 gave each pending row its batch by an UPDATE of outbox joined to the
+-- new batches (a CTE) on the participant, expecting a nested loop to probe
+-- outbox_pending_idx from each batch or a hash join. Once a wave has been
+-- sent and autovacuum has analysed outbox, every row has a batch in the
+-- statistics, so the planner expects one pending row: it put the pending
+-- rows outside and scanned the CTE of new batches again for each of them.
+-- The bench's second and third waves (a plenary of 20,000 moved once
+-- more) closed their batches 43-45 s after the change, against 6-9 s for
+-- the first: 400 million comparisons in the closer each time.
+--
+-- The closer is planned with nested loops priced out: its joins (the
+-- pending rows to their conferences and to the new batches) are then
+-- hashed, and each side read once. tests/integration/48-mail-close-plan.t
+-- closes a second wave after the first was sent and analysed (old:
+-- 4,531,501 rows for 1,500 pending).
+--
+-- Applied by kaigid --migrate inside one transaction: no BEGIN/COMMIT here.
+
+ALTER FUNCTION kaigi_outbox_close(int) SET enable_nestloop = off;
