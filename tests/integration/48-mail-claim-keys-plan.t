@@ -32,7 +32,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from planlib import conference, explained, plan_rows, plenary, q  # noqa: E402
+from planlib import conference, explained, move, plan_rows, plenary, q  # noqa: E402
 
 SLUG = "claim-keys-plan"
 N = 10000
@@ -44,12 +44,10 @@ BOUND = 2000
 def setup(s):
     cur = s.db().cursor()
     cid = conference(cur, SLUG)
-    q(cur, "ANALYZE outbox")     # empty, as autovacuum may have seen them
-    q(cur, "ANALYZE outbox_batches")
+    q(cur, "ANALYZE outbox, outbox_batches")     # empty, as autovacuum may have seen them
     sid = plenary(cur, cid, N, DELEGATIONS)
-    for _ in range(2):
-        q(cur, "UPDATE sessions SET starts_at = starts_at + interval '30 minutes',"
-               " ends_at = ends_at + interval '30 minutes' WHERE id = %s", sid)
+    move(cur, sid)
+    move(cur, sid)
     return cid, sid
 
 
@@ -93,8 +91,7 @@ def main(s):
     is_(q(cur, "SELECT kaigi_outbox_close(0)")[0][0], 2 * N,
         "the closer batched both moves of every participant")
     check(conn, cur, sid, "statistics of the empty tables")
-    q(cur, "ANALYZE outbox")
-    q(cur, "ANALYZE outbox_batches")
+    q(cur, "ANALYZE outbox, outbox_batches")
     check(conn, cur, sid, "statistics of the batched outbox")
     conn.rollback()
 

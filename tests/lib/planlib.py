@@ -7,6 +7,8 @@ conference(cur, slug, days) a conference of its own (Asia/Tokyo, from
                             2026-06-01 for days days); its id
 plenary(cur, cid, n, ndel)  n participants with an e-mail in ndel delegations
                             D00.., and a plenary all of them attend; its id
+move(cur, sid)              session sid 30 minutes later (outbox rows for all
+                            who attend it)
 hall(cur, cid, n)           a venue "Hall" with n bilateral rooms R00..
                             of 10 seats; the venue's id
 heads(cur, cid, n, extra)   n delegations D00.. with a head each (and the
@@ -61,6 +63,11 @@ def plenary(cur, cid, n, ndel):
     q(cur, "INSERT INTO session_delegations (session_id, delegation_id)"
            " SELECT %s, unnest(%s::bigint[])", sid, dels)
     return sid
+
+
+def move(cur, sid):
+    q(cur, "UPDATE sessions SET starts_at = starts_at + interval '30 minutes',"
+           " ends_at = ends_at + interval '30 minutes' WHERE id = %s", sid)
 
 
 def hall(cur, cid, n):
