@@ -56,6 +56,9 @@ def close_wave(s, cid, moves, wave):
     pending = q(s.db().cursor(), "SELECT count(*) FROM outbox WHERE conference_id = %s"
                                  " AND batch_id IS NULL", cid)[0][0]
     is_(pending, moves * N, "%s: %d pending rows per participant" % (wave, moves))
+    # the wave's batches: those made from here on (kaigid's sender may send
+    # them as soon as they are committed)
+    last = q(s.db().cursor(), "SELECT coalesce(max(id), 0) FROM outbox_batches")[0][0]
     conn = s.db()
     conn.autocommit = False
     cur = conn.cursor()
@@ -72,7 +75,7 @@ def close_wave(s, cid, moves, wave):
     rows = q(s.db().cursor(), """SELECT count(DISTINCT b.id), count(*),
         count(DISTINCT b.participant_id), bool_and(b.participant_id = o.participant_id)
         FROM outbox o JOIN outbox_batches b ON b.id = o.batch_id
-        WHERE o.conference_id = %s AND b.sent_at IS NULL""", cid)[0]
+        WHERE o.conference_id = %s AND b.id > %s""", cid, last)[0]
     is_(list(rows), [N, moves * N, N, True],
         "%s: one batch per participant, holding its rows and only its own" % wave)
 
