@@ -105,19 +105,27 @@ async function api(method, path, opts = {}) {
 	return { status: res.status, data, etag: res.headers.get("ETag") };
 }
 
-/* Every item of a paged list. */
-async function apiList(path) {
+/*
+ * Every item of a paged list, pageSize at a time, however many pages it
+ * takes (a COP's participants are more than a hundred pages of a thousand:
+ * a cap here dropped the rest without a word). A cursor that comes back
+ * a second time would loop forever, so it is an error instead.
+ */
+async function apiList(path, pageSize = 1000) {
 	const items = [];
+	const seenCursors = new Set();
+	const sep = path.includes("?") ? "&" : "?";
 	let cursor = null;
-	for (let i = 0; i < 100; i++) {
-		const sep = path.includes("?") ? "&" : "?";
-		const r = await api("GET", path + sep + "limit=1000" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
+	for (;;) {
+		const r = await api("GET", path + sep + "limit=" + pageSize + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
 		items.push(...((r.data && r.data.items) || []));
 		cursor = r.data && r.data.next;
 		if (!cursor)
-			break;
+			return items;
+		if (seenCursors.has(cursor))
+			throw new Error("the list " + path + " gave the same page twice (cursor " + cursor + ")");
+		seenCursors.add(cursor);
 	}
-	return items;
 }
 
 /* ------------------------------------------------------------ time */

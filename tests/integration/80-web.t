@@ -242,6 +242,17 @@ def check_board(s, report):
         ok(any(b["id"] == sid for b in v["added"]), "the new session appears in the grid")
 
 
+def check_long_list(s, report):
+    """The page's apiList reads every page of a list of more than a hundred."""
+    v = step(report, "secretariat: a list of more than a hundred pages")
+    if v is None:
+        return
+    want = sorted(r[0] for r in _rows(s, "SELECT p.id FROM participants p JOIN conferences c"
+                                         " ON c.id = p.conference_id WHERE c.slug = %s", SLUG))
+    ok(len(want) > 100, "the conference has %d participants after the import" % len(want))
+    is_(sorted(v["ids"]), want, "apiList, one item a page, gave every participant once")
+
+
 with Server() as s:
     static_files(s)
     token = s.token("secretariat", conference=SLUG)
@@ -261,6 +272,7 @@ with Server() as s:
         check_secretariat(s, report)
         check_board(s, report)
         check_phone(report, "phone: secretariat")
+        check_long_list(s, report)
         allow = [(r"/api/v1/sessions/\d+$", 409), (r"/api/v1/sessions/\d+$", 412)]
         bad = [m for m in report["console"]
                if m["type"] in ("error", "warning") and not allowed_console(m, allow)]
