@@ -23,8 +23,8 @@
 -- its participant (the foreign key), so "p.id = actor's participant" is
 -- "a.participant_id = actor's participant". 22-session-viewers.t,
 -- 22-release-visible-set.t and 76-access-matrix.t hold the rule's answers;
--- 48-visible-by-key-plan.t counts the rows of single calls and of the
--- bulk changes above.
+-- 22-session-visible-by-key.t counts the plan rows of single calls (and
+-- checks their answers) for six kinds of actor.
 --
 -- Replaced (CREATE OR REPLACE, same signatures and attributes): 020's
 -- rule (renamed kaigi_session_visible_without_registrations by 180) and
