@@ -70,8 +70,6 @@ def main(s):
     for name, actor, want in cases:
         actor["conference_id"] = cid
         out, notices = explained(conn, "SELECT kaigi_session_visible(%s, %s::jsonb)", sid, json.dumps(actor))
-        if os.environ.get("SHOW_PLANS"):
-            diag("".join(notices))
         is_(out[0][0], want, "%s: %s" % (name, "sees it" if want else "does not see it"))
         work = plan_rows(notices)
         members = q(cur, "SELECT count(*) FROM participants WHERE delegation_id = %s",

@@ -52,8 +52,6 @@ def main(s):
     is_(out, [(second[0],)], "the earliest due of the hooks' oldest deliveries: the second hook's")
     work = plan_rows(notices)
     ok(0 < work <= 100, "the pick's plan handled %d rows for %d pending (bound 100)" % (work, N + 3))
-    if os.environ.get("SHOW_PLANS"):
-        diag("".join(notices))
     q(cur, "UPDATE webhook_deliveries SET next_attempt_at = now() + interval '1 hour'"
            " WHERE id = %s", second[0])
     is_(q(cur, "SELECT delivery_id FROM kaigi_webhook_next()"), [(first[0],)],

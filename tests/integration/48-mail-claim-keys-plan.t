@@ -58,8 +58,6 @@ def setup(s):
 
 def bounded(notices, what, when):
     work = plan_rows(notices)
-    if os.environ.get("SHOW_PLANS"):
-        diag("".join(notices))
     ok(0 < work <= BOUND, "%s: the plans of %s handled %d rows for a claim of %d (bound %d;"
        " %d batches, %d outbox rows)" % (when, what, work, CLAIM, BOUND, N, 2 * N))
 

@@ -67,8 +67,6 @@ def close_wave(s, cid, moves, wave):
     conn.commit()
     is_(out[0][0], moves * N, "%s: the closer batched every pending row" % wave)
     work = plan_rows(notices)
-    if os.environ.get("SHOW_PLANS"):
-        diag("".join(notices))
     ok(0 < work <= 100 * pending,
        "%s: the closer's plans handled %d rows for %d pending rows (bound %d; a read of"
        " the pending rows per batch is %d)" % (wave, work, pending, 100 * pending, pending * N))

@@ -39,8 +39,6 @@ def rows_of(cur, sid):
 
 def show(conn, sid, what):
     _, notices = explained(conn, "UPDATE sessions SET visibility = 'public' WHERE id = %s", sid)
-    if os.environ.get("SHOW_PLANS"):
-        diag("".join(notices))
     work = plan_rows(notices)
     ok(0 < work <= 100 * N, "%s: the show's plans handled %d rows for %d participants (bound %d;"
        " every row against every participant is %d)" % (what, work, N, 100 * N, N * N))

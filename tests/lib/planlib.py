@@ -23,7 +23,8 @@ plan_of(cur, cid, placed)   the plan kaigid would write for them (current
 explained(conn, sql, *args) run sql in conn's transaction with auto_explain
                             reporting every statement's plan with its rows;
                             its rows and the notices' texts (the
-                            transaction stays open)
+                            transaction stays open); SHOW_PLANS=1 prints
+                            the plans
 write_explained(conn, cid, slug, plan)
                             write the plan that way (kaigi_bilateral_plan);
                             the notices' texts
@@ -34,9 +35,10 @@ plan_rows(notices)          the rows every plan node in explained()'s
 import collections
 import datetime
 import json
+import os
 import re
 
-from kaigitest import ok
+from kaigitest import diag, ok
 
 
 def q(cur, sql, *args):
@@ -127,6 +129,8 @@ def explained(conn, sql, *args):
     conn.notices = collections.deque()	# every notice (psycopg2's list keeps 50)
     out = q(cur, sql, *args)
     q(cur, "SET LOCAL auto_explain.log_min_duration = -1")
+    if os.environ.get("SHOW_PLANS"):
+        diag("".join(conn.notices))
     return out, list(conn.notices)
 
 
