@@ -1,0 +1,23 @@
+-- 994_plan_travel_by_key.sql — a plan's travel check reads each person's
+-- other sessions by key whatever the statistics of sessions say (issue 17's
+-- and issue 21's auto-scheduler through the API).
+--
+-- 790 fenced the lookup of each person's neighbouring sessions (busy by
+-- its index, then sessions and rooms by key), but the planner still chose
+-- how to join busy to sessions inside the fence. When the statistics of
+-- sessions counted about one row per page (a conference analysed with its
+-- three plenaries), the write's travel check joined every person's busy
+-- rows to a sequential scan of all sessions, once per placement and person:
+-- 1,650 scans of every session for a plan of 300, growing with the square
+-- of the schedule. A fresh-clone CI at aa40c0b met such statistics
+-- (tests/integration/58-plan-travel.t, its plan check failed).
+--
+-- Every table the check reads (busy, sessions, rooms, travel_times) is read
+-- by an indexed key, so no plan of it needs a sequential scan: planned with
+-- enable_seqscan off, as 890's look-ups are. Same statement, same answer.
+-- tests/integration/58-plan-travel.t now also writes the plan under those
+-- statistics.
+--
+-- Applied by kaigid --migrate inside one transaction: no BEGIN/COMMIT here.
+
+ALTER FUNCTION kaigi_bilateral_plan_travel(bigint, kaigi_plan_row[]) SET enable_seqscan = off;
