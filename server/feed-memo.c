@@ -1,6 +1,6 @@
 /*
  * feed-memo.c — feeds' validators kept past their bytes (feed-memo.h): a
- * direct-mapped table, allocated at the first memo.
+ * set-associative table, allocated at the first memo.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,14 +13,48 @@
 
 static struct feed_memo	*memo;
 static size_t		 memo_count;
+static unsigned long	 memo_stamp;
 
-/* The slot of a key: its hash, folded. */
+/* The first slot of a key's set: its hash, folded. */
 static struct feed_memo *
-feed_memo_slot(const char *key)
+feed_memo_set(const char *key)
 {
 	uint64_t	h = fnv1a(key, strlen(key));
 
-	return &memo[(h ^ (h >> 32)) & (FEED_MEMO_SLOTS - 1)];
+	return &memo[((h ^ (h >> 32)) & (FEED_MEMO_SLOTS / FEED_MEMO_WAYS - 1)) *
+	    FEED_MEMO_WAYS];
+}
+
+/* key's slot in its set, or NULL. */
+static struct feed_memo *
+feed_memo_find(const char *key)
+{
+	struct feed_memo	*set = feed_memo_set(key);
+	int			 i;
+
+	for (i = 0; i < FEED_MEMO_WAYS; i++)
+		if (set[i].key != NULL && strcmp(set[i].key, key) == 0)
+			return &set[i];
+	return NULL;
+}
+
+/* The slot for key: its own, else an empty one, else the oldest put. */
+static struct feed_memo *
+feed_memo_slot(const char *key)
+{
+	struct feed_memo	*set, *m = feed_memo_find(key);
+	int			 i;
+
+	if (m != NULL)
+		return m;
+	set = feed_memo_set(key);
+	for (m = &set[0], i = 0; i < FEED_MEMO_WAYS; i++) {
+		if (set[i].key == NULL)
+			return &set[i];
+		if (set[i].stamp < m->stamp)
+			m = &set[i];
+	}
+	return m;
 }
 
 /* Empty a slot. */
@@ -55,18 +89,14 @@ feed_memo_put(const char *key, long long conference_id, const char *etag,
 	m->last_modified = last_modified;
 	m->listen_epoch = listen_epoch;
 	m->writes = writes;
+	m->stamp = ++memo_stamp;
 }
 
 /* key's memo, or NULL. */
 const struct feed_memo *
 feed_memo_get(const char *key)
 {
-	struct feed_memo	*m;
-
-	if (memo == NULL)
-		return NULL;
-	m = feed_memo_slot(key);
-	return m->key != NULL && strcmp(m->key, key) == 0 ? m : NULL;
+	return memo != NULL ? feed_memo_find(key) : NULL;
 }
 
 /* Drop the memos of one conference. */

@@ -14,9 +14,12 @@
  * taken from a query that started before an invalidation is refused, as
  * the cache refuses such a feed (the generation).
  *
- * A direct-mapped table of FEED_MEMO_SLOTS: a key's slot holds its memo
- * or another key's (the newer wins); a lost memo only means a database
- * lookup. Event loop thread only.
+ * A set-associative table of FEED_MEMO_SLOTS in sets of FEED_MEMO_WAYS: a
+ * key's memo goes in its set, where an older memo of another key makes
+ * room when the set is full; a lost memo only means a database lookup.
+ * (Direct-mapped, two feeds polled at once that shared a slot evicted each
+ * other at every poll, each poll then asking the database.) Event loop
+ * thread only.
  */
 #ifndef KAIGI_FEED_MEMO_H
 #define KAIGI_FEED_MEMO_H
@@ -24,6 +27,7 @@
 #include <time.h>
 
 #define FEED_MEMO_SLOTS		65536	/* about 10 MB when all are used */
+#define FEED_MEMO_WAYS		4	/* slots a key may take */
 
 struct feed_memo {
 	char		*key;			/* NULL: slot empty */
@@ -32,6 +36,7 @@ struct feed_memo {
 	time_t		 last_modified;
 	unsigned long	 listen_epoch;		/* notify_epoch() at the read */
 	unsigned long	 writes;		/* feed_cache_writes() then */
+	unsigned long	 stamp;			/* order of the puts, in its set */
 };
 
 /*
