@@ -8,9 +8,8 @@
 -- a secretariat's sheet does) read all the conference's sessions: 0.56,
 -- 1.03 and 1.90 ms a row at 2,500, 5,000 and 10,000 sessions (an import of
 -- 2,000 rows 5.0, 5.8 and 7.7 s; 4.0, 3.9 and 3.9 s with the index). At
--- COP size, 25,000 sessions with the
--- bilaterals, a sheet of 20,000 rows would spend some 95 s on it alone,
--- near the import's 120 s.
+-- COP size, 25,000 sessions with the bilaterals, a sheet of 20,000 rows
+-- would spend some 95 s on it alone, near the import's 120 s.
 --
 -- The index below holds (conference, lowered title). The function is
 -- also planned with enable_seqscan off, as 890's look-ups are, so that no
