@@ -42,19 +42,20 @@ feed_memo_find(const char *key)
 static struct feed_memo *
 feed_memo_slot(const char *key)
 {
-	struct feed_memo	*set, *m = feed_memo_find(key);
+	struct feed_memo	*set = feed_memo_set(key), *empty = NULL;
+	struct feed_memo	*old = &set[0];
 	int			 i;
 
-	if (m != NULL)
-		return m;
-	set = feed_memo_set(key);
-	for (m = &set[0], i = 0; i < FEED_MEMO_WAYS; i++) {
-		if (set[i].key == NULL)
+	for (i = 0; i < FEED_MEMO_WAYS; i++) {
+		if (set[i].key == NULL) {
+			if (empty == NULL)
+				empty = &set[i];
+		} else if (strcmp(set[i].key, key) == 0)
 			return &set[i];
-		if (set[i].stamp < m->stamp)
-			m = &set[i];
+		else if (set[i].stamp < old->stamp)
+			old = &set[i];
 	}
-	return m;
+	return empty != NULL ? empty : old;
 }
 
 /* Empty a slot. */
