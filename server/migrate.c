@@ -93,6 +93,21 @@ migrate_filter(const struct dirent *d)
 	    strcmp(d->d_name + n - 4, ".sql") == 0;
 }
 
+/*
+ * Migrations in the order of their numbers, then of their names: 1000_x
+ * after 999_y (alphasort put it before 100_z).
+ */
+static int
+migrate_order(const struct dirent **a, const struct dirent **b)
+{
+	unsigned long	na = strtoul((*a)->d_name, NULL, 10);
+	unsigned long	nb = strtoul((*b)->d_name, NULL, 10);
+
+	if (na != nb)
+		return na < nb ? -1 : 1;
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
 /* Apply one file in a transaction with its record. */
 static int
 migrate_apply(PGconn *c, const char *dir, const char *name)
@@ -118,14 +133,14 @@ migrate_apply(PGconn *c, const char *dir, const char *name)
 	return rc;
 }
 
-/* Apply every pending file in name order. */
+/* Apply every pending file in number order. */
 static int
 migrate_all(PGconn *c, const char *dir)
 {
 	struct dirent	**list;
 	int		  n, i, rc = 0, applied = 0, done;
 
-	if ((n = scandir(dir, &list, migrate_filter, alphasort)) < 0) {
+	if ((n = scandir(dir, &list, migrate_filter, migrate_order)) < 0) {
 		log_error("migrate: cannot list %s", dir);
 		return -1;
 	}
