@@ -2032,12 +2032,36 @@ sv_rebudget(struct sv_run *run, long it, double start, double now)
 	}
 }
 
+#ifndef SV_T_PLACING
+#define SV_T_PLACING	10.0	/* the annealing's starting temperature, in
+				   breaks, while placeable requests are left
+				   out; it ends at a tenth of it */
+#endif
+
+/* The annealing's temperature at fraction frac of its budget. */
+static double
+sv_temperature(const struct sv *sv, double frac)
+{
+	const double	 cool = 0.85;
+	double		 T0 = 0.3, T1 = 0.1;
+
+	/*
+	 * Placing comes before breaks: while requests are left out, moves
+	 * that cost breaks but make room are taken far more often (on the
+	 * planted COP, 96.7 % placed in 30 s at 0.3 -> 98.5 % at 10).
+	 */
+	if (sv->nplaced < sv->nplaceable) {
+		T0 = SV_T_PLACING;
+		T1 = SV_T_PLACING / 10;
+	}
+	return frac < cool ? T0 * pow(T1 / T0, frac / cool) : 0;
+}
+
 /* Simulated annealing from the current state; keeps the best in run. */
 static void
 sv_anneal(struct sv *sv, struct sv_run *run)
 {
-	const double	 T0 = 0.3, T1 = 0.1, cool = 0.85;
-	double		 T = T0, frac, now, start = sg_now_ms();
+	double		 T = sv_temperature(sv, 0), frac, now, start = sg_now_ms();
 	long		 it;
 	int		 q;
 
@@ -2053,7 +2077,7 @@ sv_anneal(struct sv *sv, struct sv_run *run)
 			if ((it & 2047) == 0 && it > 0)
 				sv_rebudget(run, it, start, now);
 			frac = (double)it / (double)run->iters;
-			T = frac < cool ? T0 * pow(T1 / T0, frac / cool) : 0;
+			T = sv_temperature(sv, frac);
 		}
 		if (sv->nplaced < sv->nplaceable && sv_randn(sv, 8) == 0) {
 			if ((q = sv_pick_unplaced(sv)) >= 0)

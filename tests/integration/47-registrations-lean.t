@@ -76,14 +76,14 @@ def main(s):
     q(cur, "SAVEPOINT a")
     try:
         q(cur, "UPDATE sessions SET registration_capacity = 3 WHERE id = %s", sid)
-        fail("a capacity under the confirmed count was taken")
+        ok(False, "a capacity under the confirmed count is refused")
     except psycopg2.Error as e:
         is_(e.pgcode, "KG409", "a capacity of 3 under 5 confirmed: KG409")
         like(e.pgerror, r"has 5 confirmed registrations but 3 seats", "naming the whole count")
     q(cur, "ROLLBACK TO SAVEPOINT a")
     try:
         q(cur, "UPDATE registrations SET status = 'confirmed' WHERE session_id = %s AND status = 'waiting'", sid)
-        fail("a sixth confirmed registration was taken")
+        ok(False, "a sixth confirmed registration is refused")
     except psycopg2.Error as e:
         is_(e.pgcode, "KG409", "five more confirmed in a session of 5 seats: KG409")
     conn.rollback()
