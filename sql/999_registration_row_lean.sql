@@ -55,7 +55,7 @@ END $$;
 -- Session p_sid's confirmed registrations, counted up to p_upto (all
 -- when NULL), by the session's key (a plan from an empty table's
 -- statistics read them all).
-CREATE FUNCTION kaigi_registration_confirmed(p_sid bigint, p_upto int)
+CREATE FUNCTION kaigi_registration_confirmed(p_sid bigint, p_upto bigint)
 RETURNS int LANGUAGE plpgsql STABLE SET enable_seqscan = off AS $$
 BEGIN
 	RETURN (SELECT count(*)::int FROM (SELECT 1 FROM registrations
@@ -78,7 +78,7 @@ BEGIN
 		RETURN;
 	END IF;
 	seats := kaigi_registration_seats(s);
-	IF seats IS NULL OR kaigi_registration_confirmed(p_sid, seats + 1) <= seats THEN
+	IF seats IS NULL OR kaigi_registration_confirmed(p_sid, seats::bigint + 1) <= seats THEN
 		RETURN;
 	END IF;
 	n := kaigi_registration_confirmed(p_sid, NULL);

@@ -19,7 +19,8 @@ secretariat. Then:
     whole table).
 Then the seats check still refuses: a capacity lowered under the
 confirmed count is KG409 naming the count, and a sixth confirmed row
-written directly is refused.
+written directly is refused; and a room of 2,147,483,647 seats takes a
+registration (the check counts to one past the seats, in bigint).
 """
 import json
 import os
@@ -86,6 +87,17 @@ def main(s):
         ok(False, "a sixth confirmed registration is refused")
     except psycopg2.Error as e:
         is_(e.pgcode, "KG409", "five more confirmed in a session of 5 seats: KG409")
+    q(cur, "ROLLBACK TO SAVEPOINT a")
+
+    big = q(cur, "INSERT INTO rooms (conference_id, venue_id, name, capacity) SELECT %s, venue_id, 'Dome', 2147483647"
+                 " FROM rooms WHERE conference_id = %s LIMIT 1 RETURNING id", cid, cid)[0][0]
+    dome = q(cur, "INSERT INTO sessions (conference_id, kind, title, room_id, starts_at, ends_at) VALUES"
+                  " (%s, 'side_event', 'In the dome', %s, '2026-06-03 09:00+09', '2026-06-03 10:00+09')"
+                  " RETURNING id", cid, big)[0][0]
+    pid = q(cur, "SELECT id FROM participants WHERE conference_id = %s ORDER BY id DESC LIMIT 1", cid)[0][0]
+    got = q(cur, "SELECT kaigi_registration_create(%s::jsonb, %s, %s::jsonb)->>'status'",
+            actor, dome, json.dumps({"participant_id": pid}))[0][0]
+    is_(got, "confirmed", "a room of 2,147,483,647 seats: confirmed (its seats plus one counted in bigint)")
     conn.rollback()
 
 
