@@ -13,12 +13,10 @@ import sys
 import tempfile
 
 import psycopg2
-import psycopg2.sql as psql
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
 
-TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 NAMES = ["001_log.sql", "100_b.sql", "999_c.sql", "1000_d.sql", "1001_e.sql"]
 
 
@@ -39,14 +37,7 @@ def migrate(url, d):
 
 
 def main():
-    admin = os.environ["KAIGI_TEST_PG_ADMIN_URL"]
-    name = "t_migrate_order_%d" % os.getpid()
-    url = "%s/%s" % (admin.rsplit("/", 1)[0], name)
-    conn = psycopg2.connect(admin)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(psql.SQL("CREATE DATABASE {}").format(psql.Identifier(name)))
-    try:
+    with scratch_db("t_migrate_order") as url:
         d = migrations()
         rc, out = migrate(url, d)
         is_(rc, 0, "kaigid --migrate over the five files succeeds")
@@ -54,14 +45,10 @@ def main():
         with db.cursor() as cur:
             cur.execute("SELECT name FROM migrate_log ORDER BY n")
             is_([r[0] for r in cur.fetchall()], NAMES, "applied by number: 001, 100, 999, 1000, 1001")
+        db.close()
         rc, out = migrate(url, d)
         is_(rc, 0, "run again, it succeeds")
         like(out, r"0 applied", "and applies nothing")
-        db.close()
-    finally:
-        with conn.cursor() as cur:
-            cur.execute(psql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(psql.Identifier(name)))
-        conn.close()
 
 
 with Server() as s:

@@ -327,24 +327,16 @@ def test_races(s, api):
 def test_upgrade():
     """A database migrated up to this migration (exclusive), demo loaded, takes it: links, nothing else
     changed. (The migration is found by name, *_bilateral_states.sql, so renumbering it keeps this.)"""
-    import psycopg2.sql as psql
-    admin = os.environ["KAIGI_TEST_PG_ADMIN_URL"]
-    name = "t_upgrade_%d" % os.getpid()
-    url = "%s/%s" % (admin.rsplit("/", 1)[0], name)
-    conn = psycopg2.connect(admin)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(psql.SQL("CREATE DATABASE {}").format(psql.Identifier(name)))
     mine = os.path.basename(glob.glob(os.path.join(TOP, "sql", "[0-9]*_bilateral_states.sql"))[0])
     old = tempfile.mkdtemp(dir=os.environ.get("KAIGI_TEST_TMPDIR"))
-    for f in glob.glob(os.path.join(TOP, "sql", "[0-9]*.sql")):
-        if os.path.basename(f) < mine:
+    for f in glob.glob(os.path.join(TOP, "sql", "[0-9]*.sql")):	# by number, as kaigid --migrate
+        if int(os.path.basename(f).split("_")[0]) < int(mine.split("_")[0]):
             os.symlink(f, os.path.join(old, os.path.basename(f)))
 
     def run(*cmd):
         p = subprocess.run(list(cmd), cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
         return p.returncode, p.stdout.decode("utf-8", "replace")
-    try:
+    with scratch_db("t_upgrade") as url:
         rc1 = run(os.environ["KAIGID"], "--database-url", url, "--migrate", "--sql-dir", old)
         rc2 = run(os.path.join(TOP, "scripts", "demo"), url)
         db = psycopg2.connect(url)
@@ -364,10 +356,6 @@ def test_upgrade():
         ok("applied %s" % mine not in rc1[1], "the first did not")
         is_(after, before, "the demo's requests are unchanged by it")
         is_(links, (7, 7), "Kono's seven scheduled bilaterals are linked to their live sessions")
-    finally:
-        with conn.cursor() as cur:
-            cur.execute(psql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(psql.Identifier(name)))
-        conn.close()
 
 
 # ---------------------------------------------------------------- the walk

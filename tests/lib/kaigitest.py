@@ -39,6 +39,8 @@ Fixtures:  Server(demo=True, args=(), env=None): a database of its own, created
            Server(db_url=URL) serves a database the test owns instead.
            Cluster(): a PostgreSQL cluster of the test's own, for tests that
            stop/start PostgreSQL; .start() .stop() .create(db, demo) .url(db).
+           scratch_db(prefix): with it, the URL of an empty database of the
+           test's own on the test cluster (no schema), dropped on leaving.
            free_port(), wait_until(fn, timeout).
 Variables: KAIGID, KAIGI, KAIGI_TEST_PG_ADMIN_URL, KAIGI_TEST_TEMPLATE,
            KAIGI_TEST_EMPTY_TEMPLATE, KAIGI_TEST_DATABASE_URL, KAIGI_TEST_TMPDIR,
@@ -46,6 +48,7 @@ Variables: KAIGID, KAIGI, KAIGI_TEST_PG_ADMIN_URL, KAIGI_TEST_TEMPLATE,
 """
 
 import atexit
+import contextlib
 import http.client
 import json
 import os
@@ -61,7 +64,7 @@ import time
 __all__ = [
     "plan", "done_testing", "ok", "is_", "isnt", "like", "diag", "note",
     "bail", "Server", "Cluster", "Response", "free_port", "wait_until", "TOP",
-    "failures", "one", "rows",
+    "failures", "one", "rows", "scratch_db",
 ]
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -193,6 +196,28 @@ def _env(name):
     if not v:
         bail("%s is not set: run the tests with tests/run (or make test)" % name)
     return v
+
+
+@contextlib.contextmanager
+def scratch_db(prefix):
+    """An empty database on the test cluster, named prefix_<pid>: its URL;
+    dropped (WITH FORCE) when the block ends, also on failure."""
+    import psycopg2
+    import psycopg2.sql as psql
+    admin = _env("KAIGI_TEST_PG_ADMIN_URL")
+    name = "%s_%d" % (prefix, os.getpid())
+    conn = psycopg2.connect(admin)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(psql.SQL("CREATE DATABASE {}").format(psql.Identifier(name)))
+        try:
+            yield "%s/%s" % (admin.rsplit("/", 1)[0], name)
+        finally:
+            with conn.cursor() as cur:
+                cur.execute(psql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(psql.Identifier(name)))
+    finally:
+        conn.close()
 
 
 def free_port():
