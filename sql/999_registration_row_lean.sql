@@ -7,23 +7,25 @@
 -- a row, growing with the rows (1,000 rows: 2.0 ms a row).
 -- track_functions on the COP bench's conference showed where:
 --  - kaigi_registration_json, 0.25 ms a call and two calls a row (the
---    audit's and the answer's, the same object): a LANGUAGE sql function
---    that cannot be inlined is planned again each time the query calling
---    it runs, and PL/pgSQL's PERFORMs run a query per row. It is now
---    PL/pgSQL, whose plans are kept, and built once a row;
+--    audit's and the answer's, the same object). It is built once a row
+--    now, in PL/pgSQL planned with enable_seqscan off (its delegation was
+--    found by a sequential scan per call). Inside the import's
+--    transaction a call still takes 0.1-0.2 ms, against 0.02 ms outside
+--    it; the cause is not known (perhaps the subtransaction per row);
 --  - the visibility rule, 0.5 ms a row, asked for the secretariat, who
 --    sees every session of its conference in the draft (130's
 --    kaigi_release_mode is false for whoever may write, and 992's rule
 --    says yes to the conference's secretariat): it is no longer asked for
 --    them, and kaigi_session_seen still answers everyone else;
 --  - the session's confirmed registrations counted twice a row (to
---    choose confirmed or waiting, and by 995's seats check), each count reading every registration of the session
---    (by a sequential scan of the table while its statistics still
---    showed it empty): a sheet of n rows for one session read about n²
---    of them. Without seats nothing needs counting; with them, a
---    count stops at the seats (one past them for the check, all of them
---    only for a refusal's message), and goes by the session's key.
---  - The look-ups by key of registration, attendance and delegation rows
+--    choose confirmed or waiting, and by 995's seats check), each count
+--    reading every registration of the session (by a sequential scan of
+--    the table while its statistics still showed it empty): a sheet of n
+--    rows for one session read about n² of them. Without seats nothing
+--    needs counting; with them, a count stops at the seats (one past
+--    them for the check, all of them only for a refusal's message), and
+--    goes by the session's key;
+--  - the look-ups by key of registration, attendance and delegation rows
 --    are planned with enable_seqscan off for the same reason.
 -- tests/integration/47-registrations-lean.t imports 600 rows for 60
 -- sessions of 5 seats into a table analysed empty, and counts the calls
@@ -78,7 +80,8 @@ BEGIN
 		RETURN;
 	END IF;
 	seats := kaigi_registration_seats(s);
-	IF seats IS NULL OR kaigi_registration_confirmed(p_sid, seats::bigint + 1) <= seats THEN
+	IF seats IS NULL OR
+	    kaigi_registration_confirmed(p_sid, seats::bigint + 1) <= seats THEN
 		RETURN;
 	END IF;
 	n := kaigi_registration_confirmed(p_sid, NULL);
