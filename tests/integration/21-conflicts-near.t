@@ -6,7 +6,7 @@ with all of them: on a planted COP it read 4.7 million pairs.
 
 In one transaction with the double-booking constraints deferred:
   1. a dense random conference (3 venues with travel times, changeover
-     10, 400 sessions of 15 minutes to 4 hours, 1 to 3 of 20 people each,
+     10, 400 sessions of 15 to 225 minutes, 1 to 3 of 20 people each,
      unavailability): the report's rows are exactly those of 870's
      report (its text, loaded as a temporary function, is the oracle),
      and every rule occurs;
@@ -60,7 +60,7 @@ def dense(cur):
             THEN (%s::bigint[])[1 + floor(random() * 6)::int] END, t, t + d
         FROM generate_series(1, 400) i,
         LATERAL (SELECT timestamptz '2026-06-01 08:00+09' + (i %% 3) * interval '1 day'
-            + floor(random() * 144) * interval '5 minutes' + (i * 0) * interval '1 minute' AS t,
+            + floor(random() * 144) * interval '5 minutes' AS t,
             (15 + floor(random() * 4) * 15 + CASE WHEN random() < 0.1 THEN 165 ELSE 0 END)
             * interval '1 minute' AS d) x""", cid, rooms)
     q(cur, """INSERT INTO session_attendees (session_id, participant_id)
