@@ -24,17 +24,11 @@ import psycopg2
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from planlib import conference, plenary, q  # noqa: E402
+from planlib import conference, plenary, q, rows_read  # noqa: E402
 
 SLUG = "titles"
 S = 3000
 N = 300
-
-
-def read(cur):
-    """Session rows this transaction has read (scans and index fetches)."""
-    return q(cur, """SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)
-        FROM pg_stat_xact_user_tables WHERE relname = 'sessions'""")[0][0]
 
 
 def setup(cur):
@@ -59,10 +53,10 @@ def imported(s, cid):
     conn.autocommit = False
     cur = conn.cursor()
     actor = json.dumps({"role": "secretariat", "conference_id": cid, "token_id": None})
-    before = read(cur)
+    before = rows_read(cur, "sessions")
     q(cur, "SELECT kaigi_import(%s::jsonb, %s, 'registrations', %s::jsonb, false)", actor, SLUG,
       json.dumps(sheet(N)))
-    n = read(cur) - before
+    n = rows_read(cur, "sessions") - before
     conn.commit()
     ok(n < 20 * N, "an import of %d rows naming sessions by title read %d session rows (bound %d)" % (N, n, 20 * N))
     got = q(s.db().cursor(), """SELECT count(*), count(*) FILTER (WHERE s.title = 'Side event '

@@ -26,7 +26,7 @@ import psycopg2
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from planlib import conference, plenary, q  # noqa: E402
+from planlib import calls, conference, plenary, q  # noqa: E402
 
 N = 2000
 COUNTED = ("kaigi_registration_fits", "kaigi_session_visible", "kaigi_release_visible")
@@ -41,12 +41,10 @@ def side_event(cur, cid, title, seats):
 def counted(cur, sql, *args):
     """Run sql in the open transaction; the calls of COUNTED it made."""
     q(cur, "SET LOCAL track_functions = 'all'")
-    before = dict(q(cur, "SELECT funcname, sum(calls) FROM pg_stat_xact_user_functions"
-                         " WHERE funcname = ANY (%s) GROUP BY 1", list(COUNTED)))
+    before = calls(cur, COUNTED)
     q(cur, sql, *args)
-    after = dict(q(cur, "SELECT funcname, sum(calls) FROM pg_stat_xact_user_functions"
-                        " WHERE funcname = ANY (%s) GROUP BY 1", list(COUNTED)))
-    return {f: int(after.get(f, 0) - before.get(f, 0)) for f in COUNTED}
+    after = calls(cur, COUNTED)
+    return {f: after[f] - before[f] for f in COUNTED}
 
 
 def register_all(cur, cid, sids):

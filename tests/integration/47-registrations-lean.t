@@ -30,7 +30,7 @@ import psycopg2
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from kaigitest import *  # noqa: E402,F403
-from planlib import conference, plenary, q  # noqa: E402
+from planlib import calls, conference, plenary, q, rows_read  # noqa: E402
 
 
 def setup(cur):
@@ -56,21 +56,19 @@ def main(s):
     rows = [{"row": i + 2, "session": "Event %d" % (1 + i // 10), "participant": "p%d@example.org" % (i + 1)}
             for i in range(600)]
     q(cur, "SET LOCAL track_functions = 'all'")
-    before = q(cur, "SELECT coalesce(sum(idx_tup_fetch + seq_tup_read), 0) FROM pg_stat_xact_user_tables"
-                    " WHERE relname = 'registrations'")[0][0]
+    before = rows_read(cur, "registrations")
     actor = json.dumps({"role": "secretariat", "conference_id": cid, "token_id": None})
     out = q(cur, "SELECT kaigi_import(%s::jsonb, 'reg-lean', 'registrations', %s::jsonb, false)",
             actor, json.dumps(rows))[0][0]
     is_(len(out.get("created", [])), 600, "the sheet's 600 rows created")
-    read = q(cur, "SELECT coalesce(sum(idx_tup_fetch + seq_tup_read), 0) FROM pg_stat_xact_user_tables"
-                  " WHERE relname = 'registrations'")[0][0] - before
-    calls = dict(q(cur, "SELECT funcname, calls FROM pg_stat_xact_user_functions"))
+    read = rows_read(cur, "registrations") - before
+    made = calls(cur, ("kaigi_session_visible", "kaigi_registration_json"))
     got = q(cur, """SELECT status, count(*), min(n), max(n) FROM (SELECT g.status, g.session_id, count(*) n
         FROM registrations g JOIN sessions s ON s.id = g.session_id
         WHERE s.conference_id = %s AND s.registration_capacity = 5 GROUP BY 1, 2) x GROUP BY 1 ORDER BY 1""", cid)
     is_(got, [("confirmed", 60, 5, 5), ("waiting", 60, 5, 5)], "each event: 5 confirmed, 5 waiting")
-    is_(calls.get("kaigi_session_visible", 0), 0, "the visibility rule not asked for the secretariat")
-    is_(calls.get("kaigi_registration_json"), 600, "the registration's JSON built once a row")
+    is_(made["kaigi_session_visible"], 0, "the visibility rule not asked for the secretariat")
+    is_(made["kaigi_registration_json"], 600, "the registration's JSON built once a row")
     ok(read < 60000, "%d registration rows read for 600 rows (under 60,000)" % read)
 
     sid = q(cur, "SELECT id FROM sessions WHERE conference_id = %s AND title = 'Event 1'", cid)[0][0]

@@ -31,6 +31,12 @@ write_explained(conn, cid, slug, plan)
 plan_rows(notices)          the rows every plan node in explained()'s
                             notices handled (actual rows x loops, and the
                             rows its filters removed), added up
+rows_read(cur, table)       the rows of table this transaction has read so
+                            far: scans and index fetches
+                            (pg_stat_xact_user_tables)
+calls(cur, names)           the calls so far in this transaction of each
+                            function named (pg_stat_xact_user_functions;
+                            SET LOCAL track_functions = 'all' first)
 """
 import collections
 import datetime
@@ -146,6 +152,17 @@ def plan_rows(notices):
         if m:	# per loop, as the rows, of the node above
             total += int(m.group(1)) * loops
     return total
+
+
+def rows_read(cur, table):
+    return q(cur, """SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)
+        FROM pg_stat_xact_user_tables WHERE relname = %s""", table)[0][0]
+
+
+def calls(cur, names):
+    got = dict(q(cur, "SELECT funcname, sum(calls) FROM pg_stat_xact_user_functions"
+                      " WHERE funcname = ANY (%s) GROUP BY 1", list(names)))
+    return {f: int(got.get(f, 0)) for f in names}
 
 
 def write_explained(conn, cid, slug, plan):
